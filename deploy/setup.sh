@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything tgrpc's build, tests and sandbox need on Debian 12, from Debian's packages
+# and the npm registry only. Idempotent: re-running it installs nothing new.
+set -euo pipefail
+
+packages=(
+  bazel-bootstrap bazel-platforms bazel-skylib bazel-rules-java
+  g++ clang libclang-rt-14-dev clang-format pkg-config python3
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
+  libssl-dev libabsl-dev zlib1g-dev prometheus-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libsqlite3-dev libpq-dev libasio-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all ${#packages[@]} Debian packages present"
+fi
