@@ -46,6 +46,8 @@ std::string ToHex(absl::Span<const uint8_t> bytes) {
   return out;
 }
 
+std::string NormalizedHex(absl::string_view hex) { return ToHex(HexBytes(hex)); }
+
 RandomSource SeededRandom(uint64_t seed) {
   auto state = std::make_shared<uint64_t>(seed);
   return [state](absl::Span<uint8_t> out) {

@@ -19,6 +19,9 @@ std::vector<uint8_t> HexBytes(absl::string_view hex);
 // Lower-case hex of the bytes.
 std::string ToHex(absl::Span<const uint8_t> bytes);
 
+// `hex` in ToHex's form, so expectations compare (and print) as readable hex.
+std::string NormalizedHex(absl::string_view hex);
+
 // A deterministic, seeded pseudo-random source (SplitMix64). Not for production.
 RandomSource SeededRandom(uint64_t seed);
 

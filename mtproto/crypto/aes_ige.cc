@@ -1,0 +1,253 @@
+#include "mtproto/crypto/aes_ige.h"
+
+// The portable fallback uses OpenSSL's AES block functions, deprecated in OpenSSL 3.0 but the
+// only per-block API it has; the hot path never calls them.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/aes.h>
+#include <openssl/crypto.h>
+#include <wmmintrin.h>
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace tgrpc::mtproto::crypto {
+
+struct AesIge::PortableKeys {
+  AES_KEY enc;
+  AES_KEY dec;
+};
+
+namespace {
+
+#define TGRPC_AESNI __attribute__((target("aes,sse2")))
+
+// One step of the AES key schedule: folds the previous round key and the (already
+// broadcast) keygenassist word.
+TGRPC_AESNI inline __m128i ExpandStep(__m128i key, __m128i assist) {
+  key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
+  key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
+  key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
+  return _mm_xor_si128(key, assist);
+}
+
+template <int kRcon>
+TGRPC_AESNI inline __m128i Aes128Round(__m128i key) {
+  return ExpandStep(key, _mm_shuffle_epi32(_mm_aeskeygenassist_si128(key, kRcon), 0xff));
+}
+
+TGRPC_AESNI void ExpandAes128(const uint8_t* key, __m128i* rk) {
+  rk[0] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key));
+  rk[1] = Aes128Round<0x01>(rk[0]);
+  rk[2] = Aes128Round<0x02>(rk[1]);
+  rk[3] = Aes128Round<0x04>(rk[2]);
+  rk[4] = Aes128Round<0x08>(rk[3]);
+  rk[5] = Aes128Round<0x10>(rk[4]);
+  rk[6] = Aes128Round<0x20>(rk[5]);
+  rk[7] = Aes128Round<0x40>(rk[6]);
+  rk[8] = Aes128Round<0x80>(rk[7]);
+  rk[9] = Aes128Round<0x1b>(rk[8]);
+  rk[10] = Aes128Round<0x36>(rk[9]);
+}
+
+// AES-256 alternates two kinds of steps: even round keys use RotWord+SubWord with a round
+// constant, odd ones SubWord only (keygenassist word 2, no constant).
+template <int kRcon>
+TGRPC_AESNI inline void Aes256Rounds(__m128i* rk, int i) {
+  rk[i] = ExpandStep(rk[i - 2], _mm_shuffle_epi32(_mm_aeskeygenassist_si128(rk[i - 1], kRcon), 0xff));
+  if (i + 1 <= 14) {
+    rk[i + 1] = ExpandStep(rk[i - 1], _mm_shuffle_epi32(_mm_aeskeygenassist_si128(rk[i], 0), 0xaa));
+  }
+}
+
+TGRPC_AESNI void ExpandAes256(const uint8_t* key, __m128i* rk) {
+  rk[0] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key));
+  rk[1] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(key + 16));
+  Aes256Rounds<0x01>(rk, 2);
+  Aes256Rounds<0x02>(rk, 4);
+  Aes256Rounds<0x04>(rk, 6);
+  Aes256Rounds<0x08>(rk, 8);
+  Aes256Rounds<0x10>(rk, 10);
+  Aes256Rounds<0x20>(rk, 12);
+  Aes256Rounds<0x40>(rk, 14);
+}
+
+TGRPC_AESNI void ExpandKeys(const uint8_t* key, int rounds, uint8_t* enc, uint8_t* dec) {
+  __m128i rk[15];
+  if (rounds == 10) {
+    ExpandAes128(key, rk);
+  } else {
+    ExpandAes256(key, rk);
+  }
+  // The equivalent inverse cipher: reversed round keys, InvMixColumns on the inner ones.
+  __m128i dk[15];
+  dk[0] = rk[rounds];
+  for (int i = 1; i < rounds; ++i) dk[i] = _mm_aesimc_si128(rk[rounds - i]);
+  dk[rounds] = rk[0];
+  for (int i = 0; i <= rounds; ++i) {
+    _mm_store_si128(reinterpret_cast<__m128i*>(enc) + i, rk[i]);
+    _mm_store_si128(reinterpret_cast<__m128i*>(dec) + i, dk[i]);
+  }
+  // Round keys are secret: wipe the stack copies.
+  OPENSSL_cleanse(rk, sizeof(rk));
+  OPENSSL_cleanse(dk, sizeof(dk));
+}
+
+// The loops are templated on the round count so the round keys stay in registers and the
+// rounds unroll.
+template <int kRounds>
+TGRPC_AESNI void IgeEncryptAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in,
+                                 uint8_t* out, size_t blocks) {
+  __m128i rk[kRounds + 1];
+  for (int i = 0; i <= kRounds; ++i) rk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
+  __m128i prev_cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv));
+  __m128i prev_plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16));
+  for (size_t b = 0; b < blocks; ++b) {
+    // Load before store: `in` may equal `out`.
+    const __m128i plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in) + b);
+    __m128i x = _mm_xor_si128(_mm_xor_si128(plain, prev_cipher), rk[0]);
+    for (int r = 1; r < kRounds; ++r) x = _mm_aesenc_si128(x, rk[r]);
+    x = _mm_aesenclast_si128(x, rk[kRounds]);
+    const __m128i cipher = _mm_xor_si128(x, prev_plain);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out) + b, cipher);
+    prev_cipher = cipher;
+    prev_plain = plain;
+  }
+}
+
+template <int kRounds>
+TGRPC_AESNI void IgeDecryptAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in,
+                                 uint8_t* out, size_t blocks) {
+  __m128i dk[kRounds + 1];
+  for (int i = 0; i <= kRounds; ++i) dk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
+  __m128i prev_cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv));
+  __m128i prev_plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16));
+  for (size_t b = 0; b < blocks; ++b) {
+    const __m128i cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in) + b);
+    __m128i x = _mm_xor_si128(_mm_xor_si128(cipher, prev_plain), dk[0]);
+    for (int r = 1; r < kRounds; ++r) x = _mm_aesdec_si128(x, dk[r]);
+    x = _mm_aesdeclast_si128(x, dk[kRounds]);
+    const __m128i plain = _mm_xor_si128(x, prev_cipher);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out) + b, plain);
+    prev_cipher = cipher;
+    prev_plain = plain;
+  }
+}
+
+void Xor16(const uint8_t* a, const uint8_t* b, uint8_t* out) {
+  for (int i = 0; i < 16; ++i) out[i] = a[i] ^ b[i];
+}
+
+// The same chaining on OpenSSL's block function, for CPUs without AES-NI.
+void IgePortable(const AES_KEY& key, bool encrypt, const uint8_t* iv, const uint8_t* in,
+                 uint8_t* out, size_t blocks) {
+  // For encryption prev_in is the previous plaintext and prev_out the previous ciphertext;
+  // decryption swaps the roles.
+  uint8_t prev_in[16], prev_out[16], block[16], current_in[16];
+  std::memcpy(prev_out, encrypt ? iv : iv + 16, 16);
+  std::memcpy(prev_in, encrypt ? iv + 16 : iv, 16);
+  for (size_t b = 0; b < blocks; ++b) {
+    std::memcpy(current_in, in + 16 * b, 16);
+    Xor16(current_in, prev_out, block);
+    if (encrypt) {
+      AES_encrypt(block, block, &key);
+    } else {
+      AES_decrypt(block, block, &key);
+    }
+    Xor16(block, prev_in, out + 16 * b);
+    std::memcpy(prev_out, out + 16 * b, 16);
+    std::memcpy(prev_in, current_in, 16);
+  }
+  OPENSSL_cleanse(block, sizeof(block));
+  OPENSSL_cleanse(prev_out, sizeof(prev_out));
+  OPENSSL_cleanse(current_in, sizeof(current_in));
+  OPENSSL_cleanse(prev_in, sizeof(prev_in));
+}
+
+absl::Status CheckLengths(absl::Span<const uint8_t> in, absl::Span<uint8_t> out) {
+  if (in.size() != out.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AES-IGE: input is ", in.size(), " bytes but output is ", out.size()));
+  }
+  if (in.size() % AesIge::kBlockSize != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AES-IGE: length ", in.size(), " is not a multiple of 16"));
+  }
+  const uint8_t* in_begin = in.data();
+  const uint8_t* out_begin = out.data();
+  if (in_begin != out_begin && in_begin < out_begin + out.size() &&
+      out_begin < in_begin + in.size()) {
+    return absl::InvalidArgumentError("AES-IGE: input and output partially overlap");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool AesIge::CpuHasAesNi() {
+  static const bool has_aes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("aes") != 0;
+  }();
+  return has_aes;
+}
+
+absl::StatusOr<AesIge> AesIge::Create(absl::Span<const uint8_t> key, AesBackend backend) {
+  if (key.size() != 16 && key.size() != 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AES key must be 16 or 32 bytes, got ", key.size()));
+  }
+  if (backend == AesBackend::kAuto) {
+    backend = CpuHasAesNi() ? AesBackend::kAesNi : AesBackend::kPortable;
+  }
+  if (backend == AesBackend::kAesNi && !CpuHasAesNi()) {
+    return absl::FailedPreconditionError("this CPU has no AES-NI");
+  }
+  AesIge aes;
+  aes.backend_ = backend;
+  aes.rounds_ = key.size() == 16 ? 10 : 14;
+  const int bits = static_cast<int>(key.size() * 8);
+  if (backend == AesBackend::kAesNi) {
+    ExpandKeys(key.data(), aes.rounds_, aes.enc_keys_.data(), aes.dec_keys_.data());
+  } else {
+    auto keys = std::make_shared<PortableKeys>();
+    if (AES_set_encrypt_key(key.data(), bits, &keys->enc) != 0 ||
+        AES_set_decrypt_key(key.data(), bits, &keys->dec) != 0) {
+      return absl::InternalError("AES_set_*_key failed");
+    }
+    aes.portable_ = std::move(keys);
+  }
+  return aes;
+}
+
+absl::Status AesIge::Encrypt(const Iv& iv, absl::Span<const uint8_t> in,
+                             absl::Span<uint8_t> out) const {
+  if (absl::Status status = CheckLengths(in, out); !status.ok()) return status;
+  const size_t blocks = in.size() / kBlockSize;
+  if (blocks == 0) return absl::OkStatus();
+  if (backend_ == AesBackend::kPortable) {
+    IgePortable(portable_->enc, /*encrypt=*/true, iv.data(), in.data(), out.data(), blocks);
+  } else if (rounds_ == 14) {
+    IgeEncryptAesNi<14>(enc_keys_.data(), iv.data(), in.data(), out.data(), blocks);
+  } else {
+    IgeEncryptAesNi<10>(enc_keys_.data(), iv.data(), in.data(), out.data(), blocks);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AesIge::Decrypt(const Iv& iv, absl::Span<const uint8_t> in,
+                             absl::Span<uint8_t> out) const {
+  if (absl::Status status = CheckLengths(in, out); !status.ok()) return status;
+  const size_t blocks = in.size() / kBlockSize;
+  if (blocks == 0) return absl::OkStatus();
+  if (backend_ == AesBackend::kPortable) {
+    IgePortable(portable_->dec, /*encrypt=*/false, iv.data(), in.data(), out.data(), blocks);
+  } else if (rounds_ == 14) {
+    IgeDecryptAesNi<14>(dec_keys_.data(), iv.data(), in.data(), out.data(), blocks);
+  } else {
+    IgeDecryptAesNi<10>(dec_keys_.data(), iv.data(), in.data(), out.data(), blocks);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tgrpc::mtproto::crypto

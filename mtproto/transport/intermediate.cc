@@ -1,0 +1,75 @@
+#include "mtproto/transport/intermediate.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "mtproto/transport/byte_order.h"
+#include "tl/runtime/status_macros.h"
+
+namespace tgrpc::mtproto::transport {
+namespace {
+
+constexpr uint32_t kQuickAckBit = 0x80000000u;
+
+}  // namespace
+
+IntermediateFraming::IntermediateFraming(Role role, const FramingOptions& options)
+    : BufferedFraming(role, options.max_frame_size) {}
+
+absl::Status IntermediateFraming::EncodeFrame(absl::string_view payload,
+                                              const FrameOptions& options, std::string& out) {
+  TGRPC_RETURN_IF_ERROR(CheckPayloadToEncode(payload, options));
+  TGRPC_ASSIGN_OR_RETURN(const size_t wanted_padding, PaddingSize());
+  // Shortened padding keeps a maximum-size payload acceptable to the peer.
+  const size_t padding = std::min(wanted_padding, max_frame_size() - payload.size());
+  const size_t length = payload.size() + padding;
+  if (length >= kQuickAckBit) {
+    return absl::InvalidArgumentError("payload too long for the intermediate length field");
+  }
+  const size_t start = out.size();
+  internal::AppendLe32(static_cast<uint32_t>(length) | (options.quick_ack ? kQuickAckBit : 0), out);
+  out.append(payload.data(), payload.size());
+  out.resize(out.size() + padding);
+  if (absl::Status status = FillPadding(out.data() + out.size() - padding, padding); !status.ok()) {
+    out.resize(start);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IntermediateFraming::EncodeQuickAck(uint32_t token, std::string& out) {
+  TGRPC_RETURN_IF_ERROR(CheckServerRole("quick acks"));
+  internal::AppendLe32(token | kQuickAckBit, out);
+  return absl::OkStatus();
+}
+
+absl::Status IntermediateFraming::EncodeTransportError(int32_t code, std::string& out) {
+  TGRPC_RETURN_IF_ERROR(CheckServerRole("transport errors"));
+  TGRPC_RETURN_IF_ERROR(CheckTransportErrorCode(code));
+  // Never padded: clients compare the frame length with 4 to spot transport errors.
+  internal::AppendLe32(4, out);
+  internal::AppendLe32(static_cast<uint32_t>(code), out);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<Frame>> IntermediateFraming::ParseFrame(ReceiveBuffer& input) {
+  const absl::string_view view = input.View();
+  if (view.size() < 4) return std::nullopt;
+  uint32_t length = internal::LoadLe32(view.data());
+  bool quick_ack_requested = false;
+  if (length & kQuickAckBit) {
+    if (role() == Role::kClient) {
+      input.Consume(4);
+      return Frame(QuickAckFrame{length});
+    }
+    quick_ack_requested = true;
+    length &= ~kQuickAckBit;
+  }
+  TGRPC_RETURN_IF_ERROR(CheckFrameLength(length));
+  if (view.size() - 4 < length) return std::nullopt;
+  std::string payload(view.substr(4, length));
+  input.Consume(4 + size_t{length});
+  return PayloadOrTransportError(std::move(payload), quick_ack_requested, MaxTrailingBytes());
+}
+
+}  // namespace tgrpc::mtproto::transport

@@ -1,0 +1,36 @@
+// Padded intermediate framing: intermediate with 0..15 random bytes appended to every payload and
+// counted in the length, so lengths on the wire say less about the content. The receiver cannot
+// tell padding from payload: decoded payloads include it and the MTProto layer, which knows its
+// message length, ignores trailing bytes. Quick acks and transport errors are never padded. The
+// 0xdddddddd connection marker is not part of this class.
+#ifndef TGRPC_MTPROTO_TRANSPORT_PADDED_INTERMEDIATE_H_
+#define TGRPC_MTPROTO_TRANSPORT_PADDED_INTERMEDIATE_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mtproto/transport/frame.h"
+#include "mtproto/transport/intermediate.h"
+#include "mtproto/transport/random_source.h"
+
+namespace tgrpc::mtproto::transport {
+
+inline constexpr size_t kMaxPadding = 15;
+
+class PaddedIntermediateFraming final : public IntermediateFraming {
+ public:
+  // Padding sizes and bytes come from `options.random`.
+  PaddedIntermediateFraming(Role role, const FramingOptions& options);
+
+ private:
+  absl::StatusOr<size_t> PaddingSize() override;
+  absl::Status FillPadding(char* data, size_t size) override;
+  size_t MaxTrailingBytes() const override { return kMaxPadding; }
+
+  RandomSource random_;
+};
+
+}  // namespace tgrpc::mtproto::transport
+
+#endif  // TGRPC_MTPROTO_TRANSPORT_PADDED_INTERMEDIATE_H_
