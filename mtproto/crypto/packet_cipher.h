@@ -63,7 +63,7 @@ class PacketCipher {
 
   // Encrypts `body` (a multiple of 4 bytes, as TL is) into `out`, which must hold at least
   // EncryptedSize(body.size(), extra_padding_blocks) bytes. `random` supplies the padding
-  // bytes. Returns the packet size. `body` must not overlap `out`.
+  // bytes. Returns the packet size. `body` may overlap `out`.
   absl::StatusOr<size_t> Encrypt(const MessageHeader& header, absl::Span<const uint8_t> body,
                                  const RandomSource& random, absl::Span<uint8_t> out,
                                  size_t extra_padding_blocks = 0) const;

@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "absl/strings/string_view.h"
-#include "mtproto/transport/random_source.h"
+#include "mtproto/crypto/random_source.h"
 
 namespace tgrpc::mtproto::transport {
 
@@ -61,7 +61,7 @@ struct FramingOptions {
   // Largest payload (padding included) accepted by the decoder and produced by the encoder.
   size_t max_frame_size = kDefaultMaxFrameSize;
   // Padding of padded intermediate and obfuscation inits.
-  RandomSource random = SecureRandomSource();
+  crypto::RandomSource random = crypto::SecureRandom();
 };
 
 }  // namespace tgrpc::mtproto::transport

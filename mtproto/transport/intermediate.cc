@@ -19,21 +19,16 @@ IntermediateFraming::IntermediateFraming(Role role, const FramingOptions& option
 absl::Status IntermediateFraming::EncodeFrame(absl::string_view payload,
                                               const FrameOptions& options, std::string& out) {
   TGRPC_RETURN_IF_ERROR(CheckPayloadToEncode(payload, options));
-  TGRPC_ASSIGN_OR_RETURN(const size_t wanted_padding, PaddingSize());
   // Shortened padding keeps a maximum-size payload acceptable to the peer.
-  const size_t padding = std::min(wanted_padding, max_frame_size() - payload.size());
+  const size_t padding = std::min(PaddingSize(), max_frame_size() - payload.size());
   const size_t length = payload.size() + padding;
   if (length >= kQuickAckBit) {
     return absl::InvalidArgumentError("payload too long for the intermediate length field");
   }
-  const size_t start = out.size();
   internal::AppendLe32(static_cast<uint32_t>(length) | (options.quick_ack ? kQuickAckBit : 0), out);
   out.append(payload.data(), payload.size());
   out.resize(out.size() + padding);
-  if (absl::Status status = FillPadding(out.data() + out.size() - padding, padding); !status.ok()) {
-    out.resize(start);
-    return status;
-  }
+  FillPadding(out.data() + out.size() - padding, padding);
   return absl::OkStatus();
 }
 

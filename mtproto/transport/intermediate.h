@@ -29,8 +29,8 @@ class IntermediateFraming : public internal::BufferedFraming {
 
  protected:
   // Padded intermediate appends random bytes to every payload frame.
-  virtual absl::StatusOr<size_t> PaddingSize() { return 0; }
-  virtual absl::Status FillPadding(char* data, size_t size) { return absl::OkStatus(); }
+  virtual size_t PaddingSize() { return 0; }
+  virtual void FillPadding(char* data, size_t size) {}
   // Bytes a transport error frame may carry after its code.
   virtual size_t MaxTrailingBytes() const { return 0; }
 

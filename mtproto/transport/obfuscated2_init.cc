@@ -122,7 +122,7 @@ bool IsForbiddenObfuscated2Start(absl::string_view init) {
 
 absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int16_t dc_id,
                                                           const std::optional<ProxySecret>& secret,
-                                                          const RandomSource& random) {
+                                                          const crypto::RandomSource& random) {
   TGRPC_ASSIGN_OR_RETURN(const uint32_t marker, Obfuscated2Marker(protocol));
   if (secret.has_value()) {
     if (secret->key.size() != kProxySecretSize) {
@@ -140,7 +140,7 @@ absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int
     if (++draws > kMaxDraws) {
       return absl::InternalError("the random source keeps producing forbidden obfuscated2 inits");
     }
-    TGRPC_RETURN_IF_ERROR(random(bytes));
+    random(bytes);
   } while (IsForbiddenObfuscated2Start(init));
 
   internal::StoreLe32(marker, init.data() + kMarkerOffset);
@@ -149,7 +149,8 @@ absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int
 
   Obfuscated2ClientInit result;
   TGRPC_ASSIGN_OR_RETURN(result.keys,
-                         DeriveClientKeys(init, secret.has_value() ? secret->key : ""));
+                         DeriveClientKeys(init, secret.has_value() ? absl::string_view(secret->key)
+                                                                : absl::string_view()));
   TGRPC_ASSIGN_OR_RETURN(const std::string encrypted, DecryptInit(init, result.keys));
   // Only the tail goes out encrypted; the key material must stay readable for the server.
   init.replace(kMarkerOffset, 8, encrypted, kMarkerOffset, 8);
@@ -167,7 +168,8 @@ absl::StatusOr<Obfuscated2ServerInit> ParseObfuscated2Init(
   if (options.allow_no_secret) candidates.push_back(std::nullopt);
 
   for (const std::optional<size_t>& index : candidates) {
-    const absl::string_view secret = index.has_value() ? options.secrets[*index] : "";
+    const absl::string_view secret =
+        index.has_value() ? absl::string_view(options.secrets[*index]) : absl::string_view();
     if (index.has_value() && secret.size() != kProxySecretSize) {
       return absl::InvalidArgumentError("proxy secret keys are 16 bytes");
     }

@@ -19,7 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "mtproto/transport/frame.h"
 #include "mtproto/transport/proxy_secret.h"
-#include "mtproto/transport/random_source.h"
+#include "mtproto/crypto/random_source.h"
 
 namespace tgrpc::mtproto::transport {
 
@@ -52,7 +52,7 @@ struct Obfuscated2ClientInit {
 // only a broken random source produces.
 absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int16_t dc_id,
                                                           const std::optional<ProxySecret>& secret,
-                                                          const RandomSource& random);
+                                                          const crypto::RandomSource& random);
 
 struct Obfuscated2ServerOptions {
   // Accepted MTProxy secrets (16-byte keys, see ProxySecret::key).

@@ -8,11 +8,9 @@
 
 #include <cstddef>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "mtproto/transport/frame.h"
 #include "mtproto/transport/intermediate.h"
-#include "mtproto/transport/random_source.h"
+#include "mtproto/crypto/random_source.h"
 
 namespace tgrpc::mtproto::transport {
 
@@ -24,11 +22,11 @@ class PaddedIntermediateFraming final : public IntermediateFraming {
   PaddedIntermediateFraming(Role role, const FramingOptions& options);
 
  private:
-  absl::StatusOr<size_t> PaddingSize() override;
-  absl::Status FillPadding(char* data, size_t size) override;
+  size_t PaddingSize() override;
+  void FillPadding(char* data, size_t size) override;
   size_t MaxTrailingBytes() const override { return kMaxPadding; }
 
-  RandomSource random_;
+  crypto::RandomSource random_;
 };
 
 }  // namespace tgrpc::mtproto::transport

@@ -178,10 +178,13 @@ void Generator::EmitStruct(const Combinator& c, const std::vector<FieldPlan>& fi
                   "  void TlParse(", Tl("Reader& r);\n"), "};\n\n");
 }
 
+// Members are named through `this->`: a TL field may be called `w` or `r` like the parameters.
+std::string Member(const FieldPlan& f) { return "this->" + f.member; }
+
 std::string PresentExpr(const FieldPlan& f) {
-  if (f.is_true) return f.member;
-  if (f.nullable) return f.member + " != nullptr";
-  return f.member + ".has_value()";
+  if (f.is_true) return Member(f);
+  if (f.nullable) return Member(f) + " != nullptr";
+  return Member(f) + ".has_value()";
 }
 
 void Generator::EmitStore(const Combinator& c, const std::vector<FieldPlan>& fields,
@@ -207,7 +210,7 @@ void Generator::EmitStore(const Combinator& c, const std::vector<FieldPlan>& fie
       continue;
     }
     if (f.is_true) continue;
-    std::string value = f.optional ? "*" + f.member : f.member;
+    std::string value = f.optional ? "*" + Member(f) : Member(f);
     std::string write = f.bare_vector
                             ? absl::StrCat(Tl("WriteVector(w, "), value, ", false);")
                             : absl::StrCat(Tl("Write(w, "), value, ");");
@@ -238,14 +241,14 @@ void Generator::EmitParse(const Combinator& c, const std::vector<FieldPlan>& fie
     }
     if (f.is_true) {
       if (f.param->conditional()) {
-        absl::StrAppend(&out, "  ", f.member, " = (f_", f.param->cond_field, " & (1u << ",
+        absl::StrAppend(&out, "  ", Member(f), " = (f_", f.param->cond_field, " & (1u << ",
                         f.param->cond_bit, ")) != 0;\n");
       } else {
-        absl::StrAppend(&out, "  ", f.member, " = true;\n");
+        absl::StrAppend(&out, "  ", Member(f), " = true;\n");
       }
       continue;
     }
-    std::string target = f.optional ? f.member + ".emplace()" : f.member;
+    std::string target = f.optional ? Member(f) + ".emplace()" : Member(f);
     std::string read = f.bare_vector
                            ? absl::StrCat(Tl("ReadVector(r, "), target, ", false);")
                            : absl::StrCat(Tl("Read(r, "), target, ");");

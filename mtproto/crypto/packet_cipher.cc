@@ -1,0 +1,153 @@
+#include "mtproto/crypto/packet_cipher.h"
+
+#include <openssl/crypto.h>
+
+#include <cstring>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "mtproto/crypto/aes_ige.h"
+#include "tl/runtime/status_macros.h"
+
+namespace tgrpc::mtproto::crypto {
+namespace {
+
+void StoreLe(uint64_t value, int size, uint8_t* out) {
+  for (int i = 0; i < size; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+uint64_t LoadLe(const uint8_t* in, int size) {
+  uint64_t value = 0;
+  for (int i = size - 1; i >= 0; --i) value = value << 8 | in[i];
+  return value;
+}
+
+Role Peer(Role role) { return role == Role::kClient ? Role::kServer : Role::kClient; }
+
+// Plaintext offsets.
+constexpr size_t kSaltAt = 0;
+constexpr size_t kSessionIdAt = 8;
+constexpr size_t kMsgIdAt = 16;
+constexpr size_t kSeqNoAt = 24;
+constexpr size_t kLengthAt = 28;
+
+// The body length goes into an int32 field; real messages are far smaller anyway.
+constexpr size_t kMaxBodySize = std::numeric_limits<int32_t>::max() - 2048;
+
+absl::Status CheckBody(size_t body_size, size_t extra_padding_blocks) {
+  if (body_size % 4 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message body length ", body_size, " is not a multiple of 4"));
+  }
+  if (body_size > kMaxBodySize) {
+    return absl::InvalidArgumentError(absl::StrCat("message body too long: ", body_size));
+  }
+  if (extra_padding_blocks > PacketCipher::kMaxExtraPaddingBlocks) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("too many extra padding blocks: ", extra_padding_blocks));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+size_t PacketCipher::PaddingSize(size_t body_size, size_t extra_padding_blocks) {
+  const size_t unpadded = kInnerHeaderSize + body_size + kMinPadding;
+  return kMinPadding + (16 - unpadded % 16) % 16 + 16 * extra_padding_blocks;
+}
+
+size_t PacketCipher::EncryptedSize(size_t body_size, size_t extra_padding_blocks) {
+  return kBodyOffset + body_size + PaddingSize(body_size, extra_padding_blocks);
+}
+
+absl::StatusOr<size_t> PacketCipher::Encrypt(const MessageHeader& header,
+                                             absl::Span<const uint8_t> body,
+                                             const RandomSource& random, absl::Span<uint8_t> out,
+                                             size_t extra_padding_blocks) const {
+  TGRPC_RETURN_IF_ERROR(CheckBody(body.size(), extra_padding_blocks));
+  if (out.size() < EncryptedSize(body.size(), extra_padding_blocks)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("output buffer of ", out.size(), " bytes is too small; need ",
+                     EncryptedSize(body.size(), extra_padding_blocks)));
+  }
+  if (!body.empty()) std::memmove(out.data() + kBodyOffset, body.data(), body.size());
+  return EncryptInPlace(header, body.size(), random, out, extra_padding_blocks);
+}
+
+absl::StatusOr<size_t> PacketCipher::EncryptInPlace(const MessageHeader& header,
+                                                    size_t body_size, const RandomSource& random,
+                                                    absl::Span<uint8_t> packet,
+                                                    size_t extra_padding_blocks) const {
+  TGRPC_RETURN_IF_ERROR(CheckBody(body_size, extra_padding_blocks));
+  const size_t padding = PaddingSize(body_size, extra_padding_blocks);
+  const size_t size = kBodyOffset + body_size + padding;
+  if (packet.size() < size) {
+    return absl::InvalidArgumentError(absl::StrCat("packet buffer of ", packet.size(),
+                                                   " bytes is too small; need ", size));
+  }
+  const absl::Span<uint8_t> plaintext = packet.subspan(kOuterHeaderSize, size - kOuterHeaderSize);
+  StoreLe(header.salt, 8, &plaintext[kSaltAt]);
+  StoreLe(header.session_id, 8, &plaintext[kSessionIdAt]);
+  StoreLe(header.msg_id, 8, &plaintext[kMsgIdAt]);
+  StoreLe(header.seq_no, 4, &plaintext[kSeqNoAt]);
+  StoreLe(body_size, 4, &plaintext[kLengthAt]);
+  random(plaintext.subspan(kInnerHeaderSize + body_size, padding));
+
+  const MsgKey msg_key = ComputeMsgKey(auth_key_, role_, plaintext);
+  const MessageAesKey aes_key = DeriveMessageAesKey(auth_key_, role_, msg_key);
+  TGRPC_ASSIGN_OR_RETURN(const AesIge aes, AesIge::Create(aes_key.key));
+  TGRPC_RETURN_IF_ERROR(aes.Encrypt(aes_key.iv, plaintext, plaintext));
+  std::memcpy(packet.data(), auth_key_.id_bytes().data(), kAuthKeyIdSize);
+  std::memcpy(packet.data() + kAuthKeyIdSize, msg_key.data(), kMsgKeySize);
+  return size;
+}
+
+absl::StatusOr<DecryptedMessage> PacketCipher::DecryptInPlace(absl::Span<uint8_t> packet) const {
+  constexpr size_t kMinPlaintext = 48;  // 32 header + 12 padding, rounded up to 16.
+  if (packet.size() < kOuterHeaderSize + kMinPlaintext ||
+      (packet.size() - kOuterHeaderSize) % 16 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("encrypted packet has an invalid size: ", packet.size()));
+  }
+  if (std::memcmp(packet.data(), auth_key_.id_bytes().data(), kAuthKeyIdSize) != 0) {
+    return absl::InvalidArgumentError("auth_key_id does not match the key");
+  }
+  MsgKey msg_key;
+  std::memcpy(msg_key.data(), packet.data() + kAuthKeyIdSize, kMsgKeySize);
+
+  const Role sender = Peer(role_);
+  const MessageAesKey aes_key = DeriveMessageAesKey(auth_key_, sender, msg_key);
+  TGRPC_ASSIGN_OR_RETURN(const AesIge aes, AesIge::Create(aes_key.key));
+  const absl::Span<uint8_t> plaintext = packet.subspan(kOuterHeaderSize);
+  TGRPC_RETURN_IF_ERROR(aes.Decrypt(aes_key.iv, plaintext, plaintext));
+
+  // msg_key covers the whole plaintext, padding included, so it is checked before any field is
+  // trusted.
+  const MsgKey expected = ComputeMsgKey(auth_key_, sender, plaintext);
+  if (CRYPTO_memcmp(expected.data(), msg_key.data(), kMsgKeySize) != 0) {
+    return absl::InvalidArgumentError("msg_key does not match the decrypted message");
+  }
+  const uint64_t length = LoadLe(&plaintext[kLengthAt], 4);
+  const size_t available = plaintext.size() - kInnerHeaderSize;
+  if (length % 4 != 0 || length > available - kMinPadding ||
+      available - length > kMaxPadding) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "message length ", length, " does not fit a plaintext of ", plaintext.size(), " bytes"));
+  }
+  DecryptedMessage message;
+  message.header.salt = LoadLe(&plaintext[kSaltAt], 8);
+  message.header.session_id = LoadLe(&plaintext[kSessionIdAt], 8);
+  message.header.msg_id = LoadLe(&plaintext[kMsgIdAt], 8);
+  message.header.seq_no = static_cast<uint32_t>(LoadLe(&plaintext[kSeqNoAt], 4));
+  message.body = plaintext.subspan(kInnerHeaderSize, length);
+  return message;
+}
+
+absl::StatusOr<uint64_t> PeekAuthKeyId(absl::Span<const uint8_t> packet) {
+  if (packet.size() < PacketCipher::kAuthKeyIdSize) {
+    return absl::InvalidArgumentError("packet shorter than an auth_key_id");
+  }
+  return LoadLe(packet.data(), 8);
+}
+
+}  // namespace tgrpc::mtproto::crypto

@@ -1,0 +1,38 @@
+// A 2048-bit RSA key made for the crypto tests only (testdata/test_rsa_key.pem; the vectors of
+// testdata/rsa_vectors.py were computed with it). Never use it anywhere else.
+#ifndef TGRPC_MTPROTO_CRYPTO_TESTDATA_TEST_RSA_KEY_H_
+#define TGRPC_MTPROTO_CRYPTO_TESTDATA_TEST_RSA_KEY_H_
+
+namespace tgrpc::mtproto::crypto::testing {
+
+inline constexpr char kTestRsaPrivateKeyPem[] = R"(-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEA0E2wd+/Orr1u1qSTckGDpreBdBfo0Uqy/G/L4uGx4CvDjUWV
+1Di/gk6cdA6tnh4clJnyU+cpSN368Z1AW0gQbtJRKMbmjy+aMK1A2IbUHdW6FWiC
+mZOmRDu85Wq0Oxhuwne1UUrL/QK2BqeiGn7H9tHYJphHTUs7BwV3MsiCaDhtUXMT
+ix615Ce99cCdAxQY0AVXYbHuxtxmyr0Bz9SUiRqzV8Qccuudr2aPdrHFXpd0VOoG
+C4Q8fw65D9JCFzbYQ0ngj4n8YSvx+gMq7vT8TsUniZjCwiE/QRABNnSus2MEXV9j
+wwoe/gMjNWgAWWT1UIdMRuz9RqEwjr9ewOMpPQIDAQABAoIBAAFrUI/NAuiWwGmz
+zDraNWSYKouW1hDTEtV4ArcwQifuNYt0A7bTwvYrtg+T109KRk03yqy37gF4pcyO
+pS7UshzSzMtmXSObrOhF4AIrLaoN8dst76pUp1QewStMjFMeITk/CSSDfcqQeIiE
+PZrwTENDP7imvPmHzfWjcRjU3w+hcdKVB2Nc6Of4TGT4ctjZ/J7yu7hWvQPbRw8/
+6n7uBfksTTavlHVblMRpeiK/xvnNRUQehKKIQGnXqLUgXrh0moGnmOAVeoeDEWlC
+rwgsiqVpIPHLU1GCROgiC1BrjK+d7OsDjD86/mKtWc5DHURBZ8THa5U+M0Kz8awj
+2B6naVkCgYEA+fJrFlszpb2ZdayD4BrHhMnXZnC9qtQKeKWEd9V/kMmp9zjGLYPb
+Zn72tzrWGv+zyltlqyXuDfIQ/w6XTDnizsUFN60NnUqLnoYN5brjMxu/9dSyUfAw
+MRcMGZ0Lyh9c57b8y8JTKEBL72HxBPVMbymgWFlymEJswdImq4mE+tUCgYEA1VkY
+rHUBMZiC5LvUfTRf6O9noqPS4mE1wH7FNoDEh2LB+WZY0AezaEZICfTwAYNMTJrl
+wEXXi68VV1LMDblLpmeALi7l3jd5xb83DnMkSJMphSE8KFx0JrdwLcxkRA8K0mdr
+g+EEHrANYENIgwnVcaGr4FV8IFAdlZme1lq9WMkCgYEA8zNFr4MeRe6uGym5R53G
+9RXQWQTqCAY6ChpDQraiYSdYEg1UB4V9PcXcGX1ORwb20bcMvfMyJq+aihKQdML+
+RWK/KOVhkeKu55hYfWfTGi+uIGzM9Z1Xxuw+Ac4lYo4RwAT1BO4YK9okCNCry79C
+mAdQ1aZzMmOvnwf0SISOt+ECgYBU9X//3TA2gddOIwZBPcQbzIpml/p4r+Fp4JHE
+XI7mows/t+QSI57sHWC+pk2VLKYLs3tej/F/7J8BATXFGU7o2zqOKZrcXRcfCkBw
+fqWqSQA1xcBhCkAu0snXUxdyitLyasDD6a1sUwtglCqiFB5te8YoNaKSc5T0aBJ6
+pfPVEQKBgAtIJY9fpdGSss3dXJ6MW7L4PIuDMkkAh055LUYij0CkLerKZd6pR6mm
+cZzVuuD2n5u7e9yCMmhlh7NWyWfP83B5vi5P/+De7bs0Wm+x2VNNEae09i0wWpw2
+gKYB0er3q3fAebDxcpU42dYco+ki46msm4teaGXyeg5oUJg6XCW4
+-----END RSA PRIVATE KEY-----)";
+
+}  // namespace tgrpc::mtproto::crypto::testing
+
+#endif  // TGRPC_MTPROTO_CRYPTO_TESTDATA_TEST_RSA_KEY_H_
