@@ -54,7 +54,8 @@ TGRPC_AESNI void ExpandAes128(const uint8_t* key, __m128i* rk) {
 // constant, odd ones SubWord only (keygenassist word 2, no constant).
 template <int kRcon>
 TGRPC_AESNI inline void Aes256Rounds(__m128i* rk, int i) {
-  rk[i] = ExpandStep(rk[i - 2], _mm_shuffle_epi32(_mm_aeskeygenassist_si128(rk[i - 1], kRcon), 0xff));
+  rk[i] =
+      ExpandStep(rk[i - 2], _mm_shuffle_epi32(_mm_aeskeygenassist_si128(rk[i - 1], kRcon), 0xff));
   if (i + 1 <= 14) {
     rk[i + 1] = ExpandStep(rk[i - 1], _mm_shuffle_epi32(_mm_aeskeygenassist_si128(rk[i], 0), 0xaa));
   }
@@ -99,7 +100,8 @@ template <int kRounds>
 TGRPC_AESNI void IgeEncryptAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in,
                                  uint8_t* out, size_t blocks) {
   __m128i rk[kRounds + 1];
-  for (int i = 0; i <= kRounds; ++i) rk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
+  for (int i = 0; i <= kRounds; ++i)
+    rk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
   __m128i prev_cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv));
   __m128i prev_plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16));
   for (size_t b = 0; b < blocks; ++b) {
@@ -119,7 +121,8 @@ template <int kRounds>
 TGRPC_AESNI void IgeDecryptAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in,
                                  uint8_t* out, size_t blocks) {
   __m128i dk[kRounds + 1];
-  for (int i = 0; i <= kRounds; ++i) dk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
+  for (int i = 0; i <= kRounds; ++i)
+    dk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
   __m128i prev_cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv));
   __m128i prev_plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16));
   for (size_t b = 0; b < blocks; ++b) {

@@ -34,8 +34,8 @@ class AesIgeBackendTest : public ::testing::TestWithParam<AesBackend> {};
 // OpenSSL test/igetest.c, first known-answer vector (AES-128).
 TEST_P(AesIgeBackendTest, OpenSslIgeEncryptVector) {
   const auto key = HexBytes("000102030405060708090a0b0c0d0e0f");
-  const AesIge::Iv iv = ToIv(HexBytes(
-      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"));
+  const AesIge::Iv iv =
+      ToIv(HexBytes("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"));
   const std::vector<uint8_t> plain(32, 0);
   auto aes = AesIge::Create(key, GetParam());
   ASSERT_TRUE(aes.ok()) << aes.status();
@@ -50,10 +50,9 @@ TEST_P(AesIgeBackendTest, OpenSslIgeEncryptVector) {
 // OpenSSL test/igetest.c, second known-answer vector (AES-128, decryption).
 TEST_P(AesIgeBackendTest, OpenSslIgeDecryptVector) {
   const auto key = HexBytes("5468697320697320616e20696d706c65");
-  const AesIge::Iv iv = ToIv(HexBytes(
-      "6d656e746174696f6e206f6620494745206d6f646520666f72204f70656e5353"));
-  const auto cipher =
-      HexBytes("4c2e204c6574277320686f70652042656e20676f74206974207269676874210a");
+  const AesIge::Iv iv =
+      ToIv(HexBytes("6d656e746174696f6e206f6620494745206d6f646520666f72204f70656e5353"));
+  const auto cipher = HexBytes("4c2e204c6574277320686f70652042656e20676f74206974207269676874210a");
   auto aes = AesIge::Create(key, GetParam());
   ASSERT_TRUE(aes.ok()) << aes.status();
   std::vector<uint8_t> out(cipher.size());
@@ -103,17 +102,19 @@ TEST_P(AesIgeBackendTest, RejectsBadLengths) {
   ASSERT_TRUE(aes.ok());
   AesIge::Iv iv{};
   std::vector<uint8_t> buffer(40);
-  EXPECT_EQ(aes->Encrypt(iv, absl::MakeConstSpan(buffer).first(17), absl::MakeSpan(buffer).first(17))
-                .code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(aes->Decrypt(iv, absl::MakeConstSpan(buffer).first(16), absl::MakeSpan(buffer).first(32))
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      aes->Encrypt(iv, absl::MakeConstSpan(buffer).first(17), absl::MakeSpan(buffer).first(17))
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      aes->Decrypt(iv, absl::MakeConstSpan(buffer).first(16), absl::MakeSpan(buffer).first(32))
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   // Partial overlap would corrupt the chaining.
-  EXPECT_EQ(aes->Encrypt(iv, absl::MakeConstSpan(buffer).first(16),
-                         absl::MakeSpan(buffer).subspan(8, 16))
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      aes->Encrypt(iv, absl::MakeConstSpan(buffer).first(16), absl::MakeSpan(buffer).subspan(8, 16))
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(aes->Encrypt(iv, {}, {}).ok());
 }
 
@@ -132,8 +133,7 @@ TEST(AesIgeTest, RejectsBadKeySizes) {
 TEST(AesIgeTest, AutoPicksAesNiWhenAvailable) {
   auto aes = AesIge::Create(std::vector<uint8_t>(32, 1));
   ASSERT_TRUE(aes.ok());
-  EXPECT_EQ(aes->backend(),
-            AesIge::CpuHasAesNi() ? AesBackend::kAesNi : AesBackend::kPortable);
+  EXPECT_EQ(aes->backend(), AesIge::CpuHasAesNi() ? AesBackend::kAesNi : AesBackend::kPortable);
 }
 
 }  // namespace

@@ -26,8 +26,8 @@ struct MessageAesKey {
 // msg_key = SHA256(auth_key[88+x : 120+x] + plaintext)[8:24]; `plaintext` includes the padding.
 MsgKey ComputeMsgKey(const AuthKey& auth_key, Role sender, absl::Span<const uint8_t> plaintext);
 
-// sha256_a = SHA256(msg_key + auth_key[x : x+36]); sha256_b = SHA256(auth_key[40+x : 76+x] + msg_key);
-// key = a[0:8] + b[8:24] + a[24:32]; iv = b[0:8] + a[8:24] + b[24:32].
+// sha256_a = SHA256(msg_key + auth_key[x : x+36]); sha256_b = SHA256(auth_key[40+x : 76+x] +
+// msg_key); key = a[0:8] + b[8:24] + a[24:32]; iv = b[0:8] + a[8:24] + b[24:32].
 MessageAesKey DeriveMessageAesKey(const AuthKey& auth_key, Role sender, const MsgKey& msg_key);
 
 }  // namespace tgrpc::mtproto::crypto

@@ -74,16 +74,16 @@ absl::StatusOr<size_t> PacketCipher::Encrypt(const MessageHeader& header,
   return EncryptInPlace(header, body.size(), random, out, extra_padding_blocks);
 }
 
-absl::StatusOr<size_t> PacketCipher::EncryptInPlace(const MessageHeader& header,
-                                                    size_t body_size, const RandomSource& random,
+absl::StatusOr<size_t> PacketCipher::EncryptInPlace(const MessageHeader& header, size_t body_size,
+                                                    const RandomSource& random,
                                                     absl::Span<uint8_t> packet,
                                                     size_t extra_padding_blocks) const {
   TGRPC_RETURN_IF_ERROR(CheckBody(body_size, extra_padding_blocks));
   const size_t padding = PaddingSize(body_size, extra_padding_blocks);
   const size_t size = kBodyOffset + body_size + padding;
   if (packet.size() < size) {
-    return absl::InvalidArgumentError(absl::StrCat("packet buffer of ", packet.size(),
-                                                   " bytes is too small; need ", size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("packet buffer of ", packet.size(), " bytes is too small; need ", size));
   }
   const absl::Span<uint8_t> plaintext = packet.subspan(kOuterHeaderSize, size - kOuterHeaderSize);
   StoreLe(header.salt, 8, &plaintext[kSaltAt]);
@@ -129,8 +129,7 @@ absl::StatusOr<DecryptedMessage> PacketCipher::DecryptInPlace(absl::Span<uint8_t
   }
   const uint64_t length = LoadLe(&plaintext[kLengthAt], 4);
   const size_t available = plaintext.size() - kInnerHeaderSize;
-  if (length % 4 != 0 || length > available - kMinPadding ||
-      available - length > kMaxPadding) {
+  if (length % 4 != 0 || length > available - kMinPadding || available - length > kMaxPadding) {
     return absl::InvalidArgumentError(absl::StrCat(
         "message length ", length, " does not fit a plaintext of ", plaintext.size(), " bytes"));
   }

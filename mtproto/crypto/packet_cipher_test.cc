@@ -49,8 +49,8 @@ TEST_P(PacketCipherVectorTest, MatchesIndependentImplementation) {
   const auto body = HexBytes(kPingBody);
   ASSERT_EQ(PacketCipher::PaddingSize(body.size()), 20u);
   std::vector<uint8_t> packet(PacketCipher::EncryptedSize(body.size()));
-  auto size = cipher.Encrypt(SampleHeader(), body, ScriptedRandom(SamplePadding()),
-                             absl::MakeSpan(packet));
+  auto size =
+      cipher.Encrypt(SampleHeader(), body, ScriptedRandom(SamplePadding()), absl::MakeSpan(packet));
   ASSERT_TRUE(size.ok()) << size.status();
   EXPECT_EQ(*size, packet.size());
   EXPECT_EQ(ToHex(packet), NormalizedHex(expected));
@@ -66,8 +66,8 @@ TEST_P(PacketCipherVectorTest, MatchesIndependentImplementation) {
 
 TEST_P(PacketCipherVectorTest, SameRoleCannotDecryptItsOwnPackets) {
   const PacketCipher cipher(SampleKey(), GetParam());
-  std::vector<uint8_t> packet = HexBytes(GetParam() == Role::kClient ? kClientPacket
-                                                                      : kServerPacket);
+  std::vector<uint8_t> packet =
+      HexBytes(GetParam() == Role::kClient ? kClientPacket : kServerPacket);
   EXPECT_EQ(cipher.DecryptInPlace(absl::MakeSpan(packet)).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
@@ -118,12 +118,14 @@ TEST(PacketCipherTest, EncryptRejectsBadArguments) {
   const PacketCipher cipher(SampleKey(), Role::kClient);
   RandomSource random = SeededRandom(1);
   std::vector<uint8_t> out(1024);
-  EXPECT_FALSE(cipher.Encrypt(SampleHeader(), std::vector<uint8_t>(6), random,
-                              absl::MakeSpan(out)).ok());
-  EXPECT_FALSE(cipher.Encrypt(SampleHeader(), std::vector<uint8_t>(8), random,
-                              absl::MakeSpan(out).first(70)).ok());
-  EXPECT_FALSE(cipher.Encrypt(SampleHeader(), std::vector<uint8_t>(8), random,
-                              absl::MakeSpan(out), PacketCipher::kMaxExtraPaddingBlocks + 1)
+  EXPECT_FALSE(
+      cipher.Encrypt(SampleHeader(), std::vector<uint8_t>(6), random, absl::MakeSpan(out)).ok());
+  EXPECT_FALSE(
+      cipher.Encrypt(SampleHeader(), std::vector<uint8_t>(8), random, absl::MakeSpan(out).first(70))
+          .ok());
+  EXPECT_FALSE(cipher
+                   .Encrypt(SampleHeader(), std::vector<uint8_t>(8), random, absl::MakeSpan(out),
+                            PacketCipher::kMaxExtraPaddingBlocks + 1)
                    .ok());
 }
 
@@ -153,12 +155,12 @@ TEST(PacketCipherTest, DecryptChecksLengthAndPadding) {
     bool ok;
   };
   const Case cases[] = {
-      {4, 16, true},          // 12 bytes of padding: the minimum.
-      {8, 16, false},         // 8 bytes of padding.
-      {6, 32, false},         // Not a multiple of 4.
-      {0, 1024 + 16, false},  // 1040 bytes of padding.
-      {16, 1024 + 16, true},  // 1024 bytes of padding: the maximum.
-      {12, 1024 + 16, false}, // 1028 bytes of padding.
+      {4, 16, true},           // 12 bytes of padding: the minimum.
+      {8, 16, false},          // 8 bytes of padding.
+      {6, 32, false},          // Not a multiple of 4.
+      {0, 1024 + 16, false},   // 1040 bytes of padding.
+      {16, 1024 + 16, true},   // 1024 bytes of padding: the maximum.
+      {12, 1024 + 16, false},  // 1028 bytes of padding.
       {0xfffffffc, 32, false},
   };
   for (const Case& c : cases) {

@@ -38,8 +38,8 @@ TEST(PqTest, RandomProductsOfTwo32BitPrimes) {
     while (true) {
       uint8_t bytes[4];
       random(absl::MakeSpan(bytes));
-      const uint64_t candidate = low | (uint64_t{bytes[0]} << 24 | bytes[1] << 16 |
-                                        bytes[2] << 8 | bytes[3]);
+      const uint64_t candidate =
+          low | (uint64_t{bytes[0]} << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
       if (IsPrime64(candidate)) return candidate;
     }
   };
@@ -67,9 +67,9 @@ TEST(PqTest, SmallAndUnbalancedProducts) {
 TEST(PqTest, RejectsWhatIsNotAProductOfTwoPrimes) {
   EXPECT_FALSE(FactorizePq(0).ok());
   EXPECT_FALSE(FactorizePq(1).ok());
-  EXPECT_FALSE(FactorizePq(4294967291).ok());                      // prime
-  EXPECT_FALSE(FactorizePq(uint64_t{65521} * 65521).ok());         // a square
-  EXPECT_FALSE(FactorizePq(uint64_t{3} * 5 * 7 * 11 * 13).ok());   // more than two factors
+  EXPECT_FALSE(FactorizePq(4294967291).ok());                     // prime
+  EXPECT_FALSE(FactorizePq(uint64_t{65521} * 65521).ok());        // a square
+  EXPECT_FALSE(FactorizePq(uint64_t{3} * 5 * 7 * 11 * 13).ok());  // more than two factors
 }
 
 TEST(PqTest, IsPrime64) {

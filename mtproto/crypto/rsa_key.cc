@@ -107,7 +107,7 @@ absl::StatusOr<std::string> EncodePem(const EVP_PKEY* pkey, int selection) {
 }
 
 absl::StatusOr<std::shared_ptr<EVP_PKEY>> PublicPkey(absl::Span<const uint8_t> n,
-                                                    absl::Span<const uint8_t> e) {
+                                                     absl::Span<const uint8_t> e) {
   TGRPC_ASSIGN_OR_RETURN(Bignum n_bn, BignumFromBytes(n));
   TGRPC_ASSIGN_OR_RETURN(Bignum e_bn, BignumFromBytes(e));
   std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> builder(OSSL_PARAM_BLD_new(),

@@ -39,8 +39,7 @@ RsaEncrypted ToArray(const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
-absl::StatusOr<RsaEncrypted> RsaPadEncrypt(const RsaPublicKey& key,
-                                           absl::Span<const uint8_t> data,
+absl::StatusOr<RsaEncrypted> RsaPadEncrypt(const RsaPublicKey& key, absl::Span<const uint8_t> data,
                                            const RandomSource& random) {
   TGRPC_RETURN_IF_ERROR(CheckKeySize(key.modulus_size()));
   if (data.size() > kRsaPadMaxDataSize) {

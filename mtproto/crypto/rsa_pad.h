@@ -27,8 +27,7 @@ inline constexpr size_t kRsaPadPaddedSize = 192;
 // aes_encrypted = AES256_IGE(data_with_hash, temp_key, zero IV);
 // key_aes_encrypted = (temp_key XOR SHA256(aes_encrypted)) + aes_encrypted, retried with a new
 // temp_key until it is below the modulus; the result is key_aes_encrypted^e mod n.
-absl::StatusOr<RsaEncrypted> RsaPadEncrypt(const RsaPublicKey& key,
-                                           absl::Span<const uint8_t> data,
+absl::StatusOr<RsaEncrypted> RsaPadEncrypt(const RsaPublicKey& key, absl::Span<const uint8_t> data,
                                            const RandomSource& random);
 
 // Server side: reverses RSA_PAD and checks the SHA256. Returns data_with_padding (192 bytes);

@@ -124,7 +124,8 @@ TEST_F(RsaPadTest, LegacyMatchesIndependentImplementation) {
   EXPECT_EQ(std::vector<uint8_t>(data->begin(), data->end()), VectorData());
   EXPECT_FALSE(payload->Data(99).ok());
   EXPECT_FALSE(payload->Data(236).ok());
-  EXPECT_FALSE(RsaLegacyEncrypt(key_->public_key(), std::vector<uint8_t>(236), SeededRandom(1)).ok());
+  EXPECT_FALSE(
+      RsaLegacyEncrypt(key_->public_key(), std::vector<uint8_t>(236), SeededRandom(1)).ok());
 }
 
 TEST_F(RsaPadTest, RejectsKeysOtherThan2048Bits) {

@@ -56,9 +56,7 @@ Sha1Digest Sha1(ByteSpan data) { return Sha1Concat({data}); }
 
 Sha256Digest Sha256(ByteSpan data) { return Sha256Concat({data}); }
 
-Sha1Digest Sha1Concat(absl::Span<const ByteSpan> pieces) {
-  return Digest<20>(Sha1Md(), pieces);
-}
+Sha1Digest Sha1Concat(absl::Span<const ByteSpan> pieces) { return Digest<20>(Sha1Md(), pieces); }
 
 Sha256Digest Sha256Concat(absl::Span<const ByteSpan> pieces) {
   return Digest<32>(Sha256Md(), pieces);

@@ -77,7 +77,7 @@ TEST(Obfuscated2InitTest, ManySeededInitsAreNeverForbidden) {
     // Each rule spelled out again rather than trusting IsForbiddenObfuscated2Start.
     ASSERT_NE(static_cast<uint8_t>(b[0]), 0xef);
     const std::string first = b.substr(0, 4);
-    for (const std::string forbidden :
+    for (const std::string& forbidden :
          {std::string("HEAD"), std::string("POST"), std::string("GET "), std::string("OPTI"),
           std::string(4, '\xdd'), std::string(4, '\xee'), absl::HexStringToBytes("16030102")}) {
       ASSERT_NE(first, forbidden);

@@ -122,6 +122,10 @@ absl::StatusOr<bool> ParseCombinator(absl::string_view line, bool functions, Com
 
 }  // namespace
 
+absl::StatusOr<TypeRef> ParseTypeRef(absl::string_view text) {
+  return ParseType(absl::StripAsciiWhitespace(text));
+}
+
 bool IsBuiltinScalar(absl::string_view t) {
   return t == "int" || t == "long" || t == "double" || t == "string" || t == "bytes" ||
          t == "int128" || t == "int256" || t == "#" || t == "true";

@@ -90,6 +90,9 @@ absl::StatusOr<Schema> ParseSchema(absl::string_view text);
 // Prints a schema back as TL text (types, then ---functions---), one combinator per line.
 std::string PrintSchema(const Schema& schema);
 
+// Parses a type expression: "int", "Vector<User>", "%Message", "!X".
+absl::StatusOr<TypeRef> ParseTypeRef(absl::string_view text);
+
 // Types with a fixed binary form that are not constructors of any schema type.
 bool IsBuiltinScalar(absl::string_view type);  // int long double string bytes int128 int256 # true
 

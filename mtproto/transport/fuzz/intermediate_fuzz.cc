@@ -1,0 +1,11 @@
+// Fuzz target: the intermediate framing decoder in both roles (see fuzz_support.h).
+#include <cstddef>
+#include <cstdint>
+
+#include "mtproto/transport/fuzz/fuzz_support.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  tgrpc::mtproto::transport::fuzz::FuzzPlainDecoder(
+      tgrpc::mtproto::transport::Protocol::kIntermediate, data, size);
+  return 0;
+}
