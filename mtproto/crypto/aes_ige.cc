@@ -137,6 +137,8 @@ TGRPC_AESNI void IgeDecryptAesNi(const uint8_t* keys, const uint8_t* iv, const u
   }
 }
 
+#undef TGRPC_AESNI
+
 void Xor16(const uint8_t* a, const uint8_t* b, uint8_t* out) {
   for (int i = 0; i < 16; ++i) out[i] = a[i] ^ b[i];
 }

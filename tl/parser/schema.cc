@@ -241,13 +241,13 @@ void Schema::Index() {
   by_name_.clear();
   types_.clear();
   for (const Combinator& c : constructors) {
-    ctor_by_id_[c.id] = &c;
-    by_name_[c.name] = &c;
+    ctor_by_id_.try_emplace(c.id, &c);
+    by_name_.try_emplace(c.name, &c);  // merged schemas: the first of a name wins
     types_[c.result.name].push_back(&c);
   }
   for (const Combinator& c : functions) {
-    func_by_id_[c.id] = &c;
-    by_name_[c.name] = &c;
+    func_by_id_.try_emplace(c.id, &c);
+    by_name_.try_emplace(c.name, &c);
   }
 }
 

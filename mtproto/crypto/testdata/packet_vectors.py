@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Independent known-answer vectors for packet_cipher_test.cc.
+"""Independent known-answer vectors for message_key_test.cc and packet_cipher_test.cc.
 
 Written straight from core.telegram.org/mtproto/description on Python's hashlib and the
 `cryptography` package's AES block cipher, sharing no code with the C++ under test. Prints the
-encrypted packets that packet_cipher_test.cc expects; rerun it if the inputs there change.
+values those tests expect; rerun it if the inputs there change.
 """
 import hashlib
 import struct
@@ -38,17 +38,33 @@ def ige_encrypt(key, iv, data):
     return out
 
 
-def encrypt(x):
+def plaintext():
     plain = struct.pack("<QQQII", SALT, SESSION_ID, MSG_ID, SEQ_NO, len(BODY)) + BODY + PADDING
     assert len(plain) % 16 == 0
+    return plain
+
+
+def message_key(x, plain):
     msg_key = hashlib.sha256(AUTH_KEY[88 + x:120 + x] + plain).digest()[8:24]
     a = hashlib.sha256(msg_key + AUTH_KEY[x:x + 36]).digest()
     b = hashlib.sha256(AUTH_KEY[40 + x:76 + x] + msg_key).digest()
     key = a[0:8] + b[8:24] + a[24:32]
     iv = b[0:8] + a[8:24] + b[24:32]
+    return msg_key, key, iv
+
+
+def encrypt(x):
+    plain = plaintext()
+    msg_key, key, iv = message_key(x, plain)
     auth_key_id = hashlib.sha1(AUTH_KEY).digest()[12:20]
     return auth_key_id + msg_key + ige_encrypt(key, iv, plain)
 
 
+print("plaintext:", plaintext().hex())
+for x in (0, 8):
+    msg_key, key, iv = message_key(x, plaintext())
+    print("x=%d msg_key:" % x, msg_key.hex())
+    print("x=%d aes key:" % x, key.hex())
+    print("x=%d aes iv: " % x, iv.hex())
 print("client->server:", encrypt(0).hex())
 print("server->client:", encrypt(8).hex())
