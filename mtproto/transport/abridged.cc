@@ -22,8 +22,8 @@ absl::Status AbridgedFraming::EncodeFrame(absl::string_view payload, const Frame
                                           std::string& out) {
   TGRPC_RETURN_IF_ERROR(CheckPayloadToEncode(payload, options));
   if (payload.size() % 4 != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "abridged payloads are whole 4-byte words, got ", payload.size(), " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("abridged payloads are whole 4-byte words, got ", payload.size(), " bytes"));
   }
   const size_t words = payload.size() / 4;
   if (words > kMaxWords) {

@@ -22,7 +22,7 @@ class AbridgedFraming final : public internal::BufferedFraming {
  public:
   AbridgedFraming(Role role, const FramingOptions& options);
 
-  bool supports_quick_ack() const override { return true; }
+  bool SupportsQuickAck() const override { return true; }
   absl::Status EncodeFrame(absl::string_view payload, const FrameOptions& options,
                            std::string& out) override;
   absl::Status EncodeQuickAck(uint32_t token, std::string& out) override;

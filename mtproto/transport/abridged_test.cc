@@ -12,10 +12,10 @@ namespace tgrpc::mtproto::transport {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
-using ::testing::VariantWith;
 using testing::Hex;
+using ::testing::IsEmpty;
 using testing::TestPayload;
+using ::testing::VariantWith;
 
 FramingOptions Options(size_t max_frame_size = kDefaultMaxFrameSize) {
   FramingOptions options;
@@ -61,9 +61,10 @@ TEST(AbridgedTest, QuickAckRequestSetsTopBitOfFirstByte) {
   AbridgedFraming server(Role::kServer, Options());
   std::vector<Frame> frames;
   ASSERT_TRUE(server.Decode(out, frames).ok());
-  EXPECT_THAT(frames, ElementsAre(VariantWith<PayloadFrame>(PayloadFrame{"abcd", true}),
-                                  VariantWith<PayloadFrame>(
-                                      PayloadFrame{std::string(200 * 4, 'y'), true})));
+  EXPECT_THAT(
+      frames,
+      ElementsAre(VariantWith<PayloadFrame>(PayloadFrame{"abcd", true}),
+                  VariantWith<PayloadFrame>(PayloadFrame{std::string(200 * 4, 'y'), true})));
 }
 
 TEST(AbridgedTest, PayloadsMustBeWholeWords) {
@@ -124,9 +125,8 @@ TEST(AbridgedTest, RoleChecks) {
 TEST(AbridgedTest, IncompleteFramesWait) {
   AbridgedFraming server(Role::kServer, Options());
   std::string wire;
-  ASSERT_TRUE(AbridgedFraming(Role::kClient, Options())
-                  .EncodeFrame(TestPayload(1024, 1), {}, wire)
-                  .ok());
+  ASSERT_TRUE(
+      AbridgedFraming(Role::kClient, Options()).EncodeFrame(TestPayload(1024, 1), {}, wire).ok());
   std::vector<Frame> frames;
   ASSERT_TRUE(server.Decode(wire.substr(0, 2), frames).ok());  // half the long header
   ASSERT_TRUE(server.Decode(wire.substr(2, 500), frames).ok());

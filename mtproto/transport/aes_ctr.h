@@ -4,10 +4,10 @@
 #ifndef TGRPC_MTPROTO_TRANSPORT_AES_CTR_H_
 #define TGRPC_MTPROTO_TRANSPORT_AES_CTR_H_
 
+#include <openssl/evp.h>
+
 #include <cstddef>
 #include <memory>
-
-#include <openssl/evp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

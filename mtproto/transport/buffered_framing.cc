@@ -27,13 +27,12 @@ absl::Status BufferedFraming::CheckPayloadToEncode(absl::string_view payload,
   if (options.quick_ack && role_ != Role::kClient) {
     return absl::InvalidArgumentError("only clients request quick acks");
   }
-  if (options.quick_ack && !supports_quick_ack()) {
+  if (options.quick_ack && !SupportsQuickAck()) {
     return absl::InvalidArgumentError("this transport has no quick acks");
   }
   if (payload.size() > max_frame_size_) {
-    return absl::InvalidArgumentError(absl::StrCat("payload of ", payload.size(),
-                                                   " bytes exceeds the maximum frame size ",
-                                                   max_frame_size_));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "payload of ", payload.size(), " bytes exceeds the maximum frame size ", max_frame_size_));
   }
   return absl::OkStatus();
 }

@@ -22,7 +22,8 @@ class BufferedFraming : public Framing {
   absl::Status Decode(absl::string_view bytes, std::vector<Frame>& frames) final;
 
  protected:
-  BufferedFraming(Role role, size_t max_frame_size) : role_(role), max_frame_size_(max_frame_size) {}
+  BufferedFraming(Role role, size_t max_frame_size)
+      : role_(role), max_frame_size_(max_frame_size) {}
 
   // Parses the frame at the front of `input` and consumes it; returns nullopt and consumes nothing
   // when `input` does not hold a whole frame yet. Must reject a too-long length before waiting

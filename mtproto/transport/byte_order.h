@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/strings/string_view.h"
-
 namespace tgrpc::mtproto::transport::internal {
 
 // Loads require at least as many bytes as they read; callers check sizes first.

@@ -36,8 +36,8 @@ absl::StatusOr<ClientTransport> MakeClientTransport(const ClientTransportOptions
     return ClientTransport{PlainMarker(options.protocol), std::move(inner)};
   }
   TGRPC_ASSIGN_OR_RETURN(Obfuscated2ClientInit init,
-                         MakeObfuscated2Init(options.protocol, options.dc_id,
-                                             options.proxy_secret, framing_options.random));
+                         MakeObfuscated2Init(options.protocol, options.dc_id, options.proxy_secret,
+                                             framing_options.random));
   TGRPC_ASSIGN_OR_RETURN(std::unique_ptr<Obfuscated2Framing> framing,
                          Obfuscated2Framing::Create(std::move(inner), init.keys, Role::kClient));
   return ClientTransport{std::move(init.init), std::move(framing)};

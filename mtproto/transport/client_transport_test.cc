@@ -41,10 +41,9 @@ TEST(ClientTransportTest, ObfuscatedPreambleIsTheInit) {
   ASSERT_TRUE(transport.ok()) << transport.status();
   ASSERT_EQ(transport->preamble.size(), kObfuscated2InitSize);
   // The same seed draws the same init.
-  EXPECT_EQ(transport->preamble,
-            MakeObfuscated2Init(Protocol::kPaddedIntermediate, 5, std::nullopt,
-                                SeededRandomSource(2))
-                ->init);
+  EXPECT_EQ(transport->preamble, MakeObfuscated2Init(Protocol::kPaddedIntermediate, 5, std::nullopt,
+                                                     SeededRandomSource(2))
+                                     ->init);
   absl::StatusOr<Obfuscated2ServerInit> server = ParseObfuscated2Init(transport->preamble, {});
   ASSERT_TRUE(server.ok());
   EXPECT_EQ(server->dc_id, 5);

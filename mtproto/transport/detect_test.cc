@@ -97,8 +97,7 @@ TEST(DetectTransportTest, ObfuscatedWithUnknownSecretIsRejected) {
 TEST(DetectTransportTest, PlainCanBeTurnedOff) {
   DetectOptions options;
   options.allow_plain = false;
-  EXPECT_EQ(DetectTransport("\xef", options).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(DetectTransport("\xef", options).status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(DetectTransport(std::string(4, '\xee'), options).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(DetectTransport(absl::HexStringToBytes("3400000000000000"), options).status().code(),

@@ -43,8 +43,9 @@ struct QuickAckFrame {
   friend bool operator==(const QuickAckFrame&, const QuickAckFrame&) = default;
 };
 
-// Client role: a frame whose payload is a negative int32 such as -404 (no auth key), -429 (too
-// many connections) or -444 (invalid DC).
+// Client role: a frame whose payload is a negative int32 such as -404 (auth key not found), -429
+// (too many connections) or -444 (invalid DC). Recognised by size: exactly 4 bytes, or 4 to 19
+// with padded intermediate, whose padding may follow. No MTProto message is that short.
 struct TransportErrorFrame {
   int32_t code = 0;
 
@@ -53,8 +54,8 @@ struct TransportErrorFrame {
 
 using Frame = std::variant<PayloadFrame, QuickAckFrame, TransportErrorFrame>;
 
-// Large enough for any MTProto message (file parts are at most 512 KiB), small enough that a peer
-// cannot make us buffer much.
+// Large enough for any MTProto message (file parts are at most 512 KiB) while bounding what one
+// peer can make us buffer.
 inline constexpr size_t kDefaultMaxFrameSize = size_t{16} << 20;
 
 struct FramingOptions {

@@ -27,7 +27,7 @@ class Framing {
   virtual ~Framing() = default;
 
   // Whether the protocol has quick acks (all but full).
-  virtual bool supports_quick_ack() const = 0;
+  virtual bool SupportsQuickAck() const = 0;
 
   // Appends one frame carrying `payload` to `out`.
   [[nodiscard]] virtual absl::Status EncodeFrame(absl::string_view payload,
@@ -42,7 +42,8 @@ class Framing {
 
   // Consumes received `bytes` and appends every frame they complete to `frames`. Incomplete frames
   // are buffered for the next call. Frames completed before an error are still appended.
-  [[nodiscard]] virtual absl::Status Decode(absl::string_view bytes, std::vector<Frame>& frames) = 0;
+  [[nodiscard]] virtual absl::Status Decode(absl::string_view bytes,
+                                            std::vector<Frame>& frames) = 0;
 };
 
 }  // namespace tgrpc::mtproto::transport

@@ -13,8 +13,8 @@ namespace {
 
 uint32_t Crc32(absl::string_view bytes) {
   // Frame lengths fit in 32 bits, so one call covers any frame.
-  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()),
-                                     static_cast<uInt>(bytes.size())));
+  return static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
 }
 
 }  // namespace
@@ -67,13 +67,13 @@ absl::StatusOr<std::optional<Frame>> FullFraming::ParseFrame(ReceiveBuffer& inpu
   const uint32_t expected_crc = internal::LoadLe32(frame.data() + length - 4);
   const uint32_t crc = Crc32(frame.substr(0, length - 4));
   if (crc != expected_crc) {
-    return absl::DataLossError(absl::StrCat("full frame CRC32 mismatch: computed ", crc,
-                                            ", received ", expected_crc));
+    return absl::DataLossError(
+        absl::StrCat("full frame CRC32 mismatch: computed ", crc, ", received ", expected_crc));
   }
   const uint32_t seqno = internal::LoadLe32(frame.data() + 4);
   if (seqno != receive_seqno_) {
-    return absl::DataLossError(absl::StrCat("full frame sequence number ", seqno,
-                                            " where ", receive_seqno_, " was expected"));
+    return absl::DataLossError(absl::StrCat("full frame sequence number ", seqno, " where ",
+                                            receive_seqno_, " was expected"));
   }
   ++receive_seqno_;
   std::string payload(frame.substr(8, length - kFullFrameOverhead));

@@ -23,7 +23,7 @@ class FullFraming final : public internal::BufferedFraming {
  public:
   FullFraming(Role role, const FramingOptions& options);
 
-  bool supports_quick_ack() const override { return false; }
+  bool SupportsQuickAck() const override { return false; }
   absl::Status EncodeFrame(absl::string_view payload, const FrameOptions& options,
                            std::string& out) override;
   absl::Status EncodeQuickAck(uint32_t token, std::string& out) override;

@@ -15,9 +15,9 @@ namespace tgrpc::mtproto::transport {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::Hex;
 using ::testing::IsEmpty;
 using ::testing::VariantWith;
-using testing::Hex;
 
 FramingOptions Options(size_t max_frame_size = kDefaultMaxFrameSize) {
   FramingOptions options;
@@ -43,15 +43,24 @@ TEST(FullTest, ZlibIsTheStandardCrc32) {
 TEST(FullTest, KnownAnswer) {
   // An unencrypted req_pq_multi as a client's first frame.
   const std::string payload = absl::HexStringToBytes(
-      "0000000000000000" "00e0a1b23cf05e65" "14000000" "f18e7ebe"
+      "0000000000000000"
+      "00e0a1b23cf05e65"
+      "14000000"
+      "f18e7ebe"
       "3e0549828cca27e966b301a48fece2fc");
   FullFraming client(Role::kClient, Options());
   std::string out;
   ASSERT_TRUE(client.EncodeFrame(payload, {}, out).ok());
   ASSERT_TRUE(client.EncodeFrame(payload, {}, out).ok());
 
-  const std::string head0 = absl::HexStringToBytes("34000000" "00000000") + payload;
-  const std::string head1 = absl::HexStringToBytes("34000000" "01000000") + payload;
+  const std::string head0 = absl::HexStringToBytes(
+                                "34000000"
+                                "00000000") +
+                            payload;
+  const std::string head1 = absl::HexStringToBytes(
+                                "34000000"
+                                "01000000") +
+                            payload;
   EXPECT_EQ(Hex(out), Hex(head0 + Le32(ZlibCrc32(head0)) + head1 + Le32(ZlibCrc32(head1))));
 
   FullFraming server(Role::kServer, Options());
@@ -123,7 +132,10 @@ TEST(FullTest, TransportErrorIsASequencedFrame) {
   std::string out;
   ASSERT_TRUE(server.EncodeTransportError(-404, out).ok());
   ASSERT_TRUE(server.EncodeFrame("after", {}, out).ok());
-  EXPECT_EQ(Hex(out.substr(0, 12)), "10000000" "00000000" "6cfeffff");
+  EXPECT_EQ(Hex(out.substr(0, 12)),
+            "10000000"
+            "00000000"
+            "6cfeffff");
 
   FullFraming client(Role::kClient, Options());
   std::vector<Frame> frames;
@@ -135,7 +147,7 @@ TEST(FullTest, TransportErrorIsASequencedFrame) {
 TEST(FullTest, NoQuickAcks) {
   FullFraming client(Role::kClient, Options());
   FullFraming server(Role::kServer, Options());
-  EXPECT_FALSE(client.supports_quick_ack());
+  EXPECT_FALSE(client.SupportsQuickAck());
   std::string out;
   EXPECT_EQ(client.EncodeFrame("x", {.quick_ack = true}, out).code(),
             absl::StatusCode::kInvalidArgument);

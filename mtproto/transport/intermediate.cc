@@ -41,7 +41,7 @@ absl::Status IntermediateFraming::EncodeQuickAck(uint32_t token, std::string& ou
 absl::Status IntermediateFraming::EncodeTransportError(int32_t code, std::string& out) {
   TGRPC_RETURN_IF_ERROR(CheckServerRole("transport errors"));
   TGRPC_RETURN_IF_ERROR(CheckTransportErrorCode(code));
-  // Never padded: clients compare the frame length with 4 to spot transport errors.
+  // Never padded: clients commonly spot transport errors by a frame length of exactly 4.
   internal::AppendLe32(4, out);
   internal::AppendLe32(static_cast<uint32_t>(code), out);
   return absl::OkStatus();

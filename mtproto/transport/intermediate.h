@@ -21,7 +21,7 @@ class IntermediateFraming : public internal::BufferedFraming {
  public:
   IntermediateFraming(Role role, const FramingOptions& options);
 
-  bool supports_quick_ack() const override { return true; }
+  bool SupportsQuickAck() const override { return true; }
   absl::Status EncodeFrame(absl::string_view payload, const FrameOptions& options,
                            std::string& out) final;
   absl::Status EncodeQuickAck(uint32_t token, std::string& out) final;

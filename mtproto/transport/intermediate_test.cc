@@ -12,9 +12,9 @@ namespace tgrpc::mtproto::transport {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::Hex;
 using ::testing::IsEmpty;
 using ::testing::VariantWith;
-using testing::Hex;
 
 FramingOptions Options(size_t max_frame_size = kDefaultMaxFrameSize) {
   FramingOptions options;

@@ -5,6 +5,11 @@
 #include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
+namespace {
+
+constexpr size_t kRetainedScratch = size_t{1} << 20;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Obfuscated2Framing>> Obfuscated2Framing::Create(
     std::unique_ptr<Framing> inner, const Obfuscated2Keys& keys, Role role) {
@@ -27,8 +32,8 @@ absl::Status Obfuscated2Framing::EncryptTail(absl::Status encoded, size_t start,
   return encrypt_error_;
 }
 
-absl::Status Obfuscated2Framing::EncodeFrame(absl::string_view payload,
-                                             const FrameOptions& options, std::string& out) {
+absl::Status Obfuscated2Framing::EncodeFrame(absl::string_view payload, const FrameOptions& options,
+                                             std::string& out) {
   if (!encrypt_error_.ok()) return encrypt_error_;
   const size_t start = out.size();
   return EncryptTail(inner_->EncodeFrame(payload, options, out), start, out);
@@ -51,7 +56,10 @@ absl::Status Obfuscated2Framing::Decode(absl::string_view bytes, std::vector<Fra
   scratch_.assign(bytes.data(), bytes.size());
   decrypt_error_ = decryptor_.Apply(scratch_.data(), scratch_.size());
   if (!decrypt_error_.ok()) return decrypt_error_;
-  return inner_->Decode(scratch_, frames);
+  absl::Status status = inner_->Decode(scratch_, frames);
+  // Keep a buffer for ordinary reads, not for the largest one ever seen.
+  if (scratch_.capacity() > kRetainedScratch) std::string().swap(scratch_);
+  return status;
 }
 
 }  // namespace tgrpc::mtproto::transport

@@ -27,7 +27,7 @@ class Obfuscated2Framing final : public Framing {
                                                                     const Obfuscated2Keys& keys,
                                                                     Role role);
 
-  bool supports_quick_ack() const override { return inner_->supports_quick_ack(); }
+  bool SupportsQuickAck() const override { return inner_->SupportsQuickAck(); }
   absl::Status EncodeFrame(absl::string_view payload, const FrameOptions& options,
                            std::string& out) override;
   absl::Status EncodeQuickAck(uint32_t token, std::string& out) override;

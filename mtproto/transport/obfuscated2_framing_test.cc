@@ -16,8 +16,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using ::testing::VariantWith;
 using testing::TestPayload;
+using ::testing::VariantWith;
 
 struct Ends {
   Obfuscated2ClientInit init;
@@ -64,8 +64,8 @@ TEST(Obfuscated2FramingTest, BothDirectionsWithEveryInnerProtocol) {
     std::string up;
     ASSERT_TRUE(ends.client->EncodeFrame(payload, {.quick_ack = true}, up).ok());
     std::vector<Frame> frames;
-    ASSERT_TRUE(testing::DecodeInChunks(*ends.server, up, testing::Chunking::kOneByte, 1, frames)
-                    .ok());
+    ASSERT_TRUE(
+        testing::DecodeInChunks(*ends.server, up, testing::Chunking::kOneByte, 1, frames).ok());
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(std::get<PayloadFrame>(frames[0]).payload.substr(0, 400), payload);
     EXPECT_TRUE(std::get<PayloadFrame>(frames[0]).quick_ack_requested);
@@ -74,8 +74,8 @@ TEST(Obfuscated2FramingTest, BothDirectionsWithEveryInnerProtocol) {
     ASSERT_TRUE(ends.server->EncodeQuickAck(0x0badcafe, down).ok());
     ASSERT_TRUE(ends.server->EncodeTransportError(-444, down).ok());
     frames.clear();
-    ASSERT_TRUE(testing::DecodeInChunks(*ends.client, down, testing::Chunking::kRandom, 2, frames)
-                    .ok());
+    ASSERT_TRUE(
+        testing::DecodeInChunks(*ends.client, down, testing::Chunking::kRandom, 2, frames).ok());
     EXPECT_THAT(frames, ElementsAre(VariantWith<QuickAckFrame>(QuickAckFrame{0x8badcafe}),
                                     VariantWith<TransportErrorFrame>(TransportErrorFrame{-444})));
   }
@@ -97,9 +97,9 @@ TEST(Obfuscated2FramingTest, InnerDecodeErrorsPropagate) {
   FramingOptions options;
   options.max_frame_size = 16;
   Ends ends = MakeEnds(Protocol::kIntermediate);
-  ends.server = *Obfuscated2Framing::Create(
-      MakeFraming(Protocol::kIntermediate, Role::kServer, options),
-      ParseObfuscated2Init(ends.init.init, {})->keys, Role::kServer);
+  ends.server =
+      *Obfuscated2Framing::Create(MakeFraming(Protocol::kIntermediate, Role::kServer, options),
+                                  ParseObfuscated2Init(ends.init.init, {})->keys, Role::kServer);
   std::string wire;
   ASSERT_TRUE(ends.client->EncodeFrame(std::string(17, 'x'), {}, wire).ok());
   std::vector<Frame> frames;

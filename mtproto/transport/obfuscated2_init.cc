@@ -41,8 +41,7 @@ absl::StatusOr<std::string> Sha256(absl::string_view a, absl::string_view b) {
 }
 
 // Keys as the client sees them; the server swaps the directions.
-absl::StatusOr<Obfuscated2Keys> DeriveClientKeys(absl::string_view init,
-                                                 absl::string_view secret) {
+absl::StatusOr<Obfuscated2Keys> DeriveClientKeys(absl::string_view init, absl::string_view secret) {
   const absl::string_view forward = init.substr(kKeyMaterialOffset, kKeyMaterialSize);
   std::string backward(forward);
   std::reverse(backward.begin(), backward.end());
@@ -79,7 +78,8 @@ std::optional<Protocol> ProtocolFromMarker(uint32_t marker) {
 
 // Decrypts the whole init with the client->server stream; returns the plain bytes.
 absl::StatusOr<std::string> DecryptInit(absl::string_view init, const Obfuscated2Keys& client) {
-  TGRPC_ASSIGN_OR_RETURN(AesCtr256 cipher, AesCtr256::Create(client.encrypt_key, client.encrypt_iv));
+  TGRPC_ASSIGN_OR_RETURN(AesCtr256 cipher,
+                         AesCtr256::Create(client.encrypt_key, client.encrypt_iv));
   std::string plain(init);
   TGRPC_RETURN_IF_ERROR(cipher.Apply(plain.data(), plain.size()));
   return plain;
@@ -150,7 +150,7 @@ absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int
   Obfuscated2ClientInit result;
   TGRPC_ASSIGN_OR_RETURN(result.keys,
                          DeriveClientKeys(init, secret.has_value() ? absl::string_view(secret->key)
-                                                                : absl::string_view()));
+                                                                   : absl::string_view()));
   TGRPC_ASSIGN_OR_RETURN(const std::string encrypted, DecryptInit(init, result.keys));
   // Only the tail goes out encrypted; the key material must stay readable for the server.
   init.replace(kMarkerOffset, 8, encrypted, kMarkerOffset, 8);

@@ -17,9 +17,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "mtproto/crypto/random_source.h"
 #include "mtproto/transport/frame.h"
 #include "mtproto/transport/proxy_secret.h"
-#include "mtproto/crypto/random_source.h"
 
 namespace tgrpc::mtproto::transport {
 

@@ -45,8 +45,7 @@ crypto::RandomSource ScriptedDraws(std::vector<std::string> draws) {
 
 std::string Plaintext(const Obfuscated2ClientInit& init) {
   std::string plain = init.init;
-  absl::StatusOr<AesCtr256> cipher =
-      AesCtr256::Create(init.keys.encrypt_key, init.keys.encrypt_iv);
+  absl::StatusOr<AesCtr256> cipher = AesCtr256::Create(init.keys.encrypt_key, init.keys.encrypt_iv);
   EXPECT_TRUE(cipher.ok());
   EXPECT_TRUE(cipher->Apply(plain.data(), plain.size()).ok());
   return plain;
@@ -89,8 +88,8 @@ TEST(Obfuscated2InitTest, ManySeededInitsAreNeverForbidden) {
 TEST(Obfuscated2InitTest, RetriesForbiddenDraws) {
   const std::string head = "HEAD" + std::string(60, 'x');
   const std::string good = absl::HexStringToBytes("0102030405060708") + std::string(56, 'k');
-  absl::StatusOr<Obfuscated2ClientInit> init = MakeObfuscated2Init(
-      Protocol::kAbridged, 1, std::nullopt, ScriptedDraws({head, head, good}));
+  absl::StatusOr<Obfuscated2ClientInit> init =
+      MakeObfuscated2Init(Protocol::kAbridged, 1, std::nullopt, ScriptedDraws({head, head, good}));
   ASSERT_TRUE(init.ok()) << init.status();
   EXPECT_EQ(init->init.substr(0, 56), good.substr(0, 56));
 }
@@ -117,7 +116,7 @@ TEST(Obfuscated2InitTest, LayoutAndKeys) {
   // Under the client->server stream, bytes 56..63 hold the marker and the DC id.
   const std::string plain = Plaintext(*init);
   EXPECT_EQ(Hex(plain.substr(56, 4)), "efefefef");
-  EXPECT_EQ(Hex(plain.substr(60, 2)), "fdff");  // -3 as int16 LE
+  EXPECT_EQ(Hex(plain.substr(60, 2)), "fdff");      // -3 as int16 LE
   EXPECT_NE(plain.substr(56, 4), b.substr(56, 4));  // sent encrypted
 }
 
@@ -125,12 +124,10 @@ TEST(Obfuscated2InitTest, MarkersPerProtocol) {
   EXPECT_EQ(*Obfuscated2Marker(Protocol::kAbridged), 0xefefefefu);
   EXPECT_EQ(*Obfuscated2Marker(Protocol::kIntermediate), 0xeeeeeeeeu);
   EXPECT_EQ(*Obfuscated2Marker(Protocol::kPaddedIntermediate), 0xddddddddu);
-  EXPECT_EQ(Obfuscated2Marker(Protocol::kFull).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(MakeObfuscated2Init(Protocol::kFull, 2, std::nullopt, SeededRandomSource(1))
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Obfuscated2Marker(Protocol::kFull).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      MakeObfuscated2Init(Protocol::kFull, 2, std::nullopt, SeededRandomSource(1)).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(Obfuscated2InitTest, ProxySecretHashesIntoKeys) {
@@ -149,10 +146,9 @@ TEST(Obfuscated2InitTest, ProxySecretHashesIntoKeys) {
 
 TEST(Obfuscated2InitTest, DdSecretRequiresPaddedIntermediate) {
   const ProxySecret dd{std::string(16, 's'), true};
-  EXPECT_EQ(MakeObfuscated2Init(Protocol::kIntermediate, 2, dd, SeededRandomSource(1))
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      MakeObfuscated2Init(Protocol::kIntermediate, 2, dd, SeededRandomSource(1)).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(
       MakeObfuscated2Init(Protocol::kPaddedIntermediate, 2, dd, SeededRandomSource(1)).ok());
   const ProxySecret short_key{"short", false};

@@ -8,9 +8,9 @@
 
 #include <cstddef>
 
+#include "mtproto/crypto/random_source.h"
 #include "mtproto/transport/frame.h"
 #include "mtproto/transport/intermediate.h"
-#include "mtproto/crypto/random_source.h"
 
 namespace tgrpc::mtproto::transport {
 

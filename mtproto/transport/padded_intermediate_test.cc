@@ -15,9 +15,9 @@ namespace tgrpc::mtproto::transport {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::VariantWith;
 using testing::Hex;
 using testing::TestPayload;
+using ::testing::VariantWith;
 
 FramingOptions Options(uint64_t seed, size_t max_frame_size = kDefaultMaxFrameSize) {
   FramingOptions options;
@@ -77,7 +77,9 @@ TEST(PaddedIntermediateTest, QuickAcksAndTransportErrorsAreNotPadded) {
   std::string out;
   ASSERT_TRUE(server.EncodeQuickAck(0x01020304, out).ok());
   ASSERT_TRUE(server.EncodeTransportError(-404, out).ok());
-  EXPECT_EQ(Hex(out), "0403028104000000" "6cfeffff");
+  EXPECT_EQ(Hex(out),
+            "0403028104000000"
+            "6cfeffff");
 }
 
 TEST(PaddedIntermediateTest, ClientAcceptsPaddedTransportError) {
@@ -94,8 +96,11 @@ TEST(PaddedIntermediateTest, ClientAcceptsPaddedTransportError) {
 
   // Twenty bytes are a payload whatever they start with: MTProto messages are that long.
   frames.clear();
-  ASSERT_TRUE(client.Decode(absl::HexStringToBytes("14000000" "6cfeffff") + std::string(16, 'p'),
-                            frames)
+  ASSERT_TRUE(client
+                  .Decode(absl::HexStringToBytes("14000000"
+                                                 "6cfeffff") +
+                              std::string(16, 'p'),
+                          frames)
                   .ok());
   EXPECT_THAT(frames, ElementsAre(VariantWith<PayloadFrame>(::testing::_)));
 }

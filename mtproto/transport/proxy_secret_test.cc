@@ -29,10 +29,9 @@ TEST(ProxySecretTest, DdPrefixMeansPadded) {
 }
 
 TEST(ProxySecretTest, FakeTlsIsUnimplemented) {
-  EXPECT_EQ(ParseProxySecret("ee0123456789abcdef0123456789abcdef6578616d706c652e636f6d")
-                .status()
-                .code(),
-            absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(
+      ParseProxySecret("ee0123456789abcdef0123456789abcdef6578616d706c652e636f6d").status().code(),
+      absl::StatusCode::kUnimplemented);
 }
 
 TEST(ProxySecretTest, Malformed) {

@@ -16,7 +16,12 @@ void ReceiveBuffer::Append(absl::string_view bytes) {
 void ReceiveBuffer::Consume(size_t n) {
   start_ += std::min(n, size());
   if (start_ == data_.size()) {
-    data_.clear();
+    // After a large frame, give the memory back instead of holding it per idle connection.
+    if (data_.capacity() > kRetainedCapacity) {
+      std::string().swap(data_);
+    } else {
+      data_.clear();
+    }
     start_ = 0;
   }
 }

@@ -23,6 +23,8 @@ class ReceiveBuffer {
   void Consume(size_t n);
 
  private:
+  static constexpr size_t kRetainedCapacity = size_t{1} << 20;
+
   std::string data_;
   size_t start_ = 0;
 };

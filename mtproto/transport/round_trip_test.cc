@@ -21,10 +21,10 @@
 namespace tgrpc::mtproto::transport {
 namespace {
 
-using ::testing::VariantWith;
 using testing::Chunking;
 using testing::DecodeInChunks;
 using testing::TestPayload;
+using ::testing::VariantWith;
 
 constexpr char kSecretHex[] = "0123456789abcdef0123456789abcdef";
 
@@ -137,7 +137,9 @@ TEST_P(RoundTripTest, BothDirections) {
   // Server -> client: the payload, a quick ack, a transport error, another payload.
   std::string reply;
   ASSERT_TRUE(server.EncodeFrame(big, {}, reply).ok());
-  if (quick_acks()) ASSERT_TRUE(server.EncodeQuickAck(0x1234abcd, reply).ok());
+  if (quick_acks()) {
+    ASSERT_TRUE(server.EncodeQuickAck(0x1234abcd, reply).ok());
+  }
   ASSERT_TRUE(server.EncodeTransportError(-404, reply).ok());
   ASSERT_TRUE(server.EncodeFrame(small, {}, reply).ok());
 

@@ -30,8 +30,8 @@ absl::Status ServerTransport::CheckDetected() const {
   return absl::OkStatus();
 }
 
-bool ServerTransport::supports_quick_ack() const {
-  return framing_ != nullptr && framing_->supports_quick_ack();
+bool ServerTransport::SupportsQuickAck() const {
+  return framing_ != nullptr && framing_->SupportsQuickAck();
 }
 
 absl::Status ServerTransport::EncodeFrame(absl::string_view payload, const FrameOptions& options,

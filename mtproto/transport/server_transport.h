@@ -32,7 +32,7 @@ class ServerTransport final : public Framing {
   // for and the proxy secret it used.
   const std::optional<DetectedTransport>& detected() const { return detected_; }
 
-  bool supports_quick_ack() const override;
+  bool SupportsQuickAck() const override;
   absl::Status EncodeFrame(absl::string_view payload, const FrameOptions& options,
                            std::string& out) override;
   absl::Status EncodeQuickAck(uint32_t token, std::string& out) override;

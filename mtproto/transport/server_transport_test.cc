@@ -27,7 +27,7 @@ TEST(ServerTransportTest, NothingToEncodeBeforeDetection) {
   EXPECT_EQ(server.EncodeFrame("x", {}, out).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(server.EncodeQuickAck(1, out).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(server.EncodeTransportError(-404, out).code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_FALSE(server.supports_quick_ack());
+  EXPECT_FALSE(server.SupportsQuickAck());
   EXPECT_FALSE(server.detected().has_value());
 }
 
@@ -49,15 +49,14 @@ TEST(ServerTransportTest, PreambleAndFramesInOneRead) {
                                   VariantWith<PayloadFrame>(PayloadFrame{"efgh"})));
   ASSERT_TRUE(server.detected().has_value());
   EXPECT_EQ(server.detected()->obfuscation->dc_id, 3);
-  EXPECT_TRUE(server.supports_quick_ack());
+  EXPECT_TRUE(server.SupportsQuickAck());
 }
 
 TEST(ServerTransportTest, DetectionErrorsAreFinal) {
   ServerTransport server({}, Seeded(4));
   std::vector<Frame> frames;
   EXPECT_EQ(server.Decode("GET / HTTP/1.1\r\n", frames).code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(server.Decode(std::string(4, '\xee'), frames).code(),
-            absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(server.Decode(std::string(4, '\xee'), frames).code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(frames, IsEmpty());
 }
 
@@ -75,7 +74,7 @@ TEST(ServerTransportTest, FullNeedsNoPreamble) {
   ASSERT_TRUE(server.Decode(wire.substr(5), frames).ok());
   EXPECT_THAT(frames, ElementsAre(VariantWith<PayloadFrame>(PayloadFrame{"payload"})));
   EXPECT_EQ(server.detected()->protocol, Protocol::kFull);
-  EXPECT_FALSE(server.supports_quick_ack());
+  EXPECT_FALSE(server.SupportsQuickAck());
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include "mtproto/transport/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  tgrpc::mtproto::transport::fuzz::FuzzPlainDecoder(
-      tgrpc::mtproto::transport::Protocol::kAbridged, data, size);
+  tgrpc::mtproto::transport::fuzz::FuzzPlainDecoder(tgrpc::mtproto::transport::Protocol::kAbridged,
+                                                    data, size);
   return 0;
 }

@@ -32,7 +32,7 @@ char Control(Role decoder_role, Protocol protocol, unsigned piece_seed) {
                                  : protocol == Protocol::kIntermediate ? 1
                                                                        : 2;
   return static_cast<char>((decoder_role == Role::kClient ? 1 : 0) | protocol_bits << 1 |
-                            (piece_seed & 31) << 3);
+                           (piece_seed & 31) << 3);
 }
 
 void AbortOnError(const absl::Status& status) {
@@ -94,11 +94,26 @@ std::vector<std::string> SeedCorpus() {
 }
 
 uint32_t InterestingWord(std::mt19937_64& rng) {
-  static constexpr uint32_t kWords[] = {
-      0,          1,          4,          12,         0x7e,       0x7f,       0x80,
-      0xff,       0xffff,     kFuzzMaxFrameSize,      kFuzzMaxFrameSize + 1,  0x7fffffff,
-      0x80000000, 0xffffffff, 0xfffffe6c /* -404 */,  0xfffffe53 /* -429 */,  0xeeeeeeee,
-      0xdddddddd, 0xefefefef, 0x44414548 /* HEAD */};
+  static constexpr uint32_t kWords[] = {0,
+                                        1,
+                                        4,
+                                        12,
+                                        0x7e,
+                                        0x7f,
+                                        0x80,
+                                        0xff,
+                                        0xffff,
+                                        kFuzzMaxFrameSize,
+                                        kFuzzMaxFrameSize + 1,
+                                        0x7fffffff,
+                                        0x80000000,
+                                        0xffffffff,
+                                        0xfffffe6c /* -404 */,
+                                        0xfffffe53 /* -429 */,
+                                        0xeeeeeeee,
+                                        0xdddddddd,
+                                        0xefefefef,
+                                        0x44414548 /* HEAD */};
   return kWords[rng() % std::size(kWords)];
 }
 

@@ -19,13 +19,12 @@
 namespace tgrpc::mtproto::transport::fuzz {
 namespace {
 
-#define TGRPC_FUZZ_CHECK(condition)                                                   \
-  do {                                                                                \
-    if (!(condition)) {                                                               \
-      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, \
-                   #condition);                                                       \
-      std::abort();                                                                   \
-    }                                                                                 \
+#define TGRPC_FUZZ_CHECK(condition)                                                               \
+  do {                                                                                            \
+    if (!(condition)) {                                                                           \
+      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #condition); \
+      std::abort();                                                                               \
+    }                                                                                             \
   } while (0)
 
 struct Input {
@@ -108,8 +107,8 @@ std::string Reencode(Protocol protocol, Role role, const std::vector<Frame>& fra
   for (const Frame& frame : frames) {
     absl::Status status;
     if (const auto* payload = std::get_if<PayloadFrame>(&frame)) {
-      status = peer->EncodeFrame(payload->payload, {.quick_ack = payload->quick_ack_requested},
-                                 wire);
+      status =
+          peer->EncodeFrame(payload->payload, {.quick_ack = payload->quick_ack_requested}, wire);
     } else if (const auto* ack = std::get_if<QuickAckFrame>(&frame)) {
       status = peer->EncodeQuickAck(ack->token, wire);
     } else {
@@ -145,8 +144,8 @@ void FuzzObfuscated2Decoder(const uint8_t* data, size_t size) {
   crypto::RandomSource fixed = [](absl::Span<uint8_t> out) {
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(i * 37 + 11);
   };
-  absl::StatusOr<Obfuscated2ClientInit> client = MakeObfuscated2Init(protocol, 2, std::nullopt,
-                                                                     fixed);
+  absl::StatusOr<Obfuscated2ClientInit> client =
+      MakeObfuscated2Init(protocol, 2, std::nullopt, fixed);
   TGRPC_FUZZ_CHECK(client.ok());
   absl::StatusOr<Obfuscated2ServerInit> server = ParseObfuscated2Init(client->init, {});
   TGRPC_FUZZ_CHECK(server.ok());
@@ -161,8 +160,8 @@ void FuzzObfuscated2Decoder(const uint8_t* data, size_t size) {
   TGRPC_FUZZ_CHECK(cipher->Apply(encrypted.data(), encrypted.size()).ok());
 
   auto make = [&]() {
-    absl::StatusOr<std::unique_ptr<Obfuscated2Framing>> framing = Obfuscated2Framing::Create(
-        MakeFraming(protocol, input.role, Options()), own, input.role);
+    absl::StatusOr<std::unique_ptr<Obfuscated2Framing>> framing =
+        Obfuscated2Framing::Create(MakeFraming(protocol, input.role, Options()), own, input.role);
     TGRPC_FUZZ_CHECK(framing.ok());
     return *std::move(framing);
   };
