@@ -127,8 +127,7 @@ void WriteVector(Writer& w, const std::vector<T>& v, bool boxed) {
 
 template <class T>
 void ReadVector(Reader& r, std::vector<T>& v, bool boxed) {
-  uint32_t n = boxed ? r.BoxedVectorLength(Codec<T>::kMinSize)
-                     : r.VectorLength(Codec<T>::kMinSize);
+  uint32_t n = boxed ? r.BoxedVectorLength(Codec<T>::kMinSize) : r.VectorLength(Codec<T>::kMinSize);
   v.clear();
   v.reserve(n);
   for (uint32_t i = 0; i < n && r.ok(); ++i) Codec<T>::Read(r, v.emplace_back());
@@ -151,8 +150,10 @@ void Read(Reader& r, T& v) {
   Codec<T>::Read(r, v);
 }
 
+// Not inlined: the id dispatchers switch over up to ~2500 constructors, and inlining every
+// constructor's parser into one function made a single compile take over 6 GB and 3 minutes.
 template <class T>
-Ptr<T> ParseNew(Reader& r) {
+[[gnu::noinline]] Ptr<T> ParseNew(Reader& r) {
   auto p = std::make_unique<T>();
   p->TlParse(r);
   return p;
