@@ -33,8 +33,9 @@ std::string Mutate(const std::vector<std::string>& corpus) {
         if (!s.empty()) s[pos] ^= static_cast<char>(1 << (Next() % 8));
         break;
       case 1: {  // an interesting 32-bit value (lengths, ids)
-        static const uint32_t kValues[] = {0, 1, 0xff, 0xfe, 0x7fffffff, 0xffffffff, 0x1cb5c415,
-                                           0x997275b5, 0xbc799737, 0x100, 0xfefefefe};
+        static const uint32_t kValues[] = {0,          1,          0xff,       0xfe,
+                                           0x7fffffff, 0xffffffff, 0x1cb5c415, 0x997275b5,
+                                           0xbc799737, 0x100,      0xfefefefe};
         uint32_t v = kValues[Next() % (sizeof(kValues) / sizeof(kValues[0]))];
         if (s.size() >= 4) {
           s.replace((pos % (s.size() - 3)) & ~size_t{3}, 4, reinterpret_cast<char*>(&v), 4);
@@ -77,7 +78,6 @@ int main(int argc, char** argv) {
     std::string s = Mutate(corpus);
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   }
-  std::printf("fuzz driver: %zu seeds + %ld mutated inputs, no crash\n", corpus.size(),
-              iterations);
+  std::printf("fuzz driver: %zu seeds + %ld mutated inputs, no crash\n", corpus.size(), iterations);
   return 0;
 }

@@ -26,22 +26,28 @@ Json BuildObject(const Value& v) {
 
 Json Build(const Value& v, const TypeRef& t) {
   switch (v.kind) {
-    case Value::Kind::kInt: return Json(static_cast<int32_t>(v.i));
-    case Value::Kind::kLong: return Json(absl::StrCat(v.i));
-    case Value::Kind::kDouble: return Json(v.d);
-    case Value::Kind::kBool: return Json(v.b);
+    case Value::Kind::kInt:
+      return Json(static_cast<int32_t>(v.i));
+    case Value::Kind::kLong:
+      return Json(absl::StrCat(v.i));
+    case Value::Kind::kDouble:
+      return Json(v.d);
+    case Value::Kind::kBool:
+      return Json(v.b);
     case Value::Kind::kBytes:
       if (t.name == "string") return Json(v.s);
       return Json(absl::Base64Escape(v.s));
     case Value::Kind::kInt128:
-    case Value::Kind::kInt256: return Json(absl::Base64Escape(v.s));
+    case Value::Kind::kInt256:
+      return Json(absl::Base64Escape(v.s));
     case Value::Kind::kVector: {
       Json a = Json::array();
       TypeRef elem = t.IsVector() ? t.args[0] : TypeRef{};
       for (const Value& e : v.items) a.push_back(Build(e, elem));
       return a;
     }
-    case Value::Kind::kObject: return v.ctor ? BuildObject(v) : Json();
+    case Value::Kind::kObject:
+      return v.ctor ? BuildObject(v) : Json();
   }
   return Json();
 }

@@ -14,7 +14,7 @@ namespace tgrpc::tl {
 struct SampleOptions {
   bool all_optional = true;  // set every flags.N? field, or none
   uint64_t seed = 1;
-  int max_depth = 3;         // below this, objects take their cheapest constructor
+  int max_depth = 3;  // below this, objects take their cheapest constructor
 };
 
 class Sampler {

@@ -8,15 +8,24 @@ namespace {
 
 const char* KindName(Value::Kind k) {
   switch (k) {
-    case Value::Kind::kInt: return "int";
-    case Value::Kind::kLong: return "long";
-    case Value::Kind::kDouble: return "double";
-    case Value::Kind::kBytes: return "bytes";
-    case Value::Kind::kInt128: return "int128";
-    case Value::Kind::kInt256: return "int256";
-    case Value::Kind::kBool: return "bool";
-    case Value::Kind::kVector: return "vector";
-    case Value::Kind::kObject: return "object";
+    case Value::Kind::kInt:
+      return "int";
+    case Value::Kind::kLong:
+      return "long";
+    case Value::Kind::kDouble:
+      return "double";
+    case Value::Kind::kBytes:
+      return "bytes";
+    case Value::Kind::kInt128:
+      return "int128";
+    case Value::Kind::kInt256:
+      return "int256";
+    case Value::Kind::kBool:
+      return "bool";
+    case Value::Kind::kVector:
+      return "vector";
+    case Value::Kind::kObject:
+      return "object";
   }
   return "?";
 }
@@ -102,14 +111,20 @@ bool Value::operator==(const Value& o) const {
   if (kind != o.kind) return false;
   switch (kind) {
     case Kind::kInt:
-    case Kind::kLong: return i == o.i;
-    case Kind::kDouble: return d == o.d || (d != d && o.d != o.d);
-    case Kind::kBool: return b == o.b;
+    case Kind::kLong:
+      return i == o.i;
+    case Kind::kDouble:
+      return d == o.d || (d != d && o.d != o.d);
+    case Kind::kBool:
+      return b == o.b;
     case Kind::kBytes:
     case Kind::kInt128:
-    case Kind::kInt256: return s == o.s;
-    case Kind::kVector: return items == o.items;
-    case Kind::kObject: return ctor == o.ctor && fields == o.fields;
+    case Kind::kInt256:
+      return s == o.s;
+    case Kind::kVector:
+      return items == o.items;
+    case Kind::kObject:
+      return ctor == o.ctor && fields == o.fields;
   }
   return false;
 }
@@ -168,8 +183,8 @@ void DynamicCodec::WriteFields(const Value& v, Writer& w) const {
                      Present(q, v.Field(q.name));
         }
         if (bit_set) {
-          w.Fail(absl::StrCat(c.name, ".", p.name, " is required by ", p.cond_field, ".",
-                              p.cond_bit));
+          w.Fail(
+              absl::StrCat(c.name, ".", p.name, " is required by ", p.cond_field, ".", p.cond_bit));
         }
       }
       continue;
@@ -182,8 +197,7 @@ void DynamicCodec::WriteFields(const Value& v, Writer& w) const {
   }
 }
 
-void DynamicCodec::Write(const Value& v, const TypeRef& t, const Combinator* ctx,
-                         Writer& w) const {
+void DynamicCodec::Write(const Value& v, const TypeRef& t, const Combinator* ctx, Writer& w) const {
   auto expect = [&](Value::Kind k) {
     if (v.kind == k) return true;
     w.Fail(absl::StrCat("expected ", KindName(k), " for ", t.ToString(),

@@ -21,12 +21,12 @@ struct Value {
   enum class Kind { kInt, kLong, kDouble, kBytes, kInt128, kInt256, kBool, kVector, kObject };
 
   Kind kind = Kind::kInt;
-  int64_t i = 0;   // kInt, kLong
-  double d = 0;    // kDouble
-  bool b = false;  // kBool (Bool, and `true` flags)
-  std::string s;   // kBytes (string and bytes), kInt128 (16 bytes), kInt256 (32 bytes)
-  std::vector<Value> items;            // kVector
-  const Combinator* ctor = nullptr;    // kObject: constructor or function
+  int64_t i = 0;             // kInt, kLong
+  double d = 0;              // kDouble
+  bool b = false;            // kBool (Bool, and `true` flags)
+  std::string s;             // kBytes (string and bytes), kInt128 (16 bytes), kInt256 (32 bytes)
+  std::vector<Value> items;  // kVector
+  const Combinator* ctor = nullptr;                   // kObject: constructor or function
   std::vector<std::pair<std::string, Value>> fields;  // kObject: present fields, schema order
 
   static Value Int(int32_t v);

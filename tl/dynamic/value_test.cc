@@ -30,7 +30,9 @@ TEST(DynamicCodecTest, EncodesLikeTheWireFormat) {
   absl::StatusOr<std::string> bytes = codec.EncodeBoxed(*v);
   ASSERT_TRUE(bytes.ok()) << bytes.status();
   EXPECT_EQ(absl::BytesToHexString(*bytes),
-            "8877665501000000""15c4b51c01000000d4c3b2a101000000ffffffff""08000000"
+            "8877665501000000"
+            "15c4b51c01000000d4c3b2a101000000ffffffff"
+            "08000000"
             "0500000000000000");
   absl::StatusOr<Value> back = codec.Decode(*bytes, "ex.Shape");
   ASSERT_TRUE(back.ok()) << back.status();

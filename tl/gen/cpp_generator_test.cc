@@ -40,11 +40,11 @@ TEST(GeneratedExampleTest, EncodesFieldsInOrderWithComputedFlags) {
   absl::StatusOr<std::string> bytes = Serialize(p);
   ASSERT_TRUE(bytes.ok()) << bytes.status();
   EXPECT_EQ(Hex(*bytes),
-            "88776655"                          // id
-            "01000000"                          // flags: closed
+            "88776655"                                  // id
+            "01000000"                                  // flags: closed
             "15c4b51c01000000d4c3b2a101000000ffffffff"  // Vector<ex.Point> with one point
-            "08000000"                          // flags2: bit 3 (big)
-            "0500000000000000");                // big
+            "08000000"                                  // flags2: bit 3 (big)
+            "0500000000000000");                        // big
   absl::StatusOr<Ptr<ex_Shape>> back = Decode<ex_Shape>(*bytes);
   ASSERT_TRUE(back.ok()) << back.status();
   auto* poly = dynamic_cast<ex_poly*>(back->get());

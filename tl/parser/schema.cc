@@ -56,8 +56,8 @@ absl::StatusOr<Param> ParseParam(absl::string_view token) {
     absl::string_view cond = type.substr(0, q);
     size_t dot = cond.find('.');
     int bit;
-    if (dot == absl::string_view::npos || !absl::SimpleAtoi(cond.substr(dot + 1), &bit) || bit < 0 ||
-        bit > 31) {
+    if (dot == absl::string_view::npos || !absl::SimpleAtoi(cond.substr(dot + 1), &bit) ||
+        bit < 0 || bit > 31) {
       return absl::InvalidArgumentError(absl::StrCat("bad condition: ", token));
     }
     p.cond_field = std::string(cond.substr(0, dot));

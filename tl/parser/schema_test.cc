@@ -44,7 +44,7 @@ TEST(SchemaParserTest, ExampleFeatures) {
   const Combinator* raw = s->ByName("ex.raw");
   ASSERT_NE(raw, nullptr);
   ASSERT_EQ(raw->params.size(), 6u);
-  EXPECT_TRUE(raw->params[4].type.bare);  // vector<long>
+  EXPECT_TRUE(raw->params[4].type.bare);          // vector<long>
   EXPECT_TRUE(raw->params[5].type.args[0].bare);  // %ex.Point
   const Combinator* wrap = s->ByName("ex.wrap");
   ASSERT_NE(wrap, nullptr);

@@ -6,10 +6,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define TGRPC_RETURN_IF_ERROR(expr)                    \
-  do {                                                 \
-    ::absl::Status tgrpc_status_ = (expr);             \
-    if (!tgrpc_status_.ok()) return tgrpc_status_;     \
+#define TGRPC_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status tgrpc_status_ = (expr);         \
+    if (!tgrpc_status_.ok()) return tgrpc_status_; \
   } while (0)
 
 #define TGRPC_STATUS_CONCAT_INNER_(a, b) a##b

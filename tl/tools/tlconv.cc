@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
     }
   }
   auto valid = [](const std::string& f) { return f == "hex" || f == "raw" || f == "json"; };
-  if (type.empty() || !valid(from) || !valid(to)) return Usage("--type, --from and --to are required");
+  if (type.empty() || !valid(from) || !valid(to))
+    return Usage("--type, --from and --to are required");
   if (schema_files.empty()) {
     const char* env = std::getenv("TGRPC_TL_SCHEMA");
     schema_files.push_back(env ? env : "tl/schema/api.tl");
@@ -101,7 +102,8 @@ int main(int argc, char** argv) {
       for (char c : input) {
         if (!absl::ascii_isspace(static_cast<unsigned char>(c))) hex.push_back(c);
       }
-      if (hex.size() % 2 != 0 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      if (hex.size() % 2 != 0 ||
+          hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
         std::cerr << "tlconv: input is not hex\n";
         return 1;
       }
