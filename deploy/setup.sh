@@ -9,7 +9,7 @@ packages=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libssl-dev libabsl-dev zlib1g-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsqlite3-dev libpq-dev libasio-dev
+  libsqlite3-dev libpq-dev libasio-dev nlohmann-json3-dev
 )
 
 missing=()

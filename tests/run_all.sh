@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: build everything and run every test. Prints a closing count line.
+# The README's test command: build everything, run every test, then run the fuzz targets again
+# under clang's libFuzzer with AddressSanitizer (own output base; see docs/testing.md). Prints a
+# closing count line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -8,6 +10,21 @@ echo "build: $((SECONDS - start)) s"
 log=$(mktemp)
 bazel test //... 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+echo "gcc tests done: $((SECONDS - start)) s"
+
+if [ "${TGRPC_SKIP_LIBFUZZER:-0}" != 1 ]; then
+  fuzz_log=$(mktemp)
+  bazel --output_base="$HOME/.cache/bazel-tgrpc-libfuzzer" test --config=libfuzzer \
+    --build_tests_only --test_tag_filters=fuzz //... 2>&1 | tee "$fuzz_log"
+  fuzz_rc=${PIPESTATUS[0]}
+  # Count these as their own tests: the same targets, another engine.
+  sed -E 's|^(//[^ ]+)|\1[libfuzzer]|' "$fuzz_log" >> "$log"
+  [ "$fuzz_rc" -eq 0 ] || rc=$fuzz_rc
+  echo "libfuzzer tests done: $((SECONDS - start)) s"
+else
+  echo "libfuzzer tests SKIPPED (TGRPC_SKIP_LIBFUZZER=1)"
+fi
+
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
 failed=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
 echo "tests: $passed passed, $failed failed"

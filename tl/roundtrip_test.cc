@@ -1,9 +1,7 @@
 // Every constructor and method of the pinned layer and of the MTProto schema, with generated
 // sample values (all optional fields set, and none): the schema-driven codec and the generated
 // codec must produce identical bytes, and each must read back what it wrote.
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "gtest/gtest.h"
 #include "tl/dynamic/json.h"
@@ -15,19 +13,12 @@
 namespace tgrpc::tl {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 class RoundTripTest : public ::testing::Test {
  protected:
   // The two schemas stay apart: both have a `message` constructor of a type `Message`.
   static void SetUpTestSuite() {
     for (const char* path : {"tl/schema/api.tl", "tl/schema/mtproto.tl"}) {
-      absl::StatusOr<Schema> s = ParseSchema(ReadFile(path));
+      absl::StatusOr<Schema> s = LoadSchemaFiles({path});
       ASSERT_TRUE(s.ok()) << s.status();
       schemas_.push_back(new Schema(*std::move(s)));
     }
@@ -92,7 +83,7 @@ TEST_F(RoundTripTest, GeneratedAndSchemaDrivenCodecsAgreeOnEveryCombinator) {
 TEST_F(RoundTripTest, GeneratedCountsMatchTheSchema) {
   // api.tl: the generated code skips nothing but the built-in vector.
   size_t api_ctors = 0, api_funcs = 0;
-  absl::StatusOr<Schema> api = ParseSchema(ReadFile("tl/schema/api.tl"));
+  absl::StatusOr<Schema> api = LoadSchemaFiles({"tl/schema/api.tl"});
   ASSERT_TRUE(api.ok());
   api_ctors = api->constructors.size();
   api_funcs = api->functions.size();

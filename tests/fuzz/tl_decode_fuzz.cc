@@ -2,9 +2,7 @@
 // codecs (generated and schema-driven) re-encode to the same bytes. Never a crash.
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,10 +15,7 @@ namespace {
 const tgrpc::tl::Schema& ApiSchema() {
   static const tgrpc::tl::Schema* schema = [] {
     const char* path = std::getenv("TGRPC_TL_SCHEMA");
-    std::ifstream f(path ? path : "tl/schema/api.tl");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto s = tgrpc::tl::ParseSchema(ss.str());
+    auto s = tgrpc::tl::LoadSchemaFiles({path ? path : "tl/schema/api.tl"});
     if (!s.ok()) {
       std::cerr << "cannot load the API schema: " << s.status() << "\n";
       std::abort();

@@ -4,6 +4,13 @@
 #include "absl/strings/str_format.h"
 
 namespace tgrpc::tl {
+
+Value::Value() = default;
+Value::~Value() = default;
+Value::Value(const Value&) = default;
+Value::Value(Value&&) noexcept = default;
+Value& Value::operator=(const Value&) = default;
+Value& Value::operator=(Value&&) noexcept = default;
 namespace {
 
 const char* KindName(Value::Kind k) {

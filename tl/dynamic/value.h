@@ -20,6 +20,15 @@ namespace tgrpc::tl {
 struct Value {
   enum class Kind { kInt, kLong, kDouble, kBytes, kInt128, kInt256, kBool, kVector, kObject };
 
+  // Out of line: a Value holds Values, and the special members must not be instantiated while
+  // the type is still incomplete (clang with libstdc++ rejects that).
+  Value();
+  ~Value();
+  Value(const Value&);
+  Value(Value&&) noexcept;
+  Value& operator=(const Value&);
+  Value& operator=(Value&&) noexcept;
+
   Kind kind = Kind::kInt;
   int64_t i = 0;             // kInt, kLong
   double d = 0;              // kDouble

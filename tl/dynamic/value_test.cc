@@ -1,7 +1,5 @@
 #include "tl/dynamic/value.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
@@ -12,10 +10,7 @@ namespace tgrpc::tl {
 namespace {
 
 Schema Example() {
-  std::ifstream f("tl/testdata/example.tl");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  absl::StatusOr<Schema> s = ParseSchema(ss.str());
+  absl::StatusOr<Schema> s = LoadSchemaFiles({"tl/testdata/example.tl"});
   EXPECT_TRUE(s.ok()) << s.status();
   return *std::move(s);
 }

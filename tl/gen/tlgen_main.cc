@@ -2,7 +2,6 @@
 // Usage: tlgen <schema.tl> <namespace> <header include path> <out.h> <out_0.cc> [<out_1.cc> ...]
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "tl/gen/cpp_generator.h"
 #include "tl/parser/schema.h"
@@ -12,16 +11,9 @@ int main(int argc, char** argv) {
     std::cerr << "usage: tlgen <schema.tl> <namespace> <header include path> <out.h> <out.cc>...\n";
     return 2;
   }
-  std::ifstream in(argv[1]);
-  if (!in) {
-    std::cerr << "tlgen: cannot read " << argv[1] << "\n";
-    return 1;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<tgrpc::tl::Schema> schema = tgrpc::tl::ParseSchema(text.str());
+  absl::StatusOr<tgrpc::tl::Schema> schema = tgrpc::tl::LoadSchemaFiles({argv[1]});
   if (!schema.ok()) {
-    std::cerr << "tlgen: " << argv[1] << ": " << schema.status() << "\n";
+    std::cerr << "tlgen: " << schema.status() << "\n";
     return 1;
   }
   tgrpc::tl::gen::CppOptions options{argv[2], argv[3], argc - 5};

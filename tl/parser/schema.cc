@@ -3,6 +3,8 @@
 #include <zlib.h>
 
 #include <cctype>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -275,6 +277,31 @@ const std::vector<const Combinator*>& Schema::ConstructorsOf(absl::string_view t
   static const std::vector<const Combinator*> kNone;
   auto it = types_.find(type);
   return it == types_.end() ? kNone : it->second;
+}
+
+absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("error while reading ", path));
+  return text.str();
+}
+
+absl::StatusOr<Schema> LoadSchemaFiles(const std::vector<std::string>& paths) {
+  std::string all;
+  for (const std::string& path : paths) {
+    absl::StatusOr<std::string> text = ReadTextFile(path);
+    if (!text.ok()) return text.status();
+    // Each file starts in the types section, whatever section the previous one ended in.
+    absl::StrAppend(&all, "---types---\n", *text, "\n");
+  }
+  absl::StatusOr<Schema> schema = ParseSchema(all);
+  if (!schema.ok()) {
+    return absl::Status(schema.status().code(),
+                        absl::StrCat(absl::StrJoin(paths, ", "), ": ", schema.status().message()));
+  }
+  return schema;
 }
 
 }  // namespace tgrpc::tl

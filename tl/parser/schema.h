@@ -87,6 +87,13 @@ class Schema {
 // `int128 4*[ int ] = Int128;`) are accepted and skipped; errors name the line.
 absl::StatusOr<Schema> ParseSchema(absl::string_view text);
 
+// Reads a file whole; NotFoundError names the path when it cannot be read.
+absl::StatusOr<std::string> ReadTextFile(const std::string& path);
+
+// Reads and parses one or more schema files into one schema (later files see the earlier ones'
+// types, as if concatenated); errors name the file.
+absl::StatusOr<Schema> LoadSchemaFiles(const std::vector<std::string>& paths);
+
 // Prints a schema back as TL text (types, then ---functions---), one combinator per line.
 std::string PrintSchema(const Schema& schema);
 

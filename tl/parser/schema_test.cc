@@ -1,9 +1,7 @@
 #include "tl/parser/schema.h"
 
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -12,10 +10,9 @@ namespace tgrpc::tl {
 namespace {
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  absl::StatusOr<std::string> text = ReadTextFile(path);
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : "";
 }
 
 TEST(SchemaParserTest, ExampleMatchesGolden) {

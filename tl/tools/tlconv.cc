@@ -66,17 +66,7 @@ int main(int argc, char** argv) {
     const char* env = std::getenv("TGRPC_TL_SCHEMA");
     schema_files.push_back(env ? env : "tl/schema/api.tl");
   }
-  std::vector<std::string> texts;
-  for (const std::string& f : schema_files) {
-    std::ifstream in(f);
-    std::string text;
-    if (!in || !ReadAll(in, &text)) {
-      std::cerr << "tlconv: cannot read schema " << f << "\n";
-      return 1;
-    }
-    texts.push_back(std::move(text));
-  }
-  absl::StatusOr<tgrpc::tl::Schema> schema = tgrpc::tl::ParseSchemas(texts);
+  absl::StatusOr<tgrpc::tl::Schema> schema = tgrpc::tl::LoadSchemaFiles(schema_files);
   if (!schema.ok()) {
     std::cerr << "tlconv: " << schema.status().message() << "\n";
     return 1;
