@@ -10,7 +10,13 @@ packages=(
   libssl-dev libabsl-dev zlib1g-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libpq-dev libasio-dev nlohmann-json3-dev
+  python3-telethon nodejs
 )
+# tests/interop runs mtcute and GramJS on Node.js and installs them with npm. Debian 12's nodejs
+# (18.20) and npm (9.2) run both; a machine that already has node and npm keeps them: NodeSource's
+# nodejs package bundles npm and declares "Conflicts: npm", so asking apt for Debian's npm there
+# would fail, and its nodejs satisfies the `nodejs` above.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,3 +32,6 @@ if ((${#missing[@]})); then
 else
   echo "setup: all ${#packages[@]} Debian packages present"
 fi
+
+# The pinned interop clients (npm ci in tests/interop; checks Telethon).
+"$(dirname "$0")/interop_setup.sh"

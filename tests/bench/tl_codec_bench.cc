@@ -3,8 +3,8 @@
 // schema-driven one for comparison). Prints bytes/s and objects/s; no assertions.
 #include <benchmark/benchmark.h>
 
-#include <fstream>
-#include <sstream>
+#include <cstdio>
+#include <cstdlib>
 
 #include "tl/dynamic/value.h"
 #include "tl/generated/api.h"
@@ -92,10 +92,12 @@ void Decode(benchmark::State& state, const Object& o) {
 
 const Schema& ApiSchema() {
   static const Schema* s = [] {
-    std::ifstream f("tl/schema/api.tl");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return new Schema(*ParseSchema(ss.str()));
+    absl::StatusOr<Schema> schema = LoadSchemaFiles({"tl/schema/api.tl"});
+    if (!schema.ok()) {
+      std::fprintf(stderr, "%s\n", schema.status().ToString().c_str());
+      std::abort();
+    }
+    return new Schema(*std::move(schema));
   }();
   return *s;
 }

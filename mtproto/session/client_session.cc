@@ -1,0 +1,425 @@
+#include "mtproto/session/client_session.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "mtproto/session/wire.h"
+#include "tl/generated/mtp.h"
+#include "tl/runtime/status_macros.h"
+
+namespace tgrpc::mtproto::session {
+namespace {
+
+// msgs_ack carries at most this many ids.
+constexpr size_t kMaxAckIds = 8192;
+// Non-call messages are remembered this long after sending, so a bad_msg_notification about
+// them can still be acted on.
+constexpr absl::Duration kRecentWindow = absl::Minutes(5);
+// A msg_id older than this (by server time) is not reused for a resend: the server accepts
+// msg_ids up to 300 s old.
+constexpr absl::Duration kReuseMsgIdFor = absl::Seconds(240);
+// A get_future_salts that got no answer for this long is given up and asked again.
+constexpr absl::Duration kSaltsRequestTimeout = absl::Minutes(1);
+
+uint64_t RandomU64(const crypto::RandomSource& random) {
+  uint8_t bytes[8];
+  random(absl::MakeSpan(bytes));
+  uint64_t value;
+  std::memcpy(&value, bytes, 8);
+  return value;
+}
+
+absl::Span<const uint8_t> AsBytes(absl::string_view s) {
+  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+}  // namespace
+
+ClientSession::ClientSession(const crypto::AuthKey& auth_key, ClientSessionOptions options)
+    : options_(std::move(options)),
+      cipher_(auth_key, crypto::Role::kClient),
+      session_id_(options_.session_id != 0 ? options_.session_id : RandomU64(options_.random)),
+      salts_(options_.salt),
+      received_(options_.received_window) {
+  msg_ids_.set_time_offset(options_.time_offset);
+  salts_.AddFuture(options_.future_salts);
+  last_ping_ = options_.clock();
+}
+
+absl::StatusOr<CallId> ClientSession::Send(std::string body, const SendOptions& send_options) {
+  if (body.size() < 4 || body.size() % 4 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a message body must be a boxed TL object; got ", body.size(), " bytes"));
+  }
+  const bool compress = send_options.compress.value_or(
+      options_.compress_min_size > 0 && body.size() >= options_.compress_min_size);
+  if (compress && ConstructorId(body) != tl::mtp::gzip_packed::kId) {
+    TGRPC_ASSIGN_OR_RETURN(std::string packed, PackGzip(body));
+    if (packed.size() < body.size()) body = std::move(packed);
+  }
+  if (body.size() > options_.max_packet_body_size) {
+    return absl::InvalidArgumentError(absl::StrCat("message body of ", body.size(),
+                                                   " bytes exceeds the packet limit of ",
+                                                   options_.max_packet_body_size));
+  }
+  std::optional<uint64_t> destroys;
+  if (ConstructorId(body) == tl::mtp::destroy_session::kId) {
+    absl::StatusOr<tl::mtp::destroy_session> request =
+        ParseService<tl::mtp::destroy_session>(body);
+    if (request.ok()) destroys = static_cast<uint64_t>(request->session_id);
+  }
+  const bool content = send_options.content_related;
+  const uint64_t id =
+      Enqueue(content ? Kind::kCall : Kind::kFireAndForget, std::move(body), content);
+  outgoing_[id].destroys_session = destroys;
+  return id;
+}
+
+void ClientSession::Cancel(CallId call) {
+  auto it = outgoing_.find(call);
+  if (it == outgoing_.end() || it->second.kind != Kind::kCall) return;
+  const int64_t msg_id = it->second.msg_id;
+  Remove(call);
+  if (msg_id != 0) {
+    tl::mtp::rpc_drop_answer drop;
+    drop.req_msg_id = msg_id;
+    Enqueue(Kind::kService, SerializeService(drop), true);
+  }
+}
+
+uint64_t ClientSession::Enqueue(Kind kind, std::string body, bool content_related) {
+  const uint64_t id = next_id_++;
+  Outgoing& out = outgoing_[id];
+  out.kind = kind;
+  out.body = std::move(body);
+  out.content_related = content_related;
+  out.queued = true;
+  queue_.push_back(id);
+  return id;
+}
+
+void ClientSession::Requeue(const std::vector<uint64_t>& ids, bool reuse_msg_id) {
+  std::vector<uint64_t> front;
+  for (uint64_t id : ids) {
+    auto it = outgoing_.find(id);
+    if (it == outgoing_.end()) continue;
+    it->second.reuse_msg_id = reuse_msg_id && it->second.msg_id != 0;
+    if (it->second.queued) continue;
+    it->second.queued = true;
+    front.push_back(id);
+    ++stats_.messages_resent;
+  }
+  // Resent messages go first, in their original order.
+  std::sort(front.begin(), front.end(), [&](uint64_t a, uint64_t b) {
+    return outgoing_[a].msg_id < outgoing_[b].msg_id;
+  });
+  queue_.insert(queue_.begin(), front.begin(), front.end());
+}
+
+void ClientSession::Remove(uint64_t id) {
+  auto it = outgoing_.find(id);
+  if (it == outgoing_.end()) return;
+  const Outgoing& out = it->second;
+  auto erase_msg_id = [&](int64_t msg_id) {
+    auto m = by_msg_id_.find(msg_id);
+    if (m != by_msg_id_.end() && m->second == id) by_msg_id_.erase(m);
+  };
+  if (out.msg_id != 0) erase_msg_id(out.msg_id);
+  for (int64_t old : out.old_msg_ids) erase_msg_id(old);
+  if (out.queued) queue_.erase(std::remove(queue_.begin(), queue_.end(), id), queue_.end());
+  if (keepalive_ == id) keepalive_.reset();
+  if (salts_request_ == id) salts_request_.reset();
+  outgoing_.erase(it);
+}
+
+void ClientSession::Fail(uint64_t id, absl::Status status, std::vector<Event>& events) {
+  auto it = outgoing_.find(id);
+  if (it == outgoing_.end()) return;
+  if (it->second.kind == Kind::kCall) events.push_back(CallFailedEvent{id, std::move(status)});
+  Remove(id);
+}
+
+ClientSession::Outgoing* ClientSession::FindBySentMsgId(int64_t msg_id, uint64_t* id) {
+  auto m = by_msg_id_.find(msg_id);
+  if (m == by_msg_id_.end()) return nullptr;
+  auto it = outgoing_.find(m->second);
+  if (it == outgoing_.end()) return nullptr;
+  if (id != nullptr) *id = m->second;
+  return &it->second;
+}
+
+void ClientSession::MarkConfirmed(int64_t msg_id) {
+  if (by_msg_id_.contains(msg_id) || containers_.contains(msg_id)) {
+    max_confirmed_msg_id_ = std::max(max_confirmed_msg_id_, msg_id);
+  }
+}
+
+size_t ClientSession::pending_calls() const {
+  size_t n = 0;
+  for (const auto& [id, out] : outgoing_) n += out.kind == Kind::kCall ? 1 : 0;
+  return n;
+}
+
+void ClientSession::AddAck(int64_t msg_id, absl::Time now) {
+  if (pending_acks_.empty()) first_pending_ack_ = now;
+  pending_acks_.push_back(msg_id);
+}
+
+bool ClientSession::AcksDue(absl::Time now) const {
+  if (pending_acks_.empty()) return false;
+  return flush_acks_ || pending_acks_.size() >= options_.ack_batch ||
+         now >= first_pending_ack_ + options_.ack_delay;
+}
+
+void ClientSession::QueueAcks() {
+  for (size_t at = 0; at < pending_acks_.size(); at += kMaxAckIds) {
+    tl::mtp::msgs_ack ack;
+    const size_t end = std::min(pending_acks_.size(), at + kMaxAckIds);
+    ack.msg_ids.assign(pending_acks_.begin() + at, pending_acks_.begin() + end);
+    const uint64_t id = Enqueue(Kind::kAck, SerializeService(ack), false);
+    // Acknowledgments go first: the server can forget its answers early.
+    queue_.pop_back();
+    queue_.push_front(id);
+  }
+  pending_acks_.clear();
+  first_pending_ack_ = absl::InfiniteFuture();
+  flush_acks_ = false;
+}
+
+void ClientSession::FlushAcks() { flush_acks_ = true; }
+
+bool ClientSession::HasPendingOutput() const {
+  return !queue_.empty() || AcksDue(options_.clock());
+}
+
+void ClientSession::MaybeRequestSalts(absl::Time now) {
+  if (options_.future_salts_count <= 0) return;
+  if (salts_request_.has_value()) {
+    const Outgoing& request = outgoing_[*salts_request_];
+    if (request.msg_id == 0 || now < request.sent_at + kSaltsRequestTimeout) return;
+    Remove(*salts_request_);
+  }
+  const absl::Time server_now = msg_ids_.ServerNow(now);
+  if (salts_.covered_until() >= server_now + options_.salt_refresh_before) return;
+  tl::mtp::get_future_salts request;
+  request.num = std::min<int32_t>(options_.future_salts_count, 64);
+  salts_request_ = Enqueue(Kind::kFutureSalts, SerializeService(request), true);
+}
+
+void ClientSession::Housekeeping(absl::Time now) {
+  std::vector<uint64_t> stale;
+  for (const auto& [id, out] : outgoing_) {
+    const bool forgettable = out.kind == Kind::kAck || out.kind == Kind::kFireAndForget ||
+                             out.kind == Kind::kService;
+    if (forgettable && !out.queued && out.msg_id != 0 && now > out.sent_at + kRecentWindow) {
+      stale.push_back(id);
+    }
+  }
+  for (uint64_t id : stale) Remove(id);
+  absl::erase_if(containers_, [&](const auto& entry) {
+    return now > entry.second.sent_at + kRecentWindow;
+  });
+}
+
+std::vector<uint64_t> ClientSession::TakeBatch() {
+  std::vector<uint64_t> batch;
+  size_t bodies = 0;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    const Outgoing& out = outgoing_[*it];
+    if (out.alone) {
+      if (batch.empty()) {
+        batch.push_back(*it);
+        queue_.erase(it);
+        return batch;
+      }
+      ++it;
+      continue;
+    }
+    if (batch.size() >= options_.max_container_messages) break;
+    if (!batch.empty() &&
+        ContainerSize(batch.size() + 1, bodies + out.body.size()) > options_.max_packet_body_size) {
+      break;
+    }
+    bodies += out.body.size();
+    batch.push_back(*it);
+    it = queue_.erase(it);
+  }
+  return batch;
+}
+
+absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
+  const absl::Time now = options_.clock();
+  Housekeeping(now);
+  if (!queue_.empty()) MaybeRequestSalts(now);
+  if (!pending_acks_.empty() && (!queue_.empty() || AcksDue(now))) QueueAcks();
+  if (queue_.empty()) return std::nullopt;
+
+  const std::vector<uint64_t> batch = TakeBatch();
+  int64_t max_inner = 0;
+  bool reused = false;
+  for (uint64_t id : batch) {
+    Outgoing& out = outgoing_[id];
+    out.queued = false;
+    if (out.reuse_msg_id && out.msg_id != 0) {
+      reused = true;
+    } else {
+      if (out.msg_id != 0) out.old_msg_ids.push_back(out.msg_id);
+      out.msg_id = msg_ids_.Next(now, MsgIdKind::kClient);
+      out.seqno = seqnos_.Next(out.content_related);
+    }
+    out.reuse_msg_id = false;
+    out.sent_at = now;
+    by_msg_id_[out.msg_id] = id;
+    max_inner = std::max(max_inner, out.msg_id);
+    max_sent_msg_id_ = std::max(max_sent_msg_id_, out.msg_id);
+  }
+
+  crypto::MessageHeader header;
+  header.salt = salts_.Select(msg_ids_.ServerNow(now), options_.salt_margin);
+  header.session_id = session_id_;
+  std::string container;
+  absl::string_view body;
+  // A message resent with its old msg_id travels in a container, so the packet itself has a
+  // fresh msg_id.
+  if (batch.size() == 1 && !reused) {
+    const Outgoing& out = outgoing_[batch[0]];
+    header.msg_id = static_cast<uint64_t>(out.msg_id);
+    header.seq_no = static_cast<uint32_t>(out.seqno);
+    body = out.body;
+  } else {
+    // A container's msg_id is above those of its messages (reused ones may be higher than
+    // what the clock gives after a time correction).
+    if (msg_ids_.last() < max_inner) msg_ids_.set_floor(max_inner);
+    const int64_t container_id = msg_ids_.Next(now, MsgIdKind::kClient);
+    max_sent_msg_id_ = std::max(max_sent_msg_id_, container_id);
+    SentContainer& sent = containers_[container_id];
+    sent.sent_at = now;
+    AppendContainerHeader(batch.size(), container);
+    for (uint64_t id : batch) {
+      const Outgoing& out = outgoing_[id];
+      AppendContainerMessage(out.msg_id, out.seqno, out.body, container);
+      sent.msg_ids.push_back(out.msg_id);
+    }
+    header.msg_id = static_cast<uint64_t>(container_id);
+    header.seq_no = static_cast<uint32_t>(seqnos_.Next(false));
+    body = container;
+  }
+
+  std::string packet(crypto::PacketCipher::EncryptedSize(body.size()), '\0');
+  TGRPC_ASSIGN_OR_RETURN(
+      const size_t size,
+      cipher_.Encrypt(header, AsBytes(body), options_.random,
+                      absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size())));
+  packet.resize(size);
+  ++stats_.packets_sent;
+
+  // Fire-and-forget messages are forgotten once sent, except for bad_msg_notification recovery
+  // (Housekeeping).
+  return packet;
+}
+
+absl::StatusOr<std::vector<Event>> ClientSession::OnPacket(absl::Span<uint8_t> packet) {
+  TGRPC_ASSIGN_OR_RETURN(const crypto::DecryptedMessage message, cipher_.DecryptInPlace(packet));
+  ++stats_.packets_received;
+  return OnMessage(message.header,
+                   absl::string_view(reinterpret_cast<const char*>(message.body.data()),
+                                     message.body.size()));
+}
+
+std::vector<Event> ClientSession::OnMessage(const crypto::MessageHeader& header,
+                                            absl::string_view body) {
+  std::vector<Event> events;
+  const int64_t msg_id = static_cast<int64_t>(header.msg_id);
+  // Server msg_ids are odd; a message for another session is not ours to handle.
+  if (header.session_id != session_id_ || (msg_id & 1) == 0) {
+    ++stats_.malformed_ignored;
+    return events;
+  }
+  HandleMessage(msg_id, static_cast<int32_t>(header.seq_no), body, true, events);
+  return events;
+}
+
+std::vector<Event> ClientSession::OnTick() {
+  std::vector<Event> events;
+  const absl::Time now = options_.clock();
+  Housekeeping(now);
+  if (options_.ping_interval > absl::ZeroDuration()) {
+    if (keepalive_.has_value() && !keepalive_timeout_reported_) {
+      const Outgoing& ping = outgoing_[*keepalive_];
+      if (ping.msg_id != 0 && now >= ping.sent_at + options_.pong_timeout) {
+        events.push_back(KeepaliveTimeoutEvent{ping.ping_id});
+        keepalive_timeout_reported_ = true;
+      }
+    }
+    if (now >= last_ping_ + options_.ping_interval) {
+      if (keepalive_.has_value()) Remove(*keepalive_);
+      tl::mtp::ping_delay_disconnect ping;
+      ping.ping_id = static_cast<int64_t>(RandomU64(options_.random));
+      ping.disconnect_delay = options_.ping_disconnect_delay;
+      keepalive_ = Enqueue(Kind::kKeepalive, SerializeService(ping), true);
+      outgoing_[*keepalive_].ping_id = ping.ping_id;
+      keepalive_timeout_reported_ = false;
+      last_ping_ = now;
+    }
+  }
+  MaybeRequestSalts(now);
+  if (AcksDue(now)) QueueAcks();
+  return events;
+}
+
+absl::Time ClientSession::NextTickTime() const {
+  absl::Time next = absl::InfiniteFuture();
+  if (options_.ping_interval > absl::ZeroDuration()) {
+    next = std::min(next, last_ping_ + options_.ping_interval);
+    if (keepalive_.has_value() && !keepalive_timeout_reported_) {
+      auto it = outgoing_.find(*keepalive_);
+      if (it != outgoing_.end() && it->second.msg_id != 0) {
+        next = std::min(next, it->second.sent_at + options_.pong_timeout);
+      }
+    }
+  }
+  if (!pending_acks_.empty()) next = std::min(next, first_pending_ack_ + options_.ack_delay);
+  if (options_.future_salts_count > 0 && !salts_request_.has_value()) {
+    // covered_until is in server time.
+    next = std::min(next, salts_.covered_until() - options_.salt_refresh_before -
+                              msg_ids_.time_offset());
+  }
+  return next;
+}
+
+void ClientSession::OnReconnect() {
+  const absl::Time now = options_.clock();
+  const absl::Time server_now = msg_ids_.ServerNow(now);
+  std::vector<uint64_t> reuse;
+  std::vector<uint64_t> renew;
+  std::vector<uint64_t> drop;
+  for (auto& [id, out] : outgoing_) {
+    if (out.queued || out.msg_id == 0) continue;
+    switch (out.kind) {
+      case Kind::kCall:
+      case Kind::kService:
+        if (!out.content_related || out.acked) {
+          if (out.kind == Kind::kService) drop.push_back(id);
+          break;
+        }
+        (server_now - MsgIdTime(out.msg_id) < kReuseMsgIdFor ? reuse : renew).push_back(id);
+        break;
+      case Kind::kKeepalive:
+      case Kind::kFutureSalts:
+      case Kind::kAck:
+      case Kind::kFireAndForget:
+        drop.push_back(id);
+        break;
+    }
+  }
+  for (uint64_t id : drop) Remove(id);
+  Requeue(renew, false);
+  Requeue(reuse, true);
+  keepalive_timeout_reported_ = false;
+  last_ping_ = now;
+}
+
+}  // namespace tgrpc::mtproto::session

@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// Interop driver for GramJS (npm telegram, pinned in package.json; it declares layer 198).
+// Points the client at a local server (tests/fakedc), trusts the server's RSA key, and runs the
+// steps given by --scenario; see common.mjs for the options and the output format, and `--help`.
+//
+// Transports (node_modules/telegram/network/connection/, extensions/): TCP full (its default in
+// Node), abridged, obfuscated2 over abridged, MTProxy (obfuscated2 over abridged with the key mixed
+// with the secret), and obfuscated2 over abridged inside WebSocket frames (ws://host:port/apiws,
+// what GramJS uses in browsers; it works in Node too). It has no intermediate codec.
+//
+// GramJS ignores the session's port when it connects (it dials 80, or 443 for DCs it learns from
+// help.getConfig), so the connection classes are wrapped to dial the address given for each DC.
+import { createRequire } from 'node:module'
+import { createHash, createPublicKey } from 'node:crypto'
+
+import {
+  makeFile,
+  messageText,
+  parseOptions,
+  readCode,
+  runSteps,
+  sha256hex,
+} from './common.mjs'
+
+const require = createRequire(import.meta.url)
+const { TelegramClient, Api } = require('telegram')
+const { MemorySession } = require('telegram/sessions')
+const { Logger, LogLevel } = require('telegram/extensions/Logger')
+const { PromisedWebSockets } = require('telegram/extensions')
+const {
+  ConnectionTCPFull,
+  ConnectionTCPAbridged,
+  ConnectionTCPObfuscated,
+} = require('telegram/network/connection')
+const { CustomFile } = require('telegram/client/uploads')
+const { readBigIntFromBuffer } = require('telegram/Helpers')
+const { _serverKeys } = require('telegram/crypto/RSA')
+const { LAYER } = require('telegram/tl/AllTLObjects')
+
+const CLIENT = 'gramjs'
+
+// Addresses of DCs learned from help.getConfig, for DCs that --dcs does not name.
+const learned = {}
+
+function dcAddress(opts, dcId) {
+  return opts.dcs[dcId] ?? learned[dcId] ?? [opts.host, opts.port]
+}
+
+function forcing(opts, Base) {
+  return class extends Base {
+    constructor(params) {
+      const [ip, port] = dcAddress(opts, params.dcId)
+      super({ ...params, ip, port })
+    }
+  }
+}
+
+const TRANSPORTS = {
+  'full': {
+    about: 'TCP, full codec (length, seqno, CRC32); GramJS\'s default in Node',
+    make: (opts) => ({ connection: forcing(opts, ConnectionTCPFull) }),
+  },
+  'abridged': {
+    about: 'TCP, abridged codec (0xef)',
+    make: (opts) => ({ connection: forcing(opts, ConnectionTCPAbridged) }),
+  },
+  'obfuscated-abridged': {
+    about: 'obfuscated2 over abridged',
+    make: (opts) => ({ connection: forcing(opts, ConnectionTCPObfuscated) }),
+  },
+  'mtproxy-abridged': {
+    about: 'MTProxy, plain secret: obfuscated2 (key mixed with the secret, DC id in the header) over abridged',
+    make: (opts) => ({
+      connection: ConnectionTCPObfuscated, // replaced by GramJS with its MTProxy connection
+      proxy: { ip: opts.host, port: opts.port, secret: opts['mtproxy-secret'], MTProxy: true },
+    }),
+  },
+  'ws-obfuscated-abridged': {
+    about: 'WebSocket (ws://host:port/apiws, binary frames) carrying obfuscated2 over abridged',
+    make: (opts) => ({ connection: forcing(opts, ConnectionTCPObfuscated), networkSocket: PromisedWebSockets }),
+  },
+}
+
+const opts = parseOptions(CLIENT, TRANSPORTS, 'full')
+
+// Trust the server's key: GramJS keeps {n, e} by the fingerprint as a signed decimal string.
+function tlBytes(b) {
+  const head = b.length < 254 ? Buffer.from([b.length]) : Buffer.from([254, b.length & 255, (b.length >> 8) & 255, b.length >> 16])
+  const pad = (4 - ((head.length + b.length) % 4)) % 4
+  return Buffer.concat([head, b, Buffer.alloc(pad)])
+}
+const jwk = createPublicKey({ key: opts.rsaPem, format: 'pem' }).export({ format: 'jwk' })
+const n = Buffer.from(jwk.n, 'base64url')
+const e = Buffer.from(jwk.e, 'base64url')
+const sha = createHash('sha1').update(Buffer.concat([tlBytes(n), tlBytes(e)])).digest()
+const fingerprint = sha.subarray(12, 20).readBigInt64LE(0).toString()
+_serverKeys.set(fingerprint, { n: readBigIntFromBuffer(n, false, false), e: e.readUIntBE(0, e.length) })
+
+const session = new MemorySession()
+// The port stored here is not the one dialled (see forcing()); MemorySession keeps whatever it gets.
+session.setDC(opts.dc, opts.host, opts.port)
+
+const client = new TelegramClient(session, opts.apiId, opts['api-hash'], {
+  ...TRANSPORTS[opts.transport].make(opts),
+  baseLogger: new Logger(opts.verbose ? LogLevel.DEBUG : LogLevel.ERROR),
+  connectionRetries: 3,
+  retryDelay: 500,
+})
+const credentials = { apiId: opts.apiId, apiHash: opts['api-hash'] }
+
+const steps = {
+  async connect() {
+    const ok = await client.connect()
+    if (!ok) throw new Error('connect() returned false')
+    const config = await client.invoke(new Api.help.GetConfig())
+    for (const o of config.dcOptions) {
+      if (!o.ipv6 && !o.mediaOnly && !learned[o.id]) learned[o.id] = [o.ipAddress, o.port]
+    }
+    return { layer: LAYER, dc: config.thisDc, dc_options: config.dcOptions.length, fingerprint }
+  },
+
+  async 'signin-user'() {
+    if (!opts.phone) throw new Error('signin-user needs --phone')
+    let error = null
+    let twoFa = false
+    const user = await client.signInUser(credentials, {
+      phoneNumber: opts.phone,
+      phoneCode: () => readCode(opts),
+      password: async () => {
+        twoFa = true
+        if (!opts.password) throw new Error('SESSION_PASSWORD_NEEDED and no --password')
+        return opts.password
+      },
+      onError: async (err) => {
+        error = err
+        return true // stop
+      },
+    }).catch((err) => { throw error ?? err })
+    return { user_id: String(user.id), bot: Boolean(user.bot), two_fa: twoFa }
+  },
+
+  async 'signin-bot'() {
+    if (!opts['bot-token']) throw new Error('signin-bot needs --bot-token')
+    const user = await client.signInBot(credentials, { botAuthToken: opts['bot-token'] })
+    return { user_id: String(user.id), bot: Boolean(user.bot) }
+  },
+
+  async 'send-and-get'() {
+    const text = messageText(CLIENT, opts.transport)
+    const sent = await client.sendMessage(opts.peer, { message: text })
+    const [got] = await client.getMessages(opts.peer, { ids: [sent.id] })
+    if (!got) throw new Error(`message ${sent.id} not found by getMessages`)
+    if (got.id !== sent.id || got.message !== text) {
+      throw new Error(`read back ${JSON.stringify({ id: got.id, text: got.message })}, sent ${JSON.stringify({ id: sent.id, text })}`)
+    }
+    return { peer: opts.peer, message_id: sent.id }
+  },
+
+  async members() {
+    if (!opts.channel) throw new Error('members needs --channel')
+    const users = await client.getParticipants(opts.channel, {})
+    const ids = users.map((u) => String(u.id))
+    const min = Number(opts['min-members'])
+    if (ids.length < min) throw new Error(`${ids.length} members, expected at least ${min}`)
+    return { channel: opts.channel, count: ids.length, unique: new Set(ids).size, total: users.total }
+  },
+
+  async file() {
+    const data = makeFile(opts.fileSize)
+    const want = sha256hex(data)
+    const t0 = Date.now()
+    const sent = await client.sendFile(opts.peer, {
+      file: new CustomFile('interop.bin', data.length, '', data),
+      forceDocument: true,
+      workers: 4,
+    })
+    const t1 = Date.now()
+    const [msg] = await client.getMessages(opts.peer, { ids: [sent.id] })
+    if (!msg || !msg.media) throw new Error(`message ${sent.id} with the file not found`)
+    const got = await client.downloadMedia(msg, {})
+    const t2 = Date.now()
+    if (!Buffer.isBuffer(got)) throw new Error(`downloadMedia returned ${typeof got}`)
+    const have = sha256hex(got)
+    if (got.length !== data.length || have !== want) {
+      throw new Error(`downloaded ${got.length} bytes sha256 ${have}, uploaded ${data.length} bytes sha256 ${want}`)
+    }
+    return { size: data.length, sha256: want, message_id: sent.id, upload_ms: t1 - t0, download_ms: t2 - t1 }
+  },
+}
+
+const code = await runSteps(CLIENT, opts, steps, () => client.destroy())
+process.exit(code)

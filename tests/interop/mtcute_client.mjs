@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// Interop driver for mtcute (npm @mtcute/node, pinned in package.json; it declares layer 227).
+// Points the client at a local server (tests/fakedc) through mtcute's public options, trusts the
+// server's RSA key, and runs the steps given by --scenario; see common.mjs for the options and the
+// output format, and `--help`.
+//
+// Transports: mtcute has TCP with the intermediate codec (its default), the padded intermediate
+// codec, and the obfuscated2 wrapper over either; MTProxy secrets (plain = obfuscated intermediate,
+// dd = obfuscated padded intermediate, ee = fake TLS around obfuscated padded intermediate).
+// It has no abridged and no full codec (node_modules/@mtcute/core/network/transports/).
+import {
+  IntermediatePacketCodec,
+  MemoryStorage,
+  MtProxyTcpTransport,
+  ObfuscatedPacketCodec,
+  PaddedIntermediatePacketCodec,
+  TcpTransport,
+  TelegramClient,
+} from '@mtcute/node'
+import { addPublicKey, NodeCryptoProvider, parsePublicKey } from '@mtcute/node/utils.js'
+
+import {
+  makeFile,
+  messageText,
+  parseOptions,
+  readCode,
+  runSteps,
+  sha256hex,
+} from './common.mjs'
+
+const CLIENT = 'mtcute'
+
+// A TCP transport whose codec is built by `codec()`; connecting is TcpTransport's.
+class CodecTransport extends TcpTransport {
+  constructor(codec) {
+    super()
+    this._makeCodec = codec
+  }
+
+  packetCodec() {
+    return this._makeCodec()
+  }
+}
+
+function mtproxy(opts, prefix) {
+  let secret = prefix + opts['mtproxy-secret']
+  if (prefix === 'ee') secret += Buffer.from(opts['mtproxy-domain']).toString('hex')
+  return new MtProxyTcpTransport({ host: opts.host, port: opts.port, secret })
+}
+
+const TRANSPORTS = {
+  'intermediate': {
+    about: 'TCP, intermediate codec (0xeeeeeeee); mtcute\'s default',
+    make: () => new TcpTransport(),
+  },
+  'padded': {
+    about: 'TCP, padded intermediate codec (0xdddddddd)',
+    make: () => new CodecTransport(() => new PaddedIntermediatePacketCodec()),
+  },
+  'obfuscated-intermediate': {
+    about: 'obfuscated2 over intermediate',
+    make: () => new CodecTransport(() => new ObfuscatedPacketCodec(new IntermediatePacketCodec())),
+  },
+  'obfuscated-padded': {
+    about: 'obfuscated2 over padded intermediate',
+    make: () => new CodecTransport(() => new ObfuscatedPacketCodec(new PaddedIntermediatePacketCodec())),
+  },
+  'mtproxy-intermediate': {
+    about: 'MTProxy, plain secret: obfuscated2 (key mixed with the secret, DC id in the header) over intermediate',
+    make: (opts) => mtproxy(opts, ''),
+  },
+  'mtproxy-padded': {
+    about: 'MTProxy, dd secret: as above over padded intermediate',
+    make: (opts) => mtproxy(opts, 'dd'),
+  },
+  'mtproxy-faketls': {
+    about: 'MTProxy, ee secret: fake TLS 1.3 records around obfuscated2 padded intermediate',
+    make: (opts) => mtproxy(opts, 'ee'),
+  },
+}
+
+const opts = parseOptions(CLIENT, TRANSPORTS, 'intermediate')
+const crypto = new NodeCryptoProvider()
+
+// mtcute looks a key up by the fingerprint printed without leading zeros, so a key whose
+// fingerprint starts with a 0 digit is never found: say so instead of failing obscurely.
+const parsed = parsePublicKey(crypto, opts.rsaPem)
+if (parsed.fingerprint.startsWith('0')) {
+  console.error(`mtcute: the key's fingerprint ${parsed.fingerprint} starts with 0; mtcute cannot find such a key`)
+}
+addPublicKey(crypto, opts.rsaPem)
+
+const mainDc = { id: opts.dc, ipAddress: opts.host, port: opts.port }
+const tg = new TelegramClient({
+  apiId: opts.apiId,
+  apiHash: opts['api-hash'],
+  storage: new MemoryStorage(),
+  crypto,
+  transport: TRANSPORTS[opts.transport].make(opts),
+  defaultDcs: { main: mainDc, media: { ...mainDc, mediaOnly: true } },
+  testMode: false,
+  disableUpdates: Boolean(opts['no-updates']),
+  logLevel: opts.verbose ? 5 : 1,
+})
+
+let self = null
+
+const steps = {
+  async connect() {
+    await tg.connect()
+    const config = await tg.call({ _: 'help.getConfig' })
+    return { layer: (tg.mt ?? tg._client?.mt)?._layer, dc: config.thisDc, dc_options: config.dcOptions.length, fingerprint: parsed.fingerprint }
+  },
+
+  async 'signin-user'() {
+    if (!opts.phone) throw new Error('signin-user needs --phone')
+    const sent = await tg.sendCode({ phone: opts.phone })
+    if (sent.phoneCodeHash === undefined) {
+      self = sent // already signed in
+      return { user_id: self.id, already: true }
+    }
+    const code = await readCode(opts)
+    let user
+    let twoFa = false
+    try {
+      user = await tg.signIn({ phone: opts.phone, phoneCodeHash: sent.phoneCodeHash, phoneCode: code })
+    } catch (e) {
+      if (!(e.is?.('SESSION_PASSWORD_NEEDED') || e.text === 'SESSION_PASSWORD_NEEDED')) throw e
+      if (!opts.password) throw new Error('SESSION_PASSWORD_NEEDED and no --password')
+      user = await tg.checkPassword(opts.password)
+      twoFa = true
+    }
+    self = user
+    return { user_id: user.id, bot: user.isBot, two_fa: twoFa }
+  },
+
+  async 'signin-bot'() {
+    if (!opts['bot-token']) throw new Error('signin-bot needs --bot-token')
+    const user = await tg.signInBot(opts['bot-token'])
+    self = user
+    return { user_id: user.id, bot: user.isBot }
+  },
+
+  async 'send-and-get'() {
+    const text = messageText(CLIENT, opts.transport)
+    const sent = await tg.sendText(opts.peer, text)
+    const [got] = await tg.getMessages(opts.peer, [sent.id])
+    if (!got) throw new Error(`message ${sent.id} not found by getMessages`)
+    if (got.id !== sent.id || got.text !== text) {
+      throw new Error(`read back ${JSON.stringify({ id: got.id, text: got.text })}, sent ${JSON.stringify({ id: sent.id, text })}`)
+    }
+    return { peer: opts.peer, message_id: sent.id }
+  },
+
+  async members() {
+    if (!opts.channel) throw new Error('members needs --channel')
+    const ids = []
+    for await (const m of tg.iterChatMembers(opts.channel)) ids.push(m.user.id)
+    const min = Number(opts['min-members'])
+    if (ids.length < min) throw new Error(`${ids.length} members, expected at least ${min}`)
+    return { channel: opts.channel, count: ids.length, unique: new Set(ids).size }
+  },
+
+  async file() {
+    const data = makeFile(opts.fileSize)
+    const want = sha256hex(data)
+    const t0 = Date.now()
+    const sent = await tg.sendMedia(opts.peer, {
+      type: 'document',
+      file: data,
+      fileName: 'interop.bin',
+      fileMime: 'application/octet-stream',
+      fileSize: data.length,
+    })
+    const t1 = Date.now()
+    const [msg] = await tg.getMessages(opts.peer, [sent.id])
+    if (!msg || !msg.media) throw new Error(`message ${sent.id} with the file not found`)
+    const got = await tg.downloadAsBuffer(msg.media)
+    const t2 = Date.now()
+    const have = sha256hex(got)
+    if (got.length !== data.length || have !== want) {
+      throw new Error(`downloaded ${got.length} bytes sha256 ${have}, uploaded ${data.length} bytes sha256 ${want}`)
+    }
+    return { size: data.length, sha256: want, message_id: sent.id, upload_ms: t1 - t0, download_ms: t2 - t1 }
+  },
+}
+
+const code = await runSteps(CLIENT, opts, steps, () => tg.destroy())
+process.exit(code)

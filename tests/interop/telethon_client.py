@@ -1,0 +1,307 @@
+#!/usr/bin/python3
+"""Interop driver for Telethon (Debian python3-telethon 1.25.1; it declares layer 144).
+
+Points the client at a local server (tests/fakedc), trusts the server's RSA key, and runs the steps
+given by --scenario. Same options (with the same INTEROP_* environment fallbacks) and the same
+output as the Node drivers (common.mjs): one JSON line per step on stdout,
+  {"client":"telethon","transport":..,"step":..,"ok":true|false,"detail":..}
+`connect` always runs first; the first failure ends the run with exit code 1. Logs go to stderr.
+
+Run it with Debian's /usr/bin/python3: a python3 earlier on PATH may not see Debian's packages.
+
+Transports (telethon/network/connection/): TCP full (its default), abridged, intermediate,
+obfuscated2 over abridged, MTProxy over abridged, intermediate or padded intermediate (dd secret),
+and HTTP (POST /api). Telethon has no padded intermediate outside MTProxy and no obfuscated2 over
+the intermediate codecs outside MTProxy.
+"""
+import argparse
+import asyncio
+import hashlib
+import io
+import json
+import logging
+import os
+import random
+import sys
+import time
+
+try:
+    import telethon
+    from telethon import TelegramClient, errors, functions
+    from telethon.crypto import rsa
+    from telethon.network import connection as conn
+    from telethon.sessions import MemorySession
+    from telethon.tl.alltlobjects import LAYER
+except ImportError as e:  # reported as a JSON line below
+    telethon = None
+    IMPORT_ERROR = e
+
+CLIENT = "telethon"
+STEPS = ["connect", "signin-user", "signin-bot", "send-and-get", "members", "file"]
+
+
+def transports():
+    return {
+        "full": ("TCP, full codec (length, seqno, CRC32); Telethon's default",
+                 conn.ConnectionTcpFull, None),
+        "abridged": ("TCP, abridged codec (0xef)", conn.ConnectionTcpAbridged, None),
+        "intermediate": ("TCP, intermediate codec (0xeeeeeeee)", conn.ConnectionTcpIntermediate, None),
+        "obfuscated-abridged": ("obfuscated2 over abridged", conn.ConnectionTcpObfuscated, None),
+        "mtproxy-abridged": ("MTProxy, plain secret: obfuscated2 (key mixed with the secret, DC id "
+                             "in the header) over abridged", conn.ConnectionTcpMTProxyAbridged, ""),
+        "mtproxy-intermediate": ("MTProxy, plain secret, over intermediate",
+                                 conn.ConnectionTcpMTProxyIntermediate, ""),
+        "mtproxy-padded": ("MTProxy, dd secret, over padded intermediate",
+                           conn.ConnectionTcpMTProxyRandomizedIntermediate, "dd"),
+        "http": ("HTTP/1.1 POST /api, one request per packet", conn.ConnectionHttp, None),
+    }
+
+
+OPTIONS = [
+    # name, env, default, help
+    ("host", "INTEROP_HOST", "127.0.0.1", "main DC address"),
+    ("port", "INTEROP_PORT", None, "main DC port"),
+    ("dc", "INTEROP_DC", "2", "main DC id"),
+    ("dcs", "INTEROP_DCS", None, 'JSON {"1":["127.0.0.1",port],...}; overrides host/port of the main DC'),
+    ("rsa-key", "INTEROP_RSA_KEY", None, 'server public key, PKCS#1 PEM ("BEGIN RSA PUBLIC KEY")'),
+    ("transport", "INTEROP_TRANSPORT", "full", "transport name (--list-transports)"),
+    ("mtproxy-secret", "INTEROP_MTPROXY_SECRET", "0123456789abcdef0123456789abcdef",
+     "16-byte hex secret of the mtproxy-* transports (dd is added per transport)"),
+    ("mtproxy-domain", "INTEROP_MTPROXY_DOMAIN", "example.com", "unused by Telethon (no fake TLS)"),
+    ("scenario", "INTEROP_SCENARIO", "connect", "comma-separated steps: " + ",".join(STEPS)),
+    ("phone", "INTEROP_PHONE", None, "signin-user: phone number"),
+    ("code", "INTEROP_CODE", None, "signin-user: the login code"),
+    ("code-file", "INTEROP_CODE_FILE", None,
+     "signin-user: file the code appears in after sendCode ({phone} is replaced); polled"),
+    ("password", "INTEROP_PASSWORD", None, "signin-user: 2FA password, if the account has one"),
+    ("bot-token", "INTEROP_BOT_TOKEN", None, "signin-bot: token"),
+    ("peer", "INTEROP_PEER", "me", 'send-and-get / file: chat to use ("me" = saved messages)'),
+    ("channel", "INTEROP_CHANNEL", None, "members: channel or supergroup username"),
+    ("min-members", "INTEROP_MIN_MEMBERS", "1", "members: fail below this count"),
+    ("file-size", "INTEROP_FILE_SIZE", str(10 * 1024 * 1024 + 12345), "file: bytes to upload"),
+    ("api-id", "INTEROP_API_ID", "17349", "api_id sent in initConnection"),
+    ("api-hash", "INTEROP_API_HASH", "344583e45741c457fe1862106095a5eb", "api_hash"),
+    ("timeout", "INTEROP_TIMEOUT", "60", "seconds per step (the file step gets 5x)"),
+]
+FLAGS = [
+    ("no-updates", "INTEROP_NO_UPDATES", "turn the library's update handling off"),
+    ("verbose", "INTEROP_VERBOSE", "library debug logs on stderr"),
+]
+
+
+def emit(transport, step, ok, detail):
+    sys.stdout.write(json.dumps({"client": CLIENT, "transport": transport, "step": step, "ok": ok,
+                                 "detail": detail}, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def fail_setup(transport, message):
+    emit(transport, "setup", False, message)
+    sys.exit(2)
+
+
+def parse_options():
+    ap = argparse.ArgumentParser(description="Telethon interop driver")
+    for name, env, default, help_ in OPTIONS:
+        ap.add_argument("--" + name, help=f"{help_} [${env}]" + (f" (default {default})" if default else ""))
+    for name, env, help_ in FLAGS:
+        ap.add_argument("--" + name, action="store_true", default=None, help=f"{help_} [${env}]")
+    ap.add_argument("--list-transports", action="store_true", help="print the transports as JSON and exit")
+    args = ap.parse_args()
+    if telethon is None:
+        fail_setup(None, f"cannot import telethon with {sys.executable}: {IMPORT_ERROR}")
+    if args.list_transports:
+        print(json.dumps({"client": CLIENT, "default": "full", "transports": list(transports())},
+                         separators=(",", ":")))
+        sys.exit(0)
+    opts = {}
+    for name, env, default, _ in OPTIONS:
+        v = getattr(args, name.replace("-", "_"))
+        if v is None and os.environ.get(env):
+            v = os.environ[env]
+        opts[name] = default if v is None else v
+    for name, env, _ in FLAGS:
+        v = getattr(args, name.replace("-", "_"))
+        if v is None:
+            v = os.environ.get(env, "") not in ("", "0", "false", "no")
+        opts[name] = v
+    if opts["transport"] not in transports():
+        fail_setup(opts["transport"], f"unknown transport; {CLIENT} has: {', '.join(transports())}")
+    opts["dc"] = int(opts["dc"])
+    dcs = {}
+    if opts["dcs"]:
+        for k, (host, port) in json.loads(opts["dcs"]).items():
+            dcs[int(k)] = (str(host), int(port))
+    if opts["dc"] in dcs:
+        opts["host"], opts["port"] = dcs[opts["dc"]]
+    elif not opts["port"]:
+        fail_setup(opts["transport"], "no --port (or --dcs entry for the main DC)")
+    opts["port"] = int(opts["port"])
+    opts["dcs"] = dcs
+    if not opts["rsa-key"]:
+        fail_setup(opts["transport"], "no --rsa-key")
+    with open(opts["rsa-key"], encoding="ascii") as f:
+        opts["rsa_pem"] = f.read()
+    steps = [s.strip() for s in opts["scenario"].split(",") if s.strip()]
+    for s in steps:
+        if s not in STEPS:
+            fail_setup(opts["transport"], f"unknown step {s}; steps: {', '.join(STEPS)}")
+    if not steps or steps[0] != "connect":
+        steps.insert(0, "connect")
+    opts["steps"] = steps
+    return opts
+
+
+def make_file(size):
+    """The deterministic test file: SHA-256("tgrpc-interop <i>") for i = 0, 1, ..., cut to size."""
+    blocks = (size + 31) // 32
+    return b"".join(hashlib.sha256(f"tgrpc-interop {i}".encode()).digest() for i in range(blocks))[:size]
+
+
+async def read_code(opts):
+    if opts["code"]:
+        return opts["code"]
+    if not opts["code-file"]:
+        raise ValueError("signin-user needs --code or --code-file")
+    path = opts["code-file"].replace("{phone}", "".join(c for c in (opts["phone"] or "") if c.isdigit()))
+    while True:
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                text = f.read().strip()
+            if text:
+                return text
+        await asyncio.sleep(0.1)
+
+
+def error_text(e):
+    name = type(e).__name__
+    return f"{name}: {e}" if str(e) else name
+
+
+class Driver:
+    def __init__(self, opts):
+        self.opts = opts
+        about, connection, secret_prefix = transports()[opts["transport"]]
+        rsa.add_key(opts["rsa_pem"], old=False)
+        session = MemorySession()
+        session.set_dc(opts["dc"], opts["host"], opts["port"])
+        kwargs = {}
+        if secret_prefix is not None:
+            kwargs["proxy"] = (opts["host"], opts["port"], secret_prefix + opts["mtproxy-secret"])
+        self.client = TelegramClient(
+            session, int(opts["api-id"]), opts["api-hash"], connection=connection,
+            receive_updates=not opts["no-updates"], connection_retries=3, retry_delay=0.5,
+            **kwargs)
+
+    def text(self):
+        return f"interop {CLIENT} {self.opts['transport']} {int(time.time() * 1000)} {random.randrange(10**9)}"
+
+    async def step_connect(self):
+        await self.client.connect()
+        config = await self.client(functions.help.GetConfigRequest())
+        return {"layer": LAYER, "dc": config.this_dc, "dc_options": len(config.dc_options)}
+
+    async def step_signin_user(self):
+        opts, client = self.opts, self.client
+        if not opts["phone"]:
+            raise ValueError("signin-user needs --phone")
+        sent = await client.send_code_request(opts["phone"])
+        code = await read_code(opts)
+        two_fa = False
+        try:
+            user = await client.sign_in(opts["phone"], code, phone_code_hash=sent.phone_code_hash)
+        except errors.SessionPasswordNeededError:
+            if not opts["password"]:
+                raise ValueError("SESSION_PASSWORD_NEEDED and no --password")
+            user = await client.sign_in(password=opts["password"])
+            two_fa = True
+        return {"user_id": user.id, "bot": bool(user.bot), "two_fa": two_fa}
+
+    async def step_signin_bot(self):
+        if not self.opts["bot-token"]:
+            raise ValueError("signin-bot needs --bot-token")
+        user = await self.client.sign_in(bot_token=self.opts["bot-token"])
+        return {"user_id": user.id, "bot": bool(user.bot)}
+
+    async def step_send_and_get(self):
+        peer, text = self.opts["peer"], self.text()
+        sent = await self.client.send_message(peer, text)
+        got = await self.client.get_messages(peer, ids=[sent.id])
+        if not got or got[0] is None:
+            raise LookupError(f"message {sent.id} not found by getMessages")
+        if got[0].id != sent.id or got[0].message != text:
+            raise ValueError(f"read back {got[0].id} {got[0].message!r}, sent {sent.id} {text!r}")
+        return {"peer": peer, "message_id": sent.id}
+
+    async def step_members(self):
+        if not self.opts["channel"]:
+            raise ValueError("members needs --channel")
+        users = await self.client.get_participants(self.opts["channel"])
+        ids = [u.id for u in users]
+        least = int(self.opts["min-members"])
+        if len(ids) < least:
+            raise ValueError(f"{len(ids)} members, expected at least {least}")
+        return {"channel": self.opts["channel"], "count": len(ids), "unique": len(set(ids)),
+                "total": users.total}
+
+    async def step_file(self):
+        peer = self.opts["peer"]
+        data = make_file(int(self.opts["file-size"]))
+        want = hashlib.sha256(data).hexdigest()
+        stream = io.BytesIO(data)
+        stream.name = "interop.bin"
+        t0 = time.monotonic()
+        sent = await self.client.send_file(peer, stream, force_document=True)
+        t1 = time.monotonic()
+        got = await self.client.get_messages(peer, ids=[sent.id])
+        if not got or got[0] is None or got[0].media is None:
+            raise LookupError(f"message {sent.id} with the file not found")
+        blob = await self.client.download_media(got[0], file=bytes)
+        t2 = time.monotonic()
+        have = hashlib.sha256(blob).hexdigest()
+        if len(blob) != len(data) or have != want:
+            raise ValueError(f"downloaded {len(blob)} bytes sha256 {have}, "
+                             f"uploaded {len(data)} bytes sha256 {want}")
+        return {"size": len(data), "sha256": want, "message_id": sent.id,
+                "upload_ms": int((t1 - t0) * 1000), "download_ms": int((t2 - t1) * 1000)}
+
+    async def run(self):
+        code = 0
+        for step in self.opts["steps"]:
+            limit = float(self.opts["timeout"]) * (5 if step == "file" else 1)
+            started = time.monotonic()
+            fn = getattr(self, "step_" + step.replace("-", "_"))
+            try:
+                detail = await asyncio.wait_for(fn(), limit)
+                detail["ms"] = int((time.monotonic() - started) * 1000)
+                emit(self.opts["transport"], step, True, detail)
+            except asyncio.TimeoutError:
+                emit(self.opts["transport"], step, False, f"timed out after {limit:g} s")
+                code = 1
+                break
+            except Exception as e:  # noqa: BLE001 - every failure is reported as the step's result
+                emit(self.opts["transport"], step, False, error_text(e))
+                code = 1
+                break
+        try:
+            await asyncio.wait_for(self.client.disconnect(), 3)
+        except Exception:  # noqa: BLE001 - the run's result is already out
+            pass
+        return code
+
+
+def main():
+    opts = parse_options()
+    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if opts["verbose"] else logging.ERROR,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def run():
+        return await Driver(opts).run()
+
+    code = asyncio.run(run())
+    sys.stdout.flush()
+    os._exit(code)  # do not wait for Telethon's background tasks
+
+
+if __name__ == "__main__":
+    main()
