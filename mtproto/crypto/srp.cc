@@ -101,8 +101,8 @@ absl::StatusOr<Bignum> Verifier(const Group& group, const Sha256Digest& x) {
 
 // M1 = H(H(p) xor H(g) | H(salt1) | H(salt2) | g_a | g_b | H(s)), where s is the shared
 // secret (s_a on the client, s_b on the server).
-absl::StatusOr<Sha256Digest> Proof(const Group& group, const SrpParams& params,
-                                   const DhValue& g_a, const DhValue& g_b, const BIGNUM* s) {
+absl::StatusOr<Sha256Digest> Proof(const Group& group, const SrpParams& params, const DhValue& g_a,
+                                   const DhValue& g_b, const BIGNUM* s) {
   TGRPC_ASSIGN_OR_RETURN(const DhValue s_bytes, ToValue(s));
   const Sha256Digest key = Sha256(s_bytes);
   Sha256Digest p_xor_g = Sha256(group.p_bytes);
@@ -117,8 +117,7 @@ absl::StatusOr<Sha256Digest> Proof(const Group& group, const SrpParams& params,
 
 Sha256Digest SrpPasswordHash(absl::string_view password, absl::Span<const uint8_t> salt1,
                              absl::Span<const uint8_t> salt2) {
-  const ByteSpan password_bytes(reinterpret_cast<const uint8_t*>(password.data()),
-                                password.size());
+  const ByteSpan password_bytes(reinterpret_cast<const uint8_t*>(password.data()), password.size());
   const Sha256Digest ph1 = SaltedHash(SaltedHash(password_bytes, salt1), salt2);
   Sha512Digest stretched;
   if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(ph1.data()), static_cast<int>(ph1.size()),

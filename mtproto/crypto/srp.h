@@ -46,7 +46,7 @@ absl::StatusOr<DhValue> SrpVerifier(const SrpParams& params, const Sha256Digest&
 
 // What a client sends in inputCheckPasswordSRP.
 struct SrpProof {
-  DhValue a;         // A = g_a = g^a mod p
+  DhValue a;        // A = g_a = g^a mod p
   Sha256Digest m1;  // M1 = H(H(p) xor H(g) | H(salt1) | H(salt2) | g_a | g_b | k_a)
 };
 

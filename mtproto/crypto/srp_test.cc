@@ -111,8 +111,7 @@ TEST_F(SrpExchangeTest, ClientAndServerAgree) {
   EXPECT_NE(challenge->srp_id, 0);
   EXPECT_TRUE(CheckDhPublicValue(challenge->srp_b, params_->p).ok());
 
-  absl::StatusOr<SrpProof> proof =
-      SrpClientProof(*params_, challenge->srp_b, *x_, SeededRandom(2));
+  absl::StatusOr<SrpProof> proof = SrpClientProof(*params_, challenge->srp_b, *x_, SeededRandom(2));
   ASSERT_TRUE(proof.ok()) << proof.status();
   EXPECT_TRUE(CheckDhPublicValue(proof->a, params_->p).ok());
   EXPECT_TRUE(CheckSrpProof(*params_, *verifier_, *challenge, proof->a, proof->m1).ok());
@@ -182,8 +181,8 @@ TEST_F(SrpExchangeTest, BadAIsRejected) {
   }
   BN_sub(value.get(), p.get(), BN_value_one());  // p - 1
   bad.push_back(ToBytes(value.get()));
-  bad.push_back(params_->p);                       // p = 0 mod p
-  BN_add(value.get(), p.get(), BN_value_one());   // p + 1 = 1 mod p
+  bad.push_back(params_->p);                     // p = 0 mod p
+  BN_add(value.get(), p.get(), BN_value_one());  // p + 1 = 1 mod p
   bad.push_back(ToBytes(value.get()));
   bad.push_back(std::vector<uint8_t>(kDhSize, 0xff));
   for (const std::vector<uint8_t>& a : bad) {
@@ -212,7 +211,8 @@ TEST_F(SrpExchangeTest, BadSrpBIsRejected) {
               absl::StatusCode::kInvalidArgument)
         << ToHex(srp_b);
   }
-  EXPECT_FALSE(SrpClientProof(*params_, std::vector<uint8_t>(255, 0x42), *x_, SeededRandom(2)).ok());
+  EXPECT_FALSE(
+      SrpClientProof(*params_, std::vector<uint8_t>(255, 0x42), *x_, SeededRandom(2)).ok());
 }
 
 TEST_F(SrpExchangeTest, BadParametersAreRejected) {

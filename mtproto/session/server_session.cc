@@ -21,9 +21,10 @@ enum class Parity { kEven, kOdd, kAny };
 
 Parity RequiredParity(uint32_t id) {
   switch (id) {
+    // Service messages: clients differ on whether these count as content-related, and Telegram
+    // takes both. msgs_ack too: mtcute 0.30 sends its acks with an odd seq_no, and Telegram
+    // answers them without a bad_msg_notification 34. Only containers must be even.
     case mtp::msgs_ack::kId:
-      return Parity::kEven;
-    // Service messages: clients differ on whether these count as content-related.
     case mtp::ping::kId:
     case mtp::ping_delay_disconnect::kId:
     case mtp::get_future_salts::kId:
@@ -211,7 +212,8 @@ void ServerSession::ProcessMessage(int64_t msg_id, int32_t seqno, absl::string_v
     return;
   }
   received_.Insert(msg_id, seqno);
-  if (odd) pending_acks_.push_back(msg_id);
+  // An ack is never acknowledged, whatever its parity.
+  if (odd && id != mtp::msgs_ack::kId) pending_acks_.push_back(msg_id);
   Dispatch(msg_id, content, events);
 }
 

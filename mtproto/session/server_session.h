@@ -9,7 +9,8 @@
 //   18     client msg_id not divisible by 4
 //   19     a container reusing a received msg_id;   20  msg_id below the remembered window
 //   32/33  seq_no lower / higher than the neighbouring received messages allow
-//   34/35  odd seq_no on msgs_ack or a container / even seq_no on an RPC query
+//   34/35  odd seq_no on a container / even seq_no on an RPC query (msgs_ack and the other
+//          service messages are taken with either parity, as Telegram does)
 //   48     salt not valid now (bad_server_salt with the current one; the previous salt is
 //          accepted for ServerSessionOptions::salt_grace after it is replaced)
 //   64     malformed container, nested container, inner msg_id not below the container's

@@ -63,6 +63,8 @@ struct FramingOptions {
   size_t max_frame_size = kDefaultMaxFrameSize;
   // Padding of padded intermediate and obfuscation inits.
   crypto::RandomSource random = crypto::SecureRandom();
+  // Padded intermediate appends 0..max_padding bytes (at most 15) to each payload.
+  size_t max_padding = 15;
 };
 
 }  // namespace tgrpc::mtproto::transport

@@ -1,5 +1,6 @@
 #include "mtproto/transport/padded_intermediate.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "absl/types/span.h"
@@ -8,12 +9,13 @@ namespace tgrpc::mtproto::transport {
 
 PaddedIntermediateFraming::PaddedIntermediateFraming(Role role, const FramingOptions& options)
     : IntermediateFraming(role, options),
-      random_(options.random ? options.random : crypto::SecureRandom()) {}
+      random_(options.random ? options.random : crypto::SecureRandom()),
+      max_padding_(std::min(options.max_padding, kMaxPadding)) {}
 
 size_t PaddedIntermediateFraming::PaddingSize() {
   uint8_t byte = 0;
   random_(absl::MakeSpan(&byte, 1));
-  return size_t{byte} % (kMaxPadding + 1);
+  return size_t{byte} % (max_padding_ + 1);
 }
 
 void PaddedIntermediateFraming::FillPadding(char* data, size_t size) {

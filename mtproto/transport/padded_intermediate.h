@@ -27,6 +27,7 @@ class PaddedIntermediateFraming final : public IntermediateFraming {
   size_t MaxTrailingBytes() const override { return kMaxPadding; }
 
   crypto::RandomSource random_;
+  size_t max_padding_;
 };
 
 }  // namespace tgrpc::mtproto::transport

@@ -12,7 +12,17 @@ namespace tgrpc::mtproto::transport {
 
 absl::StatusOr<std::unique_ptr<Framing>> MakeServerFraming(const DetectedTransport& detected,
                                                            const FramingOptions& options) {
-  std::unique_ptr<Framing> inner = MakeFraming(detected.protocol, Role::kServer, options);
+  std::unique_ptr<Framing> inner;
+  if (detected.obfuscation.has_value() && detected.obfuscation->secret_index.has_value()) {
+    // A client that came through an MTProxy secret talks to the proxy, which pads its answers
+    // with 0..3 bytes (whole ints); Telethon 1.25 strips only length % 4 bytes of padding, so a
+    // server padding up to 15 bytes breaks it there.
+    FramingOptions proxied = options;
+    proxied.max_padding = std::min<size_t>(options.max_padding, kMtProxyMaxPadding);
+    inner = MakeFraming(detected.protocol, Role::kServer, proxied);
+  } else {
+    inner = MakeFraming(detected.protocol, Role::kServer, options);
+  }
   if (!detected.obfuscation.has_value()) return inner;
   TGRPC_ASSIGN_OR_RETURN(
       std::unique_ptr<Obfuscated2Framing> framing,

@@ -24,6 +24,9 @@ absl::StatusOr<std::unique_ptr<Framing>> MakeServerFraming(const DetectedTranspo
 
 // A Framing for a freshly accepted connection. Until detection completes, Decode() only buffers
 // (at most 64 bytes) and encoding fails with FailedPrecondition; a server never speaks first.
+// Padding of padded intermediate answers to clients that used an MTProxy secret.
+inline constexpr size_t kMtProxyMaxPadding = 3;
+
 class ServerTransport final : public Framing {
  public:
   ServerTransport(DetectOptions detect_options, FramingOptions framing_options);

@@ -1,0 +1,306 @@
+// The 2FA login of tests/fakedc (account.getPassword, auth.checkPassword) driven through a
+// Dispatcher over a seeded World, with the client side of SRP from mtproto/crypto/srp.h.
+#include <memory>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "mtproto/crypto/dh.h"
+#include "mtproto/crypto/srp.h"
+#include "tests/fakedc/methods.h"
+#include "tests/fakedc/rpc.h"
+#include "tests/fakedc/seed.h"
+#include "tests/fakedc/world.h"
+#include "tl/generated/api.h"
+#include "tl/runtime/object.h"
+
+namespace tgrpc::fakedc {
+namespace {
+
+namespace api = tl::api;
+namespace crypto = mtproto::crypto;
+using SrpAlgo = api::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow;
+
+constexpr uint64_t kKey = 0x1111;
+constexpr uint64_t kOtherKey = 0x2222;
+
+absl::Span<const uint8_t> Bytes(const std::string& s) {
+  return absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+// The Telegram error text of a failed call ("" for success or a non-Telegram error).
+template <class T>
+std::string ErrorOf(const absl::StatusOr<T>& result) {
+  if (result.ok()) return "";
+  auto [code, message] = ToRpcError(result.status());
+  return absl::StrCat(code, " ", message);
+}
+
+class AuthPasswordTest : public ::testing::Test {
+ protected:
+  AuthPasswordTest() : world_(1) { Init(world_, dispatcher_, env_); }
+
+  static void Init(World& world, Dispatcher& dispatcher, MethodEnv& env) {
+    SeedWorld(world, /*big_channel_members=*/0);
+    env.world = &world;
+    RegisterAuthMethods(dispatcher, env);
+  }
+
+  static CallContext Context(uint64_t auth_key_id) {
+    CallContext context;
+    context.dc_id = 2;
+    context.auth_key_id = auth_key_id;
+    return context;
+  }
+
+  template <class F>
+  absl::StatusOr<typename F::Result> Call(const F& call, CallContext& context) {
+    absl::StatusOr<std::string> bytes = dispatcher_.Dispatch(call, context);
+    if (!bytes.ok()) return bytes.status();
+    return tl::DecodeResult<F>(*bytes);
+  }
+
+  // sendCode and signIn with the right code for `phone`, on `context`'s key.
+  absl::StatusOr<tl::Ptr<api::auth_Authorization>> SignInWithCode(const std::string& phone,
+                                                                  CallContext& context) {
+    api::auth_sendCode send;
+    send.phone_number = phone;
+    send.api_id = 1;
+    send.api_hash = "hash";
+    absl::StatusOr<tl::Ptr<api::auth_SentCode>> sent = Call(send, context);
+    if (!sent.ok()) return sent.status();
+    api::auth_signIn sign_in;
+    sign_in.phone_number = phone;
+    sign_in.phone_code_hash = static_cast<const api::auth_sentCode&>(**sent).phone_code_hash;
+    sign_in.phone_code = world_.LastCode(phone);
+    return Call(sign_in, context);
+  }
+
+  absl::StatusOr<std::unique_ptr<api::account_password>> GetPassword(CallContext& context) {
+    absl::StatusOr<tl::Ptr<api::account_Password>> result =
+        Call(api::account_getPassword(), context);
+    if (!result.ok()) return result.status();
+    if (dynamic_cast<api::account_password*>(result->get()) == nullptr) {
+      return absl::InternalError("not account.password");
+    }
+    return std::unique_ptr<api::account_password>(
+        static_cast<api::account_password*>(result->release()));
+  }
+
+  // What a client sends for `password` against getPassword's answer.
+  std::unique_ptr<api::inputCheckPasswordSRP> Answer(const api::account_password& state,
+                                                     const std::string& password) {
+    const auto& algo = dynamic_cast<const SrpAlgo&>(*state.current_algo);
+    crypto::SrpParams params;
+    params.salt1.assign(algo.salt1.begin(), algo.salt1.end());
+    params.salt2.assign(algo.salt2.begin(), algo.salt2.end());
+    params.g = algo.g;
+    params.p.assign(algo.p.begin(), algo.p.end());
+    const crypto::Sha256Digest x = crypto::SrpPasswordHash(password, params.salt1, params.salt2);
+    absl::StatusOr<crypto::SrpProof> proof =
+        crypto::SrpClientProof(params, Bytes(*state.srp_B), x, [this](absl::Span<uint8_t> out) {
+          for (uint8_t& byte : out) byte = static_cast<uint8_t>(client_random_());
+        });
+    EXPECT_TRUE(proof.ok()) << proof.status();
+    auto input = std::make_unique<api::inputCheckPasswordSRP>();
+    input->srp_id = *state.srp_id;
+    if (proof.ok()) {
+      input->A.assign(proof->a.begin(), proof->a.end());
+      input->M1.assign(proof->m1.begin(), proof->m1.end());
+    }
+    return input;
+  }
+
+  absl::StatusOr<tl::Ptr<api::auth_Authorization>> CheckPassword(
+      std::unique_ptr<api::InputCheckPasswordSRP> input, CallContext& context) {
+    api::auth_checkPassword check;
+    check.password = std::move(input);
+    return Call(check, context);
+  }
+
+  const UserRecord& Carol() { return *world_.FindUserByPhone(kSeedCarolPhone); }
+
+  World world_;
+  Dispatcher dispatcher_;
+  MethodEnv env_;
+  std::mt19937_64 client_random_{42};
+};
+
+TEST_F(AuthPasswordTest, CarolLogsInWithHerPassword) {
+  CallContext context = Context(kKey);
+  EXPECT_EQ(ErrorOf(SignInWithCode(kSeedCarolPhone, context)), "401 SESSION_PASSWORD_NEEDED");
+  EXPECT_EQ(context.user_id, 0);
+
+  absl::StatusOr<std::unique_ptr<api::account_password>> state = GetPassword(context);
+  ASSERT_TRUE(state.ok()) << state.status();
+  const api::account_password& password = **state;
+  EXPECT_TRUE(password.has_password);
+  const auto* algo = dynamic_cast<const SrpAlgo*>(password.current_algo.get());
+  ASSERT_NE(algo, nullptr);
+  EXPECT_EQ(algo->g, 3);
+  EXPECT_EQ(Bytes(algo->p), absl::MakeConstSpan(crypto::TelegramDhPrime()));
+  EXPECT_EQ(algo->salt1.size(), 40u);
+  EXPECT_EQ(algo->salt2.size(), 16u);
+  ASSERT_TRUE(password.srp_B.has_value() && password.srp_id.has_value());
+  EXPECT_EQ(password.srp_B->size(), 256u);
+  EXPECT_TRUE(crypto::CheckDhPublicValue(Bytes(*password.srp_B), crypto::TelegramDhPrime()).ok());
+  EXPECT_EQ(password.hint, "horse");
+  const auto* new_algo = dynamic_cast<const SrpAlgo*>(password.new_algo.get());
+  ASSERT_NE(new_algo, nullptr);
+  EXPECT_EQ(new_algo->salt1.size(), 8u);
+  EXPECT_EQ(new_algo->salt2.size(), 16u);
+  const auto* secure = dynamic_cast<const api::securePasswordKdfAlgoPBKDF2HMACSHA512iter100000*>(
+      password.new_secure_algo.get());
+  ASSERT_NE(secure, nullptr);
+  EXPECT_FALSE(secure->salt.empty());
+  EXPECT_EQ(password.secure_random.size(), 32u);
+
+  absl::StatusOr<tl::Ptr<api::auth_Authorization>> authorization =
+      CheckPassword(Answer(password, kSeedCarolPassword), context);
+  ASSERT_TRUE(authorization.ok()) << authorization.status();
+  const auto* signed_in = dynamic_cast<const api::auth_authorization*>(authorization->get());
+  ASSERT_NE(signed_in, nullptr);
+  const auto& user = dynamic_cast<const api::user&>(*signed_in->user);
+  EXPECT_EQ(user.id, Carol().id);
+  EXPECT_TRUE(user.self);
+  EXPECT_EQ(context.user_id, Carol().id);
+  EXPECT_EQ(world_.UserOfKey(kKey), Carol().id);
+  EXPECT_EQ(world_.PendingPasswordUser(kKey), 0);
+}
+
+TEST_F(AuthPasswordTest, WrongPasswordThenRetry) {
+  CallContext context = Context(kKey);
+  ASSERT_EQ(ErrorOf(SignInWithCode(kSeedCarolPhone, context)), "401 SESSION_PASSWORD_NEEDED");
+  absl::StatusOr<std::unique_ptr<api::account_password>> state = GetPassword(context);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(ErrorOf(CheckPassword(Answer(**state, "wrong horse"), context)),
+            "400 PASSWORD_HASH_INVALID");
+  EXPECT_EQ(world_.UserOfKey(kKey), 0);
+  EXPECT_EQ(context.user_id, 0);
+  // The challenge is spent, even on a right answer now.
+  EXPECT_EQ(ErrorOf(CheckPassword(Answer(**state, kSeedCarolPassword), context)),
+            "400 SRP_ID_INVALID");
+  // A new one works.
+  state = GetPassword(context);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(CheckPassword(Answer(**state, kSeedCarolPassword), context).ok());
+  EXPECT_EQ(world_.UserOfKey(kKey), Carol().id);
+}
+
+TEST_F(AuthPasswordTest, TamperedProofOrBadAIsPasswordHashInvalid) {
+  CallContext context = Context(kKey);
+  ASSERT_EQ(ErrorOf(SignInWithCode(kSeedCarolPhone, context)), "401 SESSION_PASSWORD_NEEDED");
+
+  absl::StatusOr<std::unique_ptr<api::account_password>> state = GetPassword(context);
+  ASSERT_TRUE(state.ok());
+  std::unique_ptr<api::inputCheckPasswordSRP> tampered = Answer(**state, kSeedCarolPassword);
+  tampered->M1[0] ^= 0x01;
+  EXPECT_EQ(ErrorOf(CheckPassword(std::move(tampered), context)), "400 PASSWORD_HASH_INVALID");
+
+  state = GetPassword(context);
+  ASSERT_TRUE(state.ok());
+  std::unique_ptr<api::inputCheckPasswordSRP> zero_a = Answer(**state, kSeedCarolPassword);
+  zero_a->A.assign(256, '\0');
+  EXPECT_EQ(ErrorOf(CheckPassword(std::move(zero_a), context)), "400 PASSWORD_HASH_INVALID");
+
+  EXPECT_EQ(ErrorOf(CheckPassword(std::make_unique<api::inputCheckPasswordEmpty>(), context)),
+            "400 PASSWORD_HASH_INVALID");
+  EXPECT_EQ(world_.UserOfKey(kKey), 0);
+}
+
+TEST_F(AuthPasswordTest, UnknownSrpIdOrAnotherKeysLogin) {
+  CallContext context = Context(kKey);
+  ASSERT_EQ(ErrorOf(SignInWithCode(kSeedCarolPhone, context)), "401 SESSION_PASSWORD_NEEDED");
+  absl::StatusOr<std::unique_ptr<api::account_password>> state = GetPassword(context);
+  ASSERT_TRUE(state.ok());
+
+  std::unique_ptr<api::inputCheckPasswordSRP> unknown = Answer(**state, kSeedCarolPassword);
+  unknown->srp_id ^= 1;
+  EXPECT_EQ(ErrorOf(CheckPassword(std::move(unknown), context)), "400 SRP_ID_INVALID");
+
+  // A key that never passed the code step cannot use carol's challenge, even with her password.
+  CallContext other = Context(kOtherKey);
+  EXPECT_EQ(ErrorOf(CheckPassword(Answer(**state, kSeedCarolPassword), other)),
+            "400 SRP_ID_INVALID");
+  EXPECT_EQ(world_.UserOfKey(kOtherKey), 0);
+}
+
+TEST_F(AuthPasswordTest, PasswordChangedAfterGetPassword) {
+  CallContext context = Context(kKey);
+  ASSERT_EQ(ErrorOf(SignInWithCode(kSeedCarolPhone, context)), "401 SESSION_PASSWORD_NEEDED");
+  absl::StatusOr<std::unique_ptr<api::account_password>> state = GetPassword(context);
+  ASSERT_TRUE(state.ok());
+  world_.FindUser(Carol().id)->password = "battery staple";
+  EXPECT_EQ(ErrorOf(CheckPassword(Answer(**state, kSeedCarolPassword), context)),
+            "400 SRP_PASSWORD_CHANGED");
+  // The new password has new salts and verifier.
+  state = GetPassword(context);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(ErrorOf(CheckPassword(Answer(**state, kSeedCarolPassword), context)),
+            "400 PASSWORD_HASH_INVALID");
+  state = GetPassword(context);
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(CheckPassword(Answer(**state, "battery staple"), context).ok());
+}
+
+TEST_F(AuthPasswordTest, UserWithoutPassword) {
+  CallContext context = Context(kKey);
+  absl::StatusOr<tl::Ptr<api::auth_Authorization>> alice = SignInWithCode(kSeedAlicePhone, context);
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  absl::StatusOr<std::unique_ptr<api::account_password>> state = GetPassword(context);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_FALSE((*state)->has_password);
+  EXPECT_EQ((*state)->current_algo, nullptr);
+  EXPECT_FALSE((*state)->srp_B.has_value());
+  EXPECT_FALSE((*state)->srp_id.has_value());
+  EXPECT_FALSE((*state)->hint.has_value());
+  ASSERT_NE(dynamic_cast<const SrpAlgo*>((*state)->new_algo.get()), nullptr);
+  EXPECT_EQ((*state)->secure_random.size(), 32u);
+}
+
+TEST_F(AuthPasswordTest, GetPasswordNeedsASignInInProgress) {
+  CallContext context = Context(kKey);
+  EXPECT_EQ(ErrorOf(GetPassword(context)), "401 AUTH_KEY_UNREGISTERED");
+}
+
+TEST_F(AuthPasswordTest, VerifierIsComputedOnceAndChallengesAreFresh) {
+  CallContext context = Context(kKey);
+  ASSERT_EQ(ErrorOf(SignInWithCode(kSeedCarolPhone, context)), "401 SESSION_PASSWORD_NEEDED");
+  absl::StatusOr<const PasswordRecord*> record = world_.PasswordOf(Carol().id);
+  ASSERT_TRUE(record.ok());
+  const crypto::DhValue verifier = (*record)->verifier;
+  absl::StatusOr<std::unique_ptr<api::account_password>> first = GetPassword(context);
+  absl::StatusOr<std::unique_ptr<api::account_password>> second = GetPassword(context);
+  ASSERT_TRUE(first.ok() && second.ok());
+  // Same record, same salts: no new PBKDF2.
+  EXPECT_EQ(*world_.PasswordOf(Carol().id), *record);
+  EXPECT_EQ((*record)->verifier, verifier);
+  const auto& algo1 = dynamic_cast<const SrpAlgo&>(*(*first)->current_algo);
+  const auto& algo2 = dynamic_cast<const SrpAlgo&>(*(*second)->current_algo);
+  EXPECT_EQ(algo1.salt1, algo2.salt1);
+  EXPECT_EQ(algo1.salt2, algo2.salt2);
+  EXPECT_NE((*first)->srp_id, (*second)->srp_id);
+  EXPECT_NE((*first)->srp_B, (*second)->srp_B);
+  // Both stay answerable until used.
+  EXPECT_TRUE(CheckPassword(Answer(**first, kSeedCarolPassword), context).ok());
+}
+
+TEST_F(AuthPasswordTest, SameSeedSameAnswers) {
+  World other_world(1);
+  Dispatcher other_dispatcher;
+  MethodEnv other_env;
+  Init(other_world, other_dispatcher, other_env);
+  for (World* world : {&world_, &other_world}) {
+    world->SetPendingPassword(kKey, world->FindUserByPhone(kSeedCarolPhone)->id);
+  }
+  CallContext context = Context(kKey);
+  absl::StatusOr<std::unique_ptr<api::account_password>> mine = GetPassword(context);
+  dispatcher_ = std::move(other_dispatcher);  // now calls go to other_world
+  absl::StatusOr<std::unique_ptr<api::account_password>> theirs = GetPassword(context);
+  ASSERT_TRUE(mine.ok() && theirs.ok());
+  EXPECT_EQ(tl::Serialize(**mine).value(), tl::Serialize(**theirs).value());
+}
+
+}  // namespace
+}  // namespace tgrpc::fakedc

@@ -1,0 +1,500 @@
+#include "tests/fakedc/fakedc.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "asio.hpp"
+#include "mtproto/crypto/auth_key.h"
+#include "mtproto/crypto/random_source.h"
+#include "mtproto/crypto/rsa_key.h"
+#include "mtproto/handshake/bind_temp_auth_key.h"
+#include "mtproto/handshake/server_handshake.h"
+#include "mtproto/session/session_server.h"
+#include "mtproto/transport/server_transport.h"
+#include "tests/fakedc/layers.h"
+#include "tests/fakedc/listener.h"
+#include "tests/fakedc/methods.h"
+#include "tests/fakedc/rpc.h"
+#include "tests/fakedc/seed.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::fakedc {
+namespace {
+
+namespace api = tl::api;
+using mtproto::crypto::AuthKey;
+
+uint64_t LittleEndian64(absl::string_view bytes) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+// A key a DC knows: permanent or temporary, with what the client declared on it.
+struct KeyRecord {
+  AuthKey key;
+  std::optional<uint64_t> first_salt;
+  bool temporary = false;
+  int64_t expires_at = 0;
+  std::optional<uint64_t> bound_perm_id;  // temporary keys after auth.bindTempAuthKey
+  int layer = 0;                          // 0 until invokeWithLayer
+};
+
+}  // namespace
+
+class DcConnection;
+
+// One data center: its keys, its sessions, its listener.
+struct Dc {
+  int id = 0;
+  bool media_only = false;
+  std::map<uint64_t, KeyRecord> keys;
+  std::unique_ptr<mtproto::session::SessionServer> sessions;
+  std::unique_ptr<Listener> listener;
+  // The connection that last carried each session, for pushes. The handler lives as long as its
+  // connection, so it is valid while the weak_ptr locks.
+  struct Route {
+    std::weak_ptr<Connection> connection;
+    DcConnection* handler = nullptr;
+  };
+  std::map<uint64_t, Route> routes;
+};
+
+class FakeDc::Impl {
+ public:
+  explicit Impl(FakeDcOptions options) : options_(std::move(options)), world_(options_.seed) {}
+
+  absl::Status Init();
+  void Shutdown();
+
+  // Called by connections on the server thread.
+  absl::StatusOr<std::string> Handshake(mtproto::handshake::ServerHandshake& handshake, Dc& dc,
+                                        absl::string_view message);
+  void OnEncrypted(Dc& dc, const std::shared_ptr<Connection>& connection, DcConnection& handler,
+                   std::string packet);
+  void Flush(Dc& dc, mtproto::session::ServerSession& session, DcConnection& handler);
+  mtproto::transport::DetectOptions detect_options() const {
+    mtproto::transport::DetectOptions detect;
+    detect.obfuscated2.secrets = options_.mtproxy_secrets;
+    return detect;
+  }
+  void Log(const std::string& line) {
+    if (options_.verbose) std::cerr << "fakedc: " << line << "\n";
+  }
+
+  FakeDcOptions options_;
+  World world_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::thread thread_;
+  std::vector<std::unique_ptr<Dc>> dcs_;
+  std::vector<DcEndpoint> endpoints_;
+  std::shared_ptr<const mtproto::handshake::ServerHandshakeConfig> handshake_config_;
+  std::string public_pem_;
+  uint64_t fingerprint_ = 0;
+  std::unique_ptr<LayerSchemas> layers_;
+  std::unique_ptr<ObjectBuilder> builder_;  // over the pinned schema
+  Dispatcher dispatcher_;
+  MethodEnv env_;
+
+ private:
+  void HandleCall(Dc& dc, uint64_t auth_key_id, mtproto::session::ServerSession& session,
+                  const mtproto::session::ServerRpcCallEvent& call);
+  void Push(int64_t user_id, const api::Updates& updates, uint64_t except_session);
+};
+
+// The bytes of one client connection: transport detection and framing, then the key exchange
+// (unencrypted messages) or the session layer (encrypted ones).
+class DcConnection : public ConnectionHandler {
+ public:
+  DcConnection(FakeDc::Impl& impl, Dc& dc, std::weak_ptr<Connection> connection)
+      : impl_(impl),
+        dc_(dc),
+        connection_(std::move(connection)),
+        transport_(impl.detect_options(), mtproto::transport::FramingOptions{}) {}
+
+  void OnBytes(absl::string_view bytes) override {
+    std::vector<mtproto::transport::Frame> frames;
+    absl::Status status = transport_.Decode(bytes, frames);
+    for (mtproto::transport::Frame& frame : frames) {
+      if (auto* payload = std::get_if<mtproto::transport::PayloadFrame>(&frame)) {
+        OnPayload(std::move(payload->payload));
+      }
+    }
+    if (!status.ok()) {
+      impl_.Log(absl::StrCat("dc", dc_.id, ": transport error, closing: ", status.ToString()));
+      Close();
+    }
+  }
+
+  void OnClosed() override { closed_ = true; }
+
+  void SendFrame(absl::string_view payload) {
+    std::string out;
+    absl::Status status = transport_.EncodeFrame(payload, {}, out);
+    if (!status.ok()) {
+      impl_.Log(absl::StrCat("dc", dc_.id, ": cannot frame an answer: ", status.ToString()));
+      return;
+    }
+    if (auto connection = connection_.lock()) connection->Write(std::move(out));
+  }
+
+  void SendTransportError(int32_t code) {
+    std::string out;
+    if (transport_.EncodeTransportError(code, out).ok()) {
+      if (auto connection = connection_.lock()) connection->Write(std::move(out));
+    }
+  }
+
+  void Close() {
+    if (auto connection = connection_.lock()) connection->Close();
+  }
+
+  bool closed() const { return closed_; }
+
+ private:
+  void OnPayload(std::string payload) {
+    if (payload.size() < 8) {
+      SendTransportError(-404);
+      return;
+    }
+    if (LittleEndian64(payload) != 0) {
+      // Padded intermediate appends 0..15 bytes that only the MTProto layer can tell from the
+      // packet: an encrypted packet is 24 bytes of header plus whole AES blocks, so they go here.
+      // (Unencrypted messages carry their length; the handshake ignores trailing bytes.)
+      const auto& detected = transport_.detected();
+      if (detected.has_value() &&
+          detected->protocol == mtproto::transport::Protocol::kPaddedIntermediate &&
+          payload.size() > 24) {
+        payload.resize(24 + (payload.size() - 24) / 16 * 16);
+      }
+      auto connection = connection_.lock();
+      if (connection) impl_.OnEncrypted(dc_, connection, *this, std::move(payload));
+      return;
+    }
+    if (!handshake_.has_value()) {
+      absl::StatusOr<mtproto::handshake::ServerHandshake> created =
+          mtproto::handshake::ServerHandshake::Create(impl_.handshake_config_);
+      if (!created.ok()) {
+        impl_.Log(absl::StrCat("handshake setup failed: ", created.status().ToString()));
+        Close();
+        return;
+      }
+      handshake_.emplace(*std::move(created));
+    }
+    absl::StatusOr<std::string> answer = impl_.Handshake(*handshake_, dc_, payload);
+    if (!answer.ok()) {
+      impl_.Log(absl::StrCat("dc", dc_.id, ": key exchange failed: ", answer.status().ToString()));
+      Close();
+      return;
+    }
+    SendFrame(*answer);
+    if (handshake_->done() || handshake_->failed()) handshake_.reset();
+  }
+
+  FakeDc::Impl& impl_;
+  Dc& dc_;
+  std::weak_ptr<Connection> connection_;
+  mtproto::transport::ServerTransport transport_;
+  std::optional<mtproto::handshake::ServerHandshake> handshake_;
+  bool closed_ = false;
+};
+
+absl::Status FakeDc::Impl::Init() {
+  // The RSA key and the handshake config shared by every DC.
+  absl::StatusOr<mtproto::crypto::RsaPrivateKey> rsa =
+      options_.rsa_key_pem.empty() ? mtproto::crypto::RsaPrivateKey::Generate(2048)
+                                   : mtproto::crypto::RsaPrivateKey::FromPem(options_.rsa_key_pem);
+  if (!rsa.ok()) return rsa.status();
+  absl::StatusOr<std::string> pem = rsa->public_key().ToPem();
+  if (!pem.ok()) return pem.status();
+  public_pem_ = *pem;
+  fingerprint_ = rsa->public_key().fingerprint();
+  auto config = std::make_shared<mtproto::handshake::ServerHandshakeConfig>();
+  config->rsa_keys.push_back(*std::move(rsa));
+  handshake_config_ = std::move(config);
+
+  // Layers: the pinned schema and whatever older ones are present.
+  std::vector<std::string> older;
+  for (const char* name : {"api_layer144.tl", "api_layer198.tl", "api_layer227.tl"}) {
+    const std::string path = absl::StrCat(options_.schema_dir, "/", name);
+    if (std::filesystem::exists(path)) older.push_back(path);
+  }
+  absl::StatusOr<std::unique_ptr<LayerSchemas>> layers =
+      LayerSchemas::Load(absl::StrCat(options_.schema_dir, "/api.tl"), older);
+  if (!layers.ok()) return layers.status();
+  layers_ = *std::move(layers);
+  builder_ = std::make_unique<ObjectBuilder>(&layers_->pinned_schema());
+
+  if (options_.state_dir.empty()) {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    options_.state_dir =
+        absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/fakedc-", options_.seed, "-", getpid());
+  }
+  std::error_code error;
+  std::filesystem::create_directories(options_.state_dir + "/files", error);
+  if (!error) std::filesystem::create_directories(options_.state_dir + "/codes", error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create ", options_.state_dir, ": ", error.message()));
+  }
+
+  // The DCs: 1..dc_count, then the media-only one.
+  for (int i = 0; i <= options_.dc_count; ++i) {
+    auto dc = std::make_unique<Dc>();
+    dc->id = i < options_.dc_count ? i + 1 : options_.media_dc;
+    dc->media_only = i == options_.dc_count;
+    Dc* raw = dc.get();
+    mtproto::session::ServerSessionOptions session_options;
+    dc->sessions = std::make_unique<mtproto::session::SessionServer>(
+        [raw](uint64_t auth_key_id) -> std::optional<mtproto::session::ServerKey> {
+          auto it = raw->keys.find(auth_key_id);
+          if (it == raw->keys.end()) return std::nullopt;
+          return mtproto::session::ServerKey{it->second.key, it->second.first_salt};
+        },
+        std::move(session_options));
+    dc->listener = std::make_unique<Listener>(
+        io_, [this, raw](const std::shared_ptr<Connection>& connection) {
+          Log(absl::StrCat("dc", raw->id, raw->media_only ? " (media)" : "", ": connection from ",
+                           connection->peer()));
+          return std::make_unique<DcConnection>(*this, *raw, connection);
+        });
+    const uint16_t port = static_cast<size_t>(i) < options_.ports.size() ? options_.ports[i] : 0;
+    absl::Status listening = dc->listener->Listen(options_.address, port);
+    if (!listening.ok()) return listening;
+    endpoints_.push_back({dc->id, dc->media_only, dc->listener->port()});
+    dcs_.push_back(std::move(dc));
+  }
+
+  env_.world = &world_;
+  env_.builder = builder_.get();
+  env_.address = options_.address;
+  env_.endpoints = endpoints_;
+  env_.files_dir = options_.state_dir + "/files";
+  env_.codes_dir = options_.state_dir + "/codes";
+  env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
+    Push(user_id, updates, except_session);
+  };
+  RegisterHelpMethods(dispatcher_, env_);
+  RegisterAuthMethods(dispatcher_, env_);
+  RegisterUserMethods(dispatcher_, env_);
+  RegisterUpdateMethods(dispatcher_, env_);
+  RegisterMessageMethods(dispatcher_, env_);
+  RegisterChannelMethods(dispatcher_, env_);
+  RegisterUploadMethods(dispatcher_, env_);
+  if (options_.seed_data) SeedWorld(world_, options_.big_channel_members);
+
+  work_.emplace(asio::make_work_guard(io_));
+  thread_ = std::thread([this] { io_.run(); });
+  return absl::OkStatus();
+}
+
+void FakeDc::Impl::Shutdown() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    for (auto& dc : dcs_) {
+      dc->listener->Stop();
+      for (auto& [session, route] : dc->routes) {
+        if (auto connection = route.connection.lock()) connection->Close(false);
+      }
+    }
+    work_.reset();
+    io_.stop();
+  });
+  thread_.join();
+}
+
+absl::StatusOr<std::string> FakeDc::Impl::Handshake(mtproto::handshake::ServerHandshake& handshake,
+                                                    Dc& dc, absl::string_view message) {
+  absl::StatusOr<std::string> answer = handshake.HandleMessage(message);
+  if (!answer.ok()) return answer.status();
+  if (handshake.done()) {
+    const mtproto::handshake::ServerHandshakeResult& result = handshake.result();
+    KeyRecord record{result.auth_key, static_cast<uint64_t>(result.first_server_salt),
+                     result.temporary, result.expires_at};
+    const uint64_t id = result.auth_key.id();
+    dc.keys.insert_or_assign(id, std::move(record));
+    Log(absl::StrCat("dc", dc.id, ": new ", result.temporary ? "temporary" : "permanent",
+                     " key ", absl::Hex(id), " (", mtproto::handshake::InnerDataKindName(result.inner_data),
+                     ", ", result.rsa_scheme == mtproto::handshake::RsaScheme::kRsaPad ? "RSA_PAD" : "legacy RSA",
+                     result.dh_retries > 0 ? absl::StrCat(", ", result.dh_retries, " retries") : "",
+                     ")"));
+  }
+  return answer;
+}
+
+void FakeDc::Impl::OnEncrypted(Dc& dc, const std::shared_ptr<Connection>& connection,
+                               DcConnection& handler, std::string packet) {
+  absl::StatusOr<mtproto::session::SessionServer::Incoming> incoming =
+      dc.sessions->OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
+  if (!incoming.ok()) {
+    Log(absl::StrCat("dc", dc.id, ": packet dropped: ", incoming.status().ToString()));
+    if (absl::IsNotFound(incoming.status())) handler.SendTransportError(-404);
+    return;
+  }
+  dc.routes[incoming->session_id] = {connection, &handler};
+  for (const mtproto::session::ServerEvent& event : incoming->events) {
+    if (const auto* call = std::get_if<mtproto::session::ServerRpcCallEvent>(&event)) {
+      HandleCall(dc, incoming->auth_key_id, *incoming->session, *call);
+    } else if (const auto* rejected = std::get_if<mtproto::session::ServerRejectedEvent>(&event)) {
+      Log(absl::StrCat("dc", dc.id, ": rejected msg ", rejected->msg_id, " (",
+                       rejected->error_code, "): ", rejected->reason));
+    }
+  }
+  Flush(dc, *incoming->session, handler);
+}
+
+void FakeDc::Impl::Flush(Dc& dc, mtproto::session::ServerSession& session,
+                         DcConnection& handler) {
+  for (;;) {
+    absl::StatusOr<std::optional<std::string>> packet = session.BuildPacket();
+    if (!packet.ok()) {
+      Log(absl::StrCat("dc", dc.id, ": cannot build a packet: ", packet.status().ToString()));
+      return;
+    }
+    if (!packet->has_value()) return;
+    handler.SendFrame(**packet);
+  }
+}
+
+void FakeDc::Impl::HandleCall(Dc& dc, uint64_t auth_key_id,
+                              mtproto::session::ServerSession& session,
+                              const mtproto::session::ServerRpcCallEvent& call) {
+  KeyRecord& key = dc.keys.at(auth_key_id);
+  const int layer_before = key.layer != 0 ? key.layer : layers_->pinned_layer();
+  absl::StatusOr<UnwrappedCall> unwrapped = layers_->DecodeCall(call.body, layer_before);
+  if (!unwrapped.ok()) {
+    Log(absl::StrCat("dc", dc.id, ": undecodable call: ", unwrapped.status().ToString()));
+    session.SendRpcError(call.req_msg_id, 400, "INPUT_REQUEST_INVALID");
+    return;
+  }
+  if (unwrapped->layer.has_value()) key.layer = *unwrapped->layer;
+  const int layer = key.layer != 0 ? key.layer : layers_->pinned_layer();
+
+  CallContext context;
+  context.dc_id = dc.id;
+  context.auth_key_id = key.bound_perm_id.value_or(auth_key_id);
+  context.session_id = session.session_id();
+  context.layer = layer;
+  context.user_id = world_.UserOfKey(context.auth_key_id);
+  context.without_updates = unwrapped->without_updates;
+
+  absl::StatusOr<std::string> result;
+  if (const auto* bind = dynamic_cast<const api::auth_bindTempAuthKey*>(unwrapped->call.get())) {
+    mtproto::handshake::BindRequestContext bind_context;
+    bind_context.auth_key_id = auth_key_id;
+    bind_context.key_is_temporary = key.temporary;
+    bind_context.session_id = static_cast<int64_t>(session.session_id());
+    bind_context.msg_id = call.req_msg_id;
+    bind_context.bound_perm_auth_key_id = key.bound_perm_id;
+    absl::StatusOr<mtproto::handshake::TempKeyBinding> binding =
+        mtproto::handshake::VerifyBindTempAuthKey(
+            *bind, bind_context, [&dc](uint64_t id) -> std::optional<AuthKey> {
+              auto it = dc.keys.find(id);
+              if (it == dc.keys.end() || it->second.temporary) return std::nullopt;
+              return it->second.key;
+            });
+    if (binding.ok()) {
+      key.bound_perm_id = binding->perm_auth_key_id;
+      Log(absl::StrCat("dc", dc.id, ": temporary key ", absl::Hex(auth_key_id), " bound to ",
+                       absl::Hex(binding->perm_auth_key_id)));
+      result = std::string("\xb5\x75\x72\x99", 4);  // boolTrue
+    } else {
+      result = BadRequest(mtproto::handshake::BindErrorType(binding.status()));
+    }
+  } else {
+    result = dispatcher_.Dispatch(*unwrapped->call, context);
+  }
+  if (!result.ok()) {
+    auto [code, message] = ToRpcError(result.status());
+    if (code == 500) {
+      Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " failed: ", result.status().ToString()));
+    }
+    Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " -> rpc_error ", code, " ", message));
+    session.SendRpcError(call.req_msg_id, code, message);
+    return;
+  }
+  absl::StatusOr<std::string> answer = layers_->EncodeResult(*result, unwrapped->name, layer);
+  if (!answer.ok()) {
+    Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, ": cannot answer in layer ", layer, ": ",
+                     answer.status().ToString()));
+    session.SendRpcError(call.req_msg_id, 500, "INTERNAL_SERVER_ERROR");
+    return;
+  }
+  Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " (layer ", layer, ") -> ",
+                   answer->size(), " bytes"));
+  session.SendRpcResult(call.req_msg_id, *std::move(answer));
+}
+
+void FakeDc::Impl::Push(int64_t user_id, const api::Updates& updates, uint64_t except_session) {
+  absl::StatusOr<std::string> bytes = tl::Serialize(updates);
+  if (!bytes.ok()) return;
+  for (auto& dc : dcs_) {
+    for (auto& [auth_key_id, key] : dc->keys) {
+      const uint64_t perm = key.bound_perm_id.value_or(auth_key_id);
+      if (world_.UserOfKey(perm) != user_id) continue;
+      const int layer = key.layer != 0 ? key.layer : layers_->pinned_layer();
+      absl::StatusOr<std::string> encoded = layers_->EncodeObject(*bytes, layer);
+      if (!encoded.ok()) continue;
+      for (auto& [session_id, route] : dc->routes) {
+        if (session_id == except_session) continue;
+        mtproto::session::ServerSession* session =
+            dc->sessions->FindSession(auth_key_id, session_id);
+        auto connection = route.connection.lock();
+        if (session == nullptr || connection == nullptr) continue;
+        session->PushUpdate(*encoded);
+        Flush(*dc, *session, *route.handler);
+      }
+    }
+  }
+}
+
+FakeDc::FakeDc(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+FakeDc::~FakeDc() { impl_->Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<FakeDc>> FakeDc::Start(FakeDcOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  absl::Status status = impl->Init();
+  if (!status.ok()) {
+    impl->Shutdown();
+    return status;
+  }
+  return std::unique_ptr<FakeDc>(new FakeDc(std::move(impl)));
+}
+
+const std::vector<DcEndpoint>& FakeDc::endpoints() const { return impl_->endpoints_; }
+
+uint16_t FakeDc::port(int dc_id) const {
+  for (const DcEndpoint& endpoint : impl_->endpoints_) {
+    if (endpoint.id == dc_id && !endpoint.media_only) return endpoint.port;
+  }
+  return 0;
+}
+
+const std::string& FakeDc::public_key_pem() const { return impl_->public_pem_; }
+uint64_t FakeDc::fingerprint() const { return impl_->fingerprint_; }
+std::vector<std::string> FakeDc::Methods() const {
+  std::vector<std::string> names = impl_->dispatcher_.MethodNames();
+  names.push_back("auth.bindTempAuthKey");
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void FakeDc::Run(const std::function<void(World&)>& fn) {
+  std::promise<void> done;
+  asio::post(impl_->io_, [&] {
+    fn(impl_->world_);
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+}  // namespace tgrpc::fakedc

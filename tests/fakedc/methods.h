@@ -1,0 +1,89 @@
+// The emulated API methods, registered on a Dispatcher by area (one file each: methods_help.cc,
+// methods_auth.cc, ...), and the helpers that turn World records into pinned-layer objects.
+#ifndef TGRPC_TESTS_FAKEDC_METHODS_H_
+#define TGRPC_TESTS_FAKEDC_METHODS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "tests/fakedc/fakedc.h"
+#include "tests/fakedc/rpc.h"
+#include "tests/fakedc/world.h"
+#include "tl/dynamic/translate.h"
+#include "tl/dynamic/value.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::fakedc {
+
+// Builds pinned-layer objects by constructor name from the fields that matter, every other
+// required field defaulted (0, "", false, empty, the simplest constructor) — for the many large
+// objects (config, userFull, ...) whose other fields an emulator has no opinion on.
+class ObjectBuilder {
+ public:
+  explicit ObjectBuilder(const tl::Schema* schema) : schema_(schema), defaults_(schema, schema) {}
+
+  absl::StatusOr<tl::Value> Build(absl::string_view constructor,
+                                  std::vector<std::pair<std::string, tl::Value>> fields) const;
+  template <class T>
+  absl::StatusOr<tl::Ptr<T>> Make(absl::string_view constructor,
+                                  std::vector<std::pair<std::string, tl::Value>> fields) const {
+    absl::StatusOr<tl::Value> value = Build(constructor, std::move(fields));
+    if (!value.ok()) return value.status();
+    absl::StatusOr<std::string> bytes = tl::DynamicCodec(schema_).EncodeBoxed(*value);
+    if (!bytes.ok()) return bytes.status();
+    return tl::Decode<T>(*bytes);
+  }
+  // A generated object as a Value (to nest it in Build's fields).
+  absl::StatusOr<tl::Value> ToValue(const tl::Object& object) const;
+
+ private:
+  const tl::Schema* schema_;
+  tl::LayerTranslator defaults_;
+};
+
+struct MethodEnv {
+  World* world = nullptr;
+  const ObjectBuilder* builder = nullptr;
+  std::string address;
+  std::vector<DcEndpoint> endpoints;
+  std::string files_dir;
+  // sendCode writes each code to <codes_dir>/<digits of the phone> for clients in other processes.
+  std::string codes_dir;
+  // Sends an Updates object (pinned-layer TL) to every session of `user_id` but the caller's.
+  std::function<void(int64_t user_id, const tl::api::Updates& updates, uint64_t except_session)>
+      push;
+};
+
+void RegisterHelpMethods(Dispatcher& dispatcher, MethodEnv& env);
+void RegisterAuthMethods(Dispatcher& dispatcher, MethodEnv& env);
+void RegisterUserMethods(Dispatcher& dispatcher, MethodEnv& env);
+void RegisterUpdateMethods(Dispatcher& dispatcher, MethodEnv& env);
+void RegisterMessageMethods(Dispatcher& dispatcher, MethodEnv& env);
+void RegisterChannelMethods(Dispatcher& dispatcher, MethodEnv& env);
+void RegisterUploadMethods(Dispatcher& dispatcher, MethodEnv& env);
+
+// 401 AUTH_KEY_UNREGISTERED unless the caller is signed in.
+absl::Status RequireUser(const CallContext& context);
+
+// Input references checked against access_hash: USER_ID_INVALID / PEER_ID_INVALID /
+// CHANNEL_INVALID when unknown or wrong.
+absl::StatusOr<UserRecord*> ResolveInputUser(const tl::api::InputUser& input,
+                                             const CallContext& context, World& world);
+absl::StatusOr<PeerRef> ResolveInputPeer(const tl::api::InputPeer& input,
+                                         const CallContext& context, World& world);
+absl::StatusOr<ChannelRecord*> ResolveInputChannel(const tl::api::InputChannel& input,
+                                                   World& world);
+
+// Pinned-layer objects from records, as `viewer_id` sees them.
+tl::Ptr<tl::api::User> MakeUser(const UserRecord& user, int64_t viewer_id);
+tl::Ptr<tl::api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id);
+tl::Ptr<tl::api::Peer> MakePeer(const PeerRef& peer);
+tl::Ptr<tl::api::Message> MakeMessage(const MessageRecord& message, World& world);
+
+}  // namespace tgrpc::fakedc
+
+#endif  // TGRPC_TESTS_FAKEDC_METHODS_H_

@@ -1,0 +1,214 @@
+// auth.*: sign-in with a code the test reads from the World (and the log), 2FA with SRP
+// (account.getPassword, auth.checkPassword), sign-up, bots by token, log-out.
+#include <cctype>
+#include <fstream>
+#include <iostream>
+
+#include "mtproto/crypto/srp.h"
+#include "tests/fakedc/methods.h"
+
+namespace tgrpc::fakedc {
+namespace {
+
+namespace api = tl::api;
+
+// Telegram ignores everything but the digits of a phone number.
+std::string Digits(const std::string& phone) {
+  std::string out;
+  for (char c : phone) {
+    if (std::isdigit(static_cast<unsigned char>(c))) out += c;
+  }
+  return out;
+}
+
+tl::Ptr<api::auth_Authorization> Authorization(const UserRecord& user) {
+  auto out = std::make_unique<api::auth_authorization>();
+  out->user = MakeUser(user, user.id);
+  return out;
+}
+
+absl::Status CheckCode(const World& world, const std::string& phone, const std::string& hash,
+                       const std::optional<std::string>& code) {
+  const PendingCode* pending = world.FindCode(phone);
+  if (pending == nullptr) return BadRequest("PHONE_CODE_EXPIRED");
+  if (pending->hash != hash) return BadRequest("PHONE_CODE_HASH_EMPTY");
+  if (!code.has_value() || code->empty()) return BadRequest("PHONE_CODE_EMPTY");
+  if (*code != pending->code) return BadRequest("PHONE_CODE_INVALID");
+  return absl::OkStatus();
+}
+
+tl::Ptr<api::PasswordKdfAlgo> KdfAlgo(const mtproto::crypto::SrpParams& params) {
+  auto algo =
+      std::make_unique<api::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow>();
+  algo->salt1.assign(params.salt1.begin(), params.salt1.end());
+  algo->salt2.assign(params.salt2.begin(), params.salt2.end());
+  algo->g = params.g;
+  algo->p.assign(params.p.begin(), params.p.end());
+  return algo;
+}
+
+absl::StatusOr<tl::Ptr<api::account_Password>> GetPassword(World& world,
+                                                           const CallContext& context) {
+  // The signed-in user, or the one whose sign-in on this key waits for the password.
+  const int64_t user_id =
+      context.user_id != 0 ? context.user_id : world.PendingPasswordUser(context.auth_key_id);
+  const UserRecord* user = world.FindUser(user_id);
+  if (user == nullptr) return Unauthorized("AUTH_KEY_UNREGISTERED");
+  auto out = std::make_unique<api::account_password>();
+  if (!user->password.empty()) {
+    absl::StatusOr<const PasswordRecord*> password = world.PasswordOf(user->id);
+    if (!password.ok()) return password.status();
+    // Each call gets a fresh srp_B, as Telegram's do: a challenge answers one checkPassword.
+    absl::StatusOr<const SrpChallengeRecord*> challenge = world.IssueSrpChallenge(user->id);
+    if (!challenge.ok()) return challenge.status();
+    const mtproto::crypto::DhValue& srp_b = (*challenge)->challenge.srp_b;
+    out->has_password = true;
+    out->current_algo = KdfAlgo((*password)->params);
+    out->srp_B = std::string(srp_b.begin(), srp_b.end());
+    out->srp_id = (*challenge)->challenge.srp_id;
+    if (!user->password_hint.empty()) out->hint = user->password_hint;
+  }
+  // For setting a password: salt1 is a prefix the client extends with 32 random bytes.
+  mtproto::crypto::SrpParams fresh;
+  fresh.salt1.resize(8);
+  fresh.salt2.resize(16);
+  world.RandomBytes(absl::MakeSpan(fresh.salt1));
+  world.RandomBytes(absl::MakeSpan(fresh.salt2));
+  out->new_algo = KdfAlgo(fresh);
+  auto secure = std::make_unique<api::securePasswordKdfAlgoPBKDF2HMACSHA512iter100000>();
+  secure->salt = world.RandomString(8);
+  out->new_secure_algo = std::move(secure);
+  out->secure_random = world.RandomString(32);
+  return tl::Ptr<api::account_Password>(std::move(out));
+}
+
+absl::StatusOr<tl::Ptr<api::auth_Authorization>> CheckPassword(
+    World& world, const api::auth_checkPassword& request, CallContext& context) {
+  const auto* input = dynamic_cast<const api::inputCheckPasswordSRP*>(request.password.get());
+  if (input == nullptr) return BadRequest("PASSWORD_HASH_INVALID");  // inputCheckPasswordEmpty
+  // Taken whatever the outcome: a challenge answers one attempt, right or wrong.
+  std::optional<SrpChallengeRecord> challenge = world.TakeSrpChallenge(input->srp_id);
+  const int64_t user_id = world.PendingPasswordUser(context.auth_key_id);
+  // Only a key whose sign-in waits for this user's password may use the user's challenge.
+  if (!challenge.has_value() || user_id == 0 || challenge->user_id != user_id) {
+    return BadRequest("SRP_ID_INVALID");
+  }
+  const UserRecord* user = world.FindUser(user_id);
+  if (user == nullptr) return BadRequest("SRP_ID_INVALID");
+  absl::StatusOr<const PasswordRecord*> password = world.PasswordOf(user_id);
+  if (!password.ok() || (*password)->password != challenge->password) {
+    return BadRequest("SRP_PASSWORD_CHANGED");
+  }
+  const auto bytes = [](const std::string& s) {
+    return absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  absl::Status check =
+      mtproto::crypto::CheckSrpProof((*password)->params, (*password)->verifier,
+                                     challenge->challenge, bytes(input->A), bytes(input->M1));
+  if (check.code() == absl::StatusCode::kInternal) return check;
+  // A malformed A gets the same answer as a wrong M1: either way the password is not proven.
+  if (!check.ok()) return BadRequest("PASSWORD_HASH_INVALID");
+  world.ClearPendingPassword(context.auth_key_id);
+  world.SignIn(context.auth_key_id, user_id);
+  context.user_id = user_id;
+  return Authorization(*user);
+}
+
+}  // namespace
+
+void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
+  World& world = *env.world;
+  const std::string codes_dir = env.codes_dir;
+  d.On<api::auth_sendCode>([&world, codes_dir](const api::auth_sendCode& request, CallContext&)
+                               -> absl::StatusOr<tl::Ptr<api::auth_SentCode>> {
+    const std::string phone = Digits(request.phone_number);
+    if (phone.size() < 5 || phone.size() > 15) return BadRequest("PHONE_NUMBER_INVALID");
+    if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
+    const PendingCode& code = world.IssueCode(phone);
+    std::cerr << "fakedc: sign-in code for +" << phone << ": " << code.code << "\n";
+    if (!codes_dir.empty()) {
+      // Written whole under a temporary name, then renamed: a reader never sees half a code.
+      const std::string path = codes_dir + "/" + phone;
+      {
+        std::ofstream out(path + ".tmp", std::ios::trunc);
+        out << code.code << "\n";
+      }
+      std::rename((path + ".tmp").c_str(), path.c_str());
+    }
+    auto type = std::make_unique<api::auth_sentCodeTypeApp>();
+    type->length = static_cast<int32_t>(code.code.size());
+    auto out = std::make_unique<api::auth_sentCode>();
+    out->type = std::move(type);
+    out->phone_code_hash = code.hash;
+    out->timeout = 120;
+    return tl::Ptr<api::auth_SentCode>(std::move(out));
+  });
+  d.On<api::auth_signIn>([&world](const api::auth_signIn& request, CallContext& context)
+                             -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+    const std::string phone = Digits(request.phone_number);
+    if (absl::Status s = CheckCode(world, phone, request.phone_code_hash, request.phone_code);
+        !s.ok()) {
+      return s;
+    }
+    UserRecord* user = world.FindUserByPhone(phone);
+    if (user == nullptr) {
+      // The code stays valid for auth.signUp.
+      return tl::Ptr<api::auth_Authorization>(
+          std::make_unique<api::auth_authorizationSignUpRequired>());
+    }
+    world.ConsumeCode(phone);
+    if (!user->password.empty()) {
+      world.SetPendingPassword(context.auth_key_id, user->id);
+      return Unauthorized("SESSION_PASSWORD_NEEDED");
+    }
+    world.SignIn(context.auth_key_id, user->id);
+    context.user_id = user->id;
+    return Authorization(*user);
+  });
+  d.On<api::account_getPassword>([&world](const api::account_getPassword&, CallContext& context) {
+    return GetPassword(world, context);
+  });
+  d.On<api::auth_checkPassword>(
+      [&world](const api::auth_checkPassword& request, CallContext& context) {
+        return CheckPassword(world, request, context);
+      });
+  d.On<api::auth_signUp>([&world](const api::auth_signUp& request, CallContext& context)
+                             -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+    const std::string phone = Digits(request.phone_number);
+    if (world.FindUserByPhone(phone) != nullptr) return BadRequest("PHONE_NUMBER_OCCUPIED");
+    if (request.first_name.empty() || request.first_name.size() > 64) {
+      return BadRequest("FIRSTNAME_INVALID");
+    }
+    if (absl::Status s = CheckCode(world, phone, request.phone_code_hash,
+                                   world.FindCode(phone) != nullptr
+                                       ? std::optional<std::string>(world.FindCode(phone)->code)
+                                       : std::nullopt);
+        !s.ok()) {
+      return s;
+    }
+    world.ConsumeCode(phone);
+    UserRecord& user = world.AddUser(phone, request.first_name, request.last_name);
+    world.SignIn(context.auth_key_id, user.id);
+    context.user_id = user.id;
+    return Authorization(user);
+  });
+  d.On<api::auth_importBotAuthorization>(
+      [&world](const api::auth_importBotAuthorization& request, CallContext& context)
+          -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+        if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
+        UserRecord* bot = world.FindBotByToken(request.bot_auth_token);
+        if (bot == nullptr) return BadRequest("ACCESS_TOKEN_INVALID");
+        world.SignIn(context.auth_key_id, bot->id);
+        context.user_id = bot->id;
+        return Authorization(*bot);
+      });
+  d.On<api::auth_logOut>([&world](const api::auth_logOut&, CallContext& context)
+                             -> absl::StatusOr<tl::Ptr<api::auth_LoggedOut>> {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    world.SignOut(context.auth_key_id);
+    context.user_id = 0;
+    return tl::Ptr<api::auth_LoggedOut>(std::make_unique<api::auth_loggedOut>());
+  });
+}
+
+}  // namespace tgrpc::fakedc

@@ -1,0 +1,179 @@
+// World records as pinned-layer objects, and the builder for objects with many fields.
+#include "absl/strings/str_cat.h"
+#include "tests/fakedc/methods.h"
+
+namespace tgrpc::fakedc {
+
+namespace api = tl::api;
+
+absl::StatusOr<tl::Value> ObjectBuilder::Build(
+    absl::string_view constructor, std::vector<std::pair<std::string, tl::Value>> fields) const {
+  const tl::Combinator* c = schema_->ByName(constructor);
+  if (c == nullptr) return absl::NotFoundError(absl::StrCat("no constructor ", constructor));
+  tl::Value out = tl::Value::Object(c);
+  for (const tl::Param& p : c->params) {
+    if (p.type.name == "#") continue;
+    bool given = false;
+    for (auto& [name, value] : fields) {
+      if (name == p.name) {
+        out.Set(p.name, std::move(value));
+        given = true;
+        break;
+      }
+    }
+    if (given || p.conditional() || p.type.name == "true") continue;
+    absl::StatusOr<tl::Value> fallback = defaults_.DefaultFor(p.type);
+    if (!fallback.ok()) return fallback.status();
+    out.Set(p.name, *std::move(fallback));
+  }
+  for (const auto& [name, value] : fields) {
+    if (out.Field(name) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(constructor, " has no field ", name));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<tl::Value> ObjectBuilder::ToValue(const tl::Object& object) const {
+  absl::StatusOr<std::string> bytes = tl::Serialize(object);
+  if (!bytes.ok()) return bytes.status();
+  return tl::DynamicCodec(schema_).Decode(*bytes, "Object");
+}
+
+absl::Status RequireUser(const CallContext& context) {
+  if (context.user_id == 0) return Unauthorized("AUTH_KEY_UNREGISTERED");
+  return absl::OkStatus();
+}
+
+tl::Ptr<api::User> MakeUser(const UserRecord& user, int64_t viewer_id) {
+  auto out = std::make_unique<api::user>();
+  out->self = user.id == viewer_id;
+  out->bot = user.bot;
+  out->id = user.id;
+  out->access_hash = user.access_hash;
+  out->first_name = user.first_name;
+  if (!user.last_name.empty()) out->last_name = user.last_name;
+  if (!user.username.empty()) out->username = user.username;
+  if (!user.phone.empty() && (out->self || viewer_id == 0)) out->phone = user.phone;
+  if (user.bot) out->bot_info_version = 1;
+  return out;
+}
+
+tl::Ptr<api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id) {
+  auto out = std::make_unique<api::channel>();
+  out->id = channel.id;
+  out->access_hash = channel.access_hash;
+  out->title = channel.title;
+  if (!channel.username.empty()) out->username = channel.username;
+  out->photo = std::make_unique<api::chatPhotoEmpty>();
+  out->date = channel.date;
+  out->megagroup = channel.megagroup;
+  out->broadcast = !channel.megagroup;
+  out->creator = channel.creator_id == viewer_id;
+  out->participants_count = static_cast<int32_t>(channel.members.size());
+  return out;
+}
+
+tl::Ptr<api::Peer> MakePeer(const PeerRef& peer) {
+  switch (peer.kind) {
+    case PeerKind::kUser: {
+      auto out = std::make_unique<api::peerUser>();
+      out->user_id = peer.id;
+      return out;
+    }
+    case PeerKind::kChat: {
+      auto out = std::make_unique<api::peerChat>();
+      out->chat_id = peer.id;
+      return out;
+    }
+    case PeerKind::kChannel: {
+      auto out = std::make_unique<api::peerChannel>();
+      out->channel_id = peer.id;
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
+  auto out = std::make_unique<api::message>();
+  out->id = message.id;
+  out->out = message.out;
+  out->from_id = MakePeer({PeerKind::kUser, message.from_id});
+  out->peer_id = MakePeer(message.peer);
+  out->date = message.date;
+  out->message_ = message.text;
+  if (message.document_id.has_value()) {
+    if (const DocumentRecord* doc = world.FindDocument(*message.document_id)) {
+      auto document = std::make_unique<api::document>();
+      document->id = doc->id;
+      document->access_hash = doc->access_hash;
+      document->file_reference = std::string(8, '\x01');
+      document->date = doc->date;
+      document->mime_type = doc->mime_type;
+      document->size = doc->size;
+      document->dc_id = doc->dc_id;
+      auto name = std::make_unique<api::documentAttributeFilename>();
+      name->file_name = doc->name;
+      document->attributes.push_back(std::move(name));
+      auto media = std::make_unique<api::messageMediaDocument>();
+      media->document = std::move(document);
+      out->media = std::move(media);
+    }
+  }
+  return out;
+}
+
+}  // namespace tgrpc::fakedc
+
+namespace tgrpc::fakedc {
+
+absl::StatusOr<UserRecord*> ResolveInputUser(const api::InputUser& input,
+                                             const CallContext& context, World& world) {
+  if (dynamic_cast<const api::inputUserSelf*>(&input) != nullptr) {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    return world.FindUser(context.user_id);
+  }
+  if (const auto* user = dynamic_cast<const api::inputUser*>(&input)) {
+    UserRecord* record = world.FindUser(user->user_id);
+    if (record == nullptr || record->access_hash != user->access_hash) {
+      return BadRequest("USER_ID_INVALID");
+    }
+    return record;
+  }
+  return BadRequest("USER_ID_INVALID");
+}
+
+absl::StatusOr<PeerRef> ResolveInputPeer(const api::InputPeer& input, const CallContext& context,
+                                         World& world) {
+  if (dynamic_cast<const api::inputPeerSelf*>(&input) != nullptr) {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    return PeerRef{PeerKind::kUser, context.user_id};
+  }
+  if (const auto* user = dynamic_cast<const api::inputPeerUser*>(&input)) {
+    const UserRecord* record = world.FindUser(user->user_id);
+    if (record == nullptr || record->access_hash != user->access_hash) {
+      return BadRequest("PEER_ID_INVALID");
+    }
+    return PeerRef{PeerKind::kUser, record->id};
+  }
+  if (const auto* channel = dynamic_cast<const api::inputPeerChannel*>(&input)) {
+    const ChannelRecord* record = world.FindChannel(channel->channel_id);
+    if (record == nullptr || record->access_hash != channel->access_hash) {
+      return BadRequest("PEER_ID_INVALID");
+    }
+    return PeerRef{PeerKind::kChannel, record->id};
+  }
+  return BadRequest("PEER_ID_INVALID");
+}
+
+absl::StatusOr<ChannelRecord*> ResolveInputChannel(const api::InputChannel& input,
+                                                   World& world) {
+  if (const auto* channel = dynamic_cast<const api::inputChannel*>(&input)) {
+    ChannelRecord* record = world.FindChannel(channel->channel_id);
+    if (record != nullptr && record->access_hash == channel->access_hash) return record;
+  }
+  return BadRequest("CHANNEL_INVALID");
+}
+
+}  // namespace tgrpc::fakedc

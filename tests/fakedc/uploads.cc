@@ -1,0 +1,156 @@
+#include "tests/fakedc/uploads.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace tgrpc::fakedc {
+namespace {
+
+namespace api = tl::api;
+namespace fs = std::filesystem;
+
+fs::path PartsDir(const MethodEnv& env, int64_t user_id, int64_t file_id) {
+  return fs::path(env.files_dir) / absl::StrCat("parts-", user_id, "-", file_id);
+}
+
+absl::StatusOr<bool> SavePart(MethodEnv& env, const CallContext& context, int64_t file_id,
+                              int32_t part, std::optional<int32_t> total_parts,
+                              const std::string& bytes) {
+  if (absl::Status s = RequireUser(context); !s.ok()) return s;
+  const int max_parts = kMaxParts;  // accounts here are not premium
+  if (part < 0 || part >= max_parts) return BadRequest("FILE_PART_INVALID");
+  if (total_parts.has_value() &&
+      (*total_parts <= 0 || *total_parts > max_parts || part >= *total_parts)) {
+    return BadRequest("FILE_PARTS_INVALID");
+  }
+  if (bytes.empty()) return BadRequest("FILE_PART_EMPTY");
+  if (static_cast<int64_t>(bytes.size()) > kMaxPartSize) {
+    return BadRequest("FILE_PART_TOO_BIG");
+  }
+  // Every part but the last must have a size dividing 512 KiB; the last is checked at commit.
+  const fs::path dir = PartsDir(env, context.user_id, file_id);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  std::ofstream out(dir / std::to_string(part), std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) return TelegramError(500, "FILE_WRITE_FAILED");
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
+                                     const api::inputMediaUploadedDocument& media) {
+  int64_t file_id = 0;
+  int32_t parts = 0;
+  std::string name;
+  if (const auto* small = dynamic_cast<const api::inputFile*>(media.file.get())) {
+    file_id = small->id;
+    parts = small->parts;
+    name = small->name;
+  } else if (const auto* big = dynamic_cast<const api::inputFileBig*>(media.file.get())) {
+    file_id = big->id;
+    parts = big->parts;
+    name = big->name;
+  } else {
+    return BadRequest("FILE_PARTS_INVALID");
+  }
+  if (parts <= 0 || parts > kMaxParts) return BadRequest("FILE_PARTS_INVALID");
+  const fs::path dir = PartsDir(env, context.user_id, file_id);
+  // All parts present, all but the last of one size that divides 512 KiB.
+  int64_t part_size = -1;
+  int64_t total = 0;
+  for (int32_t i = 0; i < parts; ++i) {
+    std::error_code error;
+    const uintmax_t size = fs::file_size(dir / std::to_string(i), error);
+    if (error) return BadRequest(absl::StrCat("FILE_PART_", i, "_MISSING"));
+    if (i + 1 < parts) {
+      if (part_size == -1) part_size = static_cast<int64_t>(size);
+      if (static_cast<int64_t>(size) != part_size || part_size % 1024 != 0 ||
+          kMaxPartSize % part_size != 0) {
+        return BadRequest("FILE_PART_SIZE_INVALID");
+      }
+    } else if (part_size != -1 && static_cast<int64_t>(size) > part_size) {
+      return BadRequest("FILE_PART_SIZE_INVALID");
+    }
+    total += static_cast<int64_t>(size);
+  }
+  if (total > int64_t{2000} * 1024 * 1024) return BadRequest("FILE_PARTS_INVALID");
+
+  DocumentRecord doc;
+  doc.id = env.world->NewId();
+  doc.access_hash = env.world->RandomLong();
+  doc.size = total;
+  doc.name = name;
+  doc.mime_type = media.mime_type.empty() ? "application/octet-stream" : media.mime_type;
+  doc.dc_id = context.dc_id;
+  doc.date = env.world->Now();
+  doc.path = (fs::path(env.files_dir) / absl::StrCat("doc-", doc.id)).string();
+  {
+    std::ofstream out(doc.path, std::ios::binary | std::ios::trunc);
+    std::vector<char> buffer(kMaxPartSize);
+    for (int32_t i = 0; i < parts; ++i) {
+      std::ifstream in(dir / std::to_string(i), std::ios::binary);
+      while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        out.write(buffer.data(), in.gcount());
+      }
+    }
+    if (!out) return TelegramError(500, "FILE_WRITE_FAILED");
+  }
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  return env.world->AddDocument(std::move(doc)).id;
+}
+
+void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
+  d.On<api::upload_saveFilePart>(
+      [&env](const api::upload_saveFilePart& request, CallContext& context) {
+        return SavePart(env, context, request.file_id, request.file_part, std::nullopt,
+                        request.bytes);
+      });
+  d.On<api::upload_saveBigFilePart>(
+      [&env](const api::upload_saveBigFilePart& request, CallContext& context) {
+        return SavePart(env, context, request.file_id, request.file_part,
+                        request.file_total_parts, request.bytes);
+      });
+  d.On<api::upload_getFile>([&env](const api::upload_getFile& request, CallContext& context)
+                                -> absl::StatusOr<tl::Ptr<api::upload_File>> {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    const auto* location =
+        dynamic_cast<const api::inputDocumentFileLocation*>(request.location.get());
+    if (location == nullptr) return BadRequest("LOCATION_INVALID");
+    const DocumentRecord* doc = env.world->FindDocument(location->id);
+    if (doc == nullptr || doc->access_hash != location->access_hash) {
+      return BadRequest("FILE_ID_INVALID");
+    }
+    // Telegram's rules: offset a multiple of 4 KiB, limit a multiple of 4 KiB dividing 1 MiB, and
+    // the request may not cross a 1 MiB boundary.
+    constexpr int64_t kMiB = 1024 * 1024;
+    if (request.offset < 0 || request.offset % 4096 != 0) return BadRequest("OFFSET_INVALID");
+    if (request.limit <= 0 || request.limit % 4096 != 0 || kMiB % request.limit != 0) {
+      return BadRequest("LIMIT_INVALID");
+    }
+    if (request.offset / kMiB != (request.offset + request.limit - 1) / kMiB) {
+      return BadRequest("LIMIT_INVALID");
+    }
+    std::string bytes;
+    if (request.offset < doc->size) {
+      const int64_t n = std::min<int64_t>(request.limit, doc->size - request.offset);
+      bytes.resize(static_cast<size_t>(n));
+      std::ifstream in(doc->path, std::ios::binary);
+      in.seekg(request.offset);
+      in.read(bytes.data(), n);
+      if (in.gcount() != n) return TelegramError(500, "FILE_READ_FAILED");
+    }
+    auto out = std::make_unique<api::upload_file>();
+    out->type = std::make_unique<api::storage_filePartial>();
+    out->mtime = doc->date;
+    out->bytes = std::move(bytes);
+    return tl::Ptr<api::upload_File>(std::move(out));
+  });
+}
+
+}  // namespace tgrpc::fakedc

@@ -1,0 +1,24 @@
+// Files in fakedc, with Telegram's rules: parts of a size dividing 512 KiB (a multiple of 1 KiB;
+// the last part may be shorter), at most 4000 parts (8000 premium), 2000 MiB (4000 MiB premium).
+// Parts and documents live on disk, never whole in memory.
+#ifndef TGRPC_TESTS_FAKEDC_UPLOADS_H_
+#define TGRPC_TESTS_FAKEDC_UPLOADS_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "tests/fakedc/methods.h"
+
+namespace tgrpc::fakedc {
+
+inline constexpr int64_t kMaxPartSize = 512 * 1024;
+inline constexpr int kMaxParts = 4000;
+inline constexpr int kMaxPartsPremium = 8000;
+
+// Joins the parts of an uploaded file into a document; returns its id.
+absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
+                                     const tl::api::inputMediaUploadedDocument& media);
+
+}  // namespace tgrpc::fakedc
+
+#endif  // TGRPC_TESTS_FAKEDC_UPLOADS_H_

@@ -1,0 +1,202 @@
+#include "tests/fakedc/world.h"
+
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+
+namespace tgrpc::fakedc {
+
+int64_t World::RandomLong() { return static_cast<int64_t>(random_() >> 1); }
+
+void World::RandomBytes(absl::Span<uint8_t> out) {
+  uint64_t word = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (i % 8 == 0) word = random_();
+    out[i] = static_cast<uint8_t>(word >> (8 * (i % 8)));
+  }
+}
+
+std::string World::RandomString(size_t size) {
+  std::string out(size, '\0');
+  RandomBytes(absl::MakeSpan(reinterpret_cast<uint8_t*>(out.data()), out.size()));
+  return out;
+}
+
+UserRecord& World::AddUser(const std::string& phone, const std::string& first_name,
+                           const std::string& last_name) {
+  UserRecord user;
+  user.id = NewId();
+  user.access_hash = RandomLong();
+  user.phone = phone;
+  user.first_name = first_name;
+  user.last_name = last_name;
+  return users_[user.id] = std::move(user);
+}
+
+UserRecord& World::AddBot(const std::string& username, const std::string& first_name) {
+  UserRecord bot;
+  bot.id = NewId();
+  bot.access_hash = RandomLong();
+  bot.username = username;
+  bot.first_name = first_name;
+  bot.bot = true;
+  bot.bot_token = absl::StrCat(bot.id, ":", absl::StrFormat("%016x", random_()));
+  return users_[bot.id] = std::move(bot);
+}
+
+UserRecord* World::FindUser(int64_t id) {
+  auto it = users_.find(id);
+  return it == users_.end() ? nullptr : &it->second;
+}
+
+UserRecord* World::FindUserByPhone(const std::string& phone) {
+  for (auto& [id, user] : users_) {
+    if (!user.phone.empty() && user.phone == phone) return &user;
+  }
+  return nullptr;
+}
+
+UserRecord* World::FindUserByUsername(const std::string& username) {
+  for (auto& [id, user] : users_) {
+    if (!user.username.empty() && absl::AsciiStrToLower(user.username) ==
+                                      absl::AsciiStrToLower(username)) {
+      return &user;
+    }
+  }
+  return nullptr;
+}
+
+UserRecord* World::FindBotByToken(const std::string& token) {
+  for (auto& [id, user] : users_) {
+    if (user.bot && user.bot_token == token) return &user;
+  }
+  return nullptr;
+}
+
+const PendingCode& World::IssueCode(const std::string& phone) {
+  PendingCode code;
+  code.phone = phone;
+  code.hash = absl::StrFormat("%016x", random_());
+  code.code = absl::StrFormat("%05d", static_cast<int>(random_() % 100000));
+  last_codes_[phone] = code.code;
+  return codes_[phone] = std::move(code);
+}
+
+const PendingCode* World::FindCode(const std::string& phone) const {
+  auto it = codes_.find(phone);
+  return it == codes_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> World::LastCode(const std::string& phone) const {
+  auto it = last_codes_.find(phone);
+  if (it == last_codes_.end()) return std::nullopt;
+  return it->second;
+}
+
+int64_t World::UserOfKey(uint64_t auth_key_id) const {
+  auto it = sessions_.find(auth_key_id);
+  return it == sessions_.end() ? 0 : it->second;
+}
+
+int64_t World::PendingPasswordUser(uint64_t auth_key_id) const {
+  auto it = pending_passwords_.find(auth_key_id);
+  return it == pending_passwords_.end() ? 0 : it->second;
+}
+
+absl::StatusOr<const PasswordRecord*> World::PasswordOf(int64_t user_id) {
+  const UserRecord* user = FindUser(user_id);
+  if (user == nullptr || user->password.empty()) {
+    return absl::FailedPreconditionError("the user has no 2FA password");
+  }
+  PasswordRecord& record = passwords_[user_id];
+  if (record.password == user->password) return &record;
+  // Salt sizes as Telegram's: salt1 is the 8 bytes the server offered in new_algo plus the 32 a
+  // client appends when it sets the password (api/srp, "Setting a new 2FA password").
+  record.params = mtproto::crypto::SrpParams();
+  record.params.salt1.resize(40);
+  record.params.salt2.resize(16);
+  RandomBytes(absl::MakeSpan(record.params.salt1));
+  RandomBytes(absl::MakeSpan(record.params.salt2));
+  const mtproto::crypto::Sha256Digest x =
+      mtproto::crypto::SrpPasswordHash(user->password, record.params.salt1, record.params.salt2);
+  absl::StatusOr<mtproto::crypto::DhValue> verifier =
+      mtproto::crypto::SrpVerifier(record.params, x);
+  if (!verifier.ok()) {
+    passwords_.erase(user_id);
+    return verifier.status();
+  }
+  record.verifier = *verifier;
+  record.password = user->password;
+  return &record;
+}
+
+absl::StatusOr<const SrpChallengeRecord*> World::IssueSrpChallenge(int64_t user_id) {
+  absl::StatusOr<const PasswordRecord*> password = PasswordOf(user_id);
+  if (!password.ok()) return password.status();
+  absl::StatusOr<mtproto::crypto::SrpChallenge> challenge =
+      mtproto::crypto::NewSrpChallenge((*password)->params, (*password)->verifier,
+                                       [this](absl::Span<uint8_t> out) { RandomBytes(out); });
+  if (!challenge.ok()) return challenge.status();
+  const int64_t srp_id = challenge->srp_id;
+  SrpChallengeRecord& record = srp_challenges_[srp_id];
+  record.user_id = user_id;
+  record.password = (*password)->password;
+  record.challenge = *std::move(challenge);
+  srp_challenge_order_.push_back(srp_id);
+  while (srp_challenge_order_.size() > kMaxSrpChallenges) {
+    srp_challenges_.erase(srp_challenge_order_.front());
+    srp_challenge_order_.pop_front();
+  }
+  return &record;
+}
+
+std::optional<SrpChallengeRecord> World::TakeSrpChallenge(int64_t srp_id) {
+  auto it = srp_challenges_.find(srp_id);
+  if (it == srp_challenges_.end()) return std::nullopt;
+  SrpChallengeRecord record = std::move(it->second);
+  srp_challenges_.erase(it);
+  return record;
+}
+
+ChannelRecord& World::AddChannel(const std::string& title, const std::string& username,
+                                 int64_t creator_id, bool megagroup) {
+  ChannelRecord channel;
+  channel.id = NewId();
+  channel.access_hash = RandomLong();
+  channel.title = title;
+  channel.username = username;
+  channel.creator_id = creator_id;
+  channel.megagroup = megagroup;
+  channel.date = Now();
+  channel.members.push_back(creator_id);
+  return channels_[channel.id] = std::move(channel);
+}
+
+ChannelRecord* World::FindChannel(int64_t id) {
+  auto it = channels_.find(id);
+  return it == channels_.end() ? nullptr : &it->second;
+}
+
+ChannelRecord* World::FindChannelByUsername(const std::string& username) {
+  for (auto& [id, channel] : channels_) {
+    if (!channel.username.empty() &&
+        absl::AsciiStrToLower(channel.username) == absl::AsciiStrToLower(username)) {
+      return &channel;
+    }
+  }
+  return nullptr;
+}
+
+DocumentRecord& World::AddDocument(DocumentRecord doc) {
+  const int64_t id = doc.id;
+  return documents_[id] = std::move(doc);
+}
+
+DocumentRecord* World::FindDocument(int64_t id) {
+  auto it = documents_.find(id);
+  return it == documents_.end() ? nullptr : &it->second;
+}
+
+}  // namespace tgrpc::fakedc

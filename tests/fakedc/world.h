@@ -1,0 +1,190 @@
+// The Telegram fakedc emulates: accounts, sign-in codes, the keys they are signed in on, chats,
+// messages and update counters. Plain records here; handlers (methods_*.cc) turn them into the
+// pinned layer's TL objects. Lives on the server thread: no locks.
+#ifndef TGRPC_TESTS_FAKEDC_WORLD_H_
+#define TGRPC_TESTS_FAKEDC_WORLD_H_
+
+#include <cstdint>
+#include <ctime>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "mtproto/crypto/srp.h"
+
+namespace tgrpc::fakedc {
+
+struct UserRecord {
+  int64_t id = 0;
+  int64_t access_hash = 0;
+  std::string phone;  // digits only; empty for bots
+  std::string first_name;
+  std::string last_name;
+  std::string username;
+  bool bot = false;
+  std::string bot_token;
+  int home_dc = 2;
+  std::string password;  // 2FA password, empty when none
+  std::string password_hint;
+};
+
+// The server's side of a user's 2FA password (core.telegram.org/api/srp): its KDF parameters
+// and SRP verifier. Derived from UserRecord::password on first use, since the verifier costs a
+// PBKDF2 (about 0.1 s), and derived again only when the password changes.
+struct PasswordRecord {
+  std::string password;  // the one `verifier` belongs to
+  mtproto::crypto::SrpParams params;
+  mtproto::crypto::DhValue verifier{};
+};
+
+// An account.getPassword answer awaiting its auth.checkPassword.
+struct SrpChallengeRecord {
+  int64_t user_id = 0;
+  std::string password;  // the password it was issued for: SRP_PASSWORD_CHANGED otherwise
+  mtproto::crypto::SrpChallenge challenge;
+};
+
+enum class PeerKind { kUser, kChat, kChannel };
+struct PeerRef {
+  PeerKind kind = PeerKind::kUser;
+  int64_t id = 0;
+  bool operator==(const PeerRef&) const = default;
+};
+
+struct MessageRecord {
+  int32_t id = 0;
+  int64_t from_id = 0;
+  PeerRef peer;  // the chat it is in, as seen by the box owner
+  int32_t date = 0;
+  std::string text;
+  std::optional<int64_t> document_id;
+  bool out = false;
+};
+
+// The messages of one user's private chats and basic groups, or of one channel, with its pts.
+struct MessageBox {
+  int32_t pts = 0;
+  int32_t last_id = 0;
+  std::map<int32_t, MessageRecord> messages;
+};
+
+struct ChannelRecord {
+  int64_t id = 0;
+  int64_t access_hash = 0;
+  std::string title;
+  std::string username;
+  bool megagroup = false;
+  int64_t creator_id = 0;
+  int32_t date = 0;
+  std::vector<int64_t> members;  // in join order; the creator first
+  MessageBox box;
+};
+
+struct DocumentRecord {
+  int64_t id = 0;
+  int64_t access_hash = 0;
+  int64_t size = 0;
+  std::string name;
+  std::string mime_type;
+  std::string path;  // contents on disk
+  int dc_id = 2;
+  int32_t date = 0;
+};
+
+struct PendingCode {
+  std::string phone;
+  std::string hash;
+  std::string code;
+};
+
+class World {
+ public:
+  explicit World(uint64_t seed) : random_(seed) {}
+
+  int64_t NewId() { return next_id_++; }
+  int64_t RandomLong();
+  int32_t Now() const { return now_ ? now_() : static_cast<int32_t>(time(nullptr)); }
+  void SetClock(std::function<int32_t()> now) { now_ = std::move(now); }
+
+  // Accounts.
+  UserRecord& AddUser(const std::string& phone, const std::string& first_name,
+                      const std::string& last_name = "");
+  UserRecord& AddBot(const std::string& username, const std::string& first_name);
+  UserRecord* FindUser(int64_t id);
+  UserRecord* FindUserByPhone(const std::string& phone);
+  UserRecord* FindUserByUsername(const std::string& username);
+  UserRecord* FindBotByToken(const std::string& token);
+
+  // Sign-in codes: sendCode issues one; the last code per phone is readable by tests.
+  const PendingCode& IssueCode(const std::string& phone);
+  const PendingCode* FindCode(const std::string& phone) const;
+  void ConsumeCode(const std::string& phone) { codes_.erase(phone); }
+  // Every code issued, for tests and the log.
+  std::optional<std::string> LastCode(const std::string& phone) const;
+
+  // Which user a permanent auth key is signed in as.
+  void SignIn(uint64_t auth_key_id, int64_t user_id) { sessions_[auth_key_id] = user_id; }
+  void SignOut(uint64_t auth_key_id) { sessions_.erase(auth_key_id); }
+  int64_t UserOfKey(uint64_t auth_key_id) const;
+  // A key whose code was right but whose account has a 2FA password (auth.checkPassword next).
+  void SetPendingPassword(uint64_t auth_key_id, int64_t user_id) {
+    pending_passwords_[auth_key_id] = user_id;
+  }
+  // The user a key awaits auth.checkPassword for, or 0.
+  int64_t PendingPasswordUser(uint64_t auth_key_id) const;
+  void ClearPendingPassword(uint64_t auth_key_id) { pending_passwords_.erase(auth_key_id); }
+
+  // 2FA with SRP. The user's password state, derived (and cached) from UserRecord::password;
+  // kFailedPrecondition when the user has none.
+  absl::StatusOr<const PasswordRecord*> PasswordOf(int64_t user_id);
+  // A new challenge for the user's password, kept for TakeSrpChallenge. The oldest are dropped
+  // past kMaxSrpChallenges, so clients that never answer cannot grow the World.
+  absl::StatusOr<const SrpChallengeRecord*> IssueSrpChallenge(int64_t user_id);
+  // Removes and returns the challenge `srp_id`: each answers one auth.checkPassword.
+  std::optional<SrpChallengeRecord> TakeSrpChallenge(int64_t srp_id);
+  // Bytes from the World's seeded generator (salts, secure_random, SRP secrets), so a seed
+  // reproduces them like every other value the World makes up.
+  void RandomBytes(absl::Span<uint8_t> out);
+  std::string RandomString(size_t size);
+
+  static constexpr size_t kMaxSrpChallenges = 1024;
+
+  // Messages.
+  MessageBox& BoxOf(int64_t user_id) { return boxes_[user_id]; }
+  ChannelRecord& AddChannel(const std::string& title, const std::string& username,
+                            int64_t creator_id, bool megagroup);
+  ChannelRecord* FindChannel(int64_t id);
+  ChannelRecord* FindChannelByUsername(const std::string& username);
+
+  DocumentRecord& AddDocument(DocumentRecord doc);
+  DocumentRecord* FindDocument(int64_t id);
+
+  const std::map<int64_t, UserRecord>& users() const { return users_; }
+  std::map<int64_t, ChannelRecord>& channels() { return channels_; }
+
+ private:
+  std::mt19937_64 random_;
+  std::function<int32_t()> now_;
+  int64_t next_id_ = 1000000;
+  std::map<int64_t, UserRecord> users_;
+  std::map<std::string, PendingCode> codes_;
+  std::map<std::string, std::string> last_codes_;
+  std::map<uint64_t, int64_t> sessions_;
+  std::map<uint64_t, int64_t> pending_passwords_;
+  std::map<int64_t, PasswordRecord> passwords_;           // by user id
+  std::map<int64_t, SrpChallengeRecord> srp_challenges_;  // by srp_id
+  std::deque<int64_t> srp_challenge_order_;               // srp_ids, oldest first
+  std::map<int64_t, MessageBox> boxes_;
+  std::map<int64_t, ChannelRecord> channels_;
+  std::map<int64_t, DocumentRecord> documents_;
+};
+
+}  // namespace tgrpc::fakedc
+
+#endif  // TGRPC_TESTS_FAKEDC_WORLD_H_
