@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: build everything, run every test, then run the fuzz targets again
-# under clang's libFuzzer with AddressSanitizer (own output base; see docs/testing.md). Prints a
-# closing count line.
+# The README's test command: build everything, run every test, run the fuzz targets again under
+# clang's libFuzzer with AddressSanitizer (own output base; see docs/testing.md), then run the
+# independent clients (tests/interop) against fakedc. Prints a closing count line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -35,8 +35,20 @@ else
   echo "libfuzzer tests SKIPPED (TGRPC_SKIP_LIBFUZZER=1)"
 fi
 
-passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
+if [ "${TGRPC_SKIP_INTEROP:-0}" != 1 ]; then
+  # mtcute, GramJS and Telethon against the fakedc binary built above, over every transport.
+  interop_log=$(mktemp)
+  /usr/bin/python3 tests/interop/run_interop.py --fakedc "$(bazel info bazel-bin 2>/dev/null)/tests/fakedc/fakedc" 2>&1 | tee "$interop_log"
+  interop_rc=${PIPESTATUS[0]}
+  grep -E '^interop [^ ]+ [^ ]+ [^ ]+ (PASSED|FAILED)' "$interop_log" >> "$log"
+  [ "$interop_rc" -eq 0 ] || rc=$interop_rc
+  echo "interop tests done: $((SECONDS - start)) s"
+else
+  echo "interop tests SKIPPED (TGRPC_SKIP_INTEROP=1)"
+fi
+
+passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
 echo "tests: $passed passed, $failed failed"
 echo "total: $((SECONDS - start)) s"
 exit "$rc"

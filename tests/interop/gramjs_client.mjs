@@ -32,6 +32,7 @@ const {
   ConnectionTCPAbridged,
   ConnectionTCPObfuscated,
 } = require('telegram/network/connection')
+const { AbridgedPacketCodec } = require('telegram/network/connection/TCPAbridged')
 const { CustomFile } = require('telegram/client/uploads')
 const { readBigIntFromBuffer } = require('telegram/Helpers')
 const { _serverKeys } = require('telegram/crypto/RSA')
@@ -55,6 +56,23 @@ function forcing(opts, Base) {
   }
 }
 
+// GramJS 2.26.22's plain abridged codec reads a frame's body with read(), which returns what has
+// arrived so far: a frame larger than one socket read (a 128 KiB upload.getFile answer) comes back
+// cut and the client reports a msg_key mismatch. Against Telegram it would do the same. Its other
+// codecs read with readExactly(); this subclass does too, and changes nothing else.
+class WholeFrameAbridgedCodec extends AbridgedPacketCodec {
+  readPacket(reader) {
+    return super.readPacket({ read: (n) => reader.readExactly(n) })
+  }
+}
+
+class ConnectionTCPAbridgedWholeFrames extends ConnectionTCPAbridged {
+  constructor(params) {
+    super(params)
+    this.PacketCodecClass = WholeFrameAbridgedCodec
+  }
+}
+
 const TRANSPORTS = {
   'full': {
     about: 'TCP, full codec (length, seqno, CRC32); GramJS\'s default in Node',
@@ -62,7 +80,7 @@ const TRANSPORTS = {
   },
   'abridged': {
     about: 'TCP, abridged codec (0xef)',
-    make: (opts) => ({ connection: forcing(opts, ConnectionTCPAbridged) }),
+    make: (opts) => ({ connection: forcing(opts, ConnectionTCPAbridgedWholeFrames) }),
   },
   'obfuscated-abridged': {
     about: 'obfuscated2 over abridged',
