@@ -1,6 +1,8 @@
 #include "tests/fakedc/fakedc.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -9,13 +11,16 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/types/span.h"
 #include "asio.hpp"
 #include "mtproto/crypto/auth_key.h"
+#include "mtproto/crypto/packet_cipher.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/rsa_key.h"
 #include "mtproto/handshake/bind_temp_auth_key.h"
 #include "mtproto/handshake/server_handshake.h"
+#include "mtproto/session/salts.h"
 #include "mtproto/session/session_server.h"
 #include "mtproto/transport/server_transport.h"
 #include "tests/fakedc/layers.h"
@@ -51,34 +56,51 @@ struct KeyRecord {
 
 class DcConnection;
 
-// One data center: its keys, its sessions, its listener.
+// One data center: its keys and sessions, shared by its endpoints (the main one and a media-only
+// one), as Telegram's keys are valid on every address of their DC.
 struct Dc {
   int id = 0;
-  bool media_only = false;
   std::map<uint64_t, KeyRecord> keys;
+  mtproto::session::ServerSessionOptions session_options;
   std::unique_ptr<mtproto::session::SessionServer> sessions;
-  std::unique_ptr<Listener> listener;
   // The connection that last carried each session, for pushes. The handler lives as long as its
   // connection, so it is valid while the weak_ptr locks.
   struct Route {
     std::weak_ptr<Connection> connection;
     DcConnection* handler = nullptr;
+    bool media_only = false;
   };
   std::map<uint64_t, Route> routes;
 };
 
+// A listening address of a DC (FakeDc::endpoints() lists them in the same order).
+struct Endpoint {
+  Dc* dc = nullptr;
+  bool media_only = false;
+  uint16_t port = 0;  // 0 until bound; then kept across restarts
+  std::unique_ptr<Listener> listener;
+};
+
 class FakeDc::Impl {
  public:
-  explicit Impl(FakeDcOptions options) : options_(std::move(options)), world_(options_.seed) {}
+  explicit Impl(FakeDcOptions options)
+      : options_(std::move(options)), world_(options_.seed), faults_(options_.faults) {}
 
   absl::Status Init();
   void Shutdown();
+  // Runs `fn` on the server thread and waits for it.
+  void RunOnServer(const std::function<void()>& fn);
+
+  // Server thread only.
+  absl::Status ListenAll();
+  void CloseAll();
+  void DropConnections();
 
   // Called by connections on the server thread.
   absl::StatusOr<std::string> Handshake(mtproto::handshake::ServerHandshake& handshake, Dc& dc,
                                         absl::string_view message);
-  void OnEncrypted(Dc& dc, const std::shared_ptr<Connection>& connection, DcConnection& handler,
-                   std::string packet);
+  void OnEncrypted(Dc& dc, bool media_only, const std::shared_ptr<Connection>& connection,
+                   DcConnection& handler, std::string packet);
   void Flush(Dc& dc, mtproto::session::ServerSession& session, DcConnection& handler);
   mtproto::transport::DetectOptions detect_options() const {
     mtproto::transport::DetectOptions detect;
@@ -91,11 +113,16 @@ class FakeDc::Impl {
 
   FakeDcOptions options_;
   World world_;
+  FaultInjector faults_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   std::vector<std::unique_ptr<Dc>> dcs_;
+  std::vector<Endpoint> listeners_;                          // parallel to endpoints_
+  std::vector<std::unique_ptr<Listener>> closed_listeners_;  // stopped by restarts
   std::vector<DcEndpoint> endpoints_;
+  // Every open connection of every DC (for DropConnections, Restart and Shutdown).
+  std::vector<std::weak_ptr<Connection>> connections_;
   std::shared_ptr<const mtproto::handshake::ServerHandshakeConfig> handshake_config_;
   std::string public_pem_;
   uint64_t fingerprint_ = 0;
@@ -107,6 +134,8 @@ class FakeDc::Impl {
  private:
   void HandleCall(Dc& dc, uint64_t auth_key_id, mtproto::session::ServerSession& session,
                   const mtproto::session::ServerRpcCallEvent& call);
+  // bad_salt_packets: the key's salt schedule starts over, so the client's salt is stale.
+  void ForceNewSalt(Dc& dc, absl::string_view packet);
   void Push(int64_t user_id, const api::Updates& updates, uint64_t except_session);
 };
 
@@ -114,52 +143,98 @@ class FakeDc::Impl {
 // (unencrypted messages) or the session layer (encrypted ones).
 class DcConnection : public ConnectionHandler {
  public:
-  DcConnection(FakeDc::Impl& impl, Dc& dc, std::weak_ptr<Connection> connection)
+  DcConnection(FakeDc::Impl& impl, Dc& dc, bool media_only, std::weak_ptr<Connection> connection)
       : impl_(impl),
         dc_(dc),
+        media_only_(media_only),
         connection_(std::move(connection)),
-        transport_(impl.detect_options(), mtproto::transport::FramingOptions{}) {}
+        transport_(impl.detect_options(), mtproto::transport::FramingOptions{}),
+        delay_timer_(impl.io_) {}
 
   void OnBytes(absl::string_view bytes) override {
     std::vector<mtproto::transport::Frame> frames;
     absl::Status status = transport_.Decode(bytes, frames);
     for (mtproto::transport::Frame& frame : frames) {
+      if (dropping_) return;
       if (auto* payload = std::get_if<mtproto::transport::PayloadFrame>(&frame)) {
+        // drop_after_packets: this packet is handled, but nothing it causes is sent.
+        if (impl_.faults_.DropAfter(++packets_)) {
+          impl_.Log(
+              absl::StrCat(name(), ": fault: dropping the connection after packet ", packets_));
+          dropping_ = true;
+        }
         OnPayload(std::move(payload->payload));
+        if (dropping_) {
+          Close(/*flush=*/false);
+          return;
+        }
       }
     }
     if (!status.ok()) {
-      impl_.Log(absl::StrCat("dc", dc_.id, ": transport error, closing: ", status.ToString()));
+      impl_.Log(absl::StrCat(name(), ": transport error, closing: ", status.ToString()));
       Close();
     }
   }
 
-  void OnClosed() override { closed_ = true; }
+  void OnClosed() override {
+    closed_ = true;
+    delayed_.clear();
+  }
 
   void SendFrame(absl::string_view payload) {
     std::string out;
     absl::Status status = transport_.EncodeFrame(payload, {}, out);
     if (!status.ok()) {
-      impl_.Log(absl::StrCat("dc", dc_.id, ": cannot frame an answer: ", status.ToString()));
+      impl_.Log(absl::StrCat(name(), ": cannot frame an answer: ", status.ToString()));
       return;
     }
-    if (auto connection = connection_.lock()) connection->Write(std::move(out));
+    Write(std::move(out));
   }
 
   void SendTransportError(int32_t code) {
     std::string out;
-    if (transport_.EncodeTransportError(code, out).ok()) {
-      if (auto connection = connection_.lock()) connection->Write(std::move(out));
-    }
+    if (transport_.EncodeTransportError(code, out).ok()) Write(std::move(out));
   }
 
-  void Close() {
-    if (auto connection = connection_.lock()) connection->Close();
+  void Close(bool flush = true) {
+    if (auto connection = connection_.lock()) connection->Close(flush);
   }
 
   bool closed() const { return closed_; }
+  std::string name() const { return absl::StrCat("dc", dc_.id, media_only_ ? " (media)" : ""); }
 
  private:
+  // Writes now, or after FaultOptions::delay_ms; a frame never overtakes a delayed one.
+  void Write(std::string bytes) {
+    if (dropping_ || closed_) return;
+    const int delay_ms = impl_.faults_.delay_ms();
+    if (delay_ms <= 0 && delayed_.empty()) {
+      if (auto connection = connection_.lock()) connection->Write(std::move(bytes));
+      return;
+    }
+    const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms);
+    impl_.Log(
+        absl::StrCat(name(), ": fault: delaying ", bytes.size(), " bytes by ", delay_ms, " ms"));
+    delayed_.push_back({due, std::move(bytes)});
+    if (delayed_.size() == 1) ArmDelayTimer();
+  }
+
+  void ArmDelayTimer() {
+    delay_timer_.expires_at(delayed_.front().due);
+    // The connection owns this handler (and its timer): if it is gone, so is `this`.
+    delay_timer_.async_wait([this, alive = connection_](const asio::error_code& error) {
+      if (error) return;
+      auto connection = alive.lock();
+      if (connection == nullptr) return;
+      const auto now = std::chrono::steady_clock::now();
+      while (!delayed_.empty() && delayed_.front().due <= now) {
+        connection->Write(std::move(delayed_.front().bytes));
+        delayed_.pop_front();
+      }
+      if (!delayed_.empty()) ArmDelayTimer();
+    });
+  }
+
   void OnPayload(std::string payload) {
     if (payload.size() < 8) {
       SendTransportError(-404);
@@ -176,7 +251,7 @@ class DcConnection : public ConnectionHandler {
         payload.resize(24 + (payload.size() - 24) / 16 * 16);
       }
       auto connection = connection_.lock();
-      if (connection) impl_.OnEncrypted(dc_, connection, *this, std::move(payload));
+      if (connection) impl_.OnEncrypted(dc_, media_only_, connection, *this, std::move(payload));
       return;
     }
     if (!handshake_.has_value()) {
@@ -191,7 +266,7 @@ class DcConnection : public ConnectionHandler {
     }
     absl::StatusOr<std::string> answer = impl_.Handshake(*handshake_, dc_, payload);
     if (!answer.ok()) {
-      impl_.Log(absl::StrCat("dc", dc_.id, ": key exchange failed: ", answer.status().ToString()));
+      impl_.Log(absl::StrCat(name(), ": key exchange failed: ", answer.status().ToString()));
       Close();
       return;
     }
@@ -199,12 +274,22 @@ class DcConnection : public ConnectionHandler {
     if (handshake_->done() || handshake_->failed()) handshake_.reset();
   }
 
+  struct Delayed {
+    std::chrono::steady_clock::time_point due;
+    std::string bytes;
+  };
+
   FakeDc::Impl& impl_;
   Dc& dc_;
+  const bool media_only_;
   std::weak_ptr<Connection> connection_;
   mtproto::transport::ServerTransport transport_;
   std::optional<mtproto::handshake::ServerHandshake> handshake_;
+  int64_t packets_ = 0;
+  bool dropping_ = false;
   bool closed_ = false;
+  asio::steady_timer delay_timer_;
+  std::deque<Delayed> delayed_;
 };
 
 absl::Status FakeDc::Impl::Init() {
@@ -246,31 +331,39 @@ absl::Status FakeDc::Impl::Init() {
         absl::StrCat("cannot create ", options_.state_dir, ": ", error.message()));
   }
 
-  // The DCs: 1..dc_count, then the media-only one.
-  for (int i = 0; i <= options_.dc_count; ++i) {
+  // The DCs 1..dc_count, each listening on its main endpoint; then the media-only endpoint of
+  // media_dc (a DC of its own if it is not one of them).
+  if (options_.files_dc != 0 && (options_.files_dc < 1 || options_.files_dc > options_.dc_count)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("files_dc ", options_.files_dc, " is not a DC (1..", options_.dc_count, ")"));
+  }
+  const auto add_dc = [this](int id) {
     auto dc = std::make_unique<Dc>();
-    dc->id = i < options_.dc_count ? i + 1 : options_.media_dc;
-    dc->media_only = i == options_.dc_count;
+    dc->id = id;
     Dc* raw = dc.get();
-    mtproto::session::ServerSessionOptions session_options;
     dc->sessions = std::make_unique<mtproto::session::SessionServer>(
         [raw](uint64_t auth_key_id) -> std::optional<mtproto::session::ServerKey> {
           auto it = raw->keys.find(auth_key_id);
           if (it == raw->keys.end()) return std::nullopt;
           return mtproto::session::ServerKey{it->second.key, it->second.first_salt};
         },
-        std::move(session_options));
-    dc->listener = std::make_unique<Listener>(
-        io_, [this, raw](const std::shared_ptr<Connection>& connection) {
-          Log(absl::StrCat("dc", raw->id, raw->media_only ? " (media)" : "", ": connection from ",
-                           connection->peer()));
-          return std::make_unique<DcConnection>(*this, *raw, connection);
-        });
-    const uint16_t port = static_cast<size_t>(i) < options_.ports.size() ? options_.ports[i] : 0;
-    absl::Status listening = dc->listener->Listen(options_.address, port);
-    if (!listening.ok()) return listening;
-    endpoints_.push_back({dc->id, dc->media_only, dc->listener->port()});
+        dc->session_options);
     dcs_.push_back(std::move(dc));
+    return raw;
+  };
+  for (int id = 1; id <= options_.dc_count; ++id) {
+    listeners_.push_back({add_dc(id), false});
+  }
+  Dc* media = options_.media_dc >= 1 && options_.media_dc <= options_.dc_count
+                  ? dcs_[options_.media_dc - 1].get()
+                  : add_dc(options_.media_dc);
+  listeners_.push_back({media, true});
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (i < options_.ports.size()) listeners_[i].port = options_.ports[i];
+  }
+  if (absl::Status listening = ListenAll(); !listening.ok()) return listening;
+  for (const Endpoint& endpoint : listeners_) {
+    endpoints_.push_back({endpoint.dc->id, endpoint.media_only, endpoint.port});
   }
 
   env_.world = &world_;
@@ -279,6 +372,7 @@ absl::Status FakeDc::Impl::Init() {
   env_.endpoints = endpoints_;
   env_.files_dir = options_.state_dir + "/files";
   env_.codes_dir = options_.state_dir + "/codes";
+  env_.files_dc = options_.files_dc;
   env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
     Push(user_id, updates, except_session);
   };
@@ -289,7 +383,9 @@ absl::Status FakeDc::Impl::Init() {
   RegisterMessageMethods(dispatcher_, env_);
   RegisterChannelMethods(dispatcher_, env_);
   RegisterUploadMethods(dispatcher_, env_);
+  RegisterCallGuards(dispatcher_, env_);
   if (options_.seed_data) SeedWorld(world_, options_.big_channel_members);
+  world_.flood().SetLimits(options_.flood_limits);
 
   work_.emplace(asio::make_work_guard(io_));
   thread_ = std::thread([this] { io_.run(); });
@@ -299,16 +395,59 @@ absl::Status FakeDc::Impl::Init() {
 void FakeDc::Impl::Shutdown() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
-    for (auto& dc : dcs_) {
-      dc->listener->Stop();
-      for (auto& [session, route] : dc->routes) {
-        if (auto connection = route.connection.lock()) connection->Close(false);
-      }
-    }
+    CloseAll();
     work_.reset();
     io_.stop();
   });
   thread_.join();
+}
+
+void FakeDc::Impl::RunOnServer(const std::function<void()>& fn) {
+  std::promise<void> done;
+  asio::post(io_, [&] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+absl::Status FakeDc::Impl::ListenAll() {
+  for (Endpoint& endpoint : listeners_) {
+    Dc* dc = endpoint.dc;
+    const bool media_only = endpoint.media_only;
+    endpoint.listener = std::make_unique<Listener>(
+        io_, [this, dc, media_only](const std::shared_ptr<Connection>& connection) {
+          Log(absl::StrCat("dc", dc->id, media_only ? " (media)" : "", ": connection from ",
+                           connection->peer()));
+          std::erase_if(connections_,
+                        [](const std::weak_ptr<Connection>& c) { return c.expired(); });
+          connections_.push_back(connection);
+          return std::make_unique<DcConnection>(*this, *dc, media_only, connection);
+        });
+    // Port 0 picks a free port the first time; a restart binds the same one again.
+    absl::Status listening = endpoint.listener->Listen(options_.address, endpoint.port);
+    if (!listening.ok()) return listening;
+    endpoint.port = endpoint.listener->port();
+  }
+  return absl::OkStatus();
+}
+
+void FakeDc::Impl::CloseAll() {
+  for (Endpoint& endpoint : listeners_) {
+    if (endpoint.listener == nullptr) continue;
+    endpoint.listener->Stop();
+    // An accept that completed before Stop may still call into its listener: keep it alive.
+    closed_listeners_.push_back(std::move(endpoint.listener));
+  }
+  DropConnections();
+}
+
+void FakeDc::Impl::DropConnections() {
+  for (const std::weak_ptr<Connection>& weak : connections_) {
+    if (auto connection = weak.lock()) connection->Close(false);
+  }
+  connections_.clear();
+  for (auto& dc : dcs_) dc->routes.clear();
 }
 
 absl::StatusOr<std::string> FakeDc::Impl::Handshake(mtproto::handshake::ServerHandshake& handshake,
@@ -321,38 +460,56 @@ absl::StatusOr<std::string> FakeDc::Impl::Handshake(mtproto::handshake::ServerHa
                      result.temporary, result.expires_at};
     const uint64_t id = result.auth_key.id();
     dc.keys.insert_or_assign(id, std::move(record));
-    Log(absl::StrCat("dc", dc.id, ": new ", result.temporary ? "temporary" : "permanent",
-                     " key ", absl::Hex(id), " (", mtproto::handshake::InnerDataKindName(result.inner_data),
-                     ", ", result.rsa_scheme == mtproto::handshake::RsaScheme::kRsaPad ? "RSA_PAD" : "legacy RSA",
-                     result.dh_retries > 0 ? absl::StrCat(", ", result.dh_retries, " retries") : "",
-                     ")"));
+    Log(absl::StrCat(
+        "dc", dc.id, ": new ", result.temporary ? "temporary" : "permanent", " key ", absl::Hex(id),
+        " (", mtproto::handshake::InnerDataKindName(result.inner_data), ", ",
+        result.rsa_scheme == mtproto::handshake::RsaScheme::kRsaPad ? "RSA_PAD" : "legacy RSA",
+        result.dh_retries > 0 ? absl::StrCat(", ", result.dh_retries, " retries") : "", ")"));
   }
   return answer;
 }
 
-void FakeDc::Impl::OnEncrypted(Dc& dc, const std::shared_ptr<Connection>& connection,
-                               DcConnection& handler, std::string packet) {
-  absl::StatusOr<mtproto::session::SessionServer::Incoming> incoming =
-      dc.sessions->OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
+void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
+                               const std::shared_ptr<Connection>& connection, DcConnection& handler,
+                               std::string packet) {
+  if (faults_.TakeBadSalt()) ForceNewSalt(dc, packet);
+  absl::StatusOr<mtproto::session::SessionServer::Incoming> incoming = dc.sessions->OnPacket(
+      absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
   if (!incoming.ok()) {
     Log(absl::StrCat("dc", dc.id, ": packet dropped: ", incoming.status().ToString()));
     if (absl::IsNotFound(incoming.status())) handler.SendTransportError(-404);
     return;
   }
-  dc.routes[incoming->session_id] = {connection, &handler};
+  dc.routes[incoming->session_id] = {connection, &handler, media_only};
   for (const mtproto::session::ServerEvent& event : incoming->events) {
     if (const auto* call = std::get_if<mtproto::session::ServerRpcCallEvent>(&event)) {
       HandleCall(dc, incoming->auth_key_id, *incoming->session, *call);
     } else if (const auto* rejected = std::get_if<mtproto::session::ServerRejectedEvent>(&event)) {
-      Log(absl::StrCat("dc", dc.id, ": rejected msg ", rejected->msg_id, " (",
-                       rejected->error_code, "): ", rejected->reason));
+      Log(absl::StrCat("dc", dc.id, ": rejected msg ", rejected->msg_id, " (", rejected->error_code,
+                       "): ", rejected->reason));
     }
   }
   Flush(dc, *incoming->session, handler);
 }
 
-void FakeDc::Impl::Flush(Dc& dc, mtproto::session::ServerSession& session,
-                         DcConnection& handler) {
+void FakeDc::Impl::ForceNewSalt(Dc& dc, absl::string_view packet) {
+  absl::StatusOr<uint64_t> auth_key_id = mtproto::crypto::PeekAuthKeyId(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(packet.data()), packet.size()));
+  if (!auth_key_id.ok()) return;
+  auto key = dc.keys.find(*auth_key_id);
+  if (key == dc.keys.end()) return;
+  // A key's first packet is checked against the key exchange's salt: forget it. Afterwards the
+  // session server's schedule is replaced by a fresh one, whose salts are new random values.
+  key->second.first_salt.reset();
+  if (mtproto::session::ServerSalts* salts = dc.sessions->FindSalts(*auth_key_id)) {
+    *salts = mtproto::session::ServerSalts(
+        dc.session_options.random, dc.session_options.salt_period, dc.session_options.salt_grace);
+  }
+  Log(absl::StrCat("dc", dc.id, ": fault: new salt for key ", absl::Hex(*auth_key_id),
+                   ", this packet gets bad_server_salt"));
+}
+
+void FakeDc::Impl::Flush(Dc& dc, mtproto::session::ServerSession& session, DcConnection& handler) {
   for (;;) {
     absl::StatusOr<std::optional<std::string>> packet = session.BuildPacket();
     if (!packet.ok()) {
@@ -395,12 +552,13 @@ void FakeDc::Impl::HandleCall(Dc& dc, uint64_t auth_key_id,
     bind_context.msg_id = call.req_msg_id;
     bind_context.bound_perm_auth_key_id = key.bound_perm_id;
     absl::StatusOr<mtproto::handshake::TempKeyBinding> binding =
-        mtproto::handshake::VerifyBindTempAuthKey(
-            *bind, bind_context, [&dc](uint64_t id) -> std::optional<AuthKey> {
-              auto it = dc.keys.find(id);
-              if (it == dc.keys.end() || it->second.temporary) return std::nullopt;
-              return it->second.key;
-            });
+        mtproto::handshake::VerifyBindTempAuthKey(*bind, bind_context,
+                                                  [&dc](uint64_t id) -> std::optional<AuthKey> {
+                                                    auto it = dc.keys.find(id);
+                                                    if (it == dc.keys.end() || it->second.temporary)
+                                                      return std::nullopt;
+                                                    return it->second.key;
+                                                  });
     if (binding.ok()) {
       key.bound_perm_id = binding->perm_auth_key_id;
       Log(absl::StrCat("dc", dc.id, ": temporary key ", absl::Hex(auth_key_id), " bound to ",
@@ -415,7 +573,8 @@ void FakeDc::Impl::HandleCall(Dc& dc, uint64_t auth_key_id,
   if (!result.ok()) {
     auto [code, message] = ToRpcError(result.status());
     if (code == 500) {
-      Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " failed: ", result.status().ToString()));
+      Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name,
+                       " failed: ", result.status().ToString()));
     }
     Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " -> rpc_error ", code, " ", message));
     session.SendRpcError(call.req_msg_id, code, message);
@@ -428,15 +587,36 @@ void FakeDc::Impl::HandleCall(Dc& dc, uint64_t auth_key_id,
     session.SendRpcError(call.req_msg_id, 500, "INTERNAL_SERVER_ERROR");
     return;
   }
-  Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " (layer ", layer, ") -> ",
-                   answer->size(), " bytes"));
+  Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " (layer ", layer, ") -> ", answer->size(),
+                   " bytes"));
   session.SendRpcResult(call.req_msg_id, *std::move(answer));
 }
 
+// Whether `updates` moves the receiver's pts (so losing it leaves a gap).
+static bool CarriesPts(const api::Updates& updates) {
+  const auto* list = dynamic_cast<const api::updates*>(&updates);
+  if (list == nullptr) return false;
+  for (const auto& update : list->updates_) {
+    if (dynamic_cast<const api::updateNewMessage*>(update.get()) != nullptr ||
+        dynamic_cast<const api::updateNewChannelMessage*>(update.get()) != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void FakeDc::Impl::Push(int64_t user_id, const api::Updates& updates, uint64_t except_session) {
+  if (CarriesPts(updates) && faults_.TakeUpdateGap()) {
+    Log(absl::StrCat("fault: update for user ", user_id, " not sent (an update gap)"));
+    return;
+  }
+  // Updates go to the account's home DC, on main (not media-only) connections, as Telegram's do.
+  const UserRecord* user = world_.FindUser(user_id);
+  if (user == nullptr) return;
   absl::StatusOr<std::string> bytes = tl::Serialize(updates);
   if (!bytes.ok()) return;
   for (auto& dc : dcs_) {
+    if (dc->id != user->home_dc) continue;
     for (auto& [auth_key_id, key] : dc->keys) {
       const uint64_t perm = key.bound_perm_id.value_or(auth_key_id);
       if (world_.UserOfKey(perm) != user_id) continue;
@@ -444,7 +624,7 @@ void FakeDc::Impl::Push(int64_t user_id, const api::Updates& updates, uint64_t e
       absl::StatusOr<std::string> encoded = layers_->EncodeObject(*bytes, layer);
       if (!encoded.ok()) continue;
       for (auto& [session_id, route] : dc->routes) {
-        if (session_id == except_session) continue;
+        if (session_id == except_session || route.media_only) continue;
         mtproto::session::ServerSession* session =
             dc->sessions->FindSession(auth_key_id, session_id);
         auto connection = route.connection.lock();
@@ -489,12 +669,44 @@ std::vector<std::string> FakeDc::Methods() const {
 }
 
 void FakeDc::Run(const std::function<void(World&)>& fn) {
-  std::promise<void> done;
-  asio::post(impl_->io_, [&] {
-    fn(impl_->world_);
-    done.set_value();
+  impl_->RunOnServer([&] { fn(impl_->world_); });
+}
+
+void FakeDc::SetFaults(const FaultOptions& faults) {
+  impl_->RunOnServer([&] {
+    impl_->faults_.Set(faults);
+    impl_->Log(absl::StrCat("fault: now drop_after_packets=", faults.drop_after_packets,
+                            " bad_salt_packets=", faults.bad_salt_packets,
+                            " delay_ms=", faults.delay_ms, " update_gaps=", faults.update_gaps));
   });
-  done.get_future().wait();
+}
+
+FaultOptions FakeDc::faults() {
+  FaultOptions out;
+  impl_->RunOnServer([&] { out = impl_->faults_.options(); });
+  return out;
+}
+
+void FakeDc::DropConnections() {
+  impl_->RunOnServer([&] {
+    impl_->Log("fault: dropping every connection");
+    impl_->DropConnections();
+  });
+}
+
+absl::Status FakeDc::Restart(absl::Duration down_for) {
+  impl_->RunOnServer([&] {
+    impl_->Log("fault: restart: closing every listener and connection");
+    impl_->CloseAll();
+  });
+  if (down_for > absl::ZeroDuration()) absl::SleepFor(down_for);
+  absl::Status status;
+  impl_->RunOnServer([&] {
+    status = impl_->ListenAll();
+    impl_->Log(status.ok() ? "fault: restart: listening again on the same ports"
+                           : absl::StrCat("fault: restart failed: ", status.ToString()));
+  });
+  return status;
 }
 
 }  // namespace tgrpc::fakedc

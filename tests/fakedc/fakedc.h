@@ -2,7 +2,10 @@
 // speaks the project's server-role MTProto: every transport (plain and obfuscated, detected per
 // connection), the auth-key exchange (both RSA schemes, every p_q_inner_data), PFS temporary keys
 // with auth.bindTempAuthKey, and the session rules. Calls are answered in the layer each client
-// declared. Start it inside a test (FakeDc::Start) or as the fakedc binary.
+// declared. Accounts live on a home DC (PHONE_MIGRATE / USER_MIGRATE elsewhere, authorizations
+// exported and imported across DCs), documents on a files DC (FILE_MIGRATE); FLOOD_WAIT limits and
+// injected faults (faults.h) exercise clients' recovery. Start it inside a test (FakeDc::Start) or
+// as the fakedc binary.
 #ifndef TGRPC_TESTS_FAKEDC_FAKEDC_H_
 #define TGRPC_TESTS_FAKEDC_FAKEDC_H_
 
@@ -14,6 +17,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tests/fakedc/faults.h"
+#include "tests/fakedc/flood.h"
 #include "tests/fakedc/world.h"
 
 namespace tgrpc::fakedc {
@@ -38,7 +44,14 @@ struct FakeDcOptions {
   // MTProxy secrets (16 raw bytes each) accepted besides plain obfuscated2 inits: clients that
   // connect "through a proxy" with one of these reach the DC directly.
   std::vector<std::string> mtproxy_secrets;
-  // Log each call and connection to stderr.
+  // The DC uploaded documents are kept on (1..dc_count): their dc_id, and the only DC whose
+  // upload.getFile serves them (elsewhere: 303 FILE_MIGRATE_X). 0: the DC they were uploaded to.
+  int files_dc = 0;
+  // FLOOD_WAIT limits by method, per account (see flood.h); also World::flood() at run time.
+  FloodLimits flood_limits;
+  // Faults injected from the start (see faults.h); FakeDc::SetFaults changes them.
+  FaultOptions faults;
+  // Log each call and connection, and every injected fault, to stderr.
   bool verbose = false;
 };
 
@@ -64,6 +77,17 @@ class FakeDc {
 
   // Runs `fn` on the server thread with the emulated state and waits for it.
   void Run(const std::function<void(World&)>& fn);
+
+  // Fault injection (faults.h), on the server thread. SetFaults replaces the faults in force;
+  // faults() reads them, with the counters as far as they have counted down.
+  void SetFaults(const FaultOptions& faults);
+  FaultOptions faults();
+  // Closes every connection of every DC now, without sending what is queued.
+  void DropConnections();
+  // Closes every listener and connection, waits `down_for` (on the caller's thread), and listens
+  // again on the same ports. The World, the auth keys and the sessions are kept, as a restarted
+  // Telegram keeps them. An error if a port cannot be bound again.
+  absl::Status Restart(absl::Duration down_for = absl::ZeroDuration());
 
   class Impl;
 

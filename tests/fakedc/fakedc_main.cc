@@ -4,7 +4,12 @@
 //
 //   fakedc [--address=127.0.0.1] [--ports=p1,p2,p3,media] [--rsa_key=server.pem]
 //          [--state_dir=DIR] [--schema_dir=tl/schema] [--seed=1] [--members=10000]
-//          [--public_key_out=FILE] [--mtproxy_secret=HEX[,HEX...]] [--verbose]
+//          [--public_key_out=FILE] [--mtproxy_secret=HEX[,HEX...]] [--media_dc=2] [--files_dc=N]
+//          [--flood=method:calls/seconds,...] [--drop_after_packets=N] [--bad_salt_packets=N]
+//          [--delay_ms=D] [--update_gaps=N] [--verbose] [--list_methods]
+//
+// While it runs, SIGUSR1 drops every connection and SIGUSR2 restarts it (listeners and
+// connections closed and reopened on the same ports, state and keys kept).
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -22,6 +27,8 @@
 namespace {
 
 volatile std::sig_atomic_t stop = 0;
+volatile std::sig_atomic_t drop_requested = 0;
+volatile std::sig_atomic_t restart_requested = 0;
 
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
@@ -42,7 +49,10 @@ int Usage(const std::string& error) {
   std::cerr << "fakedc: " << error
             << "\nusage: fakedc [--address=127.0.0.1] [--ports=p1,p2,p3,media] "
                "[--rsa_key=server.pem] [--state_dir=DIR] [--schema_dir=tl/schema] [--seed=N] "
-               "[--members=N] [--public_key_out=FILE] [--mtproxy_secret=HEX[,HEX...]] [--verbose]\n";
+               "[--members=N] [--public_key_out=FILE] [--mtproxy_secret=HEX[,HEX...]] "
+               "[--media_dc=N] [--files_dc=N] [--flood=method:calls/seconds,...] "
+               "[--drop_after_packets=N] [--bad_salt_packets=N] [--delay_ms=D] [--update_gaps=N] "
+               "[--verbose] [--list_methods]\n";
   return 2;
 }
 
@@ -51,6 +61,7 @@ int Usage(const std::string& error) {
 int main(int argc, char** argv) {
   tgrpc::fakedc::FakeDcOptions options;
   std::string public_key_out;
+  bool list_methods = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const size_t eq = arg.find('=');
@@ -87,17 +98,43 @@ int main(int argc, char** argv) {
         if (!secret.ok()) return Usage("bad --mtproxy_secret: " + secret.status().ToString());
         options.mtproxy_secrets.push_back(secret->key);
       }
+    } else if (name == "--media_dc") {
+      if (!absl::SimpleAtoi(value, &options.media_dc)) return Usage("bad --media_dc");
+    } else if (name == "--files_dc") {
+      if (!absl::SimpleAtoi(value, &options.files_dc)) return Usage("bad --files_dc");
+    } else if (name == "--flood") {
+      absl::StatusOr<tgrpc::fakedc::FloodLimits> limits = tgrpc::fakedc::ParseFloodLimits(value);
+      if (!limits.ok()) return Usage("bad --flood: " + limits.status().ToString());
+      options.flood_limits = *std::move(limits);
+    } else if (name == "--drop_after_packets") {
+      if (!absl::SimpleAtoi(value, &options.faults.drop_after_packets)) {
+        return Usage("bad --drop_after_packets");
+      }
+    } else if (name == "--bad_salt_packets") {
+      if (!absl::SimpleAtoi(value, &options.faults.bad_salt_packets)) {
+        return Usage("bad --bad_salt_packets");
+      }
+    } else if (name == "--delay_ms") {
+      if (!absl::SimpleAtoi(value, &options.faults.delay_ms)) return Usage("bad --delay_ms");
+    } else if (name == "--update_gaps") {
+      if (!absl::SimpleAtoi(value, &options.faults.update_gaps)) return Usage("bad --update_gaps");
+    } else if (name == "--list_methods") {
+      list_methods = true;
     } else if (name == "--verbose") {
       options.verbose = true;
     } else {
       return Usage("unknown flag " + arg);
     }
   }
-  absl::StatusOr<std::unique_ptr<tgrpc::fakedc::FakeDc>> dc =
-      tgrpc::fakedc::FakeDc::Start(options);
+  absl::StatusOr<std::unique_ptr<tgrpc::fakedc::FakeDc>> dc = tgrpc::fakedc::FakeDc::Start(options);
   if (!dc.ok()) {
     std::cerr << "fakedc: " << dc.status() << "\n";
     return 1;
+  }
+  if (list_methods) {
+    // The methods it answers (besides the MTProto service messages), one per line.
+    for (const std::string& method : (*dc)->Methods()) std::cout << method << "\n";
+    return 0;
   }
   if (!public_key_out.empty()) {
     std::ofstream(public_key_out) << (*dc)->public_key_pem();
@@ -107,13 +144,27 @@ int main(int argc, char** argv) {
     absl::StrAppend(&ports, ports.empty() ? "" : ",", "{\"dc\":", e.id,
                     ",\"media_only\":", e.media_only ? "true" : "false", ",\"port\":", e.port, "}");
   }
-  std::cout << "{\"ready\":true,\"address\":" << JsonString(options.address)
-            << ",\"endpoints\":[" << ports << "],\"fingerprint\":\""
-            << static_cast<int64_t>((*dc)->fingerprint()) << "\",\"public_key\":"
-            << JsonString((*dc)->public_key_pem()) << "}" << std::endl;
+  std::cout << "{\"ready\":true,\"address\":" << JsonString(options.address) << ",\"endpoints\":["
+            << ports << "],\"fingerprint\":\"" << static_cast<int64_t>((*dc)->fingerprint())
+            << "\",\"public_key\":" << JsonString((*dc)->public_key_pem()) << "}" << std::endl;
   std::signal(SIGINT, [](int) { stop = 1; });
   std::signal(SIGTERM, [](int) { stop = 1; });
-  while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::signal(SIGUSR1, [](int) { drop_requested = 1; });
+  std::signal(SIGUSR2, [](int) { restart_requested = 1; });
+  while (!stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (drop_requested) {
+      drop_requested = 0;
+      (*dc)->DropConnections();
+    }
+    if (restart_requested) {
+      restart_requested = 0;
+      if (absl::Status restarted = (*dc)->Restart(); !restarted.ok()) {
+        std::cerr << "fakedc: restart failed: " << restarted << "\n";
+        return 1;
+      }
+    }
+  }
   std::cerr << "fakedc: stopping\n";
   return 0;
 }

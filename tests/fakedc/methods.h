@@ -51,6 +51,8 @@ struct MethodEnv {
   std::string address;
   std::vector<DcEndpoint> endpoints;
   std::string files_dir;
+  // The DC uploaded documents are kept on (their dc_id); 0: the DC they were uploaded to.
+  int files_dc = 0;
   // sendCode writes each code to <codes_dir>/<digits of the phone> for clients in other processes.
   std::string codes_dir;
   // Sends an Updates object (pinned-layer TL) to every session of `user_id` but the caller's.
@@ -65,9 +67,14 @@ void RegisterUpdateMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterMessageMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterChannelMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterUploadMethods(Dispatcher& dispatcher, MethodEnv& env);
+// The checks before every handler: USER_MIGRATE for a signed-in user's calls away from the
+// account's home DC, then the World's FLOOD_WAIT limits.
+void RegisterCallGuards(Dispatcher& dispatcher, MethodEnv& env);
 
 // 401 AUTH_KEY_UNREGISTERED unless the caller is signed in.
 absl::Status RequireUser(const CallContext& context);
+// Whether `dc_id` is one of the emulated DCs (1..N).
+bool IsDcId(const MethodEnv& env, int dc_id);
 
 // Input references checked against access_hash: USER_ID_INVALID / PEER_ID_INVALID /
 // CHANNEL_INVALID when unknown or wrong.

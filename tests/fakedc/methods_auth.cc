@@ -1,5 +1,7 @@
 // auth.*: sign-in with a code the test reads from the World (and the log), 2FA with SRP
-// (account.getPassword, auth.checkPassword), sign-up, bots by token, log-out.
+// (account.getPassword, auth.checkPassword), sign-up, bots by token, log-out, and moving an
+// authorization to another DC (auth.exportAuthorization / importAuthorization). Accounts sign in
+// on their home DC only: elsewhere the answer is 303 PHONE_MIGRATE_X (USER_MIGRATE_X for bots).
 #include <cctype>
 #include <fstream>
 #include <iostream>
@@ -25,6 +27,14 @@ tl::Ptr<api::auth_Authorization> Authorization(const UserRecord& user) {
   auto out = std::make_unique<api::auth_authorization>();
   out->user = MakeUser(user, user.id);
   return out;
+}
+
+// Where a phone signs in: its account's home DC. A number without an account signs up anywhere
+// and lives where it did.
+absl::Status CheckPhoneHome(World& world, const std::string& phone, const CallContext& context) {
+  const UserRecord* user = world.FindUserByPhone(phone);
+  if (user != nullptr && user->home_dc != context.dc_id) return SeeOther("PHONE", user->home_dc);
+  return absl::OkStatus();
 }
 
 absl::Status CheckCode(const World& world, const std::string& phone, const std::string& hash,
@@ -119,11 +129,13 @@ absl::StatusOr<tl::Ptr<api::auth_Authorization>> CheckPassword(
 void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
   const std::string codes_dir = env.codes_dir;
-  d.On<api::auth_sendCode>([&world, codes_dir](const api::auth_sendCode& request, CallContext&)
+  d.On<api::auth_sendCode>([&world, codes_dir](const api::auth_sendCode& request,
+                                               CallContext& context)
                                -> absl::StatusOr<tl::Ptr<api::auth_SentCode>> {
     const std::string phone = Digits(request.phone_number);
     if (phone.size() < 5 || phone.size() > 15) return BadRequest("PHONE_NUMBER_INVALID");
     if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
+    if (absl::Status s = CheckPhoneHome(world, phone, context); !s.ok()) return s;
     const PendingCode& code = world.IssueCode(phone);
     std::cerr << "fakedc: sign-in code for +" << phone << ": " << code.code << "\n";
     if (!codes_dir.empty()) {
@@ -146,6 +158,7 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::auth_signIn>([&world](const api::auth_signIn& request, CallContext& context)
                              -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
     const std::string phone = Digits(request.phone_number);
+    if (absl::Status s = CheckPhoneHome(world, phone, context); !s.ok()) return s;
     if (absl::Status s = CheckCode(world, phone, request.phone_code_hash, request.phone_code);
         !s.ok()) {
       return s;
@@ -188,6 +201,7 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
     }
     world.ConsumeCode(phone);
     UserRecord& user = world.AddUser(phone, request.first_name, request.last_name);
+    user.home_dc = context.dc_id;
     world.SignIn(context.auth_key_id, user.id);
     context.user_id = user.id;
     return Authorization(user);
@@ -198,9 +212,37 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
         if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
         UserRecord* bot = world.FindBotByToken(request.bot_auth_token);
         if (bot == nullptr) return BadRequest("ACCESS_TOKEN_INVALID");
+        if (bot->home_dc != context.dc_id) return SeeOther("USER", bot->home_dc);
         world.SignIn(context.auth_key_id, bot->id);
         context.user_id = bot->id;
         return Authorization(*bot);
+      });
+  d.On<api::auth_exportAuthorization>(
+      [&env, &world](const api::auth_exportAuthorization& request, CallContext& context)
+          -> absl::StatusOr<tl::Ptr<api::auth_ExportedAuthorization>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        if (!IsDcId(env, request.dc_id)) return BadRequest("DC_ID_INVALID");
+        auto out = std::make_unique<api::auth_exportedAuthorization>();
+        out->id = context.user_id;
+        out->bytes = world.ExportAuthorization(context.user_id, request.dc_id);
+        return tl::Ptr<api::auth_ExportedAuthorization>(std::move(out));
+      });
+  d.On<api::auth_importAuthorization>(
+      [&world](const api::auth_importAuthorization& request, CallContext& context)
+          -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+        // Bytes exported for another DC do not sign in here.
+        const ExportedAuthorizationRecord* exported =
+            world.FindExportedAuthorization(request.bytes);
+        if (exported == nullptr || exported->dc_id != context.dc_id) {
+          return BadRequest("AUTH_BYTES_INVALID");
+        }
+        if (exported->user_id != request.id) return BadRequest("USER_ID_INVALID");
+        const UserRecord* user = world.FindUser(exported->user_id);
+        if (user == nullptr) return BadRequest("USER_ID_INVALID");
+        world.ClearPendingPassword(context.auth_key_id);
+        world.SignIn(context.auth_key_id, user->id);
+        context.user_id = user->id;
+        return Authorization(*user);
       });
   d.On<api::auth_logOut>([&world](const api::auth_logOut&, CallContext& context)
                              -> absl::StatusOr<tl::Ptr<api::auth_LoggedOut>> {

@@ -39,6 +39,9 @@ absl::StatusOr<std::string> Dispatcher::Dispatch(const tl::Function& call,
                                                  CallContext& context) const {
   auto it = handlers_.find(call.tl_id());
   if (it == handlers_.end()) return BadRequest("INPUT_METHOD_INVALID");
+  for (const Guard& guard : guards_) {
+    if (absl::Status status = guard(it->second.name, context); !status.ok()) return status;
+  }
   return it->second.handler(call, context);
 }
 

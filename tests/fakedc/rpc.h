@@ -71,8 +71,13 @@ class Dispatcher {
                          }};
   }
 
-  // Runs the handler for `call`; a method without one is 400 INPUT_METHOD_INVALID, as Telegram
-  // answers methods it does not know.
+  // Checks that run before every handler, in the order added, with the method's name
+  // ("messages.sendMessage"); the first error is the call's answer (USER_MIGRATE, FLOOD_WAIT).
+  using Guard = std::function<absl::Status(absl::string_view method, const CallContext& context)>;
+  void AddGuard(Guard guard) { guards_.push_back(std::move(guard)); }
+
+  // Runs the guards and the handler for `call`; a method without one is 400
+  // INPUT_METHOD_INVALID, as Telegram answers methods it does not know.
   absl::StatusOr<std::string> Dispatch(const tl::Function& call, CallContext& context) const;
 
   bool Handles(uint32_t id) const { return handlers_.count(id) != 0; }
@@ -85,6 +90,7 @@ class Dispatcher {
     RawHandler handler;
   };
   std::map<uint32_t, Entry> handlers_;
+  std::vector<Guard> guards_;
 };
 
 }  // namespace tgrpc::fakedc

@@ -26,6 +26,9 @@ void SeedWorld(World& world, int big_channel_members) {
         world.AddUser(absl::StrFormat("1666%07d", i), absl::StrCat("Member ", i));
     big.members.push_back(member.id);
   }
+  // Added last so that the records above keep the ids they had before dave existed.
+  UserRecord& dave = world.AddUser(kSeedDavePhone, "Dave", "Example");
+  dave.home_dc = kSeedDaveHomeDc;
 }
 
 }  // namespace tgrpc::fakedc

@@ -85,7 +85,7 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
   doc.size = total;
   doc.name = name;
   doc.mime_type = media.mime_type.empty() ? "application/octet-stream" : media.mime_type;
-  doc.dc_id = context.dc_id;
+  doc.dc_id = env.files_dc != 0 ? env.files_dc : context.dc_id;
   doc.date = env.world->Now();
   doc.path = (fs::path(env.files_dir) / absl::StrCat("doc-", doc.id)).string();
   {
@@ -126,6 +126,8 @@ void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
     if (doc == nullptr || doc->access_hash != location->access_hash) {
       return BadRequest("FILE_ID_INVALID");
     }
+    // Each DC serves its own files (on its main and media-only endpoints).
+    if (doc->dc_id != context.dc_id) return SeeOther("FILE", doc->dc_id);
     // Telegram's rules: offset a multiple of 4 KiB, limit a multiple of 4 KiB dividing 1 MiB, and
     // the request may not cross a 1 MiB boundary.
     constexpr int64_t kMiB = 1024 * 1024;

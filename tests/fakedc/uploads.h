@@ -1,6 +1,8 @@
 // Files in fakedc, with Telegram's rules: parts of a size dividing 512 KiB (a multiple of 1 KiB;
 // the last part may be shorter), at most 4000 parts (8000 premium), 2000 MiB (4000 MiB premium).
-// Parts and documents live on disk, never whole in memory.
+// Parts and documents live on disk, never whole in memory. A document is kept on one DC
+// (MethodEnv::files_dc, else the one it was uploaded to); upload.getFile elsewhere is 303
+// FILE_MIGRATE_X.
 #ifndef TGRPC_TESTS_FAKEDC_UPLOADS_H_
 #define TGRPC_TESTS_FAKEDC_UPLOADS_H_
 

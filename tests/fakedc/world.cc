@@ -105,6 +105,23 @@ int64_t World::PendingPasswordUser(uint64_t auth_key_id) const {
   return it == pending_passwords_.end() ? 0 : it->second;
 }
 
+std::string World::ExportAuthorization(int64_t user_id, int dc_id) {
+  const int32_t now = Now();
+  for (auto it = exported_authorizations_.begin(); it != exported_authorizations_.end();) {
+    it = it->second.expires_at <= now ? exported_authorizations_.erase(it) : std::next(it);
+  }
+  std::string bytes = RandomString(128);
+  exported_authorizations_[bytes] = {user_id, dc_id, now + kExportedAuthorizationLifetime};
+  return bytes;
+}
+
+const ExportedAuthorizationRecord* World::FindExportedAuthorization(
+    const std::string& bytes) const {
+  auto it = exported_authorizations_.find(bytes);
+  if (it == exported_authorizations_.end() || it->second.expires_at <= Now()) return nullptr;
+  return &it->second;
+}
+
 absl::StatusOr<const PasswordRecord*> World::PasswordOf(int64_t user_id) {
   const UserRecord* user = FindUser(user_id);
   if (user == nullptr || user->password.empty()) {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "mtproto/crypto/srp.h"
+#include "tests/fakedc/flood.h"
 
 namespace tgrpc::fakedc {
 
@@ -29,6 +30,7 @@ struct UserRecord {
   std::string username;
   bool bot = false;
   std::string bot_token;
+  // The DC that keeps the account: sign-in elsewhere is PHONE_MIGRATE / USER_MIGRATE to it.
   int home_dc = 2;
   std::string password;  // 2FA password, empty when none
   std::string password_hint;
@@ -97,6 +99,13 @@ struct DocumentRecord {
   int32_t date = 0;
 };
 
+// An auth.exportAuthorization answer awaiting its auth.importAuthorization on `dc_id`.
+struct ExportedAuthorizationRecord {
+  int64_t user_id = 0;
+  int dc_id = 0;
+  int32_t expires_at = 0;
+};
+
 struct PendingCode {
   std::string phone;
   std::string hash;
@@ -140,6 +149,16 @@ class World {
   int64_t PendingPasswordUser(uint64_t auth_key_id) const;
   void ClearPendingPassword(uint64_t auth_key_id) { pending_passwords_.erase(auth_key_id); }
 
+  // DC migration: the bytes that sign `user_id` in on `dc_id` with auth.importAuthorization until
+  // kExportedAuthorizationLifetime seconds from now. Expired ones are dropped here.
+  std::string ExportAuthorization(int64_t user_id, int dc_id);
+  // The live export with these bytes, or nullptr.
+  const ExportedAuthorizationRecord* FindExportedAuthorization(const std::string& bytes) const;
+  static constexpr int32_t kExportedAuthorizationLifetime = 600;
+
+  // FLOOD_WAIT limits and the calls counted against them (see flood.h).
+  FloodControl& flood() { return flood_; }
+
   // 2FA with SRP. The user's password state, derived (and cached) from UserRecord::password;
   // kFailedPrecondition when the user has none.
   absl::StatusOr<const PasswordRecord*> PasswordOf(int64_t user_id);
@@ -177,6 +196,8 @@ class World {
   std::map<std::string, std::string> last_codes_;
   std::map<uint64_t, int64_t> sessions_;
   std::map<uint64_t, int64_t> pending_passwords_;
+  std::map<std::string, ExportedAuthorizationRecord> exported_authorizations_;  // by bytes
+  FloodControl flood_;
   std::map<int64_t, PasswordRecord> passwords_;           // by user id
   std::map<int64_t, SrpChallengeRecord> srp_challenges_;  // by srp_id
   std::deque<int64_t> srp_challenge_order_;               // srp_ids, oldest first

@@ -6,8 +6,14 @@ For each client and transport:
   user  connect, signin-user (alice, code read from fakedc's code file), send-and-get, members (the
         seeded channel, every member), file (upload and download, byte-exact by SHA-256)
   bot   connect, signin-bot, send-and-get (to alice)
-and, on each client's default transport, 2fa: connect, signin-user as carol with her password
-(SRP).
+and, on each client's default transport,
+  2fa       connect, signin-user as carol with her password (SRP)
+  migrate   connect to DC 2, signin-user as dave, whose home is DC 1 (PHONE_MIGRATE_1: the client
+            moves to DC 1), send-and-get there
+  file-dc1  against a second fakedc started with --files_dc=1 --media_dc=1: connect, signin-user
+            (alice, DC 2), file: the document lives on DC 1, so the download needs the
+            authorization exported from DC 2 and imported on DC 1 (and FILE_MIGRATE_1 where the
+            client asks DC 2 first)
 
 Usage: tests/interop/run_interop.py [--fakedc bazel-bin/tests/fakedc/fakedc] [--clients a,b]
          [--transports default|all] [--members 10000] [--file-size BYTES] [--report FILE]
@@ -49,6 +55,7 @@ RSA_KEY = os.path.join(ROOT, "mtproto/crypto/testdata/test_rsa_key.pem")
 BOT_TOKEN = "1000000:AAFakeDcBotTokenForTests"
 ALICE = "+15550000001"
 CAROL = "+15550000003"
+DAVE = "+15550000004"  # home DC 1
 CAROL_PASSWORD = "correct horse"
 
 
@@ -57,14 +64,15 @@ def log(message):
 
 
 class FakeDc:
-    def __init__(self, binary, state_dir, members, verbose_log):
+    def __init__(self, binary, state_dir, members, verbose_log, extra_flags=()):
         self.log_path = verbose_log
         self.state_dir = state_dir
+        os.makedirs(state_dir, exist_ok=True)
         self.stderr = open(verbose_log, "w")
         self.proc = subprocess.Popen(
             [binary, "--verbose", f"--members={members}", f"--rsa_key={RSA_KEY}",
              f"--mtproxy_secret={MTPROXY_SECRET}", f"--state_dir={state_dir}",
-             f"--schema_dir={os.path.join(ROOT, 'tl/schema')}"],
+             f"--schema_dir={os.path.join(ROOT, 'tl/schema')}", *extra_flags],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=ROOT)
         line = self.proc.stdout.readline()
         if not line:
@@ -153,6 +161,16 @@ def main():
     log(f"interop: fakedc ready, dc2 on 127.0.0.1:{dc.main_port}, "
         f"fingerprint {dc.ready['fingerprint']}, {args.members} channel members, "
         f"log {dc.log_path}")
+    # Documents on DC 1 (with DC 1's media-only endpoint), uploads through DC 2.
+    files_dir = os.path.join(state_dir, "files_dc1")
+    try:
+        files_dc = FakeDc(args.fakedc, files_dir, 0, os.path.join(files_dir, "fakedc.log"),
+                          ["--files_dc=1", "--media_dc=1"])
+    except Exception:
+        dc.stop()
+        raise
+    log(f"interop: fakedc --files_dc=1 ready, dc2 on 127.0.0.1:{files_dc.main_port}, "
+        f"log {files_dc.log_path}")
     results, not_run = [], []
     started = time.monotonic()
     try:
@@ -170,24 +188,46 @@ def main():
                         "--min-members", str(args.members), "--file-size", str(args.file_size)]
                 bot = ["--scenario", "connect,signin-bot,send-and-get", "--bot-token", BOT_TOKEN,
                        "--peer", "alice_example"]
-                plan.append((client, t, "user", user, 600))
-                plan.append((client, t, "bot", bot, 120))
+                plan.append((client, t, "user", user, 600, dc, None))
+                plan.append((client, t, "bot", bot, 120, dc, None))
                 if t == default:
                     two_fa = ["--scenario", "connect,signin-user", "--phone", CAROL,
                               "--password", CAROL_PASSWORD]
-                    plan.append((client, t, "2fa", two_fa, 120))
-        # Two runs at a time: the clients are mostly waiting, fakedc is one thread.
+                    plan.append((client, t, "2fa", two_fa, 120, dc, None))
+                    migrate = ["--scenario", "connect,signin-user,send-and-get", "--phone", DAVE]
+                    plan.append((client, t, "migrate", migrate, 120, dc, DAVE))
+                    file_dc1 = ["--scenario", "connect,signin-user,file", "--phone", ALICE,
+                                "--file-size", str(args.file_size)]
+                    plan.append((client, t, "file-dc1", file_dc1, 600, files_dc, ALICE))
+        # Two runs at a time: the clients are mostly waiting, fakedc is one thread. The migrate
+        # runs (dave) never overlap one another, nor do the file-dc1 runs (alice on the second
+        # fakedc): a second auth.sendCode for the same phone would replace the first one's code.
         lock = threading.Lock()
         queue = list(plan)
+        busy = set()
+
+        def take():
+            for i, item in enumerate(queue):
+                account = (id(item[5]), item[6]) if item[6] else None
+                if account not in busy:
+                    if account:
+                        busy.add(account)
+                    return queue.pop(i), account
+            return None, None
 
         def worker():
             while True:
                 with lock:
-                    if not queue or not dc.alive():
+                    if not queue or not dc.alive() or not files_dc.alive():
                         return
-                    client, t, scenario, extra, timeout_s = queue.pop(0)
-                r = run_driver(client, t, scenario, dc, extra, timeout_s)
+                    item, account = take()
+                if item is None:
+                    time.sleep(0.1)
+                    continue
+                client, t, scenario, extra, timeout_s, server, _ = item
+                r = run_driver(client, t, scenario, server, extra, timeout_s)
                 with lock:
+                    busy.discard(account)
                     results.append(r)
                     verdict = "PASSED" if r["ok"] else "FAILED"
                     steps = " ".join(f"{s['step']}={'ok' if s.get('ok') else 'FAIL'}"
@@ -206,26 +246,32 @@ def main():
             th.start()
         for th in threads:
             th.join()
-        if not dc.alive():
-            print(f"interop: fakedc died (exit {dc.proc.returncode}); its log ends:\n{dc.tail()}")
-            for client, t, scenario, _, _ in queue:
+        for server in (dc, files_dc):
+            if not server.alive():
+                print(f"interop: fakedc died (exit {server.proc.returncode}); its log ends:\n"
+                      f"{server.tail()}")
+        if queue:
+            for client, t, scenario, *_ in queue:
                 results.append({"client": client, "transport": t, "scenario": scenario,
                                 "ok": False, "steps": [], "seconds": 0})
                 print(f"interop {client} {t} {scenario} FAILED: fakedc not running")
     finally:
         dc.stop()
+        files_dc.stop()
 
     # The matrix: one row per client and transport, one column per step.
-    columns = ["connect", "signin-user", "send-and-get", "members", "file", "signin-bot", "2fa"]
+    # The 2fa, migrate and file-dc1 runs have a column each: pass if the whole run passed.
+    own_column = ["2fa", "migrate", "file-dc1"]
+    columns = ["connect", "signin-user", "send-and-get", "members", "file", "signin-bot"]
+    columns += own_column
     rows = {}
     for r in results:
         row = rows.setdefault((r["client"], r["transport"]), {})
+        if r["scenario"] in own_column:
+            row[r["scenario"]] = bool(r["ok"])
+            continue
         for s in r["steps"]:
             key = s["step"]
-            if r["scenario"] == "2fa":
-                if key != "signin-user":
-                    continue  # its connect is the same column as the user run's
-                key = "2fa"
             # A step seen in several runs (connect, send-and-get) passes only if it passed in all.
             row[key] = bool(s.get("ok")) and row.get(key, True)
         if not r["ok"] and not r["steps"]:

@@ -1,0 +1,443 @@
+#include "mtproto/net/client_connection_impl.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "mtproto/net/rpc_status.h"
+
+namespace tgrpc::mtproto::net {
+namespace {
+
+// Timers never wait longer than this (the session's "never" is InfiniteFuture), nor shorter than
+// kMinTickWait, so a tick that leaves its deadline in the past cannot spin.
+constexpr absl::Duration kMaxTimerWait = absl::Hours(24);
+constexpr absl::Duration kMinTickWait = absl::Milliseconds(1);
+
+std::chrono::nanoseconds ToWait(absl::Duration d) {
+  return absl::ToChronoNanoseconds(std::clamp(d, absl::ZeroDuration(), kMaxTimerWait));
+}
+
+bool IsUnencrypted(absl::string_view payload) {
+  return payload.size() >= 8 && payload.substr(0, 8) == absl::string_view("\0\0\0\0\0\0\0\0", 8);
+}
+
+absl::Status TransportErrorStatus(int32_t code) {
+  const std::string text = absl::StrCat("transport error ", code);
+  switch (code) {
+    case -404:
+      return absl::NotFoundError(absl::StrCat(text, ": the server does not know the auth key"));
+    case -429:
+      return absl::ResourceExhaustedError(absl::StrCat(text, ": too many connections"));
+    case -444:
+      return absl::InvalidArgumentError(absl::StrCat(text, ": invalid DC"));
+    default:
+      return absl::UnavailableError(text);
+  }
+}
+
+}  // namespace
+
+ClientConnection::Impl::Impl(asio::io_context& io, ClientConnectionOptions options, bool owns_io)
+    : options_(std::move(options)),
+      strand_(asio::make_strand(io)),
+      key_(options_.auth_key),
+      backoff_(options_.backoff, options_.random),
+      attempt_timer_(strand_),
+      reconnect_timer_(strand_),
+      tick_timer_(strand_) {
+  if (owns_io) work_.emplace(asio::make_work_guard(io));
+}
+
+ClientConnection::Impl::~Impl() = default;
+
+void ClientConnection::Impl::Start() {
+  if (started_ || stopped_) return;
+  started_ = true;
+  // With a stored key, calls go into the session (and are checked) before any connection.
+  if (key_.has_value()) CreateSession();
+  Connect();
+}
+
+// ---- Connection lifecycle ------------------------------------------------------------------
+
+void ClientConnection::Impl::Connect() {
+  if (stopped_) return;
+  const uint64_t generation = ++generation_;
+  transport::FramingOptions framing;
+  framing.max_frame_size = options_.max_frame_size;
+  framing.random = options_.random;
+  transport::ClientTransportOptions transport_options = options_.transport;
+  if (transport_options.dc_id == 0) transport_options.dc_id = static_cast<int16_t>(options_.dc_id);
+  absl::StatusOr<transport::ClientTransport> transport =
+      transport::MakeClientTransport(transport_options, framing);
+  if (!transport.ok()) return ConnectionFailed(transport.status());
+
+  SetState({ConnectionState::kConnecting});
+  std::weak_ptr<Impl> weak = weak_from_this();
+  // Callbacks of an earlier connection are dropped by the generation check.
+  auto current = [weak, generation]() -> std::shared_ptr<Impl> {
+    std::shared_ptr<Impl> self = weak.lock();
+    return self != nullptr && self->generation_ == generation ? self : nullptr;
+  };
+  TransportSocket::Callbacks callbacks;
+  callbacks.on_connected = [current] {
+    if (auto self = current()) self->OnConnected();
+  };
+  callbacks.on_frames = [current](std::vector<transport::Frame> frames) {
+    if (auto self = current()) self->OnFrames(std::move(frames));
+  };
+  callbacks.on_closed = [current](absl::Status status) {
+    if (auto self = current()) self->ConnectionFailed(std::move(status));
+  };
+  socket_ = std::make_shared<TransportSocket>(strand_, *std::move(transport), std::move(callbacks));
+  Log(LogLevel::kDebug, absl::StrCat("connecting to ", options_.host, ":", options_.port, " (",
+                                     transport::ProtocolName(options_.transport.protocol),
+                                     options_.transport.obfuscated ? ", obfuscated" : "",
+                                     options_.transport.proxy_secret ? ", MTProxy" : "", ")"));
+  socket_->Connect(options_.host, options_.port);
+  Arm(attempt_timer_, options_.connect_timeout, [this] {
+    ConnectionFailed(absl::DeadlineExceededError(
+        absl::StrCat("no session within ", absl::FormatDuration(options_.connect_timeout))));
+  });
+}
+
+void ClientConnection::Impl::OnConnected() {
+  if (key_.has_value()) return StartSession();
+  SetState({ConnectionState::kHandshaking});
+  handshake::ClientHandshakeOptions handshake_options;
+  handshake_options.server_keys = options_.server_keys;
+  handshake_options.inner_data = handshake::InnerDataKind::kDc;
+  handshake_options.dc_id = options_.dc_id;
+  handshake_options.random = options_.random;
+  handshake_options.clock = options_.clock;
+  absl::StatusOr<handshake::ClientHandshake> created =
+      handshake::ClientHandshake::Create(std::move(handshake_options));
+  if (!created.ok()) return ConnectionFailed(created.status());
+  handshake_.emplace(*std::move(created));
+  absl::StatusOr<std::string> first = handshake_->Start();
+  if (!first.ok()) return ConnectionFailed(first.status());
+  if (absl::Status sent = socket_->Send(*first); !sent.ok()) return ConnectionFailed(sent);
+}
+
+void ClientConnection::Impl::OnFrames(std::vector<transport::Frame> frames) {
+  const uint64_t generation = generation_;
+  for (transport::Frame& frame : frames) {
+    if (generation_ != generation || stopped_) return;  // the connection failed meanwhile
+    if (auto* payload = std::get_if<transport::PayloadFrame>(&frame)) {
+      OnPayload(std::move(payload->payload));
+    } else if (const auto* error = std::get_if<transport::TransportErrorFrame>(&frame)) {
+      OnTransportError(error->code);
+    } else if (const auto* ack = std::get_if<transport::QuickAckFrame>(&frame)) {
+      Log(LogLevel::kDebug, absl::StrCat("quick ack ", absl::Hex(ack->token)));
+    }
+  }
+  if (generation_ == generation && ready()) {
+    Flush();
+    ScheduleTick();
+  }
+}
+
+void ClientConnection::Impl::OnPayload(std::string payload) {
+  if (IsUnencrypted(payload)) return OnHandshakeMessage(payload);
+  // Padded intermediate delivers the sender's 0..15 padding bytes too; an encrypted packet is 24
+  // bytes of header plus whole AES blocks, which tells them apart.
+  if (options_.transport.protocol == transport::Protocol::kPaddedIntermediate &&
+      payload.size() > crypto::PacketCipher::kOuterHeaderSize) {
+    const size_t blocks = (payload.size() - crypto::PacketCipher::kOuterHeaderSize) / 16;
+    payload.resize(crypto::PacketCipher::kOuterHeaderSize + blocks * 16);
+  }
+  OnEncryptedPacket(std::move(payload));
+}
+
+void ClientConnection::Impl::OnHandshakeMessage(absl::string_view message) {
+  if (!handshake_.has_value()) {
+    Log(LogLevel::kWarning, "ignored an unencrypted message outside a key exchange");
+    return;
+  }
+  absl::StatusOr<std::string> next = handshake_->HandleMessage(message);
+  if (!next.ok()) {
+    return ConnectionFailed(absl::Status(
+        next.status().code(), absl::StrCat("key exchange failed: ", next.status().message())));
+  }
+  if (!next->empty()) {
+    if (absl::Status sent = socket_->Send(*next); !sent.ok()) return ConnectionFailed(sent);
+  }
+  if (!handshake_->done()) return;
+  const handshake::ClientHandshakeResult& result = handshake_->result();
+  key_ = StoredAuthKey{result.auth_key, static_cast<uint64_t>(result.first_server_salt),
+                       absl::Seconds(result.server_time_offset)};
+  handshake_.reset();
+  // A session belongs to its key: calls move to the new key's session.
+  session_.reset();
+  backoff_.Reset();
+  Log(LogLevel::kInfo, absl::StrCat("new auth key ", absl::Hex(key_->key.id())));
+  if (options_.on_auth_key) options_.on_auth_key(*key_);
+  StartSession();
+}
+
+void ClientConnection::Impl::OnEncryptedPacket(std::string packet) {
+  if (session_ == nullptr || !ready()) {
+    Log(LogLevel::kWarning, "ignored an encrypted packet outside a session");
+    return;
+  }
+  absl::StatusOr<std::vector<session::Event>> events =
+      session_->OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
+  if (!events.ok()) {
+    return ConnectionFailed(
+        absl::DataLossError(absl::StrCat("undecryptable packet: ", events.status().message())));
+  }
+  // The server speaks MTProto to us: this connection works.
+  backoff_.Reset();
+  HandleEvents(*std::move(events));
+}
+
+void ClientConnection::Impl::OnTransportError(int32_t code) {
+  absl::Status status = TransportErrorStatus(code);
+  if (code == -404 && key_.has_value() && ready() && options_.forget_key_on_404) {
+    Log(LogLevel::kWarning, absl::StrCat("the server does not know auth key ",
+                                         absl::Hex(key_->key.id()), ": making a new one"));
+    ForgetKey();
+  }
+  ConnectionFailed(std::move(status));
+}
+
+void ClientConnection::Impl::StartSession() {
+  Disarm(attempt_timer_);
+  if (session_ == nullptr) {
+    CreateSession();
+  } else {
+    session_->OnReconnect();
+  }
+  SetState({ConnectionState::kReady});
+  Flush();
+  ScheduleTick();
+}
+
+void ClientConnection::Impl::ConnectionFailed(absl::Status reason) {
+  if (stopped_) return;
+  CloseSocket();
+  const absl::Duration delay = backoff_.NextDelay();
+  Log(LogLevel::kWarning,
+      absl::StrCat("connection to ", options_.host, ":", options_.port, " failed (",
+                   reason.ToString(), "); attempt ", backoff_.failures() + 1, " in ",
+                   absl::FormatDuration(delay)));
+  SetState({ConnectionState::kBackoff, std::move(reason), backoff_.failures(), delay});
+  Arm(reconnect_timer_, delay, [this] { Connect(); });
+}
+
+void ClientConnection::Impl::CloseSocket() {
+  ++generation_;
+  if (socket_ != nullptr) socket_->Close();
+  socket_.reset();
+  handshake_.reset();
+  Disarm(attempt_timer_);
+  Disarm(tick_timer_);
+}
+
+void ClientConnection::Impl::ForgetKey() {
+  key_.reset();
+  session_.reset();
+  session_calls_.clear();
+  for (auto& [id, call] : calls_) call.session_call.reset();
+}
+
+// ---- The session ---------------------------------------------------------------------------
+
+void ClientConnection::Impl::CreateSession() {
+  session::ClientSessionOptions session_options = options_.session;
+  session_options.clock = options_.clock;
+  session_options.random = options_.random;
+  session_options.salt = key_->salt;
+  session_options.time_offset = key_->time_offset;
+  session_ = std::make_unique<session::ClientSession>(key_->key, std::move(session_options));
+  Log(LogLevel::kDebug, absl::StrCat("session ", absl::Hex(session_->session_id()), " on key ",
+                                     absl::Hex(key_->key.id())));
+  session_calls_.clear();
+  // Calls made before the key existed, or carried by a forgotten key's session.
+  std::vector<CallId> waiting;
+  for (auto& [id, call] : calls_) {
+    call.session_call.reset();
+    waiting.push_back(id);
+  }
+  for (CallId id : waiting) SendToSession(id);
+}
+
+void ClientConnection::Impl::SendToSession(CallId id) {
+  auto it = calls_.find(id);
+  if (it == calls_.end() || session_ == nullptr) return;
+  session::SendOptions send_options;
+  send_options.compress = it->second.options.compress;
+  absl::StatusOr<session::CallId> sent = session_->Send(it->second.body, send_options);
+  if (!sent.ok()) return Complete(id, sent.status());
+  it->second.session_call = *sent;
+  session_calls_[*sent] = id;
+}
+
+void ClientConnection::Impl::HandleEvents(std::vector<session::Event> events) {
+  bool keepalive_timeout = false;
+  for (session::Event& event : events) {
+    if (auto* result = std::get_if<session::RpcResultEvent>(&event)) {
+      CompleteSessionCall(result->call, std::move(result->body));
+    } else if (const auto* error = std::get_if<session::RpcErrorEvent>(&event)) {
+      CompleteSessionCall(error->call, RpcErrorToStatus(error->error));
+    } else if (auto* failed = std::get_if<session::CallFailedEvent>(&event)) {
+      CompleteSessionCall(failed->call, std::move(failed->status));
+    } else if (auto* update = std::get_if<session::UpdateEvent>(&event)) {
+      if (options_.on_update) options_.on_update(std::move(update->body));
+    } else if (const auto* created = std::get_if<session::NewSessionEvent>(&event)) {
+      Log(LogLevel::kInfo,
+          absl::StrCat("new session on the server, first msg_id ", created->first_msg_id));
+      if (options_.on_new_session) options_.on_new_session(*created);
+    } else if (const auto* pong = std::get_if<session::PongEvent>(&event)) {
+      Log(LogLevel::kDebug, absl::StrCat("pong after ", absl::FormatDuration(pong->round_trip)));
+    } else if (std::holds_alternative<session::KeepaliveTimeoutEvent>(event)) {
+      keepalive_timeout = true;
+    }
+  }
+  if (keepalive_timeout && ready()) {
+    ConnectionFailed(absl::UnavailableError("keepalive ping not answered"));
+  }
+}
+
+void ClientConnection::Impl::Flush() {
+  if (!ready() || session_ == nullptr || socket_ == nullptr) return;
+  for (;;) {
+    absl::StatusOr<std::optional<std::string>> packet = session_->BuildPacket();
+    if (!packet.ok()) return ConnectionFailed(packet.status());
+    if (!packet->has_value()) return;
+    if (absl::Status sent = socket_->Send(**packet); !sent.ok()) return ConnectionFailed(sent);
+  }
+}
+
+void ClientConnection::Impl::ScheduleTick() {
+  if (!ready() || session_ == nullptr) return;
+  const absl::Duration wait = std::max(session_->NextTickTime() - options_.clock(), kMinTickWait);
+  Arm(tick_timer_, wait, [this] { OnTick(); });
+}
+
+void ClientConnection::Impl::OnTick() {
+  if (!ready() || session_ == nullptr) return;
+  HandleEvents(session_->OnTick());
+  Flush();
+  ScheduleTick();
+}
+
+// ---- Calls ---------------------------------------------------------------------------------
+
+void ClientConnection::Impl::Invoke(CallId id, std::string body, CallCallback done,
+                                    CallOptions options) {
+  if (stopped_) {
+    if (done) done(absl::CancelledError("the connection is stopped"));
+    return;
+  }
+  PendingCall& call = calls_[id];
+  call.body = std::move(body);
+  call.done = std::move(done);
+  call.options = std::move(options);
+  if (call.options.timeout != absl::InfiniteDuration()) {
+    call.deadline = std::make_unique<asio::steady_timer>(strand_);
+    call.deadline->expires_after(ToWait(call.options.timeout));
+    call.deadline->async_wait([weak = weak_from_this(), id](const asio::error_code& error) {
+      if (error) return;
+      if (auto self = weak.lock()) {
+        self->Cancel(id, absl::DeadlineExceededError("the call timed out"));
+      }
+    });
+  }
+  if (session_ == nullptr) return;  // sent once a key and session exist
+  SendToSession(id);
+  Flush();
+  ScheduleTick();
+}
+
+void ClientConnection::Impl::Reject(absl::Status status, CallCallback done) {
+  if (done) done(std::move(status));
+}
+
+void ClientConnection::Impl::Cancel(CallId id, absl::Status status) {
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  if (it->second.session_call.has_value() && session_ != nullptr) {
+    session_->Cancel(*it->second.session_call);
+  }
+  Complete(id, std::move(status));
+  Flush();  // rpc_drop_answer
+}
+
+void ClientConnection::Impl::Complete(CallId id, CallResult result) {
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  PendingCall call = std::move(it->second);
+  calls_.erase(it);
+  if (call.session_call.has_value()) session_calls_.erase(*call.session_call);
+  if (call.deadline != nullptr) call.deadline->cancel();
+  if (call.done) call.done(std::move(result));
+}
+
+void ClientConnection::Impl::CompleteSessionCall(session::CallId call, CallResult result) {
+  auto it = session_calls_.find(call);
+  if (it == session_calls_.end()) return;
+  Complete(it->second, std::move(result));
+}
+
+void ClientConnection::Impl::Stop() {
+  if (stopped_) return;
+  CloseSocket();
+  stopped_ = true;
+  Disarm(reconnect_timer_);
+  SetState({ConnectionState::kStopped});
+  std::vector<CallId> ids;
+  for (const auto& [id, call] : calls_) ids.push_back(id);
+  for (CallId id : ids) Complete(id, absl::CancelledError("the connection is stopped"));
+  session_.reset();
+  work_.reset();
+}
+
+void ClientConnection::Impl::StopAndWait() {
+  if (strand_.running_in_this_thread() || strand_.get_inner_executor().context().stopped()) {
+    // Nothing else runs this strand now.
+    Stop();
+    return;
+  }
+  std::promise<void> done;
+  asio::post(strand_, [this, &done] {
+    Stop();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+// ---- Helpers -------------------------------------------------------------------------------
+
+void ClientConnection::Impl::Arm(Timer& timer, absl::Duration delay, std::function<void()> fn) {
+  const uint64_t token = ++timer.token;
+  timer.timer.expires_after(ToWait(delay));
+  timer.timer.async_wait(
+      [weak = weak_from_this(), &timer, token, fn = std::move(fn)](const asio::error_code& error) {
+        if (error) return;
+        std::shared_ptr<Impl> self = weak.lock();
+        // `timer` is a member of *self, alive while self is.
+        if (self == nullptr || self->stopped_ || timer.token != token) return;
+        fn();
+      });
+}
+
+void ClientConnection::Impl::Disarm(Timer& timer) {
+  ++timer.token;
+  timer.timer.cancel();
+}
+
+void ClientConnection::Impl::SetState(ConnectionStateChange change) {
+  state_.store(change.state);
+  if (options_.on_state) options_.on_state(change);
+}
+
+void ClientConnection::Impl::Log(LogLevel level, absl::string_view message) const {
+  if (options_.log) options_.log(level, message);
+}
+
+}  // namespace tgrpc::mtproto::net

@@ -1,0 +1,121 @@
+// ClientConnection's state machine, on one strand: connect -> (key exchange) -> session ->
+// failure -> backoff -> connect. Internal; see client_connection.h for the contract.
+#ifndef TGRPC_MTPROTO_NET_CLIENT_CONNECTION_IMPL_H_
+#define TGRPC_MTPROTO_NET_CLIENT_CONNECTION_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "asio.hpp"
+#include "mtproto/handshake/client_handshake.h"
+#include "mtproto/net/backoff.h"
+#include "mtproto/net/client_connection.h"
+#include "mtproto/net/transport_socket.h"
+#include "mtproto/session/client_session.h"
+
+namespace tgrpc::mtproto::net {
+
+class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  // `owns_io`: keep `io` running (a work guard) until Stop().
+  Impl(asio::io_context& io, ClientConnectionOptions options, bool owns_io);
+  ~Impl();
+
+  Strand& strand() { return strand_; }
+  CallId NewCallId() { return next_call_id_.fetch_add(1); }
+  ConnectionState state() const { return state_.load(); }
+
+  // On the strand.
+  void Start();
+  void Invoke(CallId id, std::string body, CallCallback done, CallOptions options);
+  void Reject(absl::Status status, CallCallback done);
+  void Cancel(CallId id, absl::Status status);
+  void Stop();
+
+  // Stop() from any thread (not from a callback), returning once it ran.
+  void StopAndWait();
+
+ private:
+  // A timer whose stale expirations are ignored: each Arm() or Disarm() bumps the token.
+  struct Timer {
+    explicit Timer(Strand& strand) : timer(strand) {}
+    asio::steady_timer timer;
+    uint64_t token = 0;
+  };
+  struct PendingCall {
+    std::string body;
+    CallOptions options;
+    CallCallback done;
+    // Set while the current session carries it.
+    std::optional<session::CallId> session_call;
+    std::unique_ptr<asio::steady_timer> deadline;
+  };
+
+  // Connection lifecycle.
+  void Connect();
+  void OnConnected();
+  void OnFrames(std::vector<transport::Frame> frames);
+  void OnPayload(std::string payload);
+  void OnHandshakeMessage(absl::string_view message);
+  void OnEncryptedPacket(std::string packet);
+  void OnTransportError(int32_t code);
+  void StartSession();
+  void ConnectionFailed(absl::Status reason);
+  void CloseSocket();
+  void ForgetKey();
+
+  // The session.
+  void CreateSession();
+  void SendToSession(CallId id);
+  void HandleEvents(std::vector<session::Event> events);
+  void Flush();
+  void ScheduleTick();
+  void OnTick();
+
+  // Calls.
+  void Complete(CallId id, CallResult result);
+  void CompleteSessionCall(session::CallId call, CallResult result);
+
+  void Arm(Timer& timer, absl::Duration delay, std::function<void()> fn);
+  void Disarm(Timer& timer);
+  void SetState(ConnectionStateChange change);
+  void Log(LogLevel level, absl::string_view message) const;
+  bool ready() const { return state_.load() == ConnectionState::kReady; }
+
+  ClientConnectionOptions options_;
+  Strand strand_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::atomic<CallId> next_call_id_{1};
+  std::atomic<ConnectionState> state_{ConnectionState::kConnecting};
+  bool started_ = false;
+  bool stopped_ = false;
+
+  std::optional<StoredAuthKey> key_;
+  std::unique_ptr<session::ClientSession> session_;
+  std::optional<handshake::ClientHandshake> handshake_;
+  Backoff backoff_;
+
+  // The current connection; its callbacks carry the generation they belong to.
+  std::shared_ptr<TransportSocket> socket_;
+  uint64_t generation_ = 0;
+  Timer attempt_timer_;
+  Timer reconnect_timer_;
+  Timer tick_timer_;
+
+  std::map<CallId, PendingCall> calls_;
+  absl::flat_hash_map<session::CallId, CallId> session_calls_;
+};
+
+}  // namespace tgrpc::mtproto::net
+
+#endif  // TGRPC_MTPROTO_NET_CLIENT_CONNECTION_IMPL_H_

@@ -1,0 +1,281 @@
+// ClientConnection without a Telegram server: option checks, the backoff schedule against
+// servers that drop, ignore or garble every connection, call timeouts, Cancel and Stop. The
+// protocol paths (key exchange, calls, reconnects, every transport) run against tests/fakedc in
+// //tests/e2e.
+#include "mtproto/net/client_connection.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "asio.hpp"
+#include "gtest/gtest.h"
+#include "mtproto/crypto/rsa_key.h"
+#include "mtproto/crypto/testdata/test_rsa_key.h"
+
+namespace tgrpc::mtproto::net {
+namespace {
+
+constexpr auto kGuard = std::chrono::seconds(30);  // failure guard only
+
+crypto::RandomSource SeededRandom(uint64_t seed) {
+  auto engine = std::make_shared<std::mt19937_64>(seed);
+  return [engine](absl::Span<uint8_t> out) {
+    for (uint8_t& b : out) b = static_cast<uint8_t>((*engine)() >> 56);
+  };
+}
+
+crypto::RsaPublicKey TestPublicKey() {
+  absl::StatusOr<crypto::RsaPrivateKey> key =
+      crypto::RsaPrivateKey::FromPem(crypto::testing::kTestRsaPrivateKeyPem);
+  EXPECT_TRUE(key.ok()) << key.status();
+  return key->public_key();
+}
+
+// A TCP server on 127.0.0.1:0 that is no Telegram: it closes, ignores or garbles every
+// connection.
+class StubServer {
+ public:
+  enum class Mode { kClose, kSilent, kGarbage };
+
+  explicit StubServer(Mode mode) : mode_(mode), acceptor_(io_) {
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~StubServer() {
+    asio::post(io_, [this] {
+      asio::error_code ignored;
+      acceptor_.close(ignored);
+      for (auto& socket : held_) socket->close(ignored);
+    });
+    thread_.join();
+  }
+
+  uint16_t port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept([this](const asio::error_code& error, asio::ip::tcp::socket socket) {
+      if (error) return;
+      ++accepted_;
+      auto held = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+      asio::error_code ignored;
+      switch (mode_) {
+        case Mode::kClose:
+          held->close(ignored);
+          break;
+        case Mode::kSilent:
+          held_.push_back(held);
+          break;
+        case Mode::kGarbage:
+          // An intermediate frame header announcing 1 GiB: above any max_frame_size.
+          held_.push_back(held);
+          asio::async_write(*held, asio::buffer(garbage_), [](const asio::error_code&, size_t) {});
+          break;
+      }
+      Accept();
+    });
+  }
+
+  const Mode mode_;
+  const std::string garbage_ = std::string("\x00\x00\x00\x40", 4);
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::shared_ptr<asio::ip::tcp::socket>> held_;
+  std::atomic<int> accepted_{0};
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// Collects state changes from the connection's strand.
+class StateLog {
+ public:
+  std::function<void(const ConnectionStateChange&)> Callback() {
+    return [this](const ConnectionStateChange& change) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      changes_.push_back(change);
+      changed_.notify_all();
+    };
+  }
+  // Waits (up to the guard) for `n` backoff states; returns them.
+  std::vector<ConnectionStateChange> WaitForBackoffs(size_t n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait_for(lock, kGuard, [&] { return BackoffsLocked().size() >= n; });
+    return BackoffsLocked();
+  }
+
+ private:
+  std::vector<ConnectionStateChange> BackoffsLocked() const {
+    std::vector<ConnectionStateChange> out;
+    for (const auto& change : changes_) {
+      if (change.state == ConnectionState::kBackoff) out.push_back(change);
+    }
+    return out;
+  }
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<ConnectionStateChange> changes_;
+};
+
+ClientConnectionOptions OptionsFor(uint16_t port) {
+  ClientConnectionOptions options;
+  options.port = port;
+  options.server_keys = {TestPublicKey()};
+  options.random = SeededRandom(1);
+  options.backoff.initial = absl::Milliseconds(1);
+  options.backoff.max = absl::Milliseconds(16);
+  options.backoff.multiplier = 2;
+  options.backoff.jitter = 0;
+  return options;
+}
+
+TEST(ClientConnectionTest, CreateRejectsBadOptions) {
+  auto check = [](ClientConnectionOptions options) {
+    return ClientConnection::Create(std::move(options)).status().code();
+  };
+  ClientConnectionOptions no_port = OptionsFor(0);
+  EXPECT_EQ(check(no_port), absl::StatusCode::kInvalidArgument);
+
+  ClientConnectionOptions no_keys = OptionsFor(1);
+  no_keys.server_keys.clear();
+  EXPECT_EQ(check(no_keys), absl::StatusCode::kInvalidArgument);
+
+  ClientConnectionOptions obfuscated_full = OptionsFor(1);
+  obfuscated_full.transport.protocol = transport::Protocol::kFull;
+  obfuscated_full.transport.obfuscated = true;
+  EXPECT_NE(check(obfuscated_full), absl::StatusCode::kOk);
+
+  ClientConnectionOptions dd_abridged = OptionsFor(1);
+  dd_abridged.transport.protocol = transport::Protocol::kAbridged;
+  dd_abridged.transport.obfuscated = true;
+  dd_abridged.transport.proxy_secret = transport::ProxySecret{std::string(16, 'k'), true};
+  EXPECT_NE(check(dd_abridged), absl::StatusCode::kOk);
+
+  ClientConnectionOptions bad_backoff = OptionsFor(1);
+  bad_backoff.backoff.multiplier = 0.5;
+  EXPECT_EQ(check(bad_backoff), absl::StatusCode::kInvalidArgument);
+
+  ClientConnectionOptions no_timeout = OptionsFor(1);
+  no_timeout.connect_timeout = absl::ZeroDuration();
+  EXPECT_EQ(check(no_timeout), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ClientConnectionTest, BacksOffWhileEveryConnectionIsDropped) {
+  StubServer server(StubServer::Mode::kClose);
+  StateLog log;
+  ClientConnectionOptions options = OptionsFor(server.port());
+  options.on_state = log.Callback();
+  absl::StatusOr<std::unique_ptr<ClientConnection>> connection =
+      ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+
+  const std::vector<ConnectionStateChange> backoffs = log.WaitForBackoffs(6);
+  ASSERT_GE(backoffs.size(), 6u);
+  const std::vector<absl::Duration> expected = {absl::Milliseconds(1),  absl::Milliseconds(2),
+                                                absl::Milliseconds(4),  absl::Milliseconds(8),
+                                                absl::Milliseconds(16), absl::Milliseconds(16)};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(backoffs[i].failures, static_cast<int>(i + 1));
+    EXPECT_EQ(backoffs[i].delay, expected[i]) << i;
+    EXPECT_EQ(backoffs[i].reason.code(), absl::StatusCode::kUnavailable) << backoffs[i].reason;
+  }
+  connection->reset();
+  EXPECT_GE(server.accepted(), 6);
+}
+
+TEST(ClientConnectionTest, ConnectTimeoutCountsAsAFailure) {
+  StubServer server(StubServer::Mode::kSilent);
+  StateLog log;
+  ClientConnectionOptions options = OptionsFor(server.port());
+  options.connect_timeout = absl::Milliseconds(20);
+  options.on_state = log.Callback();
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  const std::vector<ConnectionStateChange> backoffs = log.WaitForBackoffs(2);
+  ASSERT_GE(backoffs.size(), 2u);
+  EXPECT_EQ(backoffs[0].reason.code(), absl::StatusCode::kDeadlineExceeded) << backoffs[0].reason;
+  EXPECT_EQ(backoffs[1].failures, 2);
+}
+
+TEST(ClientConnectionTest, UndecodableBytesFailTheConnection) {
+  StubServer server(StubServer::Mode::kGarbage);
+  StateLog log;
+  ClientConnectionOptions options = OptionsFor(server.port());
+  options.transport.protocol = transport::Protocol::kIntermediate;
+  options.max_frame_size = 1 << 20;
+  options.on_state = log.Callback();
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  const std::vector<ConnectionStateChange> backoffs = log.WaitForBackoffs(1);
+  ASSERT_GE(backoffs.size(), 1u);
+  EXPECT_EQ(backoffs[0].reason.code(), absl::StatusCode::kDataLoss) << backoffs[0].reason;
+}
+
+TEST(ClientConnectionTest, CallsTimeOutAndCancel) {
+  StubServer server(StubServer::Mode::kSilent);
+  auto connection = ClientConnection::Create(OptionsFor(server.port()));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  ClientConnection& c = **connection;
+
+  std::future<CallResult> timed_out =
+      c.Invoke(std::string(8, '\x01'), CallOptions{.timeout = absl::Milliseconds(10)});
+  ASSERT_EQ(timed_out.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(timed_out.get().status().code(), absl::StatusCode::kDeadlineExceeded);
+
+  std::promise<CallResult> cancelled;
+  const CallId id = c.Invoke(std::string(8, '\x02'),
+                             [&](CallResult result) { cancelled.set_value(std::move(result)); });
+  c.Cancel(id);
+  std::future<CallResult> cancelled_future = cancelled.get_future();
+  ASSERT_EQ(cancelled_future.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(cancelled_future.get().status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(ClientConnectionTest, StopFailsWaitingCallsOnACallersIoContext) {
+  StubServer server(StubServer::Mode::kSilent);
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+
+  auto connection = ClientConnection::Create(OptionsFor(server.port()), &io);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  std::future<CallResult> waiting = (*connection)->Invoke(std::string(8, '\x03'));
+  (*connection)->Stop();
+  ASSERT_EQ(waiting.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(waiting.get().status().code(), absl::StatusCode::kCancelled);
+  std::future<CallResult> after = (*connection)->Invoke(std::string(8, '\x04'));
+  ASSERT_EQ(after.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(after.get().status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ((*connection)->state(), ConnectionState::kStopped);
+  connection->reset();
+
+  work.reset();
+  runner.join();
+}
+
+TEST(ClientConnectionTest, MalformedBodiesAreRejected) {
+  StubServer server(StubServer::Mode::kSilent);
+  ClientConnectionOptions options = OptionsFor(server.port());
+  // With a key the session exists from the start, so the body is checked at once.
+  options.auth_key = StoredAuthKey{crypto::AuthKey(crypto::AuthKey::Bytes{}), 0};
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  std::future<CallResult> odd = (*connection)->Invoke("abc");
+  ASSERT_EQ(odd.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(odd.get().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tgrpc::mtproto::net

@@ -1,0 +1,133 @@
+#include "mtproto/net/transport_socket.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace tgrpc::mtproto::net {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+
+absl::Status SocketError(absl::string_view what, const asio::error_code& error) {
+  if (error == asio::error::eof) return absl::UnavailableError("connection closed by the peer");
+  return absl::UnavailableError(absl::StrCat(what, ": ", error.message()));
+}
+
+}  // namespace
+
+TransportSocket::TransportSocket(Strand strand, transport::ClientTransport transport,
+                                 Callbacks callbacks)
+    : strand_(std::move(strand)),
+      transport_(std::move(transport)),
+      callbacks_(std::move(callbacks)),
+      resolver_(strand_),
+      socket_(strand_) {}
+
+TransportSocket::~TransportSocket() = default;
+
+void TransportSocket::Connect(const std::string& host, uint16_t port) {
+  peer_ = absl::StrCat(host, ":", port);
+  asio::error_code error;
+  const asio::ip::address address = asio::ip::make_address(host, error);
+  if (!error) {
+    OnResolved(asio::ip::tcp::resolver::results_type::create(asio::ip::tcp::endpoint(address, port),
+                                                             host, std::to_string(port)));
+    return;
+  }
+  resolver_.async_resolve(
+      host, std::to_string(port),
+      [self = shared_from_this()](const asio::error_code& error,
+                                  asio::ip::tcp::resolver::results_type results) {
+        if (self->closed_) return;
+        if (error) return self->Fail(SocketError(absl::StrCat("resolving ", self->peer_), error));
+        self->OnResolved(results);
+      });
+}
+
+void TransportSocket::OnResolved(const asio::ip::tcp::resolver::results_type& endpoints) {
+  asio::async_connect(
+      socket_, endpoints,
+      [self = shared_from_this()](const asio::error_code& error, const asio::ip::tcp::endpoint&) {
+        if (self->closed_) return;
+        if (error) {
+          return self->Fail(SocketError(absl::StrCat("connecting to ", self->peer_), error));
+        }
+        asio::error_code ignored;
+        self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+        self->connected_ = true;
+        // The preamble goes before any frame.
+        self->queued_.insert(0, self->transport_.preamble);
+        if (!self->queued_.empty()) self->WriteNext();
+        self->Read();
+        if (self->callbacks_.on_connected) self->callbacks_.on_connected();
+      });
+}
+
+absl::Status TransportSocket::Send(absl::string_view payload) {
+  if (closed_ || !connected_) return absl::FailedPreconditionError("not connected");
+  const size_t before = queued_.size();
+  absl::Status status = transport_.framing->EncodeFrame(payload, {}, queued_);
+  if (!status.ok()) {
+    queued_.resize(before);
+    return status;
+  }
+  if (!write_in_flight_) WriteNext();
+  return absl::OkStatus();
+}
+
+void TransportSocket::Read() {
+  read_buffer_.resize(kReadChunk);
+  socket_.async_read_some(asio::buffer(read_buffer_), [self = shared_from_this()](
+                                                          const asio::error_code& error, size_t n) {
+    if (self->closed_) return;
+    if (error) return self->Fail(SocketError("reading", error));
+    std::vector<transport::Frame> frames;
+    absl::Status status =
+        self->transport_.framing->Decode(absl::string_view(self->read_buffer_.data(), n), frames);
+    if (!frames.empty() && self->callbacks_.on_frames) {
+      self->callbacks_.on_frames(std::move(frames));
+    }
+    if (self->closed_) return;  // the owner closed it while handling the frames
+    if (!status.ok()) {
+      return self->Fail(
+          absl::DataLossError(absl::StrCat("undecodable transport bytes: ", status.message())));
+    }
+    self->Read();
+  });
+}
+
+void TransportSocket::WriteNext() {
+  if (queued_.empty()) {
+    write_in_flight_ = false;
+    return;
+  }
+  write_in_flight_ = true;
+  writing_.swap(queued_);
+  queued_.clear();
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const asio::error_code& error, size_t) {
+                      if (self->closed_) return;
+                      if (error) return self->Fail(SocketError("writing", error));
+                      self->writing_.clear();
+                      self->WriteNext();
+                    });
+}
+
+void TransportSocket::Fail(absl::Status status) {
+  if (closed_) return;
+  Close();
+  if (callbacks_.on_closed) callbacks_.on_closed(std::move(status));
+}
+
+void TransportSocket::Close() {
+  if (closed_) return;
+  closed_ = true;
+  connected_ = false;
+  asio::error_code ignored;
+  resolver_.cancel();
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace tgrpc::mtproto::net

@@ -1,0 +1,300 @@
+// mtproto/net's ClientConnection against tests/fakedc over 127.0.0.1: the key exchange and typed
+// calls over every transport, rpc_errors, and reconnects — after dropped connections (through a
+// FaultProxy) with backoff and resent queries, and after a server restart that forgot the key.
+#include "mtproto/net/client_connection.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "mtproto/net/rpc_status.h"
+#include "mtproto/transport/proxy_secret.h"
+#include "tests/e2e/e2e_util.h"
+#include "tests/e2e/fault_proxy.h"
+#include "tests/fakedc/fakedc.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::e2e {
+namespace {
+
+namespace api = tl::api;
+using mtproto::net::CallResult;
+using mtproto::net::ClientConnection;
+using mtproto::net::ClientConnectionOptions;
+using mtproto::net::ConnectionState;
+using mtproto::net::ConnectionStateChange;
+using mtproto::net::StoredAuthKey;
+using mtproto::transport::Protocol;
+
+const std::string kProxySecret = "0123456789abcdef";  // 16 raw bytes
+
+// Records what a connection reports, from its strand.
+struct Recorder {
+  std::mutex mutex;
+  std::vector<ConnectionStateChange> states;
+  int auth_keys = 0;
+
+  void Attach(ClientConnectionOptions& options) {
+    options.on_state = [this](const ConnectionStateChange& change) {
+      std::lock_guard<std::mutex> lock(mutex);
+      states.push_back(change);
+    };
+    options.on_auth_key = [this](const StoredAuthKey&) {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++auth_keys;
+    };
+  }
+  std::vector<ConnectionStateChange> Backoffs() {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::vector<ConnectionStateChange> out;
+    for (const auto& change : states) {
+      if (change.state == ConnectionState::kBackoff) out.push_back(change);
+    }
+    return out;
+  }
+  int keys() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return auth_keys;
+  }
+};
+
+absl::StatusOr<const api::config*> GetConfig(ClientConnection& connection,
+                                             tl::Ptr<api::Config>& holder) {
+  absl::StatusOr<tl::Ptr<api::Config>> config = Await(
+      connection.Call<api::help_getConfig>(*WithLayer(std::make_unique<api::help_getConfig>())));
+  if (!config.ok()) return config.status();
+  holder = *std::move(config);
+  const auto* out = dynamic_cast<const api::config*>(holder.get());
+  if (out == nullptr) return absl::InternalError("not a config");
+  return out;
+}
+
+struct TransportCase {
+  std::string name;
+  uint64_t seed;  // every random byte of the connection
+  Protocol protocol;
+  bool obfuscated = false;
+  // MTProxy secret: none, plain, or dd.
+  enum class Proxy { kNone, kPlain, kPadded } proxy = Proxy::kNone;
+};
+
+class TransportTest : public ::testing::TestWithParam<TransportCase> {
+ protected:
+  static void SetUpTestSuite() {
+    fakedc::FakeDcOptions options;
+    options.mtproxy_secrets = {kProxySecret};
+    absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> started = StartFakeDc(std::move(options));
+    ASSERT_TRUE(started.ok()) << started.status();
+    dc_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    delete dc_;
+    dc_ = nullptr;
+  }
+  static fakedc::FakeDc* dc_;
+};
+fakedc::FakeDc* TransportTest::dc_ = nullptr;
+
+TEST_P(TransportTest, KeyExchangeAndCalls) {
+  ASSERT_NE(dc_, nullptr);
+  const TransportCase& c = GetParam();
+  ClientConnectionOptions options = ConnectionOptions(dc_->port(2), c.seed, c.name);
+  options.transport.protocol = c.protocol;
+  options.transport.obfuscated = c.obfuscated;
+  if (c.proxy != TransportCase::Proxy::kNone) {
+    options.transport.proxy_secret =
+        mtproto::transport::ProxySecret{kProxySecret, c.proxy == TransportCase::Proxy::kPadded};
+  }
+  Recorder recorder;
+  recorder.Attach(options);
+  absl::StatusOr<std::unique_ptr<ClientConnection>> connection =
+      ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+
+  tl::Ptr<api::Config> holder;
+  absl::StatusOr<const api::config*> config = GetConfig(**connection, holder);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ((*config)->this_dc, 2);
+  bool listed = false;
+  for (const auto& option : (*config)->dc_options) {
+    const auto* dc_option = dynamic_cast<const api::dcOption*>(option.get());
+    listed |= dc_option != nullptr && dc_option->id == 2 && dc_option->port == dc_->port(2);
+  }
+  EXPECT_TRUE(listed);
+  EXPECT_EQ((*connection)->state(), ConnectionState::kReady);
+
+  // Later calls need no wrapper: the server remembers the layer.
+  absl::StatusOr<tl::Ptr<api::NearestDc>> nearest =
+      Await((*connection)->Call<api::help_getNearestDc>(api::help_getNearestDc()));
+  ASSERT_TRUE(nearest.ok()) << nearest.status();
+  const auto* nearest_dc = dynamic_cast<const api::nearestDc*>(nearest->get());
+  ASSERT_NE(nearest_dc, nullptr);
+  EXPECT_EQ(nearest_dc->this_dc, 2);
+
+  // Several calls in flight at once (they share containers).
+  std::vector<std::future<absl::StatusOr<tl::Ptr<api::NearestDc>>>> many;
+  for (int i = 0; i < 8; ++i) {
+    many.push_back((*connection)->Call<api::help_getNearestDc>(api::help_getNearestDc()));
+  }
+  for (auto& future : many) {
+    absl::StatusOr<tl::Ptr<api::NearestDc>> result = Await(std::move(future));
+    EXPECT_TRUE(result.ok()) << result.status();
+  }
+
+  EXPECT_EQ(recorder.keys(), 1);
+  EXPECT_TRUE(recorder.Backoffs().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryTransport, TransportTest,
+    ::testing::Values(TransportCase{"abridged", 101, Protocol::kAbridged},
+                      TransportCase{"intermediate", 102, Protocol::kIntermediate},
+                      TransportCase{"padded_intermediate", 103, Protocol::kPaddedIntermediate},
+                      TransportCase{"full", 104, Protocol::kFull},
+                      TransportCase{"obfuscated_abridged", 105, Protocol::kAbridged, true},
+                      TransportCase{"obfuscated_intermediate", 106, Protocol::kIntermediate, true},
+                      TransportCase{"obfuscated_padded_intermediate", 107,
+                                    Protocol::kPaddedIntermediate, true},
+                      TransportCase{"mtproxy_plain_secret", 108, Protocol::kIntermediate, true,
+                                    TransportCase::Proxy::kPlain},
+                      TransportCase{"mtproxy_dd_secret", 109, Protocol::kPaddedIntermediate, true,
+                                    TransportCase::Proxy::kPadded}),
+    [](const ::testing::TestParamInfo<TransportCase>& info) { return info.param.name; });
+
+TEST(ClientConnectionE2eTest, RpcErrorsAreTyped) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  auto connection = ClientConnection::Create(ConnectionOptions((*dc)->port(2), 7, "errors"));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+
+  api::auth_sendCode bad;
+  bad.phone_number = "12";
+  bad.api_id = 1;
+  bad.api_hash = "e2e";
+  bad.settings = std::make_unique<api::codeSettings>();
+  absl::StatusOr<tl::Ptr<api::auth_SentCode>> sent =
+      Await((*connection)
+                ->Call<api::auth_sendCode>(
+                    *WithLayer(std::make_unique<api::auth_sendCode>(std::move(bad)))));
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.status().code(), absl::StatusCode::kInvalidArgument) << sent.status();
+  const std::optional<mtproto::session::RpcError> error = mtproto::net::RpcErrorOf(sent.status());
+  ASSERT_TRUE(error.has_value()) << sent.status();
+  EXPECT_EQ(error->code, 400);
+  EXPECT_EQ(error->type, "PHONE_NUMBER_INVALID");
+
+  // A request that does not serialize fails before it is sent.
+  absl::StatusOr<tl::Ptr<api::Config>> unserializable =
+      Await((*connection)->Call<api::help_getConfig>(api::invokeWithLayer()));
+  EXPECT_EQ(unserializable.status().code(), absl::StatusCode::kInvalidArgument);
+
+  // Raw bytes: a method the emulator does not know.
+  std::future<CallResult> unknown = (*connection)->Invoke(std::string("\x78\x56\x34\x12", 4));
+  ASSERT_EQ(unknown.wait_for(kGuard), std::future_status::ready);
+  const CallResult result = unknown.get();
+  ASSERT_FALSE(result.ok());
+  ASSERT_TRUE(mtproto::net::RpcErrorOf(result.status()).has_value()) << result.status();
+  EXPECT_EQ(mtproto::net::RpcErrorOf(result.status())->code, 400);
+}
+
+// The connection drops while a query is on its way (the proxy held it back, so the server never
+// saw it); new connections are refused a few times; then the query completes on a fresh one.
+TEST(ClientConnectionE2eTest, ReconnectsWithBackoffAndResendsAfterADrop) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  absl::StatusOr<std::unique_ptr<FaultProxy>> proxy = FaultProxy::Start((*dc)->port(2));
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+
+  ClientConnectionOptions options = ConnectionOptions((*proxy)->port(), 11, "reconnect");
+  options.backoff.initial = absl::Milliseconds(5);
+  options.backoff.multiplier = 2;
+  options.backoff.max = absl::Milliseconds(20);
+  options.backoff.jitter = 0;  // the jittered schedule is backoff_test's
+  Recorder recorder;
+  recorder.Attach(options);
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  tl::Ptr<api::Config> holder;
+  ASSERT_TRUE(GetConfig(**connection, holder).ok());
+  ASSERT_EQ((*proxy)->accepted(), 1);
+
+  (*proxy)->SetHoldUpstream(true);
+  auto nearest = (*connection)->Call<api::help_getNearestDc>(api::help_getNearestDc());
+  ASSERT_TRUE(WaitUntil([&] { return (*proxy)->held_bytes() > 0; }));
+  (*proxy)->SetRefuse(true);
+  (*proxy)->DropAll();
+  (*proxy)->SetHoldUpstream(false);
+  ASSERT_TRUE(WaitUntil([&] { return recorder.Backoffs().size() >= 4; }));
+  (*proxy)->SetRefuse(false);
+
+  absl::StatusOr<tl::Ptr<api::NearestDc>> answer = Await(std::move(nearest));
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_NE(dynamic_cast<const api::nearestDc*>(answer->get()), nullptr);
+
+  const std::vector<ConnectionStateChange> backoffs = recorder.Backoffs();
+  ASSERT_GE(backoffs.size(), 4u);
+  const absl::Duration expected[] = {absl::Milliseconds(5), absl::Milliseconds(10),
+                                     absl::Milliseconds(20), absl::Milliseconds(20)};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(backoffs[i].failures, i + 1);
+    EXPECT_EQ(backoffs[i].delay, expected[i]);
+    EXPECT_EQ(backoffs[i].reason.code(), absl::StatusCode::kUnavailable) << backoffs[i].reason;
+  }
+  EXPECT_GE((*proxy)->accepted(), 5);
+  EXPECT_EQ(recorder.keys(), 1);  // the key survived the reconnects
+
+  // A working connection starts the schedule over.
+  (*proxy)->DropAll();
+  ASSERT_TRUE(WaitUntil([&] { return recorder.Backoffs().size() > backoffs.size(); }));
+  EXPECT_EQ(recorder.Backoffs()[backoffs.size()].failures, 1);
+  absl::StatusOr<tl::Ptr<api::NearestDc>> again =
+      Await((*connection)->Call<api::help_getNearestDc>(api::help_getNearestDc()));
+  EXPECT_TRUE(again.ok()) << again.status();
+}
+
+// fakedc restarts on the same ports without the old keys: the client gets transport error -404,
+// makes a new key and sends the waiting query in the new key's session.
+TEST(ClientConnectionE2eTest, MakesANewKeyWhenTheServerForgotIt) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  std::vector<uint16_t> ports;
+  for (const fakedc::DcEndpoint& endpoint : (*dc)->endpoints()) ports.push_back(endpoint.port);
+  const uint16_t port = (*dc)->port(2);
+
+  ClientConnectionOptions options = ConnectionOptions(port, 21, "restart");
+  options.backoff.initial = absl::Milliseconds(5);
+  options.backoff.max = absl::Milliseconds(50);
+  Recorder recorder;
+  recorder.Attach(options);
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  tl::Ptr<api::Config> holder;
+  ASSERT_TRUE(GetConfig(**connection, holder).ok());
+  ASSERT_EQ(recorder.keys(), 1);
+
+  dc->reset();
+  ASSERT_TRUE(WaitUntil([&] { return !recorder.Backoffs().empty(); }));
+  std::future<absl::StatusOr<tl::Ptr<api::Config>>> pending =
+      (*connection)->Call<api::help_getConfig>(*WithLayer(std::make_unique<api::help_getConfig>()));
+
+  fakedc::FakeDcOptions restart;
+  restart.ports = ports;
+  dc = StartFakeDc(std::move(restart));
+  ASSERT_TRUE(dc.ok()) << dc.status();
+
+  absl::StatusOr<tl::Ptr<api::Config>> config = Await(std::move(pending));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(recorder.keys(), 2);
+  bool saw_404 = false;
+  for (const ConnectionStateChange& change : recorder.Backoffs()) {
+    saw_404 |= change.reason.code() == absl::StatusCode::kNotFound;
+  }
+  EXPECT_TRUE(saw_404);
+}
+
+}  // namespace
+}  // namespace tgrpc::e2e
