@@ -3,6 +3,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -300,6 +301,69 @@ TEST_F(AuthPasswordTest, SameSeedSameAnswers) {
   absl::StatusOr<std::unique_ptr<api::account_password>> theirs = GetPassword(context);
   ASSERT_TRUE(mine.ok() && theirs.ok());
   EXPECT_EQ(tl::Serialize(**mine).value(), tl::Serialize(**theirs).value());
+}
+
+// QR login: a key exports a token, a signed-in user accepts it (the exporter is told with
+// updateLoginToken), and the exporter's next export signs it in.
+TEST_F(AuthPasswordTest, QrLoginSignsTheExporterIn) {
+  int32_t now = 1000;
+  world_.SetClock([&now] { return now; });
+  std::vector<uint64_t> told;
+  env_.push_to_key = [&told](uint64_t key, const api::Updates&) { told.push_back(key); };
+  const uint64_t kExporter = 0x3333;
+  CallContext exporter = Context(kExporter);
+  api::auth_exportLoginToken request;
+  request.api_id = 1;
+  request.api_hash = "hash";
+  absl::StatusOr<tl::Ptr<api::auth_LoginToken>> token = Call(request, exporter);
+  ASSERT_TRUE(token.ok()) << token.status();
+  const auto* fresh = dynamic_cast<const api::auth_loginToken*>(token->get());
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(fresh->expires, 1030);
+
+  // Alice, signed in on another key, scans it.
+  CallContext phone = Context(kKey);
+  ASSERT_TRUE(SignInWithCode(kSeedAlicePhone, phone).ok());
+  phone.user_id = world_.UserOfKey(kKey);
+  api::auth_acceptLoginToken accept;
+  accept.token = fresh->token;
+  ASSERT_TRUE(Call(accept, phone).ok());
+  EXPECT_EQ(told, std::vector<uint64_t>{kExporter});
+  EXPECT_EQ(ErrorOf(Call(accept, phone)), "400 AUTH_TOKEN_ALREADY_ACCEPTED");
+
+  absl::StatusOr<tl::Ptr<api::auth_LoginToken>> done = Call(request, exporter);
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_NE(dynamic_cast<const api::auth_loginTokenSuccess*>(done->get()), nullptr);
+  EXPECT_EQ(world_.UserOfKey(kExporter), phone.user_id);
+  EXPECT_EQ(exporter.user_id, phone.user_id);
+  // The token is spent.
+  EXPECT_EQ(ErrorOf(Call(accept, phone)), "400 AUTH_TOKEN_INVALID");
+}
+
+TEST_F(AuthPasswordTest, QrLoginTokensExpireAndTwoFactorStillAsksForThePassword) {
+  int32_t now = 1000;
+  world_.SetClock([&now] { return now; });
+  CallContext exporter = Context(0x4444);
+  api::auth_exportLoginToken request;
+  request.api_id = 1;
+  request.api_hash = "hash";
+  absl::StatusOr<tl::Ptr<api::auth_LoginToken>> token = Call(request, exporter);
+  ASSERT_TRUE(token.ok());
+  api::auth_acceptLoginToken accept;
+  accept.token = static_cast<const api::auth_loginToken&>(**token).token;
+
+  CallContext carol = Context(kOtherKey);
+  world_.SignIn(kOtherKey, Carol().id);
+  carol.user_id = Carol().id;
+  now += 31;
+  EXPECT_EQ(ErrorOf(Call(accept, carol)), "400 AUTH_TOKEN_EXPIRED");
+
+  token = Call(request, exporter);
+  ASSERT_TRUE(token.ok());
+  accept.token = static_cast<const api::auth_loginToken&>(**token).token;
+  ASSERT_TRUE(Call(accept, carol).ok());
+  EXPECT_EQ(ErrorOf(Call(request, exporter)), "401 SESSION_PASSWORD_NEEDED");
+  EXPECT_EQ(world_.UserOfKey(0x4444), 0);
 }
 
 }  // namespace

@@ -137,6 +137,7 @@ class FakeDc::Impl {
   // bad_salt_packets: the key's salt schedule starts over, so the client's salt is stale.
   void ForceNewSalt(Dc& dc, absl::string_view packet);
   void Push(int64_t user_id, const api::Updates& updates, uint64_t except_session);
+  void PushToKey(uint64_t perm_auth_key_id, const api::Updates& updates);
 };
 
 // The bytes of one client connection: transport detection and framing, then the key exchange
@@ -375,6 +376,9 @@ absl::Status FakeDc::Impl::Init() {
   env_.files_dc = options_.files_dc;
   env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
     Push(user_id, updates, except_session);
+  };
+  env_.push_to_key = [this](uint64_t auth_key_id, const api::Updates& updates) {
+    PushToKey(auth_key_id, updates);
   };
   RegisterHelpMethods(dispatcher_, env_);
   RegisterAuthMethods(dispatcher_, env_);
@@ -625,6 +629,27 @@ void FakeDc::Impl::Push(int64_t user_id, const api::Updates& updates, uint64_t e
       if (!encoded.ok()) continue;
       for (auto& [session_id, route] : dc->routes) {
         if (session_id == except_session || route.media_only) continue;
+        mtproto::session::ServerSession* session =
+            dc->sessions->FindSession(auth_key_id, session_id);
+        auto connection = route.connection.lock();
+        if (session == nullptr || connection == nullptr) continue;
+        session->PushUpdate(*encoded);
+        Flush(*dc, *session, *route.handler);
+      }
+    }
+  }
+}
+
+void FakeDc::Impl::PushToKey(uint64_t perm_auth_key_id, const api::Updates& updates) {
+  absl::StatusOr<std::string> bytes = tl::Serialize(updates);
+  if (!bytes.ok()) return;
+  for (auto& dc : dcs_) {
+    for (auto& [auth_key_id, key] : dc->keys) {
+      if (key.bound_perm_id.value_or(auth_key_id) != perm_auth_key_id) continue;
+      const int layer = key.layer != 0 ? key.layer : layers_->pinned_layer();
+      absl::StatusOr<std::string> encoded = layers_->EncodeObject(*bytes, layer);
+      if (!encoded.ok()) continue;
+      for (auto& [session_id, route] : dc->routes) {
         mtproto::session::ServerSession* session =
             dc->sessions->FindSession(auth_key_id, session_id);
         auto connection = route.connection.lock();

@@ -58,6 +58,9 @@ struct MethodEnv {
   // Sends an Updates object (pinned-layer TL) to every session of `user_id` but the caller's.
   std::function<void(int64_t user_id, const tl::api::Updates& updates, uint64_t except_session)>
       push;
+  // Sends an Updates object to the sessions of one auth key (e.g. updateLoginToken to the key
+  // that exported a QR login token, before it is signed in).
+  std::function<void(uint64_t auth_key_id, const tl::api::Updates& updates)> push_to_key;
 };
 
 void RegisterHelpMethods(Dispatcher& dispatcher, MethodEnv& env);

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
 
 #include "mtproto/crypto/srp.h"
 #include "tests/fakedc/methods.h"
@@ -126,7 +128,110 @@ absl::StatusOr<tl::Ptr<api::auth_Authorization>> CheckPassword(
 
 }  // namespace
 
+namespace {
+
+// QR login (core.telegram.org/api/qr-login): a key that is not signed in exports a token, a
+// signed-in session accepts it (the exporter gets updateLoginToken), and the exporter's next
+// exportLoginToken returns auth.loginTokenSuccess (or SESSION_PASSWORD_NEEDED with 2FA).
+struct LoginToken {
+  uint64_t exporter = 0;  // auth key
+  int32_t expires = 0;
+  int64_t accepted_by = 0;  // user id, 0 until accepted
+};
+constexpr int32_t kLoginTokenLifetime = 30;
+
+void RegisterQrLogin(Dispatcher& d, MethodEnv& env) {
+  World& world = *env.world;
+  auto tokens = std::make_shared<std::map<std::string, LoginToken>>();
+  // The exporter's state: a fresh token, or the result once its token was accepted.
+  auto export_token = [&world, tokens](CallContext& context)
+      -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
+    const int32_t now = world.Now();
+    for (auto it = tokens->begin(); it != tokens->end();) {
+      if (it->second.exporter == context.auth_key_id && it->second.accepted_by != 0) {
+        const int64_t user_id = it->second.accepted_by;
+        tokens->erase(it);
+        UserRecord* user = world.FindUser(user_id);
+        if (user == nullptr) return BadRequest("AUTH_TOKEN_INVALID");
+        if (!user->password.empty()) {
+          world.SetPendingPassword(context.auth_key_id, user->id);
+          return Unauthorized("SESSION_PASSWORD_NEEDED");
+        }
+        world.SignIn(context.auth_key_id, user->id);
+        context.user_id = user->id;
+        auto success = std::make_unique<api::auth_loginTokenSuccess>();
+        success->authorization = Authorization(*user);
+        return tl::Ptr<api::auth_LoginToken>(std::move(success));
+      }
+      // Expired tokens go.
+      if (it->second.expires < now) {
+        it = tokens->erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (tokens->size() >= 4096) return TelegramError(420, "FLOOD_WAIT_30");
+    std::string token = absl::StrCat("fakedc-login-", world.RandomString(24));
+    (*tokens)[token] = {context.auth_key_id, now + kLoginTokenLifetime, 0};
+    auto out = std::make_unique<api::auth_loginToken>();
+    out->expires = now + kLoginTokenLifetime;
+    out->token = token;
+    return tl::Ptr<api::auth_LoginToken>(std::move(out));
+  };
+  d.On<api::auth_exportLoginToken>([export_token](const api::auth_exportLoginToken& request,
+                                                  CallContext& context)
+                                       -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
+    if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
+    return export_token(context);
+  });
+  // Tokens of every DC are valid here (fakedc keeps one World), so never loginTokenMigrateTo.
+  d.On<api::auth_importLoginToken>([export_token, tokens](const api::auth_importLoginToken& request,
+                                                          CallContext& context)
+                                       -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
+    auto it = tokens->find(request.token);
+    if (it == tokens->end()) return BadRequest("AUTH_TOKEN_INVALID");
+    if (it->second.exporter != context.auth_key_id) return BadRequest("AUTH_TOKEN_INVALID");
+    return export_token(context);
+  });
+  d.On<api::auth_acceptLoginToken>([&env, &world, tokens](const api::auth_acceptLoginToken& request,
+                                                          CallContext& context)
+                                       -> absl::StatusOr<tl::Ptr<api::Authorization>> {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    auto it = tokens->find(request.token);
+    if (it == tokens->end()) return BadRequest("AUTH_TOKEN_INVALID");
+    if (it->second.expires < world.Now()) {
+      tokens->erase(it);
+      return BadRequest("AUTH_TOKEN_EXPIRED");
+    }
+    if (it->second.accepted_by != 0) return BadRequest("AUTH_TOKEN_ALREADY_ACCEPTED");
+    it->second.accepted_by = context.user_id;
+    if (env.push_to_key) {
+      auto push = std::make_unique<api::updateShort>();
+      push->update = std::make_unique<api::updateLoginToken>();
+      push->date = world.Now();
+      env.push_to_key(it->second.exporter, *push);
+    }
+    // The new session, as account.getAuthorizations would list it.
+    auto out = std::make_unique<api::authorization>();
+    out->hash = static_cast<int64_t>(it->second.exporter);
+    out->device_model = "fakedc";
+    out->platform = "fakedc";
+    out->system_version = "1";
+    out->api_id = 1;
+    out->app_name = "fakedc";
+    out->app_version = "1";
+    out->date_created = out->date_active = world.Now();
+    out->ip = "127.0.0.1";
+    out->country = "Local";
+    out->region = "Local";
+    return tl::Ptr<api::Authorization>(std::move(out));
+  });
+}
+
+}  // namespace
+
 void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
+  RegisterQrLogin(d, env);
   World& world = *env.world;
   const std::string codes_dir = env.codes_dir;
   d.On<api::auth_sendCode>([&world, codes_dir](const api::auth_sendCode& request,
