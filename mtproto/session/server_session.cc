@@ -199,10 +199,13 @@ void ServerSession::ProcessMessage(int64_t msg_id, int32_t seqno, absl::string_v
   const bool odd = (seqno & 1) != 0;
   switch (RequiredParity(id)) {
     case Parity::kEven:
-      if (odd) return Reject(msg_id, seqno, 34, "odd seq_no on a message that is not content-related", events);
+      if (odd)
+        return Reject(msg_id, seqno, 34, "odd seq_no on a message that is not content-related",
+                      events);
       break;
     case Parity::kOdd:
-      if (!odd) return Reject(msg_id, seqno, 35, "even seq_no on a content-related message", events);
+      if (!odd)
+        return Reject(msg_id, seqno, 35, "even seq_no on a content-related message", events);
       break;
     case Parity::kAny:
       break;
@@ -239,8 +242,7 @@ void ServerSession::HandleDuplicate(int64_t msg_id, int32_t seqno,
   Queue(SerializeService(info), false, MsgIdKind::kServerResponse);
 }
 
-void ServerSession::Queue(std::string body, bool content_related, MsgIdKind kind,
-                          int64_t answers) {
+void ServerSession::Queue(std::string body, bool content_related, MsgIdKind kind, int64_t answers) {
   Pending pending;
   pending.body = std::move(body);
   pending.content_related = content_related;

@@ -51,8 +51,8 @@ class ServerSessionTest : public ::testing::Test {
                                  static_cast<uint32_t>(seqno)};
     // Through encryption, as a real packet.
     std::string packet = testing::EncryptPacket(client_cipher_, header, body);
-    auto incoming = server().OnPacket(
-        absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
+    auto incoming =
+        server().OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
     EXPECT_TRUE(incoming.ok()) << incoming.status();
     if (!incoming.ok()) return {};
     for (const ServerEvent& event : incoming->events) {
@@ -307,9 +307,8 @@ TEST_F(ServerSessionTest, Code48BadServerSaltAndSaltGrace) {
   clock_.Advance(absl::Hours(1));
   const uint64_t next_salt = salts.Current(clock_.now());
   ASSERT_NE(salt, next_salt);
-  const absl::Duration into_period =
-      (clock_.now() - absl::UnixEpoch()) - absl::Floor(clock_.now() - absl::UnixEpoch(),
-                                                       absl::Hours(1));
+  const absl::Duration into_period = (clock_.now() - absl::UnixEpoch()) -
+                                     absl::Floor(clock_.now() - absl::UnixEpoch(), absl::Hours(1));
   if (into_period < absl::Minutes(30)) {
     const int64_t grace = NextId();
     Send(grace, seqno_.Next(true), FakeQuery(), salt);
@@ -332,8 +331,8 @@ TEST_F(ServerSessionTest, Code64InvalidContainers) {
     const int64_t inner = NextId();
     const int64_t container = NextId();
     Send(container, 4,
-         testing::Container({{inner, seqno_.Next(true), FakeQuery()},
-                             {inner, seqno_.Next(true), FakeQuery()}}));
+         testing::Container(
+             {{inner, seqno_.Next(true), FakeQuery()}, {inner, seqno_.Next(true), FakeQuery()}}));
     EXPECT_EQ(Code(container), 64);
   }
   {  // truncated
@@ -480,7 +479,8 @@ TEST_F(ServerSessionTest, MsgsStateReq) {
   Send(id, seqno_.Next(true), SerializeService(request));
   std::optional<mtp::msgs_state_info> info;
   for (const WireMessage& m : Replies()) {
-    if (auto parsed = ParseService<mtp::msgs_state_info>(m.body); parsed.ok()) info = *std::move(parsed);
+    if (auto parsed = ParseService<mtp::msgs_state_info>(m.body); parsed.ok())
+      info = *std::move(parsed);
   }
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->req_msg_id, id);
@@ -556,25 +556,25 @@ TEST_F(ServerSessionTest, GzipQueriesAreInflatedAndBadGzipDropped) {
 }
 
 TEST_F(ServerSessionTest, PacketErrors) {
-  std::string packet = testing::EncryptPacket(client_cipher_, {kFirstSalt, kSession, 4, 1},
-                                              FakeQuery());
+  std::string packet =
+      testing::EncryptPacket(client_cipher_, {kFirstSalt, kSession, 4, 1}, FakeQuery());
   std::string tampered = packet;
   tampered[50] ^= 1;
-  EXPECT_EQ(server()
-                .OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(tampered.data()),
-                                         tampered.size()))
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      server()
+          .OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(tampered.data()), tampered.size()))
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   const crypto::AuthKey other = testing::TestAuthKey(4);
   std::string foreign = testing::EncryptPacket(crypto::PacketCipher(other, crypto::Role::kClient),
                                                {kFirstSalt, kSession, 4, 1}, FakeQuery());
-  EXPECT_EQ(server()
-                .OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(foreign.data()),
-                                         foreign.size()))
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      server()
+          .OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(foreign.data()), foreign.size()))
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST_F(ServerSessionTest, SessionLimitPerKey) {

@@ -1,7 +1,7 @@
 // ClientConnection through faults injected by fakedc itself (tests/fakedc/faults.h): every
-// connection dropped, a restart that keeps the keys, and a connection dropped after the server
+// connection dropped, a restart that keeps the keys, a connection dropped after the server
 // handled a query but before its answer went out (the client resends; the server answers the
-// duplicate).
+// duplicate), and salts the server replaces under the client.
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -95,6 +95,18 @@ TEST_F(ServerFaultsTest, AnswerLostWithTheConnectionIsAnsweredAgain) {
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_NE(dynamic_cast<const api::nearestDc*>(answer->get()), nullptr);
   EXPECT_EQ(keys(), 1);
+}
+
+TEST_F(ServerFaultsTest, NewSaltsAreTakenOverTheSameConnection) {
+  fakedc::FaultOptions faults;
+  faults.bad_salt_packets = 2;  // each answered with bad_server_salt and a new schedule
+  dc_->SetFaults(faults);
+  for (int i = 0; i < 3; ++i) {
+    absl::Status status = NearestDc();
+    EXPECT_TRUE(status.ok()) << status;
+  }
+  EXPECT_EQ(backoffs(), 0);  // bad_server_salt is the session's business, not a failure
+  EXPECT_EQ(dc_->faults().bad_salt_packets, 0);
 }
 
 }  // namespace

@@ -484,7 +484,18 @@ void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
     if (absl::IsNotFound(incoming.status())) handler.SendTransportError(-404);
     return;
   }
+  // A session that shows up on another connection gets again what it has not acknowledged (an
+  // answer may have gone down with the old connection after a separate msgs_ack of its query).
+  auto previous = dc.routes.find(incoming->session_id);
+  const bool moved = previous != dc.routes.end() &&
+                     previous->second.connection.lock() != connection &&
+                     incoming->session != nullptr;
   dc.routes[incoming->session_id] = {connection, &handler, media_only};
+  if (moved && incoming->session->unacked_count() > 0) {
+    Log(absl::StrCat("dc", dc.id, ": session ", incoming->session_id, " on a new connection: ",
+                     incoming->session->unacked_count(), " unacknowledged messages sent again"));
+    incoming->session->ResendUnacked();
+  }
   for (const mtproto::session::ServerEvent& event : incoming->events) {
     if (const auto* call = std::get_if<mtproto::session::ServerRpcCallEvent>(&event)) {
       HandleCall(dc, incoming->auth_key_id, *incoming->session, *call);

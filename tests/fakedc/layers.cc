@@ -47,9 +47,9 @@ absl::StatusOr<std::unique_ptr<LayerSchemas>> LayerSchemas::Load(
     absl::StatusOr<tl::Schema> schema = tl::LoadSchemaFiles({path});
     if (!schema.ok()) return schema.status();
     if (schema->layer == 0 || schema->layer >= layers->pinned_->layer) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": layer ", schema->layer, " is not older than the pinned ",
-                       layers->pinned_->layer));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": layer ", schema->layer,
+                                                     " is not older than the pinned ",
+                                                     layers->pinned_->layer));
     }
     Layer layer;
     layer.schema = std::make_unique<tl::Schema>(*std::move(schema));
@@ -116,8 +116,8 @@ absl::StatusOr<UnwrappedCall> LayerSchemas::DecodeCall(absl::string_view body, i
       out.without_updates = true;
     } else if (name == "invokeWithLayer") {
       const tl::Value* inner_layer = call.Field("layer");
-      if (inner_layer != nullptr && EffectiveLayer(static_cast<int>(inner_layer->i)) !=
-                                        EffectiveLayer(layer)) {
+      if (inner_layer != nullptr &&
+          EffectiveLayer(static_cast<int>(inner_layer->i)) != EffectiveLayer(layer)) {
         return absl::InvalidArgumentError("nested invokeWithLayer switches the layer");
       }
     }
@@ -143,8 +143,7 @@ absl::StatusOr<UnwrappedCall> LayerSchemas::DecodeCall(absl::string_view body, i
 }
 
 absl::StatusOr<std::string> LayerSchemas::EncodeResult(absl::string_view pinned_bytes,
-                                                       absl::string_view method,
-                                                       int layer) const {
+                                                       absl::string_view method, int layer) const {
   const Layer* client = ForLayer(layer);
   if (client == nullptr) return std::string(pinned_bytes);
   const tl::Combinator* pinned_method = pinned_->ByName(method);

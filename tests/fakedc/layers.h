@@ -31,11 +31,11 @@ struct ClientInfo {
 
 // A request with its wrappers taken off, ready for the dispatcher.
 struct UnwrappedCall {
-  tl::Ptr<tl::Function> call;          // the inner method, at the pinned layer
-  std::string name;                    // e.g. "help.getConfig"
-  std::optional<int> layer;            // from invokeWithLayer
-  std::optional<ClientInfo> client;    // from initConnection
-  bool without_updates = false;        // invokeWithoutUpdates
+  tl::Ptr<tl::Function> call;        // the inner method, at the pinned layer
+  std::string name;                  // e.g. "help.getConfig"
+  std::optional<int> layer;          // from invokeWithLayer
+  std::optional<ClientInfo> client;  // from initConnection
+  bool without_updates = false;      // invokeWithoutUpdates
 };
 
 class LayerSchemas {
@@ -58,8 +58,8 @@ class LayerSchemas {
   absl::StatusOr<UnwrappedCall> DecodeCall(absl::string_view body, int layer) const;
 
   // Rewrites a result of `method` (TL bytes at the pinned layer) for a client on `layer`.
-  absl::StatusOr<std::string> EncodeResult(absl::string_view pinned_bytes,
-                                           absl::string_view method, int layer) const;
+  absl::StatusOr<std::string> EncodeResult(absl::string_view pinned_bytes, absl::string_view method,
+                                           int layer) const;
   // Rewrites a boxed object (e.g. an Updates push) for a client on `layer`.
   absl::StatusOr<std::string> EncodeObject(absl::string_view pinned_bytes, int layer) const;
 

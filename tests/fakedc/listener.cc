@@ -30,16 +30,16 @@ void Connection::Start(std::unique_ptr<ConnectionHandler> handler) {
 
 void Connection::Read() {
   read_buffer_.resize(kReadChunk);
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [self = shared_from_this()](const asio::error_code& error, size_t n) {
-                            if (self->closed_) return;
-                            if (error) {
-                              self->Shutdown();
-                              return;
-                            }
-                            self->handler_->OnBytes(absl::string_view(self->read_buffer_.data(), n));
-                            if (!self->closed_ && !self->close_after_write_) self->Read();
-                          });
+  socket_.async_read_some(asio::buffer(read_buffer_), [self = shared_from_this()](
+                                                          const asio::error_code& error, size_t n) {
+    if (self->closed_) return;
+    if (error) {
+      self->Shutdown();
+      return;
+    }
+    self->handler_->OnBytes(absl::string_view(self->read_buffer_.data(), n));
+    if (!self->closed_ && !self->close_after_write_) self->Read();
+  });
 }
 
 void Connection::Write(std::string bytes) {

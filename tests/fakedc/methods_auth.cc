@@ -144,8 +144,8 @@ void RegisterQrLogin(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
   auto tokens = std::make_shared<std::map<std::string, LoginToken>>();
   // The exporter's state: a fresh token, or the result once its token was accepted.
-  auto export_token = [&world, tokens](CallContext& context)
-      -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
+  auto export_token =
+      [&world, tokens](CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
     const int32_t now = world.Now();
     for (auto it = tokens->begin(); it != tokens->end();) {
       if (it->second.exporter == context.auth_key_id && it->second.accepted_by != 0) {
@@ -178,54 +178,55 @@ void RegisterQrLogin(Dispatcher& d, MethodEnv& env) {
     out->token = token;
     return tl::Ptr<api::auth_LoginToken>(std::move(out));
   };
-  d.On<api::auth_exportLoginToken>([export_token](const api::auth_exportLoginToken& request,
-                                                  CallContext& context)
-                                       -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
-    if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
-    return export_token(context);
-  });
+  d.On<api::auth_exportLoginToken>(
+      [export_token](const api::auth_exportLoginToken& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
+        if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
+        return export_token(context);
+      });
   // Tokens of every DC are valid here (fakedc keeps one World), so never loginTokenMigrateTo.
-  d.On<api::auth_importLoginToken>([export_token, tokens](const api::auth_importLoginToken& request,
-                                                          CallContext& context)
-                                       -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
-    auto it = tokens->find(request.token);
-    if (it == tokens->end()) return BadRequest("AUTH_TOKEN_INVALID");
-    if (it->second.exporter != context.auth_key_id) return BadRequest("AUTH_TOKEN_INVALID");
-    return export_token(context);
-  });
-  d.On<api::auth_acceptLoginToken>([&env, &world, tokens](const api::auth_acceptLoginToken& request,
-                                                          CallContext& context)
-                                       -> absl::StatusOr<tl::Ptr<api::Authorization>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    auto it = tokens->find(request.token);
-    if (it == tokens->end()) return BadRequest("AUTH_TOKEN_INVALID");
-    if (it->second.expires < world.Now()) {
-      tokens->erase(it);
-      return BadRequest("AUTH_TOKEN_EXPIRED");
-    }
-    if (it->second.accepted_by != 0) return BadRequest("AUTH_TOKEN_ALREADY_ACCEPTED");
-    it->second.accepted_by = context.user_id;
-    if (env.push_to_key) {
-      auto push = std::make_unique<api::updateShort>();
-      push->update = std::make_unique<api::updateLoginToken>();
-      push->date = world.Now();
-      env.push_to_key(it->second.exporter, *push);
-    }
-    // The new session, as account.getAuthorizations would list it.
-    auto out = std::make_unique<api::authorization>();
-    out->hash = static_cast<int64_t>(it->second.exporter);
-    out->device_model = "fakedc";
-    out->platform = "fakedc";
-    out->system_version = "1";
-    out->api_id = 1;
-    out->app_name = "fakedc";
-    out->app_version = "1";
-    out->date_created = out->date_active = world.Now();
-    out->ip = "127.0.0.1";
-    out->country = "Local";
-    out->region = "Local";
-    return tl::Ptr<api::Authorization>(std::move(out));
-  });
+  d.On<api::auth_importLoginToken>(
+      [export_token, tokens](
+          const api::auth_importLoginToken& request,
+          CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
+        auto it = tokens->find(request.token);
+        if (it == tokens->end()) return BadRequest("AUTH_TOKEN_INVALID");
+        if (it->second.exporter != context.auth_key_id) return BadRequest("AUTH_TOKEN_INVALID");
+        return export_token(context);
+      });
+  d.On<api::auth_acceptLoginToken>(
+      [&env, &world, tokens](const api::auth_acceptLoginToken& request,
+                             CallContext& context) -> absl::StatusOr<tl::Ptr<api::Authorization>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        auto it = tokens->find(request.token);
+        if (it == tokens->end()) return BadRequest("AUTH_TOKEN_INVALID");
+        if (it->second.expires < world.Now()) {
+          tokens->erase(it);
+          return BadRequest("AUTH_TOKEN_EXPIRED");
+        }
+        if (it->second.accepted_by != 0) return BadRequest("AUTH_TOKEN_ALREADY_ACCEPTED");
+        it->second.accepted_by = context.user_id;
+        if (env.push_to_key) {
+          auto push = std::make_unique<api::updateShort>();
+          push->update = std::make_unique<api::updateLoginToken>();
+          push->date = world.Now();
+          env.push_to_key(it->second.exporter, *push);
+        }
+        // The new session, as account.getAuthorizations would list it.
+        auto out = std::make_unique<api::authorization>();
+        out->hash = static_cast<int64_t>(it->second.exporter);
+        out->device_model = "fakedc";
+        out->platform = "fakedc";
+        out->system_version = "1";
+        out->api_id = 1;
+        out->app_name = "fakedc";
+        out->app_version = "1";
+        out->date_created = out->date_active = world.Now();
+        out->ip = "127.0.0.1";
+        out->country = "Local";
+        out->region = "Local";
+        return tl::Ptr<api::Authorization>(std::move(out));
+      });
 }
 
 }  // namespace
@@ -234,55 +235,56 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
   RegisterQrLogin(d, env);
   World& world = *env.world;
   const std::string codes_dir = env.codes_dir;
-  d.On<api::auth_sendCode>([&world, codes_dir](const api::auth_sendCode& request,
-                                               CallContext& context)
-                               -> absl::StatusOr<tl::Ptr<api::auth_SentCode>> {
-    const std::string phone = Digits(request.phone_number);
-    if (phone.size() < 5 || phone.size() > 15) return BadRequest("PHONE_NUMBER_INVALID");
-    if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
-    if (absl::Status s = CheckPhoneHome(world, phone, context); !s.ok()) return s;
-    const PendingCode& code = world.IssueCode(phone);
-    std::cerr << "fakedc: sign-in code for +" << phone << ": " << code.code << "\n";
-    if (!codes_dir.empty()) {
-      // Written whole under a temporary name, then renamed: a reader never sees half a code.
-      const std::string path = codes_dir + "/" + phone;
-      {
-        std::ofstream out(path + ".tmp", std::ios::trunc);
-        out << code.code << "\n";
-      }
-      std::rename((path + ".tmp").c_str(), path.c_str());
-    }
-    auto type = std::make_unique<api::auth_sentCodeTypeApp>();
-    type->length = static_cast<int32_t>(code.code.size());
-    auto out = std::make_unique<api::auth_sentCode>();
-    out->type = std::move(type);
-    out->phone_code_hash = code.hash;
-    out->timeout = 120;
-    return tl::Ptr<api::auth_SentCode>(std::move(out));
-  });
-  d.On<api::auth_signIn>([&world](const api::auth_signIn& request, CallContext& context)
-                             -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
-    const std::string phone = Digits(request.phone_number);
-    if (absl::Status s = CheckPhoneHome(world, phone, context); !s.ok()) return s;
-    if (absl::Status s = CheckCode(world, phone, request.phone_code_hash, request.phone_code);
-        !s.ok()) {
-      return s;
-    }
-    UserRecord* user = world.FindUserByPhone(phone);
-    if (user == nullptr) {
-      // The code stays valid for auth.signUp.
-      return tl::Ptr<api::auth_Authorization>(
-          std::make_unique<api::auth_authorizationSignUpRequired>());
-    }
-    world.ConsumeCode(phone);
-    if (!user->password.empty()) {
-      world.SetPendingPassword(context.auth_key_id, user->id);
-      return Unauthorized("SESSION_PASSWORD_NEEDED");
-    }
-    world.SignIn(context.auth_key_id, user->id);
-    context.user_id = user->id;
-    return Authorization(*user);
-  });
+  d.On<api::auth_sendCode>(
+      [&world, codes_dir](const api::auth_sendCode& request,
+                          CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_SentCode>> {
+        const std::string phone = Digits(request.phone_number);
+        if (phone.size() < 5 || phone.size() > 15) return BadRequest("PHONE_NUMBER_INVALID");
+        if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
+        if (absl::Status s = CheckPhoneHome(world, phone, context); !s.ok()) return s;
+        const PendingCode& code = world.IssueCode(phone);
+        std::cerr << "fakedc: sign-in code for +" << phone << ": " << code.code << "\n";
+        if (!codes_dir.empty()) {
+          // Written whole under a temporary name, then renamed: a reader never sees half a code.
+          const std::string path = codes_dir + "/" + phone;
+          {
+            std::ofstream out(path + ".tmp", std::ios::trunc);
+            out << code.code << "\n";
+          }
+          std::rename((path + ".tmp").c_str(), path.c_str());
+        }
+        auto type = std::make_unique<api::auth_sentCodeTypeApp>();
+        type->length = static_cast<int32_t>(code.code.size());
+        auto out = std::make_unique<api::auth_sentCode>();
+        out->type = std::move(type);
+        out->phone_code_hash = code.hash;
+        out->timeout = 120;
+        return tl::Ptr<api::auth_SentCode>(std::move(out));
+      });
+  d.On<api::auth_signIn>(
+      [&world](const api::auth_signIn& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+        const std::string phone = Digits(request.phone_number);
+        if (absl::Status s = CheckPhoneHome(world, phone, context); !s.ok()) return s;
+        if (absl::Status s = CheckCode(world, phone, request.phone_code_hash, request.phone_code);
+            !s.ok()) {
+          return s;
+        }
+        UserRecord* user = world.FindUserByPhone(phone);
+        if (user == nullptr) {
+          // The code stays valid for auth.signUp.
+          return tl::Ptr<api::auth_Authorization>(
+              std::make_unique<api::auth_authorizationSignUpRequired>());
+        }
+        world.ConsumeCode(phone);
+        if (!user->password.empty()) {
+          world.SetPendingPassword(context.auth_key_id, user->id);
+          return Unauthorized("SESSION_PASSWORD_NEEDED");
+        }
+        world.SignIn(context.auth_key_id, user->id);
+        context.user_id = user->id;
+        return Authorization(*user);
+      });
   d.On<api::account_getPassword>([&world](const api::account_getPassword&, CallContext& context) {
     return GetPassword(world, context);
   });
@@ -290,30 +292,31 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
       [&world](const api::auth_checkPassword& request, CallContext& context) {
         return CheckPassword(world, request, context);
       });
-  d.On<api::auth_signUp>([&world](const api::auth_signUp& request, CallContext& context)
-                             -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
-    const std::string phone = Digits(request.phone_number);
-    if (world.FindUserByPhone(phone) != nullptr) return BadRequest("PHONE_NUMBER_OCCUPIED");
-    if (request.first_name.empty() || request.first_name.size() > 64) {
-      return BadRequest("FIRSTNAME_INVALID");
-    }
-    if (absl::Status s = CheckCode(world, phone, request.phone_code_hash,
-                                   world.FindCode(phone) != nullptr
-                                       ? std::optional<std::string>(world.FindCode(phone)->code)
-                                       : std::nullopt);
-        !s.ok()) {
-      return s;
-    }
-    world.ConsumeCode(phone);
-    UserRecord& user = world.AddUser(phone, request.first_name, request.last_name);
-    user.home_dc = context.dc_id;
-    world.SignIn(context.auth_key_id, user.id);
-    context.user_id = user.id;
-    return Authorization(user);
-  });
+  d.On<api::auth_signUp>(
+      [&world](const api::auth_signUp& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+        const std::string phone = Digits(request.phone_number);
+        if (world.FindUserByPhone(phone) != nullptr) return BadRequest("PHONE_NUMBER_OCCUPIED");
+        if (request.first_name.empty() || request.first_name.size() > 64) {
+          return BadRequest("FIRSTNAME_INVALID");
+        }
+        if (absl::Status s = CheckCode(world, phone, request.phone_code_hash,
+                                       world.FindCode(phone) != nullptr
+                                           ? std::optional<std::string>(world.FindCode(phone)->code)
+                                           : std::nullopt);
+            !s.ok()) {
+          return s;
+        }
+        world.ConsumeCode(phone);
+        UserRecord& user = world.AddUser(phone, request.first_name, request.last_name);
+        user.home_dc = context.dc_id;
+        world.SignIn(context.auth_key_id, user.id);
+        context.user_id = user.id;
+        return Authorization(user);
+      });
   d.On<api::auth_importBotAuthorization>(
-      [&world](const api::auth_importBotAuthorization& request, CallContext& context)
-          -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+      [&world](const api::auth_importBotAuthorization& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
         if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
         UserRecord* bot = world.FindBotByToken(request.bot_auth_token);
         if (bot == nullptr) return BadRequest("ACCESS_TOKEN_INVALID");
@@ -323,8 +326,9 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
         return Authorization(*bot);
       });
   d.On<api::auth_exportAuthorization>(
-      [&env, &world](const api::auth_exportAuthorization& request, CallContext& context)
-          -> absl::StatusOr<tl::Ptr<api::auth_ExportedAuthorization>> {
+      [&env, &world](
+          const api::auth_exportAuthorization& request,
+          CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_ExportedAuthorization>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         if (!IsDcId(env, request.dc_id)) return BadRequest("DC_ID_INVALID");
         auto out = std::make_unique<api::auth_exportedAuthorization>();
@@ -333,8 +337,8 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
         return tl::Ptr<api::auth_ExportedAuthorization>(std::move(out));
       });
   d.On<api::auth_importAuthorization>(
-      [&world](const api::auth_importAuthorization& request, CallContext& context)
-          -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+      [&world](const api::auth_importAuthorization& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
         // Bytes exported for another DC do not sign in here.
         const ExportedAuthorizationRecord* exported =
             world.FindExportedAuthorization(request.bytes);
@@ -349,13 +353,14 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
         context.user_id = user->id;
         return Authorization(*user);
       });
-  d.On<api::auth_logOut>([&world](const api::auth_logOut&, CallContext& context)
-                             -> absl::StatusOr<tl::Ptr<api::auth_LoggedOut>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    world.SignOut(context.auth_key_id);
-    context.user_id = 0;
-    return tl::Ptr<api::auth_LoggedOut>(std::make_unique<api::auth_loggedOut>());
-  });
+  d.On<api::auth_logOut>(
+      [&world](const api::auth_logOut&,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_LoggedOut>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        world.SignOut(context.auth_key_id);
+        context.user_id = 0;
+        return tl::Ptr<api::auth_LoggedOut>(std::make_unique<api::auth_loggedOut>());
+      });
 }
 
 }  // namespace tgrpc::fakedc

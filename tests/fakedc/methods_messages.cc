@@ -7,7 +7,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/uploads.h"
 
@@ -109,9 +108,8 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
 }
 
 // The users and channels the messages mention, for the answer's users/chats vectors.
-void AddReferenced(const std::vector<const MessageRecord*>& messages, World& world,
-                   int64_t viewer, std::vector<tl::Ptr<api::User>>& users,
-                   std::vector<tl::Ptr<api::Chat>>& chats) {
+void AddReferenced(const std::vector<const MessageRecord*>& messages, World& world, int64_t viewer,
+                   std::vector<tl::Ptr<api::User>>& users, std::vector<tl::Ptr<api::Chat>>& chats) {
   std::set<int64_t> user_ids, channel_ids;
   for (const MessageRecord* m : messages) {
     user_ids.insert(m->from_id);
@@ -174,252 +172,255 @@ bool ContainsIgnoringCase(absl::string_view text, absl::string_view query) {
 // edit, delete, forward, search, dialogs.
 void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
-  d.On<api::messages_editMessage>([&world](const api::messages_editMessage& request,
-                                           CallContext& context)
-                                      -> absl::StatusOr<tl::Ptr<api::Updates>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
-    if (!peer.ok()) return peer.status();
-    absl::StatusOr<MessageBox*> box = BoxFor(world, context, *peer);
-    if (!box.ok()) return box.status();
-    MessageRecord* message = FindIn(**box, *peer, request.id);
-    if (message == nullptr) return BadRequest("MESSAGE_ID_INVALID");
-    if (message->from_id != context.user_id) return TelegramError(403, "MESSAGE_AUTHOR_REQUIRED");
-    if (!request.message.has_value() || *request.message == message->text) {
-      return BadRequest("MESSAGE_NOT_MODIFIED");
-    }
-    if (request.message->empty() && !message->document_id.has_value()) {
-      return BadRequest("MESSAGE_EMPTY");
-    }
-    if (request.message->size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
-    message->text = *request.message;
-    const int32_t pts = ++(*box)->pts;
-    auto answer = std::make_unique<api::updates>();
-    answer->date = world.Now();
-    if (peer->kind == PeerKind::kChannel) {
-      auto update = std::make_unique<api::updateEditChannelMessage>();
-      update->message = MakeMessage(*message, world);
-      update->pts = pts;
-      update->pts_count = 1;
-      answer->updates_.push_back(std::move(update));
-    } else {
-      auto update = std::make_unique<api::updateEditMessage>();
-      update->message = MakeMessage(*message, world);
-      update->pts = pts;
-      update->pts_count = 1;
-      answer->updates_.push_back(std::move(update));
-    }
-    AddReferenced({message}, world, context.user_id, answer->users, answer->chats);
-    return tl::Ptr<api::Updates>(std::move(answer));
-  });
+  d.On<api::messages_editMessage>(
+      [&world](const api::messages_editMessage& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
+        if (!peer.ok()) return peer.status();
+        absl::StatusOr<MessageBox*> box = BoxFor(world, context, *peer);
+        if (!box.ok()) return box.status();
+        MessageRecord* message = FindIn(**box, *peer, request.id);
+        if (message == nullptr) return BadRequest("MESSAGE_ID_INVALID");
+        if (message->from_id != context.user_id)
+          return TelegramError(403, "MESSAGE_AUTHOR_REQUIRED");
+        if (!request.message.has_value() || *request.message == message->text) {
+          return BadRequest("MESSAGE_NOT_MODIFIED");
+        }
+        if (request.message->empty() && !message->document_id.has_value()) {
+          return BadRequest("MESSAGE_EMPTY");
+        }
+        if (request.message->size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
+        message->text = *request.message;
+        const int32_t pts = ++(*box)->pts;
+        auto answer = std::make_unique<api::updates>();
+        answer->date = world.Now();
+        if (peer->kind == PeerKind::kChannel) {
+          auto update = std::make_unique<api::updateEditChannelMessage>();
+          update->message = MakeMessage(*message, world);
+          update->pts = pts;
+          update->pts_count = 1;
+          answer->updates_.push_back(std::move(update));
+        } else {
+          auto update = std::make_unique<api::updateEditMessage>();
+          update->message = MakeMessage(*message, world);
+          update->pts = pts;
+          update->pts_count = 1;
+          answer->updates_.push_back(std::move(update));
+        }
+        AddReferenced({message}, world, context.user_id, answer->users, answer->chats);
+        return tl::Ptr<api::Updates>(std::move(answer));
+      });
   // Deletes from the caller's box. (With revoke, Telegram also deletes the other side's copy of a
   // private chat; fakedc's copies have their own ids per box and are kept.)
-  d.On<api::messages_deleteMessages>([&world](const api::messages_deleteMessages& request,
-                                              CallContext& context)
-                                         -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    MessageBox& box = world.BoxOf(context.user_id);
-    int32_t deleted = 0;
-    for (int32_t id : request.id) deleted += static_cast<int32_t>(box.messages.erase(id));
-    box.pts += deleted;
-    auto out = std::make_unique<api::messages_affectedMessages>();
-    out->pts = box.pts;
-    out->pts_count = deleted;
-    return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
-  });
-  d.On<api::channels_deleteMessages>([&world](const api::channels_deleteMessages& request,
-                                              CallContext& context)
-                                         -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*request.channel, world);
-    if (!channel.ok()) return channel.status();
-    ChannelRecord& c = **channel;
-    if (!IsMember(c, context.user_id)) return BadRequest("CHANNEL_PRIVATE");
-    // Only the creator deletes others' messages (fakedc has no other admins).
-    for (int32_t id : request.id) {
-      auto it = c.box.messages.find(id);
-      if (it != c.box.messages.end() && it->second.from_id != context.user_id &&
-          c.creator_id != context.user_id) {
-        return TelegramError(403, "MESSAGE_DELETE_FORBIDDEN");
-      }
-    }
-    int32_t deleted = 0;
-    for (int32_t id : request.id) deleted += static_cast<int32_t>(c.box.messages.erase(id));
-    c.box.pts += deleted;
-    auto out = std::make_unique<api::messages_affectedMessages>();
-    out->pts = c.box.pts;
-    out->pts_count = deleted;
-    return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
-  });
+  d.On<api::messages_deleteMessages>(
+      [&world](const api::messages_deleteMessages& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        MessageBox& box = world.BoxOf(context.user_id);
+        int32_t deleted = 0;
+        for (int32_t id : request.id) deleted += static_cast<int32_t>(box.messages.erase(id));
+        box.pts += deleted;
+        auto out = std::make_unique<api::messages_affectedMessages>();
+        out->pts = box.pts;
+        out->pts_count = deleted;
+        return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
+      });
+  d.On<api::channels_deleteMessages>(
+      [&world](const api::channels_deleteMessages& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*request.channel, world);
+        if (!channel.ok()) return channel.status();
+        ChannelRecord& c = **channel;
+        if (!IsMember(c, context.user_id)) return BadRequest("CHANNEL_PRIVATE");
+        // Only the creator deletes others' messages (fakedc has no other admins).
+        for (int32_t id : request.id) {
+          auto it = c.box.messages.find(id);
+          if (it != c.box.messages.end() && it->second.from_id != context.user_id &&
+              c.creator_id != context.user_id) {
+            return TelegramError(403, "MESSAGE_DELETE_FORBIDDEN");
+          }
+        }
+        int32_t deleted = 0;
+        for (int32_t id : request.id) deleted += static_cast<int32_t>(c.box.messages.erase(id));
+        c.box.pts += deleted;
+        auto out = std::make_unique<api::messages_affectedMessages>();
+        out->pts = c.box.pts;
+        out->pts_count = deleted;
+        return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
+      });
   // Copies text and document of each message into to_peer (no fwd_from header in fakedc).
-  d.On<api::messages_forwardMessages>([&env, &world](const api::messages_forwardMessages& request,
-                                                     CallContext& context)
-                                          -> absl::StatusOr<tl::Ptr<api::Updates>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    if (request.id.empty()) return BadRequest("MESSAGE_IDS_EMPTY");
-    if (request.id.size() != request.random_id.size()) return BadRequest("RANDOM_ID_INVALID");
-    if (request.id.size() > 100) return BadRequest("MESSAGE_IDS_TOO_MANY");
-    absl::StatusOr<PeerRef> from = ResolveInputPeer(*request.from_peer, context, world);
-    if (!from.ok()) return from.status();
-    absl::StatusOr<PeerRef> to = ResolveInputPeer(*request.to_peer, context, world);
-    if (!to.ok()) return to.status();
-    absl::StatusOr<MessageBox*> box = BoxFor(world, context, *from);
-    if (!box.ok()) return box.status();
-    // Copy first: delivering may add to the same box.
-    std::vector<MessageRecord> originals;
-    for (int32_t id : request.id) {
-      const MessageRecord* m = FindIn(**box, *from, id);
-      if (m == nullptr) return BadRequest("MESSAGE_ID_INVALID");
-      originals.push_back(*m);
-    }
-    auto answer = std::make_unique<api::updates>();
-    answer->date = world.Now();
-    for (size_t i = 0; i < originals.size(); ++i) {
-      absl::StatusOr<tl::Ptr<api::Updates>> one = Deliver(
-          env, context, *to, originals[i].text, originals[i].document_id, request.random_id[i]);
-      if (!one.ok()) return one.status();
-      auto* updates = dynamic_cast<api::updates*>(one->get());
-      if (updates == nullptr) continue;
-      for (auto& u : updates->updates_) answer->updates_.push_back(std::move(u));
-      // Every delivery names the same users and chats: keep one copy.
-      if (i == 0) {
-        answer->users = std::move(updates->users);
-        answer->chats = std::move(updates->chats);
-      }
-    }
-    return tl::Ptr<api::Updates>(std::move(answer));
-  });
+  d.On<api::messages_forwardMessages>(
+      [&env, &world](const api::messages_forwardMessages& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        if (request.id.empty()) return BadRequest("MESSAGE_IDS_EMPTY");
+        if (request.id.size() != request.random_id.size()) return BadRequest("RANDOM_ID_INVALID");
+        if (request.id.size() > 100) return BadRequest("MESSAGE_IDS_TOO_MANY");
+        absl::StatusOr<PeerRef> from = ResolveInputPeer(*request.from_peer, context, world);
+        if (!from.ok()) return from.status();
+        absl::StatusOr<PeerRef> to = ResolveInputPeer(*request.to_peer, context, world);
+        if (!to.ok()) return to.status();
+        absl::StatusOr<MessageBox*> box = BoxFor(world, context, *from);
+        if (!box.ok()) return box.status();
+        // Copy first: delivering may add to the same box.
+        std::vector<MessageRecord> originals;
+        for (int32_t id : request.id) {
+          const MessageRecord* m = FindIn(**box, *from, id);
+          if (m == nullptr) return BadRequest("MESSAGE_ID_INVALID");
+          originals.push_back(*m);
+        }
+        auto answer = std::make_unique<api::updates>();
+        answer->date = world.Now();
+        for (size_t i = 0; i < originals.size(); ++i) {
+          absl::StatusOr<tl::Ptr<api::Updates>> one = Deliver(
+              env, context, *to, originals[i].text, originals[i].document_id, request.random_id[i]);
+          if (!one.ok()) return one.status();
+          auto* updates = dynamic_cast<api::updates*>(one->get());
+          if (updates == nullptr) continue;
+          for (auto& u : updates->updates_) answer->updates_.push_back(std::move(u));
+          // Every delivery names the same users and chats: keep one copy.
+          if (i == 0) {
+            answer->users = std::move(updates->users);
+            answer->chats = std::move(updates->chats);
+          }
+        }
+        return tl::Ptr<api::Updates>(std::move(answer));
+      });
   // Text search in one chat, newest first (filters other than empty are not emulated).
-  d.On<api::messages_search>([&world](const api::messages_search& request, CallContext& context)
-                                 -> absl::StatusOr<tl::Ptr<api::messages_Messages>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    if (request.filter != nullptr &&
-        dynamic_cast<const api::inputMessagesFilterEmpty*>(request.filter.get()) == nullptr) {
-      return BadRequest("FILTER_NOT_SUPPORTED");
-    }
-    absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
-    if (!peer.ok()) return peer.status();
-    absl::StatusOr<MessageBox*> box = BoxFor(world, context, *peer);
-    if (!box.ok()) return box.status();
-    const int limit = std::clamp(request.limit, 1, 100);
-    std::vector<const MessageRecord*> matches;
-    for (auto it = (*box)->messages.rbegin(); it != (*box)->messages.rend(); ++it) {
-      const MessageRecord& m = it->second;
-      if (peer->kind != PeerKind::kChannel && !(m.peer == *peer)) continue;
-      if (!request.q.empty() && !ContainsIgnoringCase(m.text, request.q)) continue;
-      if (request.min_date > 0 && m.date < request.min_date) continue;
-      if (request.max_date > 0 && m.date > request.max_date) continue;
-      matches.push_back(&m);
-    }
-    auto out = std::make_unique<api::messages_messagesSlice>();
-    out->count = static_cast<int32_t>(matches.size());
-    std::vector<const MessageRecord*> page;
-    for (const MessageRecord* m : matches) {
-      if (request.offset_id > 0 && m->id >= request.offset_id) continue;
-      if (request.max_id > 0 && m->id >= request.max_id) continue;
-      if (m->id <= request.min_id) continue;
-      page.push_back(m);
-      if (static_cast<int>(page.size()) >= limit) break;
-    }
-    for (const MessageRecord* m : page) out->messages.push_back(MakeMessage(*m, world));
-    AddReferenced(page, world, context.user_id, out->users, out->chats);
-    return tl::Ptr<api::messages_Messages>(std::move(out));
-  });
+  d.On<api::messages_search>(
+      [&world](const api::messages_search& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_Messages>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        if (request.filter != nullptr &&
+            dynamic_cast<const api::inputMessagesFilterEmpty*>(request.filter.get()) == nullptr) {
+          return BadRequest("FILTER_NOT_SUPPORTED");
+        }
+        absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
+        if (!peer.ok()) return peer.status();
+        absl::StatusOr<MessageBox*> box = BoxFor(world, context, *peer);
+        if (!box.ok()) return box.status();
+        const int limit = std::clamp(request.limit, 1, 100);
+        std::vector<const MessageRecord*> matches;
+        for (auto it = (*box)->messages.rbegin(); it != (*box)->messages.rend(); ++it) {
+          const MessageRecord& m = it->second;
+          if (peer->kind != PeerKind::kChannel && !(m.peer == *peer)) continue;
+          if (!request.q.empty() && !ContainsIgnoringCase(m.text, request.q)) continue;
+          if (request.min_date > 0 && m.date < request.min_date) continue;
+          if (request.max_date > 0 && m.date > request.max_date) continue;
+          matches.push_back(&m);
+        }
+        auto out = std::make_unique<api::messages_messagesSlice>();
+        out->count = static_cast<int32_t>(matches.size());
+        std::vector<const MessageRecord*> page;
+        for (const MessageRecord* m : matches) {
+          if (request.offset_id > 0 && m->id >= request.offset_id) continue;
+          if (request.max_id > 0 && m->id >= request.max_id) continue;
+          if (m->id <= request.min_id) continue;
+          page.push_back(m);
+          if (static_cast<int>(page.size()) >= limit) break;
+        }
+        for (const MessageRecord* m : page) out->messages.push_back(MakeMessage(*m, world));
+        AddReferenced(page, world, context.user_id, out->users, out->chats);
+        return tl::Ptr<api::messages_Messages>(std::move(out));
+      });
   // Every private chat with a message and every channel the caller is in, newest first; paged
   // by offset_date.
-  d.On<api::messages_getDialogs>([&world](const api::messages_getDialogs& request,
-                                          CallContext& context)
-                                     -> absl::StatusOr<tl::Ptr<api::messages_Dialogs>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    struct Entry {
-      PeerRef peer;
-      const MessageRecord* top = nullptr;
-      int32_t date = 0;
-      int32_t pts = 0;
-    };
-    std::vector<Entry> entries;
-    std::map<std::pair<int, int64_t>, size_t> index;
-    const MessageBox& own = world.BoxOf(context.user_id);
-    for (auto it = own.messages.rbegin(); it != own.messages.rend(); ++it) {
-      const auto key = std::make_pair(static_cast<int>(it->second.peer.kind), it->second.peer.id);
-      if (index.count(key) != 0) continue;
-      index[key] = entries.size();
-      entries.push_back({it->second.peer, &it->second, it->second.date, 0});
-    }
-    for (auto& [id, channel] : world.channels()) {
-      if (!IsMember(channel, context.user_id)) continue;
-      Entry e{{PeerKind::kChannel, id}, nullptr, channel.date, channel.box.pts};
-      if (!channel.box.messages.empty()) {
-        e.top = &channel.box.messages.rbegin()->second;
-        e.date = e.top->date;
-      }
-      entries.push_back(e);
-    }
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const Entry& a, const Entry& b) { return a.date > b.date; });
-    const size_t total = entries.size();
-    const int limit = std::clamp(request.limit, 1, 100);
-    auto out = std::make_unique<api::messages_dialogsSlice>();
-    out->count = static_cast<int32_t>(total);
-    std::vector<const MessageRecord*> tops;
-    std::set<int64_t> channel_ids, dialog_user_ids;
-    for (const Entry& e : entries) {
-      if (request.offset_date > 0 && e.date >= request.offset_date) continue;
-      if (static_cast<int>(out->dialogs.size()) >= limit) break;
-      auto dialog = std::make_unique<api::dialog>();
-      dialog->peer = MakePeer(e.peer);
-      dialog->top_message = e.top != nullptr ? e.top->id : 0;
-      dialog->notify_settings = std::make_unique<api::peerNotifySettings>();
-      if (e.peer.kind == PeerKind::kChannel) {
-        dialog->pts = e.pts;
-        channel_ids.insert(e.peer.id);
-      } else if (e.peer.kind == PeerKind::kUser) {
-        dialog_user_ids.insert(e.peer.id);
-      }
-      if (e.top != nullptr) {
-        tops.push_back(e.top);
-        out->messages.push_back(MakeMessage(*e.top, world));
-      }
-      out->dialogs.push_back(std::move(dialog));
-    }
-    // Users and channels of the top messages, and every listed channel (with or without one).
-    std::set<int64_t> user_ids;
-    for (const MessageRecord* m : tops) {
-      user_ids.insert(m->from_id);
-      if (m->peer.kind == PeerKind::kUser) user_ids.insert(m->peer.id);
-    }
-    for (int64_t id : dialog_user_ids) user_ids.insert(id);
-    for (int64_t id : user_ids) {
-      if (const UserRecord* user = world.FindUser(id)) {
-        out->users.push_back(MakeUser(*user, context.user_id));
-      }
-    }
-    for (int64_t id : channel_ids) {
-      if (const ChannelRecord* channel = world.FindChannel(id)) {
-        out->chats.push_back(MakeChannel(*channel, context.user_id));
-      }
-    }
-    return tl::Ptr<api::messages_Dialogs>(std::move(out));
-  });
+  d.On<api::messages_getDialogs>(
+      [&world](const api::messages_getDialogs& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_Dialogs>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        struct Entry {
+          PeerRef peer;
+          const MessageRecord* top = nullptr;
+          int32_t date = 0;
+          int32_t pts = 0;
+        };
+        std::vector<Entry> entries;
+        std::map<std::pair<int, int64_t>, size_t> index;
+        const MessageBox& own = world.BoxOf(context.user_id);
+        for (auto it = own.messages.rbegin(); it != own.messages.rend(); ++it) {
+          const auto key =
+              std::make_pair(static_cast<int>(it->second.peer.kind), it->second.peer.id);
+          if (index.count(key) != 0) continue;
+          index[key] = entries.size();
+          entries.push_back({it->second.peer, &it->second, it->second.date, 0});
+        }
+        for (auto& [id, channel] : world.channels()) {
+          if (!IsMember(channel, context.user_id)) continue;
+          Entry e{{PeerKind::kChannel, id}, nullptr, channel.date, channel.box.pts};
+          if (!channel.box.messages.empty()) {
+            e.top = &channel.box.messages.rbegin()->second;
+            e.date = e.top->date;
+          }
+          entries.push_back(e);
+        }
+        std::stable_sort(entries.begin(), entries.end(),
+                         [](const Entry& a, const Entry& b) { return a.date > b.date; });
+        const size_t total = entries.size();
+        const int limit = std::clamp(request.limit, 1, 100);
+        auto out = std::make_unique<api::messages_dialogsSlice>();
+        out->count = static_cast<int32_t>(total);
+        std::vector<const MessageRecord*> tops;
+        std::set<int64_t> channel_ids, dialog_user_ids;
+        for (const Entry& e : entries) {
+          if (request.offset_date > 0 && e.date >= request.offset_date) continue;
+          if (static_cast<int>(out->dialogs.size()) >= limit) break;
+          auto dialog = std::make_unique<api::dialog>();
+          dialog->peer = MakePeer(e.peer);
+          dialog->top_message = e.top != nullptr ? e.top->id : 0;
+          dialog->notify_settings = std::make_unique<api::peerNotifySettings>();
+          if (e.peer.kind == PeerKind::kChannel) {
+            dialog->pts = e.pts;
+            channel_ids.insert(e.peer.id);
+          } else if (e.peer.kind == PeerKind::kUser) {
+            dialog_user_ids.insert(e.peer.id);
+          }
+          if (e.top != nullptr) {
+            tops.push_back(e.top);
+            out->messages.push_back(MakeMessage(*e.top, world));
+          }
+          out->dialogs.push_back(std::move(dialog));
+        }
+        // Users and channels of the top messages, and every listed channel (with or without one).
+        std::set<int64_t> user_ids;
+        for (const MessageRecord* m : tops) {
+          user_ids.insert(m->from_id);
+          if (m->peer.kind == PeerKind::kUser) user_ids.insert(m->peer.id);
+        }
+        for (int64_t id : dialog_user_ids) user_ids.insert(id);
+        for (int64_t id : user_ids) {
+          if (const UserRecord* user = world.FindUser(id)) {
+            out->users.push_back(MakeUser(*user, context.user_id));
+          }
+        }
+        for (int64_t id : channel_ids) {
+          if (const ChannelRecord* channel = world.FindChannel(id)) {
+            out->chats.push_back(MakeChannel(*channel, context.user_id));
+          }
+        }
+        return tl::Ptr<api::messages_Dialogs>(std::move(out));
+      });
 }
 
 }  // namespace
 
 void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
-  d.On<api::messages_sendMessage>([&env, &world](const api::messages_sendMessage& request,
-                                                 CallContext& context)
-                                      -> absl::StatusOr<tl::Ptr<api::Updates>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    if (request.message.empty()) return BadRequest("MESSAGE_EMPTY");
-    if (request.message.size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
-    absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
-    if (!peer.ok()) return peer.status();
-    return Deliver(env, context, *peer, request.message, std::nullopt, request.random_id);
-  });
-  d.On<api::messages_sendMedia>([&env, &world](const api::messages_sendMedia& request,
-                                               CallContext& context)
-                                    -> absl::StatusOr<tl::Ptr<api::Updates>> {
+  d.On<api::messages_sendMessage>(
+      [&env, &world](const api::messages_sendMessage& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        if (request.message.empty()) return BadRequest("MESSAGE_EMPTY");
+        if (request.message.size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
+        absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
+        if (!peer.ok()) return peer.status();
+        return Deliver(env, context, *peer, request.message, std::nullopt, request.random_id);
+      });
+  d.On<api::messages_sendMedia>([&env, &world](
+                                    const api::messages_sendMedia& request,
+                                    CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
     if (absl::Status s = RequireUser(context); !s.ok()) return s;
     absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
     if (!peer.ok()) return peer.status();
@@ -429,66 +430,66 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
     if (!document.ok()) return document.status();
     return Deliver(env, context, *peer, request.message, *document, request.random_id);
   });
-  d.On<api::messages_getMessages>([&world](const api::messages_getMessages& request,
-                                           CallContext& context)
-                                      -> absl::StatusOr<tl::Ptr<api::messages_Messages>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    auto out = std::make_unique<api::messages_messages>();
-    FillById(world.BoxOf(context.user_id), request.id, {PeerKind::kUser, context.user_id}, world,
-             context.user_id, *out);
-    return tl::Ptr<api::messages_Messages>(std::move(out));
-  });
-  d.On<api::channels_getMessages>([&world](const api::channels_getMessages& request,
-                                           CallContext& context)
-                                      -> absl::StatusOr<tl::Ptr<api::messages_Messages>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*request.channel, world);
-    if (!channel.ok()) return channel.status();
-    auto out = std::make_unique<api::messages_channelMessages>();
-    out->pts = (*channel)->box.pts;
-    out->count = static_cast<int32_t>((*channel)->box.messages.size());
-    FillById((*channel)->box, request.id, {PeerKind::kChannel, (*channel)->id}, world,
-             context.user_id, *out);
-    if (out->chats.empty()) out->chats.push_back(MakeChannel(**channel, context.user_id));
-    return tl::Ptr<api::messages_Messages>(std::move(out));
-  });
-  d.On<api::messages_getHistory>([&world](const api::messages_getHistory& request,
-                                          CallContext& context)
-                                     -> absl::StatusOr<tl::Ptr<api::messages_Messages>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
-    if (!peer.ok()) return peer.status();
-    const MessageBox* box = nullptr;
-    if (peer->kind == PeerKind::kChannel) {
-      box = &world.FindChannel(peer->id)->box;
-    } else {
-      box = &world.BoxOf(context.user_id);
-    }
-    std::vector<const MessageRecord*> page;
-    const int limit = std::clamp(request.limit, 1, 100);
-    for (auto it = box->messages.rbegin(); it != box->messages.rend(); ++it) {
-      const MessageRecord& m = it->second;
-      if (peer->kind != PeerKind::kChannel && !(m.peer == *peer)) continue;
-      if (request.offset_id > 0 && m.id >= request.offset_id) continue;
-      if (request.max_id > 0 && m.id >= request.max_id) continue;
-      if (m.id <= request.min_id) continue;
-      page.push_back(&m);
-      if (static_cast<int>(page.size()) >= limit) break;
-    }
-    auto out = std::make_unique<api::messages_messagesSlice>();
-    out->count = static_cast<int32_t>(box->messages.size());
-    for (const MessageRecord* m : page) out->messages.push_back(MakeMessage(*m, world));
-    AddReferenced(page, world, context.user_id, out->users, out->chats);
-    return tl::Ptr<api::messages_Messages>(std::move(out));
-  });
+  d.On<api::messages_getMessages>(
+      [&world](const api::messages_getMessages& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_Messages>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        auto out = std::make_unique<api::messages_messages>();
+        FillById(world.BoxOf(context.user_id), request.id, {PeerKind::kUser, context.user_id},
+                 world, context.user_id, *out);
+        return tl::Ptr<api::messages_Messages>(std::move(out));
+      });
+  d.On<api::channels_getMessages>(
+      [&world](const api::channels_getMessages& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_Messages>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*request.channel, world);
+        if (!channel.ok()) return channel.status();
+        auto out = std::make_unique<api::messages_channelMessages>();
+        out->pts = (*channel)->box.pts;
+        out->count = static_cast<int32_t>((*channel)->box.messages.size());
+        FillById((*channel)->box, request.id, {PeerKind::kChannel, (*channel)->id}, world,
+                 context.user_id, *out);
+        if (out->chats.empty()) out->chats.push_back(MakeChannel(**channel, context.user_id));
+        return tl::Ptr<api::messages_Messages>(std::move(out));
+      });
+  d.On<api::messages_getHistory>(
+      [&world](const api::messages_getHistory& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_Messages>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
+        if (!peer.ok()) return peer.status();
+        const MessageBox* box = nullptr;
+        if (peer->kind == PeerKind::kChannel) {
+          box = &world.FindChannel(peer->id)->box;
+        } else {
+          box = &world.BoxOf(context.user_id);
+        }
+        std::vector<const MessageRecord*> page;
+        const int limit = std::clamp(request.limit, 1, 100);
+        for (auto it = box->messages.rbegin(); it != box->messages.rend(); ++it) {
+          const MessageRecord& m = it->second;
+          if (peer->kind != PeerKind::kChannel && !(m.peer == *peer)) continue;
+          if (request.offset_id > 0 && m.id >= request.offset_id) continue;
+          if (request.max_id > 0 && m.id >= request.max_id) continue;
+          if (m.id <= request.min_id) continue;
+          page.push_back(&m);
+          if (static_cast<int>(page.size()) >= limit) break;
+        }
+        auto out = std::make_unique<api::messages_messagesSlice>();
+        out->count = static_cast<int32_t>(box->messages.size());
+        for (const MessageRecord* m : page) out->messages.push_back(MakeMessage(*m, world));
+        AddReferenced(page, world, context.user_id, out->users, out->chats);
+        return tl::Ptr<api::messages_Messages>(std::move(out));
+      });
   RegisterMessageEditing(d, env);
 }
 
 void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
   d.On<api::channels_getParticipants>(
-      [&world](const api::channels_getParticipants& request, CallContext& context)
-          -> absl::StatusOr<tl::Ptr<api::channels_ChannelParticipants>> {
+      [&world](const api::channels_getParticipants& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::channels_ChannelParticipants>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         absl::StatusOr<ChannelRecord*> found = ResolveInputChannel(*request.channel, world);
         if (!found.ok()) return found.status();
@@ -505,8 +506,8 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
           for (int64_t id : channel.members) {
             const UserRecord* user = world.FindUser(id);
             if (user == nullptr) continue;
-            const std::string name = absl::AsciiStrToLower(
-                user->first_name + " " + user->last_name + " " + user->username);
+            const std::string name = absl::AsciiStrToLower(user->first_name + " " +
+                                                           user->last_name + " " + user->username);
             if (name.find(q) != std::string::npos) matching.push_back(id);
           }
         } else {
@@ -536,41 +537,42 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
         }
         return tl::Ptr<api::channels_ChannelParticipants>(std::move(out));
       });
-  d.On<api::channels_getChannels>([&world](const api::channels_getChannels& request,
-                                           CallContext& context)
-                                      -> absl::StatusOr<tl::Ptr<api::messages_Chats>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    auto out = std::make_unique<api::messages_chats>();
-    for (const auto& input : request.id) {
-      absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*input, world);
-      if (!channel.ok()) return channel.status();
-      out->chats.push_back(MakeChannel(**channel, context.user_id));
-    }
-    return tl::Ptr<api::messages_Chats>(std::move(out));
-  });
+  d.On<api::channels_getChannels>(
+      [&world](const api::channels_getChannels& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_Chats>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        auto out = std::make_unique<api::messages_chats>();
+        for (const auto& input : request.id) {
+          absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*input, world);
+          if (!channel.ok()) return channel.status();
+          out->chats.push_back(MakeChannel(**channel, context.user_id));
+        }
+        return tl::Ptr<api::messages_Chats>(std::move(out));
+      });
   // GramJS asks for it before paging participants (it reads participants_count).
-  d.On<api::channels_getFullChannel>([&env, &world](const api::channels_getFullChannel& request,
-                                                    CallContext& context)
-                                         -> absl::StatusOr<tl::Ptr<api::messages_ChatFull>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*request.channel, world);
-    if (!channel.ok()) return channel.status();
-    const ChannelRecord& c = **channel;
-    // Every other required field of channelFull (photo, notify settings, pts, ...) is defaulted
-    // by the builder.
-    absl::StatusOr<tl::Value> full = env.builder->Build(
-        "channelFull", {{"id", tl::Value::Long(c.id)},
-                        {"about", tl::Value::Bytes("")},
-                        {"participants_count", tl::Value::Int(static_cast<int32_t>(c.members.size()))},
-                        {"pts", tl::Value::Int(static_cast<int32_t>(c.box.pts))}});
-    if (!full.ok()) return full.status();
-    absl::StatusOr<tl::Value> chat = env.builder->ToValue(*MakeChannel(c, context.user_id));
-    if (!chat.ok()) return chat.status();
-    return env.builder->Make<api::messages_ChatFull>(
-        "messages.chatFull", {{"full_chat", *std::move(full)},
-                              {"chats", tl::Value::Vector({*std::move(chat)})},
-                              {"users", tl::Value::Vector({})}});
-  });
+  d.On<api::channels_getFullChannel>(
+      [&env, &world](const api::channels_getFullChannel& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ChatFull>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*request.channel, world);
+        if (!channel.ok()) return channel.status();
+        const ChannelRecord& c = **channel;
+        // Every other required field of channelFull (photo, notify settings, pts, ...) is defaulted
+        // by the builder.
+        absl::StatusOr<tl::Value> full = env.builder->Build(
+            "channelFull",
+            {{"id", tl::Value::Long(c.id)},
+             {"about", tl::Value::Bytes("")},
+             {"participants_count", tl::Value::Int(static_cast<int32_t>(c.members.size()))},
+             {"pts", tl::Value::Int(static_cast<int32_t>(c.box.pts))}});
+        if (!full.ok()) return full.status();
+        absl::StatusOr<tl::Value> chat = env.builder->ToValue(*MakeChannel(c, context.user_id));
+        if (!chat.ok()) return chat.status();
+        return env.builder->Make<api::messages_ChatFull>(
+            "messages.chatFull", {{"full_chat", *std::move(full)},
+                                  {"chats", tl::Value::Vector({*std::move(chat)})},
+                                  {"users", tl::Value::Vector({})}});
+      });
 }
 
 }  // namespace tgrpc::fakedc

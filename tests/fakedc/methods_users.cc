@@ -53,35 +53,37 @@ void NotifyNameChange(MethodEnv& env, const UserRecord& user, const CallContext&
 
 void RegisterUserMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
-  d.On<api::users_getUsers>([&world](const api::users_getUsers& request, CallContext& context)
-                                -> absl::StatusOr<std::vector<tl::Ptr<api::User>>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    std::vector<tl::Ptr<api::User>> out;
-    for (const auto& input : request.id) {
-      absl::StatusOr<UserRecord*> user = ResolveInputUser(*input, context, world);
-      if (user.ok() && *user != nullptr) out.push_back(MakeUser(**user, context.user_id));
-    }
-    return out;
-  });
-  d.On<api::users_getFullUser>([&env, &world](const api::users_getFullUser& request,
-                                              CallContext& context)
-                                   -> absl::StatusOr<tl::Ptr<api::users_UserFull>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    absl::StatusOr<UserRecord*> user = ResolveInputUser(*request.id, context, world);
-    if (!user.ok()) return user.status();
-    absl::StatusOr<tl::Value> full = env.builder->Build(
-        "userFull", {{"id", tl::Value::Long((*user)->id)}, {"common_chats_count", tl::Value::Int(0)}});
-    if (!full.ok()) return full.status();
-    absl::StatusOr<tl::Value> self = env.builder->ToValue(*MakeUser(**user, context.user_id));
-    if (!self.ok()) return self.status();
-    return env.builder->Make<api::users_UserFull>(
-        "users.userFull", {{"full_user", *std::move(full)},
-                           {"chats", tl::Value::Vector({})},
-                           {"users", tl::Value::Vector({*std::move(self)})}});
-  });
+  d.On<api::users_getUsers>(
+      [&world](const api::users_getUsers& request,
+               CallContext& context) -> absl::StatusOr<std::vector<tl::Ptr<api::User>>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        std::vector<tl::Ptr<api::User>> out;
+        for (const auto& input : request.id) {
+          absl::StatusOr<UserRecord*> user = ResolveInputUser(*input, context, world);
+          if (user.ok() && *user != nullptr) out.push_back(MakeUser(**user, context.user_id));
+        }
+        return out;
+      });
+  d.On<api::users_getFullUser>(
+      [&env, &world](const api::users_getFullUser& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::users_UserFull>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<UserRecord*> user = ResolveInputUser(*request.id, context, world);
+        if (!user.ok()) return user.status();
+        absl::StatusOr<tl::Value> full = env.builder->Build(
+            "userFull",
+            {{"id", tl::Value::Long((*user)->id)}, {"common_chats_count", tl::Value::Int(0)}});
+        if (!full.ok()) return full.status();
+        absl::StatusOr<tl::Value> self = env.builder->ToValue(*MakeUser(**user, context.user_id));
+        if (!self.ok()) return self.status();
+        return env.builder->Make<api::users_UserFull>(
+            "users.userFull", {{"full_user", *std::move(full)},
+                               {"chats", tl::Value::Vector({})},
+                               {"users", tl::Value::Vector({*std::move(self)})}});
+      });
   d.On<api::contacts_resolveUsername>(
-      [&world](const api::contacts_resolveUsername& request, CallContext& context)
-          -> absl::StatusOr<tl::Ptr<api::contacts_ResolvedPeer>> {
+      [&world](const api::contacts_resolveUsername& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::contacts_ResolvedPeer>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         auto out = std::make_unique<api::contacts_resolvedPeer>();
         if (const UserRecord* user = world.FindUserByUsername(request.username)) {
@@ -95,41 +97,41 @@ void RegisterUserMethods(Dispatcher& d, MethodEnv& env) {
         }
         return tl::Ptr<api::contacts_ResolvedPeer>(std::move(out));
       });
-  d.On<api::account_updateProfile>([&env, &world](const api::account_updateProfile& request,
-                                                  CallContext& context)
-                                       -> absl::StatusOr<tl::Ptr<api::User>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    UserRecord* user = world.FindUser(context.user_id);
-    if (request.first_name.has_value()) {
-      if (request.first_name->empty() || request.first_name->size() > 64) {
-        return BadRequest("FIRSTNAME_INVALID");
-      }
-      user->first_name = *request.first_name;
-    }
-    if (request.last_name.has_value()) user->last_name = *request.last_name;
-    NotifyNameChange(env, *user, context);
-    return MakeUser(*user, context.user_id);
-  });
-  d.On<api::account_updateUsername>([&env, &world](const api::account_updateUsername& request,
-                                                    CallContext& context)
-                                        -> absl::StatusOr<tl::Ptr<api::User>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    UserRecord* user = world.FindUser(context.user_id);
-    if (!request.username.empty()) {
-      if (!ValidUsername(request.username)) return BadRequest("USERNAME_INVALID");
-      const UserRecord* owner = world.FindUserByUsername(request.username);
-      if ((owner != nullptr && owner->id != user->id) ||
-          world.FindChannelByUsername(request.username) != nullptr) {
-        return BadRequest("USERNAME_OCCUPIED");
-      }
-      if (owner != nullptr && owner->username == request.username) {
-        return BadRequest("USERNAME_NOT_MODIFIED");
-      }
-    }
-    user->username = request.username;
-    NotifyNameChange(env, *user, context);
-    return MakeUser(*user, context.user_id);
-  });
+  d.On<api::account_updateProfile>(
+      [&env, &world](const api::account_updateProfile& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::User>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        UserRecord* user = world.FindUser(context.user_id);
+        if (request.first_name.has_value()) {
+          if (request.first_name->empty() || request.first_name->size() > 64) {
+            return BadRequest("FIRSTNAME_INVALID");
+          }
+          user->first_name = *request.first_name;
+        }
+        if (request.last_name.has_value()) user->last_name = *request.last_name;
+        NotifyNameChange(env, *user, context);
+        return MakeUser(*user, context.user_id);
+      });
+  d.On<api::account_updateUsername>(
+      [&env, &world](const api::account_updateUsername& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::User>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        UserRecord* user = world.FindUser(context.user_id);
+        if (!request.username.empty()) {
+          if (!ValidUsername(request.username)) return BadRequest("USERNAME_INVALID");
+          const UserRecord* owner = world.FindUserByUsername(request.username);
+          if ((owner != nullptr && owner->id != user->id) ||
+              world.FindChannelByUsername(request.username) != nullptr) {
+            return BadRequest("USERNAME_OCCUPIED");
+          }
+          if (owner != nullptr && owner->username == request.username) {
+            return BadRequest("USERNAME_NOT_MODIFIED");
+          }
+        }
+        user->username = request.username;
+        NotifyNameChange(env, *user, context);
+        return MakeUser(*user, context.user_id);
+      });
 }
 
 }  // namespace tgrpc::fakedc

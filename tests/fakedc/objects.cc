@@ -167,8 +167,7 @@ absl::StatusOr<PeerRef> ResolveInputPeer(const api::InputPeer& input, const Call
   return BadRequest("PEER_ID_INVALID");
 }
 
-absl::StatusOr<ChannelRecord*> ResolveInputChannel(const api::InputChannel& input,
-                                                   World& world) {
+absl::StatusOr<ChannelRecord*> ResolveInputChannel(const api::InputChannel& input, World& world) {
   if (const auto* channel = dynamic_cast<const api::inputChannel*>(&input)) {
     ChannelRecord* record = world.FindChannel(channel->channel_id);
     if (record != nullptr && record->access_hash == channel->access_hash) return record;

@@ -1,11 +1,11 @@
 #include "tests/fakedc/rpc.h"
 
 #include <algorithm>
-#include "absl/types/optional.h"
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/optional.h"
 
 namespace tgrpc::fakedc {
 namespace {

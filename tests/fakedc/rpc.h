@@ -27,9 +27,7 @@ absl::Status TelegramError(int32_t code, absl::string_view message);
 std::pair<int32_t, std::string> ToRpcError(const absl::Status& status);
 
 inline absl::Status BadRequest(absl::string_view message) { return TelegramError(400, message); }
-inline absl::Status Unauthorized(absl::string_view message) {
-  return TelegramError(401, message);
-}
+inline absl::Status Unauthorized(absl::string_view message) { return TelegramError(401, message); }
 inline absl::Status FloodWait(int seconds) {
   return TelegramError(420, "FLOOD_WAIT_" + std::to_string(seconds));
 }
@@ -40,11 +38,11 @@ inline absl::Status SeeOther(absl::string_view kind, int dc) {  // PHONE_MIGRATE
 // Who is calling and how. Handlers read it and may update the signed-in user.
 struct CallContext {
   int dc_id = 0;
-  uint64_t auth_key_id = 0;       // the permanent key (a bound temporary key is resolved to it)
+  uint64_t auth_key_id = 0;  // the permanent key (a bound temporary key is resolved to it)
   uint64_t session_id = 0;
-  int layer = 0;                  // the layer the client declared with invokeWithLayer
-  int64_t user_id = 0;            // 0 while not signed in
-  bool without_updates = false;   // invokeWithoutUpdates
+  int layer = 0;                 // the layer the client declared with invokeWithLayer
+  int64_t user_id = 0;           // 0 while not signed in
+  bool without_updates = false;  // invokeWithoutUpdates
 };
 
 // Routes methods to handlers by constructor id. Not thread-safe to register; Dispatch is const.
@@ -57,18 +55,18 @@ class Dispatcher {
   // Registers `handler` for method F. It returns StatusOr<F::Result>.
   template <class F, class Handler>
   void On(Handler handler) {
-    handlers_[F::kId] = {F::kName, [handler = std::move(handler)](
-                                       const tl::Function& call,
+    handlers_[F::kId] = {
+        F::kName,
+        [handler = std::move(handler)](const tl::Function& call,
                                        CallContext& context) -> absl::StatusOr<std::string> {
-                           absl::StatusOr<typename F::Result> result =
-                               handler(static_cast<const F&>(call), context);
-                           if (!result.ok()) return result.status();
-                           std::string out;
-                           tl::Writer writer(&out);
-                           tl::Write(writer, *result);
-                           if (!writer.ok()) return writer.status();
-                           return out;
-                         }};
+          absl::StatusOr<typename F::Result> result = handler(static_cast<const F&>(call), context);
+          if (!result.ok()) return result.status();
+          std::string out;
+          tl::Writer writer(&out);
+          tl::Write(writer, *result);
+          if (!writer.ok()) return writer.status();
+          return out;
+        }};
   }
 
   // Checks that run before every handler, in the order added, with the method's name

@@ -22,8 +22,7 @@ void SeedWorld(World& world, int big_channel_members) {
   big.members.push_back(bob.id);
   big.members.push_back(bot.id);
   for (int i = static_cast<int>(big.members.size()); i < big_channel_members; ++i) {
-    UserRecord& member =
-        world.AddUser(absl::StrFormat("1666%07d", i), absl::StrCat("Member ", i));
+    UserRecord& member = world.AddUser(absl::StrFormat("1666%07d", i), absl::StrCat("Member ", i));
     big.members.push_back(member.id);
   }
   // Added last so that the records above keep the ids they had before dave existed.

@@ -106,53 +106,53 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
 }
 
 void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
-  d.On<api::upload_saveFilePart>(
-      [&env](const api::upload_saveFilePart& request, CallContext& context) {
-        return SavePart(env, context, request.file_id, request.file_part, std::nullopt,
-                        request.bytes);
-      });
+  d.On<api::upload_saveFilePart>([&env](const api::upload_saveFilePart& request,
+                                        CallContext& context) {
+    return SavePart(env, context, request.file_id, request.file_part, std::nullopt, request.bytes);
+  });
   d.On<api::upload_saveBigFilePart>(
       [&env](const api::upload_saveBigFilePart& request, CallContext& context) {
-        return SavePart(env, context, request.file_id, request.file_part,
-                        request.file_total_parts, request.bytes);
+        return SavePart(env, context, request.file_id, request.file_part, request.file_total_parts,
+                        request.bytes);
       });
-  d.On<api::upload_getFile>([&env](const api::upload_getFile& request, CallContext& context)
-                                -> absl::StatusOr<tl::Ptr<api::upload_File>> {
-    if (absl::Status s = RequireUser(context); !s.ok()) return s;
-    const auto* location =
-        dynamic_cast<const api::inputDocumentFileLocation*>(request.location.get());
-    if (location == nullptr) return BadRequest("LOCATION_INVALID");
-    const DocumentRecord* doc = env.world->FindDocument(location->id);
-    if (doc == nullptr || doc->access_hash != location->access_hash) {
-      return BadRequest("FILE_ID_INVALID");
-    }
-    // Each DC serves its own files (on its main and media-only endpoints).
-    if (doc->dc_id != context.dc_id) return SeeOther("FILE", doc->dc_id);
-    // Telegram's rules: offset a multiple of 4 KiB, limit a multiple of 4 KiB dividing 1 MiB, and
-    // the request may not cross a 1 MiB boundary.
-    constexpr int64_t kMiB = 1024 * 1024;
-    if (request.offset < 0 || request.offset % 4096 != 0) return BadRequest("OFFSET_INVALID");
-    if (request.limit <= 0 || request.limit % 4096 != 0 || kMiB % request.limit != 0) {
-      return BadRequest("LIMIT_INVALID");
-    }
-    if (request.offset / kMiB != (request.offset + request.limit - 1) / kMiB) {
-      return BadRequest("LIMIT_INVALID");
-    }
-    std::string bytes;
-    if (request.offset < doc->size) {
-      const int64_t n = std::min<int64_t>(request.limit, doc->size - request.offset);
-      bytes.resize(static_cast<size_t>(n));
-      std::ifstream in(doc->path, std::ios::binary);
-      in.seekg(request.offset);
-      in.read(bytes.data(), n);
-      if (in.gcount() != n) return TelegramError(500, "FILE_READ_FAILED");
-    }
-    auto out = std::make_unique<api::upload_file>();
-    out->type = std::make_unique<api::storage_filePartial>();
-    out->mtime = doc->date;
-    out->bytes = std::move(bytes);
-    return tl::Ptr<api::upload_File>(std::move(out));
-  });
+  d.On<api::upload_getFile>(
+      [&env](const api::upload_getFile& request,
+             CallContext& context) -> absl::StatusOr<tl::Ptr<api::upload_File>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        const auto* location =
+            dynamic_cast<const api::inputDocumentFileLocation*>(request.location.get());
+        if (location == nullptr) return BadRequest("LOCATION_INVALID");
+        const DocumentRecord* doc = env.world->FindDocument(location->id);
+        if (doc == nullptr || doc->access_hash != location->access_hash) {
+          return BadRequest("FILE_ID_INVALID");
+        }
+        // Each DC serves its own files (on its main and media-only endpoints).
+        if (doc->dc_id != context.dc_id) return SeeOther("FILE", doc->dc_id);
+        // Telegram's rules: offset a multiple of 4 KiB, limit a multiple of 4 KiB dividing 1 MiB,
+        // and the request may not cross a 1 MiB boundary.
+        constexpr int64_t kMiB = 1024 * 1024;
+        if (request.offset < 0 || request.offset % 4096 != 0) return BadRequest("OFFSET_INVALID");
+        if (request.limit <= 0 || request.limit % 4096 != 0 || kMiB % request.limit != 0) {
+          return BadRequest("LIMIT_INVALID");
+        }
+        if (request.offset / kMiB != (request.offset + request.limit - 1) / kMiB) {
+          return BadRequest("LIMIT_INVALID");
+        }
+        std::string bytes;
+        if (request.offset < doc->size) {
+          const int64_t n = std::min<int64_t>(request.limit, doc->size - request.offset);
+          bytes.resize(static_cast<size_t>(n));
+          std::ifstream in(doc->path, std::ios::binary);
+          in.seekg(request.offset);
+          in.read(bytes.data(), n);
+          if (in.gcount() != n) return TelegramError(500, "FILE_READ_FAILED");
+        }
+        auto out = std::make_unique<api::upload_file>();
+        out->type = std::make_unique<api::storage_filePartial>();
+        out->mtime = doc->date;
+        out->bytes = std::move(bytes);
+        return tl::Ptr<api::upload_File>(std::move(out));
+      });
 }
 
 }  // namespace tgrpc::fakedc

@@ -2,8 +2,8 @@
 
 #include <ctime>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace tgrpc::fakedc {
@@ -60,8 +60,8 @@ UserRecord* World::FindUserByPhone(const std::string& phone) {
 
 UserRecord* World::FindUserByUsername(const std::string& username) {
   for (auto& [id, user] : users_) {
-    if (!user.username.empty() && absl::AsciiStrToLower(user.username) ==
-                                      absl::AsciiStrToLower(username)) {
+    if (!user.username.empty() &&
+        absl::AsciiStrToLower(user.username) == absl::AsciiStrToLower(username)) {
       return &user;
     }
   }
