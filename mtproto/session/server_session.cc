@@ -222,7 +222,7 @@ void ServerSession::ProcessMessage(int64_t msg_id, int32_t seqno, absl::string_v
 
 void ServerSession::HandleDuplicate(int64_t msg_id, int32_t seqno,
                                     std::vector<ServerEvent>& events) {
-  events.emplace_back(std::in_place_type<ServerDuplicateEvent>, msg_id);
+  events.emplace_back(ServerDuplicateEvent{msg_id});
   if ((seqno & 1) != 0 &&
       std::find(pending_acks_.begin(), pending_acks_.end(), msg_id) == pending_acks_.end()) {
     pending_acks_.push_back(msg_id);

@@ -1,31 +1,23 @@
-// Runs a session fuzz target without libFuzzer, deterministically: every input of a seed corpus
-// of valid messages (addressed to the fixtures' real msg_ids), then N inputs made from them by
-// random mutations with a fixed seed, so the target doubles as an ordinary test.
-// Usage: <test> [N]  (N defaults to 20000).
+// The seed corpus of the session fuzz targets: valid messages addressed to the fixtures' real
+// msg_ids, in the input layout of fuzz_support.h. The shared driver (//tests/fuzz:fuzz_driver)
+// mutates them deterministically (gcc) or hands them to libFuzzer (--config=libfuzzer).
 #include <zlib.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <random>
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "mtproto/session/fuzz/fuzz_support.h"
 #include "mtproto/session/wire.h"
 #include "tl/generated/mtp.h"
 #include "tl/runtime/binary.h"
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace tgrpc::mtproto::session::fuzz {
 namespace {
 
 namespace mtp = ::tgrpc::tl::mtp;
 
-constexpr uint64_t kMutationSeed = 0x73657373696f6e;  // "session"
-constexpr size_t kMaxInputSize = size_t{1} << 14;
 
 std::string Input(uint8_t control, int32_t seqno, const std::string& body) {
   std::string input(1, static_cast<char>(control));
@@ -199,89 +191,7 @@ std::vector<std::string> SeedCorpus() {
   return corpus;
 }
 
-std::string Mutate(std::string input, const std::vector<std::string>& corpus,
-                   std::mt19937_64& rng) {
-  static constexpr uint32_t kWords[] = {
-      0,          1,          4,          0x7fffffff, 0x80000000, 0xffffffff,
-      0x73f1f8dc /* msg_container */,     0x3072cfa1 /* gzip_packed */,
-      0xf35c6d01 /* rpc_result */,        0x2144ca19 /* rpc_error */,
-      0x62d6b459 /* msgs_ack */,          0x1cb5c415 /* vector */,
-      0xa7eff811 /* bad_msg_notification */};
-  const int rounds = 1 + static_cast<int>(rng() % 4);
-  for (int round = 0; round < rounds; ++round) {
-    const size_t at = input.empty() ? 0 : rng() % input.size();
-    switch (rng() % 9) {
-      case 0:
-        if (!input.empty()) input[at] = static_cast<char>(input[at] ^ (1 << (rng() % 8)));
-        break;
-      case 1:
-        if (!input.empty()) input[at] = static_cast<char>(rng());
-        break;
-      case 2:
-        for (int n = 1 + static_cast<int>(rng() % 8); n > 0; --n) {
-          input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), static_cast<char>(rng()));
-        }
-        break;
-      case 3:
-        input.erase(at, 1 + rng() % 16);
-        break;
-      case 4: {
-        const std::string range = input.substr(at, 1 + rng() % 32);
-        input.insert(rng() % (input.size() + 1), range);
-        break;
-      }
-      case 5: {
-        const uint32_t word = kWords[rng() % std::size(kWords)];
-        for (int i = 0; i < 4 && at + i < input.size(); ++i) {
-          input[at + i] = static_cast<char>(word >> (8 * i));
-        }
-        break;
-      }
-      case 6:
-        input.resize(at);
-        break;
-      case 7: {
-        const std::string& other = corpus[rng() % corpus.size()];
-        const size_t from = other.empty() ? 0 : rng() % other.size();
-        input = input.substr(0, at) + other.substr(from);
-        break;
-      }
-      default:
-        if (!input.empty()) input[0] = static_cast<char>(rng());
-        break;
-    }
-  }
-  if (input.size() > kMaxInputSize) input.resize(kMaxInputSize);
-  return input;
-}
-
-int Run(int argc, char** argv) {
-  int iterations = 20000;
-  if (argc > 1 && (!absl::SimpleAtoi(argv[1], &iterations) || iterations < 0)) {
-    std::fprintf(stderr, "usage: %s [iterations]\n", argv[0]);
-    return 2;
-  }
-  const std::vector<std::string> corpus = SeedCorpus();
-  for (const std::string& input : corpus) {
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
-  }
-  std::mt19937_64 rng(kMutationSeed);
-  for (int i = 0; i < iterations; ++i) {
-    std::string input;
-    if (rng() % 50 == 0) {
-      input.resize(rng() % 512);
-      for (char& c : input) c = static_cast<char>(rng());
-    } else {
-      input = Mutate(corpus[rng() % corpus.size()], corpus, rng);
-    }
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
-  }
-  std::printf("%s: %zu seed inputs and %d mutated inputs, no invariant violated\n", argv[0],
-              corpus.size(), iterations);
-  return 0;
-}
-
 }  // namespace
 }  // namespace tgrpc::mtproto::session::fuzz
 
-int main(int argc, char** argv) { return tgrpc::mtproto::session::fuzz::Run(argc, argv); }
+std::vector<std::string> TgrpcFuzzSeeds() { return tgrpc::mtproto::session::fuzz::SeedCorpus(); }
