@@ -350,6 +350,29 @@ TEST_F(FakeDcTest, UpdateGapIsFilledByGetDifference) {
   EXPECT_EQ(static_cast<const api::updates_state&>(*filled.state).pts, pts + 2);
 }
 
+// An update the server pushed but the client never acknowledged (it went down with the old
+// connection, unread) is sent again when the session shows up on a new connection.
+TEST_F(FakeDcTest, UnacknowledgedUpdateComesAgainOnANewConnection) {
+  Start();
+  std::unique_ptr<TestClient> alice = Connect(2);
+  std::unique_ptr<TestClient> bob = Connect(2);
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(bob, nullptr);
+  ASSERT_TRUE(SignIn(*alice, kSeedAlicePhone).ok());
+  ASSERT_TRUE(SignIn(*bob, kSeedBobPhone).ok());
+  ASSERT_TRUE(SendText(*bob, PeerOf(kSeedAlicePhone), "while away").ok());
+  // Alice never reads her old connection; the new one starts empty.
+  ASSERT_TRUE(alice->Reconnect().ok());
+  ASSERT_TRUE(alice->Call(api::updates_getState()).ok());
+  absl::StatusOr<std::string> pushed = alice->NextUpdate(absl::Seconds(10));
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  absl::StatusOr<tl::Ptr<api::Updates>> updates = tl::Decode<api::Updates>(*pushed);
+  ASSERT_TRUE(updates.ok());
+  const auto& update = dynamic_cast<const api::updateNewMessage&>(
+      *static_cast<const api::updates&>(**updates).updates_.at(0));
+  EXPECT_EQ(static_cast<const api::message&>(*update.message).message_, "while away");
+}
+
 TEST_F(FakeDcTest, RestartKeepsPortsKeysAndState) {
   Start();
   const std::vector<DcEndpoint> endpoints = dc_->endpoints();
