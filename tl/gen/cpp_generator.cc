@@ -237,7 +237,14 @@ void Generator::EmitParse(const Combinator& c, const std::vector<FieldPlan>& fie
   absl::StrAppend(&out, "void ", name, "::TlParse(", Tl("Reader& "), uses_r ? "r" : "", ") {\n");
   for (const FieldPlan& f : fields) {
     if (f.is_flags) {
-      absl::StrAppend(&out, "  uint32_t ", f.member, " = r.U32();\n");
+      // A flags word that no field of this layer reads (every flag is gone from the schema) is
+      // still on the wire: skip it without a local the compiler would call unused.
+      bool read_later = false;
+      for (const FieldPlan& other : fields) {
+        read_later |= other.param->conditional() && "f_" + other.param->cond_field == f.member;
+      }
+      absl::StrAppend(&out, read_later ? absl::StrCat("  uint32_t ", f.member, " = r.U32();\n")
+                                       : std::string("  (void)r.U32();\n"));
       continue;
     }
     if (f.is_true) {
