@@ -54,8 +54,8 @@ absl::StatusOr<CallId> ClientSession::Send(std::string body, const SendOptions& 
     return absl::InvalidArgumentError(
         absl::StrCat("a message body must be a boxed TL object; got ", body.size(), " bytes"));
   }
-  const bool compress = send_options.compress.value_or(
-      options_.compress_min_size > 0 && body.size() >= options_.compress_min_size);
+  const bool compress = send_options.compress.value_or(options_.compress_min_size > 0 &&
+                                                       body.size() >= options_.compress_min_size);
   if (compress && ConstructorId(body) != tl::mtp::gzip_packed::kId) {
     TGRPC_ASSIGN_OR_RETURN(std::string packed, PackGzip(body));
     if (packed.size() < body.size()) body = std::move(packed);
@@ -67,8 +67,7 @@ absl::StatusOr<CallId> ClientSession::Send(std::string body, const SendOptions& 
   }
   std::optional<uint64_t> destroys;
   if (ConstructorId(body) == tl::mtp::destroy_session::kId) {
-    absl::StatusOr<tl::mtp::destroy_session> request =
-        ParseService<tl::mtp::destroy_session>(body);
+    absl::StatusOr<tl::mtp::destroy_session> request = ParseService<tl::mtp::destroy_session>(body);
     if (request.ok()) destroys = static_cast<uint64_t>(request->session_id);
   }
   const bool content = send_options.content_related;
@@ -113,9 +112,8 @@ void ClientSession::Requeue(const std::vector<uint64_t>& ids, bool reuse_msg_id)
     ++stats_.messages_resent;
   }
   // Resent messages go first, in their original order.
-  std::sort(front.begin(), front.end(), [&](uint64_t a, uint64_t b) {
-    return outgoing_[a].msg_id < outgoing_[b].msg_id;
-  });
+  std::sort(front.begin(), front.end(),
+            [&](uint64_t a, uint64_t b) { return outgoing_[a].msg_id < outgoing_[b].msg_id; });
   queue_.insert(queue_.begin(), front.begin(), front.end());
 }
 
@@ -212,16 +210,15 @@ void ClientSession::MaybeRequestSalts(absl::Time now) {
 void ClientSession::Housekeeping(absl::Time now) {
   std::vector<uint64_t> stale;
   for (const auto& [id, out] : outgoing_) {
-    const bool forgettable = out.kind == Kind::kAck || out.kind == Kind::kFireAndForget ||
-                             out.kind == Kind::kService;
+    const bool forgettable =
+        out.kind == Kind::kAck || out.kind == Kind::kFireAndForget || out.kind == Kind::kService;
     if (forgettable && !out.queued && out.msg_id != 0 && now > out.sent_at + kRecentWindow) {
       stale.push_back(id);
     }
   }
   for (uint64_t id : stale) Remove(id);
-  absl::erase_if(containers_, [&](const auto& entry) {
-    return now > entry.second.sent_at + kRecentWindow;
-  });
+  absl::erase_if(containers_,
+                 [&](const auto& entry) { return now > entry.second.sent_at + kRecentWindow; });
 }
 
 std::vector<uint64_t> ClientSession::TakeBatch() {
@@ -324,9 +321,9 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
 absl::StatusOr<std::vector<Event>> ClientSession::OnPacket(absl::Span<uint8_t> packet) {
   TGRPC_ASSIGN_OR_RETURN(const crypto::DecryptedMessage message, cipher_.DecryptInPlace(packet));
   ++stats_.packets_received;
-  return OnMessage(message.header,
-                   absl::string_view(reinterpret_cast<const char*>(message.body.data()),
-                                     message.body.size()));
+  return OnMessage(
+      message.header,
+      absl::string_view(reinterpret_cast<const char*>(message.body.data()), message.body.size()));
 }
 
 std::vector<Event> ClientSession::OnMessage(const crypto::MessageHeader& header,
@@ -384,8 +381,8 @@ absl::Time ClientSession::NextTickTime() const {
   if (!pending_acks_.empty()) next = std::min(next, first_pending_ack_ + options_.ack_delay);
   if (options_.future_salts_count > 0 && !salts_request_.has_value()) {
     // covered_until is in server time.
-    next = std::min(next, salts_.covered_until() - options_.salt_refresh_before -
-                              msg_ids_.time_offset());
+    next = std::min(next,
+                    salts_.covered_until() - options_.salt_refresh_before - msg_ids_.time_offset());
   }
   return next;
 }

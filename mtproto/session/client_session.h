@@ -154,12 +154,12 @@ class ClientSession {
 
  private:
   enum class Kind : uint8_t {
-    kCall,         // a content-related message from Send: answered by an event
+    kCall,           // a content-related message from Send: answered by an event
     kFireAndForget,  // Send with content_related = false
-    kKeepalive,    // ping_delay_disconnect from OnTick
-    kFutureSalts,  // get_future_salts from OnTick
-    kAck,          // msgs_ack
-    kService,      // msgs_state_info, msg_resend_req, rpc_drop_answer
+    kKeepalive,      // ping_delay_disconnect from OnTick
+    kFutureSalts,    // get_future_salts from OnTick
+    kAck,            // msgs_ack
+    kService,        // msgs_state_info, msg_resend_req, rpc_drop_answer
   };
   struct Outgoing {
     Kind kind = Kind::kCall;

@@ -71,8 +71,7 @@ void ClientSession::Dispatch(int64_t msg_id, absl::string_view body, std::vector
       return HandleAcks(ack->msg_ids);
     }
     case mtp::bad_msg_notification::kId: {
-      absl::StatusOr<mtp::bad_msg_notification> bad =
-          ParseService<mtp::bad_msg_notification>(body);
+      absl::StatusOr<mtp::bad_msg_notification> bad = ParseService<mtp::bad_msg_notification>(body);
       if (!bad.ok()) return malformed();
       return HandleBadMsg(msg_id, bad->bad_msg_id, bad->error_code, events);
     }
@@ -98,8 +97,7 @@ void ClientSession::Dispatch(int64_t msg_id, absl::string_view body, std::vector
       return HandleResendRequest(request->msg_ids);
     }
     case mtp::msg_resend_ans_req::kId: {
-      absl::StatusOr<mtp::msg_resend_ans_req> request =
-          ParseService<mtp::msg_resend_ans_req>(body);
+      absl::StatusOr<mtp::msg_resend_ans_req> request = ParseService<mtp::msg_resend_ans_req>(body);
       if (!request.ok()) return malformed();
       return HandleResendRequest(request->msg_ids);
     }
@@ -115,8 +113,7 @@ void ClientSession::Dispatch(int64_t msg_id, absl::string_view body, std::vector
       return HandleDetailedInfo(std::nullopt, info->answer_msg_id);
     }
     case mtp::destroy_session_ok::kId: {
-      absl::StatusOr<mtp::destroy_session_ok> result =
-          ParseService<mtp::destroy_session_ok>(body);
+      absl::StatusOr<mtp::destroy_session_ok> result = ParseService<mtp::destroy_session_ok>(body);
       if (!result.ok()) return malformed();
       return HandleDestroySessionResult(body, static_cast<uint64_t>(result->session_id), events);
     }
@@ -158,8 +155,8 @@ void ClientSession::CompleteCall(uint64_t id, absl::string_view result,
     case Kind::kCall:
       if (!inflated.ok()) {
         return Fail(id,
-                    absl::DataLossError(absl::StrCat("undecodable rpc_result: ",
-                                                     inflated.status().message())),
+                    absl::DataLossError(
+                        absl::StrCat("undecodable rpc_result: ", inflated.status().message())),
                     events);
       }
       if (ConstructorId(*inflated) == mtp::rpc_error::kId) {
@@ -167,8 +164,7 @@ void ClientSession::CompleteCall(uint64_t id, absl::string_view result,
         if (!error.ok()) {
           return Fail(id, absl::DataLossError("undecodable rpc_error"), events);
         }
-        events.push_back(
-            RpcErrorEvent{id, ParseRpcError(error->error_code, error->error_message)});
+        events.push_back(RpcErrorEvent{id, ParseRpcError(error->error_code, error->error_message)});
       } else {
         events.push_back(RpcResultEvent{id, *std::move(inflated)});
       }

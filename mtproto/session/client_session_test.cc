@@ -25,8 +25,7 @@ constexpr uint64_t kSalt = 0x1111222233334444;
 
 class ClientSessionTest : public ::testing::Test {
  protected:
-  ClientSessionTest()
-      : key_(testing::TestAuthKey()), server_cipher_(key_, crypto::Role::kServer) {
+  ClientSessionTest() : key_(testing::TestAuthKey()), server_cipher_(key_, crypto::Role::kServer) {
     options_.clock = clock_.AsClock();
     options_.random = testing::SeededRandom(5);
     options_.salt = kSalt;
@@ -82,8 +81,8 @@ class ClientSessionTest : public ::testing::Test {
       body = testing::Container(messages);
     }
     std::string packet = testing::EncryptPacket(server_cipher_, header, body);
-    auto events = client().OnPacket(
-        absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
+    auto events =
+        client().OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
     EXPECT_TRUE(events.ok()) << events.status();
     return events.ok() ? *events : std::vector<Event>{};
   }
@@ -389,8 +388,8 @@ TEST_F(ClientSessionTest, ForeignAndMalformedMessagesAreIgnored) {
   EXPECT_TRUE(Deliver(BuildRpcResult(1, "")).empty());
   EXPECT_EQ(client().stats().malformed_ignored, 4u);
 
-  std::string packet = testing::EncryptPacket(
-      server_cipher_, {kSalt, client().session_id(), 1, 1}, FakeObject(0x74ae4240, 1));
+  std::string packet = testing::EncryptPacket(server_cipher_, {kSalt, client().session_id(), 1, 1},
+                                              FakeObject(0x74ae4240, 1));
   packet[40] ^= 1;
   EXPECT_FALSE(
       client()
@@ -408,9 +407,9 @@ TEST_F(ClientSessionTest, GzipAnswersAreInflatedWithALimit) {
   error.error_message = "FLOOD_WAIT_7";
   const std::string packed_error = *PackGzip(SerializeService(error));
   const std::string packed_bomb = *PackGzip(std::string(1 << 20, '\0'));
-  const std::vector<Event> events =
-      Deliver({WireMessage{ServerMsgId(), 1, BuildRpcResult(sent.messages[0].msg_id, packed_error)},
-               WireMessage{ServerMsgId(), 1, BuildRpcResult(sent.messages[1].msg_id, packed_bomb)}});
+  const std::vector<Event> events = Deliver(
+      {WireMessage{ServerMsgId(), 1, BuildRpcResult(sent.messages[0].msg_id, packed_error)},
+       WireMessage{ServerMsgId(), 1, BuildRpcResult(sent.messages[1].msg_id, packed_bomb)}});
   const auto errors = EventsOf<RpcErrorEvent>(events);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].call, small);

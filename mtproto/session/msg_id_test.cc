@@ -43,8 +43,7 @@ TEST(MsgIdTest, SyncWithServerSetsTheOffset) {
   MsgIdGenerator generator;
   const int64_t server_id = MsgIdAt(kNow + absl::Seconds(100)) | 1;
   generator.SyncWith(server_id, kNow);
-  EXPECT_LT(absl::AbsDuration(generator.time_offset() - absl::Seconds(100)),
-            absl::Microseconds(1));
+  EXPECT_LT(absl::AbsDuration(generator.time_offset() - absl::Seconds(100)), absl::Microseconds(1));
   EXPECT_EQ(generator.Next(kNow, MsgIdKind::kClient) >> 32, (server_id >> 32));
 }
 

@@ -24,9 +24,9 @@ TEST(ReceivedMessagesTest, DuplicatesAndForgetting) {
 
 TEST(ReceivedMessagesTest, SeqNoOrder) {
   ReceivedMessages received(100);
-  received.Insert(100, 1);   // content
-  received.Insert(108, 2);   // ack
-  received.Insert(116, 3);   // content
+  received.Insert(100, 1);  // content
+  received.Insert(108, 2);  // ack
+  received.Insert(116, 3);  // content
   EXPECT_EQ(received.CheckSeqNo(120, 5), 0);
   EXPECT_EQ(received.CheckSeqNo(120, 4), 0);
   EXPECT_EQ(received.CheckSeqNo(120, 3), 32);  // same odd seq_no as a lower msg_id

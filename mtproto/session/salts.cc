@@ -18,9 +18,8 @@ void ClientSalts::AddFuture(const std::vector<FutureSalt>& salts) {
                   future_.end());
     future_.push_back(salt);
   }
-  std::sort(future_.begin(), future_.end(), [](const FutureSalt& a, const FutureSalt& b) {
-    return a.valid_since < b.valid_since;
-  });
+  std::sort(future_.begin(), future_.end(),
+            [](const FutureSalt& a, const FutureSalt& b) { return a.valid_since < b.valid_since; });
 }
 
 uint64_t ClientSalts::Select(absl::Time server_now, absl::Duration margin) {

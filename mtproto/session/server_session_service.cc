@@ -18,7 +18,9 @@ constexpr int32_t kMaxFutureSalts = 64;
 
 void ServerSession::Dispatch(int64_t msg_id, absl::string_view body,
                              std::vector<ServerEvent>& events) {
-  auto malformed = [&] { events.push_back(ServerRejectedEvent{msg_id, 0, "malformed service message"}); };
+  auto malformed = [&] {
+    events.push_back(ServerRejectedEvent{msg_id, 0, "malformed service message"});
+  };
   const absl::Time now = options_->clock();
   switch (ConstructorId(body)) {
     case mtp::msgs_ack::kId: {
@@ -73,8 +75,7 @@ void ServerSession::Dispatch(int64_t msg_id, absl::string_view body,
       return AnswerResendRequest(msg_id, request->msg_ids);
     }
     case mtp::msg_resend_ans_req::kId: {
-      absl::StatusOr<mtp::msg_resend_ans_req> request =
-          ParseService<mtp::msg_resend_ans_req>(body);
+      absl::StatusOr<mtp::msg_resend_ans_req> request = ParseService<mtp::msg_resend_ans_req>(body);
       if (!request.ok()) return malformed();
       return AnswerResendRequest(msg_id, request->msg_ids);
     }
@@ -82,8 +83,8 @@ void ServerSession::Dispatch(int64_t msg_id, absl::string_view body,
       absl::StatusOr<mtp::destroy_session> request = ParseService<mtp::destroy_session>(body);
       if (!request.ok()) return malformed();
       const uint64_t target = static_cast<uint64_t>(request->session_id);
-      const bool destroyed = target != session_id_ && key_.destroy_session != nullptr &&
-                             key_.destroy_session(target);
+      const bool destroyed =
+          target != session_id_ && key_.destroy_session != nullptr && key_.destroy_session(target);
       if (destroyed) {
         mtp::destroy_session_ok ok;
         ok.session_id = request->session_id;
@@ -126,8 +127,7 @@ void ServerSession::AnswerStateRequest(int64_t msg_id, const std::vector<int64_t
       const int32_t seqno = received_.SeqNo(id);
       if (seqno == ReceivedMessages::kNoSeqNo || (seqno & 1) == 0) {
         state |= 16;
-      } else if (std::find(pending_acks_.begin(), pending_acks_.end(), id) ==
-                 pending_acks_.end()) {
+      } else if (std::find(pending_acks_.begin(), pending_acks_.end(), id) == pending_acks_.end()) {
         state |= 8;
       }
       auto rpc = rpcs_.find(id);
@@ -142,9 +142,8 @@ void ServerSession::AnswerStateRequest(int64_t msg_id, const std::vector<int64_t
 }
 
 void ServerSession::AnswerResendRequest(int64_t msg_id, const std::vector<int64_t>& msg_ids) {
-  const bool all_known = std::all_of(msg_ids.begin(), msg_ids.end(), [&](int64_t id) {
-    return unacked_.count(id) != 0;
-  });
+  const bool all_known = std::all_of(msg_ids.begin(), msg_ids.end(),
+                                     [&](int64_t id) { return unacked_.count(id) != 0; });
   if (all_known) {
     for (int64_t id : msg_ids) QueueResend(id);
     return;

@@ -225,8 +225,7 @@ TEST(SessionRoundTripTest, ClockAheadGets17AndIsCorrected) {
   EXPECT_EQ(RejectionCodes(exchange.server_events), std::vector<int32_t>{17});
   ASSERT_EQ(EventsOf<RpcResultEvent>(exchange.client_events).size(), 1u);
   EXPECT_EQ(EventsOf<RpcResultEvent>(exchange.client_events)[0].call, *call);
-  EXPECT_LT(absl::AbsDuration(link.client().time_offset() + absl::Seconds(100)),
-            absl::Seconds(1));
+  EXPECT_LT(absl::AbsDuration(link.client().time_offset() + absl::Seconds(100)), absl::Seconds(1));
   // Later calls go through at once.
   ASSERT_TRUE(link.client().Send(FakeQuery()).ok());
   const Link::Exchange again = link.Pump();
@@ -242,8 +241,7 @@ TEST(SessionRoundTripTest, ClockBehindGets16AndIsCorrected) {
   const Link::Exchange exchange = link.Pump();
   EXPECT_EQ(RejectionCodes(exchange.server_events), std::vector<int32_t>{16});
   ASSERT_EQ(EventsOf<RpcResultEvent>(exchange.client_events).size(), 1u);
-  EXPECT_LT(absl::AbsDuration(link.client().time_offset() - absl::Seconds(400)),
-            absl::Seconds(1));
+  EXPECT_LT(absl::AbsDuration(link.client().time_offset() - absl::Seconds(400)), absl::Seconds(1));
 }
 
 TEST(SessionRoundTripTest, FutureSaltsAreFetchedAndUsed) {

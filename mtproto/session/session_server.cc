@@ -39,9 +39,7 @@ absl::StatusOr<ServerSession*> SessionServer::GetSession(KeyState& key, uint64_t
   context.cipher = &key.cipher;
   context.salts = &key.salts;
   KeyState* state = &key;
-  context.destroy_session = [state](uint64_t target) {
-    return state->sessions.erase(target) > 0;
-  };
+  context.destroy_session = [state](uint64_t target) { return state->sessions.erase(target) > 0; };
   auto session = std::make_unique<ServerSession>(session_id, std::move(context), &options_);
   ServerSession* raw = session.get();
   key.sessions.emplace(session_id, std::move(session));
@@ -53,9 +51,9 @@ absl::StatusOr<SessionServer::Incoming> SessionServer::OnPacket(absl::Span<uint8
   TGRPC_ASSIGN_OR_RETURN(KeyState * key, GetKey(auth_key_id));
   TGRPC_ASSIGN_OR_RETURN(const crypto::DecryptedMessage message,
                          key->cipher.DecryptInPlace(packet));
-  return OnMessage(auth_key_id, message.header,
-                   absl::string_view(reinterpret_cast<const char*>(message.body.data()),
-                                     message.body.size()));
+  return OnMessage(
+      auth_key_id, message.header,
+      absl::string_view(reinterpret_cast<const char*>(message.body.data()), message.body.size()));
 }
 
 absl::StatusOr<SessionServer::Incoming> SessionServer::OnMessage(

@@ -76,8 +76,7 @@ std::string EncryptPacket(const crypto::PacketCipher& sender, const crypto::Mess
                           absl::string_view body) {
   std::string packet(crypto::PacketCipher::EncryptedSize(body.size()), '\0');
   auto size = sender.Encrypt(
-      header,
-      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(body.data()), body.size()),
+      header, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(body.data()), body.size()),
       SeededRandom(99), absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
   EXPECT_TRUE(size.ok()) << size.status();
   if (size.ok()) packet.resize(*size);
@@ -154,8 +153,8 @@ std::vector<std::string> Link::TakeServerPackets() {
 std::vector<ServerEvent> Link::DeliverToServer(std::vector<std::string> packets) {
   std::vector<ServerEvent> events;
   for (std::string& packet : packets) {
-    auto incoming = server_.OnPacket(
-        absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
+    auto incoming =
+        server_.OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
     EXPECT_TRUE(incoming.ok()) << incoming.status();
     if (!incoming.ok()) continue;
     for (ServerEvent& event : incoming->events) {
@@ -171,8 +170,8 @@ std::vector<ServerEvent> Link::DeliverToServer(std::vector<std::string> packets)
 std::vector<Event> Link::DeliverToClient(std::vector<std::string> packets) {
   std::vector<Event> events;
   for (std::string& packet : packets) {
-    auto incoming = client_->OnPacket(
-        absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
+    auto incoming =
+        client_->OnPacket(absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
     EXPECT_TRUE(incoming.ok()) << incoming.status();
     if (!incoming.ok()) continue;
     for (Event& event : *incoming) events.push_back(std::move(event));

@@ -103,7 +103,8 @@ absl::StatusOr<std::string> UnpackGzip(absl::string_view body, size_t max_size) 
   reader.U32();
   const absl::string_view packed = reader.BytesView();
   if (!reader.ok()) return reader.status();
-  if (reader.remaining() != 0) return absl::InvalidArgumentError("trailing bytes after gzip_packed");
+  if (reader.remaining() != 0)
+    return absl::InvalidArgumentError("trailing bytes after gzip_packed");
   TGRPC_ASSIGN_OR_RETURN(std::string inflated, Inflate(packed, max_size));
   if (inflated.size() < 4 || inflated.size() % 4 != 0) {
     return absl::InvalidArgumentError(

@@ -18,7 +18,6 @@ namespace {
 
 namespace mtp = ::tgrpc::tl::mtp;
 
-
 std::string Input(uint8_t control, int32_t seqno, const std::string& body) {
   std::string input(1, static_cast<char>(control));
   input.append(reinterpret_cast<const char*>(&seqno), 4);
@@ -170,8 +169,8 @@ std::vector<std::string> ClientBodies(const FixtureIds& ids) {
   drop.req_msg_id = ids.server_query_id;
   bodies.push_back(SerializeService(drop));
   const int64_t base = ids.server_query_id + (int64_t{1} << 30);
-  bodies.push_back(Container({Object(0x0badf00d, 1), SerializeService(ping),
-                              SerializeService(ack), SerializeService(salts)},
+  bodies.push_back(Container({Object(0x0badf00d, 1), SerializeService(ping), SerializeService(ack),
+                              SerializeService(salts)},
                              base - 64, 4));
   return bodies;
 }

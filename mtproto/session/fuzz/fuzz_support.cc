@@ -76,8 +76,8 @@ Decoded DecodeOrDie(const crypto::PacketCipher& receiver, std::string packet) {
     }
     decoded.messages = *std::move(inner);
   } else {
-    decoded.messages.push_back(InnerMessage{msg_id, static_cast<int32_t>(decoded.header.seq_no),
-                                            decoded.plaintext});
+    decoded.messages.push_back(
+        InnerMessage{msg_id, static_cast<int32_t>(decoded.header.seq_no), decoded.plaintext});
   }
   return decoded;
 }
@@ -174,8 +174,17 @@ struct ServerFixture {
 
 bool IsDefinedBadMsgCode(int code) {
   switch (code) {
-    case 16: case 17: case 18: case 19: case 20:
-    case 32: case 33: case 34: case 35: case 48: case 64:
+    case 16:
+    case 17:
+    case 18:
+    case 19:
+    case 20:
+    case 32:
+    case 33:
+    case 34:
+    case 35:
+    case 48:
+    case 64:
       return true;
     default:
       return false;
@@ -252,8 +261,8 @@ void FuzzClientSession(const uint8_t* data, size_t size) {
   MsgIdGenerator server_ids;
   static constexpr int kResidues[] = {1, 3, 0, 2};
   const int residue = kResidues[(input.control >> 1) & 3];
-  const int64_t msg_id = (server_ids.Next(fixture->clock.now(), MsgIdKind::kServerResponse) & ~3) |
-                         residue;
+  const int64_t msg_id =
+      (server_ids.Next(fixture->clock.now(), MsgIdKind::kServerResponse) & ~3) | residue;
   const crypto::MessageHeader header{kFirstSalt, kClientSession, static_cast<uint64_t>(msg_id),
                                      static_cast<uint32_t>(input.seqno)};
   std::set<CallId> finished;
