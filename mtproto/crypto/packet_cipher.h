@@ -42,6 +42,14 @@ class PacketCipher {
   static constexpr size_t kMsgKeySize = 16;
   // auth_key_id + msg_key.
   static constexpr size_t kOuterHeaderSize = kAuthKeyIdSize + kMsgKeySize;
+  // The size of the encrypted packet at the start of a transport frame of `frame_size` bytes:
+  // 24 bytes of header plus whole AES blocks. Padded intermediate appends 0..15 bytes that only
+  // this structure tells apart from the packet; both roles cut them here before decrypting.
+  static constexpr size_t EncryptedPacketSize(size_t frame_size) {
+    return frame_size <= kOuterHeaderSize
+               ? frame_size
+               : kOuterHeaderSize + (frame_size - kOuterHeaderSize) / 16 * 16;
+  }
   // salt + session_id + msg_id + seq_no + length.
   static constexpr size_t kInnerHeaderSize = 32;
   // Where the body starts in an encrypted packet; see EncryptInPlace.

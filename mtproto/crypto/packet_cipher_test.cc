@@ -199,5 +199,14 @@ TEST(PacketCipherTest, PeekAuthKeyId) {
   EXPECT_FALSE(PeekAuthKeyId(std::vector<uint8_t>(7)).ok());
 }
 
+TEST(PacketCipherTest, EncryptedPacketSizeCutsTransportPadding) {
+  EXPECT_EQ(PacketCipher::EncryptedPacketSize(24 + 48), 24u + 48u);
+  for (size_t padding = 1; padding < 16; ++padding) {
+    EXPECT_EQ(PacketCipher::EncryptedPacketSize(24 + 48 + padding), 24u + 48u) << padding;
+  }
+  // Too short to hold a packet: left as is for the decryption to reject.
+  EXPECT_EQ(PacketCipher::EncryptedPacketSize(20), 20u);
+}
+
 }  // namespace
 }  // namespace tgrpc::mtproto::crypto

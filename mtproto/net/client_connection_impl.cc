@@ -143,12 +143,8 @@ void ClientConnection::Impl::OnFrames(std::vector<transport::Frame> frames) {
 
 void ClientConnection::Impl::OnPayload(std::string payload) {
   if (IsUnencrypted(payload)) return OnHandshakeMessage(payload);
-  // Padded intermediate delivers the sender's 0..15 padding bytes too; an encrypted packet is 24
-  // bytes of header plus whole AES blocks, which tells them apart.
-  if (options_.transport.protocol == transport::Protocol::kPaddedIntermediate &&
-      payload.size() > crypto::PacketCipher::kOuterHeaderSize) {
-    const size_t blocks = (payload.size() - crypto::PacketCipher::kOuterHeaderSize) / 16;
-    payload.resize(crypto::PacketCipher::kOuterHeaderSize + blocks * 16);
+  if (options_.transport.protocol == transport::Protocol::kPaddedIntermediate) {
+    payload.resize(crypto::PacketCipher::EncryptedPacketSize(payload.size()));
   }
   OnEncryptedPacket(std::move(payload));
 }

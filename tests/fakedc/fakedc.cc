@@ -242,14 +242,10 @@ class DcConnection : public ConnectionHandler {
       return;
     }
     if (LittleEndian64(payload) != 0) {
-      // Padded intermediate appends 0..15 bytes that only the MTProto layer can tell from the
-      // packet: an encrypted packet is 24 bytes of header plus whole AES blocks, so they go here.
-      // (Unencrypted messages carry their length; the handshake ignores trailing bytes.)
       const auto& detected = transport_.detected();
       if (detected.has_value() &&
-          detected->protocol == mtproto::transport::Protocol::kPaddedIntermediate &&
-          payload.size() > 24) {
-        payload.resize(24 + (payload.size() - 24) / 16 * 16);
+          detected->protocol == mtproto::transport::Protocol::kPaddedIntermediate) {
+        payload.resize(mtproto::crypto::PacketCipher::EncryptedPacketSize(payload.size()));
       }
       auto connection = connection_.lock();
       if (connection) impl_.OnEncrypted(dc_, media_only_, connection, *this, std::move(payload));
