@@ -11,6 +11,7 @@
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/rpc.h"
 #include "tests/fakedc/seed.h"
+#include "tests/fakedc/test_requests.h"
 #include "tests/fakedc/world.h"
 #include "tl/generated/api.h"
 #include "tl/runtime/object.h"
@@ -115,23 +116,9 @@ class DcMigrationTest : public ::testing::Test {
 
   // Uploads `size` bytes in one part and sends them to Saved Messages; returns the document.
   std::unique_ptr<api::document> UploadDocument(CallContext& context, int size) {
-    api::upload_saveFilePart part;
-    part.file_id = 77;
-    part.file_part = 0;
-    part.bytes = std::string(size, 'x');
-    EXPECT_TRUE(Call(part, context).ok());
-    auto file = std::make_unique<api::inputFile>();
-    file->id = 77;
-    file->parts = 1;
-    file->name = "a.bin";
-    auto media = std::make_unique<api::inputMediaUploadedDocument>();
-    media->file = std::move(file);
-    media->mime_type = "application/octet-stream";
-    api::messages_sendMedia send;
-    send.peer = std::make_unique<api::inputPeerSelf>();
-    send.media = std::move(media);
-    send.random_id = 2;
-    absl::StatusOr<tl::Ptr<api::Updates>> sent = Call(send, context);
+    EXPECT_TRUE(Call(testing::FirstFilePart(77, std::string(size, 'x')), context).ok());
+    absl::StatusOr<tl::Ptr<api::Updates>> sent =
+        Call(testing::SendUploadedDocument(77, "a.bin", 2), context);
     EXPECT_TRUE(sent.ok()) << sent.status();
     if (!sent.ok()) return nullptr;
     for (auto& update : static_cast<api::updates&>(**sent).updates_) {

@@ -14,6 +14,7 @@
 #include "tests/fakedc/rpc.h"
 #include "tests/fakedc/seed.h"
 #include "tests/fakedc/test_client.h"
+#include "tests/fakedc/test_requests.h"
 #include "tl/generated/api.h"
 
 namespace tgrpc::fakedc {
@@ -142,23 +143,9 @@ TEST_F(FakeDcTest, SignInMovesToTheHomeDcAndFilesToTheFilesDc) {
   ASSERT_TRUE(SignIn(*home, kSeedAlicePhone).ok());
 
   // Upload on DC 2; the document lives on DC 1.
-  api::upload_saveFilePart part;
-  part.file_id = 5;
-  part.file_part = 0;
-  part.bytes = std::string(3000, 'z');
-  ASSERT_TRUE(home->Call(part).ok());
-  auto file = std::make_unique<api::inputFile>();
-  file->id = 5;
-  file->parts = 1;
-  file->name = "z.bin";
-  auto media = std::make_unique<api::inputMediaUploadedDocument>();
-  media->file = std::move(file);
-  media->mime_type = "application/octet-stream";
-  api::messages_sendMedia send;
-  send.peer = std::make_unique<api::inputPeerSelf>();
-  send.media = std::move(media);
-  send.random_id = 9;
-  absl::StatusOr<tl::Ptr<api::Updates>> sent = home->Call(send);
+  ASSERT_TRUE(home->Call(testing::FirstFilePart(5, std::string(3000, 'z'))).ok());
+  absl::StatusOr<tl::Ptr<api::Updates>> sent =
+      home->Call(testing::SendUploadedDocument(5, "z.bin", 9));
   ASSERT_TRUE(sent.ok()) << sent.status();
   const api::document* document = nullptr;
   for (const auto& update : static_cast<const api::updates&>(**sent).updates_) {
