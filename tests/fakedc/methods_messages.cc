@@ -46,11 +46,10 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
     if (!channel->megagroup && channel->creator_id != context.user_id) {
       return TelegramError(403, "CHAT_ADMIN_REQUIRED");
     }
-    record.id = ++channel->box.last_id;
     record.peer = peer;
     record.out = true;
-    channel->box.messages[record.id] = record;
-    const int32_t pts = ++channel->box.pts;
+    record = world.AddMessage(channel->box, record);
+    const int32_t pts = channel->box.pts;
     auto id = std::make_unique<api::updateMessageID>();
     id->id = record.id;
     id->random_id = random_id;
@@ -64,11 +63,10 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   } else {
     // The sender's copy; for a private chat with someone else, the recipient's copy too.
     MessageBox& box = world.BoxOf(context.user_id);
-    record.id = ++box.last_id;
     record.peer = peer;
     record.out = true;
-    box.messages[record.id] = record;
-    const int32_t pts = ++box.pts;
+    record = world.AddMessage(box, record);
+    const int32_t pts = box.pts;
     auto id = std::make_unique<api::updateMessageID>();
     id->id = record.id;
     id->random_id = random_id;
@@ -82,13 +80,12 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
       users.insert(peer.id);
       MessageBox& theirs = world.BoxOf(peer.id);
       MessageRecord copy = record;
-      copy.id = ++theirs.last_id;
       copy.peer = {PeerKind::kUser, context.user_id};
       copy.out = false;
-      theirs.messages[copy.id] = copy;
+      const MessageRecord& stored = world.AddMessage(theirs, copy);
       auto incoming = std::make_unique<api::updateNewMessage>();
-      incoming->message = MakeMessage(copy, world);
-      incoming->pts = ++theirs.pts;
+      incoming->message = MakeMessage(stored, world);
+      incoming->pts = theirs.pts;
       incoming->pts_count = 1;
       auto push = std::make_unique<api::updates>();
       push->updates_.push_back(std::move(incoming));

@@ -24,6 +24,39 @@ std::string World::RandomString(size_t size) {
   return out;
 }
 
+namespace {
+
+void TrimEvents(MessageBox& box) {
+  while (box.events.size() > World::kMaxPtsEvents) box.events.pop_front();
+}
+
+}  // namespace
+
+MessageRecord& World::AddMessage(MessageBox& box, MessageRecord record) {
+  record.id = ++box.last_id;
+  PtsEvent event;
+  event.pts = ++box.pts;
+  event.pts_count = 1;
+  event.date = Now();
+  event.new_message_id = record.id;
+  box.events.push_back(std::move(event));
+  TrimEvents(box);
+  return box.messages[record.id] = std::move(record);
+}
+
+int32_t World::AddEvent(MessageBox& box, int32_t pts_count,
+                        const std::function<std::string(int32_t pts)>& make_update) {
+  PtsEvent event;
+  event.pts = box.pts + pts_count;
+  event.pts_count = pts_count;
+  event.date = Now();
+  event.update = make_update(event.pts);
+  box.pts = event.pts;
+  box.events.push_back(std::move(event));
+  TrimEvents(box);
+  return box.pts;
+}
+
 UserRecord& World::AddUser(const std::string& phone, const std::string& first_name,
                            const std::string& last_name) {
   UserRecord user;

@@ -69,11 +69,28 @@ struct MessageRecord {
   bool out = false;
 };
 
-// The messages of one user's private chats and basic groups, or of one channel, with its pts.
+// One change that moved a box's pts, kept so that updates.getDifference (user boxes) and
+// updates.getChannelDifference (channel boxes) can replay it to a client that missed it.
+struct PtsEvent {
+  int32_t pts = 0;        // the box's pts after the event
+  int32_t pts_count = 0;  // how far it moved pts (1 per message; a deletion, 1 per id)
+  int32_t date = 0;
+  // A new message of the box (a difference's new_messages; 0 for other events) ...
+  int32_t new_message_id = 0;
+  // ... or any other update (a difference's other_updates): the pinned-layer Update, boxed TL,
+  // carrying this event's pts and pts_count (updateEditMessage, updateDeleteMessages, ...).
+  std::string update;
+};
+
+// The messages of one user's private chats and basic groups, or of one channel, with its pts and
+// the log of the events that moved it.
 struct MessageBox {
   int32_t pts = 0;
   int32_t last_id = 0;
   std::map<int32_t, MessageRecord> messages;
+  // The newest events, oldest first, at most World::kMaxPtsEvents: a client further behind gets
+  // differenceTooLong / channelDifferenceTooLong.
+  std::deque<PtsEvent> events;
 };
 
 struct ChannelRecord {
@@ -176,6 +193,14 @@ class World {
 
   // Messages.
   MessageBox& BoxOf(int64_t user_id) { return boxes_[user_id]; }
+  // Stores `record` in `box` under the box's next id (record.id is set), moves pts by one and logs
+  // the event. Returns the stored message; its pts is box.pts.
+  MessageRecord& AddMessage(MessageBox& box, MessageRecord record);
+  // Moves the box's pts by `pts_count` and logs `make_update(new_pts)` (a boxed pinned-layer
+  // Update carrying that pts and pts_count) as the event. Returns the new pts.
+  int32_t AddEvent(MessageBox& box, int32_t pts_count,
+                   const std::function<std::string(int32_t pts)>& make_update);
+  static constexpr size_t kMaxPtsEvents = 10000;
   ChannelRecord& AddChannel(const std::string& title, const std::string& username,
                             int64_t creator_id, bool megagroup);
   ChannelRecord* FindChannel(int64_t id);
