@@ -94,7 +94,10 @@ class FakeDc::Impl {
   // Server thread only.
   absl::Status ListenAll();
   void CloseAll();
-  void DropConnections();
+  // Closes the connections of `dc_id` (0: every DC), without sending what is queued.
+  void DropConnections(int dc_id = 0);
+  bool DropConnection(int64_t id);
+  std::vector<ConnectionInfo> Connections();
 
   // Called by connections on the server thread.
   absl::StatusOr<std::string> Handshake(mtproto::handshake::ServerHandshake& handshake, Dc& dc,
@@ -121,8 +124,14 @@ class FakeDc::Impl {
   std::vector<Endpoint> listeners_;                          // parallel to endpoints_
   std::vector<std::unique_ptr<Listener>> closed_listeners_;  // stopped by restarts
   std::vector<DcEndpoint> endpoints_;
-  // Every open connection of every DC (for DropConnections, Restart and Shutdown).
-  std::vector<std::weak_ptr<Connection>> connections_;
+  // Every open connection of every DC by its number (for Connections, DropConnections, Restart
+  // and Shutdown). The handler lives as long as its connection: valid while the weak_ptr locks.
+  struct OpenConnection {
+    std::weak_ptr<Connection> connection;
+    DcConnection* handler = nullptr;
+  };
+  std::map<int64_t, OpenConnection> connections_;
+  int64_t last_connection_id_ = 0;
   std::shared_ptr<const mtproto::handshake::ServerHandshakeConfig> handshake_config_;
   std::string public_pem_;
   uint64_t fingerprint_ = 0;
@@ -144,10 +153,12 @@ class FakeDc::Impl {
 // (unencrypted messages) or the session layer (encrypted ones).
 class DcConnection : public ConnectionHandler {
  public:
-  DcConnection(FakeDc::Impl& impl, Dc& dc, bool media_only, std::weak_ptr<Connection> connection)
+  DcConnection(FakeDc::Impl& impl, Dc& dc, bool media_only, int64_t id,
+               std::weak_ptr<Connection> connection)
       : impl_(impl),
         dc_(dc),
         media_only_(media_only),
+        id_(id),
         connection_(std::move(connection)),
         transport_(impl.detect_options(), mtproto::transport::FramingOptions{}),
         delay_timer_(impl.io_) {}
@@ -159,7 +170,7 @@ class DcConnection : public ConnectionHandler {
       if (dropping_) return;
       if (auto* payload = std::get_if<mtproto::transport::PayloadFrame>(&frame)) {
         // drop_after_packets: this packet is handled, but nothing it causes is sent.
-        if (impl_.faults_.DropAfter(++packets_)) {
+        if (impl_.faults_.DropAfter(dc_.id, id_, ++packets_)) {
           impl_.Log(
               absl::StrCat(name(), ": fault: dropping the connection after packet ", packets_));
           dropping_ = true;
@@ -202,13 +213,31 @@ class DcConnection : public ConnectionHandler {
   }
 
   bool closed() const { return closed_; }
-  std::string name() const { return absl::StrCat("dc", dc_.id, media_only_ ? " (media)" : ""); }
+  std::string name() const {
+    return absl::StrCat("dc", dc_.id, media_only_ ? " (media)" : "", " #", id_);
+  }
+  int64_t id() const { return id_; }
+  int dc_id() const { return dc_.id; }
+  bool media_only() const { return media_only_; }
+  int64_t packets() const { return packets_; }
+  std::string transport() const {
+    const auto& detected = transport_.detected();
+    if (!detected.has_value()) return "";
+    std::string out(mtproto::transport::ProtocolName(detected->protocol));
+    if (detected->obfuscation.has_value()) {
+      out = absl::StrCat(
+          detected->obfuscation->secret_index.has_value() ? "mtproxy-" : "obfuscated-", out);
+    }
+    return out;
+  }
+  std::optional<uint64_t> auth_key_id() const { return auth_key_id_; }
+  void set_auth_key_id(uint64_t id) { auth_key_id_ = id; }
 
  private:
   // Writes now, or after FaultOptions::delay_ms; a frame never overtakes a delayed one.
   void Write(std::string bytes) {
     if (dropping_ || closed_) return;
-    const int delay_ms = impl_.faults_.delay_ms();
+    const int delay_ms = impl_.faults_.delay_ms(dc_.id, id_);
     if (delay_ms <= 0 && delayed_.empty()) {
       if (auto connection = connection_.lock()) connection->Write(std::move(bytes));
       return;
@@ -279,10 +308,12 @@ class DcConnection : public ConnectionHandler {
   FakeDc::Impl& impl_;
   Dc& dc_;
   const bool media_only_;
+  const int64_t id_;
   std::weak_ptr<Connection> connection_;
   mtproto::transport::ServerTransport transport_;
   std::optional<mtproto::handshake::ServerHandshake> handshake_;
   int64_t packets_ = 0;
+  std::optional<uint64_t> auth_key_id_;  // of its last accepted encrypted packet
   bool dropping_ = false;
   bool closed_ = false;
   asio::steady_timer delay_timer_;
@@ -334,6 +365,11 @@ absl::Status FakeDc::Impl::Init() {
     return absl::InvalidArgumentError(
         absl::StrCat("files_dc ", options_.files_dc, " is not a DC (1..", options_.dc_count, ")"));
   }
+  if (options_.network_dc != 0 &&
+      (options_.network_dc < 1 || options_.network_dc > options_.dc_count)) {
+    return absl::InvalidArgumentError(absl::StrCat("network_dc ", options_.network_dc,
+                                                   " is not a DC (1..", options_.dc_count, ")"));
+  }
   const auto add_dc = [this](int id) {
     auto dc = std::make_unique<Dc>();
     dc->id = id;
@@ -370,6 +406,7 @@ absl::Status FakeDc::Impl::Init() {
   env_.files_dir = options_.state_dir + "/files";
   env_.codes_dir = options_.state_dir + "/codes";
   env_.files_dc = options_.files_dc;
+  env_.network_dc = options_.network_dc;
   env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
     Push(user_id, updates, except_session);
   };
@@ -382,6 +419,7 @@ absl::Status FakeDc::Impl::Init() {
   RegisterUpdateMethods(dispatcher_, env_);
   RegisterMessageMethods(dispatcher_, env_);
   RegisterChannelMethods(dispatcher_, env_);
+  RegisterChatMethods(dispatcher_, env_);
   RegisterUploadMethods(dispatcher_, env_);
   RegisterCallGuards(dispatcher_, env_);
   if (options_.seed_data) SeedWorld(world_, options_.big_channel_members);
@@ -417,12 +455,13 @@ absl::Status FakeDc::Impl::ListenAll() {
     const bool media_only = endpoint.media_only;
     endpoint.listener = std::make_unique<Listener>(
         io_, [this, dc, media_only](const std::shared_ptr<Connection>& connection) {
-          Log(absl::StrCat("dc", dc->id, media_only ? " (media)" : "", ": connection from ",
-                           connection->peer()));
-          std::erase_if(connections_,
-                        [](const std::weak_ptr<Connection>& c) { return c.expired(); });
-          connections_.push_back(connection);
-          return std::make_unique<DcConnection>(*this, *dc, media_only, connection);
+          const int64_t id = ++last_connection_id_;
+          Log(absl::StrCat("dc", dc->id, media_only ? " (media)" : "", " #", id,
+                           ": connection from ", connection->peer()));
+          std::erase_if(connections_, [](const auto& c) { return c.second.connection.expired(); });
+          auto handler = std::make_unique<DcConnection>(*this, *dc, media_only, id, connection);
+          connections_[id] = {connection, handler.get()};
+          return handler;
         });
     // Port 0 picks a free port the first time; a restart binds the same one again.
     absl::Status listening = endpoint.listener->Listen(options_.address, endpoint.port);
@@ -442,12 +481,56 @@ void FakeDc::Impl::CloseAll() {
   DropConnections();
 }
 
-void FakeDc::Impl::DropConnections() {
-  for (const std::weak_ptr<Connection>& weak : connections_) {
-    if (auto connection = weak.lock()) connection->Close(false);
+void FakeDc::Impl::DropConnections(int dc_id) {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    auto connection = it->second.connection.lock();
+    if (connection != nullptr && dc_id != 0 && it->second.handler->dc_id() != dc_id) {
+      ++it;
+      continue;
+    }
+    if (connection != nullptr) connection->Close(false);
+    it = connections_.erase(it);
   }
-  connections_.clear();
-  for (auto& dc : dcs_) dc->routes.clear();
+  for (auto& dc : dcs_) {
+    if (dc_id == 0 || dc->id == dc_id) dc->routes.clear();
+  }
+}
+
+bool FakeDc::Impl::DropConnection(int64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return false;
+  auto connection = it->second.connection.lock();
+  connections_.erase(it);
+  if (connection == nullptr) return false;
+  connection->Close(false);
+  return true;
+}
+
+std::vector<ConnectionInfo> FakeDc::Impl::Connections() {
+  std::vector<ConnectionInfo> out;
+  for (const auto& [id, open] : connections_) {
+    auto connection = open.connection.lock();
+    if (connection == nullptr || open.handler->closed()) continue;
+    ConnectionInfo info;
+    info.id = id;
+    info.dc_id = open.handler->dc_id();
+    info.media_only = open.handler->media_only();
+    info.peer = connection->peer();
+    info.transport = open.handler->transport();
+    info.packets = open.handler->packets();
+    if (std::optional<uint64_t> key = open.handler->auth_key_id()) {
+      info.auth_key_id = *key;
+      for (const auto& dc : dcs_) {
+        if (dc->id != info.dc_id) continue;
+        auto record = dc->keys.find(*key);
+        const uint64_t perm =
+            record == dc->keys.end() ? *key : record->second.bound_perm_id.value_or(*key);
+        info.user_id = world_.UserOfKey(perm);
+      }
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> FakeDc::Impl::Handshake(mtproto::handshake::ServerHandshake& handshake,
@@ -472,7 +555,7 @@ absl::StatusOr<std::string> FakeDc::Impl::Handshake(mtproto::handshake::ServerHa
 void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
                                const std::shared_ptr<Connection>& connection, DcConnection& handler,
                                std::string packet) {
-  if (faults_.TakeBadSalt()) ForceNewSalt(dc, packet);
+  if (faults_.TakeBadSalt(dc.id, handler.id())) ForceNewSalt(dc, packet);
   absl::StatusOr<mtproto::session::SessionServer::Incoming> incoming = dc.sessions->OnPacket(
       absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
   if (!incoming.ok()) {
@@ -480,6 +563,7 @@ void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
     if (absl::IsNotFound(incoming.status())) handler.SendTransportError(-404);
     return;
   }
+  handler.set_auth_key_id(incoming->auth_key_id);
   // A session that shows up on another connection gets again what it has not acknowledged (an
   // answer may have gone down with the old connection after a separate msgs_ack of its query).
   auto previous = dc.routes.find(incoming->session_id);
@@ -608,8 +692,13 @@ static bool CarriesPts(const api::Updates& updates) {
   const auto* list = dynamic_cast<const api::updates*>(&updates);
   if (list == nullptr) return false;
   for (const auto& update : list->updates_) {
-    if (dynamic_cast<const api::updateNewMessage*>(update.get()) != nullptr ||
-        dynamic_cast<const api::updateNewChannelMessage*>(update.get()) != nullptr) {
+    const api::Update* u = update.get();
+    if (dynamic_cast<const api::updateNewMessage*>(u) != nullptr ||
+        dynamic_cast<const api::updateNewChannelMessage*>(u) != nullptr ||
+        dynamic_cast<const api::updateEditMessage*>(u) != nullptr ||
+        dynamic_cast<const api::updateEditChannelMessage*>(u) != nullptr ||
+        dynamic_cast<const api::updateDeleteMessages*>(u) != nullptr ||
+        dynamic_cast<const api::updateDeleteChannelMessages*>(u) != nullptr) {
       return true;
     }
   }
@@ -617,14 +706,20 @@ static bool CarriesPts(const api::Updates& updates) {
 }
 
 void FakeDc::Impl::Push(int64_t user_id, const api::Updates& updates, uint64_t except_session) {
-  if (CarriesPts(updates) && faults_.TakeUpdateGap()) {
-    Log(absl::StrCat("fault: update for user ", user_id, " not sent (an update gap)"));
-    return;
-  }
   // Updates go to the account's home DC, on main (not media-only) connections, as Telegram's do.
   const UserRecord* user = world_.FindUser(user_id);
   if (user == nullptr) return;
-  absl::StatusOr<std::string> bytes = tl::Serialize(updates);
+  if (CarriesPts(updates) && faults_.TakeUpdateGap(user->home_dc)) {
+    Log(absl::StrCat("fault: update for user ", user_id, " not sent (an update gap)"));
+    return;
+  }
+  absl::StatusOr<std::string> bytes;
+  if (faults_.TakeUpdatesTooLong(user->home_dc)) {
+    Log(absl::StrCat("fault: update for user ", user_id, " sent as updatesTooLong"));
+    bytes = tl::Serialize(api::updatesTooLong());
+  } else {
+    bytes = tl::Serialize(updates);
+  }
   if (!bytes.ok()) return;
   for (auto& dc : dcs_) {
     if (dc->id != user->home_dc) continue;
@@ -707,9 +802,7 @@ void FakeDc::Run(const std::function<void(World&)>& fn) {
 void FakeDc::SetFaults(const FaultOptions& faults) {
   impl_->RunOnServer([&] {
     impl_->faults_.Set(faults);
-    impl_->Log(absl::StrCat("fault: now drop_after_packets=", faults.drop_after_packets,
-                            " bad_salt_packets=", faults.bad_salt_packets,
-                            " delay_ms=", faults.delay_ms, " update_gaps=", faults.update_gaps));
+    impl_->Log(absl::StrCat("fault: now ", FaultFlags(faults)));
   });
 }
 
@@ -719,11 +812,27 @@ FaultOptions FakeDc::faults() {
   return out;
 }
 
-void FakeDc::DropConnections() {
+void FakeDc::DropConnections(int dc_id) {
   impl_->RunOnServer([&] {
-    impl_->Log("fault: dropping every connection");
-    impl_->DropConnections();
+    impl_->Log(dc_id == 0 ? std::string("fault: dropping every connection")
+                          : absl::StrCat("fault: dropping every connection of dc", dc_id));
+    impl_->DropConnections(dc_id);
   });
+}
+
+bool FakeDc::DropConnection(int64_t id) {
+  bool dropped = false;
+  impl_->RunOnServer([&] {
+    dropped = impl_->DropConnection(id);
+    impl_->Log(absl::StrCat("fault: dropping connection #", id, dropped ? "" : " (not open)"));
+  });
+  return dropped;
+}
+
+std::vector<ConnectionInfo> FakeDc::Connections() {
+  std::vector<ConnectionInfo> out;
+  impl_->RunOnServer([&] { out = impl_->Connections(); });
+  return out;
 }
 
 absl::Status FakeDc::Restart(absl::Duration down_for) {

@@ -47,6 +47,10 @@ struct FakeDcOptions {
   // The DC uploaded documents are kept on (1..dc_count): their dc_id, and the only DC whose
   // upload.getFile serves them (elsewhere: 303 FILE_MIGRATE_X). 0: the DC they were uploaded to.
   int files_dc = 0;
+  // Not 0: the DC Telegram would pick for the clients' address, where new accounts sign up:
+  // auth.sendCode / signIn for a number without an account is 303 NETWORK_MIGRATE_<network_dc>
+  // on other DCs (an existing account's number is PHONE_MIGRATE to its home, as without it).
+  int network_dc = 0;
   // FLOOD_WAIT limits by method, per account (see flood.h); also World::flood() at run time.
   FloodLimits flood_limits;
   // Faults injected from the start (see faults.h); FakeDc::SetFaults changes them.
@@ -59,6 +63,19 @@ struct DcEndpoint {
   int id = 0;
   bool media_only = false;
   uint16_t port = 0;
+};
+
+// An open client connection (FakeDc::Connections()).
+struct ConnectionInfo {
+  int64_t id = 0;  // in accept order from 1, as the log names them ("dc2 #7")
+  int dc_id = 0;
+  bool media_only = false;
+  std::string peer;          // the client's address:port
+  std::string transport;     // as detected: "intermediate", "obfuscated-abridged", "mtproxy-...";
+                             // empty before the first bytes
+  int64_t packets = 0;       // received so far
+  uint64_t auth_key_id = 0;  // of its last encrypted packet (0: none yet)
+  int64_t user_id = 0;       // the account that key is signed in as (0: none)
 };
 
 class FakeDc {
@@ -82,8 +99,12 @@ class FakeDc {
   // faults() reads them, with the counters as far as they have counted down.
   void SetFaults(const FaultOptions& faults);
   FaultOptions faults();
-  // Closes every connection of every DC now, without sending what is queued.
-  void DropConnections();
+  // Closes every connection of DC `dc_id` (0: of every DC) now, without sending what is queued.
+  void DropConnections(int dc_id = 0);
+  // Closes one connection (ConnectionInfo::id) the same way; false if it is not open.
+  bool DropConnection(int64_t id);
+  // The connections open now, oldest first.
+  std::vector<ConnectionInfo> Connections();
   // Closes every listener and connection, waits `down_for` (on the caller's thread), and listens
   // again on the same ports. The World, the auth keys and the sessions are kept, as a restarted
   // Telegram keeps them. An error if a port cannot be bound again.

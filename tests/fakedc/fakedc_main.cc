@@ -6,10 +6,14 @@
 //          [--state_dir=DIR] [--schema_dir=tl/schema] [--seed=1] [--members=10000]
 //          [--public_key_out=FILE] [--mtproxy_secret=HEX[,HEX...]] [--media_dc=2] [--files_dc=N]
 //          [--flood=method:calls/seconds,...] [--drop_after_packets=N] [--bad_salt_packets=N]
-//          [--delay_ms=D] [--update_gaps=N] [--verbose] [--list_methods]
+//          [--delay_ms=D] [--update_gaps=N] [--updates_too_long=N] [--fault_dcs=1,2]
+//          [--fault_connections=ID,...] [--faults_file=FILE] [--network_dc=N] [--verbose]
+//          [--list_methods]
 //
-// While it runs, SIGUSR1 drops every connection and SIGUSR2 restarts it (listeners and
-// connections closed and reopened on the same ports, state and keys kept).
+// While it runs, SIGUSR1 drops every connection, SIGUSR2 restarts it (listeners and connections
+// closed and reopened on the same ports, state, keys and sessions kept) and SIGHUP sets the faults
+// to those written in --faults_file (the same --name=value words as the flags; settings it does
+// not name keep their start values).
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -29,6 +33,7 @@ namespace {
 volatile std::sig_atomic_t stop = 0;
 volatile std::sig_atomic_t drop_requested = 0;
 volatile std::sig_atomic_t restart_requested = 0;
+volatile std::sig_atomic_t reload_requested = 0;
 
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
@@ -52,7 +57,8 @@ int Usage(const std::string& error) {
                "[--members=N] [--public_key_out=FILE] [--mtproxy_secret=HEX[,HEX...]] "
                "[--media_dc=N] [--files_dc=N] [--flood=method:calls/seconds,...] "
                "[--drop_after_packets=N] [--bad_salt_packets=N] [--delay_ms=D] [--update_gaps=N] "
-               "[--verbose] [--list_methods]\n";
+               "[--updates_too_long=N] [--fault_dcs=1,2] [--fault_connections=ID,...] "
+               "[--faults_file=FILE] [--network_dc=N] [--verbose] [--list_methods]\n";
   return 2;
 }
 
@@ -61,6 +67,7 @@ int Usage(const std::string& error) {
 int main(int argc, char** argv) {
   tgrpc::fakedc::FakeDcOptions options;
   std::string public_key_out;
+  std::string faults_file;
   bool list_methods = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -106,18 +113,15 @@ int main(int argc, char** argv) {
       absl::StatusOr<tgrpc::fakedc::FloodLimits> limits = tgrpc::fakedc::ParseFloodLimits(value);
       if (!limits.ok()) return Usage("bad --flood: " + limits.status().ToString());
       options.flood_limits = *std::move(limits);
-    } else if (name == "--drop_after_packets") {
-      if (!absl::SimpleAtoi(value, &options.faults.drop_after_packets)) {
-        return Usage("bad --drop_after_packets");
-      }
-    } else if (name == "--bad_salt_packets") {
-      if (!absl::SimpleAtoi(value, &options.faults.bad_salt_packets)) {
-        return Usage("bad --bad_salt_packets");
-      }
-    } else if (name == "--delay_ms") {
-      if (!absl::SimpleAtoi(value, &options.faults.delay_ms)) return Usage("bad --delay_ms");
-    } else if (name == "--update_gaps") {
-      if (!absl::SimpleAtoi(value, &options.faults.update_gaps)) return Usage("bad --update_gaps");
+    } else if (tgrpc::fakedc::IsFaultFlag(name.substr(2))) {
+      absl::StatusOr<tgrpc::fakedc::FaultOptions> faults =
+          tgrpc::fakedc::ParseFaultFlags(arg, options.faults);
+      if (!faults.ok()) return Usage(std::string(faults.status().message()));
+      options.faults = *std::move(faults);
+    } else if (name == "--faults_file") {
+      faults_file = value;
+    } else if (name == "--network_dc") {
+      if (!absl::SimpleAtoi(value, &options.network_dc)) return Usage("bad --network_dc");
     } else if (name == "--list_methods") {
       list_methods = true;
     } else if (name == "--verbose") {
@@ -151,11 +155,29 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { stop = 1; });
   std::signal(SIGUSR1, [](int) { drop_requested = 1; });
   std::signal(SIGUSR2, [](int) { restart_requested = 1; });
+  std::signal(SIGHUP, [](int) { reload_requested = 1; });
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (drop_requested) {
       drop_requested = 0;
       (*dc)->DropConnections();
+    }
+    if (reload_requested) {
+      reload_requested = 0;
+      // The faults in force become those of the file, over the ones given at start.
+      std::ifstream in(faults_file);
+      std::stringstream text;
+      text << in.rdbuf();
+      absl::StatusOr<tgrpc::fakedc::FaultOptions> faults =
+          faults_file.empty() || !in
+              ? absl::FailedPreconditionError("SIGHUP: no readable --faults_file")
+              : tgrpc::fakedc::ParseFaultFlags(text.str(), options.faults);
+      if (faults.ok()) {
+        (*dc)->SetFaults(*faults);
+        std::cerr << "fakedc: faults now " << tgrpc::fakedc::FaultFlags(*faults) << "\n";
+      } else {
+        std::cerr << "fakedc: faults not changed: " << faults.status() << "\n";
+      }
     }
     if (restart_requested) {
       restart_requested = 0;

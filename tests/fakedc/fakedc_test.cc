@@ -87,6 +87,22 @@ class FakeDcTest : public ::testing::Test {
     return client.Call(sign_in).status();
   }
 
+  // A client on DC 2 signed in as `phone`; nullptr (and a failure) if that did not work.
+  std::unique_ptr<TestClient> SignedIn(const std::string& phone) {
+    std::unique_ptr<TestClient> client = Connect(2);
+    if (client == nullptr) return nullptr;
+    absl::Status status = SignIn(*client, phone);
+    EXPECT_TRUE(status.ok()) << status;
+    return status.ok() ? std::move(client) : nullptr;
+  }
+
+  // The next Updates pushed to `client`, decoded.
+  static absl::StatusOr<tl::Ptr<api::Updates>> NextUpdates(TestClient& client) {
+    absl::StatusOr<std::string> pushed = client.NextUpdate(absl::Seconds(5));
+    if (!pushed.ok()) return pushed.status();
+    return tl::Decode<api::Updates>(*pushed);
+  }
+
   absl::StatusOr<tl::Ptr<api::Updates>> SendText(TestClient& client, tl::Ptr<api::InputPeer> peer,
                                                  const std::string& text) {
     api::messages_sendMessage send;
@@ -300,12 +316,10 @@ TEST_F(FakeDcTest, DelayHoldsAnswersBack) {
 
 TEST_F(FakeDcTest, UpdateGapIsFilledByGetDifference) {
   Start();
-  std::unique_ptr<TestClient> alice = Connect(2);
-  std::unique_ptr<TestClient> bob = Connect(2);
+  std::unique_ptr<TestClient> alice = SignedIn(kSeedAlicePhone);
+  std::unique_ptr<TestClient> bob = SignedIn(kSeedBobPhone);
   ASSERT_NE(alice, nullptr);
   ASSERT_NE(bob, nullptr);
-  ASSERT_TRUE(SignIn(*alice, kSeedAlicePhone).ok());
-  ASSERT_TRUE(SignIn(*bob, kSeedBobPhone).ok());
   absl::StatusOr<tl::Ptr<api::updates_State>> state = alice->Call(api::updates_getState());
   ASSERT_TRUE(state.ok());
   const int32_t pts = static_cast<const api::updates_state&>(**state).pts;
@@ -315,10 +329,8 @@ TEST_F(FakeDcTest, UpdateGapIsFilledByGetDifference) {
   dc_->SetFaults(faults);
   ASSERT_TRUE(SendText(*bob, PeerOf(kSeedAlicePhone), "lost").ok());
   ASSERT_TRUE(SendText(*bob, PeerOf(kSeedAlicePhone), "seen").ok());
-  absl::StatusOr<std::string> pushed = alice->NextUpdate(absl::Seconds(5));
-  ASSERT_TRUE(pushed.ok()) << pushed.status();
-  absl::StatusOr<tl::Ptr<api::Updates>> updates = tl::Decode<api::Updates>(*pushed);
-  ASSERT_TRUE(updates.ok());
+  absl::StatusOr<tl::Ptr<api::Updates>> updates = NextUpdates(*alice);
+  ASSERT_TRUE(updates.ok()) << updates.status();
   const auto& update = dynamic_cast<const api::updateNewMessage&>(
       *static_cast<const api::updates&>(**updates).updates_.at(0));
   // pts - pts_count is past alice's pts: a gap.
@@ -341,12 +353,10 @@ TEST_F(FakeDcTest, UpdateGapIsFilledByGetDifference) {
 // connection, unread) is sent again when the session shows up on a new connection.
 TEST_F(FakeDcTest, UnacknowledgedUpdateComesAgainOnANewConnection) {
   Start();
-  std::unique_ptr<TestClient> alice = Connect(2);
-  std::unique_ptr<TestClient> bob = Connect(2);
+  std::unique_ptr<TestClient> alice = SignedIn(kSeedAlicePhone);
+  std::unique_ptr<TestClient> bob = SignedIn(kSeedBobPhone);
   ASSERT_NE(alice, nullptr);
   ASSERT_NE(bob, nullptr);
-  ASSERT_TRUE(SignIn(*alice, kSeedAlicePhone).ok());
-  ASSERT_TRUE(SignIn(*bob, kSeedBobPhone).ok());
   ASSERT_TRUE(SendText(*bob, PeerOf(kSeedAlicePhone), "while away").ok());
   // Alice never reads her old connection; the new one starts empty.
   ASSERT_TRUE(alice->Reconnect().ok());
@@ -367,6 +377,7 @@ TEST_F(FakeDcTest, RestartKeepsPortsKeysAndState) {
   ASSERT_NE(client, nullptr);
   ASSERT_TRUE(SignIn(*client, kSeedAlicePhone).ok());
   ASSERT_TRUE(SendText(*client, std::make_unique<api::inputPeerSelf>(), "before").ok());
+  EXPECT_EQ(client->new_sessions(), 1);
   ASSERT_TRUE(dc_->Restart().ok());
   EXPECT_TRUE(client->WaitClosed(absl::Seconds(5)));
   ASSERT_TRUE(client->Reconnect().ok());
@@ -374,10 +385,161 @@ TEST_F(FakeDcTest, RestartKeepsPortsKeysAndState) {
   absl::StatusOr<tl::Ptr<api::updates_State>> state = client->Call(api::updates_getState());
   ASSERT_TRUE(state.ok()) << state.status();
   EXPECT_EQ(static_cast<const api::updates_state&>(**state).pts, PtsOf(kSeedAlicePhone));
+  // The session outlived the restart too: no second new_session_created, as after a plain
+  // reconnect (a new session id would get one).
+  EXPECT_EQ(client->new_sessions(), 1);
   for (size_t i = 0; i < endpoints.size(); ++i) {
     EXPECT_EQ(dc_->endpoints()[i].port, endpoints[i].port);
   }
   EXPECT_NE(Connect(1), nullptr);  // every listener is back
+}
+
+TEST_F(FakeDcTest, FaultsLimitedToOneDc) {
+  Start();
+  std::unique_ptr<TestClient> dc1 = Connect(1);
+  std::unique_ptr<TestClient> dc2 = Connect(2);
+  ASSERT_NE(dc1, nullptr);
+  ASSERT_NE(dc2, nullptr);
+  ASSERT_TRUE(dc1->Call(api::help_getConfig()).ok());
+  ASSERT_TRUE(dc2->Call(api::help_getConfig()).ok());
+  const uint64_t salt1 = dc1->salt();
+  const uint64_t salt2 = dc2->salt();
+  FaultOptions faults;
+  faults.bad_salt_packets = 1;
+  faults.dc_ids = {1};
+  dc_->SetFaults(faults);
+  EXPECT_TRUE(dc2->Call(api::help_getConfig()).ok());
+  EXPECT_EQ(dc2->salt(), salt2);
+  EXPECT_EQ(dc_->faults().bad_salt_packets, 1);  // DC 2's packet did not count
+  EXPECT_TRUE(dc1->Call(api::help_getConfig()).ok());
+  EXPECT_NE(dc1->salt(), salt1);
+  EXPECT_EQ(dc_->faults().bad_salt_packets, 0);
+
+  dc_->DropConnections(/*dc_id=*/1);
+  EXPECT_TRUE(dc1->WaitClosed(absl::Seconds(5)));
+  EXPECT_TRUE(dc2->Call(api::help_getConfig()).ok());
+  EXPECT_TRUE(dc2->connected());
+}
+
+TEST_F(FakeDcTest, ConnectionsAreListedAndDroppedOneByOne) {
+  Start();
+  std::unique_ptr<TestClient> alice = Connect(2);
+  std::unique_ptr<TestClient> other = Connect(2);
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(SignIn(*alice, kSeedAlicePhone).ok());
+  ASSERT_TRUE(other->Call(api::help_getConfig()).ok());
+  int64_t alice_user = 0;
+  dc_->Run([&](World& world) { alice_user = world.FindUserByPhone(kSeedAlicePhone)->id; });
+  std::vector<ConnectionInfo> open = dc_->Connections();
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_LT(open[0].id, open[1].id);
+  const ConnectionInfo* of_alice = nullptr;
+  for (const ConnectionInfo& info : open) {
+    EXPECT_EQ(info.dc_id, 2);
+    EXPECT_EQ(info.transport, "intermediate");
+    EXPECT_GE(info.packets, 3);  // key exchange (2) and calls
+    EXPECT_NE(info.auth_key_id, 0u);
+    if (info.user_id == alice_user) of_alice = &info;
+  }
+  ASSERT_NE(of_alice, nullptr);
+  EXPECT_EQ(of_alice->auth_key_id, alice->auth_key().id());
+
+  // Faults for alice's connection only: the other one keeps its answers on time.
+  FaultOptions faults;
+  faults.delay_ms = 400;
+  faults.connection_ids = {of_alice->id};
+  dc_->SetFaults(faults);
+  absl::Time started = absl::Now();
+  EXPECT_TRUE(other->Call(api::help_getConfig()).ok());
+  EXPECT_LT(absl::Now() - started, absl::Milliseconds(400));
+  started = absl::Now();
+  EXPECT_TRUE(alice->Call(api::help_getConfig()).ok());
+  EXPECT_GE(absl::Now() - started, absl::Milliseconds(400));
+  dc_->SetFaults({});
+
+  EXPECT_TRUE(dc_->DropConnection(of_alice->id));
+  EXPECT_FALSE(dc_->DropConnection(of_alice->id));  // already closed
+  EXPECT_TRUE(alice->WaitClosed(absl::Seconds(5)));
+  EXPECT_TRUE(other->Call(api::help_getConfig()).ok());
+  ASSERT_EQ(dc_->Connections().size(), 1u);
+  ASSERT_TRUE(alice->Reconnect().ok());
+  EXPECT_TRUE(alice->Call(api::updates_getState()).ok());
+  EXPECT_EQ(dc_->Connections().size(), 2u);
+}
+
+TEST_F(FakeDcTest, UpdatesTooLongReplacesAPush) {
+  Start();
+  std::unique_ptr<TestClient> alice = SignedIn(kSeedAlicePhone);
+  std::unique_ptr<TestClient> bob = SignedIn(kSeedBobPhone);
+  ASSERT_NE(alice, nullptr);
+  ASSERT_NE(bob, nullptr);
+  const int32_t pts = PtsOf(kSeedAlicePhone);
+  FaultOptions faults;
+  faults.updates_too_long = 1;
+  dc_->SetFaults(faults);
+  ASSERT_TRUE(SendText(*bob, PeerOf(kSeedAlicePhone), "behind the tooLong").ok());
+  absl::StatusOr<tl::Ptr<api::Updates>> updates = NextUpdates(*alice);
+  ASSERT_TRUE(updates.ok()) << updates.status();
+  EXPECT_NE(dynamic_cast<const api::updatesTooLong*>(updates->get()), nullptr);
+  // What a client does next: getDifference from its pts finds the message.
+  api::updates_getDifference get_difference;
+  get_difference.pts = pts;
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> difference = alice->Call(get_difference);
+  ASSERT_TRUE(difference.ok()) << difference.status();
+  const auto& filled = dynamic_cast<const api::updates_difference&>(**difference);
+  ASSERT_EQ(filled.new_messages.size(), 1u);
+  EXPECT_EQ(static_cast<const api::message&>(*filled.new_messages[0]).message_,
+            "behind the tooLong");
+  // Counted down: the next push is the update itself.
+  ASSERT_TRUE(SendText(*bob, PeerOf(kSeedAlicePhone), "plain").ok());
+  updates = NextUpdates(*alice);
+  ASSERT_TRUE(updates.ok()) << updates.status();
+  EXPECT_NE(dynamic_cast<const api::updates*>(updates->get()), nullptr);
+}
+
+TEST_F(FakeDcTest, NetworkMigrateSendsNewNumbersToTheNetworkDc) {
+  FakeDcOptions options;
+  options.network_dc = 1;
+  Start(options);
+  const auto send_code = [](TestClient& client, const std::string& phone) {
+    api::auth_sendCode send;
+    send.phone_number = phone;
+    send.api_id = 1;
+    send.api_hash = "hash";
+    send.settings = std::make_unique<api::codeSettings>();
+    return client.Call(send);
+  };
+  std::unique_ptr<TestClient> dc2 = Connect(2);
+  std::unique_ptr<TestClient> dc1 = Connect(1);
+  ASSERT_NE(dc2, nullptr);
+  ASSERT_NE(dc1, nullptr);
+  // A number without an account: its client is sent to the network's DC, and signs up there.
+  EXPECT_EQ(ErrorOf(send_code(*dc2, "15559990000")), "303 NETWORK_MIGRATE_1");
+  absl::StatusOr<tl::Ptr<api::auth_SentCode>> sent = send_code(*dc1, "15559990000");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  api::auth_signUp sign_up;
+  sign_up.phone_number = "15559990000";
+  sign_up.phone_code_hash = static_cast<const api::auth_sentCode&>(**sent).phone_code_hash;
+  sign_up.first_name = "Newcomer";
+  ASSERT_TRUE(dc1->Call(sign_up).ok());
+  int home_dc = 0;
+  dc_->Run([&](World& world) { home_dc = world.FindUserByPhone("15559990000")->home_dc; });
+  EXPECT_EQ(home_dc, 1);
+  // An existing account's number goes to its home, wherever the network is: no loop between
+  // NETWORK_MIGRATE and PHONE_MIGRATE.
+  EXPECT_EQ(ErrorOf(send_code(*dc1, kSeedAlicePhone)), "303 PHONE_MIGRATE_2");
+  EXPECT_TRUE(SignIn(*dc2, kSeedAlicePhone).ok());
+  EXPECT_TRUE(dc2->Call(api::updates_getState()).ok());
+}
+
+TEST(FakeDcStartTest, RejectsANetworkDcThatIsNotADc) {
+  FakeDcOptions options;
+  options.rsa_key_pem = ServerKeyPem();
+  options.network_dc = 9;
+  options.big_channel_members = 0;
+  absl::StatusOr<std::unique_ptr<FakeDc>> dc = FakeDc::Start(std::move(options));
+  EXPECT_EQ(dc.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

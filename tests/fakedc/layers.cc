@@ -155,6 +155,16 @@ absl::StatusOr<std::string> LayerSchemas::EncodeResult(absl::string_view pinned_
   tl::Reader reader(pinned_bytes);
   tl::Value value = pinned_codec.Decode(reader, pinned_method->result, pinned_method);
   if (!reader.ok()) return reader.status();
+  // Methods that answered Updates in older layers and now wrap it (messages.invitedUsers for
+  // messages.createChat, addChatUser and channels.inviteToChannel; messages.chatInviteJoinResultOk
+  // for channels.joinChannel) answer those layers with the Updates inside, as Telegram does.
+  if (client_method->result.name == "Updates" && value.ctor != nullptr &&
+      value.ctor->result.name != "Updates") {
+    if (const tl::Value* updates = value.Field("updates"); updates != nullptr) {
+      tl::Value inner = *updates;
+      value = std::move(inner);
+    }
+  }
   absl::StatusOr<tl::Value> translated = client->down->TranslateAs(value, client_method->result);
   if (!translated.ok()) return translated.status();
   std::string out;

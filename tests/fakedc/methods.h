@@ -53,6 +53,9 @@ struct MethodEnv {
   std::string files_dir;
   // The DC uploaded documents are kept on (their dc_id); 0: the DC they were uploaded to.
   int files_dc = 0;
+  // Not 0: the DC of the clients' network, where new accounts sign up: auth.sendCode / signIn for
+  // a number without an account elsewhere is 303 NETWORK_MIGRATE_<network_dc>.
+  int network_dc = 0;
   // sendCode writes each code to <codes_dir>/<digits of the phone> for clients in other processes.
   std::string codes_dir;
   // Sends an Updates object (pinned-layer TL) to every session of `user_id` but the caller's.
@@ -69,6 +72,9 @@ void RegisterUserMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterUpdateMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterMessageMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterChannelMethods(Dispatcher& dispatcher, MethodEnv& env);
+// Basic groups (messages.createChat, addChatUser, ...) and channel membership (channels.
+// createChannel, inviteToChannel, joinChannel, leaveChannel): methods_chats.cc.
+void RegisterChatMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterUploadMethods(Dispatcher& dispatcher, MethodEnv& env);
 // The checks before every handler: USER_MIGRATE for a signed-in user's calls away from the
 // account's home DC, then the World's FLOOD_WAIT limits.
@@ -88,9 +94,24 @@ absl::StatusOr<PeerRef> ResolveInputPeer(const tl::api::InputPeer& input,
 absl::StatusOr<ChannelRecord*> ResolveInputChannel(const tl::api::InputChannel& input,
                                                    World& world);
 
+// Sends `record` (sender, date, text, document) to basic group `chat_id` for
+// messages.sendMessage and the other sends: a copy in every member's box, pushed to the others;
+// the sender's answer is updates{updateMessageID, updateNewMessage}. CHAT_WRITE_FORBIDDEN for a
+// former member.
+absl::StatusOr<tl::Ptr<tl::api::Updates>> DeliverToChat(MethodEnv& env, const CallContext& context,
+                                                        int64_t chat_id, MessageRecord record,
+                                                        int64_t random_id);
+
+// Pushes `make(viewer)` (unless it is null) to each signed-in member of `channel`, on every session
+// but `except_session` (the caller's: its answer carries the same updates).
+void PushToChannel(MethodEnv& env, const ChannelRecord& channel, uint64_t except_session,
+                   const std::function<tl::Ptr<tl::api::Updates>(int64_t viewer)>& make);
+
 // Pinned-layer objects from records, as `viewer_id` sees them.
 tl::Ptr<tl::api::User> MakeUser(const UserRecord& user, int64_t viewer_id);
 tl::Ptr<tl::api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id);
+// chat for members (left for those who left), chatForbidden for everyone else.
+tl::Ptr<tl::api::Chat> MakeChat(const ChatRecord& chat, int64_t viewer_id);
 tl::Ptr<tl::api::Peer> MakePeer(const PeerRef& peer);
 tl::Ptr<tl::api::Message> MakeMessage(const MessageRecord& message, World& world);
 

@@ -31,11 +31,16 @@ tl::Ptr<api::auth_Authorization> Authorization(const UserRecord& user) {
   return out;
 }
 
-// Where a phone signs in: its account's home DC. A number without an account signs up anywhere
-// and lives where it did.
-absl::Status CheckPhoneHome(World& world, const std::string& phone, const CallContext& context) {
+// Where a phone signs in: its account's home DC (PHONE_MIGRATE elsewhere). A number without an
+// account signs up on the DC of the client's network (MethodEnv::network_dc: NETWORK_MIGRATE
+// elsewhere), or anywhere when that is not set, and lives where it did.
+absl::Status CheckPhoneHome(World& world, int network_dc, const std::string& phone,
+                            const CallContext& context) {
   const UserRecord* user = world.FindUserByPhone(phone);
   if (user != nullptr && user->home_dc != context.dc_id) return SeeOther("PHONE", user->home_dc);
+  if (user == nullptr && network_dc != 0 && network_dc != context.dc_id) {
+    return SeeOther("NETWORK", network_dc);
+  }
   return absl::OkStatus();
 }
 
@@ -236,12 +241,14 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
   const std::string codes_dir = env.codes_dir;
   d.On<api::auth_sendCode>(
-      [&world, codes_dir](const api::auth_sendCode& request,
-                          CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_SentCode>> {
+      [&world, codes_dir, &env](
+          const api::auth_sendCode& request,
+          CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_SentCode>> {
         const std::string phone = Digits(request.phone_number);
         if (phone.size() < 5 || phone.size() > 15) return BadRequest("PHONE_NUMBER_INVALID");
         if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
-        if (absl::Status s = CheckPhoneHome(world, phone, context); !s.ok()) return s;
+        if (absl::Status s = CheckPhoneHome(world, env.network_dc, phone, context); !s.ok())
+          return s;
         const PendingCode& code = world.IssueCode(phone);
         std::cerr << "fakedc: sign-in code for +" << phone << ": " << code.code << "\n";
         if (!codes_dir.empty()) {
@@ -262,10 +269,11 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
         return tl::Ptr<api::auth_SentCode>(std::move(out));
       });
   d.On<api::auth_signIn>(
-      [&world](const api::auth_signIn& request,
-               CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+      [&world, &env](const api::auth_signIn& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
         const std::string phone = Digits(request.phone_number);
-        if (absl::Status s = CheckPhoneHome(world, phone, context); !s.ok()) return s;
+        if (absl::Status s = CheckPhoneHome(world, env.network_dc, phone, context); !s.ok())
+          return s;
         if (absl::Status s = CheckCode(world, phone, request.phone_code_hash, request.phone_code);
             !s.ok()) {
           return s;

@@ -1,6 +1,4 @@
-// help.* and updates.*: the DC list and the update state.
-#include <set>
-
+// help.*: the config with the DC list, and the nearest DC.
 #include "tests/fakedc/methods.h"
 
 namespace tgrpc::fakedc {
@@ -63,50 +61,6 @@ void RegisterHelpMethods(Dispatcher& d, MethodEnv& env) {
     out->nearest_dc = context.dc_id;
     return tl::Ptr<api::NearestDc>(std::move(out));
   });
-}
-
-void RegisterUpdateMethods(Dispatcher& d, MethodEnv& env) {
-  d.On<api::updates_getState>(
-      [&env](const api::updates_getState&,
-             CallContext& context) -> absl::StatusOr<tl::Ptr<api::updates_State>> {
-        if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        auto out = std::make_unique<api::updates_state>();
-        out->pts = env.world->BoxOf(context.user_id).pts;
-        out->date = env.world->Now();
-        out->seq = 0;
-        return tl::Ptr<api::updates_State>(std::move(out));
-      });
-  d.On<api::updates_getDifference>(
-      [&env](const api::updates_getDifference& request,
-             CallContext& context) -> absl::StatusOr<tl::Ptr<api::updates_Difference>> {
-        if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        MessageBox& box = env.world->BoxOf(context.user_id);
-        auto state = std::make_unique<api::updates_state>();
-        state->pts = box.pts;
-        state->date = env.world->Now();
-        if (request.pts >= box.pts) {
-          auto empty = std::make_unique<api::updates_differenceEmpty>();
-          empty->date = state->date;
-          empty->seq = 0;
-          return tl::Ptr<api::updates_Difference>(std::move(empty));
-        }
-        // Each message of the box raised pts by one: the messages after request.pts are the gap.
-        auto out = std::make_unique<api::updates_difference>();
-        std::set<int64_t> users;
-        for (const auto& [id, message] : box.messages) {
-          if (id <= box.last_id - (box.pts - request.pts)) continue;
-          out->new_messages.push_back(MakeMessage(message, *env.world));
-          users.insert(message.from_id);
-          if (message.peer.kind == PeerKind::kUser) users.insert(message.peer.id);
-        }
-        for (int64_t id : users) {
-          if (const UserRecord* user = env.world->FindUser(id)) {
-            out->users.push_back(MakeUser(*user, context.user_id));
-          }
-        }
-        out->state = std::move(state);
-        return tl::Ptr<api::updates_Difference>(std::move(out));
-      });
 }
 
 }  // namespace tgrpc::fakedc

@@ -1,7 +1,9 @@
 // messages.* and channels.*: sending (text and uploaded documents), fetching by id, history,
 // channel members with filters and paging.
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -17,9 +19,11 @@ namespace api = tl::api;
 
 constexpr int kMaxParticipantsPage = 200;
 
-bool IsMember(const ChannelRecord& channel, int64_t user_id) {
-  return std::find(channel.members.begin(), channel.members.end(), user_id) !=
-         channel.members.end();
+// An Update as boxed TL for the box's event log (World::AddEvent). Empty, and so skipped by
+// getDifference, only if the generated code cannot write it.
+std::string UpdateBytes(const api::Update& update) {
+  absl::StatusOr<std::string> bytes = tl::Serialize(update);
+  return bytes.ok() ? *std::move(bytes) : std::string();
 }
 
 // Stores a new message in the boxes that see it and answers the sender like Telegram:
@@ -38,9 +42,12 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   record.date = now;
   record.text = text;
   record.document_id = document_id;
+  if (peer.kind == PeerKind::kChat) {
+    return DeliverToChat(env, context, peer.id, std::move(record), random_id);
+  }
   if (peer.kind == PeerKind::kChannel) {
     ChannelRecord* channel = world.FindChannel(peer.id);
-    if (channel == nullptr || !IsMember(*channel, context.user_id)) {
+    if (channel == nullptr || !channel->HasMember(context.user_id)) {
       return TelegramError(403, "CHAT_WRITE_FORBIDDEN");
     }
     if (!channel->megagroup && channel->creator_id != context.user_id) {
@@ -60,6 +67,22 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
     update->pts_count = 1;
     answer->updates_.push_back(std::move(update));
     answer->chats.push_back(MakeChannel(*channel, context.user_id));
+    PushToChannel(env, *channel, context.session_id, [&](int64_t viewer) {
+      MessageRecord seen = record;
+      seen.out = viewer == record.from_id;
+      auto pushed = std::make_unique<api::updateNewChannelMessage>();
+      pushed->message = MakeMessage(seen, world);
+      pushed->pts = pts;
+      pushed->pts_count = 1;
+      auto push = std::make_unique<api::updates>();
+      push->updates_.push_back(std::move(pushed));
+      if (const UserRecord* sender = world.FindUser(record.from_id)) {
+        push->users.push_back(MakeUser(*sender, viewer));
+      }
+      push->chats.push_back(MakeChannel(*channel, viewer));
+      push->date = now;
+      return push;
+    });
   } else {
     // The sender's copy; for a private chat with someone else, the recipient's copy too.
     MessageBox& box = world.BoxOf(context.user_id);
@@ -107,11 +130,15 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
 // The users and channels the messages mention, for the answer's users/chats vectors.
 void AddReferenced(const std::vector<const MessageRecord*>& messages, World& world, int64_t viewer,
                    std::vector<tl::Ptr<api::User>>& users, std::vector<tl::Ptr<api::Chat>>& chats) {
-  std::set<int64_t> user_ids, channel_ids;
+  std::set<int64_t> user_ids, channel_ids, chat_ids;
   for (const MessageRecord* m : messages) {
     user_ids.insert(m->from_id);
     if (m->peer.kind == PeerKind::kUser) user_ids.insert(m->peer.id);
     if (m->peer.kind == PeerKind::kChannel) channel_ids.insert(m->peer.id);
+    if (m->peer.kind == PeerKind::kChat) chat_ids.insert(m->peer.id);
+    // The users a service message names (added, removed).
+    if (m->action.has_value())
+      user_ids.insert(m->action->user_ids.begin(), m->action->user_ids.end());
   }
   for (int64_t id : user_ids) {
     if (const UserRecord* user = world.FindUser(id)) users.push_back(MakeUser(*user, viewer));
@@ -120,6 +147,9 @@ void AddReferenced(const std::vector<const MessageRecord*>& messages, World& wor
     if (const ChannelRecord* channel = world.FindChannel(id)) {
       chats.push_back(MakeChannel(*channel, viewer));
     }
+  }
+  for (int64_t id : chat_ids) {
+    if (const ChatRecord* chat = world.FindChat(id)) chats.push_back(MakeChat(*chat, viewer));
   }
 }
 
@@ -148,7 +178,7 @@ absl::StatusOr<MessageBox*> BoxFor(World& world, const CallContext& context, con
   if (peer.kind == PeerKind::kChannel) {
     ChannelRecord* channel = world.FindChannel(peer.id);
     if (channel == nullptr) return BadRequest("CHANNEL_INVALID");
-    if (!IsMember(*channel, context.user_id)) return BadRequest("CHANNEL_PRIVATE");
+    if (!channel->HasMember(context.user_id)) return TelegramError(406, "CHANNEL_PRIVATE");
     return &channel->box;
   }
   return &world.BoxOf(context.user_id);
@@ -166,12 +196,23 @@ bool ContainsIgnoringCase(absl::string_view text, absl::string_view query) {
   return absl::StrContains(absl::AsciiStrToLower(text), absl::AsciiStrToLower(query));
 }
 
+// updates{update} with the users and chats `mentioned` names, as `viewer` sees them.
+std::unique_ptr<api::updates> OneUpdate(tl::Ptr<api::Update> update,
+                                        const std::vector<const MessageRecord*>& mentioned,
+                                        World& world, int64_t viewer) {
+  auto out = std::make_unique<api::updates>();
+  out->date = world.Now();
+  out->updates_.push_back(std::move(update));
+  AddReferenced(mentioned, world, viewer, out->users, out->chats);
+  return out;
+}
+
 // edit, delete, forward, search, dialogs.
 void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
   d.On<api::messages_editMessage>(
-      [&world](const api::messages_editMessage& request,
-               CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+      [&env, &world](const api::messages_editMessage& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
         if (!peer.ok()) return peer.status();
@@ -189,48 +230,82 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         }
         if (request.message->size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
         message->text = *request.message;
-        const int32_t pts = ++(*box)->pts;
-        auto answer = std::make_unique<api::updates>();
-        answer->date = world.Now();
-        if (peer->kind == PeerKind::kChannel) {
-          auto update = std::make_unique<api::updateEditChannelMessage>();
-          update->message = MakeMessage(*message, world);
-          update->pts = pts;
-          update->pts_count = 1;
-          answer->updates_.push_back(std::move(update));
-        } else {
+        const bool in_channel = peer->kind == PeerKind::kChannel;
+        // The edit as `viewer` sees it (a channel message is `out` for its author only).
+        auto make_update = [&](int32_t pts, int64_t viewer) -> tl::Ptr<api::Update> {
+          MessageRecord seen = *message;
+          if (in_channel) {
+            seen.out = seen.from_id == viewer;
+            auto update = std::make_unique<api::updateEditChannelMessage>();
+            update->message = MakeMessage(seen, world);
+            update->pts = pts;
+            update->pts_count = 1;
+            return update;
+          }
           auto update = std::make_unique<api::updateEditMessage>();
-          update->message = MakeMessage(*message, world);
+          update->message = MakeMessage(seen, world);
           update->pts = pts;
           update->pts_count = 1;
-          answer->updates_.push_back(std::move(update));
+          return update;
+        };
+        // A channel's log is read by every member: logged as a non-author sees it.
+        const int32_t pts = world.AddEvent(**box, 1, [&](int32_t new_pts) {
+          return UpdateBytes(*make_update(new_pts, in_channel ? 0 : context.user_id));
+        });
+        if (in_channel) {
+          PushToChannel(env, *world.FindChannel(peer->id), context.session_id,
+                        [&](int64_t viewer) -> tl::Ptr<api::Updates> {
+                          return OneUpdate(make_update(pts, viewer), {message}, world, viewer);
+                        });
+        } else {
+          env.push(context.user_id,
+                   *OneUpdate(make_update(pts, context.user_id), {message}, world, context.user_id),
+                   context.session_id);
         }
-        AddReferenced({message}, world, context.user_id, answer->users, answer->chats);
-        return tl::Ptr<api::Updates>(std::move(answer));
+        return tl::Ptr<api::Updates>(
+            OneUpdate(make_update(pts, context.user_id), {message}, world, context.user_id));
       });
   // Deletes from the caller's box. (With revoke, Telegram also deletes the other side's copy of a
   // private chat; fakedc's copies have their own ids per box and are kept.)
   d.On<api::messages_deleteMessages>(
-      [&world](const api::messages_deleteMessages& request,
-               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
+      [&env, &world](
+          const api::messages_deleteMessages& request,
+          CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         MessageBox& box = world.BoxOf(context.user_id);
-        int32_t deleted = 0;
-        for (int32_t id : request.id) deleted += static_cast<int32_t>(box.messages.erase(id));
-        box.pts += deleted;
+        std::vector<int32_t> deleted;
+        for (int32_t id : request.id) {
+          if (box.messages.erase(id) != 0) deleted.push_back(id);
+        }
+        const int32_t pts_count = static_cast<int32_t>(deleted.size());
+        // Nothing deleted moves nothing: pts stays, and there is no event to log or push.
+        if (pts_count > 0) {
+          auto make_update = [&](int32_t pts) {
+            auto update = std::make_unique<api::updateDeleteMessages>();
+            update->messages = deleted;
+            update->pts = pts;
+            update->pts_count = pts_count;
+            return update;
+          };
+          const int32_t pts = world.AddEvent(
+              box, pts_count, [&](int32_t new_pts) { return UpdateBytes(*make_update(new_pts)); });
+          env.push(context.user_id, *OneUpdate(make_update(pts), {}, world, context.user_id),
+                   context.session_id);
+        }
         auto out = std::make_unique<api::messages_affectedMessages>();
         out->pts = box.pts;
-        out->pts_count = deleted;
+        out->pts_count = pts_count;
         return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
       });
   d.On<api::channels_deleteMessages>(
-      [&world](const api::channels_deleteMessages& request,
-               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
+      [&env, &world](
+          const api::channels_deleteMessages& request,
+          CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*request.channel, world);
         if (!channel.ok()) return channel.status();
         ChannelRecord& c = **channel;
-        if (!IsMember(c, context.user_id)) return BadRequest("CHANNEL_PRIVATE");
+        if (!c.HasMember(context.user_id)) return TelegramError(406, "CHANNEL_PRIVATE");
         // Only the creator deletes others' messages (fakedc has no other admins).
         for (int32_t id : request.id) {
           auto it = c.box.messages.find(id);
@@ -239,12 +314,32 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
             return TelegramError(403, "MESSAGE_DELETE_FORBIDDEN");
           }
         }
-        int32_t deleted = 0;
-        for (int32_t id : request.id) deleted += static_cast<int32_t>(c.box.messages.erase(id));
-        c.box.pts += deleted;
+        std::vector<int32_t> deleted;
+        for (int32_t id : request.id) {
+          if (c.box.messages.erase(id) != 0) deleted.push_back(id);
+        }
+        const int32_t pts_count = static_cast<int32_t>(deleted.size());
+        if (pts_count > 0) {
+          auto make_update = [&](int32_t pts) {
+            auto update = std::make_unique<api::updateDeleteChannelMessages>();
+            update->channel_id = c.id;
+            update->messages = deleted;
+            update->pts = pts;
+            update->pts_count = pts_count;
+            return update;
+          };
+          const int32_t pts = world.AddEvent(c.box, pts_count, [&](int32_t new_pts) {
+            return UpdateBytes(*make_update(new_pts));
+          });
+          PushToChannel(env, c, context.session_id, [&](int64_t viewer) -> tl::Ptr<api::Updates> {
+            std::unique_ptr<api::updates> push = OneUpdate(make_update(pts), {}, world, viewer);
+            push->chats.push_back(MakeChannel(c, viewer));
+            return push;
+          });
+        }
         auto out = std::make_unique<api::messages_affectedMessages>();
         out->pts = c.box.pts;
-        out->pts_count = deleted;
+        out->pts_count = pts_count;
         return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
       });
   // Copies text and document of each message into to_peer (no fwd_from header in fakedc).
@@ -345,7 +440,7 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
           entries.push_back({it->second.peer, &it->second, it->second.date, 0});
         }
         for (auto& [id, channel] : world.channels()) {
-          if (!IsMember(channel, context.user_id)) continue;
+          if (!channel.HasMember(context.user_id)) continue;
           Entry e{{PeerKind::kChannel, id}, nullptr, channel.date, channel.box.pts};
           if (!channel.box.messages.empty()) {
             e.top = &channel.box.messages.rbegin()->second;
@@ -360,7 +455,7 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         auto out = std::make_unique<api::messages_dialogsSlice>();
         out->count = static_cast<int32_t>(total);
         std::vector<const MessageRecord*> tops;
-        std::set<int64_t> channel_ids, dialog_user_ids;
+        std::set<int64_t> channel_ids, dialog_user_ids, chat_ids;
         for (const Entry& e : entries) {
           if (request.offset_date > 0 && e.date >= request.offset_date) continue;
           if (static_cast<int>(out->dialogs.size()) >= limit) break;
@@ -373,6 +468,8 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
             channel_ids.insert(e.peer.id);
           } else if (e.peer.kind == PeerKind::kUser) {
             dialog_user_ids.insert(e.peer.id);
+          } else {
+            chat_ids.insert(e.peer.id);
           }
           if (e.top != nullptr) {
             tops.push_back(e.top);
@@ -385,6 +482,9 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         for (const MessageRecord* m : tops) {
           user_ids.insert(m->from_id);
           if (m->peer.kind == PeerKind::kUser) user_ids.insert(m->peer.id);
+          if (m->action.has_value()) {
+            user_ids.insert(m->action->user_ids.begin(), m->action->user_ids.end());
+          }
         }
         for (int64_t id : dialog_user_ids) user_ids.insert(id);
         for (int64_t id : user_ids) {
@@ -397,11 +497,26 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
             out->chats.push_back(MakeChannel(*channel, context.user_id));
           }
         }
+        for (int64_t id : chat_ids) {
+          if (const ChatRecord* chat = world.FindChat(id)) {
+            out->chats.push_back(MakeChat(*chat, context.user_id));
+          }
+        }
         return tl::Ptr<api::messages_Dialogs>(std::move(out));
       });
 }
 
 }  // namespace
+
+void PushToChannel(MethodEnv& env, const ChannelRecord& channel, uint64_t except_session,
+                   const std::function<tl::Ptr<api::Updates>(int64_t viewer)>& make) {
+  // A channel of 10,000 members has few signed in: ask the World who is, not every member.
+  for (int64_t user_id : env.world->SignedInUsers()) {
+    if (!channel.HasMember(user_id)) continue;
+    tl::Ptr<api::Updates> updates = make(user_id);
+    if (updates != nullptr) env.push(user_id, *updates, except_session);
+  }
+}
 
 void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
@@ -491,12 +606,16 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
         absl::StatusOr<ChannelRecord*> found = ResolveInputChannel(*request.channel, world);
         if (!found.ok()) return found.status();
         const ChannelRecord& channel = **found;
+        if (channel.username.empty() && !channel.HasMember(context.user_id)) {
+          return TelegramError(406, "CHANNEL_PRIVATE");
+        }
         if (!channel.megagroup && channel.creator_id != context.user_id) {
           return TelegramError(403, "CHAT_ADMIN_REQUIRED");
         }
         std::vector<int64_t> matching;
         if (dynamic_cast<const api::channelParticipantsAdmins*>(request.filter.get())) {
-          matching.push_back(channel.creator_id);
+          // The creator, while a member (a creator may leave, and join again).
+          if (channel.HasMember(channel.creator_id)) matching.push_back(channel.creator_id);
         } else if (const auto* search =
                        dynamic_cast<const api::channelParticipantsSearch*>(request.filter.get())) {
           const std::string q = absl::AsciiStrToLower(search->q);

@@ -1,4 +1,6 @@
 // World records as pinned-layer objects, and the builder for objects with many fields.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "tests/fakedc/methods.h"
 
@@ -71,6 +73,30 @@ tl::Ptr<api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id) 
   out->broadcast = !channel.megagroup;
   out->creator = channel.creator_id == viewer_id;
   out->participants_count = static_cast<int32_t>(channel.members.size());
+  out->left =
+      std::find(channel.members.begin(), channel.members.end(), viewer_id) == channel.members.end();
+  return out;
+}
+
+tl::Ptr<api::Chat> MakeChat(const ChatRecord& chat, int64_t viewer_id) {
+  const auto former = chat.former_members.find(viewer_id);
+  const bool left = former != chat.former_members.end() && !former->second;
+  // Removed by someone else, or never in it: Telegram shows only the id and title.
+  if (!chat.HasMember(viewer_id) && !left) {
+    auto out = std::make_unique<api::chatForbidden>();
+    out->id = chat.id;
+    out->title = chat.title;
+    return out;
+  }
+  auto out = std::make_unique<api::chat>();
+  out->creator = chat.creator_id == viewer_id;
+  out->left = left;
+  out->id = chat.id;
+  out->title = chat.title;
+  out->photo = std::make_unique<api::chatPhotoEmpty>();
+  out->participants_count = static_cast<int32_t>(chat.participants.size());
+  out->date = chat.date;
+  out->version = chat.version;
   return out;
 }
 
@@ -95,7 +121,53 @@ tl::Ptr<api::Peer> MakePeer(const PeerRef& peer) {
   return nullptr;
 }
 
+namespace {
+
+tl::Ptr<api::MessageAction> MakeAction(const ServiceAction& action) {
+  switch (action.kind) {
+    case ServiceAction::Kind::kChatCreate: {
+      auto out = std::make_unique<api::messageActionChatCreate>();
+      out->title = action.title;
+      out->users = action.user_ids;
+      return out;
+    }
+    case ServiceAction::Kind::kChatEditTitle: {
+      auto out = std::make_unique<api::messageActionChatEditTitle>();
+      out->title = action.title;
+      return out;
+    }
+    case ServiceAction::Kind::kChatAddUser: {
+      auto out = std::make_unique<api::messageActionChatAddUser>();
+      out->users = action.user_ids;
+      return out;
+    }
+    case ServiceAction::Kind::kChatDeleteUser: {
+      auto out = std::make_unique<api::messageActionChatDeleteUser>();
+      out->user_id = action.user_ids.empty() ? 0 : action.user_ids.front();
+      return out;
+    }
+    case ServiceAction::Kind::kChannelCreate: {
+      auto out = std::make_unique<api::messageActionChannelCreate>();
+      out->title = action.title;
+      return out;
+    }
+  }
+  return std::make_unique<api::messageActionEmpty>();
+}
+
+}  // namespace
+
 tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
+  if (message.action.has_value()) {
+    auto out = std::make_unique<api::messageService>();
+    out->id = message.id;
+    out->out = message.out;
+    out->from_id = MakePeer({PeerKind::kUser, message.from_id});
+    out->peer_id = MakePeer(message.peer);
+    out->date = message.date;
+    out->action = MakeAction(*message.action);
+    return out;
+  }
   auto out = std::make_unique<api::message>();
   out->id = message.id;
   out->out = message.out;
@@ -163,6 +235,14 @@ absl::StatusOr<PeerRef> ResolveInputPeer(const api::InputPeer& input, const Call
       return BadRequest("PEER_ID_INVALID");
     }
     return PeerRef{PeerKind::kChannel, record->id};
+  }
+  if (const auto* chat = dynamic_cast<const api::inputPeerChat*>(&input)) {
+    // A basic group is a peer of its members and former members (who keep their history); no
+    // access hash.
+    const ChatRecord* record = world.FindChat(chat->chat_id);
+    if (record == nullptr) return BadRequest("CHAT_ID_INVALID");
+    if (!record->Knows(context.user_id)) return BadRequest("PEER_ID_INVALID");
+    return PeerRef{PeerKind::kChat, record->id};
   }
   return BadRequest("PEER_ID_INVALID");
 }

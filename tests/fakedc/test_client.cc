@@ -192,6 +192,8 @@ absl::Status TestClient::Pump(absl::Time deadline) {
         answers_.insert_or_assign(failed->call, failed->status);
       } else if (auto* update = std::get_if<session::UpdateEvent>(&event)) {
         updates_.push_back(std::move(update->body));
+      } else if (std::holds_alternative<session::NewSessionEvent>(event)) {
+        ++new_sessions_;
       }
     }
   }

@@ -70,6 +70,8 @@ class TestClient {
   const mtproto::crypto::AuthKey& auth_key() const { return *auth_key_; }
   uint64_t salt() const { return session_->salt(); }
   const mtproto::session::ClientSessionStats& stats() const { return session_->stats(); }
+  // How many new_session_created notices the server has sent this client's session.
+  int new_sessions() const { return new_sessions_; }
 
  private:
   explicit TestClient(Options options) : options_(std::move(options)) {}
@@ -93,6 +95,7 @@ class TestClient {
   std::unique_ptr<mtproto::session::ClientSession> session_;
   std::map<mtproto::session::CallId, absl::StatusOr<std::string>> answers_;
   std::deque<std::string> updates_;
+  int new_sessions_ = 0;
 };
 
 }  // namespace tgrpc::fakedc

@@ -1,6 +1,7 @@
 #include "tests/fakedc/world.h"
 
 #include <ctime>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -133,6 +134,12 @@ int64_t World::UserOfKey(uint64_t auth_key_id) const {
   return it == sessions_.end() ? 0 : it->second;
 }
 
+std::vector<int64_t> World::SignedInUsers() const {
+  std::set<int64_t> users;
+  for (const auto& [key, user_id] : sessions_) users.insert(user_id);
+  return {users.begin(), users.end()};
+}
+
 int64_t World::PendingPasswordUser(uint64_t auth_key_id) const {
   auto it = pending_passwords_.find(auth_key_id);
   return it == pending_passwords_.end() ? 0 : it->second;
@@ -220,6 +227,9 @@ ChannelRecord& World::AddChannel(const std::string& title, const std::string& us
   channel.creator_id = creator_id;
   channel.megagroup = megagroup;
   channel.date = Now();
+  // Telegram's channels start at pts 1: getChannelDifference takes pts 0 as
+  // PERSISTENT_TIMESTAMP_EMPTY, so a new channel's dialog must not carry it.
+  channel.box.pts = 1;
   channel.members.push_back(creator_id);
   return channels_[channel.id] = std::move(channel);
 }
@@ -237,6 +247,28 @@ ChannelRecord* World::FindChannelByUsername(const std::string& username) {
     }
   }
   return nullptr;
+}
+
+const ChatParticipantRecord* ChatRecord::Participant(int64_t user_id) const {
+  for (const ChatParticipantRecord& p : participants) {
+    if (p.user_id == user_id) return &p;
+  }
+  return nullptr;
+}
+
+ChatRecord& World::AddChat(const std::string& title, int64_t creator_id) {
+  ChatRecord chat;
+  chat.id = NewId();
+  chat.title = title;
+  chat.creator_id = creator_id;
+  chat.date = Now();
+  chat.participants.push_back({creator_id, creator_id, chat.date});
+  return chats_[chat.id] = std::move(chat);
+}
+
+ChatRecord* World::FindChat(int64_t id) {
+  auto it = chats_.find(id);
+  return it == chats_.end() ? nullptr : &it->second;
 }
 
 DocumentRecord& World::AddDocument(DocumentRecord doc) {

@@ -4,6 +4,7 @@
 #ifndef TGRPC_TESTS_FAKEDC_WORLD_H_
 #define TGRPC_TESTS_FAKEDC_WORLD_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <ctime>
 #include <deque>
@@ -59,6 +60,15 @@ struct PeerRef {
   bool operator==(const PeerRef&) const = default;
 };
 
+// What a service message (messageService) records: Telegram's messageAction* for a group's or a
+// channel's life (created, renamed, members added or removed).
+struct ServiceAction {
+  enum class Kind { kChatCreate, kChatEditTitle, kChatAddUser, kChatDeleteUser, kChannelCreate };
+  Kind kind = Kind::kChatCreate;
+  std::string title;              // kChatCreate, kChatEditTitle, kChannelCreate
+  std::vector<int64_t> user_ids;  // kChatCreate, kChatAddUser; kChatDeleteUser: the one removed
+};
+
 struct MessageRecord {
   int32_t id = 0;
   int64_t from_id = 0;
@@ -67,6 +77,7 @@ struct MessageRecord {
   std::string text;
   std::optional<int64_t> document_id;
   bool out = false;
+  std::optional<ServiceAction> action;  // set for a service message, which has no text
 };
 
 // One change that moved a box's pts, kept so that updates.getDifference (user boxes) and
@@ -102,7 +113,37 @@ struct ChannelRecord {
   int64_t creator_id = 0;
   int32_t date = 0;
   std::vector<int64_t> members;  // in join order; the creator first
+  bool HasMember(int64_t user_id) const {
+    return std::find(members.begin(), members.end(), user_id) != members.end();
+  }
   MessageBox box;
+};
+
+struct ChatParticipantRecord {
+  int64_t user_id = 0;
+  int64_t inviter_id = 0;  // the creator's own record: the creator
+  int32_t date = 0;
+};
+
+// A basic group. It has no box of its own: as in Telegram, each member keeps a copy of every
+// message in their own MessageBox, with that box's id and pts.
+struct ChatRecord {
+  int64_t id = 0;
+  std::string title;
+  int64_t creator_id = 0;
+  int32_t date = 0;
+  int32_t version = 1;                              // of the participant list
+  std::vector<ChatParticipantRecord> participants;  // in join order
+  // Who was a member and is no more, each with whether someone else removed them (true) or they
+  // left (false). They keep their copy of the history; the chat looks forbidden or left to them.
+  std::map<int64_t, bool> former_members;
+
+  const ChatParticipantRecord* Participant(int64_t user_id) const;
+  bool HasMember(int64_t user_id) const { return Participant(user_id) != nullptr; }
+  // A member now or before: the chat is among the user's peers.
+  bool Knows(int64_t user_id) const {
+    return HasMember(user_id) || former_members.count(user_id) != 0;
+  }
 };
 
 struct DocumentRecord {
@@ -158,6 +199,9 @@ class World {
   void SignIn(uint64_t auth_key_id, int64_t user_id) { sessions_[auth_key_id] = user_id; }
   void SignOut(uint64_t auth_key_id) { sessions_.erase(auth_key_id); }
   int64_t UserOfKey(uint64_t auth_key_id) const;
+  // The users signed in on at least one key, ascending: the only ones a push can reach (a channel
+  // with 10,000 members pushes to these few, not to every member).
+  std::vector<int64_t> SignedInUsers() const;
   // A key whose code was right but whose account has a 2FA password (auth.checkPassword next).
   void SetPendingPassword(uint64_t auth_key_id, int64_t user_id) {
     pending_passwords_[auth_key_id] = user_id;
@@ -206,6 +250,10 @@ class World {
   ChannelRecord* FindChannel(int64_t id);
   ChannelRecord* FindChannelByUsername(const std::string& username);
 
+  // Basic groups: a new one has its creator as the only participant.
+  ChatRecord& AddChat(const std::string& title, int64_t creator_id);
+  ChatRecord* FindChat(int64_t id);
+
   DocumentRecord& AddDocument(DocumentRecord doc);
   DocumentRecord* FindDocument(int64_t id);
 
@@ -228,6 +276,7 @@ class World {
   std::deque<int64_t> srp_challenge_order_;               // srp_ids, oldest first
   std::map<int64_t, MessageBox> boxes_;
   std::map<int64_t, ChannelRecord> channels_;
+  std::map<int64_t, ChatRecord> chats_;
   std::map<int64_t, DocumentRecord> documents_;
 };
 
