@@ -1,0 +1,131 @@
+#include "tests/fakedc/dc_connection.h"
+
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "mtproto/crypto/packet_cipher.h"
+#include "mtproto/transport/frame.h"
+
+namespace tgrpc::fakedc {
+namespace {
+
+uint64_t LittleEndian64(absl::string_view bytes) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+}  // namespace
+
+void DcConnection::OnBytes(absl::string_view bytes) {
+  std::vector<mtproto::transport::Frame> frames;
+  absl::Status status = transport_.Decode(bytes, frames);
+  for (mtproto::transport::Frame& frame : frames) {
+    if (dropping_) return;
+    if (auto* payload = std::get_if<mtproto::transport::PayloadFrame>(&frame)) {
+      // drop_after_packets: this packet is handled, but nothing it causes is sent.
+      if (impl_.faults_.DropAfter(dc_.id, id_, ++packets_)) {
+        impl_.Log(absl::StrCat(name(), ": fault: dropping the connection after packet ", packets_));
+        dropping_ = true;
+      }
+      OnPayload(std::move(payload->payload));
+      if (dropping_) {
+        Close(/*flush=*/false);
+        return;
+      }
+    }
+  }
+  if (!status.ok()) {
+    impl_.Log(absl::StrCat(name(), ": transport error, closing: ", status.ToString()));
+    Close();
+  }
+}
+
+void DcConnection::SendFrame(absl::string_view payload) {
+  std::string out;
+  absl::Status status = transport_.EncodeFrame(payload, {}, out);
+  if (!status.ok()) {
+    impl_.Log(absl::StrCat(name(), ": cannot frame an answer: ", status.ToString()));
+    return;
+  }
+  Write(std::move(out));
+}
+
+std::string DcConnection::transport() const {
+  const auto& detected = transport_.detected();
+  if (!detected.has_value()) return "";
+  std::string out(mtproto::transport::ProtocolName(detected->protocol));
+  if (detected->obfuscation.has_value()) {
+    out = absl::StrCat(detected->obfuscation->secret_index.has_value() ? "mtproxy-" : "obfuscated-",
+                       out);
+  }
+  return out;
+}
+
+void DcConnection::Write(std::string bytes) {
+  if (dropping_ || closed_) return;
+  const int delay_ms = impl_.faults_.delay_ms(dc_.id, id_);
+  if (delay_ms <= 0 && delayed_.empty()) {
+    if (auto connection = connection_.lock()) connection->Write(std::move(bytes));
+    return;
+  }
+  const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms);
+  impl_.Log(
+      absl::StrCat(name(), ": fault: delaying ", bytes.size(), " bytes by ", delay_ms, " ms"));
+  delayed_.push_back({due, std::move(bytes)});
+  if (delayed_.size() == 1) ArmDelayTimer();
+}
+
+void DcConnection::ArmDelayTimer() {
+  delay_timer_.expires_at(delayed_.front().due);
+  // The connection owns this handler (and its timer): if it is gone, so is `this`.
+  delay_timer_.async_wait([this, alive = connection_](const asio::error_code& error) {
+    if (error) return;
+    auto connection = alive.lock();
+    if (connection == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    while (!delayed_.empty() && delayed_.front().due <= now) {
+      connection->Write(std::move(delayed_.front().bytes));
+      delayed_.pop_front();
+    }
+    if (!delayed_.empty()) ArmDelayTimer();
+  });
+}
+
+void DcConnection::OnPayload(std::string payload) {
+  if (payload.size() < 8) {
+    SendTransportError(-404);
+    return;
+  }
+  if (LittleEndian64(payload) != 0) {
+    const auto& detected = transport_.detected();
+    if (detected.has_value() &&
+        detected->protocol == mtproto::transport::Protocol::kPaddedIntermediate) {
+      payload.resize(mtproto::crypto::PacketCipher::EncryptedPacketSize(payload.size()));
+    }
+    auto connection = connection_.lock();
+    if (connection) impl_.OnEncrypted(dc_, media_only_, connection, *this, std::move(payload));
+    return;
+  }
+  if (!handshake_.has_value()) {
+    absl::StatusOr<mtproto::handshake::ServerHandshake> created =
+        mtproto::handshake::ServerHandshake::Create(impl_.handshake_config_);
+    if (!created.ok()) {
+      impl_.Log(absl::StrCat("handshake setup failed: ", created.status().ToString()));
+      Close();
+      return;
+    }
+    handshake_.emplace(*std::move(created));
+  }
+  absl::StatusOr<std::string> answer = impl_.Handshake(*handshake_, dc_, payload);
+  if (!answer.ok()) {
+    impl_.Log(absl::StrCat(name(), ": key exchange failed: ", answer.status().ToString()));
+    Close();
+    return;
+  }
+  SendFrame(*answer);
+  if (handshake_->done() || handshake_->failed()) handshake_.reset();
+}
+
+}  // namespace tgrpc::fakedc

@@ -1,0 +1,142 @@
+// The state fakedc's server thread works on: the DCs with their keys, sessions and push routes,
+// the listening endpoints, and FakeDc::Impl, which owns them with the World, the dispatcher and
+// the faults. Shared by fakedc.cc (calls, pushes, the public FakeDc) and dc_connection.cc (one
+// client connection). Server thread only: no locks.
+#ifndef TGRPC_TESTS_FAKEDC_SERVER_H_
+#define TGRPC_TESTS_FAKEDC_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "asio.hpp"
+#include "mtproto/crypto/auth_key.h"
+#include "mtproto/handshake/server_handshake.h"
+#include "mtproto/session/session_server.h"
+#include "mtproto/transport/detect.h"
+#include "tests/fakedc/fakedc.h"
+#include "tests/fakedc/faults.h"
+#include "tests/fakedc/layers.h"
+#include "tests/fakedc/listener.h"
+#include "tests/fakedc/methods.h"
+#include "tests/fakedc/rpc.h"
+#include "tests/fakedc/world.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::fakedc {
+
+// A key a DC knows: permanent or temporary, with what the client declared on it.
+struct KeyRecord {
+  mtproto::crypto::AuthKey key;
+  std::optional<uint64_t> first_salt;
+  bool temporary = false;
+  int64_t expires_at = 0;
+  std::optional<uint64_t> bound_perm_id;  // temporary keys after auth.bindTempAuthKey
+  int layer = 0;                          // 0 until invokeWithLayer
+};
+
+class DcConnection;
+
+// One data center: its keys and sessions, shared by its endpoints (the main one and a media-only
+// one), as Telegram's keys are valid on every address of their DC.
+struct Dc {
+  int id = 0;
+  std::map<uint64_t, KeyRecord> keys;
+  mtproto::session::ServerSessionOptions session_options;
+  std::unique_ptr<mtproto::session::SessionServer> sessions;
+  // The connection that last carried each session, for pushes. The handler lives as long as its
+  // connection, so it is valid while the weak_ptr locks.
+  struct Route {
+    std::weak_ptr<Connection> connection;
+    DcConnection* handler = nullptr;
+    bool media_only = false;
+  };
+  std::map<uint64_t, Route> routes;
+};
+
+// A listening address of a DC (FakeDc::endpoints() lists them in the same order).
+struct Endpoint {
+  Dc* dc = nullptr;
+  bool media_only = false;
+  uint16_t port = 0;  // 0 until bound; then kept across restarts
+  std::unique_ptr<Listener> listener;
+};
+
+class FakeDc::Impl {
+ public:
+  explicit Impl(FakeDcOptions options)
+      : options_(std::move(options)), world_(options_.seed), faults_(options_.faults) {}
+
+  absl::Status Init();
+  void Shutdown();
+  // Runs `fn` on the server thread and waits for it.
+  void RunOnServer(const std::function<void()>& fn);
+
+  // Server thread only.
+  absl::Status ListenAll();
+  void CloseAll();
+  // Closes the connections of `dc_id` (0: every DC), without sending what is queued.
+  void DropConnections(int dc_id = 0);
+  bool DropConnection(int64_t id);
+  std::vector<ConnectionInfo> Connections();
+
+  // Called by connections on the server thread.
+  absl::StatusOr<std::string> Handshake(mtproto::handshake::ServerHandshake& handshake, Dc& dc,
+                                        absl::string_view message);
+  void OnEncrypted(Dc& dc, bool media_only, const std::shared_ptr<Connection>& connection,
+                   DcConnection& handler, std::string packet);
+  void Flush(Dc& dc, mtproto::session::ServerSession& session, DcConnection& handler);
+  mtproto::transport::DetectOptions detect_options() const {
+    mtproto::transport::DetectOptions detect;
+    detect.obfuscated2.secrets = options_.mtproxy_secrets;
+    return detect;
+  }
+  void Log(const std::string& line) {
+    if (options_.verbose) std::cerr << "fakedc: " << line << "\n";
+  }
+
+  FakeDcOptions options_;
+  World world_;
+  FaultInjector faults_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::thread thread_;
+  std::vector<std::unique_ptr<Dc>> dcs_;
+  std::vector<Endpoint> listeners_;                          // parallel to endpoints_
+  std::vector<std::unique_ptr<Listener>> closed_listeners_;  // stopped by restarts
+  std::vector<DcEndpoint> endpoints_;
+  // Every open connection of every DC by its number (for Connections, DropConnections, Restart
+  // and Shutdown). The handler lives as long as its connection: valid while the weak_ptr locks.
+  struct OpenConnection {
+    std::weak_ptr<Connection> connection;
+    DcConnection* handler = nullptr;
+  };
+  std::map<int64_t, OpenConnection> connections_;
+  int64_t last_connection_id_ = 0;
+  std::shared_ptr<const mtproto::handshake::ServerHandshakeConfig> handshake_config_;
+  std::string public_pem_;
+  uint64_t fingerprint_ = 0;
+  std::unique_ptr<LayerSchemas> layers_;
+  std::unique_ptr<ObjectBuilder> builder_;  // over the pinned schema
+  Dispatcher dispatcher_;
+  MethodEnv env_;
+
+ private:
+  void HandleCall(Dc& dc, uint64_t auth_key_id, mtproto::session::ServerSession& session,
+                  const mtproto::session::ServerRpcCallEvent& call);
+  // bad_salt_packets: the key's salt schedule starts over, so the client's salt is stale.
+  void ForceNewSalt(Dc& dc, absl::string_view packet);
+  void Push(int64_t user_id, const tl::api::Updates& updates, uint64_t except_session);
+  void PushToKey(uint64_t perm_auth_key_id, const tl::api::Updates& updates);
+};
+
+}  // namespace tgrpc::fakedc
+
+#endif  // TGRPC_TESTS_FAKEDC_SERVER_H_
