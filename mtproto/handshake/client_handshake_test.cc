@@ -35,6 +35,7 @@ using ::tgrpc::mtproto::handshake::testing::Body;
 using ::tgrpc::mtproto::handshake::testing::ClientAfter;
 using ::tgrpc::mtproto::handshake::testing::ClientOptions;
 using ::tgrpc::mtproto::handshake::testing::DhValueOf;
+using ::tgrpc::mtproto::handshake::testing::ExpectTruncationsRefused;
 using ::tgrpc::mtproto::handshake::testing::FakeClock;
 using ::tgrpc::mtproto::handshake::testing::ForgeServerDhParams;
 using ::tgrpc::mtproto::handshake::testing::kServerTime;
@@ -170,19 +171,8 @@ TEST(ClientHandshakeTest, RejectsWrongNewNonceHashes) {
 
 TEST(ClientHandshakeTest, RejectsTruncatedAnswers) {
   const Transcript transcript = RecordExchange();
-  for (size_t step = 0; step < 3; ++step) {
-    const std::string& message = transcript.server[step];
-    const absl::string_view body = Body(message);
-    for (size_t size = 0; size < message.size(); size += 1 + size / 8) {
-      ClientHandshake client = ClientAfter(transcript, step);
-      EXPECT_FALSE(client.HandleMessage(message.substr(0, size)).ok()) << step << " " << size;
-    }
-    for (size_t size = 0; size < body.size(); size += 4 + size / 8) {
-      ClientHandshake client = ClientAfter(transcript, step);
-      const std::string truncated = EncodeUnencryptedMessage(MsgId(message), body.substr(0, size));
-      EXPECT_FALSE(client.HandleMessage(truncated).ok()) << step << " " << size;
-    }
-  }
+  ExpectTruncationsRefused<ClientHandshake>(
+      transcript.server, [&](size_t step) { return ClientAfter(transcript, step); });
 }
 
 TEST(ClientHandshakeTest, RejectsCallsOutOfOrder) {

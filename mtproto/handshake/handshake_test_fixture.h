@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -104,6 +105,27 @@ struct Mutation {
   const char* reason;
   std::function<void(T&)> mutate;
 };
+
+// Feeds each of `messages` (one side of a transcript), cut short, to a fresh peer that has taken
+// the ones before it (`after(step)`): the frame cut at every few bytes, then the body cut and
+// wrapped again under its msg_id. Every one must be refused.
+template <class Peer>
+void ExpectTruncationsRefused(const std::vector<std::string>& messages,
+                              const std::function<Peer(size_t step)>& after) {
+  for (size_t step = 0; step < messages.size(); ++step) {
+    const std::string& message = messages[step];
+    const absl::string_view body = Body(message);
+    for (size_t size = 0; size < message.size(); size += 1 + size / 8) {
+      Peer peer = after(step);
+      EXPECT_FALSE(peer.HandleMessage(message.substr(0, size)).ok()) << step << " " << size;
+    }
+    for (size_t size = 0; size < body.size(); size += 4 + size / 8) {
+      Peer peer = after(step);
+      const std::string truncated = EncodeUnencryptedMessage(MsgId(message), body.substr(0, size));
+      EXPECT_FALSE(peer.HandleMessage(truncated).ok()) << step << " " << size;
+    }
+  }
+}
 
 }  // namespace tgrpc::mtproto::handshake::testing
 

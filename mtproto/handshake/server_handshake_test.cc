@@ -25,6 +25,7 @@ using ::testing::HasSubstr;
 using ::tgrpc::mtproto::handshake::testing::Body;
 using ::tgrpc::mtproto::handshake::testing::ClientOptions;
 using ::tgrpc::mtproto::handshake::testing::DhValueOf;
+using ::tgrpc::mtproto::handshake::testing::ExpectTruncationsRefused;
 using ::tgrpc::mtproto::handshake::testing::ForgeClientDhParams;
 using ::tgrpc::mtproto::handshake::testing::MsgId;
 using ::tgrpc::mtproto::handshake::testing::Mutation;
@@ -143,19 +144,8 @@ TEST(ServerHandshakeTest, RejectsTamperedSetClientDhParams) {
 
 TEST(ServerHandshakeTest, RejectsTruncatedRequests) {
   const Transcript transcript = RecordExchange();
-  for (size_t step = 0; step < 3; ++step) {
-    const std::string& message = transcript.client[step];
-    const absl::string_view body = Body(message);
-    for (size_t size = 0; size < message.size(); size += 1 + size / 6) {
-      ServerHandshake server = ServerAfter(transcript, step);
-      EXPECT_FALSE(server.HandleMessage(message.substr(0, size)).ok()) << step << " " << size;
-    }
-    for (size_t size = 0; size < body.size(); size += 4 + size / 6) {
-      ServerHandshake server = ServerAfter(transcript, step);
-      const std::string truncated = EncodeUnencryptedMessage(MsgId(message), body.substr(0, size));
-      EXPECT_FALSE(server.HandleMessage(truncated).ok()) << step << " " << size;
-    }
-  }
+  ExpectTruncationsRefused<ServerHandshake>(
+      transcript.client, [&](size_t step) { return ServerAfter(transcript, step); });
 }
 
 TEST(ServerHandshakeTest, RejectsMessagesOutOfOrder) {
