@@ -6,7 +6,8 @@
 //    (library logs go to stderr);
 //  - steps run in order, `connect` always first; the first failure ends the run with exit code 1.
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
 // Library logs must not mix with the JSON lines on stdout.
@@ -14,7 +15,7 @@ for (const name of ['log', 'info', 'debug', 'warn', 'trace']) {
   console[name] = (...args) => console.error(...args)
 }
 
-export const STEPS = ['connect', 'signin-user', 'signin-bot', 'send-and-get', 'members', 'file']
+export const STEPS = ['connect', 'signin-user', 'signin-bot', 'signin-qr', 'send-and-get', 'reconnect', 'members', 'file']
 
 const OPTIONS = {
   'host': { type: 'string', env: 'INTEROP_HOST', def: '127.0.0.1', help: 'main DC address' },
@@ -26,10 +27,10 @@ const OPTIONS = {
   'mtproxy-secret': { type: 'string', env: 'INTEROP_MTPROXY_SECRET', def: '0123456789abcdef0123456789abcdef', help: '16-byte hex secret of the mtproxy-* transports (dd/ee prefixes are added per transport)' },
   'mtproxy-domain': { type: 'string', env: 'INTEROP_MTPROXY_DOMAIN', def: 'example.com', help: 'fake-TLS domain (mtproxy-faketls)' },
   'scenario': { type: 'string', env: 'INTEROP_SCENARIO', def: 'connect', help: `comma-separated steps: ${STEPS.join(',')}` },
-  'phone': { type: 'string', env: 'INTEROP_PHONE', help: 'signin-user: phone number' },
+  'phone': { type: 'string', env: 'INTEROP_PHONE', help: 'signin-user: phone number; signin-qr: the account the second client signs in with a code and then logs the first one in as' },
   'code': { type: 'string', env: 'INTEROP_CODE', help: 'signin-user: the login code' },
   'code-file': { type: 'string', env: 'INTEROP_CODE_FILE', help: 'signin-user: file the code appears in after sendCode ({phone} is replaced); polled' },
-  'password': { type: 'string', env: 'INTEROP_PASSWORD', help: 'signin-user: 2FA password, if the account has one' },
+  'password': { type: 'string', env: 'INTEROP_PASSWORD', help: 'signin-user / signin-qr: 2FA password, if the account has one' },
   'bot-token': { type: 'string', env: 'INTEROP_BOT_TOKEN', help: 'signin-bot: token' },
   'peer': { type: 'string', env: 'INTEROP_PEER', def: 'me', help: 'send-and-get / file: chat to use ("me" = saved messages)' },
   'channel': { type: 'string', env: 'INTEROP_CHANNEL', help: 'members: channel or supergroup username' },
@@ -37,6 +38,7 @@ const OPTIONS = {
   'file-size': { type: 'string', env: 'INTEROP_FILE_SIZE', def: String(10 * 1024 * 1024 + 12345), help: 'file: bytes to upload' },
   'api-id': { type: 'string', env: 'INTEROP_API_ID', def: '17349', help: 'api_id sent in initConnection' },
   'api-hash': { type: 'string', env: 'INTEROP_API_HASH', def: '344583e45741c457fe1862106095a5eb', help: 'api_hash' },
+  'sync-dir': { type: 'string', env: 'INTEROP_SYNC_DIR', help: 'reconnect: the step creates <dir>/ready, then waits for <dir>/dropped (the runner drops the connections in between)' },
   'timeout': { type: 'string', env: 'INTEROP_TIMEOUT', def: '60', help: 'seconds per step (the file step gets 5x)' },
   'no-updates': { type: 'boolean', env: 'INTEROP_NO_UPDATES', help: 'turn the library\'s update handling off where it can' },
   'verbose': { type: 'boolean', env: 'INTEROP_VERBOSE', help: 'library debug logs on stderr' },
@@ -185,6 +187,29 @@ export async function readCode(opts) {
     }
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+// The token of a QR login URL, tg://login?token=<base64url, unpadded>.
+export function tokenFromUrl(url) {
+  const m = /^tg:\/\/login\?token=([A-Za-z0-9_-]+=*)$/.exec(url)
+  if (!m) throw new Error(`not a tg://login?token= URL: ${url}`)
+  return Buffer.from(m[1], 'base64url')
+}
+
+export function tokenUrl(token) {
+  return `tg://login?token=${Buffer.from(token).toString('base64url')}`
+}
+
+// The reconnect step's handshake with the runner: <sync-dir>/ready says "idle, drop the
+// connections now"; the runner creates <sync-dir>/dropped once fakedc has dropped them.
+export async function awaitDrop(opts) {
+  const dir = opts['sync-dir']
+  if (!dir) throw new Error('reconnect needs --sync-dir')
+  writeFileSync(join(dir, 'ready.tmp'), `${process.pid}\n`)
+  renameSync(join(dir, 'ready.tmp'), join(dir, 'ready'))
+  const started = Date.now()
+  while (!existsSync(join(dir, 'dropped'))) await new Promise((r) => setTimeout(r, 50))
+  return Date.now() - started
 }
 
 export function messageText(client, transport) {

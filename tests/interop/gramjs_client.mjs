@@ -14,12 +14,15 @@ import { createRequire } from 'node:module'
 import { createHash, createPublicKey } from 'node:crypto'
 
 import {
+  awaitDrop,
   makeFile,
   messageText,
   parseOptions,
   readCode,
   runSteps,
   sha256hex,
+  tokenFromUrl,
+  tokenUrl,
 } from './common.mjs'
 
 const require = createRequire(import.meta.url)
@@ -114,17 +117,41 @@ const sha = createHash('sha1').update(Buffer.concat([tlBytes(n), tlBytes(e)])).d
 const fingerprint = sha.subarray(12, 20).readBigInt64LE(0).toString()
 _serverKeys.set(fingerprint, { n: readBigIntFromBuffer(n, false, false), e: e.readUIntBE(0, e.length) })
 
-const session = new MemorySession()
-// The port stored here is not the one dialled (see forcing()); MemorySession keeps whatever it gets.
-session.setDC(opts.dc, opts.host, opts.port)
-
-const client = new TelegramClient(session, opts.apiId, opts['api-hash'], {
-  ...TRANSPORTS[opts.transport].make(opts),
-  baseLogger: new Logger(opts.verbose ? LogLevel.DEBUG : LogLevel.ERROR),
-  connectionRetries: 3,
-  retryDelay: 500,
-})
+function makeClient() {
+  const session = new MemorySession()
+  // The port stored here is not the one dialled (see forcing()); MemorySession keeps whatever it gets.
+  session.setDC(opts.dc, opts.host, opts.port)
+  return new TelegramClient(session, opts.apiId, opts['api-hash'], {
+    ...TRANSPORTS[opts.transport].make(opts),
+    baseLogger: new Logger(opts.verbose ? LogLevel.DEBUG : LogLevel.ERROR),
+    connectionRetries: 3,
+    retryDelay: 500,
+  })
+}
+const client = makeClient()
+// signin-qr: the client that is signed in with a code and accepts the QR login token.
+let scanner = null
 const credentials = { apiId: opts.apiId, apiHash: opts['api-hash'] }
+
+// GramJS's signInUser (auth.sendCode, the code, auth.signIn; auth.checkPassword with --password).
+async function signInWithCode(c) {
+  let error = null
+  let twoFa = false
+  const user = await c.signInUser(credentials, {
+    phoneNumber: opts.phone,
+    phoneCode: () => readCode(opts),
+    password: async () => {
+      twoFa = true
+      if (!opts.password) throw new Error('SESSION_PASSWORD_NEEDED and no --password')
+      return opts.password
+    },
+    onError: async (err) => {
+      error = err
+      return true // stop
+    },
+  }).catch((err) => { throw error ?? err })
+  return { user, twoFa }
+}
 
 const steps = {
   async connect() {
@@ -139,22 +166,61 @@ const steps = {
 
   async 'signin-user'() {
     if (!opts.phone) throw new Error('signin-user needs --phone')
+    const { user, twoFa } = await signInWithCode(client)
+    return { user_id: String(user.id), bot: Boolean(user.bot), two_fa: twoFa }
+  },
+
+  // QR login: a second client signs in as --phone with a code; this one runs GramJS's
+  // signInUserWithQrCode (auth.exportLoginToken, updateLoginToken, exportLoginToken again), and
+  // the second one accepts the token (as the tg://login URL carries it) with auth.acceptLoginToken.
+  async 'signin-qr'() {
+    if (!opts.phone) throw new Error('signin-qr needs --phone (the account to log in as)')
+    scanner = makeClient()
+    if (!(await scanner.connect())) throw new Error('second client: connect() returned false')
+    const { user: scannerUser } = await signInWithCode(scanner)
+    let url = null
     let error = null
     let twoFa = false
-    const user = await client.signInUser(credentials, {
-      phoneNumber: opts.phone,
-      phoneCode: () => readCode(opts),
-      password: async () => {
-        twoFa = true
-        if (!opts.password) throw new Error('SESSION_PASSWORD_NEEDED and no --password')
-        return opts.password
-      },
-      onError: async (err) => {
-        error = err
-        return true // stop
-      },
-    }).catch((err) => { throw error ?? err })
-    return { user_id: String(user.id), bot: Boolean(user.bot), two_fa: twoFa }
+    let rejectAccept
+    const acceptFailed = new Promise((_, reject) => { rejectAccept = reject })
+    const user = await Promise.race([
+      client.signInUserWithQrCode(credentials, {
+        qrCode: async ({ token }) => {
+          if (url !== null) return // a second token: the first expired; the run fails on time
+          url = tokenUrl(token)
+          try {
+            await scanner.invoke(new Api.auth.AcceptLoginToken({ token: tokenFromUrl(url) }))
+          } catch (e) {
+            rejectAccept(new Error(`auth.acceptLoginToken: ${e.errorMessage ?? e.message ?? e}`))
+          }
+        },
+        password: async () => {
+          twoFa = true
+          if (!opts.password) throw new Error('SESSION_PASSWORD_NEEDED and no --password')
+          return opts.password
+        },
+        onError: async (err) => {
+          error = err
+          return true // stop
+        },
+      }).catch((err) => { throw error ?? err }),
+      acceptFailed,
+    ])
+    const me = await client.getMe()
+    if (String(me.id) !== String(scannerUser.id) || String(user.id) !== String(scannerUser.id)) {
+      throw new Error(`QR login gave user ${user.id} (getMe ${me.id}), the scanner is ${scannerUser.id}`)
+    }
+    return { user_id: String(me.id), url, two_fa: twoFa }
+  },
+
+  // The runner drops every connection while this waits; then a call that needs the signed-in
+  // key must get through on a new connection.
+  async reconnect() {
+    const waited = await awaitDrop(opts)
+    const t0 = Date.now()
+    const [me] = await client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] }))
+    if (!(me instanceof Api.User)) throw new Error(`users.getUsers(self) gave ${me?.className}`)
+    return { user_id: String(me.id), waited_ms: waited, call_ms: Date.now() - t0 }
   },
 
   async 'signin-bot'() {
@@ -206,5 +272,5 @@ const steps = {
   },
 }
 
-const code = await runSteps(CLIENT, opts, steps, () => client.destroy())
+const code = await runSteps(CLIENT, opts, steps, () => Promise.all([client.destroy(), scanner?.destroy()]))
 process.exit(code)

@@ -20,12 +20,14 @@ import {
 import { addPublicKey, NodeCryptoProvider, parsePublicKey } from '@mtcute/node/utils.js'
 
 import {
+  awaitDrop,
   makeFile,
   messageText,
   parseOptions,
   readCode,
   runSteps,
   sha256hex,
+  tokenFromUrl,
 } from './common.mjs'
 
 const CLIENT = 'mtcute'
@@ -91,17 +93,36 @@ if (parsed.fingerprint.startsWith('0')) {
 addPublicKey(crypto, opts.rsaPem)
 
 const mainDc = { id: opts.dc, ipAddress: opts.host, port: opts.port }
-const tg = new TelegramClient({
-  apiId: opts.apiId,
-  apiHash: opts['api-hash'],
-  storage: new MemoryStorage(),
-  crypto,
-  transport: TRANSPORTS[opts.transport].make(opts),
-  defaultDcs: { main: mainDc, media: { ...mainDc, mediaOnly: true } },
-  testMode: false,
-  disableUpdates: Boolean(opts['no-updates']),
-  logLevel: opts.verbose ? 5 : 1,
-})
+function makeClient() {
+  return new TelegramClient({
+    apiId: opts.apiId,
+    apiHash: opts['api-hash'],
+    storage: new MemoryStorage(),
+    crypto,
+    transport: TRANSPORTS[opts.transport].make(opts),
+    defaultDcs: { main: mainDc, media: { ...mainDc, mediaOnly: true } },
+    testMode: false,
+    disableUpdates: Boolean(opts['no-updates']),
+    logLevel: opts.verbose ? 5 : 1,
+  })
+}
+const tg = makeClient()
+// signin-qr: the client that is signed in with a code and accepts the QR login token.
+let scanner = null
+
+// auth.sendCode, the code, auth.signIn (and auth.checkPassword with --password on 2FA).
+async function signInWithCode(client) {
+  const sent = await client.sendCode({ phone: opts.phone })
+  if (sent.phoneCodeHash === undefined) return { user: sent, twoFa: false, already: true }
+  const code = await readCode(opts)
+  try {
+    return { user: await client.signIn({ phone: opts.phone, phoneCodeHash: sent.phoneCodeHash, phoneCode: code }), twoFa: false }
+  } catch (e) {
+    if (!(e.is?.('SESSION_PASSWORD_NEEDED') || e.text === 'SESSION_PASSWORD_NEEDED')) throw e
+    if (!opts.password) throw new Error('SESSION_PASSWORD_NEEDED and no --password')
+    return { user: await client.checkPassword(opts.password), twoFa: true }
+  }
+}
 
 let self = null
 
@@ -114,24 +135,58 @@ const steps = {
 
   async 'signin-user'() {
     if (!opts.phone) throw new Error('signin-user needs --phone')
-    const sent = await tg.sendCode({ phone: opts.phone })
-    if (sent.phoneCodeHash === undefined) {
-      self = sent // already signed in
-      return { user_id: self.id, already: true }
-    }
-    const code = await readCode(opts)
-    let user
-    let twoFa = false
-    try {
-      user = await tg.signIn({ phone: opts.phone, phoneCodeHash: sent.phoneCodeHash, phoneCode: code })
-    } catch (e) {
-      if (!(e.is?.('SESSION_PASSWORD_NEEDED') || e.text === 'SESSION_PASSWORD_NEEDED')) throw e
-      if (!opts.password) throw new Error('SESSION_PASSWORD_NEEDED and no --password')
-      user = await tg.checkPassword(opts.password)
-      twoFa = true
-    }
+    const { user, twoFa, already } = await signInWithCode(tg)
     self = user
-    return { user_id: user.id, bot: user.isBot, two_fa: twoFa }
+    return { user_id: user.id, bot: user.isBot, two_fa: twoFa, ...(already ? { already } : {}) }
+  },
+
+  // QR login: a second client signs in as --phone with a code; this one runs mtcute's QR flow
+  // (auth.exportLoginToken, the tg://login URL, updateLoginToken, exportLoginToken again), and the
+  // second one accepts the URL's token with auth.acceptLoginToken.
+  async 'signin-qr'() {
+    if (!opts.phone) throw new Error('signin-qr needs --phone (the account to log in as)')
+    scanner = makeClient()
+    await scanner.connect()
+    const { user: scannerUser } = await signInWithCode(scanner)
+    const abort = new AbortController()
+    let url = null
+    let accepted = null
+    let scanned = false
+    const failed = new Promise((_, reject) => { abort.signal.addEventListener('abort', () => reject(abort.signal.reason)) })
+    const user = await Promise.race([
+      tg.signInQr({
+        abortSignal: abort.signal,
+        password: opts.password,
+        onQrScanned: () => { scanned = true },
+        onUrlUpdated: (u) => {
+          if (url !== null) return // a second URL: the first token expired; the run fails on time
+          url = u
+          accepted = Promise.resolve()
+            .then(() => scanner.call({ _: 'auth.acceptLoginToken', token: tokenFromUrl(u) }))
+            .catch((e) => { abort.abort(new Error(`auth.acceptLoginToken: ${e.message ?? e}`)) })
+        },
+      }),
+      failed,
+    ])
+    await accepted
+    // Without updateLoginToken mtcute would export again only when the token expires (30 s).
+    if (!scanned) throw new Error('signed in without updateLoginToken')
+    const me = await tg.getMe()
+    if (me.id !== scannerUser.id || user.id !== scannerUser.id) {
+      throw new Error(`QR login gave user ${user.id} (getMe ${me.id}), the scanner is ${scannerUser.id}`)
+    }
+    self = me
+    return { user_id: me.id, url }
+  },
+
+  // The runner drops every connection while this waits; then a call that needs the signed-in
+  // key must get through on a new connection.
+  async reconnect() {
+    const waited = await awaitDrop(opts)
+    const t0 = Date.now()
+    const [me] = await tg.call({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] })
+    if (!me || me._ !== 'user') throw new Error(`users.getUsers(self) gave ${me?._}`)
+    return { user_id: me.id, waited_ms: waited, call_ms: Date.now() - t0 }
   },
 
   async 'signin-bot'() {
@@ -185,5 +240,5 @@ const steps = {
   },
 }
 
-const code = await runSteps(CLIENT, opts, steps, () => tg.destroy())
+const code = await runSteps(CLIENT, opts, steps, () => Promise.all([tg.destroy(), scanner?.destroy()]))
 process.exit(code)

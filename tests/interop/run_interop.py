@@ -14,9 +14,20 @@ and, on each client's default transport,
             (alice, DC 2), file: the document lives on DC 1, so the download needs the
             authorization exported from DC 2 and imported on DC 1 (and FILE_MIGRATE_1 where the
             client asks DC 2 first)
+  qr        connect, signin-qr: a second client of the same library signs in as bob with a code,
+            the first runs the library's QR login and the second accepts its token with
+            auth.acceptLoginToken; the first must be bob (getMe); then send-and-get
+  faults    against a fakedc of its own started with FAULT_FLAGS (bad_server_salt, answers held
+            50 ms, every connection closed after its 5th packet): connect, signin-bot,
+            send-and-get (to alice), reconnect (the driver waits while the runner sends fakedc
+            SIGUSR1, which drops every connection, then calls users.getUsers(self)),
+            send-and-get. The run passes only if fakedc's log shows each fault injected and a
+            connection made after the SIGUSR1 drop.
 
 Usage: tests/interop/run_interop.py [--fakedc bazel-bin/tests/fakedc/fakedc] [--clients a,b]
-         [--transports default|all] [--members 10000] [--file-size BYTES] [--report FILE]
+         [--transports default|all] [--scenarios user,bot,2fa,migrate,file-dc1,qr,faults]
+         [--fault-flags "--bad_salt_packets=3 ..."] [--members 10000] [--file-size BYTES]
+         [--report FILE] [--keep]
 Prints `interop <client> <transport> <scenario> PASSED|FAILED ...` per run (tests/run_all.sh counts
 them), then a table. Exit status 0 only if every run passed. Hermetic: fakedc binds 127.0.0.1 on
 ports the kernel picks; the drivers reach nothing else.
@@ -25,6 +36,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -54,9 +66,39 @@ MTPROXY_SECRET = "0123456789abcdef0123456789abcdef"
 RSA_KEY = os.path.join(ROOT, "mtproto/crypto/testdata/test_rsa_key.pem")
 BOT_TOKEN = "1000000:AAFakeDcBotTokenForTests"
 ALICE = "+15550000001"
+BOB = "+15550000002"
 CAROL = "+15550000003"
 DAVE = "+15550000004"  # home DC 1
 CAROL_PASSWORD = "correct horse"
+
+SCENARIOS = ["user", "bot", "2fa", "migrate", "file-dc1", "qr", "faults"]
+
+# The faults scenario's fakedc (one per run, so that the counters and drops hit that run only):
+# the first 3 encrypted packets get bad_server_salt (a new salt each time), every frame sent back
+# is held 50 ms, and every connection is closed right after its DROP_AFTER-th packet (what that
+# packet causes is not sent), so the clients reconnect and resend again and again (2 to 9 times
+# per run here). The key exchange takes 3 packets on a connection, so DROP_AFTER must be at
+# least 4; with 4 an mtcute run took 15 s.
+DROP_AFTER = 5
+FAULT_FLAGS = f"--bad_salt_packets=3 --delay_ms=50 --drop_after_packets={DROP_AFTER}"
+# What fakedc --verbose logs for each injected fault: flag -> (name, log line).
+FAULT_LOG = {
+    "bad_salt_packets": ("bad_server_salt", "fault: new salt for key"),
+    "delay_ms": ("delayed_frames", "fault: delaying"),
+    "drop_after_packets": ("drops_after_packets", "fault: dropping the connection after packet"),
+}
+DROP_LOGGED = "fault: dropping every connection"  # after SIGUSR1
+CONNECTION_LOGGED = ": connection from "
+
+
+def expected_faults(flags):
+    """{name: least count in the log} for the faults `flags` turns on (bad_salt_packets=N: N)."""
+    out = {}
+    for word in flags:
+        name, _, value = word.lstrip("-").partition("=")
+        if name in FAULT_LOG and value.isdigit() and int(value) > 0:
+            out[FAULT_LOG[name][0]] = int(value) if name == "bad_salt_packets" else 1
+    return out
 
 
 def log(message):
@@ -110,7 +152,61 @@ def list_transports(client):
     return listing["default"], listing["transports"]
 
 
-def run_driver(client, transport, scenario, dc, extra, timeout_s):
+class DropOnReady:
+    """The reconnect step's other half: when the driver creates <sync_dir>/ready, send fakedc
+    SIGUSR1 (it drops every connection within 100 ms), wait until its log says so (a fakedc that
+    does not log it: 1 s), then create <sync_dir>/dropped."""
+
+    def __init__(self, dc, sync_dir):
+        self.dc, self.sync_dir = dc, sync_dir
+        os.makedirs(sync_dir, exist_ok=True)
+        self.signal_offset = None  # fakedc's log size when SIGUSR1 was sent
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+    def _watch(self):
+        ready = os.path.join(self.sync_dir, "ready")
+        while not self.done.is_set() and not os.path.exists(ready):
+            time.sleep(0.05)
+        if self.done.is_set() or not self.dc.alive():
+            return
+        self.signal_offset = os.path.getsize(self.dc.log_path)
+        self.dc.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 1
+        while time.monotonic() < deadline:
+            with open(self.dc.log_path, errors="replace") as f:
+                f.seek(self.signal_offset)
+                if DROP_LOGGED in f.read():
+                    break
+            time.sleep(0.05)
+        with open(os.path.join(self.sync_dir, "dropped"), "w") as f:
+            f.write("dropped\n")
+
+
+def fault_counts(dc, drop):
+    """What fakedc's log shows of the injected faults, and the connections accepted after the
+    SIGUSR1 drop."""
+    with open(dc.log_path, "rb") as f:
+        data = f.read()
+    text = data.decode(errors="replace")
+    counts = {name: text.count(needle) for name, needle in FAULT_LOG.values()}
+    counts["connections"] = text.count(CONNECTION_LOGGED)
+    if drop is not None and drop.signal_offset is not None:
+        after = data[drop.signal_offset:].decode(errors="replace")
+        # From the line that says the connections were dropped, where fakedc logs it.
+        at = after.find(DROP_LOGGED)
+        counts["connections_after_sigusr1"] = after[max(at, 0):].count(CONNECTION_LOGGED)
+    return counts
+
+
+def run_driver(client, transport, scenario, dc, extra, timeout_s, drop=None):
     cmd = CLIENTS[client] + [
         "--host", "127.0.0.1", "--port", str(dc.main_port), "--dc", "2",
         "--rsa-key", dc.key_path, "--transport", transport, "--mtproxy-secret", MTPROXY_SECRET,
@@ -120,6 +216,9 @@ def run_driver(client, transport, scenario, dc, extra, timeout_s):
         "--timeout", "60",
     ] + extra
     started = time.monotonic()
+    if drop is not None:
+        cmd += ["--sync-dir", drop.sync_dir]
+        drop.start()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, cwd=HERE)
         stdout, stderr, rc = proc.stdout, proc.stderr, proc.returncode
@@ -127,6 +226,9 @@ def run_driver(client, transport, scenario, dc, extra, timeout_s):
         stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
         stderr = f"killed after {timeout_s} s"
         rc = -1
+    finally:
+        if drop is not None:
+            drop.stop()
     steps = []
     for line in stdout.splitlines():
         try:
@@ -146,6 +248,10 @@ def main():
     parser.add_argument("--fakedc", default=os.path.join(ROOT, "bazel-bin/tests/fakedc/fakedc"))
     parser.add_argument("--clients", default="mtcute,gramjs,telethon")
     parser.add_argument("--transports", choices=["default", "all"], default="all")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help="comma-separated, of " + ",".join(SCENARIOS))
+    parser.add_argument("--fault-flags", default=FAULT_FLAGS,
+                        help=f"fakedc's flags in the faults scenario (default: {FAULT_FLAGS})")
     parser.add_argument("--members", type=int, default=10000)
     parser.add_argument("--file-size", type=int, default=10 * 1024 * 1024 + 12345)
     parser.add_argument("--report", help="also write the results as JSON here")
@@ -156,28 +262,43 @@ def main():
     for c in clients:
         if c not in CLIENTS:
             parser.error(f"unknown client {c}")
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    for s in scenarios:
+        if s not in SCENARIOS:
+            parser.error(f"unknown scenario {s}; scenarios: {','.join(SCENARIOS)}")
     if not os.access(args.fakedc, os.X_OK):
         parser.error(f"{args.fakedc} is not built (bazel build //tests/fakedc:fakedc)")
 
+    fault_flags = args.fault_flags.split()
     state_dir = tempfile.mkdtemp(prefix="tgrpc-interop-")
     dc = FakeDc(args.fakedc, state_dir, args.members, os.path.join(state_dir, "fakedc.log"))
     log(f"interop: fakedc ready, dc2 on 127.0.0.1:{dc.main_port}, "
         f"fingerprint {dc.ready['fingerprint']}, {args.members} channel members, "
         f"log {dc.log_path}")
     # Documents on DC 1 (with DC 1's media-only endpoint), uploads through DC 2.
-    files_dir = os.path.join(state_dir, "files_dc1")
-    try:
-        files_dc = FakeDc(args.fakedc, files_dir, 0, os.path.join(files_dir, "fakedc.log"),
-                          ["--files_dc=1", "--media_dc=1"])
-    except Exception:
-        dc.stop()
-        raise
-    log(f"interop: fakedc --files_dc=1 ready, dc2 on 127.0.0.1:{files_dc.main_port}, "
-        f"log {files_dc.log_path}")
+    files_dc = None
+    if "file-dc1" in scenarios:
+        files_dir = os.path.join(state_dir, "files_dc1")
+        try:
+            files_dc = FakeDc(args.fakedc, files_dir, 0, os.path.join(files_dir, "fakedc.log"),
+                              ["--files_dc=1", "--media_dc=1"])
+        except Exception:
+            dc.stop()
+            raise
+        log(f"interop: fakedc --files_dc=1 ready, dc2 on 127.0.0.1:{files_dc.main_port}, "
+            f"log {files_dc.log_path}")
+    servers = [server for server in (dc, files_dc) if server is not None]
     results, not_run = [], []
     started = time.monotonic()
     try:
         plan = []
+
+        def add(client, t, scenario, extra, timeout_s, server=dc, account=None):
+            if scenario in scenarios:
+                plan.append({"client": client, "transport": t, "scenario": scenario,
+                             "extra": extra, "timeout": timeout_s, "server": server,
+                             "account": account})
+
         for client in clients:
             default, transports = list_transports(client)
             if args.transports == "default":
@@ -186,60 +307,112 @@ def main():
                 if t in NOT_SERVED:
                     not_run.append({"client": client, "transport": t, "why": NOT_SERVED[t]})
                     continue
-                user = ["--scenario", "connect,signin-user,send-and-get,members,file",
-                        "--phone", ALICE, "--channel", "fakedc_big",
-                        "--min-members", str(args.members), "--file-size", str(args.file_size)]
-                bot = ["--scenario", "connect,signin-bot,send-and-get", "--bot-token", BOT_TOKEN,
-                       "--peer", "alice_example"]
-                plan.append((client, t, "user", user, 600, dc, None))
-                plan.append((client, t, "bot", bot, 120, dc, None))
+                add(client, t, "user",
+                    ["--scenario", "connect,signin-user,send-and-get,members,file",
+                     "--phone", ALICE, "--channel", "fakedc_big",
+                     "--min-members", str(args.members), "--file-size", str(args.file_size)], 600)
+                add(client, t, "bot",
+                    ["--scenario", "connect,signin-bot,send-and-get", "--bot-token", BOT_TOKEN,
+                     "--peer", "alice_example"], 120)
                 if t == default:
-                    two_fa = ["--scenario", "connect,signin-user", "--phone", CAROL,
-                              "--password", CAROL_PASSWORD]
-                    plan.append((client, t, "2fa", two_fa, 120, dc, None))
-                    migrate = ["--scenario", "connect,signin-user,send-and-get", "--phone", DAVE]
-                    plan.append((client, t, "migrate", migrate, 120, dc, DAVE))
-                    file_dc1 = ["--scenario", "connect,signin-user,file", "--phone", ALICE,
-                                "--file-size", str(args.file_size)]
-                    plan.append((client, t, "file-dc1", file_dc1, 600, files_dc, ALICE))
+                    add(client, t, "2fa", ["--scenario", "connect,signin-user", "--phone", CAROL,
+                                           "--password", CAROL_PASSWORD], 120)
+                    add(client, t, "migrate",
+                        ["--scenario", "connect,signin-user,send-and-get", "--phone", DAVE], 120,
+                        account=DAVE)
+                    add(client, t, "file-dc1",
+                        ["--scenario", "connect,signin-user,file", "--phone", ALICE,
+                         "--file-size", str(args.file_size)], 600, files_dc, ALICE)
+                    add(client, t, "qr", ["--scenario", "connect,signin-qr,send-and-get",
+                                          "--phone", BOB], 120, account=BOB)
+                    # server None: a fakedc of its own, started with FAULT_FLAGS.
+                    # The bot signs in: with connections closed after DROP_AFTER packets any answer
+                    # may be lost, and the three libraries send a query whose answer they did not
+                    # get again under a new msg_id, so it runs twice. auth.importBotAuthorization
+                    # gives the same again; auth.signIn would fail the second time
+                    # (PHONE_CODE_EXPIRED: the code is used up), whichever library.
+                    add(client, t, "faults",
+                        ["--scenario", "connect,signin-bot,send-and-get,reconnect,send-and-get",
+                         "--bot-token", BOT_TOKEN, "--peer", "alice_example"], 180, None)
         # Two runs at a time: the clients are mostly waiting, fakedc is one thread. The migrate
         # runs (dave) never overlap one another, nor do the file-dc1 runs (alice on the second
-        # fakedc): a second auth.sendCode for the same phone would replace the first one's code.
+        # fakedc) or the qr runs (bob): a second auth.sendCode for the same phone would replace
+        # the first one's code.
         lock = threading.Lock()
         queue = list(plan)
         busy = set()
 
         def take():
             for i, item in enumerate(queue):
-                account = (id(item[5]), item[6]) if item[6] else None
+                account = (id(item["server"]), item["account"]) if item["account"] else None
                 if account not in busy:
                     if account:
                         busy.add(account)
                     return queue.pop(i), account
             return None, None
 
+        def run_faults(item):
+            """A fakedc of its own with FAULT_FLAGS, the driver, and the log's fault counts."""
+            client, t = item["client"], item["transport"]
+            own_dir = os.path.join(state_dir, f"faults-{client}-{t}")
+            try:
+                server = FakeDc(args.fakedc, own_dir, 0, os.path.join(own_dir, "fakedc.log"),
+                                fault_flags)
+            except Exception as e:  # noqa: BLE001 - reported as the run's failure
+                return {"client": client, "transport": t, "scenario": "faults", "ok": False,
+                        "steps": [], "seconds": 0, "rc": -1,
+                        "stderr_tail": f"fakedc with {args.fault_flags} did not start: {e}"}
+            try:
+                drop = DropOnReady(server, os.path.join(own_dir, "sync"))
+                r = run_driver(client, t, "faults", server, item["extra"], item["timeout"], drop)
+                counts = fault_counts(server, drop)
+            finally:
+                server.stop()
+            r["faults"] = counts
+            missing = [f"{name} {counts[name]} < {least}"
+                       for name, least in expected_faults(fault_flags).items()
+                       if counts[name] < least]
+            if drop.signal_offset is None:
+                missing.append("no SIGUSR1 drop (the driver never got to reconnect)")
+            elif counts.get("connections_after_sigusr1", 0) < 1:
+                missing.append("no connection after the SIGUSR1 drop")
+            if missing:
+                r["ok"] = False
+                r["fault_problems"] = missing
+            r["log"] = server.log_path
+            return r
+
         def worker():
             while True:
                 with lock:
-                    if not queue or not dc.alive() or not files_dc.alive():
+                    if not queue or not all(server.alive() for server in servers):
                         return
                     item, account = take()
                 if item is None:
                     time.sleep(0.1)
                     continue
-                client, t, scenario, extra, timeout_s, server, _ = item
-                r = run_driver(client, t, scenario, server, extra, timeout_s)
+                client, t, scenario = item["client"], item["transport"], item["scenario"]
+                if scenario == "faults":
+                    r = run_faults(item)
+                else:
+                    r = run_driver(client, t, scenario, item["server"], item["extra"],
+                                   item["timeout"])
                 with lock:
                     busy.discard(account)
                     results.append(r)
                     verdict = "PASSED" if r["ok"] else "FAILED"
                     steps = " ".join(f"{s['step']}={'ok' if s.get('ok') else 'FAIL'}"
                                      for s in r["steps"])
+                    if "faults" in r:
+                        steps += " (" + ", ".join(f"{k} {v}" for k, v in r["faults"].items()) + ")"
                     print(f"interop {client} {t} {scenario} {verdict} in {r['seconds']}s: {steps}",
                           flush=True)
                     if not r["ok"]:
                         failed = [s for s in r["steps"] if not s.get("ok")]
                         print(f"  detail: {json.dumps(failed)[:600]}", flush=True)
+                        if r.get("fault_problems"):
+                            print(f"  faults: {'; '.join(r['fault_problems'])}; log {r['log']}",
+                                  flush=True)
                         if r["stderr_tail"]:
                             print("  stderr: " + r["stderr_tail"].replace("\n", "\n          "),
                                   flush=True)
@@ -249,22 +422,23 @@ def main():
             th.start()
         for th in threads:
             th.join()
-        for server in (dc, files_dc):
+        for server in servers:
             if not server.alive():
                 print(f"interop: fakedc died (exit {server.proc.returncode}); its log ends:\n"
                       f"{server.tail()}")
-        if queue:
-            for client, t, scenario, *_ in queue:
-                results.append({"client": client, "transport": t, "scenario": scenario,
-                                "ok": False, "steps": [], "seconds": 0})
-                print(f"interop {client} {t} {scenario} FAILED: fakedc not running")
+        for item in queue:
+            results.append({"client": item["client"], "transport": item["transport"],
+                            "scenario": item["scenario"], "ok": False, "steps": [], "seconds": 0})
+            print(f"interop {item['client']} {item['transport']} {item['scenario']} FAILED: "
+                  f"fakedc not running")
     finally:
-        dc.stop()
-        files_dc.stop()
+        for server in servers:
+            server.stop()
 
     # The matrix: one row per client and transport, one column per step.
-    # The 2fa, migrate and file-dc1 runs have a column each: pass if the whole run passed.
-    own_column = ["2fa", "migrate", "file-dc1"]
+    # The 2fa, migrate, file-dc1, qr and faults runs have a column each: pass if the whole run
+    # passed.
+    own_column = ["2fa", "migrate", "file-dc1", "qr", "faults"]
     columns = ["connect", "signin-user", "send-and-get", "members", "file", "signin-bot"]
     columns += own_column
     rows = {}

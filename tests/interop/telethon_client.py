@@ -16,6 +16,7 @@ the intermediate codecs outside MTProxy.
 """
 import argparse
 import asyncio
+import base64
 import hashlib
 import io
 import json
@@ -27,7 +28,7 @@ import time
 
 try:
     import telethon
-    from telethon import TelegramClient, errors, functions
+    from telethon import TelegramClient, errors, functions, types
     from telethon.crypto import rsa
     from telethon.network import connection as conn
     from telethon.sessions import MemorySession
@@ -37,7 +38,8 @@ except ImportError as e:  # reported as a JSON line below
     IMPORT_ERROR = e
 
 CLIENT = "telethon"
-STEPS = ["connect", "signin-user", "signin-bot", "send-and-get", "members", "file"]
+STEPS = ["connect", "signin-user", "signin-bot", "signin-qr", "send-and-get", "reconnect", "members",
+         "file"]
 
 
 def transports():
@@ -69,11 +71,12 @@ OPTIONS = [
      "16-byte hex secret of the mtproxy-* transports (dd is added per transport)"),
     ("mtproxy-domain", "INTEROP_MTPROXY_DOMAIN", "example.com", "unused by Telethon (no fake TLS)"),
     ("scenario", "INTEROP_SCENARIO", "connect", "comma-separated steps: " + ",".join(STEPS)),
-    ("phone", "INTEROP_PHONE", None, "signin-user: phone number"),
+    ("phone", "INTEROP_PHONE", None, "signin-user: phone number; signin-qr: the account the second "
+     "client signs in with a code and then logs the first one in as"),
     ("code", "INTEROP_CODE", None, "signin-user: the login code"),
     ("code-file", "INTEROP_CODE_FILE", None,
      "signin-user: file the code appears in after sendCode ({phone} is replaced); polled"),
-    ("password", "INTEROP_PASSWORD", None, "signin-user: 2FA password, if the account has one"),
+    ("password", "INTEROP_PASSWORD", None, "signin-user / signin-qr: 2FA password, if the account has one"),
     ("bot-token", "INTEROP_BOT_TOKEN", None, "signin-bot: token"),
     ("peer", "INTEROP_PEER", "me", 'send-and-get / file: chat to use ("me" = saved messages)'),
     ("channel", "INTEROP_CHANNEL", None, "members: channel or supergroup username"),
@@ -81,6 +84,8 @@ OPTIONS = [
     ("file-size", "INTEROP_FILE_SIZE", str(10 * 1024 * 1024 + 12345), "file: bytes to upload"),
     ("api-id", "INTEROP_API_ID", "17349", "api_id sent in initConnection"),
     ("api-hash", "INTEROP_API_HASH", "344583e45741c457fe1862106095a5eb", "api_hash"),
+    ("sync-dir", "INTEROP_SYNC_DIR", None, "reconnect: the step creates <dir>/ready, then waits for "
+     "<dir>/dropped (the runner drops the connections in between)"),
     ("timeout", "INTEROP_TIMEOUT", "60", "seconds per step (the file step gets 5x)"),
 ]
 FLAGS = [
@@ -173,6 +178,30 @@ async def read_code(opts):
         await asyncio.sleep(0.1)
 
 
+def token_from_url(url):
+    """The token of a QR login URL, tg://login?token=<base64url, unpadded>."""
+    prefix = "tg://login?token="
+    if not url.startswith(prefix):
+        raise ValueError(f"not a tg://login?token= URL: {url}")
+    b64 = url[len(prefix):]
+    return base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+
+
+async def await_drop(opts):
+    """The reconnect step's handshake with the runner: <sync-dir>/ready says "idle, drop the
+    connections now"; the runner creates <sync-dir>/dropped once fakedc has dropped them."""
+    directory = opts["sync-dir"]
+    if not directory:
+        raise ValueError("reconnect needs --sync-dir")
+    with open(os.path.join(directory, "ready.tmp"), "w", encoding="ascii") as f:
+        f.write(f"{os.getpid()}\n")
+    os.rename(os.path.join(directory, "ready.tmp"), os.path.join(directory, "ready"))
+    started = time.monotonic()
+    while not os.path.exists(os.path.join(directory, "dropped")):
+        await asyncio.sleep(0.05)
+    return int((time.monotonic() - started) * 1000)
+
+
 def error_text(e):
     name = type(e).__name__
     return f"{name}: {e}" if str(e) else name
@@ -181,14 +210,19 @@ def error_text(e):
 class Driver:
     def __init__(self, opts):
         self.opts = opts
-        about, connection, secret_prefix = transports()[opts["transport"]]
         rsa.add_key(opts["rsa_pem"], old=False)
+        self.client = self.make_client()
+        self.scanner = None  # signin-qr: signed in with a code, accepts the QR login token
+
+    def make_client(self):
+        opts = self.opts
+        about, connection, secret_prefix = transports()[opts["transport"]]
         session = MemorySession()
         session.set_dc(opts["dc"], opts["host"], opts["port"])
         kwargs = {}
         if secret_prefix is not None:
             kwargs["proxy"] = (opts["host"], opts["port"], secret_prefix + opts["mtproxy-secret"])
-        self.client = TelegramClient(
+        return TelegramClient(
             session, int(opts["api-id"]), opts["api-hash"], connection=connection,
             receive_updates=not opts["no-updates"], connection_retries=3, retry_delay=0.5,
             **kwargs)
@@ -201,21 +235,68 @@ class Driver:
         config = await self.client(functions.help.GetConfigRequest())
         return {"layer": LAYER, "dc": config.this_dc, "dc_options": len(config.dc_options)}
 
-    async def step_signin_user(self):
-        opts, client = self.opts, self.client
-        if not opts["phone"]:
-            raise ValueError("signin-user needs --phone")
+    async def sign_in_with_code(self, client):
+        """auth.sendCode, the code, auth.signIn (auth.checkPassword with --password on 2FA)."""
+        opts = self.opts
         sent = await client.send_code_request(opts["phone"])
         code = await read_code(opts)
+        try:
+            return await client.sign_in(opts["phone"], code, phone_code_hash=sent.phone_code_hash), False
+        except errors.SessionPasswordNeededError:
+            if not opts["password"]:
+                raise ValueError("SESSION_PASSWORD_NEEDED and no --password")
+            return await client.sign_in(password=opts["password"]), True
+
+    async def step_signin_user(self):
+        if not self.opts["phone"]:
+            raise ValueError("signin-user needs --phone")
+        user, two_fa = await self.sign_in_with_code(self.client)
+        return {"user_id": user.id, "bot": bool(user.bot), "two_fa": two_fa}
+
+    async def step_signin_qr(self):
+        """QR login: a second client signs in as --phone with a code; this one runs Telethon's
+        qr_login() (auth.exportLoginToken) and QRLogin.wait() (updateLoginToken, then
+        exportLoginToken again), and the second one accepts the token of QRLogin.url with
+        auth.acceptLoginToken."""
+        opts, client = self.opts, self.client
+        if not opts["phone"]:
+            raise ValueError("signin-qr needs --phone (the account to log in as)")
+        self.scanner = self.make_client()
+        await self.scanner.connect()
+        scanner_user, _ = await self.sign_in_with_code(self.scanner)
+        qr = await client.qr_login()
+        url = qr.url
+        waiting = asyncio.ensure_future(qr.wait())
+        await asyncio.sleep(0)  # wait() must be listening before the token is accepted
+        try:
+            await self.scanner(functions.auth.AcceptLoginTokenRequest(token=token_from_url(url)))
+        except Exception as e:
+            waiting.cancel()
+            raise RuntimeError(f"auth.acceptLoginToken: {error_text(e)}") from e
         two_fa = False
         try:
-            user = await client.sign_in(opts["phone"], code, phone_code_hash=sent.phone_code_hash)
+            user = await waiting
         except errors.SessionPasswordNeededError:
             if not opts["password"]:
                 raise ValueError("SESSION_PASSWORD_NEEDED and no --password")
             user = await client.sign_in(password=opts["password"])
             two_fa = True
-        return {"user_id": user.id, "bot": bool(user.bot), "two_fa": two_fa}
+        me = await client.get_me()
+        if me.id != scanner_user.id or user.id != scanner_user.id:
+            raise ValueError(f"QR login gave user {user.id} (get_me {me.id}), "
+                             f"the scanner is {scanner_user.id}")
+        return {"user_id": me.id, "url": url, "two_fa": two_fa}
+
+    async def step_reconnect(self):
+        """The runner drops every connection while this waits; then a call that needs the
+        signed-in key must get through on a new connection."""
+        waited = await await_drop(self.opts)
+        t0 = time.monotonic()
+        users = await self.client(functions.users.GetUsersRequest([types.InputUserSelf()]))
+        if not users or not isinstance(users[0], types.User):
+            raise ValueError(f"users.getUsers(self) gave {users!r}")
+        return {"user_id": users[0].id, "waited_ms": waited,
+                "call_ms": int((time.monotonic() - t0) * 1000)}
 
     async def step_signin_bot(self):
         if not self.opts["bot-token"]:
@@ -283,10 +364,12 @@ class Driver:
                 emit(self.opts["transport"], step, False, error_text(e))
                 code = 1
                 break
-        try:
-            await asyncio.wait_for(self.client.disconnect(), 3)
-        except Exception:  # noqa: BLE001 - the run's result is already out
-            pass
+        for client in (self.client, self.scanner):
+            try:
+                if client is not None:
+                    await asyncio.wait_for(client.disconnect(), 3)
+            except Exception:  # noqa: BLE001 - the run's result is already out
+                pass
         return code
 
 
