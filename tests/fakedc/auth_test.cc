@@ -366,5 +366,48 @@ TEST_F(AuthPasswordTest, QrLoginTokensExpireAndTwoFactorStillAsksForThePassword)
   EXPECT_EQ(world_.UserOfKey(0x4444), 0);
 }
 
+// The account lives on another DC than the exporter's: the exporter gets loginTokenMigrateTo, and
+// a key of the home DC imports that token to sign in (not the exporting key on its DC).
+TEST_F(AuthPasswordTest, QrLoginMovesToTheAccountsHomeDc) {
+  world_.SetClock([] { return 1000; });
+  CallContext exporter = Context(0x5555);  // on DC 2
+  api::auth_exportLoginToken request;
+  request.api_id = 1;
+  request.api_hash = "hash";
+  absl::StatusOr<tl::Ptr<api::auth_LoginToken>> token = Call(request, exporter);
+  ASSERT_TRUE(token.ok()) << token.status();
+  UserRecord* dave = world_.FindUserByPhone(kSeedDavePhone);
+  ASSERT_EQ(dave->home_dc, 1);
+  CallContext scanner = Context(0x6666);
+  scanner.dc_id = 1;
+  world_.SignIn(0x6666, dave->id);
+  scanner.user_id = dave->id;
+  api::auth_acceptLoginToken accept;
+  accept.token = static_cast<const api::auth_loginToken&>(**token).token;
+  ASSERT_TRUE(Call(accept, scanner).ok());
+
+  absl::StatusOr<tl::Ptr<api::auth_LoginToken>> moved = Call(request, exporter);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  const auto* migrate = dynamic_cast<const api::auth_loginTokenMigrateTo*>(moved->get());
+  ASSERT_NE(migrate, nullptr);
+  EXPECT_EQ(migrate->dc_id, 1);
+  EXPECT_EQ(world_.UserOfKey(0x5555), 0);  // not signed in on DC 2
+
+  api::auth_importLoginToken import;
+  import.token = migrate->token;
+  CallContext wrong_dc = Context(0x7777);  // DC 2
+  EXPECT_EQ(ErrorOf(Call(import, wrong_dc)), "400 AUTH_TOKEN_INVALID");
+  CallContext home = Context(0x7777);
+  home.dc_id = 1;
+  absl::StatusOr<tl::Ptr<api::auth_LoginToken>> done = Call(import, home);
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_NE(dynamic_cast<const api::auth_loginTokenSuccess*>(done->get()), nullptr);
+  EXPECT_EQ(world_.UserOfKey(0x7777), dave->id);
+  // A migration token signs one key in, once; it cannot be accepted like a fresh one.
+  EXPECT_EQ(ErrorOf(Call(import, home)), "400 AUTH_TOKEN_INVALID");
+  accept.token = migrate->token;
+  EXPECT_EQ(ErrorOf(Call(accept, scanner)), "400 AUTH_TOKEN_INVALID");
+}
+
 }  // namespace
 }  // namespace tgrpc::fakedc

@@ -137,11 +137,14 @@ namespace {
 
 // QR login (core.telegram.org/api/qr-login): a key that is not signed in exports a token, a
 // signed-in session accepts it (the exporter gets updateLoginToken), and the exporter's next
-// exportLoginToken returns auth.loginTokenSuccess (or SESSION_PASSWORD_NEEDED with 2FA).
+// exportLoginToken returns auth.loginTokenSuccess (or SESSION_PASSWORD_NEEDED with 2FA). When
+// the account lives on another DC, that answer is auth.loginTokenMigrateTo(home DC, a new token)
+// instead, and auth.importLoginToken of that token on the home DC signs its key in.
 struct LoginToken {
-  uint64_t exporter = 0;  // auth key
+  uint64_t exporter = 0;  // auth key; 0 for a migration token, which any key of its DC imports
   int32_t expires = 0;
   int64_t accepted_by = 0;  // user id, 0 until accepted
+  int migrate_to_dc = 0;    // a migration token: the DC it is imported on
 };
 constexpr int32_t kLoginTokenLifetime = 30;
 
@@ -149,24 +152,39 @@ void RegisterQrLogin(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
   auto tokens = std::make_shared<std::map<std::string, LoginToken>>();
   // The exporter's state: a fresh token, or the result once its token was accepted.
-  auto export_token =
-      [&world, tokens](CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
+  // Signs the caller's key in as the user an accepted token names (2FA first, if set).
+  auto sign_in = [&world](int64_t user_id,
+                          CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
+    UserRecord* user = world.FindUser(user_id);
+    if (user == nullptr) return BadRequest("AUTH_TOKEN_INVALID");
+    if (!user->password.empty()) {
+      world.SetPendingPassword(context.auth_key_id, user->id);
+      return Unauthorized("SESSION_PASSWORD_NEEDED");
+    }
+    world.SignIn(context.auth_key_id, user->id);
+    context.user_id = user->id;
+    auto success = std::make_unique<api::auth_loginTokenSuccess>();
+    success->authorization = Authorization(*user);
+    return tl::Ptr<api::auth_LoginToken>(std::move(success));
+  };
+  auto export_token = [&world, tokens, sign_in](
+                          CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
     const int32_t now = world.Now();
     for (auto it = tokens->begin(); it != tokens->end();) {
       if (it->second.exporter == context.auth_key_id && it->second.accepted_by != 0) {
         const int64_t user_id = it->second.accepted_by;
         tokens->erase(it);
-        UserRecord* user = world.FindUser(user_id);
-        if (user == nullptr) return BadRequest("AUTH_TOKEN_INVALID");
-        if (!user->password.empty()) {
-          world.SetPendingPassword(context.auth_key_id, user->id);
-          return Unauthorized("SESSION_PASSWORD_NEEDED");
+        const UserRecord* user = world.FindUser(user_id);
+        if (user != nullptr && user->home_dc != context.dc_id) {
+          // The account lives elsewhere: the client imports a new token there.
+          std::string token = absl::StrCat("fakedc-migrate-", world.RandomString(24));
+          (*tokens)[token] = {0, now + kLoginTokenLifetime, user_id, user->home_dc};
+          auto migrate = std::make_unique<api::auth_loginTokenMigrateTo>();
+          migrate->dc_id = user->home_dc;
+          migrate->token = token;
+          return tl::Ptr<api::auth_LoginToken>(std::move(migrate));
         }
-        world.SignIn(context.auth_key_id, user->id);
-        context.user_id = user->id;
-        auto success = std::make_unique<api::auth_loginTokenSuccess>();
-        success->authorization = Authorization(*user);
-        return tl::Ptr<api::auth_LoginToken>(std::move(success));
+        return sign_in(user_id, context);
       }
       // Expired tokens go.
       if (it->second.expires < now) {
@@ -189,13 +207,22 @@ void RegisterQrLogin(Dispatcher& d, MethodEnv& env) {
         if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
         return export_token(context);
       });
-  // Tokens of every DC are valid here (fakedc keeps one World), so never loginTokenMigrateTo.
+  // The exporter asking again with its token (as exportLoginToken), or any key of the home DC
+  // importing the token of a loginTokenMigrateTo.
   d.On<api::auth_importLoginToken>(
-      [export_token, tokens](
+      [&world, export_token, sign_in, tokens](
           const api::auth_importLoginToken& request,
           CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_LoginToken>> {
         auto it = tokens->find(request.token);
         if (it == tokens->end()) return BadRequest("AUTH_TOKEN_INVALID");
+        if (it->second.migrate_to_dc != 0) {
+          if (it->second.migrate_to_dc != context.dc_id) return BadRequest("AUTH_TOKEN_INVALID");
+          const bool expired = it->second.expires < world.Now();
+          const int64_t user_id = it->second.accepted_by;
+          tokens->erase(it);
+          if (expired) return BadRequest("AUTH_TOKEN_EXPIRED");
+          return sign_in(user_id, context);
+        }
         if (it->second.exporter != context.auth_key_id) return BadRequest("AUTH_TOKEN_INVALID");
         return export_token(context);
       });
@@ -209,7 +236,9 @@ void RegisterQrLogin(Dispatcher& d, MethodEnv& env) {
           tokens->erase(it);
           return BadRequest("AUTH_TOKEN_EXPIRED");
         }
-        if (it->second.accepted_by != 0) return BadRequest("AUTH_TOKEN_ALREADY_ACCEPTED");
+        if (it->second.accepted_by != 0 || it->second.migrate_to_dc != 0) {
+          return BadRequest("AUTH_TOKEN_ALREADY_ACCEPTED");
+        }
         it->second.accepted_by = context.user_id;
         if (env.push_to_key) {
           auto push = std::make_unique<api::updateShort>();

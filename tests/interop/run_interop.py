@@ -17,6 +17,8 @@ and, on each client's default transport,
   qr        connect, signin-qr: a second client of the same library signs in as bob with a code,
             the first runs the library's QR login and the second accepts its token with
             auth.acceptLoginToken; the first must be bob (getMe); then send-and-get
+  qr-dc1    the same as dave, whose home is DC 1: the token exported on DC 2 is answered with
+            auth.loginTokenMigrateTo(DC 1) and the client imports it there (auth.importLoginToken)
   faults    against a fakedc of its own started with FAULT_FLAGS (bad_server_salt, answers held
             50 ms, every connection closed after its 5th packet): connect, signin-bot,
             send-and-get (to alice), reconnect (the driver waits while the runner sends fakedc
@@ -25,7 +27,7 @@ and, on each client's default transport,
             connection made after the SIGUSR1 drop.
 
 Usage: tests/interop/run_interop.py [--fakedc bazel-bin/tests/fakedc/fakedc] [--clients a,b]
-         [--transports default|all] [--scenarios user,bot,2fa,migrate,file-dc1,qr,faults]
+         [--transports default|all] [--scenarios user,bot,2fa,migrate,file-dc1,qr,qr-dc1,faults]
          [--fault-flags "--bad_salt_packets=3 ..."] [--members 10000] [--file-size BYTES]
          [--report FILE] [--keep]
 Prints `interop <client> <transport> <scenario> PASSED|FAILED ...` per run (tests/run_all.sh counts
@@ -71,7 +73,7 @@ CAROL = "+15550000003"
 DAVE = "+15550000004"  # home DC 1
 CAROL_PASSWORD = "correct horse"
 
-SCENARIOS = ["user", "bot", "2fa", "migrate", "file-dc1", "qr", "faults"]
+SCENARIOS = ["user", "bot", "2fa", "migrate", "file-dc1", "qr", "qr-dc1", "faults"]
 
 # The faults scenario's fakedc (one per run, so that the counters and drops hit that run only):
 # the first 3 encrypted packets get bad_server_salt (a new salt each time), every frame sent back
@@ -325,6 +327,10 @@ def main():
                          "--file-size", str(args.file_size)], 600, files_dc, ALICE)
                     add(client, t, "qr", ["--scenario", "connect,signin-qr,send-and-get",
                                           "--phone", BOB], 120, account=BOB)
+                    # Dave lives on DC 1: the token exported on DC 2 answers loginTokenMigrateTo
+                    # and the client imports it on DC 1.
+                    add(client, t, "qr-dc1", ["--scenario", "connect,signin-qr,send-and-get",
+                                              "--phone", DAVE], 120, account=DAVE)
                     # server None: a fakedc of its own, started with FAULT_FLAGS.
                     # The bot signs in: with connections closed after DROP_AFTER packets any answer
                     # may be lost, and the three libraries send a query whose answer they did not
@@ -438,7 +444,7 @@ def main():
     # The matrix: one row per client and transport, one column per step.
     # The 2fa, migrate, file-dc1, qr and faults runs have a column each: pass if the whole run
     # passed.
-    own_column = ["2fa", "migrate", "file-dc1", "qr", "faults"]
+    own_column = ["2fa", "migrate", "file-dc1", "qr", "qr-dc1", "faults"]
     columns = ["connect", "signin-user", "send-and-get", "members", "file", "signin-bot"]
     columns += own_column
     rows = {}
