@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "mtproto/crypto/dh.h"
 #include "mtproto/crypto/srp.h"
+#include "tests/fakedc/dispatcher_test_util.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/rpc.h"
 #include "tests/fakedc/seed.h"
@@ -20,6 +21,7 @@ namespace tgrpc::fakedc {
 namespace {
 
 namespace api = tl::api;
+using testing::ErrorOf;
 namespace crypto = mtproto::crypto;
 using SrpAlgo = api::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow;
 
@@ -30,17 +32,9 @@ absl::Span<const uint8_t> Bytes(const std::string& s) {
   return absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
-// The Telegram error text of a failed call ("" for success or a non-Telegram error).
-template <class T>
-std::string ErrorOf(const absl::StatusOr<T>& result) {
-  if (result.ok()) return "";
-  auto [code, message] = ToRpcError(result.status());
-  return absl::StrCat(code, " ", message);
-}
-
-class AuthPasswordTest : public ::testing::Test {
+class AuthPasswordTest : public testing::DispatcherTest {
  protected:
-  AuthPasswordTest() : world_(1) { Init(world_, dispatcher_, env_); }
+  AuthPasswordTest() { Init(world_, dispatcher_, env_); }
 
   static void Init(World& world, Dispatcher& dispatcher, MethodEnv& env) {
     SeedWorld(world, /*big_channel_members=*/0);
@@ -53,13 +47,6 @@ class AuthPasswordTest : public ::testing::Test {
     context.dc_id = 2;
     context.auth_key_id = auth_key_id;
     return context;
-  }
-
-  template <class F>
-  absl::StatusOr<typename F::Result> Call(const F& call, CallContext& context) {
-    absl::StatusOr<std::string> bytes = dispatcher_.Dispatch(call, context);
-    if (!bytes.ok()) return bytes.status();
-    return tl::DecodeResult<F>(*bytes);
   }
 
   // sendCode and signIn with the right code for `phone`, on `context`'s key.
@@ -122,9 +109,6 @@ class AuthPasswordTest : public ::testing::Test {
 
   const UserRecord& Carol() { return *world_.FindUserByPhone(kSeedCarolPhone); }
 
-  World world_;
-  Dispatcher dispatcher_;
-  MethodEnv env_;
   std::mt19937_64 client_random_{42};
 };
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/fakedc/dispatcher_test_util.h"
 #include "tests/fakedc/layers.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/rpc.h"
@@ -19,13 +20,7 @@ namespace tgrpc::fakedc {
 namespace {
 
 namespace api = tl::api;
-
-template <class T>
-std::string ErrorOf(const absl::StatusOr<T>& result) {
-  if (result.ok()) return "";
-  auto [code, message] = ToRpcError(result.status());
-  return absl::StrCat(code, " ", message);
-}
+using testing::ErrorOf;
 
 template <class T, class U>
 const T* As(const tl::Ptr<U>& object) {
@@ -56,11 +51,10 @@ struct Push {
   tl::Ptr<api::Updates> updates;
 };
 
-class ChatsTest : public ::testing::Test {
+class ChatsTest : public testing::DispatcherTest {
  protected:
-  ChatsTest() : world_(1) {
+  ChatsTest() {
     SeedWorld(world_, /*big_channel_members=*/10);
-    env_.world = &world_;
     env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
       absl::StatusOr<std::string> bytes = tl::Serialize(updates);
       ASSERT_TRUE(bytes.ok()) << bytes.status();
@@ -90,13 +84,6 @@ class ChatsTest : public ::testing::Test {
     context.session_id = key * 100;
     context.user_id = user.id;
     return context;
-  }
-
-  template <class F>
-  absl::StatusOr<typename F::Result> Call(const F& call, CallContext& context) {
-    absl::StatusOr<std::string> bytes = dispatcher_.Dispatch(call, context);
-    if (!bytes.ok()) return bytes.status();
-    return tl::DecodeResult<F>(*bytes);
   }
 
   static tl::Ptr<api::InputUser> InputUser(const UserRecord& user) {
@@ -202,16 +189,12 @@ class ChatsTest : public ::testing::Test {
     return out;
   }
 
-  World world_;
-  Dispatcher dispatcher_;
-  MethodEnv env_;
   UserRecord* alice_ = nullptr;
   UserRecord* bob_ = nullptr;
   UserRecord* carol_ = nullptr;
   UserRecord* bot_ = nullptr;
   CallContext alice_context_, bob_context_, carol_context_;
   std::vector<Push> pushes_;
-  int64_t random_id_ = 100;
 };
 
 TEST_F(ChatsTest, CreateChatPutsTheServiceMessageInEveryMembersBox) {

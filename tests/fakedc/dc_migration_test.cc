@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/fakedc/dispatcher_test_util.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/rpc.h"
 #include "tests/fakedc/seed.h"
@@ -20,13 +21,7 @@ namespace tgrpc::fakedc {
 namespace {
 
 namespace api = tl::api;
-
-template <class T>
-std::string ErrorOf(const absl::StatusOr<T>& result) {
-  if (result.ok()) return "";
-  auto [code, message] = ToRpcError(result.status());
-  return absl::StrCat(code, " ", message);
-}
+using testing::ErrorOf;
 
 // A caller: a key on a DC.
 CallContext On(int dc_id, uint64_t auth_key_id) {
@@ -36,15 +31,14 @@ CallContext On(int dc_id, uint64_t auth_key_id) {
   return context;
 }
 
-class DcMigrationTest : public ::testing::Test {
+class DcMigrationTest : public testing::DispatcherTest {
  protected:
-  DcMigrationTest() : world_(1) {
+  DcMigrationTest() {
     SeedWorld(world_, /*big_channel_members=*/0);
     world_.SetClock([this] { return now_; });
     const char* tmp = std::getenv("TEST_TMPDIR");
     files_dir_ = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/dc_migration_test_files");
     std::filesystem::create_directories(files_dir_);
-    env_.world = &world_;
     env_.files_dir = files_dir_;
     for (int id : {1, 2, 3}) env_.endpoints.push_back({id, false, 0});
     env_.endpoints.push_back({2, true, 0});
@@ -54,13 +48,6 @@ class DcMigrationTest : public ::testing::Test {
     RegisterMessageMethods(dispatcher_, env_);
     RegisterUploadMethods(dispatcher_, env_);
     RegisterCallGuards(dispatcher_, env_);
-  }
-
-  template <class F>
-  absl::StatusOr<typename F::Result> Call(const F& call, CallContext& context) {
-    absl::StatusOr<std::string> bytes = dispatcher_.Dispatch(call, context);
-    if (!bytes.ok()) return bytes.status();
-    return tl::DecodeResult<F>(*bytes);
   }
 
   absl::StatusOr<tl::Ptr<api::auth_SentCode>> SendCode(const std::string& phone,
@@ -148,10 +135,7 @@ class DcMigrationTest : public ::testing::Test {
   int64_t IdOf(const std::string& phone) { return world_.FindUserByPhone(phone)->id; }
 
   int32_t now_ = 1'700'000'000;
-  World world_;
   std::string files_dir_;
-  Dispatcher dispatcher_;
-  MethodEnv env_;
 };
 
 TEST_F(DcMigrationTest, PhonesSignInOnTheirHomeDc) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/fakedc/dispatcher_test_util.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/rpc.h"
 #include "tests/fakedc/seed.h"
@@ -17,19 +18,12 @@ namespace tgrpc::fakedc {
 namespace {
 
 namespace api = tl::api;
+using testing::ErrorOf;
 
-template <class T>
-std::string ErrorOf(const absl::StatusOr<T>& result) {
-  if (result.ok()) return "";
-  auto [code, message] = ToRpcError(result.status());
-  return absl::StrCat(code, " ", message);
-}
-
-class MessagesTest : public ::testing::Test {
+class MessagesTest : public testing::DispatcherTest {
  protected:
-  MessagesTest() : world_(1) {
+  MessagesTest() {
     SeedWorld(world_, /*big_channel_members=*/10);
-    env_.world = &world_;
     env_.push = [this](int64_t user_id, const api::Updates&, uint64_t) {
       pushed_to_.push_back(user_id);
     };
@@ -46,13 +40,6 @@ class MessagesTest : public ::testing::Test {
     bob_context_.user_id = bob_->id;
   }
 
-  template <class F>
-  absl::StatusOr<typename F::Result> Call(const F& call, CallContext& context) {
-    absl::StatusOr<std::string> bytes = dispatcher_.Dispatch(call, context);
-    if (!bytes.ok()) return bytes.status();
-    return tl::DecodeResult<F>(*bytes);
-  }
-
   tl::Ptr<api::InputPeer> Bob() const {
     auto peer = std::make_unique<api::inputPeerUser>();
     peer->user_id = bob_->id;
@@ -61,20 +48,9 @@ class MessagesTest : public ::testing::Test {
   }
   static tl::Ptr<api::InputPeer> Self() { return std::make_unique<api::inputPeerSelf>(); }
 
-  // Sends `text` from alice to `peer` and returns the new message's id.
+  // Sends `text` from alice to `peer`; the new message's id.
   int32_t Send(tl::Ptr<api::InputPeer> peer, const std::string& text) {
-    api::messages_sendMessage send;
-    send.peer = std::move(peer);
-    send.message = text;
-    send.random_id = ++random_id_;
-    absl::StatusOr<tl::Ptr<api::Updates>> sent = Call(send, alice_context_);
-    EXPECT_TRUE(sent.ok()) << sent.status();
-    if (!sent.ok()) return 0;
-    for (const auto& u : static_cast<const api::updates&>(**sent).updates_) {
-      if (const auto* id = dynamic_cast<const api::updateMessageID*>(u.get())) return id->id;
-    }
-    ADD_FAILURE() << "no updateMessageID";
-    return 0;
+    return SendText(std::move(peer), text, alice_context_);
   }
 
   // Texts of alice's messages `ids` as messages.getMessages returns them ("" for messageEmpty).
@@ -96,14 +72,10 @@ class MessagesTest : public ::testing::Test {
     return out;
   }
 
-  World world_;
-  Dispatcher dispatcher_;
-  MethodEnv env_;
   UserRecord* alice_ = nullptr;
   UserRecord* bob_ = nullptr;
   CallContext alice_context_, bob_context_;
   std::vector<int64_t> pushed_to_;
-  int64_t random_id_ = 100;
 };
 
 TEST_F(MessagesTest, SendToAnotherUserPushesToThem) {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/fakedc/dispatcher_test_util.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/rpc.h"
 #include "tests/fakedc/seed.h"
@@ -23,13 +24,7 @@ namespace tgrpc::fakedc {
 namespace {
 
 namespace api = tl::api;
-
-template <class T>
-std::string ErrorOf(const absl::StatusOr<T>& result) {
-  if (result.ok()) return "";
-  auto [code, message] = ToRpcError(result.status());
-  return absl::StrCat(code, " ", message);
-}
+using testing::ErrorOf;
 
 // A pushed Updates: to whom, which session was left out, and its updates' constructor names.
 struct Pushed {
@@ -50,11 +45,10 @@ std::string TextOf(const api::Message& message) {
   return static_cast<const api::message&>(message).message_;
 }
 
-class UpdatesTest : public ::testing::Test {
+class UpdatesTest : public testing::DispatcherTest {
  protected:
-  UpdatesTest() : world_(1) {
+  UpdatesTest() {
     SeedWorld(world_, /*big_channel_members=*/10);
-    env_.world = &world_;
     env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
       Pushed pushed{user_id, except_session, {}};
       if (const auto* list = dynamic_cast<const api::updates*>(&updates)) {
@@ -83,13 +77,6 @@ class UpdatesTest : public ::testing::Test {
     }
   }
 
-  template <class F>
-  absl::StatusOr<typename F::Result> Call(const F& call, CallContext& context) {
-    absl::StatusOr<std::string> bytes = dispatcher_.Dispatch(call, context);
-    if (!bytes.ok()) return bytes.status();
-    return tl::DecodeResult<F>(*bytes);
-  }
-
   tl::Ptr<api::InputPeer> PeerOf(const UserRecord& user) const {
     auto peer = std::make_unique<api::inputPeerUser>();
     peer->user_id = user.id;
@@ -110,20 +97,8 @@ class UpdatesTest : public ::testing::Test {
     return channel;
   }
 
-  // Sends `text` to `peer` as `context`'s user; the new message's id.
   int32_t Send(tl::Ptr<api::InputPeer> peer, const std::string& text, CallContext& context) {
-    api::messages_sendMessage send;
-    send.peer = std::move(peer);
-    send.message = text;
-    send.random_id = ++random_id_;
-    absl::StatusOr<tl::Ptr<api::Updates>> sent = Call(send, context);
-    EXPECT_TRUE(sent.ok()) << sent.status();
-    if (!sent.ok()) return 0;
-    for (const auto& u : static_cast<const api::updates&>(**sent).updates_) {
-      if (const auto* id = dynamic_cast<const api::updateMessageID*>(u.get())) return id->id;
-    }
-    ADD_FAILURE() << "no updateMessageID";
-    return 0;
+    return SendText(std::move(peer), text, context);
   }
 
   void Edit(tl::Ptr<api::InputPeer> peer, int32_t id, const std::string& text,
@@ -168,9 +143,6 @@ class UpdatesTest : public ::testing::Test {
     }
   }
 
-  World world_;
-  Dispatcher dispatcher_;
-  MethodEnv env_;
   UserRecord* alice_ = nullptr;
   UserRecord* bob_ = nullptr;
   UserRecord* bot_ = nullptr;
@@ -178,7 +150,6 @@ class UpdatesTest : public ::testing::Test {
   ChannelRecord* big_ = nullptr;
   CallContext alice_context_, bob_context_, bot_context_, carol_context_;
   std::vector<Pushed> pushes_;
-  int64_t random_id_ = 100;
 };
 
 TEST_F(UpdatesTest, StateCountsPtsAndUnreadMessages) {
