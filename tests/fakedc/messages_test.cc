@@ -24,8 +24,9 @@ class MessagesTest : public testing::DispatcherTest {
  protected:
   MessagesTest() {
     SeedWorld(world_, /*big_channel_members=*/10);
-    env_.push = [this](int64_t user_id, const api::Updates&, uint64_t) {
+    env_.push = [this](int64_t user_id, const api::Updates&, uint64_t except_session) {
       pushed_to_.push_back(user_id);
+      if (user_id == alice_->id) EXPECT_EQ(except_session, alice_context_.session_id);
     };
     RegisterMessageMethods(dispatcher_, env_);
     RegisterChannelMethods(dispatcher_, env_);
@@ -33,11 +34,8 @@ class MessagesTest : public testing::DispatcherTest {
     bob_ = world_.FindUserByPhone(kSeedBobPhone);
     world_.SignIn(1, alice_->id);
     world_.SignIn(2, bob_->id);
-    alice_context_.dc_id = bob_context_.dc_id = 2;
-    alice_context_.auth_key_id = 1;
-    alice_context_.user_id = alice_->id;
-    bob_context_.auth_key_id = 2;
-    bob_context_.user_id = bob_->id;
+    alice_context_ = testing::ContextOf(1, alice_->id);
+    bob_context_ = testing::ContextOf(2, bob_->id);
   }
 
   tl::Ptr<api::InputPeer> Bob() const {
@@ -82,7 +80,8 @@ TEST_F(MessagesTest, SendToAnotherUserPushesToThem) {
   const int32_t id = Send(Bob(), "hello bob");
   EXPECT_GT(id, 0);
   EXPECT_EQ(Texts({id}), std::vector<std::string>{"hello bob"});
-  EXPECT_EQ(pushed_to_, std::vector<int64_t>{bob_->id});
+  // Bob's sessions get it, and alice's other sessions (not the one that sent it).
+  EXPECT_EQ(pushed_to_, (std::vector<int64_t>{bob_->id, alice_->id}));
 }
 
 TEST_F(MessagesTest, EditChangesTheTextAndChecksTheAuthor) {
@@ -126,6 +125,7 @@ TEST_F(MessagesTest, ForwardCopiesIntoTheTargetChat) {
   forward.to_peer = Bob();
   forward.id = {a, b};
   forward.random_id = {7, 8};
+  pushed_to_.clear();
   absl::StatusOr<tl::Ptr<api::Updates>> sent = Call(forward, alice_context_);
   ASSERT_TRUE(sent.ok()) << sent.status();
   std::vector<int32_t> ids;
@@ -134,7 +134,7 @@ TEST_F(MessagesTest, ForwardCopiesIntoTheTargetChat) {
   }
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(Texts(ids), (std::vector<std::string>{"one", "two"}));
-  EXPECT_EQ(pushed_to_, (std::vector<int64_t>{bob_->id, bob_->id}));
+  EXPECT_EQ(pushed_to_, (std::vector<int64_t>{bob_->id, alice_->id, bob_->id, alice_->id}));
   // Mismatched random ids, an unknown message.
   forward.random_id = {9};
   EXPECT_EQ(ErrorOf(Call(forward, alice_context_)), "400 RANDOM_ID_INVALID");

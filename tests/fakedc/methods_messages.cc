@@ -118,6 +118,21 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
       push->date = now;
       env.push(peer.id, *push, 0);
     }
+    // The sender's other sessions see the message too (after the recipient's push: an update gap
+    // fault takes the recipient's).
+    auto mine = std::make_unique<api::updates>();
+    auto own = std::make_unique<api::updateNewMessage>();
+    own->message = MakeMessage(record, world);
+    own->pts = pts;
+    own->pts_count = 1;
+    mine->updates_.push_back(std::move(own));
+    for (int64_t id : users) {
+      if (const UserRecord* user = world.FindUser(id)) {
+        mine->users.push_back(MakeUser(*user, context.user_id));
+      }
+    }
+    mine->date = now;
+    env.push(context.user_id, *mine, context.session_id);
   }
   for (int64_t id : users) {
     if (const UserRecord* user = world.FindUser(id)) {
