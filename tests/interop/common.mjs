@@ -15,7 +15,7 @@ for (const name of ['log', 'info', 'debug', 'warn', 'trace']) {
   console[name] = (...args) => console.error(...args)
 }
 
-export const STEPS = ['connect', 'signin-user', 'signin-bot', 'signin-qr', 'send-and-get', 'reconnect', 'members', 'file']
+export const STEPS = ['connect', 'signin-user', 'signup-user', 'sendcode-only', 'signin-bot', 'signin-qr', 'send-and-get', 'reconnect', 'members', 'file']
 
 const OPTIONS = {
   'host': { type: 'string', env: 'INTEROP_HOST', def: '127.0.0.1', help: 'main DC address' },
@@ -27,9 +27,10 @@ const OPTIONS = {
   'mtproxy-secret': { type: 'string', env: 'INTEROP_MTPROXY_SECRET', def: '0123456789abcdef0123456789abcdef', help: '16-byte hex secret of the mtproxy-* transports (dd/ee prefixes are added per transport)' },
   'mtproxy-domain': { type: 'string', env: 'INTEROP_MTPROXY_DOMAIN', def: 'example.com', help: 'fake-TLS domain (mtproxy-faketls)' },
   'scenario': { type: 'string', env: 'INTEROP_SCENARIO', def: 'connect', help: `comma-separated steps: ${STEPS.join(',')}` },
-  'phone': { type: 'string', env: 'INTEROP_PHONE', help: 'signin-user: phone number; signin-qr: the account the second client signs in with a code and then logs the first one in as' },
+  'phone': { type: 'string', env: 'INTEROP_PHONE', help: 'signin-user / signup-user / sendcode-only: phone number; signin-qr: the account the second client signs in with a code and then logs the first one in as' },
   'code': { type: 'string', env: 'INTEROP_CODE', help: 'signin-user: the login code' },
-  'code-file': { type: 'string', env: 'INTEROP_CODE_FILE', help: 'signin-user: file the code appears in after sendCode ({phone} is replaced); polled' },
+  'code-file': { type: 'string', env: 'INTEROP_CODE_FILE', help: 'signin-user / signup-user / sendcode-only: file the code appears in after sendCode ({phone} is replaced); polled' },
+  'first-name': { type: 'string', env: 'INTEROP_FIRST_NAME', def: 'Interop', help: 'signup-user: first name of the new account' },
   'password': { type: 'string', env: 'INTEROP_PASSWORD', help: 'signin-user / signin-qr: 2FA password, if the account has one' },
   'bot-token': { type: 'string', env: 'INTEROP_BOT_TOKEN', help: 'signin-bot: token' },
   'peer': { type: 'string', env: 'INTEROP_PEER', def: 'me', help: 'send-and-get / file: chat to use ("me" = saved messages)' },
@@ -187,6 +188,11 @@ export async function readCode(opts) {
     }
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+// A phone number's digits (what Telegram keys accounts by; getMe gives them without the +).
+export function phoneDigits(phone) {
+  return String(phone ?? '').replace(/\D/g, '')
 }
 
 // The token of a QR login URL, tg://login?token=<base64url, unpadded>.

@@ -18,6 +18,7 @@ import {
   makeFile,
   messageText,
   parseOptions,
+  phoneDigits,
   readCode,
   runSteps,
   sha256hex,
@@ -153,6 +154,12 @@ async function signInWithCode(c) {
   return { user, twoFa }
 }
 
+// The DC GramJS sends account calls to: 2 at the start, what a *_MIGRATE_N switched it to after
+// (_switchDC sets the session's DC).
+function mainDc() {
+  return client.session.dcId
+}
+
 const steps = {
   async connect() {
     const ok = await client.connect()
@@ -168,6 +175,46 @@ const steps = {
     if (!opts.phone) throw new Error('signin-user needs --phone')
     const { user, twoFa } = await signInWithCode(client)
     return { user_id: String(user.id), bot: Boolean(user.bot), two_fa: twoFa }
+  },
+
+  // A new account through GramJS's signInUser: auth.sendCode (on DC 2: 303 NETWORK_MIGRATE_1,
+  // which invoke() follows with _switchDC(1) and the same request again), the code, auth.signIn,
+  // which answers auth.authorizationSignUpRequired, so signInUser asks firstAndLastNames and calls
+  // auth.signUp. Then getMe must be the new account.
+  async 'signup-user'() {
+    if (!opts.phone) throw new Error('signup-user needs --phone (a number without an account)')
+    const dcBefore = mainDc()
+    let error = null
+    let signUp = false
+    const user = await client.signInUser(credentials, {
+      phoneNumber: opts.phone,
+      phoneCode: () => readCode(opts),
+      password: async () => { throw new Error('SESSION_PASSWORD_NEEDED for a new account') },
+      firstAndLastNames: async () => {
+        signUp = true
+        return [opts['first-name'], '']
+      },
+      onError: async (err) => {
+        error = err
+        return true // stop
+      },
+    }).catch((err) => { throw error ?? err })
+    if (!signUp) throw new Error(`signInUser signed in user ${user.id} without signing up: the number has an account`)
+    const me = await client.getMe()
+    if (String(me.id) !== String(user.id) || phoneDigits(me.phone) !== phoneDigits(opts.phone) || me.firstName !== opts['first-name']) {
+      throw new Error(`getMe is ${JSON.stringify({ id: String(me.id), phone: me.phone, first_name: me.firstName })}, signed up ${user.id} as ${opts.phone} ${opts['first-name']}`)
+    }
+    return { user_id: String(me.id), phone: me.phone, first_name: me.firstName, dc_before: dcBefore, dc: mainDc(), signed_up: true }
+  },
+
+  // The sign-up fallback: only GramJS's sendCode for a new number, which must follow
+  // NETWORK_MIGRATE and get a sentCode on the new DC (the code must appear in the code file).
+  async 'sendcode-only'() {
+    if (!opts.phone) throw new Error('sendcode-only needs --phone (a number without an account)')
+    const dcBefore = mainDc()
+    const sent = await client.sendCode(credentials, opts.phone)
+    await readCode(opts)
+    return { phone: phoneDigits(opts.phone), dc_before: dcBefore, dc: mainDc(), code_via_app: sent.isCodeViaApp }
   },
 
   // QR login: a second client signs in as --phone with a code; this one runs GramJS's

@@ -19,6 +19,16 @@ and, on each client's default transport,
             auth.acceptLoginToken; the first must be bob (getMe); then send-and-get
   qr-dc1    the same as dave, whose home is DC 1: the token exported on DC 2 is answered with
             auth.loginTokenMigrateTo(DC 1) and the client imports it there (auth.importLoginToken)
+  network   against a fakedc of its own per run started with --network_dc=1 (auth.sendCode for a
+            number without an account is 303 NETWORK_MIGRATE_1 away from DC 1): connect to DC 2,
+            signup-user (a new number per client, through the library's own flow: sendCode,
+            NETWORK_MIGRATE_1, the library moves to DC 1, sendCode again, the code, auth.signIn
+            answers authorizationSignUpRequired, auth.signUp; getMe must be the new number),
+            send-and-get. mtcute 0.30.3 refuses sign-up (SIGNUP_REFUSED), so its run is connect,
+            sendcode-only (the library's sendCode must follow NETWORK_MIGRATE_1 and get the code on
+            DC 1). The run passes only if fakedc's log shows the NETWORK_MIGRATE_1 on DC 2, then
+            auth.sendCode answered on DC 1 and (signing up) auth.signUp answered on DC 1, and the
+            step reports the library's main DC as 1.
   faults    against a fakedc of its own started with FAULT_FLAGS (bad_server_salt, answers held
             50 ms, every connection closed after its 5th packet): connect, signin-bot,
             send-and-get (to alice), reconnect (the driver waits while the runner sends fakedc
@@ -27,7 +37,8 @@ and, on each client's default transport,
             connection made after the SIGUSR1 drop.
 
 Usage: tests/interop/run_interop.py [--fakedc bazel-bin/tests/fakedc/fakedc] [--clients a,b]
-         [--transports default|all] [--scenarios user,bot,2fa,migrate,file-dc1,qr,qr-dc1,faults]
+         [--transports default|all]
+         [--scenarios user,bot,2fa,migrate,file-dc1,qr,qr-dc1,network,faults]
          [--fault-flags "--bad_salt_packets=3 ..."] [--members 10000] [--file-size BYTES]
          [--report FILE] [--keep]
 Prints `interop <client> <transport> <scenario> PASSED|FAILED ...` per run (tests/run_all.sh counts
@@ -73,7 +84,21 @@ CAROL = "+15550000003"
 DAVE = "+15550000004"  # home DC 1
 CAROL_PASSWORD = "correct horse"
 
-SCENARIOS = ["user", "bot", "2fa", "migrate", "file-dc1", "qr", "qr-dc1", "faults"]
+SCENARIOS = ["user", "bot", "2fa", "migrate", "file-dc1", "qr", "qr-dc1", "network", "faults"]
+
+# The network scenario: a fakedc of its own per run, where numbers without an account sign up on
+# DC 1 (auth.sendCode / signIn for them elsewhere is 303 NETWORK_MIGRATE_1). Each client signs up a
+# number of its own (never an account before; one fakedc per run anyway).
+NETWORK_DC = 1
+NETWORK_PHONES = {"mtcute": "+15557770001", "gramjs": "+15557770002", "telethon": "+15557770003"}
+# Clients whose library cannot sign up: their network run calls only the library's sendCode
+# (step sendcode-only), which must still follow NETWORK_MIGRATE and get a code on DC 1.
+SIGNUP_REFUSED = {
+    # @mtcute/core 0.30.3 has no signUp method, and signIn's NetworkManager.notifyLoggedIn throws
+    # MtUnsupportedError("Signup is no longer supported by Telegram for non-official clients...")
+    # when auth.signIn answers auth.authorizationSignUpRequired (mtcute_client.mjs signup-user).
+    "mtcute": "mtcute 0.30.3 refuses sign-up (MtUnsupportedError on authorizationSignUpRequired)",
+}
 
 # The faults scenario's fakedc (one per run, so that the counters and drops hit that run only):
 # the first 3 encrypted packets get bad_server_salt (a new salt each time), every frame sent back
@@ -101,6 +126,42 @@ def expected_faults(flags):
         if name in FAULT_LOG and value.isdigit() and int(value) > 0:
             out[FAULT_LOG[name][0]] = int(value) if name == "bad_salt_packets" else 1
     return out
+
+
+def network_evidence(dc, signed_up):
+    """What fakedc's log (--verbose: `dcN: <method> -> rpc_error ...` or `dcN: <method> (layer L)
+    -> B bytes`) shows of a network run, in order: auth.sendCode on DC 2 answered 303
+    NETWORK_MIGRATE_<NETWORK_DC>, then auth.sendCode answered on DC NETWORK_DC, then (signed_up)
+    auth.signUp answered there. Returns (counts, problems)."""
+    with open(dc.log_path, errors="replace") as f:
+        lines = f.read().splitlines()
+    migrate = f"fakedc: dc2: auth.sendCode -> rpc_error 303 NETWORK_MIGRATE_{NETWORK_DC}"
+    net = f"fakedc: dc{NETWORK_DC}: "
+    counts = {"network_migrate": 0, f"dc{NETWORK_DC}_sendCode": 0, f"dc{NETWORK_DC}_signUp": 0,
+              "signUp_elsewhere": 0}
+    problems = []
+    first_migrate = None
+    for i, line in enumerate(lines):
+        if line == migrate:
+            counts["network_migrate"] += 1
+            first_migrate = i if first_migrate is None else first_migrate
+        elif line.startswith(net + "auth.sendCode (layer ") and first_migrate is not None:
+            counts[f"dc{NETWORK_DC}_sendCode"] += 1
+        elif ": auth.signUp " in line:
+            if line.startswith(net + "auth.signUp (layer ") and counts[f"dc{NETWORK_DC}_sendCode"]:
+                counts[f"dc{NETWORK_DC}_signUp"] += 1
+            else:
+                counts["signUp_elsewhere"] += 1
+    if not counts["network_migrate"]:
+        problems.append(f"no `{migrate[len('fakedc: '):]}` in fakedc's log")
+    if not counts[f"dc{NETWORK_DC}_sendCode"]:
+        problems.append(f"no auth.sendCode answered on dc{NETWORK_DC} after NETWORK_MIGRATE")
+    if signed_up and not counts[f"dc{NETWORK_DC}_signUp"]:
+        problems.append(f"no auth.signUp answered on dc{NETWORK_DC} after its auth.sendCode")
+    if counts["signUp_elsewhere"]:
+        problems.append(f"{counts['signUp_elsewhere']} auth.signUp elsewhere than on "
+                        f"dc{NETWORK_DC} after the migration, or answered with an error")
+    return counts, problems
 
 
 def log(message):
@@ -331,6 +392,14 @@ def main():
                     # and the client imports it on DC 1.
                     add(client, t, "qr-dc1", ["--scenario", "connect,signin-qr,send-and-get",
                                               "--phone", DAVE], 120, account=DAVE)
+                    # server None: a fakedc of its own per run, started with --network_dc=1.
+                    if client in SIGNUP_REFUSED:
+                        steps = "connect,sendcode-only"
+                    else:
+                        steps = "connect,signup-user,send-and-get"
+                    add(client, t, "network",
+                        ["--scenario", steps, "--phone", NETWORK_PHONES[client],
+                         "--first-name", f"Interop {client}"], 120, None)
                     # server None: a fakedc of its own, started with FAULT_FLAGS.
                     # The bot signs in: with connections closed after DROP_AFTER packets any answer
                     # may be lost, and the three libraries send a query whose answer they did not
@@ -388,6 +457,46 @@ def main():
             r["log"] = server.log_path
             return r
 
+        def run_network(item):
+            """A fakedc of its own with --network_dc, the driver, and the log's evidence that the
+            client followed NETWORK_MIGRATE and signed up (or got its code) on that DC."""
+            client, t = item["client"], item["transport"]
+            own_dir = os.path.join(state_dir, f"network-{client}-{t}")
+            try:
+                server = FakeDc(args.fakedc, own_dir, 0, os.path.join(own_dir, "fakedc.log"),
+                                [f"--network_dc={NETWORK_DC}"])
+            except Exception as e:  # noqa: BLE001 - reported as the run's failure
+                return {"client": client, "transport": t, "scenario": "network", "ok": False,
+                        "steps": [], "seconds": 0, "rc": -1,
+                        "stderr_tail": f"fakedc with --network_dc={NETWORK_DC} did not start: {e}"}
+            try:
+                r = run_driver(client, t, "network", server, item["extra"], item["timeout"])
+            finally:
+                server.stop()
+            signed_up = client not in SIGNUP_REFUSED
+            counts, problems = network_evidence(server, signed_up)
+            # The library's own idea of its main DC afterwards, and the new account's phone.
+            step = next((s for s in r["steps"] if s.get("ok")
+                         and s.get("step") in ("signup-user", "sendcode-only")), None)
+            if step is None:
+                problems.append("no signup-user / sendcode-only step passed")
+            else:
+                detail = step.get("detail") or {}
+                if detail.get("dc") != NETWORK_DC:
+                    problems.append(f"the client's main DC after the step is {detail.get('dc')}, "
+                                    f"not {NETWORK_DC}")
+                digits = "".join(c for c in NETWORK_PHONES[client] if c.isdigit())
+                if "".join(c for c in str(detail.get("phone")) if c.isdigit()) != digits:
+                    problems.append(f"phone {detail.get('phone')}, not {digits}")
+            if not signed_up:
+                counts["fallback"] = "sendcode-only"
+            r["evidence"] = counts  # printed on the result line, like the faults counts
+            if problems:
+                r["ok"] = False
+                r["fault_problems"] = problems
+            r["log"] = server.log_path
+            return r
+
         def worker():
             while True:
                 with lock:
@@ -400,6 +509,8 @@ def main():
                 client, t, scenario = item["client"], item["transport"], item["scenario"]
                 if scenario == "faults":
                     r = run_faults(item)
+                elif scenario == "network":
+                    r = run_network(item)
                 else:
                     r = run_driver(client, t, scenario, item["server"], item["extra"],
                                    item["timeout"])
@@ -409,16 +520,17 @@ def main():
                     verdict = "PASSED" if r["ok"] else "FAILED"
                     steps = " ".join(f"{s['step']}={'ok' if s.get('ok') else 'FAIL'}"
                                      for s in r["steps"])
-                    if "faults" in r:
-                        steps += " (" + ", ".join(f"{k} {v}" for k, v in r["faults"].items()) + ")"
+                    counts = r.get("faults") or r.get("evidence")
+                    if counts:
+                        steps += " (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")"
                     print(f"interop {client} {t} {scenario} {verdict} in {r['seconds']}s: {steps}",
                           flush=True)
                     if not r["ok"]:
                         failed = [s for s in r["steps"] if not s.get("ok")]
                         print(f"  detail: {json.dumps(failed)[:600]}", flush=True)
                         if r.get("fault_problems"):
-                            print(f"  faults: {'; '.join(r['fault_problems'])}; log {r['log']}",
-                                  flush=True)
+                            print(f"  {scenario}: {'; '.join(r['fault_problems'])}; "
+                                  f"log {r['log']}", flush=True)
                         if r["stderr_tail"]:
                             print("  stderr: " + r["stderr_tail"].replace("\n", "\n          "),
                                   flush=True)
@@ -442,9 +554,9 @@ def main():
             server.stop()
 
     # The matrix: one row per client and transport, one column per step.
-    # The 2fa, migrate, file-dc1, qr and faults runs have a column each: pass if the whole run
-    # passed.
-    own_column = ["2fa", "migrate", "file-dc1", "qr", "qr-dc1", "faults"]
+    # The 2fa, migrate, file-dc1, qr, qr-dc1, network and faults runs have a column each: pass if
+    # the whole run passed.
+    own_column = ["2fa", "migrate", "file-dc1", "qr", "qr-dc1", "network", "faults"]
     columns = ["connect", "signin-user", "send-and-get", "members", "file", "signin-bot"]
     columns += own_column
     rows = {}

@@ -38,8 +38,8 @@ except ImportError as e:  # reported as a JSON line below
     IMPORT_ERROR = e
 
 CLIENT = "telethon"
-STEPS = ["connect", "signin-user", "signin-bot", "signin-qr", "send-and-get", "reconnect", "members",
-         "file"]
+STEPS = ["connect", "signin-user", "signup-user", "sendcode-only", "signin-bot", "signin-qr",
+         "send-and-get", "reconnect", "members", "file"]
 
 
 def transports():
@@ -71,11 +71,14 @@ OPTIONS = [
      "16-byte hex secret of the mtproxy-* transports (dd is added per transport)"),
     ("mtproxy-domain", "INTEROP_MTPROXY_DOMAIN", "example.com", "unused by Telethon (no fake TLS)"),
     ("scenario", "INTEROP_SCENARIO", "connect", "comma-separated steps: " + ",".join(STEPS)),
-    ("phone", "INTEROP_PHONE", None, "signin-user: phone number; signin-qr: the account the second "
-     "client signs in with a code and then logs the first one in as"),
+    ("phone", "INTEROP_PHONE", None, "signin-user / signup-user / sendcode-only: phone number; "
+     "signin-qr: the account the second client signs in with a code and then logs the first one in "
+     "as"),
     ("code", "INTEROP_CODE", None, "signin-user: the login code"),
     ("code-file", "INTEROP_CODE_FILE", None,
-     "signin-user: file the code appears in after sendCode ({phone} is replaced); polled"),
+     "signin-user / signup-user / sendcode-only: file the code appears in after sendCode "
+     "({phone} is replaced); polled"),
+    ("first-name", "INTEROP_FIRST_NAME", "Interop", "signup-user: first name of the new account"),
     ("password", "INTEROP_PASSWORD", None, "signin-user / signin-qr: 2FA password, if the account has one"),
     ("bot-token", "INTEROP_BOT_TOKEN", None, "signin-bot: token"),
     ("peer", "INTEROP_PEER", "me", 'send-and-get / file: chat to use ("me" = saved messages)'),
@@ -202,6 +205,11 @@ async def await_drop(opts):
     return int((time.monotonic() - started) * 1000)
 
 
+def phone_digits(phone):
+    """A phone number's digits (what Telegram keys accounts by; get_me gives them without the +)."""
+    return "".join(c for c in str(phone or "") if c.isdigit())
+
+
 def error_text(e):
     name = type(e).__name__
     return f"{name}: {e}" if str(e) else name
@@ -252,6 +260,46 @@ class Driver:
             raise ValueError("signin-user needs --phone")
         user, two_fa = await self.sign_in_with_code(self.client)
         return {"user_id": user.id, "bot": bool(user.bot), "two_fa": two_fa}
+
+    async def step_signup_user(self):
+        """A new account the way Telethon's start() makes one: send_code_request (auth.sendCode;
+        on DC 2 it gets 303 NETWORK_MIGRATE_1, which the client's call follows with _switch_dc(1)
+        and the same request again), sign_in with the code (auth.signIn answers
+        auth.authorizationSignUpRequired, which Telethon raises as PhoneNumberUnoccupiedError),
+        then sign_up (with no terms of service in that answer Telethon calls auth.signIn once more
+        first, then auth.signUp). Then get_me must be the new account."""
+        opts, client = self.opts, self.client
+        if not opts["phone"]:
+            raise ValueError("signup-user needs --phone (a number without an account)")
+        dc_before = client.session.dc_id
+        sent = await client.send_code_request(opts["phone"])
+        code = await read_code(opts)
+        try:
+            user = await client.sign_in(opts["phone"], code, phone_code_hash=sent.phone_code_hash)
+            raise ValueError(f"sign_in signed in user {user.id}: the number has an account")
+        except errors.PhoneNumberUnoccupiedError:
+            pass
+        user = await client.sign_up(code, opts["first-name"], phone=opts["phone"],
+                                    phone_code_hash=sent.phone_code_hash)
+        me = await client.get_me()
+        if (me.id != user.id or phone_digits(me.phone) != phone_digits(opts["phone"])
+                or me.first_name != opts["first-name"]):
+            raise ValueError(f"get_me is {me.id} {me.phone} {me.first_name!r}, signed up {user.id} "
+                             f"as {opts['phone']} {opts['first-name']!r}")
+        return {"user_id": me.id, "phone": me.phone, "first_name": me.first_name,
+                "dc_before": dc_before, "dc": client.session.dc_id, "signed_up": True}
+
+    async def step_sendcode_only(self):
+        """The sign-up fallback: only send_code_request for a new number, which must follow
+        NETWORK_MIGRATE and get a sentCode on the new DC (the code must appear in the code file)."""
+        opts, client = self.opts, self.client
+        if not opts["phone"]:
+            raise ValueError("sendcode-only needs --phone (a number without an account)")
+        dc_before = client.session.dc_id
+        sent = await client.send_code_request(opts["phone"])
+        await read_code(opts)
+        return {"phone": phone_digits(opts["phone"]), "dc_before": dc_before,
+                "dc": client.session.dc_id, "code_type": type(sent.type).__name__}
 
     async def step_signin_qr(self):
         """QR login: a second client signs in as --phone with a code; this one runs Telethon's
