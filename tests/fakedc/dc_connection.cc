@@ -19,8 +19,17 @@ uint64_t LittleEndian64(absl::string_view bytes) {
 }  // namespace
 
 void DcConnection::OnBytes(absl::string_view bytes) {
+  std::string unwrapped;
+  absl::Status status = Unwrap(bytes, unwrapped);
+  if (!status.ok()) {
+    impl_.Log(absl::StrCat(name(), ": ", layer_ != nullptr ? layer_->name() : "stream",
+                           " error, closing: ", status.ToString()));
+    Close();
+    return;
+  }
+  if (unwrapped.empty()) return;
   std::vector<mtproto::transport::Frame> frames;
-  absl::Status status = transport_.Decode(bytes, frames);
+  status = transport_.Decode(unwrapped, frames);
   for (mtproto::transport::Frame& frame : frames) {
     if (dropping_) return;
     if (auto* payload = std::get_if<mtproto::transport::PayloadFrame>(&frame)) {
@@ -40,6 +49,35 @@ void DcConnection::OnBytes(absl::string_view bytes) {
     impl_.Log(absl::StrCat(name(), ": transport error, closing: ", status.ToString()));
     Close();
   }
+}
+
+absl::Status DcConnection::Unwrap(absl::string_view bytes, std::string& stream) {
+  if (!layer_checked_) {
+    first_bytes_.append(bytes.data(), bytes.size());
+    absl::StatusOr<mtproto::transport::LayerDetection> detected =
+        mtproto::transport::DetectStreamLayer(first_bytes_, impl_.stream_layer_options());
+    if (!detected.ok()) return detected.status();
+    if (std::holds_alternative<std::monostate>(*detected)) return absl::OkStatus();
+    layer_checked_ = true;
+    if (auto* layer = std::get_if<std::unique_ptr<mtproto::transport::StreamLayer>>(&*detected)) {
+      layer_ = std::move(*layer);
+      impl_.Log(absl::StrCat(name(), ": ", layer_->name(), " connection"));
+    }
+    bytes = first_bytes_;
+  }
+  if (layer_ == nullptr) {
+    stream.append(bytes.data(), bytes.size());
+    first_bytes_.clear();
+    return absl::OkStatus();
+  }
+  std::string reply;
+  absl::Status status = layer_->Unwrap(bytes, stream, reply);
+  first_bytes_.clear();
+  // The layer's own answers (handshakes) go out at once, ahead of any transport bytes.
+  if (!reply.empty()) {
+    if (auto connection = connection_.lock()) connection->Write(std::move(reply));
+  }
+  return status;
 }
 
 void DcConnection::SendFrame(absl::string_view payload) {
@@ -65,6 +103,10 @@ std::string DcConnection::transport() const {
 
 void DcConnection::Write(std::string bytes) {
   if (dropping_ || closed_) return;
+  if (layer_ != nullptr) {
+    bytes = layer_->Wrap(bytes);
+    if (bytes.empty()) return;
+  }
   const int delay_ms = impl_.faults_.delay_ms(dc_.id, id_);
   if (delay_ms <= 0 && delayed_.empty()) {
     if (auto connection = connection_.lock()) connection->Write(std::move(bytes));

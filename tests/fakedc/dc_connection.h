@@ -16,6 +16,7 @@
 #include "asio.hpp"
 #include "mtproto/handshake/server_handshake.h"
 #include "mtproto/transport/server_transport.h"
+#include "mtproto/transport/stream_layer.h"
 #include "tests/fakedc/listener.h"
 #include "tests/fakedc/server.h"
 
@@ -72,6 +73,8 @@ class DcConnection : public ConnectionHandler {
   void ArmDelayTimer();
 
   void OnPayload(std::string payload);
+  // The transport bytes inside `bytes` (after a stream layer, if the first bytes named one).
+  absl::Status Unwrap(absl::string_view bytes, std::string& stream);
 
   struct Delayed {
     std::chrono::steady_clock::time_point due;
@@ -83,6 +86,10 @@ class DcConnection : public ConnectionHandler {
   const bool media_only_;
   const int64_t id_;
   std::weak_ptr<Connection> connection_;
+  // WebSocket / fake-TLS / HTTP around the transport, detected from the first bytes.
+  bool layer_checked_ = false;
+  std::string first_bytes_;  // until then
+  std::unique_ptr<mtproto::transport::StreamLayer> layer_;
   mtproto::transport::ServerTransport transport_;
   std::optional<mtproto::handshake::ServerHandshake> handshake_;
   int64_t packets_ = 0;

@@ -44,6 +44,10 @@ struct FakeDcOptions {
   // MTProxy secrets (16 raw bytes each) accepted besides plain obfuscated2 inits: clients that
   // connect "through a proxy" with one of these reach the DC directly.
   std::vector<std::string> mtproxy_secrets;
+  // MTProxy fake-TLS (`ee`) secrets (16 raw bytes each): a connection that starts with a TLS
+  // ClientHello signed with one of them is answered as MTProxy does, then carries obfuscated2
+  // (keyed with the same secret) in TLS records.
+  std::vector<std::string> fake_tls_secrets;
   // The DC uploaded documents are kept on (1..dc_count): their dc_id, and the only DC whose
   // upload.getFile serves them (elsewhere: 303 FILE_MIGRATE_X). 0: the DC they were uploaded to.
   int files_dc = 0;

@@ -21,6 +21,7 @@
 #include "mtproto/handshake/server_handshake.h"
 #include "mtproto/session/session_server.h"
 #include "mtproto/transport/detect.h"
+#include "mtproto/transport/stream_layer.h"
 #include "tests/fakedc/fakedc.h"
 #include "tests/fakedc/faults.h"
 #include "tests/fakedc/layers.h"
@@ -93,6 +94,11 @@ class FakeDc::Impl {
   void OnEncrypted(Dc& dc, bool media_only, const std::shared_ptr<Connection>& connection,
                    DcConnection& handler, std::string packet);
   void Flush(Dc& dc, mtproto::session::ServerSession& session, DcConnection& handler);
+  mtproto::transport::StreamLayerOptions stream_layer_options() const {
+    mtproto::transport::StreamLayerOptions options;
+    options.fake_tls_secrets = options_.fake_tls_secrets;
+    return options;
+  }
   mtproto::transport::DetectOptions detect_options() const {
     mtproto::transport::DetectOptions detect;
     detect.obfuscated2.secrets = options_.mtproxy_secrets;
