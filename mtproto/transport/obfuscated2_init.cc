@@ -131,6 +131,11 @@ absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int
     if (secret->padded && protocol != Protocol::kPaddedIntermediate) {
       return absl::InvalidArgumentError("a dd proxy secret requires padded intermediate");
     }
+    if (secret->fake_tls) {
+      // The client side of fake-TLS (the ClientHello imitation) is not implemented.
+      return absl::UnimplementedError(
+          "fake-TLS (ee) proxy secrets are not supported by the client");
+    }
   }
   if (!random) return absl::FailedPreconditionError("obfuscated2 needs a random source");
   std::string init(kObfuscated2InitSize, '\0');

@@ -48,8 +48,9 @@ struct Obfuscated2ClientInit {
   Obfuscated2Keys keys;  // the client's; the encrypt stream has already covered the init
 };
 
-// A `dd` secret requires padded intermediate. Fails after many forbidden draws in a row, which
-// only a broken random source produces.
+// A `dd` secret requires padded intermediate; an `ee` (fake-TLS) secret is Unimplemented on the
+// client side. Fails after many forbidden draws in a row, which only a broken random source
+// produces.
 absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int16_t dc_id,
                                                           const std::optional<ProxySecret>& secret,
                                                           const crypto::RandomSource& random);

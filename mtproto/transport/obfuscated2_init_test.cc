@@ -151,6 +151,12 @@ TEST(Obfuscated2InitTest, DdSecretRequiresPaddedIntermediate) {
       absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(
       MakeObfuscated2Init(Protocol::kPaddedIntermediate, 2, dd, SeededRandomSource(1)).ok());
+  ProxySecret ee{std::string(16, 's'), false};
+  ee.fake_tls = true;
+  ee.domain = "example.com";
+  EXPECT_EQ(
+      MakeObfuscated2Init(Protocol::kIntermediate, 2, ee, SeededRandomSource(1)).status().code(),
+      absl::StatusCode::kUnimplemented);
   const ProxySecret short_key{"short", false};
   EXPECT_EQ(MakeObfuscated2Init(Protocol::kIntermediate, 2, short_key, SeededRandomSource(1))
                 .status()

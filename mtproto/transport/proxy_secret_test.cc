@@ -1,5 +1,7 @@
 #include "mtproto/transport/proxy_secret.h"
 
+#include <string>
+
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 
@@ -18,7 +20,10 @@ TEST(ProxySecretTest, PlainSecretMayStartWithDdOrEe) {
   ASSERT_TRUE(dd.ok());
   EXPECT_FALSE(dd->padded);
   EXPECT_EQ(static_cast<uint8_t>(dd->key[0]), 0xdd);
-  EXPECT_TRUE(ParseProxySecret("ee23456789abcdef0123456789abcdef").ok());
+  absl::StatusOr<ProxySecret> ee = ParseProxySecret("ee23456789abcdef0123456789abcdef");
+  ASSERT_TRUE(ee.ok());
+  EXPECT_FALSE(ee->fake_tls);
+  EXPECT_EQ(static_cast<uint8_t>(ee->key[0]), 0xee);
 }
 
 TEST(ProxySecretTest, DdPrefixMeansPadded) {
@@ -28,10 +33,25 @@ TEST(ProxySecretTest, DdPrefixMeansPadded) {
   EXPECT_EQ(secret->key, absl::HexStringToBytes("0123456789abcdef0123456789abcdef"));
 }
 
-TEST(ProxySecretTest, FakeTlsIsUnimplemented) {
-  EXPECT_EQ(
-      ParseProxySecret("ee0123456789abcdef0123456789abcdef6578616d706c652e636f6d").status().code(),
-      absl::StatusCode::kUnimplemented);
+TEST(ProxySecretTest, EePrefixMeansFakeTlsWithADomain) {
+  absl::StatusOr<ProxySecret> secret =
+      ParseProxySecret("ee0123456789abcdef0123456789ABCDEF6578616d706c652e636f6d");
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  EXPECT_TRUE(secret->fake_tls);
+  EXPECT_FALSE(secret->padded);
+  EXPECT_EQ(secret->key, absl::HexStringToBytes("0123456789abcdef0123456789abcdef"));
+  EXPECT_EQ(secret->domain, "example.com");
+}
+
+TEST(ProxySecretTest, FakeTlsNeedsAWholeDomain) {
+  // No domain, half a byte of one, and one byte over the DNS limit.
+  EXPECT_EQ(ParseProxySecret("ee0123456789abcdef0123456789abcdef").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseProxySecret("ee0123456789abcdef0123456789abcdef6").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const std::string longest = "ee0123456789abcdef0123456789abcdef" + std::string(2 * 253, 'a');
+  EXPECT_TRUE(ParseProxySecret(longest).ok());
+  EXPECT_EQ(ParseProxySecret(longest + "aa").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ProxySecretTest, Malformed) {

@@ -103,6 +103,8 @@ int main(int argc, char** argv) {
         absl::StatusOr<tgrpc::mtproto::transport::ProxySecret> secret =
             tgrpc::mtproto::transport::ParseProxySecret(part);
         if (!secret.ok()) return Usage("bad --mtproxy_secret: " + secret.status().ToString());
+        // An ee secret keys both the fake-TLS handshake and the obfuscated2 inside it.
+        if (secret->fake_tls) options.fake_tls_secrets.push_back(secret->key);
         options.mtproxy_secrets.push_back(secret->key);
       }
     } else if (name == "--media_dc") {

@@ -26,7 +26,9 @@ class MessagesTest : public testing::DispatcherTest {
     SeedWorld(world_, /*big_channel_members=*/10);
     env_.push = [this](int64_t user_id, const api::Updates&, uint64_t except_session) {
       pushed_to_.push_back(user_id);
-      if (user_id == alice_->id) EXPECT_EQ(except_session, alice_context_.session_id);
+      if (user_id == alice_->id) {
+        EXPECT_EQ(except_session, alice_context_.session_id);
+      }
     };
     RegisterMessageMethods(dispatcher_, env_);
     RegisterChannelMethods(dispatcher_, env_);

@@ -68,14 +68,18 @@ CLIENTS = {
 
 # Transports the drivers know that fakedc does not serve: it speaks MTProto over TCP with the
 # framings in ../../docs (abridged, intermediate, padded, full; plain, obfuscated2 or MTProxy dd),
-# not WebSocket, HTTP or MTProxy's fake-TLS wrapper. They are listed as not run, never as passed.
-NOT_SERVED = {
-    "ws-obfuscated-abridged": "WebSocket transport: fakedc serves TCP only",
-    "http": "HTTP transport: fakedc serves TCP only",
-    "mtproxy-faketls": "MTProxy fake-TLS (ee secret): not served by fakedc",
-}
+# HTTP (POST /api), WebSocket (GET /apiws) and MTProxy's fake-TLS (ee secret). Any listed here
+# are reported as not run, never as passed.
+NOT_SERVED = {}
 
 MTPROXY_SECRET = "0123456789abcdef0123456789abcdef"
+# The ee secret fakedc also takes (`ee` + key + domain in hex), for the mtproxy-faketls transport: a
+# key of its own, so that a run passes only if fakedc keyed both the fake-TLS handshake and the
+# obfuscated2 inside it with the ee secret's key.
+FAKE_TLS_TRANSPORT = "mtproxy-faketls"
+FAKE_TLS_SECRET = "00112233445566778899aabbccddeeff"
+FAKE_TLS_DOMAIN = "example.com"
+FAKE_TLS_EE_SECRET = "ee" + FAKE_TLS_SECRET + FAKE_TLS_DOMAIN.encode().hex()
 RSA_KEY = os.path.join(ROOT, "mtproto/crypto/testdata/test_rsa_key.pem")
 BOT_TOKEN = "1000000:AAFakeDcBotTokenForTests"
 ALICE = "+15550000001"
@@ -176,7 +180,8 @@ class FakeDc:
         self.stderr = open(verbose_log, "w")
         self.proc = subprocess.Popen(
             [binary, "--verbose", f"--members={members}", f"--rsa_key={RSA_KEY}",
-             f"--mtproxy_secret={MTPROXY_SECRET}", f"--state_dir={state_dir}",
+             f"--mtproxy_secret={MTPROXY_SECRET},{FAKE_TLS_EE_SECRET}",
+             f"--state_dir={state_dir}",
              f"--schema_dir={os.path.join(ROOT, 'tl/schema')}", *extra_flags],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=ROOT)
         line = self.proc.stdout.readline()
@@ -272,7 +277,10 @@ def fault_counts(dc, drop):
 def run_driver(client, transport, scenario, dc, extra, timeout_s, drop=None):
     cmd = CLIENTS[client] + [
         "--host", "127.0.0.1", "--port", str(dc.main_port), "--dc", "2",
-        "--rsa-key", dc.key_path, "--transport", transport, "--mtproxy-secret", MTPROXY_SECRET,
+        "--rsa-key", dc.key_path, "--transport", transport,
+        # The drivers add the dd/ee prefix and the fake-TLS domain themselves.
+        "--mtproxy-secret", FAKE_TLS_SECRET if transport == FAKE_TLS_TRANSPORT else MTPROXY_SECRET,
+        "--mtproxy-domain", FAKE_TLS_DOMAIN,
         "--code-file", os.path.join(dc.state_dir, "codes", "{phone}"),
         # Per step; the file step gets 5x: Telethon's obfuscated transports run AES-CTR in pure
         # Python (about 80 s for 10 MiB up and down on an idle 2-core machine).

@@ -55,8 +55,34 @@ def transports():
                                  conn.ConnectionTcpMTProxyIntermediate, ""),
         "mtproxy-padded": ("MTProxy, dd secret, over padded intermediate",
                            conn.ConnectionTcpMTProxyRandomizedIntermediate, "dd"),
-        "http": ("HTTP/1.1 POST /api, one request per packet", conn.ConnectionHttp, None),
+        "http": ("HTTP/1.1 POST /api, one request per packet", http_connection(), None),
     }
+
+
+def http_connection():
+    """Telethon 1.25.1's ConnectionHttp with its reader fixed. HttpPacketCodec.read_packet checks
+    each response line with `line[-1] != b'\\n'`: an int against bytes, true for every line in
+    Python 3, so it raises IncompleteReadError ("The server closed the connection") on the first
+    line of the first response and the transport cannot work against any server. The subclass reads
+    as the library means to: lines until Content-Length (which it expects last), the blank line,
+    then the body. Sending is the library's own (POST /api to the session's DC address and port;
+    TLS only on port 443, never a port the kernel picks for fakedc)."""
+    from telethon.network.connection.http import HttpPacketCodec
+
+    class FixedHttpPacketCodec(HttpPacketCodec):
+        async def read_packet(self, reader):
+            while True:
+                line = await reader.readline()
+                if not line.endswith(b"\n"):
+                    raise asyncio.IncompleteReadError(line, None)
+                if line.lower().startswith(b"content-length: "):
+                    await reader.readexactly(2)
+                    return await reader.readexactly(int(line[16:-2]))
+
+    class ConnectionHttpFixed(conn.ConnectionHttp):
+        packet_codec = FixedHttpPacketCodec
+
+    return ConnectionHttpFixed
 
 
 OPTIONS = [
