@@ -32,6 +32,12 @@ absl::StatusOr<std::unique_ptr<ClientConnection>> ClientConnection::Create(
   if (!options.auth_key.has_value() && options.server_keys.empty()) {
     return absl::InvalidArgumentError("no auth key and no server key to make one with");
   }
+  if (options.temp_key_lifetime < 0) {
+    return absl::InvalidArgumentError("temp_key_lifetime must not be negative");
+  }
+  if (options.temp_key_lifetime > 0 && options.server_keys.empty()) {
+    return absl::InvalidArgumentError("temporary keys need a server key to make them with");
+  }
   if (options.connect_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("connect_timeout must be positive");
   }

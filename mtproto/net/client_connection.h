@@ -91,6 +91,15 @@ struct ClientConnectionOptions {
   // turn this off; the connection then keeps retrying with the old key.
   bool forget_key_on_404 = true;
 
+  // Perfect forward secrecy (core.telegram.org/api/pfs), off when 0: once the permanent key
+  // exists, each connection without a usable temporary key makes one with this lifetime in
+  // seconds (p_q_inner_data_temp_dc), binds it to the permanent key with auth.bindTempAuthKey
+  // as its session's first call, and runs the session on it; queries wait for the binding. A
+  // temporary key is replaced (reconnecting) shortly before it expires and after a -404, which
+  // then never touches the permanent key. A binding the server refuses drops the temporary key
+  // (and, for ENCRYPTED_MESSAGE_INVALID with forget_key_on_404, the permanent key as well).
+  int32_t temp_key_lifetime = 0;
+
   // Session tuning (keepalive, acks, containers, ...). Its clock and random are replaced by the
   // ones below.
   session::ClientSessionOptions session;
@@ -110,7 +119,7 @@ struct ClientConnectionOptions {
   std::function<void(std::string body)> on_update;
   // A new session was created on the server: updates may have been missed (getDifference).
   std::function<void(const session::NewSessionEvent& event)> on_new_session;
-  // A new auth key was made (persist it to reuse it).
+  // A new permanent auth key was made (persist it to reuse it).
   std::function<void(const StoredAuthKey& key)> on_auth_key;
   std::function<void(const ConnectionStateChange& change)> on_state;
   std::function<void(LogLevel level, absl::string_view message)> log;

@@ -58,7 +58,7 @@ void ClientConnection::Impl::Start() {
   if (started_ || stopped_) return;
   started_ = true;
   // With a stored key, calls go into the session (and are checked) before any connection.
-  if (key_.has_value()) CreateSession();
+  if (key_.has_value() && !pfs()) CreateSession();
   Connect();
 }
 
@@ -106,11 +106,26 @@ void ClientConnection::Impl::Connect() {
 }
 
 void ClientConnection::Impl::OnConnected() {
-  if (key_.has_value()) return StartSession();
+  if (!key_.has_value()) return StartHandshake(false);
+  if (pfs() && options_.clock() >= TempKeyRenewTime()) {
+    if (temp_key_.has_value()) {
+      Log(LogLevel::kInfo, absl::StrCat("temporary key ", absl::Hex(temp_key_->key.key.id()),
+                                        " expires: making a new one"));
+      ForgetTempKey();
+    }
+    return StartHandshake(true);
+  }
+  StartSession();
+}
+
+void ClientConnection::Impl::StartHandshake(bool temporary) {
   SetState({ConnectionState::kHandshaking});
+  handshake_temporary_ = temporary;
   handshake::ClientHandshakeOptions handshake_options;
   handshake_options.server_keys = options_.server_keys;
-  handshake_options.inner_data = handshake::InnerDataKind::kDc;
+  handshake_options.inner_data =
+      temporary ? handshake::InnerDataKind::kTempDc : handshake::InnerDataKind::kDc;
+  if (temporary) handshake_options.expires_in = options_.temp_key_lifetime;
   handshake_options.dc_id = options_.dc_id;
   handshake_options.random = options_.random;
   handshake_options.clock = options_.clock;
@@ -164,14 +179,27 @@ void ClientConnection::Impl::OnHandshakeMessage(absl::string_view message) {
   }
   if (!handshake_->done()) return;
   const handshake::ClientHandshakeResult& result = handshake_->result();
-  key_ = StoredAuthKey{result.auth_key, static_cast<uint64_t>(result.first_server_salt),
-                       absl::Seconds(result.server_time_offset)};
+  StoredAuthKey made{result.auth_key, static_cast<uint64_t>(result.first_server_salt),
+                     absl::Seconds(result.server_time_offset)};
+  const int64_t expires_at = result.expires_at;
   handshake_.reset();
   // A session belongs to its key: calls move to the new key's session.
-  session_.reset();
+  ForgetSession();
   backoff_.Reset();
+  if (handshake_temporary_) {
+    temp_key_ = TempKey{std::move(made), expires_at, false};
+    Log(LogLevel::kInfo, absl::StrCat("new temporary key ", absl::Hex(temp_key_->key.key.id()),
+                                      " expiring at ", expires_at));
+    return StartSession();
+  }
+  key_ = std::move(made);
   Log(LogLevel::kInfo, absl::StrCat("new auth key ", absl::Hex(key_->key.id())));
   if (options_.on_auth_key) options_.on_auth_key(*key_);
+  // A temporary key made for an earlier permanent key is of no use.
+  if (pfs()) {
+    temp_key_.reset();
+    return StartHandshake(true);
+  }
   StartSession();
 }
 
@@ -193,7 +221,12 @@ void ClientConnection::Impl::OnEncryptedPacket(std::string packet) {
 
 void ClientConnection::Impl::OnTransportError(int32_t code) {
   absl::Status status = TransportErrorStatus(code);
-  if (code == -404 && key_.has_value() && ready() && options_.forget_key_on_404) {
+  if (code == -404 && pfs() && temp_key_.has_value() && ready()) {
+    // Only the temporary key is in use: the permanent one is still good.
+    Log(LogLevel::kWarning, absl::StrCat("the server does not know temporary key ",
+                                         absl::Hex(temp_key_->key.key.id()), ": making a new one"));
+    ForgetTempKey();
+  } else if (code == -404 && key_.has_value() && ready() && options_.forget_key_on_404) {
     Log(LogLevel::kWarning, absl::StrCat("the server does not know auth key ",
                                          absl::Hex(key_->key.id()), ": making a new one"));
     ForgetKey();
@@ -236,7 +269,13 @@ void ClientConnection::Impl::CloseSocket() {
 
 void ClientConnection::Impl::ForgetKey() {
   key_.reset();
+  temp_key_.reset();
+  ForgetSession();
+}
+
+void ClientConnection::Impl::ForgetSession() {
   session_.reset();
+  bind_call_.reset();
   session_calls_.clear();
   for (auto& [id, call] : calls_) call.session_call.reset();
 }
@@ -244,15 +283,19 @@ void ClientConnection::Impl::ForgetKey() {
 // ---- The session ---------------------------------------------------------------------------
 
 void ClientConnection::Impl::CreateSession() {
+  // With PFS the session runs on the temporary key.
+  const StoredAuthKey& key = pfs() ? temp_key_->key : *key_;
   session::ClientSessionOptions session_options = options_.session;
   session_options.clock = options_.clock;
   session_options.random = options_.random;
-  session_options.salt = key_->salt;
-  session_options.time_offset = key_->time_offset;
-  session_ = std::make_unique<session::ClientSession>(key_->key, std::move(session_options));
+  session_options.salt = key.salt;
+  session_options.time_offset = key.time_offset;
+  session_ = std::make_unique<session::ClientSession>(key.key, std::move(session_options));
   Log(LogLevel::kDebug, absl::StrCat("session ", absl::Hex(session_->session_id()), " on key ",
-                                     absl::Hex(key_->key.id())));
+                                     absl::Hex(key.key.id())));
   session_calls_.clear();
+  bind_call_.reset();
+  if (awaiting_bind()) SendBind();
   // Calls made before the key existed, or carried by a forgotten key's session.
   std::vector<CallId> waiting;
   for (auto& [id, call] : calls_) {
@@ -264,7 +307,7 @@ void ClientConnection::Impl::CreateSession() {
 
 void ClientConnection::Impl::SendToSession(CallId id) {
   auto it = calls_.find(id);
-  if (it == calls_.end() || session_ == nullptr) return;
+  if (it == calls_.end() || session_ == nullptr || awaiting_bind()) return;
   session::SendOptions send_options;
   send_options.compress = it->second.options.compress;
   absl::StatusOr<session::CallId> sent = session_->Send(it->second.body, send_options);
@@ -276,6 +319,23 @@ void ClientConnection::Impl::SendToSession(CallId id) {
 void ClientConnection::Impl::HandleEvents(std::vector<session::Event> events) {
   bool keepalive_timeout = false;
   for (session::Event& event : events) {
+    if (bind_call_.has_value()) {
+      if (auto* result = std::get_if<session::RpcResultEvent>(&event);
+          result != nullptr && result->call == *bind_call_) {
+        OnBindResult(std::move(result->body), nullptr);
+        continue;
+      }
+      if (const auto* error = std::get_if<session::RpcErrorEvent>(&event);
+          error != nullptr && error->call == *bind_call_) {
+        OnBindResult(RpcErrorToStatus(error->error), &error->error);
+        continue;
+      }
+      if (auto* failed = std::get_if<session::CallFailedEvent>(&event);
+          failed != nullptr && failed->call == *bind_call_) {
+        OnBindResult(std::move(failed->status), nullptr);
+        continue;
+      }
+    }
     if (auto* result = std::get_if<session::RpcResultEvent>(&event)) {
       CompleteSessionCall(result->call, std::move(result->body));
     } else if (const auto* error = std::get_if<session::RpcErrorEvent>(&event)) {
@@ -311,12 +371,20 @@ void ClientConnection::Impl::Flush() {
 
 void ClientConnection::Impl::ScheduleTick() {
   if (!ready() || session_ == nullptr) return;
-  const absl::Duration wait = std::max(session_->NextTickTime() - options_.clock(), kMinTickWait);
+  absl::Time next = session_->NextTickTime();
+  if (pfs()) next = std::min(next, TempKeyRenewTime());
+  const absl::Duration wait = std::max(next - options_.clock(), kMinTickWait);
   Arm(tick_timer_, wait, [this] { OnTick(); });
 }
 
 void ClientConnection::Impl::OnTick() {
   if (!ready() || session_ == nullptr) return;
+  if (pfs() && options_.clock() >= TempKeyRenewTime()) {
+    // A new connection makes a new temporary key (OnConnected).
+    Log(LogLevel::kInfo, "the temporary key expires: reconnecting");
+    CloseSocket();
+    return Connect();
+  }
   HandleEvents(session_->OnTick());
   Flush();
   ScheduleTick();
@@ -344,7 +412,8 @@ void ClientConnection::Impl::Invoke(CallId id, std::string body, CallCallback do
       }
     });
   }
-  if (session_ == nullptr) return;  // sent once a key and session exist
+  // Sent once a key and session exist (and, with PFS, the key is bound).
+  if (session_ == nullptr || awaiting_bind()) return;
   SendToSession(id);
   Flush();
   ScheduleTick();

@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "asio.hpp"
@@ -22,6 +23,7 @@
 #include "mtproto/net/client_connection.h"
 #include "mtproto/net/transport_socket.h"
 #include "mtproto/session/client_session.h"
+#include "mtproto/session/rpc_error.h"
 
 namespace tgrpc::mtproto::net {
 
@@ -52,6 +54,12 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     asio::steady_timer timer;
     uint64_t token = 0;
   };
+  // PFS: the session's key, and whether auth.bindTempAuthKey succeeded on it.
+  struct TempKey {
+    StoredAuthKey key;
+    int64_t expires_at = 0;  // unix seconds, server clock
+    bool bound = false;
+  };
   struct PendingCall {
     std::string body;
     CallOptions options;
@@ -73,6 +81,18 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   void ConnectionFailed(absl::Status reason);
   void CloseSocket();
   void ForgetKey();
+  void ForgetSession();
+  void StartHandshake(bool temporary);
+
+  // PFS (client_connection_pfs.cc).
+  bool pfs() const { return options_.temp_key_lifetime > 0; }
+  // Calls wait while the temporary key is not bound yet.
+  bool awaiting_bind() const { return pfs() && !(temp_key_.has_value() && temp_key_->bound); }
+  // When the temporary key should be replaced (InfinitePast without one).
+  absl::Time TempKeyRenewTime() const;
+  void SendBind();
+  void OnBindResult(absl::StatusOr<std::string> result, const session::RpcError* error);
+  void ForgetTempKey();
 
   // The session.
   void CreateSession();
@@ -101,6 +121,9 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   bool stopped_ = false;
 
   std::optional<StoredAuthKey> key_;
+  std::optional<TempKey> temp_key_;
+  bool handshake_temporary_ = false;
+  std::optional<session::CallId> bind_call_;
   std::unique_ptr<session::ClientSession> session_;
   std::optional<handshake::ClientHandshake> handshake_;
   Backoff backoff_;

@@ -170,6 +170,17 @@ TEST(ClientConnectionTest, CreateRejectsBadOptions) {
   ClientConnectionOptions no_timeout = OptionsFor(1);
   no_timeout.connect_timeout = absl::ZeroDuration();
   EXPECT_EQ(check(no_timeout), absl::StatusCode::kInvalidArgument);
+
+  ClientConnectionOptions negative_lifetime = OptionsFor(1);
+  negative_lifetime.temp_key_lifetime = -1;
+  EXPECT_EQ(check(negative_lifetime), absl::StatusCode::kInvalidArgument);
+
+  // Temporary keys are always made, so a stored permanent key is not enough.
+  ClientConnectionOptions pfs_without_server_keys = OptionsFor(1);
+  pfs_without_server_keys.auth_key = StoredAuthKey{crypto::AuthKey(crypto::AuthKey::Bytes{}), 0};
+  pfs_without_server_keys.server_keys.clear();
+  pfs_without_server_keys.temp_key_lifetime = 3600;
+  EXPECT_EQ(check(pfs_without_server_keys), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ClientConnectionTest, BacksOffWhileEveryConnectionIsDropped) {

@@ -50,21 +50,24 @@ ClientSession::ClientSession(const crypto::AuthKey& auth_key, ClientSessionOptio
 }
 
 absl::StatusOr<CallId> ClientSession::Send(std::string body, const SendOptions& send_options) {
-  if (body.size() < 4 || body.size() % 4 != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a message body must be a boxed TL object; got ", body.size(), " bytes"));
+  if (send_options.body_for_msg_id) {
+    const bool content = send_options.content_related;
+    const uint64_t id = Enqueue(content ? Kind::kCall : Kind::kFireAndForget, "", content);
+    Outgoing& out = outgoing_[id];
+    out.body_for_msg_id = send_options.body_for_msg_id;
+    // Its size is unknown until it is built, so it cannot be planned into a container.
+    out.alone = true;
+    return id;
   }
+  // The caller's body must be a TL object before compression; what is sent must fit after it.
+  if (body.size() < 4 || body.size() % 4 != 0) return CheckBody(body);
   const bool compress = send_options.compress.value_or(options_.compress_min_size > 0 &&
                                                        body.size() >= options_.compress_min_size);
   if (compress && ConstructorId(body) != tl::mtp::gzip_packed::kId) {
     TGRPC_ASSIGN_OR_RETURN(std::string packed, PackGzip(body));
     if (packed.size() < body.size()) body = std::move(packed);
   }
-  if (body.size() > options_.max_packet_body_size) {
-    return absl::InvalidArgumentError(absl::StrCat("message body of ", body.size(),
-                                                   " bytes exceeds the packet limit of ",
-                                                   options_.max_packet_body_size));
-  }
+  TGRPC_RETURN_IF_ERROR(CheckBody(body));
   std::optional<uint64_t> destroys;
   if (ConstructorId(body) == tl::mtp::destroy_session::kId) {
     absl::StatusOr<tl::mtp::destroy_session> request = ParseService<tl::mtp::destroy_session>(body);
@@ -75,6 +78,19 @@ absl::StatusOr<CallId> ClientSession::Send(std::string body, const SendOptions& 
       Enqueue(content ? Kind::kCall : Kind::kFireAndForget, std::move(body), content);
   outgoing_[id].destroys_session = destroys;
   return id;
+}
+
+absl::Status ClientSession::CheckBody(absl::string_view body) const {
+  if (body.size() < 4 || body.size() % 4 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a message body must be a boxed TL object; got ", body.size(), " bytes"));
+  }
+  if (body.size() > options_.max_packet_body_size) {
+    return absl::InvalidArgumentError(absl::StrCat("message body of ", body.size(),
+                                                   " bytes exceeds the packet limit of ",
+                                                   options_.max_packet_body_size));
+  }
+  return absl::OkStatus();
 }
 
 void ClientSession::Cancel(CallId call) {
@@ -254,9 +270,10 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
   if (!pending_acks_.empty() && (!queue_.empty() || AcksDue(now))) QueueAcks();
   if (queue_.empty()) return std::nullopt;
 
-  const std::vector<uint64_t> batch = TakeBatch();
+  std::vector<uint64_t> batch = TakeBatch();
   int64_t max_inner = 0;
   bool reused = false;
+  std::vector<uint64_t> unbuilt;
   for (uint64_t id : batch) {
     Outgoing& out = outgoing_[id];
     out.queued = false;
@@ -265,6 +282,21 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
     } else {
       if (out.msg_id != 0) out.old_msg_ids.push_back(out.msg_id);
       out.msg_id = msg_ids_.Next(now, MsgIdKind::kClient);
+      if (out.body_for_msg_id) {
+        absl::StatusOr<std::string> built = out.body_for_msg_id(out.msg_id);
+        absl::Status status = built.ok() ? CheckBody(*built) : built.status();
+        if (!status.ok()) {
+          if (out.kind == Kind::kCall) {
+            deferred_events_.push_back(CallFailedEvent{
+                id, absl::Status(status.code(),
+                                 absl::StrCat("cannot build the message body for msg_id ",
+                                              out.msg_id, ": ", status.message()))});
+          }
+          unbuilt.push_back(id);
+          continue;
+        }
+        out.body = *std::move(built);
+      }
       out.seqno = seqnos_.Next(out.content_related);
     }
     out.reuse_msg_id = false;
@@ -272,6 +304,14 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
     by_msg_id_[out.msg_id] = id;
     max_inner = std::max(max_inner, out.msg_id);
     max_sent_msg_id_ = std::max(max_sent_msg_id_, out.msg_id);
+  }
+  if (!unbuilt.empty()) {
+    for (uint64_t id : unbuilt) {
+      Remove(id);
+      batch.erase(std::remove(batch.begin(), batch.end(), id), batch.end());
+    }
+    // Such a message travels alone, so nothing else was taken with it.
+    if (batch.empty()) return BuildPacket();
   }
 
   crypto::MessageHeader header;
@@ -340,7 +380,8 @@ std::vector<Event> ClientSession::OnMessage(const crypto::MessageHeader& header,
 }
 
 std::vector<Event> ClientSession::OnTick() {
-  std::vector<Event> events;
+  std::vector<Event> events = std::move(deferred_events_);
+  deferred_events_.clear();
   const absl::Time now = options_.clock();
   Housekeeping(now);
   if (options_.ping_interval > absl::ZeroDuration()) {
@@ -368,6 +409,7 @@ std::vector<Event> ClientSession::OnTick() {
 }
 
 absl::Time ClientSession::NextTickTime() const {
+  if (!deferred_events_.empty()) return absl::InfinitePast();
   absl::Time next = absl::InfiniteFuture();
   if (options_.ping_interval > absl::ZeroDuration()) {
     next = std::min(next, last_ping_ + options_.ping_interval);

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,6 +88,13 @@ struct SendOptions {
   bool content_related = true;
   // Overrides ClientSessionOptions::compress_min_size for this message.
   std::optional<bool> compress;
+  // Set: Send's `body` is ignored and the body is built by this, on the session's thread, each
+  // time the message gets a msg_id (BuildPacket): once, and again for every resend under a new
+  // msg_id; a resend that keeps the msg_id keeps the body. For bodies that embed their own
+  // msg_id (auth.bindTempAuthKey). Such a message never shares a container with others and is
+  // not compressed. A failed build, or a body Send would refuse, fails the call with
+  // CallFailedEvent from the next OnTick (NextTickTime is then due at once).
+  std::function<absl::StatusOr<std::string>(int64_t msg_id)> body_for_msg_id;
 };
 
 struct ClientSessionStats {
@@ -164,6 +172,8 @@ class ClientSession {
   struct Outgoing {
     Kind kind = Kind::kCall;
     std::string body;
+    // Rebuilds `body` for every new msg_id (SendOptions::body_for_msg_id).
+    std::function<absl::StatusOr<std::string>(int64_t msg_id)> body_for_msg_id;
     bool content_related = true;
     // The msg_id and seq_no it was last sent with (0: never sent), and earlier msg_ids.
     int64_t msg_id = 0;
@@ -195,6 +205,8 @@ class ClientSession {
   void MaybeRequestSalts(absl::Time now);
   void Housekeeping(absl::Time now);
   std::vector<uint64_t> TakeBatch();
+  // Checks a body Send or body_for_msg_id produced.
+  absl::Status CheckBody(absl::string_view body) const;
 
   // Incoming (client_session_incoming.cc).
   void HandleMessage(int64_t msg_id, int32_t seqno, absl::string_view body, bool top_level,
@@ -242,6 +254,8 @@ class ClientSession {
   std::optional<uint64_t> keepalive_;
   bool keepalive_timeout_reported_ = false;
   std::optional<uint64_t> salts_request_;
+  // CallFailedEvents of body_for_msg_id calls whose body could not be built, for OnTick.
+  std::vector<Event> deferred_events_;
 };
 
 }  // namespace tgrpc::mtproto::session

@@ -475,5 +475,111 @@ TEST_F(ClientSessionTest, AcksBatchByCount) {
   EXPECT_EQ(acks->msg_ids.size(), 3u);
 }
 
+// A query whose body repeats its own msg_id (as auth.bindTempAuthKey's binding message does).
+std::string BodyOf(int64_t msg_id) {
+  std::string body = FakeObject(0x0badf00d, 0);
+  body.append(reinterpret_cast<const char*>(&msg_id), sizeof(msg_id));
+  return body;
+}
+
+SendOptions BuiltFromMsgId(int* builds) {
+  SendOptions send_options;
+  send_options.body_for_msg_id = [builds](int64_t msg_id) -> absl::StatusOr<std::string> {
+    ++*builds;
+    return BodyOf(msg_id);
+  };
+  return send_options;
+}
+
+TEST_F(ClientSessionTest, BodyForMsgIdIsRebuiltForEveryNewMsgId) {
+  int builds = 0;
+  const CallId call = Send("", BuiltFromMsgId(&builds));
+  EXPECT_EQ(builds, 0);  // built when it gets its msg_id
+  const DecodedPacket first = Next();
+  ASSERT_EQ(first.messages.size(), 1u);
+  EXPECT_FALSE(first.container);
+  EXPECT_EQ(first.messages[0].body, BodyOf(first.messages[0].msg_id));
+  EXPECT_EQ(builds, 1);
+
+  // bad_server_salt: a new msg_id, so a new body.
+  Deliver(BadSalt(first.messages[0].msg_id, 0x5a5a), false);
+  const DecodedPacket salted = Next();
+  ASSERT_EQ(salted.messages.size(), 1u);
+  EXPECT_NE(salted.messages[0].msg_id, first.messages[0].msg_id);
+  EXPECT_EQ(salted.messages[0].body, BodyOf(salted.messages[0].msg_id));
+  EXPECT_EQ(builds, 2);
+
+  // msg_id too low (16): the same.
+  Deliver(BadMsg(salted.messages[0].msg_id, 16), false);
+  const DecodedPacket corrected = Next();
+  ASSERT_EQ(corrected.messages.size(), 1u);
+  EXPECT_NE(corrected.messages[0].msg_id, salted.messages[0].msg_id);
+  EXPECT_EQ(corrected.messages[0].body, BodyOf(corrected.messages[0].msg_id));
+  EXPECT_EQ(builds, 3);
+
+  // msg_resend_req keeps the msg_id, so the body stays.
+  mtp::msg_resend_req request;
+  request.msg_ids = {corrected.messages[0].msg_id};
+  Deliver(SerializeService(request));
+  bool found = false;
+  // The ack goes in a packet of its own: a message with a built body travels alone.
+  while (!found && !Idle()) {
+    for (const WireMessage& m : Next().messages) {
+      if (m.msg_id != corrected.messages[0].msg_id) continue;
+      found = true;
+      EXPECT_EQ(m.body, corrected.messages[0].body);
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(builds, 3);
+
+  const auto results = EventsOf<RpcResultEvent>(
+      Deliver(BuildRpcResult(corrected.messages[0].msg_id, FakeObject(0x1, 1))));
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].call, call);
+}
+
+TEST_F(ClientSessionTest, BodyForMsgIdTravelsAlone) {
+  int builds = 0;
+  Send(FakeQuery(1));
+  Send("", BuiltFromMsgId(&builds));
+  Send(FakeQuery(2));
+  // The others share a container; the built one follows in a packet of its own.
+  const DecodedPacket first = Next();
+  ASSERT_EQ(first.messages.size(), 2u);
+  EXPECT_EQ(first.messages[0].body, FakeQuery(1));
+  EXPECT_EQ(first.messages[1].body, FakeQuery(2));
+  const DecodedPacket built = Next();
+  ASSERT_EQ(built.messages.size(), 1u);
+  EXPECT_FALSE(built.container);
+  EXPECT_EQ(built.messages[0].body, BodyOf(built.messages[0].msg_id));
+  EXPECT_EQ(builds, 1);
+  EXPECT_TRUE(Idle());
+}
+
+TEST_F(ClientSessionTest, BodyForMsgIdFailureFailsTheCallOnTheNextTick) {
+  SendOptions send_options;
+  send_options.body_for_msg_id = [](int64_t) -> absl::StatusOr<std::string> {
+    return absl::InternalError("no key");
+  };
+  const CallId bad = Send("", send_options);
+  send_options.body_for_msg_id = [](int64_t) -> absl::StatusOr<std::string> {
+    return std::string("abc");  // not a whole number of words
+  };
+  const CallId odd = Send("", send_options);
+  Send(FakeQuery());
+  EXPECT_EQ(Next().messages[0].body, FakeQuery());
+  EXPECT_TRUE(Idle());
+  EXPECT_LE(client().NextTickTime(), clock_.now());
+  const auto failed = EventsOf<CallFailedEvent>(client().OnTick());
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(failed[0].call, bad);
+  EXPECT_EQ(failed[0].status.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(failed[1].call, odd);
+  EXPECT_EQ(failed[1].status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client().pending_calls(), 1u);
+  EXPECT_GT(client().NextTickTime(), clock_.now());
+}
+
 }  // namespace
 }  // namespace tgrpc::mtproto::session

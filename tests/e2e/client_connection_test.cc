@@ -6,9 +6,11 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "mtproto/net/rpc_status.h"
@@ -16,6 +18,7 @@
 #include "tests/e2e/e2e_util.h"
 #include "tests/e2e/fault_proxy.h"
 #include "tests/fakedc/fakedc.h"
+#include "tests/fakedc/seed.h"
 #include "tl/generated/api.h"
 
 namespace tgrpc::e2e {
@@ -294,6 +297,77 @@ TEST(ClientConnectionE2eTest, MakesANewKeyWhenTheServerForgotIt) {
     saw_404 |= change.reason.code() == absl::StatusCode::kNotFound;
   }
   EXPECT_TRUE(saw_404);
+}
+
+// PFS: the session runs on a temporary key bound to the permanent one, so signing in through it
+// signs in the permanent key; a new temporary key, made before the old one expires, is bound
+// again and the signed-in session goes on.
+TEST(ClientConnectionE2eTest, PfsRunsOnABoundTemporaryKey) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 31, "pfs");
+  options.temp_key_lifetime = 4;  // replaced 2 s in
+  std::mutex mutex;
+  std::optional<StoredAuthKey> perm_key;
+  int perm_keys = 0;
+  int bindings = 0;
+  options.on_auth_key = [&](const StoredAuthKey& key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    perm_key = key;
+    ++perm_keys;
+  };
+  options.log = [&, log = options.log](mtproto::net::LogLevel level, absl::string_view message) {
+    if (absl::StrContains(message, "bound to")) {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++bindings;
+    }
+    if (log) log(level, message);
+  };
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+
+  absl::StatusOr<tl::Ptr<api::user>> user = SignIn(**connection, **dc, fakedc::kSeedAlicePhone);
+  ASSERT_TRUE(user.ok()) << user.status();
+  uint64_t perm_id = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    ASSERT_TRUE(perm_key.has_value());
+    perm_id = perm_key->key.id();
+    EXPECT_EQ(bindings, 1);
+  }
+  // The packets are encrypted with another key than the permanent one.
+  bool on_temp_key = false;
+  for (const fakedc::ConnectionInfo& info : (*dc)->Connections()) {
+    EXPECT_NE(info.auth_key_id, perm_id);
+    on_temp_key |= info.auth_key_id != 0;
+  }
+  EXPECT_TRUE(on_temp_key);
+  absl::StatusOr<tl::Ptr<api::updates_State>> state =
+      Await((*connection)->Call<api::updates_getState>(api::updates_getState()));
+  EXPECT_TRUE(state.ok()) << state.status();
+
+  // The permanent key itself is signed in: the binding made the sign-in its own.
+  ClientConnectionOptions direct = ConnectionOptions((*dc)->port(2), 32, "perm");
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    direct.auth_key = perm_key;
+  }
+  auto on_perm = ClientConnection::Create(std::move(direct));
+  ASSERT_TRUE(on_perm.ok()) << on_perm.status();
+  state = Await((*on_perm)->Call<api::updates_getState>(
+      *WithLayer(std::make_unique<api::updates_getState>())));
+  EXPECT_TRUE(state.ok()) << state.status();
+  (*on_perm)->Stop();
+
+  // The temporary key is replaced before it expires, and the new one is bound too.
+  ASSERT_TRUE(WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return bindings >= 2;
+  }));
+  state = Await((*connection)->Call<api::updates_getState>(api::updates_getState()));
+  EXPECT_TRUE(state.ok()) << state.status();
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_EQ(perm_keys, 1);
 }
 
 }  // namespace
