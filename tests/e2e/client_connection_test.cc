@@ -370,5 +370,49 @@ TEST(ClientConnectionE2eTest, PfsRunsOnABoundTemporaryKey) {
   EXPECT_EQ(perm_keys, 1);
 }
 
+// The server forgets the temporary key (as Telegram may at any time): its next packet gets -404,
+// and the connection makes and binds a new temporary key, keeping the permanent one and its
+// sign-in.
+TEST(ClientConnectionE2eTest, PfsReplacesAForgottenTemporaryKey) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 33, "pfs-404");
+  options.temp_key_lifetime = 3600;  // no renewal by time in this test
+  std::mutex mutex;
+  int perm_keys = 0;
+  int bindings = 0;
+  options.on_auth_key = [&](const StoredAuthKey&) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++perm_keys;
+  };
+  options.log = [&, log = options.log](mtproto::net::LogLevel level, absl::string_view message) {
+    if (absl::StrContains(message, "bound to")) {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++bindings;
+    }
+    if (log) log(level, message);
+  };
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  absl::StatusOr<tl::Ptr<api::user>> user = SignIn(**connection, **dc, fakedc::kSeedAlicePhone);
+  ASSERT_TRUE(user.ok()) << user.status();
+  std::vector<fakedc::ConnectionInfo> before = (*dc)->Connections();
+  ASSERT_EQ(before.size(), 1u);
+  const uint64_t first_temp = before[0].auth_key_id;
+
+  (*dc)->ForgetTemporaryKeys();
+  absl::StatusOr<tl::Ptr<api::updates_State>> state =
+      Await((*connection)->Call<api::updates_getState>(api::updates_getState()));
+  ASSERT_TRUE(state.ok()) << state.status();  // signed in still: the new key is bound too
+  bool on_new_temp = false;
+  for (const fakedc::ConnectionInfo& info : (*dc)->Connections()) {
+    if (info.auth_key_id != 0 && info.auth_key_id != first_temp) on_new_temp = true;
+  }
+  EXPECT_TRUE(on_new_temp);
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_EQ(bindings, 2);
+  EXPECT_EQ(perm_keys, 1);  // the permanent key was kept
+}
+
 }  // namespace
 }  // namespace tgrpc::e2e

@@ -275,6 +275,7 @@ absl::StatusOr<std::string> FakeDc::Impl::Handshake(mtproto::handshake::ServerHa
 void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
                                const std::shared_ptr<Connection>& connection, DcConnection& handler,
                                std::string packet) {
+  ExpireTemporaryKey(dc, packet);
   if (faults_.TakeBadSalt(dc.id, handler.id())) ForceNewSalt(dc, packet);
   absl::StatusOr<mtproto::session::SessionServer::Incoming> incoming = dc.sessions->OnPacket(
       absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
@@ -305,6 +306,26 @@ void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
     }
   }
   Flush(dc, *incoming->session, handler);
+}
+
+void FakeDc::Impl::ExpireTemporaryKey(Dc& dc, absl::string_view packet) {
+  absl::StatusOr<uint64_t> auth_key_id = mtproto::crypto::PeekAuthKeyId(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(packet.data()), packet.size()));
+  if (!auth_key_id.ok()) return;
+  auto key = dc.keys.find(*auth_key_id);
+  if (key == dc.keys.end() || !key->second.temporary ||
+      key->second.expires_at > static_cast<int64_t>(time(nullptr))) {
+    return;
+  }
+  Log(absl::StrCat("dc", dc.id, ": temporary key ", absl::Hex(*auth_key_id),
+                   " expired: forgotten (-404 to its packets)"));
+  ForgetKey(dc, *auth_key_id);
+}
+
+void FakeDc::Impl::ForgetKey(Dc& dc, uint64_t auth_key_id) {
+  dc.keys.erase(auth_key_id);
+  // Its sessions go too; their routes stay until reused (pushes look sessions up by key).
+  dc.sessions->ForgetKey(auth_key_id);
 }
 
 void FakeDc::Impl::ForceNewSalt(Dc& dc, absl::string_view packet) {
@@ -530,6 +551,20 @@ FaultOptions FakeDc::faults() {
   FaultOptions out;
   impl_->RunOnServer([&] { out = impl_->faults_.options(); });
   return out;
+}
+
+void FakeDc::ForgetTemporaryKeys() {
+  impl_->RunOnServer([&] {
+    for (auto& dc : impl_->dcs_) {
+      std::vector<uint64_t> temporary;
+      for (const auto& [id, key] : dc->keys) {
+        if (key.temporary) temporary.push_back(id);
+      }
+      for (uint64_t id : temporary) impl_->ForgetKey(*dc, id);
+      impl_->Log(
+          absl::StrCat("fault: dc", dc->id, " forgot ", temporary.size(), " temporary keys"));
+    }
+  });
 }
 
 void FakeDc::DropConnections(int dc_id) {

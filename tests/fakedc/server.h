@@ -86,6 +86,8 @@ class FakeDc::Impl {
   // Closes the connections of `dc_id` (0: every DC), without sending what is queued.
   void DropConnections(int dc_id = 0);
   bool DropConnection(int64_t id);
+  // Forgets a key and its sessions: its next packet gets transport error -404.
+  void ForgetKey(Dc& dc, uint64_t auth_key_id);
   std::vector<ConnectionInfo> Connections();
 
   // Called by connections on the server thread.
@@ -139,6 +141,8 @@ class FakeDc::Impl {
                   const mtproto::session::ServerRpcCallEvent& call);
   // bad_salt_packets: the key's salt schedule starts over, so the client's salt is stale.
   void ForceNewSalt(Dc& dc, absl::string_view packet);
+  // A temporary key past its expires_at is forgotten before its packet is read (-404).
+  void ExpireTemporaryKey(Dc& dc, absl::string_view packet);
   void Push(int64_t user_id, const tl::api::Updates& updates, uint64_t except_session);
   void PushToKey(uint64_t perm_auth_key_id, const tl::api::Updates& updates);
 };
