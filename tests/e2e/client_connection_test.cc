@@ -299,6 +299,31 @@ TEST(ClientConnectionE2eTest, MakesANewKeyWhenTheServerForgotIt) {
   EXPECT_TRUE(saw_404);
 }
 
+// What a PFS connection reports about its keys: the permanent key (on_auth_key) and each
+// temporary key it binds (its log's "bound to" lines). Install before Create; read under mutex.
+struct KeyWatch {
+  std::mutex mutex;
+  std::optional<StoredAuthKey> perm_key;
+  int perm_keys = 0;
+  int bindings = 0;
+
+  void Install(ClientConnectionOptions& options) {
+    options.on_auth_key = [this](const StoredAuthKey& key) {
+      std::lock_guard<std::mutex> lock(mutex);
+      perm_key = key;
+      ++perm_keys;
+    };
+    options.log = [this, log = options.log](mtproto::net::LogLevel level,
+                                            absl::string_view message) {
+      if (absl::StrContains(message, "bound to")) {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++bindings;
+      }
+      if (log) log(level, message);
+    };
+  }
+};
+
 // PFS: the session runs on a temporary key bound to the permanent one, so signing in through it
 // signs in the permanent key; a new temporary key, made before the old one expires, is bound
 // again and the signed-in session goes on.
@@ -307,22 +332,12 @@ TEST(ClientConnectionE2eTest, PfsRunsOnABoundTemporaryKey) {
   ASSERT_TRUE(dc.ok()) << dc.status();
   ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 31, "pfs");
   options.temp_key_lifetime = 4;  // replaced 2 s in
-  std::mutex mutex;
-  std::optional<StoredAuthKey> perm_key;
-  int perm_keys = 0;
-  int bindings = 0;
-  options.on_auth_key = [&](const StoredAuthKey& key) {
-    std::lock_guard<std::mutex> lock(mutex);
-    perm_key = key;
-    ++perm_keys;
-  };
-  options.log = [&, log = options.log](mtproto::net::LogLevel level, absl::string_view message) {
-    if (absl::StrContains(message, "bound to")) {
-      std::lock_guard<std::mutex> lock(mutex);
-      ++bindings;
-    }
-    if (log) log(level, message);
-  };
+  KeyWatch watch;
+  watch.Install(options);
+  std::mutex& mutex = watch.mutex;
+  std::optional<StoredAuthKey>& perm_key = watch.perm_key;
+  int& perm_keys = watch.perm_keys;
+  int& bindings = watch.bindings;
   auto connection = ClientConnection::Create(std::move(options));
   ASSERT_TRUE(connection.ok()) << connection.status();
 
@@ -378,20 +393,8 @@ TEST(ClientConnectionE2eTest, PfsReplacesAForgottenTemporaryKey) {
   ASSERT_TRUE(dc.ok()) << dc.status();
   ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 33, "pfs-404");
   options.temp_key_lifetime = 3600;  // no renewal by time in this test
-  std::mutex mutex;
-  int perm_keys = 0;
-  int bindings = 0;
-  options.on_auth_key = [&](const StoredAuthKey&) {
-    std::lock_guard<std::mutex> lock(mutex);
-    ++perm_keys;
-  };
-  options.log = [&, log = options.log](mtproto::net::LogLevel level, absl::string_view message) {
-    if (absl::StrContains(message, "bound to")) {
-      std::lock_guard<std::mutex> lock(mutex);
-      ++bindings;
-    }
-    if (log) log(level, message);
-  };
+  KeyWatch watch;
+  watch.Install(options);
   auto connection = ClientConnection::Create(std::move(options));
   ASSERT_TRUE(connection.ok()) << connection.status();
   absl::StatusOr<tl::Ptr<api::user>> user = SignIn(**connection, **dc, fakedc::kSeedAlicePhone);
@@ -409,9 +412,9 @@ TEST(ClientConnectionE2eTest, PfsReplacesAForgottenTemporaryKey) {
     if (info.auth_key_id != 0 && info.auth_key_id != first_temp) on_new_temp = true;
   }
   EXPECT_TRUE(on_new_temp);
-  std::lock_guard<std::mutex> lock(mutex);
-  EXPECT_EQ(bindings, 2);
-  EXPECT_EQ(perm_keys, 1);  // the permanent key was kept
+  std::lock_guard<std::mutex> lock(watch.mutex);
+  EXPECT_EQ(watch.bindings, 2);
+  EXPECT_EQ(watch.perm_keys, 1);  // the permanent key was kept
 }
 
 }  // namespace

@@ -15,17 +15,10 @@
 #include "mtproto/transport/obfuscated2_framing.h"
 #include "mtproto/transport/obfuscated2_init.h"
 #include "mtproto/transport/server_transport.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace tgrpc::mtproto::transport::fuzz {
 namespace {
-
-#define TGRPC_FUZZ_CHECK(condition)                                                               \
-  do {                                                                                            \
-    if (!(condition)) {                                                                           \
-      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                               \
-    }                                                                                             \
-  } while (0)
 
 struct Input {
   Role role;

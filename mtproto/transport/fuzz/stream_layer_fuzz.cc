@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "mtproto/transport/stream_layer.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
@@ -21,14 +22,6 @@ using tgrpc::mtproto::transport::DetectStreamLayer;
 using tgrpc::mtproto::transport::LayerDetection;
 using tgrpc::mtproto::transport::StreamLayer;
 using tgrpc::mtproto::transport::StreamLayerOptions;
-
-#define STREAM_FUZZ_CHECK(condition)                                                              \
-  do {                                                                                            \
-    if (!(condition)) {                                                                           \
-      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                               \
-    }                                                                                             \
-  } while (0)
 
 struct Outcome {
   bool ok = true;
@@ -87,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   const Outcome whole = Feed(bytes, 0);
   const Outcome pieces = Feed(bytes, seed);
-  if (whole.ok && pieces.ok && whole.layered) STREAM_FUZZ_CHECK(whole.stream == pieces.stream);
+  if (whole.ok && pieces.ok && whole.layered) TGRPC_FUZZ_CHECK(whole.stream == pieces.stream);
   return 0;
 }
 
