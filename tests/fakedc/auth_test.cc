@@ -49,22 +49,6 @@ class AuthPasswordTest : public testing::DispatcherTest {
     return context;
   }
 
-  // sendCode and signIn with the right code for `phone`, on `context`'s key.
-  absl::StatusOr<tl::Ptr<api::auth_Authorization>> SignInWithCode(const std::string& phone,
-                                                                  CallContext& context) {
-    api::auth_sendCode send;
-    send.phone_number = phone;
-    send.api_id = 1;
-    send.api_hash = "hash";
-    absl::StatusOr<tl::Ptr<api::auth_SentCode>> sent = Call(send, context);
-    if (!sent.ok()) return sent.status();
-    api::auth_signIn sign_in;
-    sign_in.phone_number = phone;
-    sign_in.phone_code_hash = static_cast<const api::auth_sentCode&>(**sent).phone_code_hash;
-    sign_in.phone_code = world_.LastCode(phone);
-    return Call(sign_in, context);
-  }
-
   absl::StatusOr<std::unique_ptr<api::account_password>> GetPassword(CallContext& context) {
     absl::StatusOr<tl::Ptr<api::account_Password>> result =
         Call(api::account_getPassword(), context);

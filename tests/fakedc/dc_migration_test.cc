@@ -59,18 +59,6 @@ class DcMigrationTest : public testing::DispatcherTest {
     return Call(send, context);
   }
 
-  // sendCode and signIn with the right code, on `context`'s key.
-  absl::StatusOr<tl::Ptr<api::auth_Authorization>> SignIn(const std::string& phone,
-                                                          CallContext& context) {
-    absl::StatusOr<tl::Ptr<api::auth_SentCode>> sent = SendCode(phone, context);
-    if (!sent.ok()) return sent.status();
-    api::auth_signIn sign_in;
-    sign_in.phone_number = phone;
-    sign_in.phone_code_hash = static_cast<const api::auth_sentCode&>(**sent).phone_code_hash;
-    sign_in.phone_code = world_.LastCode(phone);
-    return Call(sign_in, context);
-  }
-
   absl::StatusOr<tl::Ptr<api::auth_ExportedAuthorization>> Export(int dc_id, CallContext& context) {
     api::auth_exportAuthorization request;
     request.dc_id = dc_id;
@@ -155,7 +143,7 @@ TEST_F(DcMigrationTest, PhonesSignInOnTheirHomeDc) {
   EXPECT_TRUE(Call(sign_in, dc2).ok());
   EXPECT_EQ(world_.UserOfKey(0x22), IdOf(kSeedAlicePhone));
 
-  ASSERT_TRUE(SignIn(kSeedDavePhone, dc1).ok());
+  ASSERT_TRUE(SignInWithCode(kSeedDavePhone, dc1).ok());
   EXPECT_EQ(world_.UserOfKey(0x11), IdOf(kSeedDavePhone));
   EXPECT_TRUE(SendText(dc1).ok());
 }
@@ -187,7 +175,7 @@ TEST_F(DcMigrationTest, BotsSignInOnTheirHomeDc) {
 
 TEST_F(DcMigrationTest, ExportedAuthorizationSignsInOnAnotherDc) {
   CallContext home = On(2, 0x22);
-  ASSERT_TRUE(SignIn(kSeedAlicePhone, home).ok());
+  ASSERT_TRUE(SignInWithCode(kSeedAlicePhone, home).ok());
   absl::StatusOr<tl::Ptr<api::auth_ExportedAuthorization>> exported = Export(1, home);
   ASSERT_TRUE(exported.ok()) << exported.status();
   const auto& e = static_cast<const api::auth_exportedAuthorization&>(**exported);
@@ -210,7 +198,7 @@ TEST_F(DcMigrationTest, ExportedAuthorizationSignsInOnAnotherDc) {
 
 TEST_F(DcMigrationTest, ImportChecksBytesDcUserAndLifetime) {
   CallContext home = On(2, 0x22);
-  ASSERT_TRUE(SignIn(kSeedAlicePhone, home).ok());
+  ASSERT_TRUE(SignInWithCode(kSeedAlicePhone, home).ok());
   absl::StatusOr<tl::Ptr<api::auth_ExportedAuthorization>> exported = Export(1, home);
   ASSERT_TRUE(exported.ok());
   const auto& e = static_cast<const api::auth_exportedAuthorization&>(**exported);
@@ -232,7 +220,7 @@ TEST_F(DcMigrationTest, ImportChecksBytesDcUserAndLifetime) {
 
 TEST_F(DcMigrationTest, AwayFromHomeOnlyAuthUploadAndHelpAreServed) {
   CallContext home = On(2, 0x22);
-  ASSERT_TRUE(SignIn(kSeedAlicePhone, home).ok());
+  ASSERT_TRUE(SignInWithCode(kSeedAlicePhone, home).ok());
   CallContext dc1 = On(1, 0x11);
   Migrate(home, dc1);
   EXPECT_EQ(ErrorOf(SendText(dc1)), "303 USER_MIGRATE_2");
@@ -246,7 +234,7 @@ TEST_F(DcMigrationTest, AwayFromHomeOnlyAuthUploadAndHelpAreServed) {
 
 TEST_F(DcMigrationTest, DocumentsStayOnTheDcTheyWereUploadedTo) {
   CallContext home = On(2, 0x22);
-  ASSERT_TRUE(SignIn(kSeedAlicePhone, home).ok());
+  ASSERT_TRUE(SignInWithCode(kSeedAlicePhone, home).ok());
   std::unique_ptr<api::document> document = UploadDocument(home, 1000);
   ASSERT_NE(document, nullptr);
   EXPECT_EQ(document->dc_id, 2);
@@ -258,7 +246,7 @@ TEST_F(DcMigrationTest, DocumentsStayOnTheDcTheyWereUploadedTo) {
 TEST_F(DcMigrationTest, DocumentsOnTheFilesDcAreServedThereOnly) {
   env_.files_dc = 1;
   CallContext home = On(2, 0x22);
-  ASSERT_TRUE(SignIn(kSeedAlicePhone, home).ok());
+  ASSERT_TRUE(SignInWithCode(kSeedAlicePhone, home).ok());
   std::unique_ptr<api::document> document = UploadDocument(home, 5000);
   ASSERT_NE(document, nullptr);
   EXPECT_EQ(document->dc_id, 1);
@@ -280,7 +268,7 @@ TEST_F(DcMigrationTest, DocumentsOnTheFilesDcAreServedThereOnly) {
 TEST_F(DcMigrationTest, FloodWaitGuardsCallsOnTheWorldClock) {
   world_.flood().SetLimit("messages.sendMessage", {2, 10});
   CallContext home = On(2, 0x22);
-  ASSERT_TRUE(SignIn(kSeedAlicePhone, home).ok());
+  ASSERT_TRUE(SignInWithCode(kSeedAlicePhone, home).ok());
   EXPECT_TRUE(SendText(home).ok());
   now_ += 3;
   EXPECT_TRUE(SendText(home).ok());
@@ -291,7 +279,7 @@ TEST_F(DcMigrationTest, FloodWaitGuardsCallsOnTheWorldClock) {
   EXPECT_TRUE(SendText(home).ok());
   // Another account has its own window; a call answered USER_MIGRATE is not counted.
   CallContext dave = On(1, 0x11);
-  ASSERT_TRUE(SignIn(kSeedDavePhone, dave).ok());
+  ASSERT_TRUE(SignInWithCode(kSeedDavePhone, dave).ok());
   CallContext dave_away = On(2, 0x23);
   Migrate(dave, dave_away);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(ErrorOf(SendText(dave_away)), "303 USER_MIGRATE_1");

@@ -50,6 +50,22 @@ class DispatcherTest : public ::testing::Test {
     return tl::DecodeResult<F>(*bytes);
   }
 
+  // auth.sendCode, then auth.signIn with the code the World issued, as `context`'s key.
+  absl::StatusOr<tl::Ptr<tl::api::auth_Authorization>> SignInWithCode(const std::string& phone,
+                                                                      CallContext& context) {
+    tl::api::auth_sendCode send;
+    send.phone_number = phone;
+    send.api_id = 1;
+    send.api_hash = "hash";
+    absl::StatusOr<tl::Ptr<tl::api::auth_SentCode>> sent = Call(send, context);
+    if (!sent.ok()) return sent.status();
+    tl::api::auth_signIn sign_in;
+    sign_in.phone_number = phone;
+    sign_in.phone_code_hash = static_cast<const tl::api::auth_sentCode&>(**sent).phone_code_hash;
+    sign_in.phone_code = world_.LastCode(phone);
+    return Call(sign_in, context);
+  }
+
   // messages.sendMessage of `text` to `peer` as `context`'s user; the new message's id (0, and a
   // failure, if it was not sent).
   int32_t SendText(tl::Ptr<tl::api::InputPeer> peer, const std::string& text,

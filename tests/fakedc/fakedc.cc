@@ -467,18 +467,7 @@ void FakeDc::Impl::Push(int64_t user_id, const api::Updates& updates, uint64_t e
     for (auto& [auth_key_id, key] : dc->keys) {
       const uint64_t perm = key.bound_perm_id.value_or(auth_key_id);
       if (world_.UserOfKey(perm) != user_id) continue;
-      const int layer = key.layer != 0 ? key.layer : layers_->pinned_layer();
-      absl::StatusOr<std::string> encoded = layers_->EncodeObject(*bytes, layer);
-      if (!encoded.ok()) continue;
-      for (auto& [session_id, route] : dc->routes) {
-        if (session_id == except_session || route.media_only) continue;
-        mtproto::session::ServerSession* session =
-            dc->sessions->FindSession(auth_key_id, session_id);
-        auto connection = route.connection.lock();
-        if (session == nullptr || connection == nullptr) continue;
-        session->PushUpdate(*encoded);
-        Flush(*dc, *session, *route.handler);
-      }
+      PushToSessions(*dc, auth_key_id, key, *bytes, except_session, /*main_only=*/true);
     }
   }
 }
@@ -489,18 +478,24 @@ void FakeDc::Impl::PushToKey(uint64_t perm_auth_key_id, const api::Updates& upda
   for (auto& dc : dcs_) {
     for (auto& [auth_key_id, key] : dc->keys) {
       if (key.bound_perm_id.value_or(auth_key_id) != perm_auth_key_id) continue;
-      const int layer = key.layer != 0 ? key.layer : layers_->pinned_layer();
-      absl::StatusOr<std::string> encoded = layers_->EncodeObject(*bytes, layer);
-      if (!encoded.ok()) continue;
-      for (auto& [session_id, route] : dc->routes) {
-        mtproto::session::ServerSession* session =
-            dc->sessions->FindSession(auth_key_id, session_id);
-        auto connection = route.connection.lock();
-        if (session == nullptr || connection == nullptr) continue;
-        session->PushUpdate(*encoded);
-        Flush(*dc, *session, *route.handler);
-      }
+      PushToSessions(*dc, auth_key_id, key, *bytes, /*except_session=*/0, /*main_only=*/false);
     }
+  }
+}
+
+void FakeDc::Impl::PushToSessions(Dc& dc, uint64_t auth_key_id, const KeyRecord& key,
+                                  const std::string& updates, uint64_t except_session,
+                                  bool main_only) {
+  const int layer = key.layer != 0 ? key.layer : layers_->pinned_layer();
+  absl::StatusOr<std::string> encoded = layers_->EncodeObject(updates, layer);
+  if (!encoded.ok()) return;
+  for (auto& [session_id, route] : dc.routes) {
+    if (session_id == except_session || (main_only && route.media_only)) continue;
+    mtproto::session::ServerSession* session = dc.sessions->FindSession(auth_key_id, session_id);
+    auto connection = route.connection.lock();
+    if (session == nullptr || connection == nullptr) continue;
+    session->PushUpdate(*encoded);
+    Flush(dc, *session, *route.handler);
   }
 }
 

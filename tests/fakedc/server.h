@@ -145,6 +145,10 @@ class FakeDc::Impl {
   void ExpireTemporaryKey(Dc& dc, absl::string_view packet);
   void Push(int64_t user_id, const tl::api::Updates& updates, uint64_t except_session);
   void PushToKey(uint64_t perm_auth_key_id, const tl::api::Updates& updates);
+  // `updates` (pinned-layer Updates, serialized) in the key's layer to its sessions' connections,
+  // but `except_session` (0: none) and, if `main_only`, media-only ones.
+  void PushToSessions(Dc& dc, uint64_t auth_key_id, const KeyRecord& key,
+                      const std::string& updates, uint64_t except_session, bool main_only);
 };
 
 }  // namespace tgrpc::fakedc
