@@ -77,6 +77,22 @@ absl::StatusOr<ChatRecord*> FindKnownChat(World& world, int64_t chat_id, int64_t
   return chat;
 }
 
+// The basic group and the user a membership call (addChatUser, deleteChatUser) names, checked
+// for a signed-in caller who knows the group.
+struct ChatAndUser {
+  ChatRecord* chat = nullptr;
+  int64_t user_id = 0;
+};
+absl::StatusOr<ChatAndUser> FindChatAndUser(World& world, int64_t chat_id,
+                                            const api::InputUser& input, CallContext& context) {
+  if (absl::Status s = RequireUser(context); !s.ok()) return s;
+  absl::StatusOr<ChatRecord*> chat = FindKnownChat(world, chat_id, context.user_id);
+  if (!chat.ok()) return chat.status();
+  absl::StatusOr<UserRecord*> user = ResolveInputUser(input, context, world);
+  if (!user.ok()) return user.status();
+  return ChatAndUser{*chat, (*user)->id};
+}
+
 // What StoreInChat leaves for the caller's answer.
 struct CallerCopy {
   tl::Ptr<api::Update> update;  // the caller's updateNewMessage; null if the caller got no copy
@@ -214,13 +230,11 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::messages_addChatUser>(
       [&env, &world](const api::messages_addChatUser& request,
                      CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_InvitedUsers>> {
-        if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        absl::StatusOr<ChatRecord*> found = FindKnownChat(world, request.chat_id, context.user_id);
-        if (!found.ok()) return found.status();
-        ChatRecord& chat = **found;
-        absl::StatusOr<UserRecord*> user = ResolveInputUser(*request.user_id, context, world);
-        if (!user.ok()) return user.status();
-        const int64_t user_id = (*user)->id;
+        absl::StatusOr<ChatAndUser> target =
+            FindChatAndUser(world, request.chat_id, *request.user_id, context);
+        if (!target.ok()) return target.status();
+        ChatRecord& chat = *target->chat;
+        const int64_t user_id = target->user_id;
         const auto former = chat.former_members.find(context.user_id);
         const bool returning =
             user_id == context.user_id && former != chat.former_members.end() && !former->second;
@@ -245,13 +259,11 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::messages_deleteChatUser>(
       [&env, &world](const api::messages_deleteChatUser& request,
                      CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
-        if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        absl::StatusOr<ChatRecord*> found = FindKnownChat(world, request.chat_id, context.user_id);
-        if (!found.ok()) return found.status();
-        ChatRecord& chat = **found;
-        absl::StatusOr<UserRecord*> user = ResolveInputUser(*request.user_id, context, world);
-        if (!user.ok()) return user.status();
-        const int64_t user_id = (*user)->id;
+        absl::StatusOr<ChatAndUser> target =
+            FindChatAndUser(world, request.chat_id, *request.user_id, context);
+        if (!target.ok()) return target.status();
+        ChatRecord& chat = *target->chat;
+        const int64_t user_id = target->user_id;
         const bool leaving = user_id == context.user_id;
         if (!chat.HasMember(context.user_id) && !leaving) return BadRequest("CHAT_ADMIN_REQUIRED");
         auto participant = std::find_if(
