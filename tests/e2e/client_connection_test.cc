@@ -36,19 +36,32 @@ using mtproto::transport::Protocol;
 const std::string kProxySecret = "0123456789abcdef";  // 16 raw bytes
 
 // Records what a connection reports, from its strand.
+// What a connection reports: its state changes, the permanent keys it makes (on_auth_key), and
+// the temporary keys it binds (its log's "bound to" lines, with PFS). Read under `mutex`.
 struct Recorder {
   std::mutex mutex;
   std::vector<ConnectionStateChange> states;
   int auth_keys = 0;
+  std::optional<StoredAuthKey> last_key;
+  int bindings = 0;
 
   void Attach(ClientConnectionOptions& options) {
     options.on_state = [this](const ConnectionStateChange& change) {
       std::lock_guard<std::mutex> lock(mutex);
       states.push_back(change);
     };
-    options.on_auth_key = [this](const StoredAuthKey&) {
+    options.on_auth_key = [this](const StoredAuthKey& key) {
       std::lock_guard<std::mutex> lock(mutex);
       ++auth_keys;
+      last_key = key;
+    };
+    options.log = [this, log = options.log](mtproto::net::LogLevel level,
+                                            absl::string_view message) {
+      if (absl::StrContains(message, "bound to")) {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++bindings;
+      }
+      if (log) log(level, message);
     };
   }
   std::vector<ConnectionStateChange> Backoffs() {
@@ -299,31 +312,6 @@ TEST(ClientConnectionE2eTest, MakesANewKeyWhenTheServerForgotIt) {
   EXPECT_TRUE(saw_404);
 }
 
-// What a PFS connection reports about its keys: the permanent key (on_auth_key) and each
-// temporary key it binds (its log's "bound to" lines). Install before Create; read under mutex.
-struct KeyWatch {
-  std::mutex mutex;
-  std::optional<StoredAuthKey> perm_key;
-  int perm_keys = 0;
-  int bindings = 0;
-
-  void Install(ClientConnectionOptions& options) {
-    options.on_auth_key = [this](const StoredAuthKey& key) {
-      std::lock_guard<std::mutex> lock(mutex);
-      perm_key = key;
-      ++perm_keys;
-    };
-    options.log = [this, log = options.log](mtproto::net::LogLevel level,
-                                            absl::string_view message) {
-      if (absl::StrContains(message, "bound to")) {
-        std::lock_guard<std::mutex> lock(mutex);
-        ++bindings;
-      }
-      if (log) log(level, message);
-    };
-  }
-};
-
 // PFS: the session runs on a temporary key bound to the permanent one, so signing in through it
 // signs in the permanent key; a new temporary key, made before the old one expires, is bound
 // again and the signed-in session goes on.
@@ -332,12 +320,12 @@ TEST(ClientConnectionE2eTest, PfsRunsOnABoundTemporaryKey) {
   ASSERT_TRUE(dc.ok()) << dc.status();
   ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 31, "pfs");
   options.temp_key_lifetime = 4;  // replaced 2 s in
-  KeyWatch watch;
-  watch.Install(options);
-  std::mutex& mutex = watch.mutex;
-  std::optional<StoredAuthKey>& perm_key = watch.perm_key;
-  int& perm_keys = watch.perm_keys;
-  int& bindings = watch.bindings;
+  Recorder recorder;
+  recorder.Attach(options);
+  std::mutex& mutex = recorder.mutex;
+  std::optional<StoredAuthKey>& perm_key = recorder.last_key;
+  int& perm_keys = recorder.auth_keys;
+  int& bindings = recorder.bindings;
   auto connection = ClientConnection::Create(std::move(options));
   ASSERT_TRUE(connection.ok()) << connection.status();
 
@@ -393,8 +381,8 @@ TEST(ClientConnectionE2eTest, PfsReplacesAForgottenTemporaryKey) {
   ASSERT_TRUE(dc.ok()) << dc.status();
   ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 33, "pfs-404");
   options.temp_key_lifetime = 3600;  // no renewal by time in this test
-  KeyWatch watch;
-  watch.Install(options);
+  Recorder recorder;
+  recorder.Attach(options);
   auto connection = ClientConnection::Create(std::move(options));
   ASSERT_TRUE(connection.ok()) << connection.status();
   absl::StatusOr<tl::Ptr<api::user>> user = SignIn(**connection, **dc, fakedc::kSeedAlicePhone);
@@ -412,9 +400,9 @@ TEST(ClientConnectionE2eTest, PfsReplacesAForgottenTemporaryKey) {
     if (info.auth_key_id != 0 && info.auth_key_id != first_temp) on_new_temp = true;
   }
   EXPECT_TRUE(on_new_temp);
-  std::lock_guard<std::mutex> lock(watch.mutex);
-  EXPECT_EQ(watch.bindings, 2);
-  EXPECT_EQ(watch.perm_keys, 1);  // the permanent key was kept
+  std::lock_guard<std::mutex> lock(recorder.mutex);
+  EXPECT_EQ(recorder.bindings, 2);
+  EXPECT_EQ(recorder.auth_keys, 1);  // the permanent key was kept
 }
 
 }  // namespace
