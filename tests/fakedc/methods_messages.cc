@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "tests/fakedc/entities.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/uploads.h"
 
@@ -26,11 +27,11 @@ std::string UpdateBytes(const api::Update& update) {
   return bytes.ok() ? *std::move(bytes) : std::string();
 }
 
-// Stores a new message in the boxes that see it and answers the sender like Telegram:
-// updates{updateMessageID, updateNew(Channel)Message}. Other users' sessions get a push.
+// Stores a new message with `content`'s text, entities and document in the boxes that see it
+// and answers the sender like Telegram: updates{updateMessageID, updateNew(Channel)Message}.
+// Other users' sessions get a push.
 absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext& context,
-                                              const PeerRef& peer, const std::string& text,
-                                              std::optional<int64_t> document_id,
+                                              const PeerRef& peer, const MessageRecord& content,
                                               int64_t random_id) {
   World& world = *env.world;
   const int32_t now = world.Now();
@@ -40,8 +41,9 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   MessageRecord record;
   record.from_id = context.user_id;
   record.date = now;
-  record.text = text;
-  record.document_id = document_id;
+  record.text = content.text;
+  record.entities = content.entities;
+  record.document_id = content.document_id;
   if (peer.kind == PeerKind::kChat) {
     return DeliverToChat(env, context, peer.id, std::move(record), random_id);
   }
@@ -237,14 +239,21 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         if (message == nullptr) return BadRequest("MESSAGE_ID_INVALID");
         if (message->from_id != context.user_id)
           return TelegramError(403, "MESSAGE_AUTHOR_REQUIRED");
-        if (!request.message.has_value() || *request.message == message->text) {
+        // New text without entities is plain; entities without text restyle the old text.
+        const std::string text = request.message.value_or(message->text);
+        absl::StatusOr<std::vector<std::string>> entities =
+            StoredEntities(request.entities, text, context, world);
+        if (!entities.ok()) return entities.status();
+        if (!request.message.has_value() && !request.entities.has_value()) {
           return BadRequest("MESSAGE_NOT_MODIFIED");
         }
-        if (request.message->empty() && !message->document_id.has_value()) {
-          return BadRequest("MESSAGE_EMPTY");
+        if (text == message->text && *entities == message->entities) {
+          return BadRequest("MESSAGE_NOT_MODIFIED");
         }
-        if (request.message->size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
-        message->text = *request.message;
+        if (text.empty() && !message->document_id.has_value()) return BadRequest("MESSAGE_EMPTY");
+        if (text.size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
+        message->text = text;
+        message->entities = *std::move(entities);
         const bool in_channel = peer->kind == PeerKind::kChannel;
         // The edit as `viewer` sees it (a channel message is `out` for its author only).
         auto make_update = [&](int32_t pts, int64_t viewer) -> tl::Ptr<api::Update> {
@@ -357,7 +366,8 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         out->pts_count = pts_count;
         return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
       });
-  // Copies text and document of each message into to_peer (no fwd_from header in fakedc).
+  // Copies text, entities and document of each message into to_peer (no fwd_from header in
+  // fakedc).
   d.On<api::messages_forwardMessages>(
       [&env, &world](const api::messages_forwardMessages& request,
                      CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
@@ -381,8 +391,8 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         auto answer = std::make_unique<api::updates>();
         answer->date = world.Now();
         for (size_t i = 0; i < originals.size(); ++i) {
-          absl::StatusOr<tl::Ptr<api::Updates>> one = Deliver(
-              env, context, *to, originals[i].text, originals[i].document_id, request.random_id[i]);
+          absl::StatusOr<tl::Ptr<api::Updates>> one =
+              Deliver(env, context, *to, originals[i], request.random_id[i]);
           if (!one.ok()) return one.status();
           auto* updates = dynamic_cast<api::updates*>(one->get());
           if (updates == nullptr) continue;
@@ -543,7 +553,13 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         if (request.message.size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
         absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
         if (!peer.ok()) return peer.status();
-        return Deliver(env, context, *peer, request.message, std::nullopt, request.random_id);
+        MessageRecord content;
+        content.text = request.message;
+        absl::StatusOr<std::vector<std::string>> entities =
+            StoredEntities(request.entities, request.message, context, world);
+        if (!entities.ok()) return entities.status();
+        content.entities = *std::move(entities);
+        return Deliver(env, context, *peer, content, request.random_id);
       });
   d.On<api::messages_sendMedia>([&env, &world](
                                     const api::messages_sendMedia& request,
@@ -553,9 +569,17 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
     if (!peer.ok()) return peer.status();
     const auto* media = dynamic_cast<const api::inputMediaUploadedDocument*>(request.media.get());
     if (media == nullptr) return BadRequest("MEDIA_INVALID");
+    // The caption's entities are checked before the upload is committed.
+    MessageRecord content;
+    content.text = request.message;
+    absl::StatusOr<std::vector<std::string>> entities =
+        StoredEntities(request.entities, request.message, context, world);
+    if (!entities.ok()) return entities.status();
+    content.entities = *std::move(entities);
     absl::StatusOr<int64_t> document = CommitUpload(env, context, *media);
     if (!document.ok()) return document.status();
-    return Deliver(env, context, *peer, request.message, *document, request.random_id);
+    content.document_id = *document;
+    return Deliver(env, context, *peer, content, request.random_id);
   });
   d.On<api::messages_getMessages>(
       [&world](const api::messages_getMessages& request,

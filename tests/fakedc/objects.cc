@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "tests/fakedc/entities.h"
 #include "tests/fakedc/methods.h"
 
 namespace tgrpc::fakedc {
@@ -175,6 +176,7 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
   out->peer_id = MakePeer(message.peer);
   out->date = message.date;
   out->message_ = message.text;
+  if (!message.entities.empty()) out->entities = MessageEntities(message.entities);
   if (message.document_id.has_value()) {
     if (const DocumentRecord* doc = world.FindDocument(*message.document_id)) {
       auto document = std::make_unique<api::document>();

@@ -75,6 +75,8 @@ struct MessageRecord {
   PeerRef peer;  // the chat it is in, as seen by the box owner
   int32_t date = 0;
   std::string text;
+  // Its styled ranges, each a boxed pinned-layer MessageEntity, checked (entities.h).
+  std::vector<std::string> entities;
   std::optional<int64_t> document_id;
   bool out = false;
   std::optional<ServiceAction> action;  // set for a service message, which has no text
