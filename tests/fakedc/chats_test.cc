@@ -45,23 +45,11 @@ const Action* ActionOf(const tl::Ptr<api::Message>& message) {
   return service == nullptr ? nullptr : As<Action>(service->action);
 }
 
-struct Push {
-  int64_t user_id = 0;
-  uint64_t except_session = 0;
-  tl::Ptr<api::Updates> updates;
-};
-
 class ChatsTest : public testing::DispatcherTest {
  protected:
   ChatsTest() {
     SeedWorld(world_, /*big_channel_members=*/10);
-    env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
-      absl::StatusOr<std::string> bytes = tl::Serialize(updates);
-      ASSERT_TRUE(bytes.ok()) << bytes.status();
-      absl::StatusOr<tl::Ptr<api::Updates>> copy = tl::Decode<api::Updates>(*bytes);
-      ASSERT_TRUE(copy.ok()) << copy.status();
-      pushes_.push_back({user_id, except_session, *std::move(copy)});
-    };
+    RecordPushes();
     RegisterMessageMethods(dispatcher_, env_);
     RegisterChannelMethods(dispatcher_, env_);
     RegisterChatMethods(dispatcher_, env_);
@@ -194,7 +182,6 @@ class ChatsTest : public testing::DispatcherTest {
   UserRecord* carol_ = nullptr;
   UserRecord* bot_ = nullptr;
   CallContext alice_context_, bob_context_, carol_context_;
-  std::vector<Push> pushes_;
 };
 
 TEST_F(ChatsTest, CreateChatPutsTheServiceMessageInEveryMembersBox) {

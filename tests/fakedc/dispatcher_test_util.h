@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -86,10 +87,36 @@ class DispatcherTest : public ::testing::Test {
     return 0;
   }
 
+  // A push through env_.push: to whom, the session left out, and a copy of the Updates.
+  struct Push {
+    int64_t user_id = 0;
+    uint64_t except_session = 0;
+    tl::Ptr<tl::api::Updates> updates;
+  };
+  // Makes env_.push keep every push in pushes_.
+  void RecordPushes() {
+    env_.push = [this](int64_t user_id, const tl::api::Updates& updates, uint64_t except_session) {
+      absl::StatusOr<std::string> bytes = tl::Serialize(updates);
+      ASSERT_TRUE(bytes.ok()) << bytes.status();
+      absl::StatusOr<tl::Ptr<tl::api::Updates>> copy = tl::Decode<tl::api::Updates>(*bytes);
+      ASSERT_TRUE(copy.ok()) << copy.status();
+      pushes_.push_back({user_id, except_session, *std::move(copy)});
+    };
+  }
+  // The last Updates pushed to `user_id`; nullptr (and a failure) if there is none.
+  const tl::api::Updates* LastPushTo(int64_t user_id) {
+    for (auto it = pushes_.rbegin(); it != pushes_.rend(); ++it) {
+      if (it->user_id == user_id) return it->updates.get();
+    }
+    ADD_FAILURE() << "nothing pushed to " << user_id;
+    return nullptr;
+  }
+
   World world_;
   Dispatcher dispatcher_;
   MethodEnv env_;
-  int64_t random_id_ = 100;  // the last random_id sent
+  int64_t random_id_ = 100;   // the last random_id sent
+  std::vector<Push> pushes_;  // with RecordPushes
 };
 
 }  // namespace tgrpc::fakedc::testing

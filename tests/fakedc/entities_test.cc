@@ -94,11 +94,7 @@ class EntitiesTest : public testing::DispatcherTest {
     const char* tmp = std::getenv("TEST_TMPDIR");
     env_.files_dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/entities_test_files");
     std::filesystem::create_directories(env_.files_dir);
-    env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t) {
-      absl::StatusOr<std::string> bytes = tl::Serialize(updates);
-      ASSERT_TRUE(bytes.ok());
-      pushes_.push_back({user_id, *std::move(bytes)});
-    };
+    RecordPushes();
     RegisterMessageMethods(dispatcher_, env_);
     RegisterUpdateMethods(dispatcher_, env_);
     RegisterUploadMethods(dispatcher_, env_);
@@ -128,18 +124,6 @@ class EntitiesTest : public testing::DispatcherTest {
     return send;
   }
 
-  // The last Updates pushed to `user_id`, decoded.
-  tl::Ptr<api::Updates> LastPushTo(int64_t user_id) {
-    for (auto it = pushes_.rbegin(); it != pushes_.rend(); ++it) {
-      if (it->first != user_id) continue;
-      absl::StatusOr<tl::Ptr<api::Updates>> updates = tl::Decode<api::Updates>(it->second);
-      EXPECT_TRUE(updates.ok()) << updates.status();
-      return updates.ok() ? *std::move(updates) : nullptr;
-    }
-    ADD_FAILURE() << "nothing pushed to " << user_id;
-    return nullptr;
-  }
-
   // The newest message of `context`'s chat with `peer`, as getHistory returns it.
   tl::Ptr<api::Message> Newest(const UserRecord& peer, CallContext& context) {
     api::messages_getHistory get;
@@ -160,7 +144,6 @@ class EntitiesTest : public testing::DispatcherTest {
   UserRecord* alice_ = nullptr;
   UserRecord* bob_ = nullptr;
   CallContext alice_context_, bob_context_;
-  std::vector<std::pair<int64_t, std::string>> pushes_;  // user, serialized Updates
 };
 
 TEST(Utf16LengthTest, CountsSurrogatePairsTwice) {
@@ -179,10 +162,10 @@ TEST_F(EntitiesTest, SentEntitiesComeBackEverywhere) {
   const int32_t id = IdIn(**sent);
 
   // Pushed to bob (his copy) and to alice's other sessions.
-  tl::Ptr<api::Updates> to_bob = LastPushTo(bob_->id);
+  const api::Updates* to_bob = LastPushTo(bob_->id);
   ASSERT_NE(to_bob, nullptr);
   EXPECT_EQ(EntitiesOf(MessageIn(*to_bob)), bold);
-  tl::Ptr<api::Updates> to_alice = LastPushTo(alice_->id);
+  const api::Updates* to_alice = LastPushTo(alice_->id);
   ASSERT_NE(to_alice, nullptr);
   EXPECT_EQ(EntitiesOf(MessageIn(*to_alice)), bold);
 

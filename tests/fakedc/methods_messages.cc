@@ -107,7 +107,9 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
       MessageRecord copy = record;
       copy.peer = {PeerKind::kUser, context.user_id};
       copy.out = false;
+      copy.counterpart_id = record.id;
       const MessageRecord& stored = world.AddMessage(theirs, copy);
+      box.messages[record.id].counterpart_id = stored.id;
       auto incoming = std::make_unique<api::updateNewMessage>();
       incoming->message = MakeMessage(stored, world);
       incoming->pts = theirs.pts;
@@ -224,6 +226,66 @@ std::unique_ptr<api::updates> OneUpdate(tl::Ptr<api::Update> update,
   return out;
 }
 
+// A private message's copy on the other side of the chat, or nullptr (a chat with oneself, a
+// group's message, or a copy the other side deleted).
+MessageRecord* OtherSidesCopy(World& world, int64_t owner, const MessageRecord& message) {
+  if (message.peer.kind != PeerKind::kUser || message.peer.id == owner ||
+      message.counterpart_id == 0) {
+    return nullptr;
+  }
+  MessageBox& theirs = world.BoxOf(message.peer.id);
+  auto it = theirs.messages.find(message.counterpart_id);
+  return it == theirs.messages.end() ? nullptr : &it->second;
+}
+
+// Telegram edits both copies of a private message and tells both sides: the other side's copy
+// takes `edited`'s text and entities, its box logs the edit (under its own pts) and its sessions
+// get updateEditMessage.
+void EditOtherSide(MethodEnv& env, int64_t owner, const MessageRecord& edited) {
+  World& world = *env.world;
+  MessageRecord* copy = OtherSidesCopy(world, owner, edited);
+  if (copy == nullptr) return;
+  copy->text = edited.text;
+  copy->entities = edited.entities;
+  const int64_t other = edited.peer.id;
+  auto make_update = [&](int32_t pts) {
+    auto update = std::make_unique<api::updateEditMessage>();
+    update->message = MakeMessage(*copy, world);
+    update->pts = pts;
+    update->pts_count = 1;
+    return update;
+  };
+  const int32_t pts = world.AddEvent(
+      world.BoxOf(other), 1, [&](int32_t new_pts) { return UpdateBytes(*make_update(new_pts)); });
+  env.push(other, *OneUpdate(make_update(pts), {copy}, world, other), 0);
+}
+
+// Deletes `ids` from `owner`'s box: pts moves by the number deleted, the event is logged and
+// pushed to the owner's sessions but `except_session`. Returns the ids that were there.
+std::vector<int32_t> DeleteFromBox(MethodEnv& env, int64_t owner, const std::vector<int32_t>& ids,
+                                   uint64_t except_session) {
+  World& world = *env.world;
+  MessageBox& box = world.BoxOf(owner);
+  std::vector<int32_t> deleted;
+  for (int32_t id : ids) {
+    if (box.messages.erase(id) != 0) deleted.push_back(id);
+  }
+  const int32_t pts_count = static_cast<int32_t>(deleted.size());
+  // Nothing deleted moves nothing: pts stays, and there is no event to log or push.
+  if (pts_count == 0) return deleted;
+  auto make_update = [&](int32_t pts) {
+    auto update = std::make_unique<api::updateDeleteMessages>();
+    update->messages = deleted;
+    update->pts = pts;
+    update->pts_count = pts_count;
+    return update;
+  };
+  const int32_t pts = world.AddEvent(
+      box, pts_count, [&](int32_t new_pts) { return UpdateBytes(*make_update(new_pts)); });
+  env.push(owner, *OneUpdate(make_update(pts), {}, world, owner), except_session);
+  return deleted;
+}
+
 // edit, delete, forward, search, dialogs.
 void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
@@ -282,6 +344,8 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
                           return OneUpdate(make_update(pts, viewer), {message}, world, viewer);
                         });
         } else {
+          // The other side first, as with sends: an update gap fault takes their push.
+          EditOtherSide(env, context.user_id, *message);
           env.push(context.user_id,
                    *OneUpdate(make_update(pts, context.user_id), {message}, world, context.user_id),
                    context.session_id);
@@ -289,36 +353,30 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         return tl::Ptr<api::Updates>(
             OneUpdate(make_update(pts, context.user_id), {message}, world, context.user_id));
       });
-  // Deletes from the caller's box. (With revoke, Telegram also deletes the other side's copy of a
-  // private chat; fakedc's copies have their own ids per box and are kept.)
+  // Deletes from the caller's box; with revoke, a private chat's messages go from the other
+  // side's box too (each side's deletion under its own ids and pts), as Telegram deletes them for
+  // both. A basic group's other copies are kept.
   d.On<api::messages_deleteMessages>(
       [&env, &world](
           const api::messages_deleteMessages& request,
           CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         MessageBox& box = world.BoxOf(context.user_id);
-        std::vector<int32_t> deleted;
+        std::map<int64_t, std::vector<int32_t>> revoked;  // by the other side: their copies' ids
         for (int32_t id : request.id) {
-          if (box.messages.erase(id) != 0) deleted.push_back(id);
+          auto it = box.messages.find(id);
+          if (!request.revoke || it == box.messages.end()) continue;
+          if (const MessageRecord* copy = OtherSidesCopy(world, context.user_id, it->second)) {
+            revoked[it->second.peer.id].push_back(copy->id);
+          }
         }
-        const int32_t pts_count = static_cast<int32_t>(deleted.size());
-        // Nothing deleted moves nothing: pts stays, and there is no event to log or push.
-        if (pts_count > 0) {
-          auto make_update = [&](int32_t pts) {
-            auto update = std::make_unique<api::updateDeleteMessages>();
-            update->messages = deleted;
-            update->pts = pts;
-            update->pts_count = pts_count;
-            return update;
-          };
-          const int32_t pts = world.AddEvent(
-              box, pts_count, [&](int32_t new_pts) { return UpdateBytes(*make_update(new_pts)); });
-          env.push(context.user_id, *OneUpdate(make_update(pts), {}, world, context.user_id),
-                   context.session_id);
-        }
+        // The other side first, as with sends: an update gap fault takes their push.
+        for (const auto& [user_id, ids] : revoked) DeleteFromBox(env, user_id, ids, 0);
+        const std::vector<int32_t> deleted =
+            DeleteFromBox(env, context.user_id, request.id, context.session_id);
         auto out = std::make_unique<api::messages_affectedMessages>();
         out->pts = box.pts;
-        out->pts_count = pts_count;
+        out->pts_count = static_cast<int32_t>(deleted.size());
         return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
       });
   d.On<api::channels_deleteMessages>(

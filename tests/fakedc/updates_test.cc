@@ -54,7 +54,7 @@ class UpdatesTest : public testing::DispatcherTest {
       if (const auto* list = dynamic_cast<const api::updates*>(&updates)) {
         pushed.updates = NamesOf(list->updates_);
       }
-      pushes_.push_back(std::move(pushed));
+      pushed_.push_back(std::move(pushed));
     };
     RegisterMessageMethods(dispatcher_, env_);
     RegisterChannelMethods(dispatcher_, env_);
@@ -149,7 +149,7 @@ class UpdatesTest : public testing::DispatcherTest {
   UserRecord* carol_ = nullptr;
   ChannelRecord* big_ = nullptr;
   CallContext alice_context_, bob_context_, bot_context_, carol_context_;
-  std::vector<Pushed> pushes_;
+  std::vector<Pushed> pushed_;
 };
 
 TEST_F(UpdatesTest, StateCountsPtsAndUnreadMessages) {
@@ -217,13 +217,13 @@ TEST_F(UpdatesTest, DifferenceListsExactlyWhatWasMissed) {
 
 TEST_F(UpdatesTest, EditsAndDeletionsArePushedToTheOwnersOtherSessions) {
   const int32_t id = Send(Self(), "draft", alice_context_);
-  pushes_.clear();
+  pushed_.clear();
   Edit(Self(), id, "final", alice_context_);
   api::messages_deleteMessages del;
   del.id = {id};
   ASSERT_TRUE(Call(del, alice_context_).ok());
   const uint64_t session = alice_context_.session_id;
-  EXPECT_EQ(pushes_, (std::vector<Pushed>{{alice_->id, session, {"updateEditMessage"}},
+  EXPECT_EQ(pushed_, (std::vector<Pushed>{{alice_->id, session, {"updateEditMessage"}},
                                           {alice_->id, session, {"updateDeleteMessages"}}}));
 }
 
@@ -231,7 +231,7 @@ TEST_F(UpdatesTest, DeletingNothingDoesNotMovePts) {
   Send(Self(), "kept", alice_context_);
   const MessageBox& box = world_.BoxOf(alice_->id);
   const size_t events = box.events.size();
-  pushes_.clear();
+  pushed_.clear();
   api::messages_deleteMessages del;
   del.id = {12345};
   absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> affected = Call(del, alice_context_);
@@ -241,7 +241,7 @@ TEST_F(UpdatesTest, DeletingNothingDoesNotMovePts) {
   EXPECT_EQ(out.pts_count, 0);
   EXPECT_EQ(box.pts, 1);
   EXPECT_EQ(box.events.size(), events);
-  EXPECT_TRUE(pushes_.empty());
+  EXPECT_TRUE(pushed_.empty());
   // Channels alike.
   api::channels_deleteMessages channel_del;
   channel_del.channel = BigChannel();
@@ -330,7 +330,7 @@ TEST_F(UpdatesTest, TooLongWhenOlderThanTheLog) {
 }
 
 TEST_F(UpdatesTest, ChannelMessagesArePushedToSignedInMembersOnly) {
-  pushes_.clear();
+  pushed_.clear();
   const int32_t id = Send(BigPeer(), "to everyone", alice_context_);
   const uint64_t session = alice_context_.session_id;
   // Alice's other sessions, bob and the bot; not carol (signed in, not a member) nor the members
@@ -340,16 +340,16 @@ TEST_F(UpdatesTest, ChannelMessagesArePushedToSignedInMembersOnly) {
                                   {bot_->id, session, {"updateNewChannelMessage"}}};
   std::sort(expected.begin(), expected.end(),
             [](const Pushed& x, const Pushed& y) { return x.user_id < y.user_id; });
-  EXPECT_EQ(pushes_, expected);
-  pushes_.clear();
+  EXPECT_EQ(pushed_, expected);
+  pushed_.clear();
   Edit(BigPeer(), id, "to all", alice_context_);
   api::channels_deleteMessages del;
   del.channel = BigChannel();
   del.id = {id};
   ASSERT_TRUE(Call(del, alice_context_).ok());
-  ASSERT_EQ(pushes_.size(), 6u);
-  EXPECT_EQ(pushes_[1].updates, std::vector<std::string>{"updateEditChannelMessage"});
-  EXPECT_EQ(pushes_[4].updates, std::vector<std::string>{"updateDeleteChannelMessages"});
+  ASSERT_EQ(pushed_.size(), 6u);
+  EXPECT_EQ(pushed_[1].updates, std::vector<std::string>{"updateEditChannelMessage"});
+  EXPECT_EQ(pushed_[4].updates, std::vector<std::string>{"updateDeleteChannelMessages"});
 }
 
 TEST_F(UpdatesTest, ChannelDifferencePagesByLimit) {

@@ -80,6 +80,9 @@ struct MessageRecord {
   std::optional<int64_t> document_id;
   bool out = false;
   std::optional<ServiceAction> action;  // set for a service message, which has no text
+  // A private chat's message with someone else: the id of its copy in the other side's box, which
+  // its edits and revoking deletions reach too (0: none).
+  int32_t counterpart_id = 0;
 };
 
 // One change that moved a box's pts, kept so that updates.getDifference (user boxes) and
