@@ -1,0 +1,409 @@
+// AccountService: accounts, the RPC-driven sign-in, log out and account status.
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "service/api/convert.h"
+#include "service/api/errors.h"
+#include "service/api/services.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::service {
+
+namespace {
+
+namespace api = tl::api;
+
+void AccountToProto(const Account& account, v1::Account* out) {
+  AccountRecord record = account.record();
+  out->set_name(account.name());
+  out->set_phone_number(record.phone.empty() ? "" : absl::StrCat("+", record.phone));
+  out->set_max_sessions(record.max_sessions);
+  out->set_state(static_cast<v1::Account::State>(static_cast<int>(record.state)));
+  out->set_kind(record.bot ? v1::Account::BOT : v1::Account::USER);
+  out->set_home_dc(record.home_dc);
+  out->mutable_create_time()->set_seconds(record.create_time_unix);
+  out->set_display_name(record.display_name);
+  if (!record.user_tl.empty() && record.state == AccountState::kSignedIn) {
+    absl::StatusOr<tl::Ptr<api::User>> user = tl::Decode<api::User>(record.user_tl);
+    if (user.ok()) ToProto(**user, account.id(), out->mutable_user());
+  }
+}
+
+// Digits of a phone number in international format: +, spaces, dashes and brackets dropped.
+absl::StatusOr<std::string> PhoneDigits(absl::string_view phone) {
+  std::string digits;
+  for (char c : phone) {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      digits.push_back(c);
+    } else if (c != '+' && c != ' ' && c != '-' && c != '(' && c != ')') {
+      return InvalidField("account.phone_number",
+                          "a phone number in international format, e.g. +15551234567");
+    }
+  }
+  if (digits.size() < 5 || digits.size() > 15) {
+    return InvalidField("account.phone_number", "5 to 15 digits in international format");
+  }
+  return digits;
+}
+
+bool IsBotToken(absl::string_view token) {
+  const size_t colon = token.find(':');
+  int64_t id = 0;
+  return colon != absl::string_view::npos && colon > 0 && token.size() - colon > 10 &&
+         token.size() < 128 && absl::SimpleAtoi(token.substr(0, colon), &id) && id > 0;
+}
+
+// The account of a `name` field, with the caller's tenant checked.
+absl::StatusOr<std::shared_ptr<Account>> AccountOf(const ApiContext& api,
+                                                   grpc::CallbackServerContext* context,
+                                                   absl::string_view name) {
+  absl::StatusOr<std::string> tenant = Authenticate(*context, api);
+  if (!tenant.ok()) return tenant.status();
+  absl::StatusOr<std::string> id = ParseAccountName(name, "name");
+  if (!id.ok()) return id.status();
+  return api.accounts->Get(*tenant, *id);
+}
+
+// Answers a login step: the state, or the error.
+LoginCallback ReplyLogin(grpc::ServerUnaryReactor* reactor, v1::LoginState* response) {
+  return [reactor, response](absl::StatusOr<v1::LoginState> state) {
+    if (state.ok()) *response = *std::move(state);
+    Finish(reactor, state.status());
+  };
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
+    grpc::CallbackServerContext* context, const v1::CreateAccountRequest* request,
+    v1::Account* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
+  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
+  const v1::Account& in = request->account();
+  if (!request->has_account()) return Finish(reactor, InvalidField("account", "required")), reactor;
+  if (in.phone_number().empty() == in.bot_token().empty()) {
+    Finish(reactor, InvalidField("account", "set exactly one of phone_number and bot_token"));
+    return reactor;
+  }
+  if (in.max_sessions() < 0 || in.max_sessions() > 10) {
+    Finish(reactor, InvalidField("account.max_sessions", "1-10 (0: the default, 4)"));
+    return reactor;
+  }
+  if (request->request_id().size() > 128) {
+    Finish(reactor, InvalidField("request_id", "at most 128 characters"));
+    return reactor;
+  }
+  if (in.display_name().size() > 256) {
+    Finish(reactor, InvalidField("account.display_name", "at most 256 bytes"));
+    return reactor;
+  }
+  AccountRecord record;
+  if (!in.phone_number().empty()) {
+    absl::StatusOr<std::string> digits = PhoneDigits(in.phone_number());
+    if (!digits.ok()) return Finish(reactor, digits.status()), reactor;
+    record.phone = *digits;
+  } else {
+    if (!IsBotToken(in.bot_token())) {
+      Finish(reactor, InvalidField("account.bot_token", "not a bot token (<bot id>:<secret>)"));
+      return reactor;
+    }
+    record.bot = true;
+    record.bot_token = in.bot_token();
+  }
+  record.max_sessions = in.max_sessions() == 0 ? 4 : in.max_sessions();
+  record.display_name = in.display_name();
+  record.home_dc = api_->accounts->env().invoker.dcs.default_dc;
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      api_->accounts->Create(*tenant, std::move(record), request->account_id(),
+                             request->request_id());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  std::shared_ptr<Account> created = *account;
+  if (!created->record().bot || created->signed_in()) {
+    AccountToProto(*created, response);
+    Finish(reactor, absl::OkStatus());
+    return reactor;
+  }
+  const std::string tenant_name = *tenant;
+  const ApiContext* api = api_;
+  created->SignInBot(CallDeadline(*context, *api_),
+                     [reactor, response, created, api, tenant_name](absl::Status status) {
+                       if (!status.ok()) {
+                         // A token Telegram refuses leaves no account behind.
+                         (void)api->accounts->Delete(tenant_name, created->id());
+                         return Finish(reactor, status);
+                       }
+                       AccountToProto(*created, response);
+                       Finish(reactor, absl::OkStatus());
+                     });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerContext* context,
+                                                         const v1::GetAccountRequest* request,
+                                                         v1::Account* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (account.ok()) AccountToProto(**account, response);
+  Finish(reactor, account.status());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerContext* context,
+                                                           const v1::ListAccountsRequest* request,
+                                                           v1::ListAccountsResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
+  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
+  if (request->page_size() < 0 || request->page_size() > 1000) {
+    return Finish(reactor, InvalidField("page_size", "0-1000")), reactor;
+  }
+  absl::StatusOr<std::map<std::string, std::string>> token =
+      ParsePageToken(request->page_token(), "page_token");
+  if (!token.ok()) return Finish(reactor, token.status()), reactor;
+  const std::string after = (*token)["after"];
+  const int size = request->page_size() == 0 ? 100 : request->page_size();
+  std::vector<std::shared_ptr<Account>> accounts = api_->accounts->List(*tenant);
+  for (const auto& account : accounts) {
+    if (!after.empty() && account->id() <= after) continue;
+    if (response->accounts_size() == size) {
+      response->set_next_page_token(
+          MakePageToken({{"after", response->accounts(size - 1).name().substr(9)}}));
+      break;
+    }
+    AccountToProto(*account, response->add_accounts());
+  }
+  Finish(reactor, absl::OkStatus());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(
+    grpc::CallbackServerContext* context, const v1::DeleteAccountRequest* request,
+    google::protobuf::Empty* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
+  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
+  absl::StatusOr<std::string> id = ParseAccountName(request->name(), "name");
+  if (!id.ok()) return Finish(reactor, id.status()), reactor;
+  absl::StatusOr<std::shared_ptr<Account>> account = api_->accounts->Get(*tenant, *id);
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  const ApiContext* api = api_;
+  const std::string tenant_name = *tenant;
+  auto remove = [reactor, api, tenant_name, id = *id](absl::Status) {
+    Finish(reactor, api->accounts->Delete(tenant_name, id));
+  };
+  if ((*account)->signed_in()) {
+    // Best effort: end the Telegram authorization before the key is forgotten.
+    (*account)->LogOut(absl::Now() + absl::Seconds(10), remove);
+  } else {
+    remove(absl::OkStatus());
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::StartLogin(grpc::CallbackServerContext* context,
+                                                         const v1::StartLoginRequest* request,
+                                                         v1::LoginState* response) {
+  auto* reactor = context->DefaultReactor();
+  if (!v1::StartLoginRequest::Method_IsValid(request->method())) {
+    return Finish(reactor, InvalidField("method", "PHONE_CODE or QR")), reactor;
+  }
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  (*account)->StartLogin(request->method(), CallDeadline(*context, *api_),
+                         ReplyLogin(reactor, response));
+  return reactor;
+}
+
+namespace {
+
+// Streams a login's states: the current one, then each change, until a final one.
+class LoginWatcher final : public grpc::ServerWriteReactor<v1::LoginState> {
+ public:
+  LoginWatcher(std::shared_ptr<Account> account, absl::Status error) : account_(account) {
+    if (!error.ok()) {
+      Finish(ToGrpcStatus(error));
+      return;
+    }
+    watch_id_ = account_->Watch([this](const v1::LoginState& state) { Push(state); });
+    Push(account_->login_state());
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mutex_);
+    writing_ = false;
+    if (!ok) {
+      Close(grpc::Status::CANCELLED);
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mutex_);
+    Close(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    if (account_ != nullptr && watch_id_ != 0) account_->Unwatch(watch_id_);
+    delete this;
+  }
+
+ private:
+  static bool IsFinal(const v1::LoginState& state) {
+    return state.step() == v1::LoginState::SIGNED_IN || state.step() == v1::LoginState::FAILED ||
+           state.step() == v1::LoginState::CANCELLED;
+  }
+
+  void Push(const v1::LoginState& state) {
+    absl::MutexLock lock(&mutex_);
+    if (closed_) return;
+    pending_.push_back(state);
+    WriteNext();
+  }
+
+  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (writing_ || closed_) return;
+    if (pending_.empty()) {
+      if (final_sent_) Close(grpc::Status::OK);
+      return;
+    }
+    current_ = pending_.front();
+    pending_.erase(pending_.begin());
+    final_sent_ = IsFinal(current_);
+    writing_ = true;
+    StartWrite(&current_);
+  }
+
+  void Close(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (closed_) return;
+    closed_ = true;
+    Finish(status);
+  }
+
+  std::shared_ptr<Account> account_;
+  int watch_id_ = 0;
+  absl::Mutex mutex_;
+  std::vector<v1::LoginState> pending_ ABSL_GUARDED_BY(mutex_);
+  v1::LoginState current_ ABSL_GUARDED_BY(mutex_);
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool final_sent_ ABSL_GUARDED_BY(mutex_) = false;
+  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::LoginState>* AccountServiceImpl::WatchLogin(
+    grpc::CallbackServerContext* context, const v1::WatchLoginRequest* request) {
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  return new LoginWatcher(account.ok() ? *account : nullptr, account.status());
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::SubmitCode(grpc::CallbackServerContext* context,
+                                                         const v1::SubmitCodeRequest* request,
+                                                         v1::LoginState* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  if (request->code().empty() || request->code().size() > 32) {
+    return Finish(reactor, InvalidField("code", "1-32 characters")), reactor;
+  }
+  (*account)->SubmitCode(request->code(), CallDeadline(*context, *api_),
+                         ReplyLogin(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::SubmitPassword(
+    grpc::CallbackServerContext* context, const v1::SubmitPasswordRequest* request,
+    v1::LoginState* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  if (request->password().empty() || request->password().size() > 1024) {
+    return Finish(reactor, InvalidField("password", "1-1024 bytes")), reactor;
+  }
+  (*account)->SubmitPassword(request->password(), CallDeadline(*context, *api_),
+                             ReplyLogin(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::SignUp(grpc::CallbackServerContext* context,
+                                                     const v1::SignUpRequest* request,
+                                                     v1::LoginState* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  if (request->first_name().empty() || request->first_name().size() > 64) {
+    return Finish(reactor, InvalidField("first_name", "1-64 bytes")), reactor;
+  }
+  if (request->last_name().size() > 64) {
+    return Finish(reactor, InvalidField("last_name", "at most 64 bytes")), reactor;
+  }
+  (*account)->SignUp(request->first_name(), request->last_name(), CallDeadline(*context, *api_),
+                     ReplyLogin(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::CancelLogin(grpc::CallbackServerContext* context,
+                                                          const v1::CancelLoginRequest* request,
+                                                          v1::LoginState* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  (*account)->CancelLogin(ReplyLogin(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::LogOut(grpc::CallbackServerContext* context,
+                                                     const v1::LogOutRequest* request,
+                                                     v1::Account* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  std::shared_ptr<Account> target = *account;
+  if (!target->signed_in()) {
+    Finish(reactor, ServiceError(absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
+                                 "the account is not signed in"));
+    return reactor;
+  }
+  target->LogOut(CallDeadline(*context, *api_), [reactor, response, target](absl::Status status) {
+    if (status.ok()) AccountToProto(*target, response);
+    Finish(reactor, status);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountStatus(
+    grpc::CallbackServerContext* context, const v1::GetAccountStatusRequest* request,
+    v1::AccountStatus* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  AccountRecord record = (*account)->record();
+  response->set_name((*account)->name());
+  response->set_state(static_cast<v1::Account::State>(static_cast<int>(record.state)));
+  std::shared_ptr<Invoker> invoker = (*account)->invoker();
+  response->set_home_dc(invoker->home_dc());
+  for (const SessionInfo& info : invoker->Sessions()) {
+    v1::AccountStatus::Session* session = response->add_sessions();
+    session->set_dc_id(info.dc);
+    session->set_state(absl::AsciiStrToUpper(mtproto::net::ConnectionStateName(info.state)));
+    session->set_calls_in_flight(info.calls_in_flight);
+    session->mutable_latency()->set_seconds(absl::ToInt64Seconds(info.latency));
+    session->mutable_latency()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(info.latency - absl::Seconds(absl::ToInt64Seconds(info.latency)))));
+    session->set_last_error(info.last_error);
+  }
+  for (const FloodWaitInfo& wait : invoker->FloodWaits()) {
+    v1::AccountStatus::FloodWait* out = response->add_flood_waits();
+    out->set_method(wait.method);
+    out->mutable_until()->set_seconds(absl::ToUnixSeconds(wait.until));
+  }
+  Finish(reactor, absl::OkStatus());
+  return reactor;
+}
+
+}  // namespace tgrpc::service

@@ -1,0 +1,192 @@
+#include "service/api/common.h"
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "service/api/errors.h"
+#include "service/telegram/peer_id.h"
+
+namespace tgrpc::service {
+
+namespace api = tl::api;
+
+absl::StatusOr<std::string> Authenticate(const grpc::CallbackServerContext& context,
+                                         const ApiContext& api) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    if (api.allow_unauthenticated) return std::string("default");
+    return ServiceError(absl::StatusCode::kUnauthenticated, "TOKEN_MISSING",
+                        "send `authorization: Bearer <token>` metadata");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
+    return ServiceError(absl::StatusCode::kUnauthenticated, "TOKEN_INVALID",
+                        "the authorization metadata must be `Bearer <token>`");
+  }
+  auto tenant = api.tokens.find(std::string(absl::StripAsciiWhitespace(value)));
+  if (tenant == api.tokens.end()) {
+    return ServiceError(absl::StatusCode::kUnauthenticated, "TOKEN_INVALID",
+                        "the bearer token is not known");
+  }
+  return tenant->second;
+}
+
+absl::Time CallDeadline(const grpc::CallbackServerContext& context, const ApiContext& api) {
+  const auto deadline = context.deadline();
+  const absl::Time fallback = absl::Now() + api.default_deadline;
+  if (deadline == std::chrono::system_clock::time_point::max()) return fallback;
+  const absl::Time caller = absl::FromChrono(deadline);
+  return caller > fallback + absl::Hours(24) ? fallback : caller;
+}
+
+absl::StatusOr<std::string> ParseAccountName(absl::string_view name, absl::string_view field) {
+  if (name.empty()) return InvalidField(field, "required: accounts/{account}");
+  absl::string_view id = name;
+  if (!absl::ConsumePrefix(&id, "accounts/") || !IsValidAccountId(id)) {
+    return InvalidField(field, absl::StrCat("\"", absl::CHexEscape(name.substr(0, 100)),
+                                            "\" is not accounts/{account}"));
+  }
+  return std::string(id);
+}
+
+absl::StatusOr<ChildName> ParseChildName(absl::string_view name, absl::string_view field,
+                                         absl::string_view collection,
+                                         absl::string_view sub_collection) {
+  const std::string shape =
+      sub_collection.empty()
+          ? absl::StrCat("accounts/{account}/", collection, "/{id}")
+          : absl::StrCat("accounts/{account}/", collection, "/{id}/", sub_collection, "/{id}");
+  if (name.empty()) return InvalidField(field, absl::StrCat("required: ", shape));
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  const size_t want = sub_collection.empty() ? 4 : 6;
+  if (parts.size() != want || parts[0] != "accounts" || !IsValidAccountId(parts[1]) ||
+      parts[2] != collection || parts[3].empty() || parts[3].size() > 64 ||
+      (want == 6 && (parts[4] != sub_collection || parts[5].empty() || parts[5].size() > 32))) {
+    return InvalidField(field, absl::StrCat("\"", absl::CHexEscape(name.substr(0, 120)),
+                                            "\" is not ", shape));
+  }
+  ChildName out;
+  out.account = std::string(parts[1]);
+  out.child = std::string(parts[3]);
+  if (want == 6) out.rest = std::string(parts[5]);
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<Account>> SignedInAccount(const ApiContext& api,
+                                                         const std::string& tenant,
+                                                         absl::string_view account_id) {
+  absl::StatusOr<std::shared_ptr<Account>> account = api.accounts->Get(tenant, account_id);
+  if (!account.ok()) return account.status();
+  if (!(*account)->signed_in()) {
+    return ServiceError(absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
+                        absl::StrCat("accounts/", account_id,
+                                     " is not signed in: StartLogin, or sign in again"));
+  }
+  return account;
+}
+
+namespace {
+
+bool IsUsername(absl::string_view s) {
+  if (s.size() < 4 || s.size() > 32 || !absl::ascii_isalpha(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  for (char c : s) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
+                 absl::string_view field, absl::Time deadline, ResolveCallback done) {
+  const int64_t self = account->self_id();
+  auto from_cache = [&account, self](int64_t marked) -> absl::StatusOr<ResolvedPeer> {
+    absl::StatusOr<tl::Ptr<api::InputPeer>> input = account->peers().InputPeer(marked, self);
+    if (!input.ok()) return input.status();
+    return ResolvedPeer{marked, *std::move(input)};
+  };
+  if (reference == "me" || reference == "self") return done(from_cache(self));
+  int64_t marked = 0;
+  if (absl::SimpleAtoi(reference, &marked) && marked != 0) return done(from_cache(marked));
+  absl::string_view text = reference;
+  if (absl::ConsumePrefix(&text, "+")) {
+    std::optional<PeerRecord> known = account->peers().FindByPhone(text);
+    if (!known.has_value()) {
+      return done(absl::NotFoundError(absl::StrCat(
+          "PEER_ID_INVALID: no contact with phone +", text, " is known to the account")));
+    }
+    return done(from_cache(known->peer_id));
+  }
+  absl::ConsumePrefix(&text, "@");
+  if (!IsUsername(text)) {
+    return done(InvalidField(field, absl::StrCat("\"", absl::CHexEscape(reference.substr(0, 64)),
+                                                 "\" is not a chat id, username or \"me\"")));
+  }
+  if (std::optional<PeerRecord> known = account->peers().FindByUsername(text)) {
+    return done(from_cache(known->peer_id));
+  }
+  api::contacts_resolveUsername request;
+  request.username = std::string(text);
+  std::weak_ptr<Account> weak = account;
+  account->invoker()->Call<api::contacts_resolveUsername>(
+      request, {deadline},
+      [weak, done = std::move(done), self](
+          absl::StatusOr<tl::Ptr<api::contacts_ResolvedPeer>> resolved) {
+        auto account = weak.lock();
+        if (!account) return done(absl::CancelledError("the account was deleted"));
+        if (!resolved.ok()) return done(resolved.status());
+        const auto* peer = dynamic_cast<const api::contacts_resolvedPeer*>(resolved->get());
+        if (peer == nullptr) return done(absl::DataLossError("unexpected resolveUsername answer"));
+        account->peers().AddUsers(peer->users);
+        account->peers().AddChats(peer->chats);
+        int64_t marked = 0;
+        if (const auto* p = dynamic_cast<const api::peerUser*>(peer->peer.get())) {
+          marked = MarkUser(p->user_id);
+        } else if (const auto* p = dynamic_cast<const api::peerChat*>(peer->peer.get())) {
+          marked = MarkChat(p->chat_id);
+        } else if (const auto* p = dynamic_cast<const api::peerChannel*>(peer->peer.get())) {
+          marked = MarkChannel(p->channel_id);
+        }
+        absl::StatusOr<tl::Ptr<api::InputPeer>> input = account->peers().InputPeer(marked, self);
+        if (!input.ok()) return done(input.status());
+        done(ResolvedPeer{marked, *std::move(input)});
+      });
+}
+
+void Finish(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+std::string MakePageToken(const std::map<std::string, std::string>& values) {
+  return absl::WebSafeBase64Escape(absl::StrJoin(values, "&", absl::PairFormatter("=")));
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParsePageToken(absl::string_view token,
+                                                                  absl::string_view field) {
+  std::map<std::string, std::string> out;
+  if (token.empty()) return out;
+  std::string decoded;
+  if (token.size() > 512 || !absl::WebSafeBase64Unescape(token, &decoded)) {
+    return InvalidField(field, "not a page token from this API");
+  }
+  for (absl::string_view pair : absl::StrSplit(decoded, '&', absl::SkipEmpty())) {
+    std::vector<absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    if (kv.size() != 2) return InvalidField(field, "not a page token from this API");
+    out[std::string(kv[0])] = std::string(kv[1]);
+  }
+  return out;
+}
+
+}  // namespace tgrpc::service

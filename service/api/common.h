@@ -1,0 +1,75 @@
+// What every gRPC handler of tgrpc.v1 shares: the caller's tenant from its bearer token, the
+// call's deadline, resource names parsed with errors that name the field, and chat references
+// (marked ids, usernames, "me") resolved through the account's peer cache.
+#ifndef TGRPC_SERVICE_API_COMMON_H_
+#define TGRPC_SERVICE_API_COMMON_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "service/telegram/account_manager.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::service {
+
+struct ApiContext {
+  AccountManager* accounts = nullptr;
+  // Bearer token -> tenant.
+  std::map<std::string, std::string> tokens;
+  // No token needed: every caller is the tenant "default" (local sandbox only).
+  bool allow_unauthenticated = false;
+  // Used when the caller sets no deadline.
+  absl::Duration default_deadline = absl::Minutes(2);
+};
+
+// The tenant of the call's `authorization: Bearer <token>`; UNAUTHENTICATED otherwise.
+absl::StatusOr<std::string> Authenticate(const grpc::CallbackServerContext& context,
+                                         const ApiContext& api);
+absl::Time CallDeadline(const grpc::CallbackServerContext& context, const ApiContext& api);
+
+// accounts/{account}
+absl::StatusOr<std::string> ParseAccountName(absl::string_view name, absl::string_view field);
+struct ChildName {
+  std::string account;
+  std::string child;  // the {chat} or {user} segment
+  std::string rest;   // what follows it: "" or e.g. the message id
+};
+// accounts/{account}/{collection}/{child}[/{sub_collection}/{rest}]
+absl::StatusOr<ChildName> ParseChildName(absl::string_view name, absl::string_view field,
+                                         absl::string_view collection,
+                                         absl::string_view sub_collection = "");
+
+// The signed-in account the name's tenant owns: NOT_FOUND, or FAILED_PRECONDITION with reason
+// ACCOUNT_NOT_SIGNED_IN.
+absl::StatusOr<std::shared_ptr<Account>> SignedInAccount(const ApiContext& api,
+                                                         const std::string& tenant,
+                                                         absl::string_view account_id);
+
+struct ResolvedPeer {
+  int64_t marked_id = 0;
+  tl::Ptr<tl::api::InputPeer> input;
+};
+using ResolveCallback = std::function<void(absl::StatusOr<ResolvedPeer>)>;
+// A chat reference: a marked id, "me"/"self", a username (with or without @) resolved with
+// contacts.resolveUsername when the cache does not know it, or a +phone the cache knows.
+void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
+                 absl::string_view field, absl::Time deadline, ResolveCallback done);
+
+// Finishes a unary reactor with the status (mapped by errors.h).
+void Finish(grpc::ServerUnaryReactor* reactor, const absl::Status& status);
+
+// Page tokens: an opaque base64 of a small key=value map, checked on the way in.
+std::string MakePageToken(const std::map<std::string, std::string>& values);
+absl::StatusOr<std::map<std::string, std::string>> ParsePageToken(absl::string_view token,
+                                                                  absl::string_view field);
+
+}  // namespace tgrpc::service
+
+#endif  // TGRPC_SERVICE_API_COMMON_H_

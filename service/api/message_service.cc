@@ -1,0 +1,714 @@
+// MessageService: send (text with entities, or Markdown/HTML parsed here), get by ids, history,
+// search, edit, delete and forward.
+#include <algorithm>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "mtproto/crypto/random_source.h"
+#include "service/api/convert.h"
+#include "service/api/errors.h"
+#include "service/api/services.h"
+#include "service/telegram/peer_id.h"
+#include "service/text/formatting.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::service {
+
+namespace {
+
+namespace api = tl::api;
+
+constexpr int kMaxTextLength = 4096;  // UTF-16 units, Telegram's limit for a message
+
+// A messages.Messages answer, whichever constructor.
+struct MessageList {
+  const std::vector<tl::Ptr<api::Message>>* messages = nullptr;
+  const std::vector<tl::Ptr<api::Chat>>* chats = nullptr;
+  const std::vector<tl::Ptr<api::User>>* users = nullptr;
+  int32_t count = 0;
+  int32_t next_rate = 0;
+};
+
+MessageList ListOf(const api::messages_Messages& result) {
+  MessageList out;
+  if (const auto* m = dynamic_cast<const api::messages_messages*>(&result)) {
+    out = {&m->messages, &m->chats, &m->users, static_cast<int32_t>(m->messages.size())};
+  } else if (const auto* m = dynamic_cast<const api::messages_messagesSlice*>(&result)) {
+    out = {&m->messages, &m->chats, &m->users, m->count, m->next_rate.value_or(0)};
+  } else if (const auto* m = dynamic_cast<const api::messages_channelMessages*>(&result)) {
+    out = {&m->messages, &m->chats, &m->users, m->count};
+  }
+  return out;
+}
+
+template <class Response>
+void AddPeers(const Account& account, const MessageList& list, Response* response) {
+  for (const auto& u : *list.users) ToProto(*u, account.id(), response->add_users());
+  for (const auto& c : *list.chats) ToProto(*c, account.id(), response->add_chats());
+}
+
+// A random_id for messages.sendMessage: from the caller's request_id, so a retry is the same
+// message for Telegram too; random otherwise.
+int64_t RandomId(const std::string& request_id, absl::string_view account, int index) {
+  if (!request_id.empty()) {
+    return static_cast<int64_t>(absl::HashOf(std::string(account), request_id, index)) | 1;
+  }
+  int64_t value = 0;
+  mtproto::crypto::SecureRandom()(
+      absl::MakeSpan(reinterpret_cast<uint8_t*>(&value), sizeof(value)));
+  return value == 0 ? 1 : value;
+}
+
+absl::StatusOr<text::FormattedText> ParseText(const std::string& input,
+                                              const google::protobuf::RepeatedPtrField<v1::MessageEntity>& entities,
+                                              v1::SendMessageRequest::ParseMode mode) {
+  text::FormattedText out;
+  switch (mode) {
+    case v1::SendMessageRequest::MARKDOWN: {
+      absl::StatusOr<text::FormattedText> parsed = text::ParseMarkdown(input);
+      if (!parsed.ok()) return InvalidField("text", parsed.status().message());
+      out = *std::move(parsed);
+      break;
+    }
+    case v1::SendMessageRequest::HTML: {
+      absl::StatusOr<text::FormattedText> parsed = text::ParseHtml(input);
+      if (!parsed.ok()) return InvalidField("text", parsed.status().message());
+      out = *std::move(parsed);
+      break;
+    }
+    case v1::SendMessageRequest::PARSE_MODE_UNSPECIFIED:
+    case v1::SendMessageRequest::PLAIN:
+      out.text = input;
+      for (const v1::MessageEntity& e : entities) {
+        text::Entity entity;
+        entity.type = e.type();
+        entity.offset = e.offset();
+        entity.length = e.length();
+        entity.url = e.url();
+        entity.language = e.language();
+        entity.user_id = e.user_id();
+        entity.custom_emoji_id = e.custom_emoji_id();
+        out.entities.push_back(std::move(entity));
+      }
+      if (absl::Status s = text::ValidateEntities(out.text, out.entities); !s.ok()) {
+        return InvalidField("entities", s.message());
+      }
+      break;
+    default:
+      return InvalidField("parse_mode", "PLAIN, MARKDOWN or HTML");
+  }
+  if (out.text.empty()) return InvalidField("text", "empty after parsing");
+  if (text::Utf16Length(out.text) > kMaxTextLength) {
+    return InvalidField("text", absl::StrCat("longer than ", kMaxTextLength, " characters"));
+  }
+  return out;
+}
+
+// Entities as TL, with mention_name users resolved through the peer cache.
+absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> ToTl(
+    const std::vector<text::Entity>& entities, Account& account) {
+  std::vector<tl::Ptr<api::MessageEntity>> out;
+  for (const text::Entity& e : entities) {
+    tl::Ptr<api::MessageEntity> made;
+    auto simple = [&e](auto tl_entity) {
+      tl_entity->offset = e.offset;
+      tl_entity->length = e.length;
+      return tl::Ptr<api::MessageEntity>(std::move(tl_entity));
+    };
+    const std::string& t = e.type;
+    if (t == "bold") made = simple(std::make_unique<api::messageEntityBold>());
+    else if (t == "italic") made = simple(std::make_unique<api::messageEntityItalic>());
+    else if (t == "underline") made = simple(std::make_unique<api::messageEntityUnderline>());
+    else if (t == "strike") made = simple(std::make_unique<api::messageEntityStrike>());
+    else if (t == "spoiler") made = simple(std::make_unique<api::messageEntitySpoiler>());
+    else if (t == "blockquote") made = simple(std::make_unique<api::messageEntityBlockquote>());
+    else if (t == "code") made = simple(std::make_unique<api::messageEntityCode>());
+    else if (t == "mention") made = simple(std::make_unique<api::messageEntityMention>());
+    else if (t == "hashtag") made = simple(std::make_unique<api::messageEntityHashtag>());
+    else if (t == "cashtag") made = simple(std::make_unique<api::messageEntityCashtag>());
+    else if (t == "bot_command") made = simple(std::make_unique<api::messageEntityBotCommand>());
+    else if (t == "url") made = simple(std::make_unique<api::messageEntityUrl>());
+    else if (t == "email") made = simple(std::make_unique<api::messageEntityEmail>());
+    else if (t == "phone") made = simple(std::make_unique<api::messageEntityPhone>());
+    else if (t == "bank_card") made = simple(std::make_unique<api::messageEntityBankCard>());
+    else if (t == "pre") {
+      auto pre = std::make_unique<api::messageEntityPre>();
+      pre->language = e.language;
+      made = simple(std::move(pre));
+    } else if (t == "text_url") {
+      auto url = std::make_unique<api::messageEntityTextUrl>();
+      url->url = e.url;
+      made = simple(std::move(url));
+    } else if (t == "custom_emoji") {
+      auto emoji = std::make_unique<api::messageEntityCustomEmoji>();
+      emoji->document_id = e.custom_emoji_id;
+      made = simple(std::move(emoji));
+    } else if (t == "mention_name") {
+      absl::StatusOr<tl::Ptr<api::InputUser>> user =
+          account.peers().InputUser(e.user_id, account.self_id());
+      if (!user.ok()) return InvalidField("entities", user.status().message());
+      auto mention = std::make_unique<api::inputMessageEntityMentionName>();
+      mention->user_id = *std::move(user);
+      made = simple(std::move(mention));
+    } else {
+      return InvalidField("entities", absl::StrCat("unknown entity type \"", t, "\""));
+    }
+    out.push_back(std::move(made));
+  }
+  return out;
+}
+
+// The message an Updates answer carries: by random_id (updateMessageID), else the first new or
+// edited message.
+absl::StatusOr<v1::Message> MessageFromUpdates(const api::Updates& updates, int64_t random_id,
+                                               Account& account, int64_t marked_chat,
+                                               const text::FormattedText* sent) {
+  if (const auto* s = dynamic_cast<const api::updateShortSentMessage*>(&updates)) {
+    // A private chat's short answer: the message is what was sent, with Telegram's id and date.
+    v1::Message out;
+    out.set_id(s->id);
+    out.set_chat_id(marked_chat);
+    out.set_name(MessageName(account.id(), marked_chat, s->id));
+    out.set_sender_id(account.self_id());
+    out.mutable_date()->set_seconds(s->date);
+    out.set_outgoing(true);
+    if (sent != nullptr) out.set_text(sent->text);
+    if (s->entities.has_value()) {
+      for (const auto& e : *s->entities) ToProto(*e, out.add_entities());
+    }
+    return out;
+  }
+  const std::vector<tl::Ptr<api::Update>>* list = nullptr;
+  if (const auto* u = dynamic_cast<const api::updates*>(&updates)) list = &u->updates_;
+  if (const auto* u = dynamic_cast<const api::updatesCombined*>(&updates)) list = &u->updates;
+  if (list == nullptr) return absl::DataLossError("the answer carries no message");
+  int32_t wanted = 0;
+  for (const auto& update : *list) {
+    if (const auto* id = dynamic_cast<const api::updateMessageID*>(update.get())) {
+      if (id->random_id == random_id) wanted = id->id;
+    }
+  }
+  const api::Message* found = nullptr;
+  for (const auto& update : *list) {
+    const api::Message* message = nullptr;
+    if (const auto* u = dynamic_cast<const api::updateNewMessage*>(update.get())) {
+      message = u->message.get();
+    } else if (const auto* u = dynamic_cast<const api::updateNewChannelMessage*>(update.get())) {
+      message = u->message.get();
+    } else if (const auto* u = dynamic_cast<const api::updateNewScheduledMessage*>(update.get())) {
+      message = u->message.get();
+    } else if (const auto* u = dynamic_cast<const api::updateEditMessage*>(update.get())) {
+      message = u->message.get();
+    } else if (const auto* u = dynamic_cast<const api::updateEditChannelMessage*>(update.get())) {
+      message = u->message.get();
+    }
+    if (message == nullptr) continue;
+    v1::Message converted;
+    ToProto(*message, account.id(), &converted);
+    if (wanted == 0 || converted.id() == wanted) {
+      found = message;
+      break;
+    }
+  }
+  if (found == nullptr) return absl::DataLossError("the answer carries no message");
+  v1::Message out;
+  ToProto(*found, account.id(), &out);
+  return out;
+}
+
+// Every message of an Updates answer (forwards), in order.
+std::vector<v1::Message> MessagesFromUpdates(const api::Updates& updates, Account& account) {
+  std::vector<v1::Message> out;
+  const std::vector<tl::Ptr<api::Update>>* list = nullptr;
+  if (const auto* u = dynamic_cast<const api::updates*>(&updates)) list = &u->updates_;
+  if (const auto* u = dynamic_cast<const api::updatesCombined*>(&updates)) list = &u->updates;
+  if (list == nullptr) return out;
+  for (const auto& update : *list) {
+    const api::Message* message = nullptr;
+    if (const auto* u = dynamic_cast<const api::updateNewMessage*>(update.get())) {
+      message = u->message.get();
+    } else if (const auto* u = dynamic_cast<const api::updateNewChannelMessage*>(update.get())) {
+      message = u->message.get();
+    }
+    if (message != nullptr) ToProto(*message, account.id(), &out.emplace_back());
+  }
+  return out;
+}
+
+// Resolves a chat name and runs `body` with the signed-in account, or finishes with the error.
+void OnChat(const ApiContext& api, grpc::CallbackServerContext* context, const std::string& name,
+            absl::string_view field, grpc::ServerUnaryReactor* reactor,
+            absl::string_view sub_collection,
+            std::function<void(std::shared_ptr<Account>, ResolvedPeer, ChildName)> body) {
+  absl::StatusOr<std::string> tenant = Authenticate(*context, api);
+  if (!tenant.ok()) return Finish(reactor, tenant.status());
+  absl::StatusOr<ChildName> parsed = ParseChildName(name, field, "chats", sub_collection);
+  if (!parsed.ok()) return Finish(reactor, parsed.status());
+  absl::StatusOr<std::shared_ptr<Account>> account = SignedInAccount(api, *tenant, parsed->account);
+  if (!account.ok()) return Finish(reactor, account.status());
+  std::shared_ptr<Account> target = *account;
+  ChildName child = *parsed;
+  ResolveChat(target, child.child, field, CallDeadline(*context, api),
+              [target, child, reactor, body = std::move(body)](absl::StatusOr<ResolvedPeer> peer) {
+                if (!peer.ok()) return Finish(reactor, peer.status());
+                body(target, *std::move(peer), child);
+              });
+}
+
+absl::Status CheckIds(const google::protobuf::RepeatedField<int32_t>& ids, int max) {
+  if (ids.empty() || ids.size() > max) return InvalidField("ids", absl::StrCat("1-", max, " ids"));
+  for (int32_t id : ids) {
+    if (id <= 0) return InvalidField("ids", absl::StrCat("message ids are positive, got ", id));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerContext* context,
+                                                          const v1::SendMessageRequest* request,
+                                                          v1::Message* response) {
+  auto* reactor = context->DefaultReactor();
+  if (request->text().size() > 64 * 1024) {
+    return Finish(reactor, InvalidField("text", "longer than 64 KiB")), reactor;
+  }
+  if (request->request_id().size() > 128) {
+    return Finish(reactor, InvalidField("request_id", "at most 128 characters")), reactor;
+  }
+  if (request->reply_to_message_id() < 0 || request->topic_id() < 0) {
+    return Finish(reactor, InvalidField("reply_to_message_id", "must not be negative")), reactor;
+  }
+  if (!request->send_as().empty() || !request->reply_markup_json().empty()) {
+    const char* field = request->send_as().empty() ? "reply_markup_json" : "send_as";
+    Finish(reactor, absl::UnimplementedError(absl::StrCat(field, " is not supported yet")));
+    return reactor;
+  }
+  auto parsed = std::make_shared<absl::StatusOr<text::FormattedText>>(
+      ParseText(request->text(), request->entities(), request->parse_mode()));
+  if (!parsed->ok()) return Finish(reactor, parsed->status()), reactor;
+  const absl::Time deadline = CallDeadline(*context, *api_);
+  OnChat(*api_, context, request->parent(), "parent", reactor, "",
+         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+           absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
+               ToTl((*parsed)->entities, *account);
+           if (!entities.ok()) return Finish(reactor, entities.status());
+           api::messages_sendMessage send;
+           send.peer = std::move(peer.input);
+           send.message = (*parsed)->text;
+           send.random_id = RandomId(request->request_id(), account->id(), 0);
+           if (!entities->empty()) send.entities = *std::move(entities);
+           send.silent = request->silent();
+           send.no_webpage = request->no_webpage();
+           if (request->reply_to_message_id() != 0 || request->topic_id() != 0) {
+             auto reply = std::make_unique<api::inputReplyToMessage>();
+             reply->reply_to_msg_id = request->reply_to_message_id() != 0
+                                          ? request->reply_to_message_id()
+                                          : request->topic_id();
+             if (request->topic_id() != 0) reply->top_msg_id = request->topic_id();
+             send.reply_to = std::move(reply);
+           }
+           if (request->has_schedule_time()) {
+             send.schedule_date = static_cast<int32_t>(request->schedule_time().seconds());
+           }
+           const int64_t random_id = send.random_id;
+           const int64_t target = peer.marked_id;
+           account->invoker()->Call<api::messages_sendMessage>(
+               send, {deadline},
+               [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                 if (!result.ok()) return Finish(reactor, result.status());
+                 account->peers().AddFromUpdates(**result);
+                 absl::StatusOr<v1::Message> message =
+                     MessageFromUpdates(**result, random_id, *account, target, &**parsed);
+                 if (message.ok()) *response = *std::move(message);
+                 Finish(reactor, message.status());
+               });
+         });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* MessageServiceImpl::GetMessages(grpc::CallbackServerContext* context,
+                                                          const v1::GetMessagesRequest* request,
+                                                          v1::GetMessagesResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (absl::Status s = CheckIds(request->ids(), 200); !s.ok()) return Finish(reactor, s), reactor;
+  const absl::Time deadline = CallDeadline(*context, *api_);
+  std::vector<int32_t> ids(request->ids().begin(), request->ids().end());
+  OnChat(*api_, context, request->parent(), "parent", reactor, "",
+         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+           std::vector<tl::Ptr<api::InputMessage>> inputs;
+           for (int32_t id : ids) {
+             auto input = std::make_unique<api::inputMessageID>();
+             input->id = id;
+             inputs.push_back(std::move(input));
+           }
+           const int64_t marked = peer.marked_id;
+           auto answer = [=](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
+             if (!result.ok()) return Finish(reactor, result.status());
+             MessageList list = ListOf(**result);
+             if (list.messages == nullptr) return Finish(reactor, absl::OkStatus());
+             account->peers().AddUsers(*list.users);
+             account->peers().AddChats(*list.chats);
+             std::vector<int32_t> found;
+             for (const auto& m : *list.messages) {
+               if (dynamic_cast<const api::messageEmpty*>(m.get()) != nullptr) continue;
+               v1::Message message;
+               ToProto(*m, account->id(), &message);
+               // Outside channels ids are the account's own: a message of another chat with
+               // the asked id is not this chat's.
+               if (message.chat_id() != marked) continue;
+               found.push_back(message.id());
+               *response->add_messages() = std::move(message);
+             }
+             for (int32_t id : ids) {
+               if (std::find(found.begin(), found.end(), id) == found.end()) response->add_missing(id);
+             }
+             AddPeers(*account, list, response);
+             Finish(reactor, absl::OkStatus());
+           };
+           if (MarkedType(marked) == PeerType::kChannel) {
+             absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
+                 account->peers().InputChannel(marked);
+             if (!channel.ok()) return Finish(reactor, channel.status());
+             api::channels_getMessages get;
+             get.channel = *std::move(channel);
+             get.id = std::move(inputs);
+             account->invoker()->Call<api::channels_getMessages>(get, {deadline}, answer);
+           } else {
+             api::messages_getMessages get;
+             get.id = std::move(inputs);
+             account->invoker()->Call<api::messages_getMessages>(get, {deadline}, answer);
+           }
+         });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* MessageServiceImpl::ListMessages(grpc::CallbackServerContext* context,
+                                                           const v1::ListMessagesRequest* request,
+                                                           v1::ListMessagesResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (request->page_size() < 0 || request->page_size() > 100) {
+    return Finish(reactor, InvalidField("page_size", "0-100")), reactor;
+  }
+  if (request->offset_id() < 0 || request->min_id() < 0) {
+    return Finish(reactor, InvalidField("offset_id", "must not be negative")), reactor;
+  }
+  absl::StatusOr<std::map<std::string, std::string>> token =
+      ParsePageToken(request->page_token(), "page_token");
+  if (!token.ok()) return Finish(reactor, token.status()), reactor;
+  int32_t offset_id = request->offset_id();
+  if (!(*token)["before"].empty() &&
+      (!absl::SimpleAtoi((*token)["before"], &offset_id) || offset_id < 0)) {
+    return Finish(reactor, InvalidField("page_token", "not a page token from this API")), reactor;
+  }
+  const int32_t limit = request->page_size() == 0 ? 50 : request->page_size();
+  const int32_t offset_date =
+      offset_id == request->offset_id() && request->has_offset_date()
+          ? static_cast<int32_t>(request->offset_date().seconds())
+          : 0;
+  const int32_t min_id = request->min_id();
+  const absl::Time deadline = CallDeadline(*context, *api_);
+  OnChat(*api_, context, request->parent(), "parent", reactor, "",
+         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+           api::messages_getHistory get;
+           get.peer = std::move(peer.input);
+           get.offset_id = offset_id;
+           get.offset_date = offset_date;
+           get.limit = limit;
+           get.min_id = min_id;
+           account->invoker()->Call<api::messages_getHistory>(
+               get, {deadline}, [=](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
+                 if (!result.ok()) return Finish(reactor, result.status());
+                 MessageList list = ListOf(**result);
+                 if (list.messages == nullptr) return Finish(reactor, absl::OkStatus());
+                 account->peers().AddUsers(*list.users);
+                 account->peers().AddChats(*list.chats);
+                 int32_t last = 0;
+                 for (const auto& m : *list.messages) {
+                   v1::Message* message = response->add_messages();
+                   ToProto(*m, account->id(), message);
+                   last = message->id();
+                 }
+                 response->set_total_size(list.count);
+                 if (static_cast<int32_t>(list.messages->size()) >= limit && last > 1) {
+                   response->set_next_page_token(MakePageToken({{"before", absl::StrCat(last)}}));
+                 }
+                 AddPeers(*account, list, response);
+                 Finish(reactor, absl::OkStatus());
+               });
+         });
+  return reactor;
+}
+
+namespace {
+
+tl::Ptr<api::MessagesFilter> SearchFilter(v1::SearchMessagesRequest::Filter filter) {
+  switch (filter) {
+    case v1::SearchMessagesRequest::PHOTOS:
+      return std::make_unique<api::inputMessagesFilterPhotos>();
+    case v1::SearchMessagesRequest::VIDEOS:
+      return std::make_unique<api::inputMessagesFilterVideo>();
+    case v1::SearchMessagesRequest::DOCUMENTS:
+      return std::make_unique<api::inputMessagesFilterDocument>();
+    case v1::SearchMessagesRequest::URLS:
+      return std::make_unique<api::inputMessagesFilterUrl>();
+    case v1::SearchMessagesRequest::VOICE:
+      return std::make_unique<api::inputMessagesFilterVoice>();
+    case v1::SearchMessagesRequest::MUSIC:
+      return std::make_unique<api::inputMessagesFilterMusic>();
+    case v1::SearchMessagesRequest::MENTIONS:
+      return std::make_unique<api::inputMessagesFilterMyMentions>();
+    case v1::SearchMessagesRequest::PINNED:
+      return std::make_unique<api::inputMessagesFilterPinned>();
+    default:
+      return std::make_unique<api::inputMessagesFilterEmpty>();
+  }
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* MessageServiceImpl::SearchMessages(
+    grpc::CallbackServerContext* context, const v1::SearchMessagesRequest* request,
+    v1::SearchMessagesResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (request->page_size() < 0 || request->page_size() > 100) {
+    return Finish(reactor, InvalidField("page_size", "0-100")), reactor;
+  }
+  if (request->query().size() > 256) {
+    return Finish(reactor, InvalidField("query", "at most 256 bytes")), reactor;
+  }
+  if (!v1::SearchMessagesRequest::Filter_IsValid(request->filter())) {
+    return Finish(reactor, InvalidField("filter", "not a known filter")), reactor;
+  }
+  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
+  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
+  absl::StatusOr<std::string> account_id = ParseAccountName(request->account(), "account");
+  if (!account_id.ok()) return Finish(reactor, account_id.status()), reactor;
+  absl::StatusOr<std::map<std::string, std::string>> token =
+      ParsePageToken(request->page_token(), "page_token");
+  if (!token.ok()) return Finish(reactor, token.status()), reactor;
+  int32_t offset_id = 0, offset_rate = 0;
+  int64_t offset_peer = 0;
+  if ((!(*token)["id"].empty() && !absl::SimpleAtoi((*token)["id"], &offset_id)) ||
+      (!(*token)["rate"].empty() && !absl::SimpleAtoi((*token)["rate"], &offset_rate)) ||
+      (!(*token)["peer"].empty() && !absl::SimpleAtoi((*token)["peer"], &offset_peer))) {
+    return Finish(reactor, InvalidField("page_token", "not a page token from this API")), reactor;
+  }
+  const int32_t limit = request->page_size() == 0 ? 50 : request->page_size();
+  const absl::Time deadline = CallDeadline(*context, *api_);
+  const int32_t min_date = static_cast<int32_t>(request->min_date().seconds());
+  const int32_t max_date = static_cast<int32_t>(request->max_date().seconds());
+  auto answer = [reactor, response, limit](std::shared_ptr<Account> account, bool global) {
+    return [=](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
+      if (!result.ok()) return Finish(reactor, result.status());
+      MessageList list = ListOf(**result);
+      if (list.messages == nullptr) return Finish(reactor, absl::OkStatus());
+      account->peers().AddUsers(*list.users);
+      account->peers().AddChats(*list.chats);
+      v1::Message last;
+      for (const auto& m : *list.messages) {
+        ToProto(*m, account->id(), response->add_messages());
+        last = response->messages(response->messages_size() - 1);
+      }
+      response->set_total_size(list.count);
+      if (static_cast<int32_t>(list.messages->size()) >= limit && last.id() != 0) {
+        std::map<std::string, std::string> next = {{"id", absl::StrCat(last.id())}};
+        if (global) {
+          next["rate"] = absl::StrCat(list.next_rate);
+          next["peer"] = absl::StrCat(last.chat_id());
+        }
+        response->set_next_page_token(MakePageToken(next));
+      }
+      AddPeers(*account, list, response);
+      Finish(reactor, absl::OkStatus());
+    };
+  };
+  if (request->chat().empty()) {
+    if (!request->from_user().empty()) {
+      return Finish(reactor, InvalidField("from_user", "needs chat")), reactor;
+    }
+    absl::StatusOr<std::shared_ptr<Account>> account =
+        SignedInAccount(*api_, *tenant, *account_id);
+    if (!account.ok()) return Finish(reactor, account.status()), reactor;
+    api::messages_searchGlobal search;
+    search.q = request->query();
+    search.filter = SearchFilter(request->filter());
+    search.min_date = min_date;
+    search.max_date = max_date;
+    search.offset_rate = offset_rate;
+    absl::StatusOr<tl::Ptr<api::InputPeer>> peer =
+        offset_peer != 0 ? (*account)->peers().InputPeer(offset_peer, (*account)->self_id())
+                         : absl::StatusOr<tl::Ptr<api::InputPeer>>(
+                               std::make_unique<api::inputPeerEmpty>());
+    search.offset_peer = peer.ok() ? *std::move(peer) : std::make_unique<api::inputPeerEmpty>();
+    search.offset_id = offset_id;
+    search.limit = limit;
+    (*account)->invoker()->Call<api::messages_searchGlobal>(search, {deadline},
+                                                            answer(*account, true));
+    return reactor;
+  }
+  const std::string query = request->query();
+  const auto filter = request->filter();
+  const std::string from_user = request->from_user();
+  OnChat(*api_, context, request->chat(), "chat", reactor, "",
+         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName chat) {
+           if (chat.account != *account_id) {
+             return Finish(reactor, InvalidField("chat", "belongs to another account than "
+                                                         "`account`"));
+           }
+           api::messages_search search;
+           search.peer = std::move(peer.input);
+           search.q = query;
+           search.filter = SearchFilter(filter);
+           search.min_date = min_date;
+           search.max_date = max_date;
+           search.offset_id = offset_id;
+           search.limit = limit;
+           if (!from_user.empty()) {
+             absl::StatusOr<ChildName> user = ParseChildName(from_user, "from_user", "users");
+             int64_t user_id = 0;
+             if (!user.ok()) return Finish(reactor, user.status());
+             if (!absl::SimpleAtoi(user->child, &user_id)) {
+               return Finish(reactor, InvalidField("from_user", "a user id"));
+             }
+             absl::StatusOr<tl::Ptr<api::InputPeer>> from =
+                 account->peers().InputPeer(user_id, account->self_id());
+             if (!from.ok()) return Finish(reactor, from.status());
+             search.from_id = *std::move(from);
+           }
+           account->invoker()->Call<api::messages_search>(search, {deadline},
+                                                          answer(account, false));
+         });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* MessageServiceImpl::EditMessage(grpc::CallbackServerContext* context,
+                                                          const v1::EditMessageRequest* request,
+                                                          v1::Message* response) {
+  auto* reactor = context->DefaultReactor();
+  if (request->text().size() > 64 * 1024) {
+    return Finish(reactor, InvalidField("text", "longer than 64 KiB")), reactor;
+  }
+  auto parsed = std::make_shared<absl::StatusOr<text::FormattedText>>(
+      ParseText(request->text(), request->entities(), request->parse_mode()));
+  if (!parsed->ok()) return Finish(reactor, parsed->status()), reactor;
+  const absl::Time deadline = CallDeadline(*context, *api_);
+  const bool no_webpage = request->no_webpage();
+  OnChat(*api_, context, request->name(), "name", reactor, "messages",
+         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName name) {
+           int32_t id = 0;
+           if (!absl::SimpleAtoi(name.rest, &id) || id <= 0) {
+             return Finish(reactor, InvalidField("name", "the message id must be positive"));
+           }
+           absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
+               ToTl((*parsed)->entities, *account);
+           if (!entities.ok()) return Finish(reactor, entities.status());
+           api::messages_editMessage edit;
+           edit.peer = std::move(peer.input);
+           edit.id = id;
+           edit.message = (*parsed)->text;
+           edit.entities = *std::move(entities);
+           edit.no_webpage = no_webpage;
+           const int64_t target = peer.marked_id;
+           account->invoker()->Call<api::messages_editMessage>(
+               edit, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                 if (!result.ok()) return Finish(reactor, result.status());
+                 account->peers().AddFromUpdates(**result);
+                 absl::StatusOr<v1::Message> message =
+                     MessageFromUpdates(**result, 0, *account, target, &**parsed);
+                 if (message.ok()) *response = *std::move(message);
+                 Finish(reactor, message.status());
+               });
+         });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* MessageServiceImpl::DeleteMessages(
+    grpc::CallbackServerContext* context, const v1::DeleteMessagesRequest* request,
+    v1::DeleteMessagesResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (absl::Status s = CheckIds(request->ids(), 100); !s.ok()) return Finish(reactor, s), reactor;
+  const absl::Time deadline = CallDeadline(*context, *api_);
+  std::vector<int32_t> ids(request->ids().begin(), request->ids().end());
+  const bool revoke = request->revoke();
+  OnChat(*api_, context, request->parent(), "parent", reactor, "",
+         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+           auto answer = [=](absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> result) {
+             if (!result.ok()) return Finish(reactor, result.status());
+             if (const auto* affected =
+                     dynamic_cast<const api::messages_affectedMessages*>(result->get())) {
+               response->set_deleted_count(affected->pts_count);
+             }
+             Finish(reactor, absl::OkStatus());
+           };
+           if (MarkedType(peer.marked_id) == PeerType::kChannel) {
+             absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
+                 account->peers().InputChannel(peer.marked_id);
+             if (!channel.ok()) return Finish(reactor, channel.status());
+             api::channels_deleteMessages del;
+             del.channel = *std::move(channel);
+             del.id = ids;
+             account->invoker()->Call<api::channels_deleteMessages>(del, {deadline}, answer);
+           } else {
+             api::messages_deleteMessages del;
+             del.revoke = revoke;
+             del.id = ids;
+             account->invoker()->Call<api::messages_deleteMessages>(del, {deadline}, answer);
+           }
+         });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* MessageServiceImpl::ForwardMessages(
+    grpc::CallbackServerContext* context, const v1::ForwardMessagesRequest* request,
+    v1::ForwardMessagesResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (absl::Status s = CheckIds(request->ids(), 100); !s.ok()) return Finish(reactor, s), reactor;
+  if (request->request_id().size() > 128) {
+    return Finish(reactor, InvalidField("request_id", "at most 128 characters")), reactor;
+  }
+  if (request->topic_id() < 0) {
+    return Finish(reactor, InvalidField("topic_id", "must not be negative")), reactor;
+  }
+  absl::StatusOr<ChildName> to = ParseChildName(request->to_chat(), "to_chat", "chats");
+  if (!to.ok()) return Finish(reactor, to.status()), reactor;
+  const absl::Time deadline = CallDeadline(*context, *api_);
+  const v1::ForwardMessagesRequest copy = *request;
+  OnChat(*api_, context, request->from_chat(), "from_chat", reactor, "",
+         [=](std::shared_ptr<Account> account, ResolvedPeer from, ChildName from_name) {
+           if (to->account != from_name.account) {
+             return Finish(reactor, InvalidField("to_chat", "must be a chat of the same account"));
+           }
+           auto from_input = std::make_shared<tl::Ptr<api::InputPeer>>(std::move(from.input));
+           ResolveChat(account, to->child, "to_chat", deadline,
+                       [=](absl::StatusOr<ResolvedPeer> target) {
+                         if (!target.ok()) return Finish(reactor, target.status());
+                         api::messages_forwardMessages forward;
+                         forward.from_peer = std::move(*from_input);
+                         forward.to_peer = std::move(target->input);
+                         forward.id.assign(copy.ids().begin(), copy.ids().end());
+                         for (int i = 0; i < copy.ids_size(); ++i) {
+                           forward.random_id.push_back(
+                               RandomId(copy.request_id(), account->id(), i + 1));
+                         }
+                         forward.drop_author = copy.drop_author();
+                         forward.drop_media_captions = copy.drop_captions();
+                         forward.silent = copy.silent();
+                         if (copy.topic_id() != 0) forward.top_msg_id = copy.topic_id();
+                         account->invoker()->Call<api::messages_forwardMessages>(
+                             forward, {deadline},
+                             [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                               if (!result.ok()) return Finish(reactor, result.status());
+                               account->peers().AddFromUpdates(**result);
+                               for (v1::Message& m : MessagesFromUpdates(**result, *account)) {
+                                 *response->add_messages() = std::move(m);
+                               }
+                               Finish(reactor, absl::OkStatus());
+                             });
+                       });
+         });
+  return reactor;
+}
+
+}  // namespace tgrpc::service

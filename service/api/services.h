@@ -1,0 +1,122 @@
+// The tgrpc.v1 services on gRPC's callback API: no thread per call, and no handler blocks on
+// MTProto (each answers from the Invoker's callback).
+#ifndef TGRPC_SERVICE_API_SERVICES_H_
+#define TGRPC_SERVICE_API_SERVICES_H_
+
+#include "service/api/common.h"
+#include "tgrpc/v1/account.grpc.pb.h"
+#include "tgrpc/v1/chat.grpc.pb.h"
+#include "tgrpc/v1/message.grpc.pb.h"
+#include "tgrpc/v1/user.grpc.pb.h"
+
+namespace tgrpc::service {
+
+class AccountServiceImpl final : public v1::AccountService::CallbackService {
+ public:
+  explicit AccountServiceImpl(const ApiContext* api) : api_(api) {}
+  grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* context,
+                                          const v1::CreateAccountRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* context,
+                                       const v1::GetAccountRequest* request,
+                                       v1::Account* response) override;
+  grpc::ServerUnaryReactor* ListAccounts(grpc::CallbackServerContext* context,
+                                         const v1::ListAccountsRequest* request,
+                                         v1::ListAccountsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* context,
+                                          const v1::DeleteAccountRequest* request,
+                                          google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* StartLogin(grpc::CallbackServerContext* context,
+                                       const v1::StartLoginRequest* request,
+                                       v1::LoginState* response) override;
+  grpc::ServerWriteReactor<v1::LoginState>* WatchLogin(grpc::CallbackServerContext* context,
+                                                       const v1::WatchLoginRequest* request) override;
+  grpc::ServerUnaryReactor* SubmitCode(grpc::CallbackServerContext* context,
+                                       const v1::SubmitCodeRequest* request,
+                                       v1::LoginState* response) override;
+  grpc::ServerUnaryReactor* SubmitPassword(grpc::CallbackServerContext* context,
+                                           const v1::SubmitPasswordRequest* request,
+                                           v1::LoginState* response) override;
+  grpc::ServerUnaryReactor* SignUp(grpc::CallbackServerContext* context,
+                                   const v1::SignUpRequest* request,
+                                   v1::LoginState* response) override;
+  grpc::ServerUnaryReactor* CancelLogin(grpc::CallbackServerContext* context,
+                                        const v1::CancelLoginRequest* request,
+                                        v1::LoginState* response) override;
+  grpc::ServerUnaryReactor* LogOut(grpc::CallbackServerContext* context,
+                                   const v1::LogOutRequest* request,
+                                   v1::Account* response) override;
+  grpc::ServerUnaryReactor* GetAccountStatus(grpc::CallbackServerContext* context,
+                                             const v1::GetAccountStatusRequest* request,
+                                             v1::AccountStatus* response) override;
+
+ private:
+  const ApiContext* api_;
+};
+
+class UserServiceImpl final : public v1::UserService::CallbackService {
+ public:
+  explicit UserServiceImpl(const ApiContext* api) : api_(api) {}
+  grpc::ServerUnaryReactor* GetMe(grpc::CallbackServerContext* context,
+                                  const v1::GetMeRequest* request, v1::User* response) override;
+  grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* context,
+                                    const v1::GetUserRequest* request, v1::User* response) override;
+
+ private:
+  const ApiContext* api_;
+};
+
+class ChatServiceImpl final : public v1::ChatService::CallbackService {
+ public:
+  explicit ChatServiceImpl(const ApiContext* api) : api_(api) {}
+  grpc::ServerUnaryReactor* ResolvePeer(grpc::CallbackServerContext* context,
+                                        const v1::ResolvePeerRequest* request,
+                                        v1::ResolvePeerResponse* response) override;
+  grpc::ServerUnaryReactor* GetChat(grpc::CallbackServerContext* context,
+                                    const v1::GetChatRequest* request, v1::Chat* response) override;
+  grpc::ServerUnaryReactor* ListChats(grpc::CallbackServerContext* context,
+                                      const v1::ListChatsRequest* request,
+                                      v1::ListChatsResponse* response) override;
+  grpc::ServerUnaryReactor* ListChatMembers(grpc::CallbackServerContext* context,
+                                            const v1::ListChatMembersRequest* request,
+                                            v1::ListChatMembersResponse* response) override;
+  grpc::ServerUnaryReactor* GetChatMember(grpc::CallbackServerContext* context,
+                                          const v1::GetChatMemberRequest* request,
+                                          v1::ChatMember* response) override;
+
+ private:
+  const ApiContext* api_;
+};
+
+class MessageServiceImpl final : public v1::MessageService::CallbackService {
+ public:
+  explicit MessageServiceImpl(const ApiContext* api) : api_(api) {}
+  grpc::ServerUnaryReactor* SendMessage(grpc::CallbackServerContext* context,
+                                        const v1::SendMessageRequest* request,
+                                        v1::Message* response) override;
+  grpc::ServerUnaryReactor* GetMessages(grpc::CallbackServerContext* context,
+                                        const v1::GetMessagesRequest* request,
+                                        v1::GetMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* ListMessages(grpc::CallbackServerContext* context,
+                                         const v1::ListMessagesRequest* request,
+                                         v1::ListMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* SearchMessages(grpc::CallbackServerContext* context,
+                                           const v1::SearchMessagesRequest* request,
+                                           v1::SearchMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* EditMessage(grpc::CallbackServerContext* context,
+                                        const v1::EditMessageRequest* request,
+                                        v1::Message* response) override;
+  grpc::ServerUnaryReactor* DeleteMessages(grpc::CallbackServerContext* context,
+                                           const v1::DeleteMessagesRequest* request,
+                                           v1::DeleteMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* ForwardMessages(grpc::CallbackServerContext* context,
+                                            const v1::ForwardMessagesRequest* request,
+                                            v1::ForwardMessagesResponse* response) override;
+
+ private:
+  const ApiContext* api_;
+};
+
+}  // namespace tgrpc::service
+
+#endif  // TGRPC_SERVICE_API_SERVICES_H_

@@ -1,0 +1,71 @@
+// tgrpcd's configuration: defaults that run, then a JSON file (--config), then TGRPC_* environment
+// variables, then flags, each overriding the one before. Secrets (api_hash, tokens) are never
+// logged: Describe() prints everything else.
+#ifndef TGRPC_SERVICE_SERVER_CONFIG_H_
+#define TGRPC_SERVICE_SERVER_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace tgrpc::service {
+
+struct Config {
+  std::string listen = "127.0.0.1:50051";
+  // Empty: no metrics endpoint.
+  std::string metrics_listen = "127.0.0.1:9464";
+  std::string state_dir = "./tgrpc-state";
+  // Default: <state_dir>/tgrpc.db and <state_dir>/master.key.
+  std::string db;
+  std::string key_file;
+
+  // production, test or sandbox.
+  std::string telegram = "production";
+  // sandbox: "1=127.0.0.1:4431,2=..." and the fakedc public key (PEM file).
+  std::string sandbox_dcs;
+  std::string sandbox_public_key;
+  int api_id = 0;
+  std::string api_hash;
+  std::string device_model = "tgrpc";
+  std::string system_version = "Linux";
+  std::string app_version = "0.1.0";
+  std::string lang_code = "en";
+  // intermediate, abridged, padded or full; obfuscated2 on top when `obfuscated`.
+  std::string transport = "intermediate";
+  bool obfuscated = false;
+
+  // Bearer token -> tenant (flags: --token=tenant:token, repeated; file: "tokens": {...};
+  // --tokens_file: lines of "tenant token").
+  std::map<std::string, std::string> tokens;
+  bool allow_unauthenticated = false;
+
+  absl::Duration flood_wait_threshold = absl::Seconds(10);
+  int max_calls_per_session = 32;
+  int io_threads = 2;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+
+  std::string tls_cert;
+  std::string tls_key;
+  // Set: callers must present a certificate signed by this CA (mTLS).
+  std::string tls_client_ca;
+
+  bool verbose = false;
+  bool version = false;
+
+  std::string Describe() const;
+};
+
+// Parses argv (and the environment and the --config file they name). `env` is the process
+// environment as NAME=VALUE strings.
+absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
+                                   const std::vector<std::string>& env);
+// Applies one JSON config document (the same keys as the flags) over `config`.
+absl::Status ApplyConfigJson(const std::string& json, Config& config);
+std::string ConfigUsage();
+
+}  // namespace tgrpc::service
+
+#endif  // TGRPC_SERVICE_SERVER_CONFIG_H_

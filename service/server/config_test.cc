@@ -1,0 +1,68 @@
+#include "service/server/config.h"
+
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace tgrpc::service {
+namespace {
+
+TEST(ConfigTest, DefaultsRun) {
+  absl::StatusOr<Config> config = ParseConfig({"tgrpcd"}, {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->telegram, "production");
+  EXPECT_EQ(config->db, "./tgrpc-state/tgrpc.db");
+  EXPECT_EQ(config->key_file, "./tgrpc-state/master.key");
+}
+
+TEST(ConfigTest, FlagsOverrideEnvironmentWhichOverridesTheFile) {
+  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/config.json";
+  std::ofstream(path) << R"({"listen": "127.0.0.1:1", "api_id": 5, "io_threads": 3,
+                            "tokens": {"team-a": "aaaaaaaaaaaaaaaaaaaa"}})";
+  absl::StatusOr<Config> config =
+      ParseConfig({"tgrpcd", "--config=" + path, "--listen=127.0.0.1:3", "--token",
+                   "team-b:bbbbbbbbbbbbbbbbbbbb"},
+                  {"TGRPC_LISTEN=127.0.0.1:2", "TGRPC_API_ID=7", "TGRPC_TEST=1", "PATH=/bin"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:3");
+  EXPECT_EQ(config->api_id, 7);
+  EXPECT_EQ(config->io_threads, 3);
+  EXPECT_EQ(config->tokens.at("aaaaaaaaaaaaaaaaaaaa"), "team-a");
+  EXPECT_EQ(config->tokens.at("bbbbbbbbbbbbbbbbbbbb"), "team-b");
+  // Secrets never appear in the description that is logged.
+  EXPECT_EQ(config->Describe().find("aaaaaaaaaaaaaaaa"), std::string::npos);
+}
+
+TEST(ConfigTest, BadInputIsAClearError) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"tgrpcd", "--nope=1"}, "unknown setting \"nope\""},
+      {{"tgrpcd", "--io_threads=0"}, "io_threads"},
+      {{"tgrpcd", "--io_threads=many"}, "io_threads"},
+      {{"tgrpcd", "--flood_wait_threshold=soon"}, "flood_wait_threshold"},
+      {{"tgrpcd", "--telegram=mars"}, "production, test or sandbox"},
+      {{"tgrpcd", "--telegram=sandbox"}, "sandbox_dcs"},
+      {{"tgrpcd", "--token=short"}, "tenant"},
+      {{"tgrpcd", "--tls_cert=a.pem"}, "tls_key"},
+      {{"tgrpcd", "stray"}, "unexpected argument"},
+      {{"tgrpcd", "--config=/nonexistent/tgrpc.json"}, "cannot read"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Config> config = ParseConfig(c.args, {});
+    ASSERT_FALSE(config.ok()) << c.args.back();
+    EXPECT_NE(config.status().message().find(c.message), std::string::npos)
+        << config.status().message();
+  }
+  Config config;
+  EXPECT_FALSE(ApplyConfigJson("[1, 2]", config).ok());
+  EXPECT_FALSE(ApplyConfigJson("{\"listen\": {}}", config).ok());
+  EXPECT_FALSE(ApplyConfigJson("{\"tokens\": {\"a\": 1}}", config).ok());
+  EXPECT_FALSE(ApplyConfigJson("{not json", config).ok());
+}
+
+}  // namespace
+}  // namespace tgrpc::service

@@ -1,0 +1,231 @@
+#include "service/server/server.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "asio.hpp"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "service/storage/key_cipher.h"
+#include "service/storage/sqlite_storage.h"
+
+namespace tgrpc::service {
+
+namespace {
+
+std::string ReadFile(const std::string& path, absl::Status* status) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *status = absl::NotFoundError(absl::StrCat("cannot read ", path));
+    return "";
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<DcTable> DcsFor(const Config& config) {
+  if (config.telegram == "production") return ProductionDcs();
+  if (config.telegram == "test") return TestDcs();
+  absl::Status status;
+  const std::string pem = ReadFile(config.sandbox_public_key, &status);
+  if (!status.ok()) return status;
+  return SandboxDcs(config.sandbox_dcs, pem);
+}
+
+const char* LevelName(mtproto::net::LogLevel level) {
+  switch (level) {
+    case mtproto::net::LogLevel::kDebug:
+      return "debug";
+    case mtproto::net::LogLevel::kInfo:
+      return "info";
+    case mtproto::net::LogLevel::kWarning:
+      return "warning";
+    case mtproto::net::LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+}  // namespace
+
+void LogLine(absl::string_view level, absl::string_view message) {
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()) << " "
+            << level << " " << message << "\n";
+}
+
+absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
+                                                                 ServerOverrides overrides) {
+  std::unique_ptr<TgrpcServer> server(new TgrpcServer());
+  server->config_ = config;
+  absl::StatusOr<DcTable> dcs =
+      overrides.dcs.has_value() ? absl::StatusOr<DcTable>(*overrides.dcs) : DcsFor(config);
+  if (!dcs.ok()) return dcs.status();
+  if (config.telegram != "sandbox" && !overrides.dcs.has_value() &&
+      (config.api_id == 0 || config.api_hash.empty())) {
+    return absl::InvalidArgumentError(
+        "Telegram needs --api_id and --api_hash (from my.telegram.org), or --telegram=sandbox");
+  }
+
+  // Storage: the state directory, the key-encryption key and the database.
+  std::error_code error;
+  if (!config.state_dir.empty()) std::filesystem::create_directories(config.state_dir, error);
+  bool created = false;
+  absl::StatusOr<KeyCipher> cipher = KeyCipher::LoadOrCreate(config.key_file, &created);
+  if (!cipher.ok()) return cipher.status();
+  if (created) {
+    LogLine("warning", absl::StrCat("generated a new key-encryption key in ", config.key_file,
+                                    ": back it up; without it the stored auth keys are lost"));
+  }
+  absl::StatusOr<std::unique_ptr<Storage>> storage =
+      OpenSqliteStorage(config.db, *std::move(cipher));
+  if (!storage.ok()) return storage.status();
+  server->storage_ = *std::move(storage);
+
+  server->metrics_ = std::make_unique<Metrics>();
+  if (!config.metrics_listen.empty()) {
+    if (absl::Status s = server->metrics_->StartExposer(config.metrics_listen); !s.ok()) return s;
+  }
+
+  server->io_ = std::make_unique<asio::io_context>();
+  auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
+      server->io_->get_executor());
+  server->io_work_ = work;
+  for (int i = 0; i < config.io_threads; ++i) {
+    server->io_threads_.emplace_back([io = server->io_.get()] { io->run(); });
+  }
+
+  AccountEnv env;
+  env.io = server->io_.get();
+  env.storage = server->storage_.get();
+  env.invoker.dcs = *dcs;
+  env.invoker.app.api_id = config.api_id;
+  env.invoker.app.api_hash = config.api_hash;
+  env.invoker.app.device_model = config.device_model;
+  env.invoker.app.system_version = config.system_version;
+  env.invoker.app.app_version = config.app_version;
+  env.invoker.app.lang_code = config.lang_code;
+  env.invoker.app.system_lang_code = config.lang_code;
+  env.invoker.flood_wait_threshold = config.flood_wait_threshold;
+  env.invoker.max_calls_per_session = config.max_calls_per_session;
+  env.invoker.random = overrides.random;
+  using mtproto::transport::Protocol;
+  env.invoker.transport.protocol = config.transport == "abridged" ? Protocol::kAbridged
+                                   : config.transport == "padded" ? Protocol::kPaddedIntermediate
+                                   : config.transport == "full"   ? Protocol::kFull
+                                                                  : Protocol::kIntermediate;
+  env.invoker.transport.obfuscated = config.obfuscated;
+  const bool verbose = config.verbose;
+  env.log = [verbose](const std::string& account, mtproto::net::LogLevel level,
+                      absl::string_view message) {
+    if (level == mtproto::net::LogLevel::kDebug && !verbose) return;
+    LogLine(LevelName(level), absl::StrCat("accounts/", account, ": ", message));
+  };
+  Metrics* metrics = server->metrics_.get();
+  env.on_call = [metrics](const CallStats& stats) {
+    std::string result = "ok";
+    if (!stats.rpc_error_type.empty()) {
+      result = stats.rpc_error_type;
+    } else if (stats.code != absl::StatusCode::kOk) {
+      result = absl::StatusCodeToString(stats.code);
+    }
+    metrics->ObserveMtprotoCall(stats.method, stats.dc, result,
+                                absl::ToDoubleSeconds(stats.latency));
+  };
+  env.on_session_state = [metrics](int dc, mtproto::net::ConnectionState from,
+                                   mtproto::net::ConnectionState to) {
+    metrics->SessionStateChanged(dc, std::string(mtproto::net::ConnectionStateName(from)),
+                                 std::string(mtproto::net::ConnectionStateName(to)));
+    if (to == mtproto::net::ConnectionState::kBackoff) metrics->ObserveReconnect(dc);
+  };
+  server->accounts_ = std::make_unique<AccountManager>(std::move(env));
+  if (absl::Status s = server->accounts_->LoadAll(); !s.ok()) return s;
+  metrics->SetAccounts(server->accounts_->CountByState());
+
+  server->api_.accounts = server->accounts_.get();
+  server->api_.tokens = config.tokens;
+  server->api_.allow_unauthenticated = config.allow_unauthenticated;
+  server->account_service_ = std::make_unique<AccountServiceImpl>(&server->api_);
+  server->user_service_ = std::make_unique<UserServiceImpl>(&server->api_);
+  server->chat_service_ = std::make_unique<ChatServiceImpl>(&server->api_);
+  server->message_service_ = std::make_unique<MessageServiceImpl>(&server->api_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!config.tls_cert.empty()) {
+    absl::Status status;
+    grpc::SslServerCredentialsOptions tls(
+        config.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                     : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    pair.cert_chain = ReadFile(config.tls_cert, &status);
+    pair.private_key = ReadFile(config.tls_key, &status);
+    if (!config.tls_client_ca.empty()) tls.pem_root_certs = ReadFile(config.tls_client_ca, &status);
+    if (!status.ok()) return status;
+    tls.pem_key_cert_pairs.push_back(std::move(pair));
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  builder.AddListeningPort(config.listen, credentials, &server->port_);
+  builder.RegisterService(server->account_service_.get());
+  builder.RegisterService(server->user_service_.get());
+  builder.RegisterService(server->chat_service_.get());
+  builder.RegisterService(server->message_service_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(metrics->NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  // Account gauges refreshed every few seconds.
+  server->metrics_thread_ = std::thread([raw = server.get()] {
+    while (!raw->shut_down_.load()) {
+      for (int i = 0; i < 50 && !raw->shut_down_.load(); ++i) absl::SleepFor(absl::Milliseconds(100));
+      raw->metrics_->SetAccounts(raw->accounts_->CountByState());
+    }
+  });
+  LogLine("info", absl::StrCat("tgrpcd serving on port ", server->port_, " (",
+                               config.Describe(), ")"));
+  return server;
+}
+
+int TgrpcServer::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+
+void TgrpcServer::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  LogLine("info", "shutting down: NOT_SERVING, draining calls");
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoNanoseconds(config_.shutdown_grace));
+  }
+  if (accounts_ != nullptr) accounts_->StopAll();
+  if (metrics_thread_.joinable()) metrics_thread_.join();
+  LogLine("info", "stopped");
+}
+
+void TgrpcServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+TgrpcServer::~TgrpcServer() {
+  Shutdown();
+  if (server_ != nullptr) server_->Wait();
+  accounts_.reset();
+  io_work_.reset();
+  if (io_) io_->stop();
+  for (std::thread& t : io_threads_) t.join();
+}
+
+}  // namespace tgrpc::service

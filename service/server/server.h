@@ -1,0 +1,78 @@
+// tgrpcd as an object: storage, accounts, the gRPC server (tgrpc.v1, health, reflection),
+// metrics, and an orderly shutdown (NOT_SERVING, calls drained within a deadline, connections
+// closed). main.cc runs one; the end-to-end tests run it in-process against fakedc.
+#ifndef TGRPC_SERVICE_SERVER_SERVER_H_
+#define TGRPC_SERVICE_SERVER_SERVER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "service/api/services.h"
+#include "service/metrics/metrics.h"
+#include "service/server/config.h"
+#include "service/storage/storage.h"
+#include "service/telegram/account_manager.h"
+#include "service/telegram/dc_options.h"
+
+namespace asio {
+class io_context;
+}  // namespace asio
+
+namespace tgrpc::service {
+
+struct ServerOverrides {
+  // Instead of the table `config.telegram` names (tests hand in fakedc's).
+  std::optional<DcTable> dcs;
+  // Randomness for connections (tests seed it).
+  std::function<mtproto::crypto::RandomSource()> random;
+};
+
+class TgrpcServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<TgrpcServer>> Start(Config config,
+                                                            ServerOverrides overrides = {});
+  ~TgrpcServer();
+
+  int port() const { return port_; }
+  int metrics_port() const;
+  const Config& config() const { return config_; }
+  AccountManager& accounts() { return *accounts_; }
+
+  // NOT_SERVING, then waits for calls to finish until the grace period ends, then closes every
+  // account's connections. Idempotent.
+  void Shutdown();
+  // Blocks until Shutdown.
+  void Wait();
+
+ private:
+  TgrpcServer() = default;
+
+  Config config_;
+  std::unique_ptr<asio::io_context> io_;
+  std::shared_ptr<void> io_work_;
+  std::vector<std::thread> io_threads_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<AccountManager> accounts_;
+  ApiContext api_;
+  std::unique_ptr<AccountServiceImpl> account_service_;
+  std::unique_ptr<UserServiceImpl> user_service_;
+  std::unique_ptr<ChatServiceImpl> chat_service_;
+  std::unique_ptr<MessageServiceImpl> message_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::atomic<bool> shut_down_{false};
+  std::thread metrics_thread_;
+};
+
+// Log lines on stderr: time, level, what. Never a key, code, password or token.
+void LogLine(absl::string_view level, absl::string_view message);
+
+}  // namespace tgrpc::service
+
+#endif  // TGRPC_SERVICE_SERVER_SERVER_H_

@@ -1,0 +1,105 @@
+// One Telegram identity served by this process: its stored record, its Invoker (sessions on the
+// home DC and wherever calls need), its peer cache, and the sign-in driven by RPCs: a phone code
+// (auth.sendCode, auth.signIn, auth.signUp), the 2FA password (account.getPassword, SRP,
+// auth.checkPassword), a QR login token (auth.exportLoginToken, accepted on another device,
+// with auth.loginTokenMigrateTo followed) or a bot token (auth.importBotAuthorization). The login
+// state follows TDLib's authorizationState: each change goes to the watchers (WatchLogin).
+//
+// Thread-safe; callbacks run on the io threads.
+#ifndef TGRPC_SERVICE_TELEGRAM_ACCOUNT_H_
+#define TGRPC_SERVICE_TELEGRAM_ACCOUNT_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "service/storage/storage.h"
+#include "service/telegram/invoker.h"
+#include "service/telegram/peer_cache.h"
+#include "tgrpc/v1/account.pb.h"
+
+namespace tgrpc::service {
+
+struct AccountEnv {
+  asio::io_context* io = nullptr;
+  Storage* storage = nullptr;
+  // The DCs, the app's identity and the session policy; per-account fields are filled in.
+  InvokerOptions invoker;
+  std::function<void(const std::string& account, mtproto::net::LogLevel level,
+                     absl::string_view message)>
+      log;
+  // Every call's statistics and session change (metrics).
+  std::function<void(const CallStats& stats)> on_call;
+  std::function<void(int dc, mtproto::net::ConnectionState from, mtproto::net::ConnectionState to)>
+      on_session_state;
+};
+
+using LoginCallback = std::function<void(absl::StatusOr<v1::LoginState>)>;
+
+class Account : public std::enable_shared_from_this<Account> {
+ public:
+  static std::shared_ptr<Account> Load(AccountRecord record, std::vector<AuthKeyRecord> keys,
+                                       const AccountEnv* env);
+  ~Account();
+
+  const std::string& id() const { return id_; }
+  std::string name() const { return "accounts/" + id_; }
+  AccountRecord record() const;
+  bool signed_in() const;
+  int64_t self_id() const;
+  std::shared_ptr<Invoker> invoker() const;
+  PeerCache& peers() { return peers_; }
+
+  // Sign-in. Each answers with the state reached (or the error of the step that failed; the
+  // state then stays where it was unless the error ends the login).
+  void StartLogin(v1::StartLoginRequest::Method method, absl::Time deadline, LoginCallback done);
+  void SubmitCode(std::string code, absl::Time deadline, LoginCallback done);
+  void SubmitPassword(std::string password, absl::Time deadline, LoginCallback done);
+  void SignUp(std::string first_name, std::string last_name, absl::Time deadline,
+              LoginCallback done);
+  void CancelLogin(LoginCallback done);
+  void SignInBot(absl::Time deadline, std::function<void(absl::Status)> done);
+  void LogOut(absl::Time deadline, std::function<void(absl::Status)> done);
+
+  v1::LoginState login_state() const;
+  // Calls `watch` with every later login state; returns an id for Unwatch.
+  int Watch(std::function<void(const v1::LoginState&)> watch);
+  void Unwatch(int id);
+
+  // Closes the connections (shutdown, delete).
+  void Stop();
+
+ private:
+  Account(AccountRecord record, const AccountEnv* env);
+  void StartInvoker(std::map<int, mtproto::net::StoredAuthKey> keys);
+  void SetState(v1::LoginState state);
+  absl::StatusOr<v1::LoginState> SignedIn(const tl::api::auth_Authorization& authorization);
+  void OnUpdates(const std::string& body);
+  void RefreshQrToken(absl::Time deadline, LoginCallback done);
+  void OnCall(const CallStats& stats);
+  absl::Status Persist();
+  void Log(mtproto::net::LogLevel level, absl::string_view message) const;
+
+  const std::string id_;
+  const AccountEnv* const env_;
+  PeerCache peers_;
+
+  mutable absl::Mutex mutex_;
+  AccountRecord record_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<Invoker> invoker_ ABSL_GUARDED_BY(mutex_);
+  v1::LoginState login_ ABSL_GUARDED_BY(mutex_);
+  std::string phone_code_hash_ ABSL_GUARDED_BY(mutex_);
+  std::map<int, std::function<void(const v1::LoginState&)>> watchers_ ABSL_GUARDED_BY(mutex_);
+  int next_watcher_ ABSL_GUARDED_BY(mutex_) = 1;
+  // Bumped by every login start and cancel: answers of an older attempt are dropped.
+  uint64_t login_generation_ ABSL_GUARDED_BY(mutex_) = 0;
+};
+
+}  // namespace tgrpc::service
+
+#endif  // TGRPC_SERVICE_TELEGRAM_ACCOUNT_H_

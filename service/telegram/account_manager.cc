@@ -1,0 +1,146 @@
+#include "service/telegram/account_manager.h"
+
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "service/api/errors.h"
+
+namespace tgrpc::service {
+
+bool IsValidAccountId(absl::string_view id) {
+  if (id.empty() || id.size() > 63) return false;
+  if (id.front() < 'a' || id.front() > 'z' || id.back() == '-') return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+AccountManager::~AccountManager() { StopAll(); }
+
+absl::Status AccountManager::LoadAll() {
+  absl::StatusOr<std::vector<AccountRecord>> records = env_.storage->ListAccounts();
+  if (!records.ok()) return records.status();
+  for (AccountRecord& record : *records) {
+    absl::StatusOr<std::vector<AuthKeyRecord>> keys = env_.storage->GetAuthKeys(record.id);
+    if (!keys.ok()) {
+      // One unreadable account must not keep the others from being served.
+      if (env_.log) {
+        env_.log(record.id, mtproto::net::LogLevel::kError,
+                 absl::StrCat("cannot read its keys: ", keys.status().message()));
+      }
+      keys = std::vector<AuthKeyRecord>();
+    }
+    std::string id = record.id;
+    std::shared_ptr<Account> account = Account::Load(std::move(record), *std::move(keys), &env_);
+    absl::MutexLock lock(&mutex_);
+    accounts_[id] = std::move(account);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<Account>> AccountManager::Create(const std::string& tenant,
+                                                                AccountRecord record,
+                                                                std::string account_id,
+                                                                const std::string& request_id) {
+  absl::MutexLock lock(&mutex_);
+  if (!request_id.empty()) {
+    for (const auto& [id, account] : accounts_) {
+      AccountRecord existing = account->record();
+      if (existing.tenant == tenant && existing.create_request_id == request_id) return account;
+    }
+  }
+  if (account_id.empty()) {
+    std::random_device device;
+    do {
+      account_id = absl::StrFormat("acct-%08x%04x", device(), ++generated_ & 0xffff);
+    } while (accounts_.count(account_id) != 0);
+  } else if (!IsValidAccountId(account_id)) {
+    return InvalidField("account_id",
+                        "1-63 of [a-z0-9-], starting with a letter and not ending with '-'");
+  }
+  if (accounts_.count(account_id) != 0) {
+    return absl::AlreadyExistsError(absl::StrCat("accounts/", account_id, " exists"));
+  }
+  record.id = account_id;
+  record.tenant = tenant;
+  record.create_request_id = request_id;
+  record.create_time_unix = absl::ToUnixSeconds(absl::Now());
+  record.state = AccountState::kLoggedOut;
+  if (absl::Status s = env_.storage->PutAccount(record); !s.ok()) return s;
+  std::shared_ptr<Account> account = Account::Load(std::move(record), {}, &env_);
+  accounts_[account_id] = account;
+  return account;
+}
+
+absl::StatusOr<std::shared_ptr<Account>> AccountManager::Get(const std::string& tenant,
+                                                             absl::string_view account_id) {
+  absl::MutexLock lock(&mutex_);
+  auto it = accounts_.find(account_id);
+  if (it == accounts_.end() || it->second->record().tenant != tenant) {
+    return ServiceError(absl::StatusCode::kNotFound, "ACCOUNT_NOT_FOUND",
+                        absl::StrCat("accounts/", account_id, " does not exist"));
+  }
+  return it->second;
+}
+
+std::vector<std::shared_ptr<Account>> AccountManager::List(const std::string& tenant) {
+  absl::MutexLock lock(&mutex_);
+  std::vector<std::shared_ptr<Account>> out;
+  for (const auto& [id, account] : accounts_) {
+    if (account->record().tenant == tenant) out.push_back(account);
+  }
+  return out;
+}
+
+absl::Status AccountManager::Delete(const std::string& tenant, absl::string_view account_id) {
+  std::shared_ptr<Account> account;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = accounts_.find(account_id);
+    if (it == accounts_.end() || it->second->record().tenant != tenant) {
+      return ServiceError(absl::StatusCode::kNotFound, "ACCOUNT_NOT_FOUND",
+                          absl::StrCat("accounts/", account_id, " does not exist"));
+    }
+    account = it->second;
+    accounts_.erase(it);
+  }
+  account->Stop();
+  return env_.storage->DeleteAccount(account_id);
+}
+
+std::map<std::string, int> AccountManager::CountByState() {
+  std::map<std::string, int> counts = {
+      {"logged_out", 0}, {"login_in_progress", 0}, {"signed_in", 0}, {"revoked", 0}};
+  absl::MutexLock lock(&mutex_);
+  for (const auto& [id, account] : accounts_) {
+    switch (account->record().state) {
+      case AccountState::kLoggedOut:
+        ++counts["logged_out"];
+        break;
+      case AccountState::kLoginInProgress:
+        ++counts["login_in_progress"];
+        break;
+      case AccountState::kSignedIn:
+        ++counts["signed_in"];
+        break;
+      case AccountState::kRevoked:
+        ++counts["revoked"];
+        break;
+    }
+  }
+  return counts;
+}
+
+void AccountManager::StopAll() {
+  std::map<std::string, std::shared_ptr<Account>, std::less<>> accounts;
+  {
+    absl::MutexLock lock(&mutex_);
+    accounts = accounts_;
+  }
+  for (auto& [id, account] : accounts) account->Stop();
+}
+
+}  // namespace tgrpc::service

@@ -1,0 +1,55 @@
+// The accounts this process serves, by tenant: loaded from storage at start, created and deleted
+// by AccountService. A tenant sees only its own accounts; another tenant's account is NotFound,
+// exactly as one that does not exist, so ids leak nothing.
+#ifndef TGRPC_SERVICE_TELEGRAM_ACCOUNT_MANAGER_H_
+#define TGRPC_SERVICE_TELEGRAM_ACCOUNT_MANAGER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "service/telegram/account.h"
+
+namespace tgrpc::service {
+
+class AccountManager {
+ public:
+  explicit AccountManager(AccountEnv env) : env_(std::move(env)) {}
+  ~AccountManager();
+
+  // Loads every stored account (connections open on first use).
+  absl::Status LoadAll();
+
+  // `account_id` empty: generated. `request_id`: a retry of the same creation returns the
+  // account it made.
+  absl::StatusOr<std::shared_ptr<Account>> Create(const std::string& tenant, AccountRecord record,
+                                                  std::string account_id,
+                                                  const std::string& request_id);
+  absl::StatusOr<std::shared_ptr<Account>> Get(const std::string& tenant,
+                                               absl::string_view account_id);
+  // Ordered by id.
+  std::vector<std::shared_ptr<Account>> List(const std::string& tenant);
+  absl::Status Delete(const std::string& tenant, absl::string_view account_id);
+  // Account counts by state name (logged_out, login_in_progress, signed_in, revoked).
+  std::map<std::string, int> CountByState();
+  void StopAll();
+
+  const AccountEnv& env() const { return env_; }
+
+ private:
+  const AccountEnv env_;
+  absl::Mutex mutex_;
+  std::map<std::string, std::shared_ptr<Account>, std::less<>> accounts_ ABSL_GUARDED_BY(mutex_);
+  uint64_t generated_ ABSL_GUARDED_BY(mutex_) = 0;
+};
+
+// 1-63 of [a-z0-9-], starting with a letter, not ending with '-'.
+bool IsValidAccountId(absl::string_view id);
+
+}  // namespace tgrpc::service
+
+#endif  // TGRPC_SERVICE_TELEGRAM_ACCOUNT_MANAGER_H_

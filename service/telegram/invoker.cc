@@ -1,0 +1,619 @@
+#include "service/telegram/invoker.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "asio.hpp"
+#include "mtproto/net/rpc_status.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::service {
+
+namespace api = tl::api;
+using mtproto::net::CallResult;
+using mtproto::net::ClientConnection;
+using mtproto::net::ClientConnectionOptions;
+using mtproto::net::ConnectionState;
+using mtproto::net::LogLevel;
+using mtproto::net::StoredAuthKey;
+
+struct Invoker::PendingCall {
+  std::string body;
+  std::string method;
+  InvokeOptions options;
+  InvokeCallback done;
+  // 0: follow the home DC (it may move while the call waits).
+  int target_dc = 0;
+  int retries = 0;
+  int migrations = 0;
+  // auth.importAuthorization itself must not wait for the import.
+  bool skip_import = false;
+  absl::Time sent;
+  bool finished = false;
+};
+
+struct Invoker::Session {
+  uint64_t id = 0;
+  int dc = 0;
+  std::unique_ptr<ClientConnection> connection;
+  int in_flight = 0;
+  // A wrapped call succeeded since the server's last new session.
+  bool initialized = false;
+  ConnectionState state = ConnectionState::kConnecting;
+  absl::Duration latency;
+  std::string last_error;
+  absl::Time last_used = absl::Now();
+};
+
+struct Invoker::DcState {
+  std::optional<StoredAuthKey> key;
+  std::vector<std::unique_ptr<Session>> sessions;
+  std::deque<std::shared_ptr<PendingCall>> queue;
+  // Not the home DC: whether the authorization was imported (needed once signed in).
+  bool authorized = false;
+  bool importing = false;
+};
+
+uint32_t RawFunction::tl_id() const {
+  uint32_t id = 0;
+  if (boxed_.size() >= 4) std::memcpy(&id, boxed_.data(), 4);
+  return id;
+}
+
+void RawFunction::TlStore(tl::Writer& w) const {
+  if (boxed_.size() < 4) {
+    w.Fail("a raw TL function shorter than its constructor id");
+    return;
+  }
+  w.Raw(absl::string_view(boxed_).substr(4));
+}
+
+bool IsUpdatesObject(absl::string_view boxed) {
+  if (boxed.size() < 4) return false;
+  uint32_t id = 0;
+  std::memcpy(&id, boxed.data(), 4);
+  switch (id) {
+    case api::updates::kId:
+    case api::updatesCombined::kId:
+    case api::updateShort::kId:
+    case api::updateShortMessage::kId:
+    case api::updateShortChatMessage::kId:
+    case api::updateShortSentMessage::kId:
+    case api::updatesTooLong::kId:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::shared_ptr<Invoker> Invoker::Create(asio::io_context& io, InvokerOptions options,
+                                         int home_dc, std::map<int, StoredAuthKey> keys) {
+  std::shared_ptr<Invoker> invoker(
+      new Invoker(io, std::move(options), home_dc, std::move(keys)));
+  invoker->StartIdleTimer();
+  return invoker;
+}
+
+Invoker::Invoker(asio::io_context& io, InvokerOptions options, int home_dc,
+                 std::map<int, StoredAuthKey> keys)
+    : io_(io), options_(std::move(options)), home_dc_(home_dc) {
+  absl::MutexLock lock(&mutex_);
+  for (auto& [dc, key] : keys) {
+    auto state = std::make_unique<DcState>();
+    state->key = std::move(key);
+    dcs_[dc] = std::move(state);
+  }
+}
+
+Invoker::~Invoker() { Stop(); }
+
+void Invoker::Log(LogLevel level, absl::string_view message) const {
+  if (options_.log) options_.log(level, message);
+}
+
+int Invoker::home_dc() const {
+  absl::MutexLock lock(&mutex_);
+  return home_dc_;
+}
+
+void Invoker::SetHomeDc(int dc) {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (home_dc_ == dc) return;
+    home_dc_ = dc;
+    auto& state = dcs_[dc];
+    if (state == nullptr) state = std::make_unique<DcState>();
+  }
+  Log(LogLevel::kInfo, absl::StrCat("home DC is now ", dc));
+  if (options_.on_home_dc) options_.on_home_dc(dc);
+}
+
+void Invoker::SetSignedIn(bool signed_in) {
+  absl::MutexLock lock(&mutex_);
+  signed_in_ = signed_in;
+  if (!signed_in) {
+    for (auto& [dc, state] : dcs_) state->authorized = false;
+  }
+}
+
+std::vector<SessionInfo> Invoker::Sessions() const {
+  absl::MutexLock lock(&mutex_);
+  std::vector<SessionInfo> out;
+  for (const auto& [dc, state] : dcs_) {
+    for (const auto& session : state->sessions) {
+      out.push_back({dc, session->state, session->in_flight, session->latency,
+                     session->last_error});
+    }
+  }
+  return out;
+}
+
+std::vector<FloodWaitInfo> Invoker::FloodWaits() const {
+  absl::MutexLock lock(&mutex_);
+  std::vector<FloodWaitInfo> out;
+  const absl::Time now = absl::Now();
+  for (const auto& [method, until] : flood_until_) {
+    if (until > now) out.push_back({method, until});
+  }
+  return out;
+}
+
+void Invoker::Invoke(std::string body, std::string method, InvokeOptions options,
+                     InvokeCallback done) {
+  auto call = std::make_shared<PendingCall>();
+  call->body = std::move(body);
+  call->method = std::move(method);
+  call->options = options;
+  call->target_dc = options.dc;
+  call->done = std::move(done);
+  Dispatch(std::move(call));
+}
+
+void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
+  const absl::Time now = absl::Now();
+  absl::Duration flood_left = absl::ZeroDuration();
+  int import_dc = 0;
+  bool stopped = false;
+  {
+    absl::MutexLock lock(&mutex_);
+    stopped = stopped_;
+    // The FLOOD_WAIT gate: do not send what Telegram asked to hold back.
+    if (auto it = flood_until_.find(call->method); !stopped && it != flood_until_.end()) {
+      if (it->second > now) {
+        flood_left = it->second - now;
+      } else {
+        flood_until_.erase(it);
+      }
+    }
+    if (!stopped && flood_left <= absl::ZeroDuration()) {
+      const int dc = call->target_dc != 0 ? call->target_dc : home_dc_;
+      auto& state = dcs_[dc];
+      if (state == nullptr) state = std::make_unique<DcState>();
+      if (dc != home_dc_ && signed_in_ && !state->authorized && !call->skip_import) {
+        state->queue.push_back(std::move(call));
+        if (!state->importing) {
+          state->importing = true;
+          import_dc = dc;
+        }
+      } else {
+        int total = 0;
+        for (const auto& [unused, s] : dcs_) total += static_cast<int>(s->sessions.size());
+        Session* best = nullptr;
+        for (const auto& session : state->sessions) {
+          if (best == nullptr || session->in_flight < best->in_flight) best = session.get();
+        }
+        const bool may_open =
+            best == nullptr ||
+            (best->in_flight >= options_.max_calls_per_session && state->key.has_value() &&
+             total < options_.max_sessions);
+        if (may_open) best = OpenSession(dc);
+        if (best == nullptr || best->in_flight >= options_.max_calls_per_session) {
+          state->queue.push_back(std::move(call));
+        } else {
+          SendOn(best, std::move(call));
+        }
+      }
+    }
+  }
+  if (stopped) {
+    Finish(call, absl::CancelledError("the account's connections are closed"));
+    return;
+  }
+  if (import_dc != 0) {
+    ImportAuthorization(import_dc);
+    return;
+  }
+  if (flood_left > absl::ZeroDuration()) {
+    if (flood_left <= options_.flood_wait_threshold && now + flood_left < call->options.deadline) {
+      RetryAfter(std::move(call), flood_left);
+    } else {
+      const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(flood_left, absl::Seconds(1)));
+      Finish(call, mtproto::net::RpcErrorToStatus(mtproto::session::ParseRpcError(
+                       420, absl::StrCat("FLOOD_WAIT_", seconds))));
+    }
+  }
+}
+
+std::string Invoker::WrapForNewSession(const std::string& body) const {
+  auto init = std::make_unique<api::initConnection>();
+  init->api_id = options_.app.api_id;
+  init->device_model = options_.app.device_model;
+  init->system_version = options_.app.system_version;
+  init->app_version = options_.app.app_version;
+  init->system_lang_code = options_.app.system_lang_code;
+  init->lang_pack = options_.app.lang_pack;
+  init->lang_code = options_.app.lang_code;
+  init->query = std::make_unique<RawFunction>(body);
+  api::invokeWithLayer layer;
+  layer.layer = api::kLayer;
+  layer.query = std::move(init);
+  absl::StatusOr<std::string> wrapped = tl::Serialize(layer);
+  return wrapped.ok() ? *std::move(wrapped) : body;
+}
+
+void Invoker::SendOn(Session* session, std::shared_ptr<PendingCall> call) {
+  ++session->in_flight;
+  session->last_used = absl::Now();
+  const bool wrap = !session->initialized;
+  std::string body = wrap ? WrapForNewSession(call->body) : call->body;
+  mtproto::net::CallOptions options;
+  if (call->options.deadline != absl::InfiniteFuture()) {
+    options.timeout = std::max(call->options.deadline - absl::Now(), absl::Milliseconds(1));
+  }
+  call->sent = absl::Now();
+  std::weak_ptr<Invoker> weak = weak_from_this();
+  const int dc = session->dc;
+  const uint64_t id = session->id;
+  session->connection->Invoke(
+      std::move(body),
+      [weak, dc, id, call, wrap](CallResult result) mutable {
+        if (auto self = weak.lock()) {
+          self->OnResult(dc, id, std::move(call), wrap, std::move(result));
+        } else if (!call->finished) {
+          call->finished = true;
+          call->done(absl::CancelledError("the account was closed"));
+        }
+      },
+      options);
+}
+
+Invoker::Session* Invoker::FindSession(int dc, uint64_t id) {
+  auto it = dcs_.find(dc);
+  if (it == dcs_.end()) return nullptr;
+  for (const auto& session : it->second->sessions) {
+    if (session->id == id) return session.get();
+  }
+  return nullptr;
+}
+
+Invoker::Session* Invoker::OpenSession(int dc) {
+  auto endpoint = options_.dcs.dcs.find(dc);
+  if (endpoint == options_.dcs.dcs.end()) {
+    Log(LogLevel::kError, absl::StrCat("no address for DC ", dc));
+    return nullptr;
+  }
+  DcState& state = *dcs_[dc];
+  auto session = std::make_unique<Session>();
+  session->id = next_session_id_++;
+  session->dc = dc;
+  const uint64_t id = session->id;
+  std::weak_ptr<Invoker> weak = weak_from_this();
+
+  ClientConnectionOptions connection;
+  connection.host = endpoint->second.host;
+  connection.port = endpoint->second.port;
+  connection.dc_id = options_.dcs.test_mode ? dc + 10000 : dc;
+  connection.transport = options_.transport;
+  connection.server_keys = options_.dcs.keys;
+  connection.auth_key = state.key;
+  // A key is never dropped without the account's decision.
+  connection.forget_key_on_404 = false;
+  if (options_.random) connection.random = options_.random();
+  connection.on_update = [weak](std::string body) {
+    auto self = weak.lock();
+    if (self && self->options_.on_updates && IsUpdatesObject(body)) self->options_.on_updates(body);
+  };
+  connection.on_new_session = [weak, dc, id](const mtproto::session::NewSessionEvent&) {
+    auto self = weak.lock();
+    if (!self) return;
+    absl::MutexLock lock(&self->mutex_);
+    if (Session* s = self->FindSession(dc, id)) s->initialized = false;
+  };
+  connection.on_auth_key = [weak, dc](const StoredAuthKey& key) {
+    auto self = weak.lock();
+    if (!self) return;
+    {
+      absl::MutexLock lock(&self->mutex_);
+      auto& state = self->dcs_[dc];
+      if (state == nullptr) state = std::make_unique<DcState>();
+      state->key = key;
+    }
+    self->Log(LogLevel::kInfo, absl::StrCat("made a permanent auth key on DC ", dc));
+    if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);
+    self->DrainQueue(dc);
+  };
+  connection.on_state = [weak, dc, id](const mtproto::net::ConnectionStateChange& change) {
+    auto self = weak.lock();
+    if (!self) return;
+    ConnectionState from = ConnectionState::kConnecting;
+    {
+      absl::MutexLock lock(&self->mutex_);
+      Session* s = self->FindSession(dc, id);
+      if (s == nullptr) return;
+      from = s->state;
+      s->state = change.state;
+      if (!change.reason.ok()) s->last_error = std::string(change.reason.message());
+    }
+    if (self->options_.on_session_state) self->options_.on_session_state(dc, from, change.state);
+    if (change.state == ConnectionState::kBackoff) {
+      self->Log(LogLevel::kWarning,
+                absl::StrCat("DC ", dc, " connection failed (", change.failures,
+                             " in a row), retrying in ", absl::FormatDuration(change.delay), ": ",
+                             change.reason.message()));
+    }
+  };
+  connection.log = [weak, dc](LogLevel level, absl::string_view message) {
+    auto self = weak.lock();
+    if (self && level != LogLevel::kDebug) self->Log(level, absl::StrCat("DC ", dc, ": ", message));
+  };
+  absl::StatusOr<std::unique_ptr<ClientConnection>> made =
+      ClientConnection::Create(std::move(connection), &io_);
+  if (!made.ok()) {
+    Log(LogLevel::kError, absl::StrCat("cannot open a session on DC ", dc, ": ", made.status().message()));
+    return nullptr;
+  }
+  session->connection = *std::move(made);
+  Log(LogLevel::kInfo, absl::StrCat("session ", id, " opened on DC ", dc, " (",
+                                    state.sessions.size() + 1, " there)"));
+  if (options_.on_session_state) {
+    // Reported after the lock is released by the caller's next state change; the first state
+    // is counted here.
+  }
+  state.sessions.push_back(std::move(session));
+  return state.sessions.back().get();
+}
+
+void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall> call, bool wrapped,
+                       CallResult result) {
+  const absl::Duration latency = absl::Now() - call->sent;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (Session* s = FindSession(dc, session_id)) {
+      --s->in_flight;
+      s->latency = latency;
+      if (wrapped && result.ok()) s->initialized = true;
+    }
+  }
+  DrainQueue(dc);
+
+  CallStats stats;
+  stats.method = call->method;
+  stats.dc = dc;
+  stats.latency = latency;
+  stats.code = result.status().code();
+  std::optional<mtproto::session::RpcError> rpc;
+  if (!result.ok()) rpc = mtproto::net::RpcErrorOf(result.status());
+  if (rpc.has_value()) stats.rpc_error_type = rpc->type;
+  if (options_.on_call) options_.on_call(stats);
+
+  if (result.ok()) {
+    if (options_.on_updates && IsUpdatesObject(*result)) options_.on_updates(*result);
+    Finish(call, std::move(result));
+    return;
+  }
+  const absl::Time now = absl::Now();
+  if (rpc.has_value()) {
+    const int64_t argument = rpc->argument.value_or(-1);
+    if (rpc->code == 303 && argument > 0 && call->migrations < 3) {
+      ++call->migrations;
+      if (rpc->type == "PHONE_MIGRATE" || rpc->type == "NETWORK_MIGRATE" ||
+          rpc->type == "USER_MIGRATE") {
+        Log(LogLevel::kInfo, absl::StrCat(call->method, ": ", rpc->message, ", following"));
+        SetHomeDc(static_cast<int>(argument));
+        call->target_dc = 0;
+        Dispatch(std::move(call));
+        return;
+      }
+      if (absl::EndsWith(rpc->type, "_MIGRATE")) {  // FILE_MIGRATE, STATS_MIGRATE
+        call->target_dc = static_cast<int>(argument);
+        Dispatch(std::move(call));
+        return;
+      }
+    }
+    if (rpc->code == 420 && argument >= 0 &&
+        (rpc->type == "FLOOD_WAIT" || rpc->type == "FLOOD_PREMIUM_WAIT")) {
+      const absl::Duration wait = absl::Seconds(argument);
+      {
+        absl::MutexLock lock(&mutex_);
+        absl::Time& until = flood_until_[call->method];
+        until = std::max(until, now + wait);
+      }
+      Log(LogLevel::kWarning, absl::StrCat(call->method, ": FLOOD_WAIT ", argument, " s"));
+      if (wait <= options_.flood_wait_threshold && now + wait < call->options.deadline) {
+        RetryAfter(std::move(call), wait);
+        return;
+      }
+      Finish(call, std::move(result));
+      return;
+    }
+    const bool server_side = rpc->code >= 500 || rpc->code == -503;
+    if (server_side && call->retries < options_.retry_budget) {
+      const absl::Duration delay = options_.retry_delay * (1 << call->retries);
+      if (now + delay < call->options.deadline) {
+        ++call->retries;
+        RetryAfter(std::move(call), delay);
+        return;
+      }
+    }
+  } else if (result.status().code() == absl::StatusCode::kUnavailable &&
+             call->retries < options_.retry_budget) {
+    const absl::Duration delay = options_.retry_delay * (1 << call->retries);
+    if (now + delay < call->options.deadline) {
+      ++call->retries;
+      RetryAfter(std::move(call), delay);
+      return;
+    }
+  }
+  Finish(call, std::move(result));
+}
+
+void Invoker::Finish(const std::shared_ptr<PendingCall>& call, absl::StatusOr<std::string> result) {
+  if (call->finished) return;
+  call->finished = true;
+  call->done(std::move(result));
+}
+
+void Invoker::RetryAfter(std::shared_ptr<PendingCall> call, absl::Duration delay) {
+  auto timer = std::make_shared<asio::steady_timer>(io_);
+  timer->expires_after(absl::ToChronoNanoseconds(delay));
+  std::weak_ptr<Invoker> weak = weak_from_this();
+  timer->async_wait([weak, timer, call](const asio::error_code&) mutable {
+    if (auto self = weak.lock()) {
+      self->Dispatch(std::move(call));
+    } else if (!call->finished) {
+      call->finished = true;
+      call->done(absl::CancelledError("the account was closed"));
+    }
+  });
+}
+
+void Invoker::DrainQueue(int dc) {
+  std::vector<std::shared_ptr<PendingCall>> ready;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = dcs_.find(dc);
+    if (it == dcs_.end()) return;
+    DcState& state = *it->second;
+    if (dc != home_dc_ && signed_in_ && !state.authorized) return;
+    while (!state.queue.empty()) {
+      ready.push_back(std::move(state.queue.front()));
+      state.queue.pop_front();
+    }
+  }
+  // Dispatch queues again whatever still finds every session busy.
+  for (auto& call : ready) Dispatch(std::move(call));
+}
+
+void Invoker::ImportAuthorization(int dc) {
+  Log(LogLevel::kInfo, absl::StrCat("exporting the authorization to DC ", dc));
+  api::auth_exportAuthorization request;
+  request.dc_id = dc;
+  std::weak_ptr<Invoker> weak = weak_from_this();
+  auto fail = [weak, dc](absl::Status status) {
+    auto self = weak.lock();
+    if (!self) return;
+    std::deque<std::shared_ptr<PendingCall>> failed;
+    {
+      absl::MutexLock lock(&self->mutex_);
+      DcState& state = *self->dcs_[dc];
+      state.importing = false;
+      failed.swap(state.queue);
+    }
+    self->Log(LogLevel::kError,
+              absl::StrCat("cannot import the authorization to DC ", dc, ": ", status.message()));
+    for (auto& call : failed) self->Finish(call, status);
+  };
+  Call<api::auth_exportAuthorization>(
+      request, {}, [weak, dc, fail](absl::StatusOr<tl::Ptr<api::auth_ExportedAuthorization>> got) {
+        auto self = weak.lock();
+        if (!self) return;
+        if (!got.ok()) return fail(got.status());
+        const auto* exported = dynamic_cast<const api::auth_exportedAuthorization*>(got->get());
+        if (exported == nullptr) return fail(absl::DataLossError("no exported authorization"));
+        api::auth_importAuthorization import;
+        import.id = exported->id;
+        import.bytes = exported->bytes;
+        absl::StatusOr<std::string> body = tl::Serialize(import);
+        if (!body.ok()) return fail(body.status());
+        auto call = std::make_shared<PendingCall>();
+        call->body = *std::move(body);
+        call->method = api::auth_importAuthorization::kName;
+        call->target_dc = dc;
+        call->skip_import = true;
+        call->done = [weak, dc, fail](absl::StatusOr<std::string> imported) {
+          auto self = weak.lock();
+          if (!self) return;
+          if (!imported.ok()) return fail(imported.status());
+          {
+            absl::MutexLock lock(&self->mutex_);
+            DcState& state = *self->dcs_[dc];
+            state.importing = false;
+            state.authorized = true;
+          }
+          self->Log(LogLevel::kInfo, absl::StrCat("authorization imported on DC ", dc));
+          self->DrainQueue(dc);
+        };
+        self->Dispatch(std::move(call));
+      });
+}
+
+void Invoker::StartIdleTimer() {
+  auto timer = std::make_shared<asio::steady_timer>(io_);
+  idle_timer_ = timer;
+  timer->expires_after(absl::ToChronoNanoseconds(options_.idle_session_timeout / 2));
+  std::weak_ptr<Invoker> weak = weak_from_this();
+  timer->async_wait([weak](const asio::error_code& error) {
+    if (error) return;
+    if (auto self = weak.lock()) {
+      self->CloseIdleSessions();
+      self->StartIdleTimer();
+    }
+  });
+}
+
+void Invoker::CloseIdleSessions() {
+  std::vector<std::unique_ptr<ClientConnection>> closing;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (stopped_) return;
+    const absl::Time now = absl::Now();
+    for (auto& [dc, state] : dcs_) {
+      auto& sessions = state->sessions;
+      // A DC's first session stays; later ones go when idle.
+      for (size_t i = sessions.size(); i-- > 1;) {
+        Session& s = *sessions[i];
+        if (s.in_flight == 0 && now - s.last_used > options_.idle_session_timeout) {
+          Log(LogLevel::kInfo, absl::StrCat("closing idle session ", s.id, " on DC ", dc));
+          closing.push_back(std::move(s.connection));
+          sessions.erase(sessions.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+      }
+    }
+  }
+  Dispose(std::move(closing));
+}
+
+void Invoker::Dispose(std::vector<std::unique_ptr<ClientConnection>> connections) {
+  if (connections.empty()) return;
+  for (auto& c : connections) c->Stop();
+  if (io_.get_executor().running_in_this_thread()) {
+    std::thread([connections = std::move(connections)]() mutable { connections.clear(); })
+        .detach();
+  } else {
+    connections.clear();
+  }
+}
+
+void Invoker::Stop() {
+  std::vector<std::unique_ptr<ClientConnection>> closing;
+  std::vector<std::shared_ptr<PendingCall>> waiting;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    for (auto& [dc, state] : dcs_) {
+      for (auto& session : state->sessions) closing.push_back(std::move(session->connection));
+      state->sessions.clear();
+      for (auto& call : state->queue) waiting.push_back(std::move(call));
+      state->queue.clear();
+    }
+  }
+  if (idle_timer_) std::static_pointer_cast<asio::steady_timer>(idle_timer_)->cancel();
+  for (auto& call : waiting) Finish(call, absl::CancelledError("the account's connections are closed"));
+  Dispose(std::move(closing));
+}
+
+}  // namespace tgrpc::service

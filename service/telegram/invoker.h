@@ -1,0 +1,219 @@
+// The asynchronous Invoker between the service and one account's MTProto connections: a call
+// goes in as a boxed TL function (typed with Call<F>, whose result type F::Result comes back),
+// and passes these stages, each a small piece of this class:
+//   - the FLOOD_WAIT gate: a method Telegram told to wait is held back (or refused at once when
+//     the wait does not fit the deadline or the threshold) instead of earning another wait;
+//   - session choice: the least busy session of the DC, with a cap of calls in flight per
+//     session; another session is opened on demand up to the account's limit, and a DC's second
+//     session opens only once its permanent key exists (so the key is made once);
+//   - initConnection: each session's calls are wrapped in invokeWithLayer(initConnection(...))
+//     until one succeeds, and again after the server reports a new session;
+//   - migration: PHONE/NETWORK/USER_MIGRATE move the account's home DC and resend there;
+//     FILE_MIGRATE and friends resend on that DC after exporting the authorization to it;
+//   - retries of 5xx, -503 and lost connections within a budget and the deadline;
+//   - the update tap: every Updates object, returned by a call or pushed, goes to on_updates;
+//   - statistics: each finished call is reported to on_call (method, DC, latency, outcome).
+// No key is ever dropped here: connections run with forget_key_on_404 off, and 401s go back to
+// the caller (the account decides).
+//
+// Thread-safe. Callbacks run on the connections' io threads and must not block.
+#ifndef TGRPC_SERVICE_TELEGRAM_INVOKER_H_
+#define TGRPC_SERVICE_TELEGRAM_INVOKER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "mtproto/net/client_connection.h"
+#include "service/telegram/dc_options.h"
+#include "tl/runtime/object.h"
+
+namespace asio {
+class io_context;
+}  // namespace asio
+
+namespace tgrpc::service {
+
+// What initConnection says about the app.
+struct AppInfo {
+  int32_t api_id = 0;
+  std::string api_hash;
+  std::string device_model = "tgrpc";
+  std::string system_version = "Linux";
+  std::string app_version = "0.1";
+  std::string system_lang_code = "en";
+  std::string lang_pack;
+  std::string lang_code = "en";
+};
+
+struct CallStats {
+  std::string method;
+  int dc = 0;
+  absl::Duration latency;
+  // OK, or the error's status; rpc_error_type is Telegram's error type ("" for other errors).
+  absl::StatusCode code = absl::StatusCode::kOk;
+  std::string rpc_error_type;
+};
+
+struct SessionInfo {
+  int dc = 0;
+  mtproto::net::ConnectionState state = mtproto::net::ConnectionState::kConnecting;
+  int calls_in_flight = 0;
+  absl::Duration latency;
+  std::string last_error;
+};
+
+struct FloodWaitInfo {
+  std::string method;
+  absl::Time until;
+};
+
+struct InvokerOptions {
+  DcTable dcs;
+  AppInfo app;
+  std::string name;  // for logs: the account's name
+  int max_sessions = 4;
+  int max_calls_per_session = 32;
+  // A FLOOD_WAIT at most this long that fits the caller's deadline is waited out.
+  absl::Duration flood_wait_threshold = absl::Seconds(10);
+  // Resends of a call after 5xx, -503 or a lost connection.
+  int retry_budget = 3;
+  absl::Duration retry_delay = absl::Milliseconds(200);
+  // Sessions beyond a DC's first that had no call for this long are closed.
+  absl::Duration idle_session_timeout = absl::Seconds(60);
+  mtproto::transport::ClientTransportOptions transport;
+  // Given each connection (tests seed it; default secure).
+  std::function<mtproto::crypto::RandomSource()> random;
+
+  // A DC's permanent key was made (persist it).
+  std::function<void(int dc, const mtproto::net::StoredAuthKey& key)> on_auth_key;
+  // The home DC moved (PHONE/NETWORK/USER_MIGRATE).
+  std::function<void(int dc)> on_home_dc;
+  // Every Updates object (boxed TL), returned by a call or pushed.
+  std::function<void(const std::string& updates)> on_updates;
+  std::function<void(const CallStats& stats)> on_call;
+  // A session's connection state changed (metrics, WatchAccountStatus).
+  std::function<void(int dc, mtproto::net::ConnectionState from, mtproto::net::ConnectionState to)>
+      on_session_state;
+  std::function<void(mtproto::net::LogLevel level, absl::string_view message)> log;
+};
+
+struct InvokeOptions {
+  absl::Time deadline = absl::InfiniteFuture();
+  // 0: the home DC.
+  int dc = 0;
+};
+
+using InvokeCallback = std::function<void(absl::StatusOr<std::string>)>;
+
+class Invoker : public std::enable_shared_from_this<Invoker> {
+ public:
+  // `io` must be run by the caller's threads and outlive the invoker's connections.
+  static std::shared_ptr<Invoker> Create(
+      asio::io_context& io, InvokerOptions options, int home_dc,
+      std::map<int, mtproto::net::StoredAuthKey> keys);
+  ~Invoker();
+
+  // Sends one boxed TL function named `method` (for the flood gate and statistics).
+  void Invoke(std::string body, std::string method, InvokeOptions options, InvokeCallback done);
+
+  template <class F>
+  void Call(const F& request, InvokeOptions options,
+            std::function<void(absl::StatusOr<typename F::Result>)> done) {
+    absl::StatusOr<std::string> body = tl::Serialize(request);
+    if (!body.ok()) {
+      done(absl::InvalidArgumentError(body.status().message()));
+      return;
+    }
+    Invoke(*std::move(body), F::kName, options,
+           [done = std::move(done)](absl::StatusOr<std::string> result) {
+             if (!result.ok()) return done(result.status());
+             absl::StatusOr<typename F::Result> decoded = tl::DecodeResult<F>(*result);
+             if (!decoded.ok()) {
+               // Telegram's answer that does not decode: our schema and theirs disagree.
+               return done(absl::DataLossError(absl::StrCat(
+                   F::kName, ": the answer does not decode: ", decoded.status().message())));
+             }
+             done(*std::move(decoded));
+           });
+  }
+
+  // Whether the account is signed in: calls on other DCs then import the authorization first.
+  void SetSignedIn(bool signed_in);
+  int home_dc() const;
+  // Moves the home DC (the caller knows better, e.g. auth.loginTokenMigrateTo).
+  void SetHomeDc(int dc);
+
+  std::vector<SessionInfo> Sessions() const;
+  std::vector<FloodWaitInfo> FloodWaits() const;
+
+  // Closes every connection and fails waiting calls with Cancelled. Final.
+  void Stop();
+
+  struct PendingCall;
+  struct Session;
+  struct DcState;
+
+ private:
+  Invoker(asio::io_context& io, InvokerOptions options, int home_dc,
+          std::map<int, mtproto::net::StoredAuthKey> keys);
+
+  void Dispatch(std::shared_ptr<PendingCall> call);
+  void SendOn(Session* session, std::shared_ptr<PendingCall> call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall> call, bool wrapped,
+                mtproto::net::CallResult result);
+  void Finish(const std::shared_ptr<PendingCall>& call, absl::StatusOr<std::string> result);
+  void RetryAfter(std::shared_ptr<PendingCall> call, absl::Duration delay);
+  void StartIdleTimer();
+  // Destroys connections off the io threads (their destructor waits for the strand).
+  void Dispose(std::vector<std::unique_ptr<mtproto::net::ClientConnection>> connections);
+  Session* OpenSession(int dc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void ImportAuthorization(int dc);
+  void DrainQueue(int dc);
+  Session* FindSession(int dc, uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void CloseIdleSessions();
+  void Log(mtproto::net::LogLevel level, absl::string_view message) const;
+  std::string WrapForNewSession(const std::string& body) const;
+
+  asio::io_context& io_;
+  const InvokerOptions options_;
+  mutable absl::Mutex mutex_;
+  int home_dc_ ABSL_GUARDED_BY(mutex_);
+  bool signed_in_ ABSL_GUARDED_BY(mutex_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mutex_) = false;
+  std::map<int, std::unique_ptr<DcState>> dcs_ ABSL_GUARDED_BY(mutex_);
+  // Method -> until when Telegram asked it to wait.
+  std::map<std::string, absl::Time> flood_until_ ABSL_GUARDED_BY(mutex_);
+  uint64_t next_session_id_ ABSL_GUARDED_BY(mutex_) = 1;
+  std::shared_ptr<void> idle_timer_;
+};
+
+// A TL function kept as its boxed bytes, to nest inside invokeWithLayer / initConnection.
+class RawFunction final : public tl::Function {
+ public:
+  explicit RawFunction(std::string boxed) : boxed_(std::move(boxed)) {}
+  uint32_t tl_id() const override;
+  const char* tl_name() const override { return "raw"; }
+  void TlStore(tl::Writer& w) const override;
+
+ private:
+  std::string boxed_;
+};
+
+// Whether a boxed TL object is one of the Updates constructors.
+bool IsUpdatesObject(absl::string_view boxed);
+
+}  // namespace tgrpc::service
+
+#endif  // TGRPC_SERVICE_TELEGRAM_INVOKER_H_
