@@ -136,6 +136,7 @@ absl::Status FakeDc::Impl::Init() {
   RegisterHelpMethods(dispatcher_, env_);
   RegisterAuthMethods(dispatcher_, env_);
   RegisterUserMethods(dispatcher_, env_);
+  RegisterContactMethods(dispatcher_, env_);
   RegisterUpdateMethods(dispatcher_, env_);
   RegisterMessageMethods(dispatcher_, env_);
   RegisterChannelMethods(dispatcher_, env_);

@@ -69,6 +69,8 @@ struct MethodEnv {
 void RegisterHelpMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterAuthMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterUserMethods(Dispatcher& dispatcher, MethodEnv& env);
+// contacts.importContacts, getContacts, deleteContacts, deleteByPhones: methods_contacts.cc.
+void RegisterContactMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterUpdateMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterMessageMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterChannelMethods(Dispatcher& dispatcher, MethodEnv& env);

@@ -2,7 +2,6 @@
 // (account.getPassword, auth.checkPassword), sign-up, bots by token, log-out, and moving an
 // authorization to another DC (auth.exportAuthorization / importAuthorization). Accounts sign in
 // on their home DC only: elsewhere the answer is 303 PHONE_MIGRATE_X (USER_MIGRATE_X for bots).
-#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -10,20 +9,12 @@
 
 #include "mtproto/crypto/srp.h"
 #include "tests/fakedc/methods.h"
+#include "tests/fakedc/phones.h"
 
 namespace tgrpc::fakedc {
 namespace {
 
 namespace api = tl::api;
-
-// Telegram ignores everything but the digits of a phone number.
-std::string Digits(const std::string& phone) {
-  std::string out;
-  for (char c : phone) {
-    if (std::isdigit(static_cast<unsigned char>(c))) out += c;
-  }
-  return out;
-}
 
 tl::Ptr<api::auth_Authorization> Authorization(const UserRecord& user) {
   auto out = std::make_unique<api::auth_authorization>();
@@ -273,7 +264,7 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
       [&world, codes_dir, &env](
           const api::auth_sendCode& request,
           CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_SentCode>> {
-        const std::string phone = Digits(request.phone_number);
+        const std::string phone = PhoneDigits(request.phone_number);
         if (phone.size() < 5 || phone.size() > 15) return BadRequest("PHONE_NUMBER_INVALID");
         if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
         if (absl::Status s = CheckPhoneHome(world, env.network_dc, phone, context); !s.ok())
@@ -300,7 +291,7 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::auth_signIn>(
       [&world, &env](const api::auth_signIn& request,
                      CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
-        const std::string phone = Digits(request.phone_number);
+        const std::string phone = PhoneDigits(request.phone_number);
         if (absl::Status s = CheckPhoneHome(world, env.network_dc, phone, context); !s.ok())
           return s;
         if (absl::Status s = CheckCode(world, phone, request.phone_code_hash, request.phone_code);
@@ -332,7 +323,7 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::auth_signUp>(
       [&world](const api::auth_signUp& request,
                CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
-        const std::string phone = Digits(request.phone_number);
+        const std::string phone = PhoneDigits(request.phone_number);
         if (world.FindUserByPhone(phone) != nullptr) return BadRequest("PHONE_NUMBER_OCCUPIED");
         if (request.first_name.empty() || request.first_name.size() > 64) {
           return BadRequest("FIRSTNAME_INVALID");

@@ -57,7 +57,10 @@ tl::Ptr<api::User> MakeUser(const UserRecord& user, int64_t viewer_id) {
   out->first_name = user.first_name;
   if (!user.last_name.empty()) out->last_name = user.last_name;
   if (!user.username.empty()) out->username = user.username;
-  if (!user.phone.empty() && (out->self || viewer_id == 0)) out->phone = user.phone;
+  out->contact = user.contact_of.count(viewer_id) != 0;
+  out->mutual_contact = out->contact && user.contacts.count(viewer_id) != 0;
+  // A contact's number is one the viewer saved (imported) themselves.
+  if (!user.phone.empty() && (out->self || viewer_id == 0 || out->contact)) out->phone = user.phone;
   if (user.bot) out->bot_info_version = 1;
   return out;
 }

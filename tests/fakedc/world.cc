@@ -109,6 +109,26 @@ UserRecord* World::FindBotByToken(const std::string& token) {
   return nullptr;
 }
 
+bool World::AddContact(int64_t owner_id, int64_t contact_id) {
+  UserRecord* owner = FindUser(owner_id);
+  UserRecord* contact = FindUser(contact_id);
+  if (owner == nullptr || contact == nullptr || !owner->contacts.insert(contact_id).second) {
+    return false;
+  }
+  contact->contact_of.insert(owner_id);
+  return true;
+}
+
+bool World::RemoveContact(int64_t owner_id, int64_t contact_id) {
+  UserRecord* owner = FindUser(owner_id);
+  UserRecord* contact = FindUser(contact_id);
+  if (owner == nullptr || contact == nullptr || owner->contacts.erase(contact_id) == 0) {
+    return false;
+  }
+  contact->contact_of.erase(owner_id);
+  return true;
+}
+
 const PendingCode& World::IssueCode(const std::string& phone) {
   PendingCode code;
   code.phone = phone;

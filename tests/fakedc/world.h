@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct UserRecord {
   int home_dc = 2;
   std::string password;  // 2FA password, empty when none
   std::string password_hint;
+  // The user's contact list, and whose lists the user is in (World::AddContact keeps both): the
+  // user objects each viewer gets say contact / mutual_contact.
+  std::set<int64_t> contacts;
+  std::set<int64_t> contact_of;
 };
 
 // The server's side of a user's 2FA password (core.telegram.org/api/srp): its KDF parameters
@@ -192,6 +197,9 @@ class World {
   UserRecord* FindUserByPhone(const std::string& phone);
   UserRecord* FindUserByUsername(const std::string& username);
   UserRecord* FindBotByToken(const std::string& token);
+  // Contacts: `contact_id` joins / leaves `owner_id`'s list. False if it was already in / not in.
+  bool AddContact(int64_t owner_id, int64_t contact_id);
+  bool RemoveContact(int64_t owner_id, int64_t contact_id);
 
   // Sign-in codes: sendCode issues one; the last code per phone is readable by tests.
   const PendingCode& IssueCode(const std::string& phone);
