@@ -32,6 +32,31 @@ uint64_t RandomU64(const crypto::RandomSource& random) {
   return value;
 }
 
+// An expiry heap keeps at least this many entries' room; past that, room a burst left behind is
+// given back once three quarters of it are unused.
+constexpr size_t kKeptExpiryCapacity = 1024;
+
+template <class Entry>
+void PushHeap(std::vector<Entry>& heap, Entry entry) {
+  heap.push_back(std::move(entry));
+  std::push_heap(heap.begin(), heap.end());
+}
+
+template <class Entry>
+Entry PopHeap(std::vector<Entry>& heap) {
+  std::pop_heap(heap.begin(), heap.end());
+  Entry entry = std::move(heap.back());
+  heap.pop_back();
+  return entry;
+}
+
+template <class Entry>
+void ReleaseSpare(std::vector<Entry>& heap) {
+  if (heap.capacity() > kKeptExpiryCapacity && heap.size() < heap.capacity() / 4) {
+    heap.shrink_to_fit();
+  }
+}
+
 absl::Span<const uint8_t> AsBytes(absl::string_view s) {
   return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
@@ -223,18 +248,32 @@ void ClientSession::MaybeRequestSalts(absl::Time now) {
   salts_request_ = Enqueue(Kind::kFutureSalts, SerializeService(request), true);
 }
 
+bool ClientSession::Forgettable(Kind kind) {
+  return kind == Kind::kAck || kind == Kind::kFireAndForget || kind == Kind::kService;
+}
+
 void ClientSession::Housekeeping(absl::Time now) {
-  std::vector<uint64_t> stale;
-  for (const auto& [id, out] : outgoing_) {
-    const bool forgettable =
-        out.kind == Kind::kAck || out.kind == Kind::kFireAndForget || out.kind == Kind::kService;
-    if (forgettable && !out.queued && out.msg_id != 0 && now > out.sent_at + kRecentWindow) {
-      stale.push_back(id);
-    }
+  // Only expired entries come out of the heaps: the work is one look per send, not one per
+  // remembered send per packet.
+  while (!message_expiry_.empty() && now > message_expiry_.front().sent_at + kRecentWindow) {
+    const Expiry<uint64_t> expired = PopHeap(message_expiry_);
+    ++stats_.expiry_checks;
+    auto it = outgoing_.find(expired.key);
+    // Gone already, or sent again since (its newer entry decides); a queued message waits to be
+    // sent, and gets a new entry then.
+    if (it == outgoing_.end() || it->second.sent_at != expired.sent_at) continue;
+    if (!it->second.queued && it->second.msg_id != 0) Remove(expired.key);
   }
-  for (uint64_t id : stale) Remove(id);
-  absl::erase_if(containers_,
-                 [&](const auto& entry) { return now > entry.second.sent_at + kRecentWindow; });
+  while (!container_expiry_.empty() && now > container_expiry_.front().sent_at + kRecentWindow) {
+    const Expiry<int64_t> expired = PopHeap(container_expiry_);
+    ++stats_.expiry_checks;
+    auto it = containers_.find(expired.key);
+    // A container msg_id used again (msg_ids may drop back after error 17) has a newer entry.
+    if (it != containers_.end() && it->second.sent_at == expired.sent_at) containers_.erase(it);
+  }
+  // A session that was busy and is now quiet should not keep the busy time's room.
+  ReleaseSpare(message_expiry_);
+  ReleaseSpare(container_expiry_);
 }
 
 std::vector<uint64_t> ClientSession::TakeBatch() {
@@ -301,6 +340,7 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
     }
     out.reuse_msg_id = false;
     out.sent_at = now;
+    if (Forgettable(out.kind)) PushHeap(message_expiry_, Expiry<uint64_t>{now, id});
     by_msg_id_[out.msg_id] = id;
     max_inner = std::max(max_inner, out.msg_id);
     max_sent_msg_id_ = std::max(max_sent_msg_id_, out.msg_id);
@@ -334,6 +374,7 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
     max_sent_msg_id_ = std::max(max_sent_msg_id_, container_id);
     SentContainer& sent = containers_[container_id];
     sent.sent_at = now;
+    PushHeap(container_expiry_, Expiry<int64_t>{now, container_id});
     AppendContainerHeader(batch.size(), container);
     for (uint64_t id : batch) {
       const Outgoing& out = outgoing_[id];

@@ -104,6 +104,10 @@ struct ClientSessionStats {
   uint64_t duplicates_ignored = 0;
   // Messages that did not parse (or had an even msg_id / foreign session id) and were dropped.
   uint64_t malformed_ignored = 0;
+  // Sends remembered for bad_msg_notification recovery (service and fire-and-forget messages,
+  // containers) that housekeeping looked at: each once, when its recent window ends, so this
+  // grows with what was sent and not with packets times history.
+  uint64_t expiry_checks = 0;
 };
 
 class ClientSession {
@@ -192,6 +196,15 @@ class ClientSession {
     std::vector<int64_t> msg_ids;
     absl::Time sent_at;
   };
+  // A send Housekeeping may forget once kRecentWindow has passed: an Outgoing id or a container
+  // msg_id, and the time it was sent.
+  template <class Key>
+  struct Expiry {
+    absl::Time sent_at;
+    Key key;
+    // std::push_heap and std::pop_heap with this keep the oldest in front.
+    bool operator<(const Expiry& other) const { return sent_at > other.sent_at; }
+  };
 
   uint64_t Enqueue(Kind kind, std::string body, bool content_related);
   void Requeue(const std::vector<uint64_t>& ids, bool reuse_msg_id);
@@ -203,6 +216,9 @@ class ClientSession {
   void QueueAcks();
   void AddAck(int64_t msg_id, absl::Time now);
   void MaybeRequestSalts(absl::Time now);
+  // Messages that are never answered: once sent they are kept only for a while, in case a
+  // bad_msg_notification names them.
+  static bool Forgettable(Kind kind);
   void Housekeeping(absl::Time now);
   std::vector<uint64_t> TakeBatch();
   // Checks a body Send or body_for_msg_id produced.
@@ -242,6 +258,12 @@ class ClientSession {
   // Every msg_id a live Outgoing was sent with, current or earlier.
   absl::flat_hash_map<int64_t, uint64_t> by_msg_id_;
   absl::flat_hash_map<int64_t, SentContainer> containers_;
+  // Forgettable sends (service, ack and fire-and-forget messages; containers) in heaps by send
+  // time, so Housekeeping looks only at what has expired instead of walking the whole recent
+  // window on every packet. An entry may be stale (its message removed or sent again since: a
+  // newer entry stands for that send); Housekeeping checks it against what it names.
+  std::vector<Expiry<uint64_t>> message_expiry_;
+  std::vector<Expiry<int64_t>> container_expiry_;
   // Largest msg_id the server is known to have accepted, and largest sent.
   int64_t max_confirmed_msg_id_ = 0;
   int64_t max_sent_msg_id_ = 0;

@@ -475,6 +475,80 @@ TEST_F(ClientSessionTest, AcksBatchByCount) {
   EXPECT_EQ(acks->msg_ids.size(), 3u);
 }
 
+// Acks, fire-and-forget messages and containers are remembered for five minutes after they are
+// sent, so a bad_msg_notification about them can still be acted on; then they are forgotten.
+TEST_F(ClientSessionTest, RecentSendsAreRememberedForFiveMinutes) {
+  Deliver(FakeObject(0x74ae4240, 1));  // content-related: to be acknowledged
+  client().FlushAcks();
+  const DecodedPacket ack = Next();
+  ASSERT_EQ(ack.messages.size(), 1u);
+  ASSERT_EQ(ack.messages[0].id(), mtp::msgs_ack::kId);
+  Send(FakeQuery(1), {.content_related = false});
+  const DecodedPacket alone = Next();
+  Send(FakeQuery(2), {.content_related = false});
+  Send(FakeQuery(3), {.content_related = false});
+  const DecodedPacket pair = Next();
+  ASSERT_TRUE(pair.container);
+
+  // Five minutes on, all are still known: a bad salt about each resends it.
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_TRUE(Idle());  // housekeeping ran
+  Deliver(BadSalt(ack.messages[0].msg_id, 0x5a5a), false);
+  EXPECT_EQ(Next().messages[0].body, ack.messages[0].body);
+  Deliver(BadSalt(alone.messages[0].msg_id, 0x5a5a), false);
+  EXPECT_EQ(Next().messages[0].body, FakeQuery(1));
+  Deliver(BadSalt(static_cast<int64_t>(pair.header.msg_id), 0x5a5a), false);
+  const DecodedPacket pair_again = Next();
+  ASSERT_EQ(pair_again.messages.size(), 2u);
+  EXPECT_EQ(pair_again.messages[1].body, FakeQuery(3));
+  EXPECT_TRUE(Idle());
+
+  // Just past that, the first sends are forgotten (the resends are not).
+  clock_.Advance(absl::Nanoseconds(1));
+  EXPECT_TRUE(Idle());
+  Deliver(BadSalt(static_cast<int64_t>(pair.header.msg_id), 0x5a5a), false);
+  EXPECT_TRUE(Idle());
+  Deliver(BadSalt(pair_again.messages[0].msg_id, 0x5a5a), false);
+  EXPECT_EQ(Next().messages[0].body, FakeQuery(2));
+
+  // Five minutes after the resends, everything is forgotten.
+  clock_.Advance(absl::Minutes(5) + absl::Nanoseconds(1));
+  EXPECT_TRUE(Idle());
+  for (int64_t msg_id : {ack.messages[0].msg_id, alone.messages[0].msg_id,
+                         static_cast<int64_t>(pair_again.header.msg_id)}) {
+    Deliver(BadSalt(msg_id, 0x5a5a), false);
+    EXPECT_TRUE(Idle());
+  }
+}
+
+// Housekeeping looks at each remembered send once, when its five minutes end, instead of walking
+// all of them on every packet (which made a busy session slower the longer it ran).
+TEST_F(ClientSessionTest, HousekeepingWorkDoesNotGrowWithHistory) {
+  // One packet per round: two fire-and-forget messages in a container, three sends remembered.
+  auto round = [&] {
+    Send(FakeQuery(1), {.content_related = false});
+    Send(FakeQuery(2), {.content_related = false});
+    EXPECT_TRUE(Next().container);
+    clock_.Advance(absl::Milliseconds(100));
+  };
+  // The window fills (3000 rounds in 300 s, 9000 sends) without a single look.
+  for (int i = 0; i < 3000; ++i) round();
+  EXPECT_EQ(client().stats().expiry_checks, 0u);
+  clock_.Advance(absl::Milliseconds(1));
+  // Then each packet looks at the three sends that have just expired, and only at them.
+  for (int i = 0; i < 1000; ++i) {
+    const uint64_t before = client().stats().expiry_checks;
+    round();
+    ASSERT_EQ(client().stats().expiry_checks - before, 3u) << i;
+  }
+  // Once everything has expired, each send has been looked at exactly once.
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_TRUE(Idle());
+  EXPECT_EQ(client().stats().expiry_checks, 3u * 4000);
+  EXPECT_TRUE(Idle());
+  EXPECT_EQ(client().stats().expiry_checks, 3u * 4000);
+}
+
 // A query whose body repeats its own msg_id (as auth.bindTempAuthKey's binding message does).
 std::string BodyOf(int64_t msg_id) {
   std::string body = FakeObject(0x0badf00d, 0);
