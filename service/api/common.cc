@@ -165,6 +165,12 @@ void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
       });
 }
 
+std::string RequestKey(const std::string& tenant, absl::string_view account,
+                       absl::string_view method, const std::string& request_id) {
+  if (request_id.empty()) return "";
+  return absl::StrCat(tenant, "/", account, "/", method, "/", request_id);
+}
+
 void Finish(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
   reactor->Finish(ToGrpcStatus(status));
 }

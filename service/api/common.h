@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "service/api/request_cache.h"
 #include "service/telegram/account_manager.h"
 #include "tl/generated/api.h"
 
@@ -27,7 +28,13 @@ struct ApiContext {
   bool allow_unauthenticated = false;
   // Used when the caller sets no deadline.
   absl::Duration default_deadline = absl::Minutes(2);
+  // Answers of mutations by request_id (a retry acts once).
+  RequestCache* requests = nullptr;
 };
+
+// "<tenant>/<account>/<method>/<request_id>", or "" when the call has no request_id.
+std::string RequestKey(const std::string& tenant, absl::string_view account,
+                       absl::string_view method, const std::string& request_id);
 
 // The tenant of the call's `authorization: Bearer <token>`; UNAUTHENTICATED otherwise.
 absl::StatusOr<std::string> Authenticate(const grpc::CallbackServerContext& context,

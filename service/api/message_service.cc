@@ -257,6 +257,23 @@ void OnChat(const ApiContext& api, grpc::CallbackServerContext* context, const s
               });
 }
 
+// The cache key of a mutation with a request_id, and its earlier answer if there is one.
+std::string CachedAnswer(const ApiContext& api, grpc::CallbackServerContext* context,
+                         const std::string& name, absl::string_view method,
+                         const std::string& request_id, google::protobuf::Message* response,
+                         bool* hit) {
+  *hit = false;
+  if (request_id.empty() || api.requests == nullptr) return "";
+  absl::StatusOr<std::string> tenant = Authenticate(*context, api);
+  absl::StatusOr<ChildName> parsed = ParseChildName(name, "parent", "chats");
+  if (!tenant.ok() || !parsed.ok()) return "";
+  std::string key = RequestKey(*tenant, parsed->account, method, request_id);
+  if (std::optional<std::string> answer = api.requests->Find(key)) {
+    *hit = response->ParseFromString(*answer);
+  }
+  return key;
+}
+
 absl::Status CheckIds(const google::protobuf::RepeatedField<int32_t>& ids, int max) {
   if (ids.empty() || ids.size() > max) return InvalidField("ids", absl::StrCat("1-", max, " ids"));
   for (int32_t id : ids) {
@@ -289,6 +306,11 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerCo
       ParseText(request->text(), request->entities(), request->parse_mode()));
   if (!parsed->ok()) return Finish(reactor, parsed->status()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
+  bool hit = false;
+  const std::string key = CachedAnswer(*api_, context, request->parent(), "SendMessage",
+                                       request->request_id(), response, &hit);
+  if (hit) return Finish(reactor, absl::OkStatus()), reactor;
+  RequestCache* cache = api_->requests;
   OnChat(*api_, context, request->parent(), "parent", reactor, "",
          [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
            absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
@@ -322,6 +344,7 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerCo
                  absl::StatusOr<v1::Message> message =
                      MessageFromUpdates(**result, random_id, *account, target, &**parsed);
                  if (message.ok()) *response = *std::move(message);
+                 if (message.ok() && !key.empty()) cache->Store(key, response->SerializeAsString());
                  Finish(reactor, message.status());
                });
          });
@@ -675,6 +698,11 @@ grpc::ServerUnaryReactor* MessageServiceImpl::ForwardMessages(
   if (!to.ok()) return Finish(reactor, to.status()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
   const v1::ForwardMessagesRequest copy = *request;
+  bool hit = false;
+  const std::string key = CachedAnswer(*api_, context, request->from_chat(), "ForwardMessages",
+                                       request->request_id(), response, &hit);
+  if (hit) return Finish(reactor, absl::OkStatus()), reactor;
+  RequestCache* cache = api_->requests;
   OnChat(*api_, context, request->from_chat(), "from_chat", reactor, "",
          [=](std::shared_ptr<Account> account, ResolvedPeer from, ChildName from_name) {
            if (to->account != from_name.account) {
@@ -704,6 +732,7 @@ grpc::ServerUnaryReactor* MessageServiceImpl::ForwardMessages(
                                for (v1::Message& m : MessagesFromUpdates(**result, *account)) {
                                  *response->add_messages() = std::move(m);
                                }
+                               if (!key.empty()) cache->Store(key, response->SerializeAsString());
                                Finish(reactor, absl::OkStatus());
                              });
                        });

@@ -151,6 +151,7 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   metrics->SetAccounts(server->accounts_->CountByState());
 
   server->api_.accounts = server->accounts_.get();
+  server->api_.requests = &server->requests_;
   server->api_.tokens = config.tokens;
   server->api_.allow_unauthenticated = config.allow_unauthenticated;
   server->account_service_ = std::make_unique<AccountServiceImpl>(&server->api_);

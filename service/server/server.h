@@ -59,6 +59,7 @@ class TgrpcServer {
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<AccountManager> accounts_;
+  RequestCache requests_;
   ApiContext api_;
   std::unique_ptr<AccountServiceImpl> account_service_;
   std::unique_ptr<UserServiceImpl> user_service_;

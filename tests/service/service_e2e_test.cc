@@ -1,0 +1,408 @@
+// tgrpcd end to end against fakedc: sign-in by code, 2FA, QR and bot token, a migration, the
+// member list, messages sent, read back, edited, searched, forwarded and deleted, FLOOD_WAIT
+// waited out and returned, error details, and accounts that stay signed in across a restart.
+#include <set>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/e2e/e2e_util.h"
+#include "tests/fakedc/seed.h"
+#include "tests/service/service_fixture.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::service_test {
+namespace {
+
+namespace api = tl::api;
+
+TEST_F(ServiceTest, SignsInWithACodeAndAnswersGetMe) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  v1::GetMeRequest me;
+  me.set_account("accounts/alice");
+  v1::User user;
+  grpc::Status status = users_->GetMe(Context().get(), me, &user);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(user.first_name(), "Alice");
+  EXPECT_TRUE(user.is_self());
+  EXPECT_EQ(user.name(), "accounts/alice/users/" + std::to_string(user.id()));
+  EXPECT_TRUE(user.has_full());
+
+  v1::GetAccountRequest get;
+  get.set_name("accounts/alice");
+  v1::Account account;
+  ASSERT_TRUE(accounts_->GetAccount(Context().get(), get, &account).ok());
+  EXPECT_EQ(account.state(), v1::Account::SIGNED_IN);
+  EXPECT_EQ(account.user().id(), user.id());
+  EXPECT_TRUE(account.bot_token().empty());
+}
+
+TEST_F(ServiceTest, WrongCodeIsInvalidArgumentAndTheLoginWaits) {
+  v1::CreateAccountRequest create;
+  create.set_account_id("bob");
+  create.mutable_account()->set_phone_number("+" + std::string(fakedc::kSeedBobPhone));
+  v1::Account account;
+  ASSERT_TRUE(accounts_->CreateAccount(Context().get(), create, &account).ok());
+  v1::StartLoginRequest start;
+  start.set_name("accounts/bob");
+  v1::LoginState state;
+  ASSERT_TRUE(accounts_->StartLogin(Context().get(), start, &state).ok());
+  v1::SubmitCodeRequest code;
+  code.set_name("accounts/bob");
+  code.set_code("00000");
+  grpc::Status status = accounts_->SubmitCode(Context().get(), code, &state);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Reason(status), "PHONE_CODE_INVALID");
+  code.set_code(LastCode(fakedc::kSeedBobPhone));
+  ASSERT_TRUE(accounts_->SubmitCode(Context().get(), code, &state).ok());
+  EXPECT_EQ(state.step(), v1::LoginState::SIGNED_IN);
+}
+
+TEST_F(ServiceTest, TwoFactorPasswordWithSrp) {
+  SignIn("carol", fakedc::kSeedCarolPhone, fakedc::kSeedCarolPassword);
+}
+
+TEST_F(ServiceTest, AccountOnAnotherDcIsMigrated) {
+  // Dave lives on DC 1: auth.sendCode on DC 2 answers PHONE_MIGRATE_1, followed inside.
+  SignIn("dave", fakedc::kSeedDavePhone);
+  v1::GetAccountRequest get;
+  get.set_name("accounts/dave");
+  v1::Account account;
+  ASSERT_TRUE(accounts_->GetAccount(Context().get(), get, &account).ok());
+  EXPECT_EQ(account.home_dc(), fakedc::kSeedDaveHomeDc);
+  v1::GetMeRequest me;
+  me.set_account("accounts/dave");
+  v1::User user;
+  ASSERT_TRUE(users_->GetMe(Context().get(), me, &user).ok());
+}
+
+TEST_F(ServiceTest, BotSignsInWithItsToken) {
+  v1::CreateAccountRequest create;
+  create.set_account_id("bot");
+  create.mutable_account()->set_bot_token(fakedc::kSeedBotToken);
+  v1::Account account;
+  grpc::Status status = accounts_->CreateAccount(Context().get(), create, &account);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(account.kind(), v1::Account::BOT);
+  EXPECT_EQ(account.state(), v1::Account::SIGNED_IN);
+  EXPECT_TRUE(account.user().is_bot());
+  EXPECT_TRUE(account.bot_token().empty());  // never returned
+
+  // A token Telegram refuses leaves no account behind.
+  create.set_account_id("badbot");
+  create.mutable_account()->set_bot_token("1000001:AAnotARealTokenAtAll");
+  status = accounts_->CreateAccount(Context().get(), create, &account);
+  EXPECT_FALSE(status.ok());
+  v1::GetAccountRequest get;
+  get.set_name("accounts/badbot");
+  EXPECT_EQ(accounts_->GetAccount(Context().get(), get, &account).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, QrLoginAcceptedFromAnotherSession) {
+  v1::CreateAccountRequest create;
+  create.set_account_id("alice-qr");
+  create.mutable_account()->set_phone_number("+" + std::string(fakedc::kSeedAlicePhone));
+  v1::Account account;
+  ASSERT_TRUE(accounts_->CreateAccount(Context().get(), create, &account).ok());
+  v1::StartLoginRequest start;
+  start.set_name("accounts/alice-qr");
+  start.set_method(v1::StartLoginRequest::QR);
+  v1::LoginState state;
+  grpc::Status status = accounts_->StartLogin(Context().get(), start, &state);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(state.step(), v1::LoginState::QR_TOKEN);
+  EXPECT_EQ(state.qr().url().rfind("tg://login?token=", 0), 0u);
+
+  // Watch the login while Alice's phone (a plain MTProto connection) accepts the token.
+  v1::WatchLoginRequest watch;
+  watch.set_name("accounts/alice-qr");
+  auto watch_context = Context();
+  auto reader = accounts_->WatchLogin(watch_context.get(), watch);
+  v1::LoginState seen;
+  ASSERT_TRUE(reader->Read(&seen));
+  EXPECT_EQ(seen.step(), v1::LoginState::QR_TOKEN);
+
+  absl::StatusOr<std::unique_ptr<mtproto::net::ClientConnection>> phone =
+      mtproto::net::ClientConnection::Create(e2e::ConnectionOptions(dc_->port(2), 77, "phone"));
+  ASSERT_TRUE(phone.ok());
+  ASSERT_TRUE(e2e::SignIn(**phone, *dc_, fakedc::kSeedAlicePhone).ok());
+  api::auth_acceptLoginToken accept;
+  accept.token = state.qr().token();
+  auto accepted = e2e::Await((*phone)->Call<api::auth_acceptLoginToken>(accept));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+
+  bool signed_in = false;
+  while (reader->Read(&seen)) {
+    if (seen.step() == v1::LoginState::SIGNED_IN) signed_in = true;
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_TRUE(signed_in);
+  EXPECT_EQ(seen.user().first_name(), "Alice");
+}
+
+TEST_F(ServiceTest, PagesTheWholeMemberListOfTheBigGroup) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  v1::ResolvePeerRequest resolve;
+  resolve.set_account("accounts/alice");
+  resolve.set_query(std::string("https://t.me/") + fakedc::kSeedBigChannel);
+  v1::ResolvePeerResponse resolved;
+  grpc::Status status = chats_->ResolvePeer(Context().get(), resolve, &resolved);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(resolved.chat().type(), v1::Chat::SUPERGROUP);
+  EXPECT_LT(resolved.chat().id(), -1000000000000LL);
+
+  std::set<int64_t> members;
+  v1::ListChatMembersRequest list;
+  list.set_parent(resolved.chat().name());
+  list.set_page_size(200);
+  int pages = 0;
+  int32_t total = 0;
+  do {
+    v1::ListChatMembersResponse page;
+    status = chats_->ListChatMembers(Context().get(), list, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const auto& member : page.members()) members.insert(member.user().id());
+    total = page.total_size();
+    list.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!list.page_token().empty() && pages < 100);
+  EXPECT_EQ(static_cast<int32_t>(members.size()), total);
+  EXPECT_GE(members.size(), 450u);
+  EXPECT_GE(pages, 3);
+
+  // By username too (the peer cache knows it now), with full info.
+  v1::GetChatRequest get;
+  get.set_name(std::string("accounts/alice/chats/") + fakedc::kSeedBigChannel);
+  v1::Chat chat;
+  status = chats_->GetChat(Context().get(), get, &chat);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(chat.id(), resolved.chat().id());
+  EXPECT_TRUE(chat.has_full());
+}
+
+TEST_F(ServiceTest, SendsReadsEditsSearchesForwardsAndDeletes) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  SignIn("bob", fakedc::kSeedBobPhone);
+  // Bob's chat with Alice, by Alice's username.
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/bob/chats/alice_example");
+  send.set_text("hello **alice**, see [this](https://example.com)");
+  send.set_parse_mode(v1::SendMessageRequest::MARKDOWN);
+  send.set_request_id("first-hello");
+  v1::Message sent;
+  grpc::Status status = messages_->SendMessage(Context().get(), send, &sent);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(sent.text(), "hello alice, see this");
+  ASSERT_EQ(sent.entities_size(), 2);
+  EXPECT_EQ(sent.entities(0).type(), "bold");
+  EXPECT_EQ(sent.entities(1).type(), "text_url");
+  EXPECT_EQ(sent.entities(1).url(), "https://example.com");
+  EXPECT_TRUE(sent.outgoing());
+
+  // Read back by id, from Bob's side, with the entities.
+  v1::GetMessagesRequest get;
+  get.set_parent(sent.name().substr(0, sent.name().find("/messages/")));
+  get.add_ids(sent.id());
+  get.add_ids(999999);
+  v1::GetMessagesResponse got;
+  status = messages_->GetMessages(Context().get(), get, &got);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(got.messages_size(), 1);
+  EXPECT_EQ(got.messages(0).text(), sent.text());
+  EXPECT_EQ(got.messages(0).entities_size(), 2);
+  ASSERT_EQ(got.missing_size(), 1);
+  EXPECT_EQ(got.missing(0), 999999);
+
+  // Alice sees it in her history with Bob (resolved by the id her cache learned).
+  v1::ListMessagesRequest history;
+  history.set_parent("accounts/alice/chats/bob_example");
+  v1::ListMessagesResponse page;
+  status = messages_->ListMessages(Context().get(), history, &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_GE(page.messages_size(), 1);
+  EXPECT_EQ(page.messages(0).text(), sent.text());
+  EXPECT_FALSE(page.messages(0).outgoing());
+
+  // Edit with HTML; both sides see the new text.
+  v1::EditMessageRequest edit;
+  edit.set_name(sent.name());
+  edit.set_text("<i>edited</i>");
+  edit.set_parse_mode(v1::SendMessageRequest::HTML);
+  v1::Message edited;
+  status = messages_->EditMessage(Context().get(), edit, &edited);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(edited.text(), "edited");
+  ASSERT_EQ(edited.entities_size(), 1);
+  EXPECT_EQ(edited.entities(0).type(), "italic");
+  status = messages_->ListMessages(Context().get(), history, &page);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(page.messages(0).text(), "edited");
+
+  // Search in the chat.
+  v1::SearchMessagesRequest search;
+  search.set_account("accounts/bob");
+  search.set_chat(get.parent());
+  search.set_query("edited");
+  v1::SearchMessagesResponse found;
+  status = messages_->SearchMessages(Context().get(), search, &found);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(found.messages_size(), 1);
+  EXPECT_EQ(found.messages(0).id(), sent.id());
+
+  // Forward to Bob's saved messages, with and without the author.
+  v1::ForwardMessagesRequest forward;
+  forward.set_from_chat(get.parent());
+  forward.add_ids(sent.id());
+  forward.set_to_chat("accounts/bob/chats/me");
+  v1::ForwardMessagesResponse forwarded;
+  status = messages_->ForwardMessages(Context().get(), forward, &forwarded);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(forwarded.messages_size(), 1);
+  EXPECT_EQ(forwarded.messages(0).text(), "edited");
+
+  // Delete for both sides.
+  v1::DeleteMessagesRequest del;
+  del.set_parent(get.parent());
+  del.add_ids(sent.id());
+  del.set_revoke(true);
+  v1::DeleteMessagesResponse deleted;
+  status = messages_->DeleteMessages(Context().get(), del, &deleted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  status = messages_->GetMessages(Context().get(), get, &got);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(got.messages_size(), 0);
+}
+
+TEST_F(ServiceTest, RetriedSendWithTheSameRequestIdSendsOnce) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/alice/chats/me");
+  send.set_text("once");
+  send.set_request_id("retry-me");
+  v1::Message first, second;
+  ASSERT_TRUE(messages_->SendMessage(Context().get(), send, &first).ok());
+  grpc::Status status = messages_->SendMessage(Context().get(), send, &second);
+  // Telegram answers a repeated random_id with the first message or RANDOM_ID_DUPLICATE;
+  // either way there is one message.
+  if (status.ok()) EXPECT_EQ(second.id(), first.id());
+  v1::ListMessagesRequest history;
+  history.set_parent("accounts/alice/chats/me");
+  v1::ListMessagesResponse page;
+  ASSERT_TRUE(messages_->ListMessages(Context().get(), history, &page).ok());
+  int copies = 0;
+  for (const auto& m : page.messages()) copies += m.text() == "once";
+  EXPECT_EQ(copies, 1);
+}
+
+TEST_F(ServiceTest, ErrorsCarryTelegramsTypeAndDetails) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  // A user id the account never saw: NOT_FOUND with Telegram's PEER_ID_INVALID... from the
+  // cache, before any call.
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/alice/chats/987654321");
+  send.set_text("hi");
+  v1::Message sent;
+  grpc::Status status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("PEER_ID_INVALID"), std::string::npos);
+
+  // A username nobody has: Telegram's own error.
+  send.set_parent("accounts/alice/chats/nobody_here_at_all");
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Reason(status), "USERNAME_NOT_OCCUPIED");
+
+  // Not signed in yet.
+  v1::CreateAccountRequest create;
+  create.set_account_id("idle");
+  create.mutable_account()->set_phone_number("+15550009999");
+  v1::Account account;
+  ASSERT_TRUE(accounts_->CreateAccount(Context().get(), create, &account).ok());
+  v1::GetMeRequest me;
+  me.set_account("accounts/idle");
+  v1::User user;
+  status = users_->GetMe(Context().get(), me, &user);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(status), "ACCOUNT_NOT_SIGNED_IN");
+}
+
+TEST_F(ServiceTest, FloodWaitIsWaitedOutOrReturned) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/alice/chats/me");
+  send.set_text("one");
+  v1::Message sent;
+  // One call per 2 s: the second waits about 2 s inside (threshold 3 s) and succeeds.
+  dc_->Run([](fakedc::World& world) { world.flood().SetLimit("messages.sendMessage", {1, 2}); });
+  ASSERT_TRUE(messages_->SendMessage(Context().get(), send, &sent).ok());
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status status = messages_->SendMessage(Context().get(), send, &sent);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+
+  // One call per 60 s: over the threshold, so RESOURCE_EXHAUSTED with RetryInfo, and the next
+  // call is held back without reaching Telegram.
+  dc_->Run([](fakedc::World& world) { world.flood().SetLimit("messages.sendMessage", {1, 60}); });
+  status = messages_->SendMessage(Context().get(), send, &sent);  // may pass (window reset)
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Reason(status), "FLOOD_WAIT");
+  EXPECT_GT(RetrySeconds(status), 3);
+
+  v1::GetAccountStatusRequest get;
+  get.set_name("accounts/alice");
+  v1::AccountStatus account_status;
+  ASSERT_TRUE(accounts_->GetAccountStatus(Context().get(), get, &account_status).ok());
+  ASSERT_EQ(account_status.flood_waits_size(), 1);
+  EXPECT_EQ(account_status.flood_waits(0).method(), "messages.sendMessage");
+  ASSERT_GE(account_status.sessions_size(), 1);
+  EXPECT_EQ(account_status.sessions(0).state(), "READY");
+}
+
+TEST_F(ServiceTest, AccountsStaySignedInAcrossARestart) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  v1::ResolvePeerRequest resolve;
+  resolve.set_account("accounts/alice");
+  resolve.set_query("bob_example");
+  v1::ResolvePeerResponse bob;
+  ASSERT_TRUE(chats_->ResolvePeer(Context().get(), resolve, &bob).ok());
+  StopServer();
+  StartServer();
+  v1::GetMeRequest me;
+  me.set_account("accounts/alice");
+  v1::User user;
+  grpc::Status status = users_->GetMe(Context().get(), me, &user);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(user.first_name(), "Alice");
+  // The peer cache was persisted: Bob by id, with no lookup by username first.
+  v1::SendMessageRequest send;
+  send.set_parent(bob.chat().name());
+  send.set_text("after the restart");
+  v1::Message sent;
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(ServiceTest, LogOutEndsTheAuthorization) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  v1::LogOutRequest logout;
+  logout.set_name("accounts/alice");
+  v1::Account account;
+  grpc::Status status = accounts_->LogOut(Context().get(), logout, &account);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(account.state(), v1::Account::LOGGED_OUT);
+  v1::GetMeRequest me;
+  me.set_account("accounts/alice");
+  v1::User user;
+  EXPECT_EQ(users_->GetMe(Context().get(), me, &user).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // And it can sign in again.
+  v1::StartLoginRequest start;
+  start.set_name("accounts/alice");
+  v1::LoginState state;
+  ASSERT_TRUE(accounts_->StartLogin(Context().get(), start, &state).ok());
+  EXPECT_EQ(state.step(), v1::LoginState::CODE_SENT);
+}
+
+}  // namespace
+}  // namespace tgrpc::service_test

@@ -1,0 +1,61 @@
+// The end-to-end fixture for tgrpcd: a fakedc on 127.0.0.1 (port 0), a TgrpcServer in-process
+// pointed at it (sandbox DC table, fakedc's key), two tenants with their tokens, and blocking
+// stubs of every tgrpc.v1 service.
+#ifndef TGRPC_TESTS_SERVICE_SERVICE_FIXTURE_H_
+#define TGRPC_TESTS_SERVICE_SERVICE_FIXTURE_H_
+
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "grpcpp/grpcpp.h"
+#include "service/server/server.h"
+#include "tests/fakedc/fakedc.h"
+#include "tgrpc/v1/account.grpc.pb.h"
+#include "tgrpc/v1/chat.grpc.pb.h"
+#include "tgrpc/v1/message.grpc.pb.h"
+#include "tgrpc/v1/user.grpc.pb.h"
+
+namespace tgrpc::service_test {
+
+inline constexpr char kTokenA[] = "tenant-a-token-0123456789";
+inline constexpr char kTokenB[] = "tenant-b-token-0123456789";
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // (Re)starts tgrpcd on the same state directory.
+  void StartServer();
+  void StopServer();
+
+  // A context with tenant A's (or B's) token and a deadline.
+  std::unique_ptr<grpc::ClientContext> Context(const char* token = kTokenA, int seconds = 30);
+
+  // Creates accounts/{id} for `phone` and signs it in with the code fakedc issued (and the
+  // password when given). Fails the test on any error.
+  void SignIn(const std::string& id, const std::string& phone, const std::string& password = "");
+  // The code fakedc last issued for a phone (digits).
+  std::string LastCode(const std::string& phone);
+
+  std::unique_ptr<fakedc::FakeDc> dc_;
+  std::unique_ptr<service::TgrpcServer> server_;
+  std::string state_dir_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AccountService::Stub> accounts_;
+  std::unique_ptr<v1::UserService::Stub> users_;
+  std::unique_ptr<v1::ChatService::Stub> chats_;
+  std::unique_ptr<v1::MessageService::Stub> messages_;
+};
+
+// The ErrorInfo reason in a status's details ("" if none).
+std::string Reason(const grpc::Status& status);
+// The first BadRequest field violation's field ("" if none).
+std::string BadField(const grpc::Status& status);
+// RetryInfo's delay in seconds (-1 if none).
+int64_t RetrySeconds(const grpc::Status& status);
+
+}  // namespace tgrpc::service_test
+
+#endif  // TGRPC_TESTS_SERVICE_SERVICE_FIXTURE_H_
