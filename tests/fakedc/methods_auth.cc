@@ -22,15 +22,28 @@ tl::Ptr<api::auth_Authorization> Authorization(const UserRecord& user) {
   return out;
 }
 
-// Where a phone signs in: its account's home DC (PHONE_MIGRATE elsewhere). A number without an
-// account signs up on the DC of the client's network (MethodEnv::network_dc: NETWORK_MIGRATE
-// elsewhere), or anywhere when that is not set, and lives where it did.
-absl::Status CheckPhoneHome(World& world, int network_dc, const std::string& phone,
+// The DC a test number (phones.h) belongs to, if it is one of the emulated DCs.
+std::optional<int> TestDcOf(const MethodEnv& env, const std::string& phone) {
+  std::optional<int> dc_id = TestNumberDc(phone);
+  if (!dc_id.has_value() || !IsDcId(env, *dc_id)) return std::nullopt;
+  return dc_id;
+}
+
+// Where a phone signs in: its account's home DC (PHONE_MIGRATE elsewhere). A test number without
+// an account signs up on its DC (PHONE_MIGRATE elsewhere, as Telegram's test numbers do); any other
+// number without one on the DC of the client's network (MethodEnv::network_dc: NETWORK_MIGRATE
+// elsewhere), or anywhere when that is not set. Accounts live where they signed up.
+absl::Status CheckPhoneHome(World& world, const MethodEnv& env, const std::string& phone,
                             const CallContext& context) {
   const UserRecord* user = world.FindUserByPhone(phone);
   if (user != nullptr && user->home_dc != context.dc_id) return SeeOther("PHONE", user->home_dc);
-  if (user == nullptr && network_dc != 0 && network_dc != context.dc_id) {
-    return SeeOther("NETWORK", network_dc);
+  if (user != nullptr) return absl::OkStatus();
+  if (std::optional<int> test_dc = TestDcOf(env, phone)) {
+    if (*test_dc != context.dc_id) return SeeOther("PHONE", *test_dc);
+    return absl::OkStatus();
+  }
+  if (env.network_dc != 0 && env.network_dc != context.dc_id) {
+    return SeeOther("NETWORK", env.network_dc);
   }
   return absl::OkStatus();
 }
@@ -267,9 +280,11 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
         const std::string phone = PhoneDigits(request.phone_number);
         if (phone.size() < 5 || phone.size() > 15) return BadRequest("PHONE_NUMBER_INVALID");
         if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
-        if (absl::Status s = CheckPhoneHome(world, env.network_dc, phone, context); !s.ok())
-          return s;
-        const PendingCode& code = world.IssueCode(phone);
+        if (absl::Status s = CheckPhoneHome(world, env, phone, context); !s.ok()) return s;
+        std::optional<std::string> fixed_code;
+        if (std::optional<int> test_dc = TestDcOf(env, phone))
+          fixed_code = TestNumberCode(*test_dc);
+        const PendingCode& code = world.IssueCode(phone, fixed_code);
         std::cerr << "fakedc: sign-in code for +" << phone << ": " << code.code << "\n";
         if (!codes_dir.empty()) {
           // Written whole under a temporary name, then renamed: a reader never sees half a code.
@@ -292,8 +307,7 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
       [&world, &env](const api::auth_signIn& request,
                      CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
         const std::string phone = PhoneDigits(request.phone_number);
-        if (absl::Status s = CheckPhoneHome(world, env.network_dc, phone, context); !s.ok())
-          return s;
+        if (absl::Status s = CheckPhoneHome(world, env, phone, context); !s.ok()) return s;
         if (absl::Status s = CheckCode(world, phone, request.phone_code_hash, request.phone_code);
             !s.ok()) {
           return s;
@@ -321,10 +335,12 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
         return CheckPassword(world, request, context);
       });
   d.On<api::auth_signUp>(
-      [&world](const api::auth_signUp& request,
-               CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
+      [&world, &env](const api::auth_signUp& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::auth_Authorization>> {
         const std::string phone = PhoneDigits(request.phone_number);
         if (world.FindUserByPhone(phone) != nullptr) return BadRequest("PHONE_NUMBER_OCCUPIED");
+        // The account lives where it signs up: only where sendCode / signIn would have it.
+        if (absl::Status s = CheckPhoneHome(world, env, phone, context); !s.ok()) return s;
         if (request.first_name.empty() || request.first_name.size() > 64) {
           return BadRequest("FIRSTNAME_INVALID");
         }

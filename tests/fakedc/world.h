@@ -201,8 +201,10 @@ class World {
   bool AddContact(int64_t owner_id, int64_t contact_id);
   bool RemoveContact(int64_t owner_id, int64_t contact_id);
 
-  // Sign-in codes: sendCode issues one; the last code per phone is readable by tests.
-  const PendingCode& IssueCode(const std::string& phone);
+  // Sign-in codes: sendCode issues one (random, or `code` when given); the last code per phone is
+  // readable by tests.
+  const PendingCode& IssueCode(const std::string& phone,
+                               std::optional<std::string> code = std::nullopt);
   const PendingCode* FindCode(const std::string& phone) const;
   void ConsumeCode(const std::string& phone) { codes_.erase(phone); }
   // Every code issued, for tests and the log.
