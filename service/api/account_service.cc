@@ -228,7 +228,12 @@ class LoginWatcher final : public grpc::ServerWriteReactor<v1::LoginState> {
       Finish(ToGrpcStatus(error));
       return;
     }
-    watch_id_ = account_->Watch([this](const v1::LoginState& state) { Push(state); });
+    // The account calls watchers from its own threads: they reach this reactor through `link_`,
+    // which OnDone clears before the reactor is deleted.
+    watch_id_ = account_->Watch([link = link_](const v1::LoginState& state) {
+      absl::MutexLock lock(&link->mutex);
+      if (link->watcher != nullptr) link->watcher->Push(state);
+    });
     Push(account_->login_state());
   }
 
@@ -249,6 +254,10 @@ class LoginWatcher final : public grpc::ServerWriteReactor<v1::LoginState> {
 
   void OnDone() override {
     if (account_ != nullptr && watch_id_ != 0) account_->Unwatch(watch_id_);
+    {
+      absl::MutexLock lock(&link_->mutex);
+      link_->watcher = nullptr;
+    }
     delete this;
   }
 
@@ -282,6 +291,18 @@ class LoginWatcher final : public grpc::ServerWriteReactor<v1::LoginState> {
     if (closed_) return;
     closed_ = true;
     Finish(status);
+  }
+
+  struct Link {
+    absl::Mutex mutex;
+    LoginWatcher* watcher ABSL_GUARDED_BY(mutex) = nullptr;
+  };
+  std::shared_ptr<Link> link_ = MakeLink(this);
+  static std::shared_ptr<Link> MakeLink(LoginWatcher* watcher) {
+    auto link = std::make_shared<Link>();
+    absl::MutexLock lock(&link->mutex);
+    link->watcher = watcher;
+    return link;
   }
 
   std::shared_ptr<Account> account_;
