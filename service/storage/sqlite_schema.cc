@@ -1,0 +1,105 @@
+#include "service/storage/sqlite_schema.h"
+
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tl/runtime/status_macros.h"
+
+namespace tgrpc::service {
+namespace {
+
+// Step i takes a database from version i to version i + 1.
+constexpr const char* kSteps[] = {
+    // 1: accounts, their auth keys and their peer cache. Secrets are stored only sealed by
+    // KeyCipher, bound to their row by associated data: "bottoken:<account id>" and
+    // "authkey:<account id>:<dc id>". Keys and peers go with their account.
+    R"sql(
+CREATE TABLE accounts (
+  id TEXT NOT NULL PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  bot_token_sealed BLOB,  -- NULL when the account has no bot token
+  bot INTEGER NOT NULL,
+  max_sessions INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  home_dc INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  user_tl BLOB NOT NULL,
+  display_name TEXT NOT NULL,
+  create_time_unix INTEGER NOT NULL,
+  create_request_id TEXT NOT NULL
+);
+CREATE TABLE auth_keys (
+  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  dc_id INTEGER NOT NULL,
+  key_sealed BLOB NOT NULL,
+  salt INTEGER NOT NULL,  -- the uint64 salt's bits as a signed integer
+  time_offset_ms INTEGER NOT NULL,
+  PRIMARY KEY (account_id, dc_id)
+);
+CREATE TABLE peers (
+  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  peer_id INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  access_hash INTEGER NOT NULL,
+  username TEXT NOT NULL,  -- lower-cased; '' for none
+  phone TEXT NOT NULL,  -- '' for none
+  PRIMARY KEY (account_id, peer_id)
+);
+-- A username or phone belongs to one peer of an account at a time.
+CREATE UNIQUE INDEX peers_by_username ON peers (account_id, username) WHERE username <> '';
+CREATE UNIQUE INDEX peers_by_phone ON peers (account_id, phone) WHERE phone <> '';
+)sql",
+    // 2: a value sealed under the database's key when it is first opened. A key file that was
+    // lost and made anew (KeyCipher::LoadOrCreate creates one when it is missing) is then refused
+    // at open, instead of every secret failing one call at a time.
+    R"sql(
+CREATE TABLE key_check (
+  id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  sealed BLOB NOT NULL
+);
+)sql",
+};
+static_assert(std::size(kSteps) == kSqliteSchemaVersion,
+              "kSqliteSchemaVersion must be the number of steps");
+
+absl::StatusOr<int> UserVersion(SqliteConnection& db) {
+  TGRPC_ASSIGN_OR_RETURN(SqliteStatement statement, db.Prepare("PRAGMA user_version"));
+  SqliteQuery query = statement.Start();
+  TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return absl::InternalError("PRAGMA user_version returned no row");
+  return static_cast<int>(query.ColumnInt(0));
+}
+
+}  // namespace
+
+absl::Status MigrateSqliteSchema(SqliteConnection& db) {
+  while (true) {
+    // The version is read inside the transaction that applies the next step, so no other
+    // writer can apply it in between.
+    TGRPC_ASSIGN_OR_RETURN(SqliteTransaction transaction, SqliteTransaction::Begin(db));
+    TGRPC_ASSIGN_OR_RETURN(const int version, UserVersion(db));
+    if (version > kSqliteSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "the database has schema version %d, newer than the %d this tgrpcd knows: a newer "
+          "tgrpcd wrote it; run that or a later one",
+          version, kSqliteSchemaVersion));
+    }
+    if (version < 0) {
+      return absl::DataLossError(absl::StrFormat("the database has schema version %d", version));
+    }
+    if (version == kSqliteSchemaVersion) return transaction.Commit();
+    absl::Status applied = db.Exec(kSteps[version]);
+    if (!applied.ok()) {
+      return absl::Status(applied.code(),
+                          absl::StrFormat("schema step %d: %s", version + 1, applied.message()));
+    }
+    // PRAGMA takes no parameters; the number is this file's constant, not outside input.
+    const std::string set_version = absl::StrCat("PRAGMA user_version = ", version + 1);
+    TGRPC_RETURN_IF_ERROR(db.Exec(set_version.c_str()));
+    TGRPC_RETURN_IF_ERROR(transaction.Commit());
+  }
+}
+
+}  // namespace tgrpc::service

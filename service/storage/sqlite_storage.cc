@@ -1,0 +1,569 @@
+#include "service/storage/sqlite_storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "service/storage/sqlite_connection.h"
+#include "service/storage/sqlite_schema.h"
+#include "tl/runtime/status_macros.h"
+
+namespace tgrpc::service {
+namespace {
+
+// Only tools outside tgrpcd (a backup, the sqlite3 shell) contend for the file: wait for them
+// briefly rather than fail a write at once.
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr absl::string_view kKeyCheckAad = "keycheck";
+constexpr absl::string_view kKeyCheckPlaintext = "tgrpc sqlite storage key check";
+
+// Associated data binding each sealed secret to its row: a sealed value copied into another row
+// does not open there.
+std::string BotTokenAad(absl::string_view account_id) {
+  return absl::StrCat("bottoken:", account_id);
+}
+std::string AuthKeyAad(absl::string_view account_id, int dc_id) {
+  return absl::StrCat("authkey:", account_id, ":", dc_id);
+}
+
+absl::Status WithContext(const absl::Status& status, absl::string_view context) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
+}
+
+template <typename T>
+absl::StatusOr<T> WithContext(absl::StatusOr<T> value, absl::string_view context) {
+  if (value.ok()) return value;
+  return WithContext(value.status(), context);
+}
+
+// The exclusive flock on "<database>.lock" that makes a database one process's at a time. A
+// separate file, because SQLite takes and drops its own locks on the database file as it works.
+class DatabaseLock {
+ public:
+  static absl::StatusOr<DatabaseLock> Acquire(const std::string& db_path) {
+    const std::string path = db_path + ".lock";
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open lock file ", path));
+    DatabaseLock lock(fd);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK) {
+        return absl::ErrnoToStatus(errno, absl::StrCat("lock ", path));
+      }
+      return absl::FailedPreconditionError(
+          absl::StrCat("another tgrpcd holds this database (", path, " is locked", lock.Holder(),
+                       "); an account must be served by one process at a time"));
+    }
+    // Only for the message another opener gets: the lock is what counts, so a failure to write
+    // the note is no reason to refuse.
+    const std::string pid = absl::StrCat(getpid(), "\n");
+    const bool noted = ftruncate(fd, 0) == 0 &&
+                       pwrite(fd, pid.data(), pid.size(), 0) == static_cast<ssize_t>(pid.size());
+    static_cast<void>(noted);
+    return lock;
+  }
+
+  DatabaseLock(DatabaseLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DatabaseLock& operator=(DatabaseLock&&) = delete;
+  // Closing the only descriptor of the open file releases the lock.
+  ~DatabaseLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+
+ private:
+  explicit DatabaseLock(int fd) : fd_(fd) {}
+
+  // ", by pid N" from the holder's note in the file, or "" if there is none.
+  std::string Holder() const {
+    char buffer[32];
+    const ssize_t n = pread(fd_, buffer, sizeof(buffer), 0);
+    int64_t pid = 0;
+    if (n <= 0 ||
+        !absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::string_view(buffer, n)), &pid)) {
+      return "";
+    }
+    return absl::StrCat(", by pid ", pid);
+  }
+
+  int fd_;
+};
+
+// The database holds phone numbers and the peer cache besides the sealed secrets: create it
+// readable by the owner only. SQLite gives its -wal and -shm files the database file's mode.
+absl::Status CreatePrivately(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
+  close(fd);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> QueryText(SqliteConnection& db, const char* sql) {
+  TGRPC_ASSIGN_OR_RETURN(SqliteStatement statement, db.Prepare(sql));
+  SqliteQuery query = statement.Start();
+  TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return absl::InternalError(absl::StrCat("\"", sql, "\" returned no row"));
+  return query.ColumnText(0);
+}
+
+absl::Status Configure(SqliteConnection& db) {
+  const int rc = sqlite3_busy_timeout(db.raw(), kBusyTimeoutMs);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, db.raw(), "set the busy timeout");
+  // WAL: readers do not block the writer, and a commit is one append and one fsync.
+  TGRPC_ASSIGN_OR_RETURN(std::string mode, QueryText(db, "PRAGMA journal_mode = WAL"));
+  if (absl::AsciiStrToLower(mode) != "wal") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the database cannot use write-ahead logging (journal mode stays \"", mode, "\")"));
+  }
+  // FULL: a commit is on disk when it returns, so an auth key Telegram has accepted is never lost
+  // to a crash (NORMAL in WAL mode may lose the last commits on power loss).
+  TGRPC_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
+  TGRPC_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys = ON"));
+  TGRPC_ASSIGN_OR_RETURN(std::string foreign_keys, QueryText(db, "PRAGMA foreign_keys"));
+  if (foreign_keys != "1") {
+    return absl::FailedPreconditionError("this SQLite does not enforce foreign keys");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WrongKeyError() {
+  return absl::FailedPreconditionError(
+      "the database's secrets were sealed under another key than the key file's (was the key "
+      "file lost and made anew?): restore the key file the database was created with");
+}
+
+// Refuses a cipher other than the one the database's secrets are sealed under; the first open
+// records the cipher by sealing a known value under it.
+absl::Status CheckKey(SqliteConnection& db, const KeyCipher& cipher) {
+  TGRPC_ASSIGN_OR_RETURN(SqliteTransaction transaction, SqliteTransaction::Begin(db));
+  {
+    TGRPC_ASSIGN_OR_RETURN(SqliteStatement get,
+                           db.Prepare("SELECT sealed FROM key_check WHERE id = 1"));
+    SqliteQuery query = get.Start();
+    TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (row) {
+      if (!cipher.Open(query.ColumnBlob(0), kKeyCheckAad).ok()) return WrongKeyError();
+      return absl::OkStatus();
+    }
+  }
+  // No check value: a new database, or one from before schema step 2 that may hold secrets
+  // already. One of them must open before this key becomes the database's.
+  {
+    TGRPC_ASSIGN_OR_RETURN(
+        SqliteStatement get,
+        db.Prepare("SELECT account_id, dc_id, key_sealed FROM auth_keys LIMIT 1"));
+    SqliteQuery query = get.Start();
+    TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (row && !cipher
+                    .Open(query.ColumnBlob(2),
+                          AuthKeyAad(query.ColumnText(0), static_cast<int>(query.ColumnInt(1))))
+                    .ok()) {
+      return WrongKeyError();
+    }
+  }
+  {
+    TGRPC_ASSIGN_OR_RETURN(SqliteStatement get,
+                           db.Prepare("SELECT id, bot_token_sealed FROM accounts WHERE "
+                                      "bot_token_sealed IS NOT NULL LIMIT 1"));
+    SqliteQuery query = get.Start();
+    TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (row && !cipher.Open(query.ColumnBlob(1), BotTokenAad(query.ColumnText(0))).ok()) {
+      return WrongKeyError();
+    }
+  }
+  {
+    TGRPC_ASSIGN_OR_RETURN(SqliteStatement put,
+                           db.Prepare("INSERT INTO key_check (id, sealed) VALUES (1, ?1)"));
+    SqliteQuery query = put.Start();
+    TGRPC_RETURN_IF_ERROR(query.BindBlob(1, cipher.Seal(kKeyCheckPlaintext, kKeyCheckAad)).Run());
+  }
+  return transaction.Commit();
+}
+
+// Column lists shared by the statements that read whole rows, in the order ReadAccount and
+// ReadPeer expect.
+constexpr absl::string_view kAccountColumns =
+    "id, tenant, phone, bot_token_sealed, bot, max_sessions, state, home_dc, user_id, user_tl, "
+    "display_name, create_time_unix, create_request_id";
+constexpr absl::string_view kPeerColumns =
+    "account_id, peer_id, type, access_hash, username, phone";
+
+struct Statements {
+  SqliteStatement put_account;
+  SqliteStatement get_account;
+  SqliteStatement list_accounts;
+  SqliteStatement account_exists;
+  SqliteStatement delete_account;
+  SqliteStatement delete_account_peers;
+  SqliteStatement put_auth_key;
+  SqliteStatement get_auth_keys;
+  SqliteStatement update_salt;
+  SqliteStatement delete_auth_keys;
+  SqliteStatement put_peer;
+  SqliteStatement take_username;
+  SqliteStatement take_phone;
+  SqliteStatement get_peer;
+  SqliteStatement find_peer_by_username;
+  SqliteStatement find_peer_by_phone;
+};
+
+absl::StatusOr<Statements> PrepareStatements(SqliteConnection& db) {
+  Statements s;
+  // An upsert, not INSERT OR REPLACE: replacing deletes the row first, and the delete would
+  // cascade to the account's keys and peers.
+  TGRPC_ASSIGN_OR_RETURN(
+      s.put_account,
+      db.Prepare(absl::StrCat(
+          "INSERT INTO accounts (", kAccountColumns,
+          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+          "ON CONFLICT (id) DO UPDATE SET tenant = ?2, phone = ?3, bot_token_sealed = ?4, "
+          "bot = ?5, max_sessions = ?6, state = ?7, home_dc = ?8, user_id = ?9, "
+          "user_tl = ?10, display_name = ?11, create_time_unix = ?12, "
+          "create_request_id = ?13")));
+  TGRPC_ASSIGN_OR_RETURN(s.get_account, db.Prepare(absl::StrCat("SELECT ", kAccountColumns,
+                                                                " FROM accounts WHERE id = ?1")));
+  TGRPC_ASSIGN_OR_RETURN(s.list_accounts, db.Prepare(absl::StrCat("SELECT ", kAccountColumns,
+                                                                  " FROM accounts ORDER BY id")));
+  TGRPC_ASSIGN_OR_RETURN(s.account_exists, db.Prepare("SELECT 1 FROM accounts WHERE id = ?1"));
+  TGRPC_ASSIGN_OR_RETURN(s.delete_account, db.Prepare("DELETE FROM accounts WHERE id = ?1"));
+  TGRPC_ASSIGN_OR_RETURN(s.delete_account_peers,
+                         db.Prepare("DELETE FROM peers WHERE account_id = ?1"));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.put_auth_key,
+      db.Prepare("INSERT INTO auth_keys (account_id, dc_id, key_sealed, salt, time_offset_ms) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (account_id, dc_id) DO UPDATE SET "
+                 "key_sealed = ?3, salt = ?4, time_offset_ms = ?5"));
+  TGRPC_ASSIGN_OR_RETURN(s.get_auth_keys,
+                         db.Prepare("SELECT dc_id, key_sealed, salt, time_offset_ms FROM "
+                                    "auth_keys WHERE account_id = ?1 ORDER BY dc_id"));
+  TGRPC_ASSIGN_OR_RETURN(s.update_salt,
+                         db.Prepare("UPDATE auth_keys SET salt = ?3, time_offset_ms = ?4 "
+                                    "WHERE account_id = ?1 AND dc_id = ?2"));
+  TGRPC_ASSIGN_OR_RETURN(s.delete_auth_keys,
+                         db.Prepare("DELETE FROM auth_keys WHERE account_id = ?1"));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.put_peer,
+      db.Prepare(absl::StrCat(
+          "INSERT INTO peers (", kPeerColumns,
+          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account_id, peer_id) DO UPDATE "
+          "SET type = ?3, access_hash = ?4, username = ?5, phone = ?6")));
+  TGRPC_ASSIGN_OR_RETURN(s.take_username,
+                         db.Prepare("UPDATE peers SET username = '' WHERE account_id = ?1 AND "
+                                    "username = ?2 AND peer_id <> ?3"));
+  TGRPC_ASSIGN_OR_RETURN(s.take_phone,
+                         db.Prepare("UPDATE peers SET phone = '' WHERE account_id = ?1 AND "
+                                    "phone = ?2 AND peer_id <> ?3"));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.get_peer, db.Prepare(absl::StrCat("SELECT ", kPeerColumns,
+                                          " FROM peers WHERE account_id = ?1 AND peer_id = ?2")));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.find_peer_by_username,
+      db.Prepare(
+          absl::StrCat("SELECT ", kPeerColumns,
+                       " FROM peers WHERE account_id = ?1 AND username = ?2 AND username <> ''")));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.find_peer_by_phone,
+      db.Prepare(absl::StrCat("SELECT ", kPeerColumns,
+                              " FROM peers WHERE account_id = ?1 AND phone = ?2 AND phone <> ''")));
+  return s;
+}
+
+PeerRecord ReadPeer(SqliteQuery& query) {
+  PeerRecord peer;
+  peer.account_id = query.ColumnText(0);
+  peer.peer_id = query.ColumnInt(1);
+  peer.type = static_cast<PeerType>(query.ColumnInt(2));
+  peer.access_hash = query.ColumnInt(3);
+  peer.username = query.ColumnText(4);
+  peer.phone = query.ColumnText(5);
+  return peer;
+}
+
+class SqliteStorage final : public Storage {
+ public:
+  SqliteStorage(DatabaseLock lock, std::unique_ptr<SqliteConnection> db, Statements statements,
+                KeyCipher cipher)
+      : lock_(std::move(lock)),
+        cipher_(std::move(cipher)),
+        db_(std::move(db)),
+        statements_(std::move(statements)) {}
+
+  absl::Status PutAccount(const AccountRecord& account) override {
+    // Sealing needs no database: done before taking the lock.
+    std::optional<std::string> sealed_token;
+    if (!account.bot_token.empty()) {
+      sealed_token = cipher_.Seal(account.bot_token, BotTokenAad(account.id));
+    }
+    absl::MutexLock lock(&mu_);
+    SqliteQuery query = statements_.put_account.Start();
+    query.BindText(1, account.id).BindText(2, account.tenant).BindText(3, account.phone);
+    if (sealed_token.has_value()) {
+      query.BindBlob(4, *sealed_token);
+    } else {
+      query.BindNull(4);
+    }
+    query.Bind(5, account.bot ? 1 : 0)
+        .Bind(6, account.max_sessions)
+        .Bind(7, static_cast<int>(account.state))
+        .Bind(8, account.home_dc)
+        .Bind(9, account.user_id)
+        .BindBlob(10, account.user_tl)
+        .BindText(11, account.display_name)
+        .Bind(12, account.create_time_unix)
+        .BindText(13, account.create_request_id);
+    return WithContext(query.Run(), absl::StrCat("PutAccount ", account.id));
+  }
+
+  absl::StatusOr<std::optional<AccountRecord>> GetAccount(absl::string_view id) override {
+    absl::MutexLock lock(&mu_);
+    SqliteQuery query = statements_.get_account.Start();
+    query.BindText(1, id);
+    absl::StatusOr<bool> row = query.Step();
+    if (!row.ok()) return WithContext(row.status(), absl::StrCat("GetAccount ", id));
+    if (!*row) return std::nullopt;
+    return ReadAccount(query);
+  }
+
+  absl::StatusOr<std::vector<AccountRecord>> ListAccounts() override {
+    absl::MutexLock lock(&mu_);
+    SqliteQuery query = statements_.list_accounts.Start();
+    std::vector<AccountRecord> accounts;
+    while (true) {
+      absl::StatusOr<bool> row = query.Step();
+      if (!row.ok()) return WithContext(row.status(), "ListAccounts");
+      if (!*row) return accounts;
+      TGRPC_ASSIGN_OR_RETURN(AccountRecord account, ReadAccount(query));
+      accounts.push_back(std::move(account));
+    }
+  }
+
+  absl::Status DeleteAccount(absl::string_view id) override {
+    absl::MutexLock lock(&mu_);
+    const absl::Status status =
+        InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+          // The foreign keys would cascade; deleting explicitly does not depend on them.
+          TGRPC_RETURN_IF_ERROR(statements_.delete_auth_keys.Start().BindText(1, id).Run());
+          TGRPC_RETURN_IF_ERROR(statements_.delete_account_peers.Start().BindText(1, id).Run());
+          return statements_.delete_account.Start().BindText(1, id).Run();
+        });
+    return WithContext(status, absl::StrCat("DeleteAccount ", id));
+  }
+
+  absl::Status PutAuthKey(const AuthKeyRecord& key) override {
+    const std::string sealed = cipher_.Seal(key.key, AuthKeyAad(key.account_id, key.dc_id));
+    absl::MutexLock lock(&mu_);
+    const absl::Status status =
+        InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+          TGRPC_RETURN_IF_ERROR(RequireAccount(key.account_id));
+          return statements_.put_auth_key.Start()
+              .BindText(1, key.account_id)
+              .Bind(2, key.dc_id)
+              .BindBlob(3, sealed)
+              .Bind(4, static_cast<int64_t>(key.salt))
+              .Bind(5, key.time_offset_ms)
+              .Run();
+        });
+    return WithContext(status, absl::StrCat("PutAuthKey ", key.account_id, " DC ", key.dc_id));
+  }
+
+  absl::StatusOr<std::vector<AuthKeyRecord>> GetAuthKeys(absl::string_view account_id) override {
+    absl::MutexLock lock(&mu_);
+    SqliteQuery query = statements_.get_auth_keys.Start();
+    query.BindText(1, account_id);
+    std::vector<AuthKeyRecord> keys;
+    while (true) {
+      absl::StatusOr<bool> row = query.Step();
+      if (!row.ok()) return WithContext(row.status(), absl::StrCat("GetAuthKeys ", account_id));
+      if (!*row) return keys;
+      AuthKeyRecord& key = keys.emplace_back();
+      key.account_id = std::string(account_id);
+      key.dc_id = static_cast<int>(query.ColumnInt(0));
+      absl::StatusOr<std::string> opened =
+          cipher_.Open(query.ColumnBlob(1), AuthKeyAad(account_id, key.dc_id));
+      if (!opened.ok()) {
+        return WithContext(opened.status(),
+                           absl::StrCat("account ", account_id, " DC ", key.dc_id, " auth key"));
+      }
+      key.key = *std::move(opened);
+      key.salt = static_cast<uint64_t>(query.ColumnInt(2));
+      key.time_offset_ms = query.ColumnInt(3);
+    }
+  }
+
+  absl::Status UpdateSalt(absl::string_view account_id, int dc_id, uint64_t salt,
+                          int64_t time_offset_ms) override {
+    absl::MutexLock lock(&mu_);
+    return WithContext(statements_.update_salt.Start()
+                           .BindText(1, account_id)
+                           .Bind(2, dc_id)
+                           .Bind(3, static_cast<int64_t>(salt))
+                           .Bind(4, time_offset_ms)
+                           .Run(),
+                       absl::StrCat("UpdateSalt ", account_id, " DC ", dc_id));
+  }
+
+  absl::Status DeleteAuthKeys(absl::string_view account_id) override {
+    absl::MutexLock lock(&mu_);
+    return WithContext(statements_.delete_auth_keys.Start().BindText(1, account_id).Run(),
+                       absl::StrCat("DeleteAuthKeys ", account_id));
+  }
+
+  absl::Status PutPeers(const std::vector<PeerRecord>& peers) override {
+    absl::MutexLock lock(&mu_);
+    const absl::Status status =
+        InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+          const std::string* checked_account = nullptr;
+          for (const PeerRecord& peer : peers) {
+            // A batch is usually one account's: check the account once per run of its peers.
+            if (checked_account == nullptr || *checked_account != peer.account_id) {
+              TGRPC_RETURN_IF_ERROR(RequireAccount(peer.account_id));
+              checked_account = &peer.account_id;
+            }
+            TGRPC_RETURN_IF_ERROR(PutPeer(peer));
+          }
+          return absl::OkStatus();
+        });
+    return WithContext(status, "PutPeers");
+  }
+
+  absl::StatusOr<std::optional<PeerRecord>> GetPeer(absl::string_view account_id,
+                                                    int64_t peer_id) override {
+    absl::MutexLock lock(&mu_);
+    SqliteQuery query = statements_.get_peer.Start();
+    query.BindText(1, account_id).Bind(2, peer_id);
+    return WithContext(ReadOptionalPeer(query), absl::StrCat("GetPeer ", account_id));
+  }
+
+  absl::StatusOr<std::optional<PeerRecord>> FindPeerByUsername(
+      absl::string_view account_id, absl::string_view username) override {
+    absl::MutexLock lock(&mu_);
+    SqliteQuery query = statements_.find_peer_by_username.Start();
+    query.BindText(1, account_id).BindText(2, absl::AsciiStrToLower(username));
+    return WithContext(ReadOptionalPeer(query), absl::StrCat("FindPeerByUsername ", account_id));
+  }
+
+  absl::StatusOr<std::optional<PeerRecord>> FindPeerByPhone(absl::string_view account_id,
+                                                            absl::string_view phone) override {
+    absl::MutexLock lock(&mu_);
+    SqliteQuery query = statements_.find_peer_by_phone.Start();
+    query.BindText(1, account_id).BindText(2, phone);
+    return WithContext(ReadOptionalPeer(query), absl::StrCat("FindPeerByPhone ", account_id));
+  }
+
+ private:
+  // Runs `body` in a transaction, committing if it succeeds.
+  template <typename Body>
+  absl::Status InTransaction(Body body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    TGRPC_ASSIGN_OR_RETURN(SqliteTransaction transaction, SqliteTransaction::Begin(*db_));
+    TGRPC_RETURN_IF_ERROR(body());
+    return transaction.Commit();
+  }
+
+  // Inside a transaction: the username and phone move to this peer.
+  absl::Status PutPeer(const PeerRecord& peer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const std::string username = absl::AsciiStrToLower(peer.username);
+    if (!username.empty()) {
+      TGRPC_RETURN_IF_ERROR(statements_.take_username.Start()
+                                .BindText(1, peer.account_id)
+                                .BindText(2, username)
+                                .Bind(3, peer.peer_id)
+                                .Run());
+    }
+    if (!peer.phone.empty()) {
+      TGRPC_RETURN_IF_ERROR(statements_.take_phone.Start()
+                                .BindText(1, peer.account_id)
+                                .BindText(2, peer.phone)
+                                .Bind(3, peer.peer_id)
+                                .Run());
+    }
+    return statements_.put_peer.Start()
+        .BindText(1, peer.account_id)
+        .Bind(2, peer.peer_id)
+        .Bind(3, static_cast<int>(peer.type))
+        .Bind(4, peer.access_hash)
+        .BindText(5, username)
+        .BindText(6, peer.phone)
+        .Run();
+  }
+
+  absl::Status RequireAccount(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    SqliteQuery query = statements_.account_exists.Start();
+    TGRPC_ASSIGN_OR_RETURN(bool exists, query.BindText(1, id).Step());
+    if (!exists) return absl::NotFoundError(absl::StrCat("account ", id, " not found"));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<AccountRecord> ReadAccount(SqliteQuery& query) const {
+    AccountRecord account;
+    account.id = query.ColumnText(0);
+    account.tenant = query.ColumnText(1);
+    account.phone = query.ColumnText(2);
+    if (!query.ColumnIsNull(3)) {
+      absl::StatusOr<std::string> token =
+          cipher_.Open(query.ColumnBlob(3), BotTokenAad(account.id));
+      if (!token.ok()) {
+        return WithContext(token.status(), absl::StrCat("account ", account.id, " bot token"));
+      }
+      account.bot_token = *std::move(token);
+    }
+    account.bot = query.ColumnInt(4) != 0;
+    account.max_sessions = static_cast<int>(query.ColumnInt(5));
+    account.state = static_cast<AccountState>(query.ColumnInt(6));
+    account.home_dc = static_cast<int>(query.ColumnInt(7));
+    account.user_id = query.ColumnInt(8);
+    account.user_tl = query.ColumnBlob(9);
+    account.display_name = query.ColumnText(10);
+    account.create_time_unix = query.ColumnInt(11);
+    account.create_request_id = query.ColumnText(12);
+    return account;
+  }
+
+  static absl::StatusOr<std::optional<PeerRecord>> ReadOptionalPeer(SqliteQuery& query) {
+    TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) return std::nullopt;
+    return ReadPeer(query);
+  }
+
+  // Declared first so that it is released last, after the connection has closed.
+  const DatabaseLock lock_;
+  const KeyCipher cipher_;
+  absl::Mutex mu_;
+  std::unique_ptr<SqliteConnection> db_ ABSL_GUARDED_BY(mu_);
+  // Declared after db_: statements are finalized before the connection closes.
+  Statements statements_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::StatusOr<std::unique_ptr<Storage>> Open(const std::string& path, KeyCipher cipher) {
+  // The lock comes first: nothing, not even a migration, touches a database another process has.
+  TGRPC_ASSIGN_OR_RETURN(DatabaseLock lock, DatabaseLock::Acquire(path));
+  TGRPC_RETURN_IF_ERROR(CreatePrivately(path));
+  TGRPC_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db, SqliteConnection::Open(path));
+  TGRPC_RETURN_IF_ERROR(Configure(*db));
+  TGRPC_RETURN_IF_ERROR(MigrateSqliteSchema(*db));
+  TGRPC_RETURN_IF_ERROR(CheckKey(*db, cipher));
+  TGRPC_ASSIGN_OR_RETURN(Statements statements, PrepareStatements(*db));
+  return std::make_unique<SqliteStorage>(std::move(lock), std::move(db), std::move(statements),
+                                         std::move(cipher));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Storage>> OpenSqliteStorage(const std::string& path,
+                                                           KeyCipher cipher) {
+  absl::StatusOr<std::unique_ptr<Storage>> storage = Open(path, std::move(cipher));
+  if (!storage.ok()) return WithContext(storage.status(), absl::StrCat("SQLite storage ", path));
+  return storage;
+}
+
+}  // namespace tgrpc::service

@@ -1,0 +1,114 @@
+// tgrpcd's durable state behind one interface: accounts, their permanent auth keys per DC (with
+// salt and time offset), and the peer cache (ids, access hashes, usernames). SQLite is the
+// embedded default (sqlite_storage.h); PostgreSQL comes for several replicas. Secrets (auth keys,
+// bot tokens) are encrypted at rest by the implementation (key_cipher.h): callers hand them over
+// and get them back in the clear.
+//
+// Thread-safe: every method may be called from any thread.
+#ifndef TGRPC_SERVICE_STORAGE_STORAGE_H_
+#define TGRPC_SERVICE_STORAGE_STORAGE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace tgrpc::service {
+
+// Values of tgrpc.v1.Account.State, kept as numbers so storage needs no proto.
+enum class AccountState : int { kLoggedOut = 1, kLoginInProgress = 2, kSignedIn = 3, kRevoked = 4 };
+
+struct AccountRecord {
+  // The {account} of accounts/{account}; primary key.
+  std::string id;
+  // The tenant that owns it (callers' bearer tokens map to tenants).
+  std::string tenant;
+  // A user account's phone (digits only), or empty.
+  std::string phone;
+  // A bot account's token (a secret: encrypted at rest), or empty.
+  std::string bot_token;
+  bool bot = false;
+  int max_sessions = 4;
+  AccountState state = AccountState::kLoggedOut;
+  int home_dc = 2;
+  // The signed-in user's id (0 before), and its TL user object (boxed bytes) as last seen.
+  int64_t user_id = 0;
+  std::string user_tl;
+  std::string display_name;
+  int64_t create_time_unix = 0;
+  // The request_id of the CreateAccount that made it (retries return this account).
+  std::string create_request_id;
+  friend bool operator==(const AccountRecord&, const AccountRecord&) = default;
+};
+
+struct AuthKeyRecord {
+  std::string account_id;
+  int dc_id = 0;
+  // 256 bytes (a secret: encrypted at rest).
+  std::string key;
+  uint64_t salt = 0;
+  // Server time minus local time, in milliseconds.
+  int64_t time_offset_ms = 0;
+  friend bool operator==(const AuthKeyRecord&, const AuthKeyRecord&) = default;
+};
+
+enum class PeerType : int { kUser = 1, kChat = 2, kChannel = 3 };
+
+struct PeerRecord {
+  std::string account_id;
+  // The marked id: a user's id, -chat_id, -(1000000000000 + channel_id).
+  int64_t peer_id = 0;
+  PeerType type = PeerType::kUser;
+  int64_t access_hash = 0;
+  // Lower-cased main username without @, or empty.
+  std::string username;
+  // A user's phone (digits), or empty.
+  std::string phone;
+  friend bool operator==(const PeerRecord&, const PeerRecord&) = default;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Inserts or replaces the account (by id). Replacing keeps its keys and peers.
+  virtual absl::Status PutAccount(const AccountRecord& account) = 0;
+  // nullopt when there is none. DataLoss if its stored bot token does not decrypt.
+  virtual absl::StatusOr<std::optional<AccountRecord>> GetAccount(absl::string_view id) = 0;
+  // Every account, ordered by id. DataLoss if any stored bot token does not decrypt.
+  virtual absl::StatusOr<std::vector<AccountRecord>> ListAccounts() = 0;
+  // The account, its keys and its peers, in one transaction. OK if it did not exist.
+  virtual absl::Status DeleteAccount(absl::string_view id) = 0;
+
+  // Inserts or replaces the key of (account_id, dc_id), durably (synchronous=FULL). NotFound if the
+  // account does not exist.
+  virtual absl::Status PutAuthKey(const AuthKeyRecord& key) = 0;
+  // Ordered by dc_id; empty for an unknown account. DataLoss if a stored key does not decrypt.
+  virtual absl::StatusOr<std::vector<AuthKeyRecord>> GetAuthKeys(absl::string_view account_id) = 0;
+  // Salt and time offset of an existing key (no-op if there is none).
+  virtual absl::Status UpdateSalt(absl::string_view account_id, int dc_id, uint64_t salt,
+                                  int64_t time_offset_ms) = 0;
+  // Forgets the account's keys (log out, revoked authorization).
+  virtual absl::Status DeleteAuthKeys(absl::string_view account_id) = 0;
+
+  // Inserts or replaces peers (by account and peer id) in one transaction. A username moves:
+  // another peer of the account that had it loses it; so does a phone (Telegram gives a number to
+  // one user at a time). Usernames are stored lower-cased. NotFound, writing nothing, if a peer's
+  // account does not exist.
+  virtual absl::Status PutPeers(const std::vector<PeerRecord>& peers) = 0;
+  virtual absl::StatusOr<std::optional<PeerRecord>> GetPeer(absl::string_view account_id,
+                                                            int64_t peer_id) = 0;
+  // Case-insensitive. An empty username finds nothing.
+  virtual absl::StatusOr<std::optional<PeerRecord>> FindPeerByUsername(
+      absl::string_view account_id, absl::string_view username) = 0;
+  virtual absl::StatusOr<std::optional<PeerRecord>> FindPeerByPhone(absl::string_view account_id,
+                                                                    absl::string_view phone) = 0;
+};
+
+}  // namespace tgrpc::service
+
+#endif  // TGRPC_SERVICE_STORAGE_STORAGE_H_
