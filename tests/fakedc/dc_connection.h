@@ -41,6 +41,8 @@ class DcConnection : public ConnectionHandler {
   void OnClosed() override {
     closed_ = true;
     delayed_.clear();
+    // Its sessions may now be freed when their key needs the slots.
+    dc_.slots->Closed(id_);
   }
 
   void SendFrame(absl::string_view payload);

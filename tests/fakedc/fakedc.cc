@@ -94,6 +94,9 @@ absl::Status FakeDc::Impl::Init() {
     auto dc = std::make_unique<Dc>();
     dc->id = id;
     Dc* raw = dc.get();
+    dc->slots =
+        std::make_unique<SessionSlots>(options_.max_sessions_per_key, dc->session_options.clock);
+    dc->session_options.max_sessions_per_key = dc->slots->server_limit();
     dc->sessions = std::make_unique<mtproto::session::SessionServer>(
         [raw](uint64_t auth_key_id) -> std::optional<mtproto::session::ServerKey> {
           auto it = raw->keys.find(auth_key_id);
@@ -278,13 +281,22 @@ void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
                                std::string packet) {
   ExpireTemporaryKey(dc, packet);
   if (faults_.TakeBadSalt(dc.id, handler.id())) ForceNewSalt(dc, packet);
+  MakeSessionRoom(dc, packet);
   absl::StatusOr<mtproto::session::SessionServer::Incoming> incoming = dc.sessions->OnPacket(
       absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
   if (!incoming.ok()) {
-    Log(absl::StrCat("dc", dc.id, ": packet dropped: ", incoming.status().ToString()));
-    if (absl::IsNotFound(incoming.status())) handler.SendTransportError(-404);
+    // Every packet gets an answer, as Telegram's transport errors give one: a client whose
+    // packet vanished would wait for its answer forever. -429 for a session past the key's limit
+    // (Telegram's answer when a limit is reached; clients back off and reconnect), -404 for an
+    // unknown key and for a packet that does not decrypt under its key (to the server that key is
+    // broken: clients read -404 as a forgotten or broken key, and make a new one).
+    const int32_t error = absl::IsResourceExhausted(incoming.status()) ? -429 : -404;
+    Log(absl::StrCat("dc", dc.id, ": packet refused (transport error ", error,
+                     "): ", incoming.status().ToString()));
+    handler.SendTransportError(error);
     return;
   }
+  dc.slots->Used(incoming->auth_key_id, incoming->session_id, handler.id());
   handler.set_auth_key_id(incoming->auth_key_id);
   // A session that shows up on another connection gets again what it has not acknowledged (an
   // answer may have gone down with the old connection after a separate msgs_ack of its query).
@@ -301,12 +313,28 @@ void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
   for (const mtproto::session::ServerEvent& event : incoming->events) {
     if (const auto* call = std::get_if<mtproto::session::ServerRpcCallEvent>(&event)) {
       HandleCall(dc, incoming->auth_key_id, *incoming->session, *call);
+    } else if (const auto* destroyed =
+                   std::get_if<mtproto::session::ServerSessionDestroyedEvent>(&event)) {
+      dc.slots->Destroyed(incoming->auth_key_id, destroyed->session_id);
+      dc.routes.erase(destroyed->session_id);
     } else if (const auto* rejected = std::get_if<mtproto::session::ServerRejectedEvent>(&event)) {
       Log(absl::StrCat("dc", dc.id, ": rejected msg ", rejected->msg_id, " (", rejected->error_code,
                        "): ", rejected->reason));
     }
   }
   Flush(dc, *incoming->session, handler);
+}
+
+void FakeDc::Impl::MakeSessionRoom(Dc& dc, absl::string_view packet) {
+  absl::StatusOr<uint64_t> auth_key_id = mtproto::crypto::PeekAuthKeyId(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(packet.data()), packet.size()));
+  if (!auth_key_id.ok()) return;
+  const std::optional<uint64_t> freed = dc.slots->MakeRoom(*dc.sessions, *auth_key_id);
+  if (!freed.has_value()) return;
+  dc.routes.erase(*freed);
+  Log(absl::StrCat("dc", dc.id, ": key ", absl::Hex(*auth_key_id), " has ",
+                   options_.max_sessions_per_key, " sessions: session ", *freed,
+                   " (no connection since it was last used) freed"));
 }
 
 void FakeDc::Impl::ExpireTemporaryKey(Dc& dc, absl::string_view packet) {
@@ -327,6 +355,7 @@ void FakeDc::Impl::ForgetKey(Dc& dc, uint64_t auth_key_id) {
   dc.keys.erase(auth_key_id);
   // Its sessions go too; their routes stay until reused (pushes look sessions up by key).
   dc.sessions->ForgetKey(auth_key_id);
+  dc.slots->ForgetKey(auth_key_id);
 }
 
 void FakeDc::Impl::ForceNewSalt(Dc& dc, absl::string_view packet) {

@@ -59,6 +59,10 @@ struct FakeDcOptions {
   FloodLimits flood_limits;
   // Faults injected from the start (see faults.h); FakeDc::SetFaults changes them.
   FaultOptions faults;
+  // Sessions per auth key (session_slots.h): a key that has this many frees, for a new one, the
+  // slot of the session used least recently that no open connection uses; with none to free, the
+  // new session's packets get transport error -429.
+  size_t max_sessions_per_key = 1000;
   // Log each call and connection, and every injected fault, to stderr.
   bool verbose = false;
 };

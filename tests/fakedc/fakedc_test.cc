@@ -394,6 +394,55 @@ TEST_F(FakeDcTest, RestartKeepsPortsKeysAndState) {
   EXPECT_NE(Connect(1), nullptr);  // every listener is back
 }
 
+// A key's sessions are kept after their connections close, but their slots are not lost: clients
+// that each open a session of their own on one key, more of them than max_sessions_per_key (one
+// after another), all get answers.
+TEST_F(FakeDcTest, SessionsOfClosedConnectionsMakeRoomForNewOnes) {
+  Start();
+  std::unique_ptr<TestClient> first = Connect(2);
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->Call(api::help_getNearestDc()).ok());
+  const mtproto::crypto::AuthKey key = first->auth_key();
+  first.reset();
+  const int clients = static_cast<int>(FakeDcOptions().max_sessions_per_key) + 10;
+  for (int i = 0; i < clients; ++i) {
+    std::unique_ptr<TestClient> client = Connect(2, /*media_only=*/false, key);
+    ASSERT_NE(client, nullptr);
+    absl::StatusOr<tl::Ptr<api::NearestDc>> nearest = client->Call(api::help_getNearestDc());
+    ASSERT_TRUE(nearest.ok()) << "client " << i << ": " << nearest.status();
+  }
+}
+
+// With every session of a key in use, a new one is refused with transport error -429 (not left
+// unanswered); when a connection closes, its session's slot takes the next one.
+TEST_F(FakeDcTest, ASessionPastTheLimitGetsTransportError429) {
+  FakeDcOptions options;
+  options.max_sessions_per_key = 2;
+  Start(options);
+  std::unique_ptr<TestClient> a = Connect(2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(a->Call(api::help_getNearestDc()).ok());
+  std::unique_ptr<TestClient> b = Connect(2, false, a->auth_key());
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(b->Call(api::help_getNearestDc()).ok());
+  std::unique_ptr<TestClient> c = Connect(2, false, a->auth_key());
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->Call(api::help_getNearestDc()).status().message(), "transport error -429");
+  EXPECT_TRUE(a->Call(api::help_getNearestDc()).ok());
+  EXPECT_TRUE(b->Call(api::help_getNearestDc()).ok());
+
+  b.reset();
+  // Once fakedc has seen b's connection close (the client's close and c's next packet travel
+  // on different sockets).
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (dc_->Connections().size() > 2 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(dc_->Connections().size(), 2u);
+  EXPECT_TRUE(c->Call(api::help_getNearestDc()).ok());
+  EXPECT_TRUE(a->Call(api::help_getNearestDc()).ok());
+}
+
 TEST_F(FakeDcTest, FaultsLimitedToOneDc) {
   Start();
   std::unique_ptr<TestClient> dc1 = Connect(1);

@@ -28,6 +28,7 @@
 #include "tests/fakedc/listener.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/rpc.h"
+#include "tests/fakedc/session_slots.h"
 #include "tests/fakedc/world.h"
 #include "tl/generated/api.h"
 
@@ -52,6 +53,8 @@ struct Dc {
   std::map<uint64_t, KeyRecord> keys;
   mtproto::session::ServerSessionOptions session_options;
   std::unique_ptr<mtproto::session::SessionServer> sessions;
+  // Which sessions connections use, and the freeing of those none does when a key is full.
+  std::unique_ptr<SessionSlots> slots;
   // The connection that last carried each session, for pushes. The handler lives as long as its
   // connection, so it is valid while the weak_ptr locks.
   struct Route {
@@ -143,6 +146,8 @@ class FakeDc::Impl {
   void ForceNewSalt(Dc& dc, absl::string_view packet);
   // A temporary key past its expires_at is forgotten before its packet is read (-404).
   void ExpireTemporaryKey(Dc& dc, absl::string_view packet);
+  // A key at its session limit frees a session no connection uses (SessionSlots::MakeRoom).
+  void MakeSessionRoom(Dc& dc, absl::string_view packet);
   void Push(int64_t user_id, const tl::api::Updates& updates, uint64_t except_session);
   void PushToKey(uint64_t perm_auth_key_id, const tl::api::Updates& updates);
   // `updates` (pinned-layer Updates, serialized) in the key's layer to its sessions' connections,
