@@ -285,11 +285,11 @@ void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
   absl::StatusOr<mtproto::session::SessionServer::Incoming> incoming = dc.sessions->OnPacket(
       absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size()));
   if (!incoming.ok()) {
-    // Every packet gets an answer, as Telegram's transport errors give one: a client whose
-    // packet vanished would wait for its answer forever. -429 for a session past the key's limit
-    // (Telegram's answer when a limit is reached; clients back off and reconnect), -404 for an
-    // unknown key and for a packet that does not decrypt under its key (to the server that key is
-    // broken: clients read -404 as a forgotten or broken key, and make a new one).
+    // No packet goes unanswered: a client whose packet vanished would wait for the answer
+    // forever. Telegram's transport errors: -429 for a new session past the key's limit (its
+    // answer when a limit is reached; clients back off and reconnect), -404 for an unknown key
+    // and for a packet that does not decrypt under its key (a broken key to the server; clients
+    // read -404 as a forgotten or broken key and make a new one).
     const int32_t error = absl::IsResourceExhausted(incoming.status()) ? -429 : -404;
     Log(absl::StrCat("dc", dc.id, ": packet refused (transport error ", error,
                      "): ", incoming.status().ToString()));

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "tests/fakedc/faults.h"
 #include "tests/fakedc/flood.h"
+#include "tests/fakedc/session_slots.h"
 #include "tests/fakedc/world.h"
 
 namespace tgrpc::fakedc {
@@ -62,7 +63,7 @@ struct FakeDcOptions {
   // Sessions per auth key (session_slots.h): a key that has this many frees, for a new one, the
   // slot of the session used least recently that no open connection uses; with none to free, the
   // new session's packets get transport error -429.
-  size_t max_sessions_per_key = 1000;
+  size_t max_sessions_per_key = SessionSlots::kDefaultMaxSessions;
   // Log each call and connection, and every injected fault, to stderr.
   bool verbose = false;
 };

@@ -282,8 +282,9 @@ void RegisterAuthMethods(Dispatcher& d, MethodEnv& env) {
         if (request.api_id <= 0 || request.api_hash.empty()) return BadRequest("API_ID_INVALID");
         if (absl::Status s = CheckPhoneHome(world, env, phone, context); !s.ok()) return s;
         std::optional<std::string> fixed_code;
-        if (std::optional<int> test_dc = TestDcOf(env, phone))
+        if (std::optional<int> test_dc = TestDcOf(env, phone)) {
           fixed_code = TestNumberCode(*test_dc);
+        }
         const PendingCode& code = world.IssueCode(phone, fixed_code);
         std::cerr << "fakedc: sign-in code for +" << phone << ": " << code.code << "\n";
         if (!codes_dir.empty()) {

@@ -17,6 +17,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "mtproto/session/clock.h"
 #include "mtproto/session/msg_id.h"
