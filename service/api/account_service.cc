@@ -8,6 +8,7 @@
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/services.h"
+#include "service/telegram/session_strings.h"
 #include "tl/generated/api.h"
 
 namespace tgrpc::service {
@@ -423,6 +424,136 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountStatus(
     out->set_method(wait.method);
     out->mutable_until()->set_seconds(absl::ToUnixSeconds(wait.until));
   }
+  Finish(reactor, absl::OkStatus());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(
+    grpc::CallbackServerContext* context, const v1::ImportSessionRequest* request,
+    v1::Account* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
+  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
+  if (request->session_string().empty()) {
+    return Finish(reactor, InvalidField("session_string", "required")), reactor;
+  }
+  if (request->max_sessions() < 0 || request->max_sessions() > 10) {
+    return Finish(reactor, InvalidField("max_sessions", "1-10 (0: the default, 4)")), reactor;
+  }
+  if (request->request_id().size() > 128) {
+    return Finish(reactor, InvalidField("request_id", "at most 128 characters")), reactor;
+  }
+  absl::StatusOr<PortableSession> session;
+  switch (request->format()) {
+    case v1::SESSION_FORMAT_UNSPECIFIED: {
+      auto detected = DetectSessionString(request->session_string());
+      if (detected.ok()) session = detected->second;
+      else session = detected.status();
+      break;
+    }
+    case v1::TELETHON:
+      session = ParseSessionString(request->session_string(), SessionFormat::kTelethon);
+      break;
+    case v1::GRAMJS:
+      session = ParseSessionString(request->session_string(), SessionFormat::kGramJs);
+      break;
+    case v1::PYROGRAM:
+      session = ParseSessionString(request->session_string(), SessionFormat::kPyrogram);
+      break;
+    default:
+      return Finish(reactor, InvalidField("format", "TELETHON, GRAMJS or PYROGRAM")), reactor;
+  }
+  if (!session.ok()) {
+    return Finish(reactor, InvalidField("session_string", session.status().message())), reactor;
+  }
+  if (api_->accounts->env().invoker.dcs.dcs.count(session->dc_id) == 0) {
+    Finish(reactor, InvalidField("session_string",
+                                 absl::StrCat("DC ", session->dc_id, " is not one of ",
+                                              api_->accounts->env().invoker.dcs.network,
+                                              "'s DCs")));
+    return reactor;
+  }
+  AccountRecord record;
+  record.home_dc = session->dc_id;
+  record.bot = session->bot;
+  record.max_sessions = request->max_sessions() == 0 ? 4 : request->max_sessions();
+  record.display_name = request->display_name();
+  absl::StatusOr<std::shared_ptr<Account>> account = api_->accounts->CreateWithKey(
+      *tenant, std::move(record), request->account_id(), request->request_id(), session->auth_key);
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  std::shared_ptr<Account> created = *account;
+  if (created->signed_in()) {  // a retry of an import that completed
+    AccountToProto(*created, response);
+    return Finish(reactor, absl::OkStatus()), reactor;
+  }
+  const ApiContext* api = api_;
+  const std::string tenant_name = *tenant;
+  created->AdoptImportedKey(CallDeadline(*context, *api_),
+                            [reactor, response, created, api, tenant_name](absl::Status status) {
+                              if (!status.ok()) {
+                                // A key Telegram does not know leaves no account behind.
+                                (void)api->accounts->Delete(tenant_name, created->id());
+                                return Finish(reactor, status);
+                              }
+                              AccountToProto(*created, response);
+                              Finish(reactor, absl::OkStatus());
+                            });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AccountServiceImpl::ExportSession(
+    grpc::CallbackServerContext* context, const v1::ExportSessionRequest* request,
+    v1::ExportSessionResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  if (!(*account)->signed_in()) {
+    Finish(reactor, ServiceError(absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
+                                 "only a signed-in account has a session to export"));
+    return reactor;
+  }
+  SessionFormat format = SessionFormat::kTelethon;
+  v1::SessionFormat out_format = v1::TELETHON;
+  switch (request->format()) {
+    case v1::SESSION_FORMAT_UNSPECIFIED:
+    case v1::TELETHON:
+      break;
+    case v1::GRAMJS:
+      format = SessionFormat::kGramJs, out_format = v1::GRAMJS;
+      break;
+    case v1::PYROGRAM:
+      format = SessionFormat::kPyrogram, out_format = v1::PYROGRAM;
+      break;
+    default:
+      return Finish(reactor, InvalidField("format", "TELETHON, GRAMJS or PYROGRAM")), reactor;
+  }
+  AccountRecord record = (*account)->record();
+  const int dc = (*account)->invoker()->home_dc();
+  absl::StatusOr<std::vector<AuthKeyRecord>> keys =
+      api_->accounts->env().storage->GetAuthKeys(record.id);
+  if (!keys.ok()) return Finish(reactor, keys.status()), reactor;
+  PortableSession session;
+  for (const AuthKeyRecord& key : *keys) {
+    if (key.dc_id == dc) session.auth_key = key.key;
+  }
+  if (session.auth_key.empty()) {
+    Finish(reactor, absl::FailedPreconditionError("no key on the home DC yet"));
+    return reactor;
+  }
+  const DcTable& dcs = api_->accounts->env().invoker.dcs;
+  session.dc_id = dc;
+  if (auto it = dcs.dcs.find(dc); it != dcs.dcs.end()) {
+    session.host = it->second.host;
+    session.port = it->second.port;
+  }
+  session.api_id = api_->accounts->env().invoker.app.api_id;
+  session.test_mode = dcs.test_mode;
+  session.user_id = record.user_id;
+  session.bot = record.bot;
+  absl::StatusOr<std::string> text = FormatSessionString(session, format);
+  if (!text.ok()) return Finish(reactor, text.status()), reactor;
+  response->set_session_string(*text);
+  response->set_format(out_format);
   Finish(reactor, absl::OkStatus());
   return reactor;
 }

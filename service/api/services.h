@@ -49,6 +49,12 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   grpc::ServerUnaryReactor* GetAccountStatus(grpc::CallbackServerContext* context,
                                              const v1::GetAccountStatusRequest* request,
                                              v1::AccountStatus* response) override;
+  grpc::ServerUnaryReactor* ImportSession(grpc::CallbackServerContext* context,
+                                          const v1::ImportSessionRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* ExportSession(grpc::CallbackServerContext* context,
+                                          const v1::ExportSessionRequest* request,
+                                          v1::ExportSessionResponse* response) override;
 
  private:
   const ApiContext* api_;

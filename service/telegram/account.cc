@@ -132,6 +132,17 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
     if (auto self = weak.lock()) self->OnCall(stats);
   };
   options.on_session_state = env_->on_session_state;
+  options.on_key_rejected = [weak](int dc) {
+    auto self = weak.lock();
+    if (!self) return;
+    {
+      absl::MutexLock lock(&self->mutex_);
+      if (dc != self->record_.home_dc || self->record_.state != AccountState::kSignedIn) return;
+      self->record_.state = AccountState::kRevoked;
+    }
+    self->Log(LogLevel::kWarning, "the home DC's key is unknown to Telegram: sign in again");
+    (void)self->Persist();
+  };
   options.log = [weak](LogLevel level, absl::string_view message) {
     if (auto self = weak.lock()) self->Log(level, message);
   };
@@ -226,6 +237,11 @@ absl::StatusOr<v1::LoginState> Account::SignedIn(const api::auth_Authorization& 
   const auto* user = signed_in != nullptr ? dynamic_cast<const api::user*>(signed_in->user.get())
                                           : nullptr;
   if (user == nullptr) return absl::DataLossError("the authorization carries no user");
+  return SignedInAs(*user);
+}
+
+absl::StatusOr<v1::LoginState> Account::SignedInAs(const api::user& signed_in_user) {
+  const api::user* user = &signed_in_user;
   absl::StatusOr<std::string> user_tl = tl::Serialize(*user);
   std::shared_ptr<Invoker> invoker;
   {
@@ -581,6 +597,31 @@ void Account::SignInBot(absl::Time deadline, std::function<void(absl::Status)> d
         if (!result.ok()) return done(result.status());
         absl::StatusOr<v1::LoginState> state = self->SignedIn(**result);
         done(state.status());
+      });
+}
+
+void Account::AdoptImportedKey(absl::Time deadline, std::function<void(absl::Status)> done) {
+  api::users_getUsers request;
+  request.id.push_back(std::make_unique<api::inputUserSelf>());
+  std::weak_ptr<Account> weak = weak_from_this();
+  invoker()->Call<api::users_getUsers>(
+      request, {deadline},
+      [weak, done = std::move(done)](absl::StatusOr<std::vector<tl::Ptr<api::User>>> users) {
+        auto self = weak.lock();
+        if (!self) return done(absl::CancelledError("the account was deleted"));
+        if (!users.ok()) return done(users.status());
+        const auto* user =
+            users->empty() ? nullptr : dynamic_cast<const api::user*>((*users)[0].get());
+        if (user == nullptr) {
+          return done(ServiceError(absl::StatusCode::kFailedPrecondition, "SESSION_NOT_SIGNED_IN",
+                                   "the session's key is not signed in"));
+        }
+        {
+          absl::MutexLock lock(&self->mutex_);
+          if (user->phone.has_value()) self->record_.phone = *user->phone;
+          self->record_.bot = user->bot;
+        }
+        done(self->SignedInAs(*user).status());
       });
 }
 

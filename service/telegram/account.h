@@ -64,6 +64,9 @@ class Account : public std::enable_shared_from_this<Account> {
               LoginCallback done);
   void CancelLogin(LoginCallback done);
   void SignInBot(absl::Time deadline, std::function<void(absl::Status)> done);
+  // An imported key: asks Telegram who it is signed in as (users.getUsers(self)); signed in on
+  // success.
+  void AdoptImportedKey(absl::Time deadline, std::function<void(absl::Status)> done);
   void LogOut(absl::Time deadline, std::function<void(absl::Status)> done);
 
   v1::LoginState login_state() const;
@@ -79,6 +82,7 @@ class Account : public std::enable_shared_from_this<Account> {
   void StartInvoker(std::map<int, mtproto::net::StoredAuthKey> keys);
   void SetState(v1::LoginState state);
   absl::StatusOr<v1::LoginState> SignedIn(const tl::api::auth_Authorization& authorization);
+  absl::StatusOr<v1::LoginState> SignedInAs(const tl::api::user& user);
   void OnUpdates(const std::string& body);
   void RefreshQrToken(absl::Time deadline, LoginCallback done);
   void OnCall(const CallStats& stats);

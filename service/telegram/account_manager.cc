@@ -45,6 +45,12 @@ absl::StatusOr<std::shared_ptr<Account>> AccountManager::Create(const std::strin
                                                                 AccountRecord record,
                                                                 std::string account_id,
                                                                 const std::string& request_id) {
+  return CreateWithKey(tenant, std::move(record), std::move(account_id), request_id, "");
+}
+
+absl::StatusOr<std::shared_ptr<Account>> AccountManager::CreateWithKey(
+    const std::string& tenant, AccountRecord record, std::string account_id,
+    const std::string& request_id, const std::string& auth_key) {
   absl::MutexLock lock(&mutex_);
   if (!request_id.empty()) {
     for (const auto& [id, account] : accounts_) {
@@ -70,7 +76,19 @@ absl::StatusOr<std::shared_ptr<Account>> AccountManager::Create(const std::strin
   record.create_time_unix = absl::ToUnixSeconds(absl::Now());
   record.state = AccountState::kLoggedOut;
   if (absl::Status s = env_.storage->PutAccount(record); !s.ok()) return s;
-  std::shared_ptr<Account> account = Account::Load(std::move(record), {}, &env_);
+  std::vector<AuthKeyRecord> keys;
+  if (!auth_key.empty()) {
+    AuthKeyRecord key;
+    key.account_id = account_id;
+    key.dc_id = record.home_dc;
+    key.key = auth_key;
+    if (absl::Status s = env_.storage->PutAuthKey(key); !s.ok()) {
+      (void)env_.storage->DeleteAccount(account_id);
+      return s;
+    }
+    keys.push_back(std::move(key));
+  }
+  std::shared_ptr<Account> account = Account::Load(std::move(record), std::move(keys), &env_);
   accounts_[account_id] = account;
   return account;
 }

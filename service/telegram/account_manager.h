@@ -29,6 +29,12 @@ class AccountManager {
   absl::StatusOr<std::shared_ptr<Account>> Create(const std::string& tenant, AccountRecord record,
                                                   std::string account_id,
                                                   const std::string& request_id);
+  // As Create, with the permanent key of the record's home DC already made (ImportSession).
+  absl::StatusOr<std::shared_ptr<Account>> CreateWithKey(const std::string& tenant,
+                                                         AccountRecord record,
+                                                         std::string account_id,
+                                                         const std::string& request_id,
+                                                         const std::string& auth_key);
   absl::StatusOr<std::shared_ptr<Account>> Get(const std::string& tenant,
                                                absl::string_view account_id);
   // Ordered by id.

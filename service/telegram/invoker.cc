@@ -55,7 +55,22 @@ struct Invoker::DcState {
   // Not the home DC: whether the authorization was imported (needed once signed in).
   bool authorized = false;
   bool importing = false;
+  // Set once Telegram refused the DC's key (-404): every call of the DC fails with it.
+  absl::Status rejected;
 };
+
+namespace {
+
+absl::Status KeyRejected(int dc) {
+  absl::Status status(absl::StatusCode::kFailedPrecondition,
+                      absl::StrCat("AUTH_KEY_UNKNOWN: Telegram does not know this account's key "
+                                   "on DC ", dc, " (transport error -404); sign in again"));
+  // The same payload service/api/errors.h reads for tgrpc's own reasons.
+  status.SetPayload("type.tgrpc.dev/tgrpc.ErrorReason", absl::Cord("AUTH_KEY_UNKNOWN"));
+  return status;
+}
+
+}  // namespace
 
 uint32_t RawFunction::tl_id() const {
   uint32_t id = 0;
@@ -177,6 +192,7 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
   absl::Duration flood_left = absl::ZeroDuration();
   int import_dc = 0;
   bool stopped = false;
+  absl::Status rejected;
   {
     absl::MutexLock lock(&mutex_);
     stopped = stopped_;
@@ -192,7 +208,9 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
       const int dc = call->target_dc != 0 ? call->target_dc : home_dc_;
       auto& state = dcs_[dc];
       if (state == nullptr) state = std::make_unique<DcState>();
-      if (dc != home_dc_ && signed_in_ && !state->authorized && !call->skip_import) {
+      if (!state->rejected.ok()) {
+        rejected = state->rejected;
+      } else if (dc != home_dc_ && signed_in_ && !state->authorized && !call->skip_import) {
         state->queue.push_back(std::move(call));
         if (!state->importing) {
           state->importing = true;
@@ -220,6 +238,10 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
   }
   if (stopped) {
     Finish(call, absl::CancelledError("the account's connections are closed"));
+    return;
+  }
+  if (!rejected.ok()) {
+    Finish(call, rejected);
     return;
   }
   if (import_dc != 0) {
@@ -348,6 +370,12 @@ Invoker::Session* Invoker::OpenSession(int dc) {
       if (!change.reason.ok()) s->last_error = std::string(change.reason.message());
     }
     if (self->options_.on_session_state) self->options_.on_session_state(dc, from, change.state);
+    if (change.state == ConnectionState::kBackoff &&
+        change.reason.code() == absl::StatusCode::kNotFound &&
+        absl::StrContains(change.reason.message(), "-404")) {
+      self->RejectKey(dc);
+      return;
+    }
     if (change.state == ConnectionState::kBackoff) {
       self->Log(LogLevel::kWarning,
                 absl::StrCat("DC ", dc, " connection failed (", change.failures,
@@ -385,6 +413,10 @@ void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall>
       --s->in_flight;
       s->latency = latency;
       if (wrapped && result.ok()) s->initialized = true;
+    }
+    auto it = dcs_.find(dc);
+    if (!result.ok() && it != dcs_.end() && !it->second->rejected.ok()) {
+      result = it->second->rejected;
     }
   }
   DrainQueue(dc);
@@ -548,6 +580,26 @@ void Invoker::ImportAuthorization(int dc) {
         };
         self->Dispatch(std::move(call));
       });
+}
+
+void Invoker::RejectKey(int dc) {
+  std::vector<std::unique_ptr<ClientConnection>> closing;
+  std::deque<std::shared_ptr<PendingCall>> waiting;
+  {
+    absl::MutexLock lock(&mutex_);
+    DcState& state = *dcs_[dc];
+    if (!state.rejected.ok()) return;
+    state.rejected = KeyRejected(dc);
+    for (auto& session : state.sessions) closing.push_back(std::move(session->connection));
+    state.sessions.clear();
+    waiting.swap(state.queue);
+  }
+  Log(LogLevel::kError, absl::StrCat("Telegram does not know the key on DC ", dc,
+                                     ": its calls fail until the account signs in again"));
+  for (auto& call : waiting) Finish(call, KeyRejected(dc));
+  // Calls in flight come back Cancelled from Stop, turned into the rejection by OnResult.
+  Dispose(std::move(closing));
+  if (options_.on_key_rejected) options_.on_key_rejected(dc);
 }
 
 void Invoker::StartIdleTimer() {

@@ -106,6 +106,11 @@ struct InvokerOptions {
   // A session's connection state changed (metrics, WatchAccountStatus).
   std::function<void(int dc, mtproto::net::ConnectionState from, mtproto::net::ConnectionState to)>
       on_session_state;
+  // Telegram does not know the DC's permanent key (transport error -404). The key is kept (the
+  // owner decides: log out, delete, sign in again); the DC's sessions are closed and its calls,
+  // now and later, fail with FAILED_PRECONDITION / AUTH_KEY_UNKNOWN instead of reconnecting
+  // forever.
+  std::function<void(int dc)> on_key_rejected;
   std::function<void(mtproto::net::LogLevel level, absl::string_view message)> log;
 };
 
@@ -183,6 +188,7 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   void DrainQueue(int dc);
   Session* FindSession(int dc, uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void CloseIdleSessions();
+  void RejectKey(int dc);
   void Log(mtproto::net::LogLevel level, absl::string_view message) const;
   std::string WrapForNewSession(const std::string& body) const;
 

@@ -1,12 +1,15 @@
 // tgrpcd end to end against fakedc: sign-in by code, 2FA, QR and bot token, a migration, the
 // member list, messages sent, read back, edited, searched, forwarded and deleted, FLOOD_WAIT
 // waited out and returned, error details, and accounts that stay signed in across a restart.
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/fakedc/seed.h"
+#include "service/telegram/session_strings.h"
 #include "tests/service/service_fixture.h"
 #include "tl/generated/api.h"
 
@@ -402,6 +405,80 @@ TEST_F(ServiceTest, LogOutEndsTheAuthorization) {
   v1::LoginState state;
   ASSERT_TRUE(accounts_->StartLogin(Context().get(), start, &state).ok());
   EXPECT_EQ(state.step(), v1::LoginState::CODE_SENT);
+}
+
+}  // namespace
+}  // namespace tgrpc::service_test
+
+namespace tgrpc::service_test {
+namespace {
+
+TEST_F(ServiceTest, ImportsAndExportsSessionStrings) {
+  // Bob signs in on a plain MTProto connection: its permanent key becomes a Telethon string.
+  std::optional<mtproto::net::StoredAuthKey> key;
+  std::mutex mutex;
+  mtproto::net::ClientConnectionOptions options = e2e::ConnectionOptions(dc_->port(2), 91, "bob");
+  options.on_auth_key = [&](const mtproto::net::StoredAuthKey& made) {
+    std::lock_guard<std::mutex> lock(mutex);
+    key = made;
+  };
+  auto bob = mtproto::net::ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(bob.ok());
+  ASSERT_TRUE(e2e::SignIn(**bob, *dc_, fakedc::kSeedBobPhone).ok());
+  service::PortableSession session;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    ASSERT_TRUE(key.has_value());
+    session.auth_key.assign(reinterpret_cast<const char*>(key->key.bytes().data()),
+                            key->key.bytes().size());
+  }
+  (*bob)->Stop();
+  session.dc_id = 2;
+  session.host = "127.0.0.1";
+  session.port = dc_->port(2);
+  for (auto format : {service::SessionFormat::kTelethon, service::SessionFormat::kGramJs,
+                      service::SessionFormat::kPyrogram}) {
+    absl::StatusOr<std::string> text = service::FormatSessionString(session, format);
+    ASSERT_TRUE(text.ok());
+    v1::ImportSessionRequest import;
+    import.set_account_id("bob-" + std::to_string(static_cast<int>(format)));
+    import.set_session_string(*text);  // format detected
+    v1::Account account;
+    grpc::Status status = accounts_->ImportSession(Context().get(), import, &account);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(account.state(), v1::Account::SIGNED_IN);
+    EXPECT_EQ(account.user().first_name(), "Bob");
+    EXPECT_EQ(account.phone_number(), "+" + std::string(fakedc::kSeedBobPhone));
+    // Exported back, it is the same key.
+    v1::ExportSessionRequest export_request;
+    export_request.set_name(account.name());
+    export_request.set_format(v1::PYROGRAM);
+    v1::ExportSessionResponse exported;
+    ASSERT_TRUE(accounts_->ExportSession(Context().get(), export_request, &exported).ok());
+    absl::StatusOr<service::PortableSession> back = service::ParseSessionString(
+        exported.session_string(), service::SessionFormat::kPyrogram);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->auth_key, session.auth_key);
+    EXPECT_EQ(back->user_id, account.user().id());
+  }
+  // A key Telegram never saw: refused, and no account is left.
+  session.auth_key = std::string(256, '\x42');
+  v1::ImportSessionRequest import;
+  import.set_account_id("stranger");
+  import.set_format(v1::TELETHON);
+  import.set_session_string(*service::FormatSessionString(session, service::SessionFormat::kTelethon));
+  v1::Account account;
+  grpc::Status status = accounts_->ImportSession(Context().get(), import, &account);
+  EXPECT_FALSE(status.ok());
+  v1::GetAccountRequest get;
+  get.set_name("accounts/stranger");
+  EXPECT_EQ(accounts_->GetAccount(Context().get(), get, &account).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // Garbage is INVALID_ARGUMENT naming the field.
+  import.set_session_string("1not-a-session");
+  status = accounts_->ImportSession(Context().get(), import, &account);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "session_string");
 }
 
 }  // namespace
