@@ -139,7 +139,12 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
     }
     metrics->ObserveMtprotoCall(stats.method, stats.dc, result,
                                 absl::ToDoubleSeconds(stats.latency));
+    if ((stats.rpc_error_type == "FLOOD_WAIT" || stats.rpc_error_type == "FLOOD_PREMIUM_WAIT") &&
+        stats.rpc_error_argument >= 0) {
+      metrics->ObserveFloodWait(stats.method, static_cast<double>(stats.rpc_error_argument));
+    }
   };
+  env.on_migration = [metrics](int from, int to) { metrics->ObserveMigration(from, to); };
   env.on_session_state = [metrics](int dc, mtproto::net::ConnectionState from,
                                    mtproto::net::ConnectionState to) {
     metrics->SessionStateChanged(dc, std::string(mtproto::net::ConnectionStateName(from)),

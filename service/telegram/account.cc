@@ -119,10 +119,13 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
   options.on_home_dc = [weak](int dc) {
     auto self = weak.lock();
     if (!self) return;
+    int from = 0;
     {
       absl::MutexLock lock(&self->mutex_);
+      from = self->record_.home_dc;
       self->record_.home_dc = dc;
     }
+    if (self->env_->on_migration) self->env_->on_migration(from, dc);
     (void)self->Persist();
   };
   options.on_updates = [weak](const std::string& body) {

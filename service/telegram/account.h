@@ -37,6 +37,8 @@ struct AccountEnv {
   std::function<void(const CallStats& stats)> on_call;
   std::function<void(int dc, mtproto::net::ConnectionState from, mtproto::net::ConnectionState to)>
       on_session_state;
+  // An account's home DC moved (PHONE/USER/NETWORK_MIGRATE, QR login on another DC).
+  std::function<void(int from_dc, int to_dc)> on_migration;
 };
 
 using LoginCallback = std::function<void(absl::StatusOr<v1::LoginState>)>;

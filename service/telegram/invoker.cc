@@ -428,7 +428,10 @@ void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall>
   stats.code = result.status().code();
   std::optional<mtproto::session::RpcError> rpc;
   if (!result.ok()) rpc = mtproto::net::RpcErrorOf(result.status());
-  if (rpc.has_value()) stats.rpc_error_type = rpc->type;
+  if (rpc.has_value()) {
+    stats.rpc_error_type = rpc->type;
+    stats.rpc_error_argument = rpc->argument.value_or(-1);
+  }
   if (options_.on_call) options_.on_call(stats);
 
   if (result.ok()) {

@@ -64,6 +64,8 @@ struct CallStats {
   // OK, or the error's status; rpc_error_type is Telegram's error type ("" for other errors).
   absl::StatusCode code = absl::StatusCode::kOk;
   std::string rpc_error_type;
+  // Its numeric argument (FLOOD_WAIT_42: 42), or -1.
+  int64_t rpc_error_argument = -1;
 };
 
 struct SessionInfo {

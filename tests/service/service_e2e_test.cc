@@ -1,7 +1,15 @@
 // tgrpcd end to end against fakedc: sign-in by code, 2FA, QR and bot token, a migration, the
 // member list, messages sent, read back, edited, searched, forwarded and deleted, FLOOD_WAIT
 // waited out and returned, error details, and accounts that stay signed in across a restart.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
 #include <mutex>
+#include <sstream>
 #include <optional>
 #include <set>
 #include <string>
@@ -479,6 +487,87 @@ TEST_F(ServiceTest, ImportsAndExportsSessionStrings) {
   status = accounts_->ImportSession(Context().get(), import, &account);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(BadField(status), "session_string");
+}
+
+}  // namespace
+}  // namespace tgrpc::service_test
+
+namespace tgrpc::service_test {
+namespace {
+
+// GET /metrics over a plain socket.
+std::string Scrape(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return "";
+  }
+  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  (void)!::write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
+  ::close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+bool HasSeries(const std::string& text, const std::string& family,
+               const std::vector<std::string>& labels) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(family + "{", 0) != 0) continue;
+    bool all = true;
+    for (const std::string& label : labels) all &= line.find(label) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
+}
+
+TEST_F(ServiceTest, MetricsAreServedAndPassPromtool) {
+  SignIn("dave", fakedc::kSeedDavePhone);  // a migration to DC 1
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/dave/chats/me");
+  send.set_text("counted");
+  v1::Message sent;
+  ASSERT_TRUE(messages_->SendMessage(Context().get(), send, &sent).ok());
+  v1::GetMeRequest me;
+  me.set_account("accounts/nobody");
+  v1::User user;
+  EXPECT_EQ(users_->GetMe(Context().get(), me, &user).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  const std::string text = Scrape(server_->metrics_port());
+  ASSERT_FALSE(text.empty());
+  EXPECT_TRUE(HasSeries(text, "grpc_server_handled_total",
+                        {"grpc_method=\"SendMessage\"", "grpc_code=\"OK\"",
+                         "grpc_service=\"tgrpc.v1.MessageService\""}));
+  EXPECT_TRUE(HasSeries(text, "grpc_server_handled_total",
+                        {"grpc_method=\"GetMe\"", "grpc_code=\"NOT_FOUND\""}));
+  EXPECT_TRUE(HasSeries(text, "tgrpc_mtproto_calls_total",
+                        {"method=\"messages.sendMessage\"", "result=\"ok\""}));
+  EXPECT_TRUE(HasSeries(text, "tgrpc_mtproto_calls_total",
+                        {"method=\"auth.sendCode\"", "result=\"PHONE_MIGRATE\""}));
+  EXPECT_TRUE(HasSeries(text, "tgrpc_migrations_total", {"to_dc=\"1\""}));
+  EXPECT_TRUE(HasSeries(text, "tgrpc_sessions", {"state=\"ready\""}));
+
+  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/metrics.txt";
+  std::ofstream(path) << text;
+  FILE* promtool = ::popen(("/usr/bin/promtool check metrics < " + path + " 2>&1").c_str(), "r");
+  ASSERT_NE(promtool, nullptr);
+  std::string output;
+  char buffer[512];
+  while (fgets(buffer, sizeof(buffer), promtool) != nullptr) output += buffer;
+  const int status = ::pclose(promtool);
+  EXPECT_EQ(status, 0) << "promtool (is Debian's prometheus installed?): " << output;
+  EXPECT_EQ(output, "");
+  std::cout << "promtool check metrics: exit " << status << ", " << output.size()
+            << " bytes of complaints, over " << text.size() << " bytes of metrics\n";
 }
 
 }  // namespace
