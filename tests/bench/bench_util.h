@@ -1,0 +1,80 @@
+// Shared pieces of the connection benchmarks: --name=value flags, a server key, an in-process
+// fakedc, connection options that trust it, and the invokeWithLayer wrapper. Benchmarks cannot
+// use tests/e2e's helpers (test-only and private to that package), so the few lines they need are
+// repeated here.
+#ifndef TGRPC_TESTS_BENCH_BENCH_UTIL_H_
+#define TGRPC_TESTS_BENCH_BENCH_UTIL_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "asio.hpp"
+#include "mtproto/net/client_connection.h"
+#include "tests/fakedc/fakedc.h"
+#include "tl/runtime/object.h"
+
+namespace tgrpc::bench {
+
+// --name=value (or --name) arguments. Each getter consumes its flag; Unknown() lists what no
+// getter asked for, so a misspelt flag is an error rather than silently ignored.
+class Flags {
+ public:
+  Flags(int argc, char** argv);
+
+  // A duration such as "90s" or "10m"; a bare number is seconds.
+  absl::StatusOr<absl::Duration> Duration(absl::string_view name, absl::Duration fallback);
+  absl::StatusOr<int64_t> Int(absl::string_view name, int64_t fallback);
+  std::string String(absl::string_view name, absl::string_view fallback);
+  std::vector<std::string> Unknown() const;
+
+ private:
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+// An io_context run by a thread of its own until this is destroyed (connections using it must be
+// destroyed first: declare them after it).
+class IoThread {
+ public:
+  IoThread();
+  ~IoThread();
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+
+  asio::io_context& io() { return io_; }
+  std::thread& thread() { return thread_; }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+// A fresh 2048-bit RSA private key (PEM) for fakedc; aborts if OpenSSL fails.
+std::string MakeServerKeyPem();
+
+// A fakedc on 127.0.0.1 (port 0) with `pem` as its key, the schema from the runfiles and a small
+// seed world.
+absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> StartFakeDc(const std::string& pem);
+
+// "intermediate" (the default), "abridged", "padded" or "full"; "obfuscated-" in front of the
+// first three obfuscates.
+absl::StatusOr<mtproto::transport::ClientTransportOptions> ParseTransport(absl::string_view name);
+
+// Options for a connection to DC 2 at `port` trusting `pem`, with random bytes from `seed`;
+// warnings and errors go to stderr.
+mtproto::net::ClientConnectionOptions ConnectionOptions(uint16_t port, const std::string& pem,
+                                                        uint64_t seed);
+
+// invokeWithLayer(layer, initConnection(..., query)), as a client's first call.
+tl::Ptr<tl::Function> WithLayer(tl::Ptr<tl::Function> query);
+
+}  // namespace tgrpc::bench
+
+#endif  // TGRPC_TESTS_BENCH_BENCH_UTIL_H_
