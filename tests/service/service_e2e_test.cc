@@ -10,6 +10,7 @@
 #include <iostream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <optional>
 #include <set>
 #include <string>
@@ -568,6 +569,49 @@ TEST_F(ServiceTest, MetricsAreServedAndPassPromtool) {
   EXPECT_EQ(output, "");
   std::cout << "promtool check metrics: exit " << status << ", " << output.size()
             << " bytes of complaints, over " << text.size() << " bytes of metrics\n";
+}
+
+}  // namespace
+}  // namespace tgrpc::service_test
+
+namespace tgrpc::service_test {
+namespace {
+
+TEST_F(ServiceTest, ASessionKilledMidCallIsReplacedAndTheCallCompletesOnce) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  // Answers are held back 300 ms, and the connection is cut while the send waits for its answer.
+  fakedc::FaultOptions slow;
+  slow.delay_ms = 300;
+  dc_->SetFaults(slow);
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/alice/chats/me");
+  send.set_text("survives a cut");
+  v1::Message sent;
+  grpc::Status status;
+  std::thread call([&] { status = messages_->SendMessage(Context().get(), send, &sent); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  dc_->DropConnections(2);
+  dc_->SetFaults({});
+  call.join();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(sent.text(), "survives a cut");
+
+  // Telegram restarted: the next calls go through once it is back.
+  ASSERT_TRUE(dc_->Restart(absl::Milliseconds(300)).ok());
+  v1::ListMessagesRequest history;
+  history.set_parent("accounts/alice/chats/me");
+  v1::ListMessagesResponse page;
+  status = messages_->ListMessages(Context().get(), history, &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  int copies = 0;
+  for (const auto& m : page.messages()) copies += m.text() == "survives a cut";
+  EXPECT_EQ(copies, 1);
+  v1::GetAccountStatusRequest get;
+  get.set_name("accounts/alice");
+  v1::AccountStatus account_status;
+  ASSERT_TRUE(accounts_->GetAccountStatus(Context().get(), get, &account_status).ok());
+  ASSERT_GE(account_status.sessions_size(), 1);
+  EXPECT_EQ(account_status.sessions(0).state(), "READY");
 }
 
 }  // namespace
