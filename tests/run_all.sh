@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: build everything, run every test, run the fuzz targets again under
 # clang's libFuzzer with AddressSanitizer (own output base; see docs/testing.md), then run the
-# independent clients (tests/interop) against fakedc. Prints a closing count line.
+# independent clients (tests/interop) against fakedc and the polyglot callers (tests/polyglot)
+# against tgrpcd. Prints a closing count line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -47,8 +48,20 @@ else
   echo "interop tests SKIPPED (TGRPC_SKIP_INTEROP=1)"
 fi
 
-passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
+if [ "${TGRPC_SKIP_POLYGLOT:-0}" != 1 ]; then
+  # A Node (@grpc/grpc-js) and a Python (python3-grpcio) caller against tgrpcd on fakedc.
+  polyglot_log=$(mktemp)
+  /usr/bin/python3 tests/polyglot/run_polyglot.py --bazel-bin "$(bazel info bazel-bin 2>/dev/null)" 2>&1 | tee "$polyglot_log"
+  polyglot_rc=${PIPESTATUS[0]}
+  grep -E '^polyglot [^ ]+ [^ ]+ (PASSED|FAILED)' "$polyglot_log" >> "$log"
+  [ "$polyglot_rc" -eq 0 ] || rc=$polyglot_rc
+  echo "polyglot tests done: $((SECONDS - start)) s"
+else
+  echo "polyglot tests SKIPPED (TGRPC_SKIP_POLYGLOT=1)"
+fi
+
+passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
 echo "tests: $passed passed, $failed failed"
 echo "total: $((SECONDS - start)) s"
 exit "$rc"

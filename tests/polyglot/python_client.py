@@ -1,0 +1,377 @@
+#!/usr/bin/python3
+"""A Python caller of tgrpcd, as a service written in Python would be: Debian's python3-grpcio.
+
+The stubs come one of two ways (--stubs):
+  protoc      generated now, into a temporary directory, by Debian's python3-grpc-tools
+              (`python3 -m grpc_tools.protoc`) from proto/;
+  descriptor  no generated code: the messages are built at run time from the descriptor set
+              (`bazel build //proto:tgrpc_v1_descriptor_set`, bazel-bin/proto/tgrpc_v1.binpb) with
+              google.protobuf's descriptor_pool and message factory, and each method is a
+              channel.unary_unary with their serializers;
+  auto        protoc when grpc_tools imports, else descriptor (the default).
+
+It signs an account in, sends and reads messages, pages the big group's members and decodes the
+google.rpc.Status details (grpc-status-details-bin) of the errors it provokes. One line per
+check: `polyglot <client> <check> PASSED|FAILED[: why]`; exits 1 if any failed. The fakedc under
+tgrpcd must limit messages.sendMessage to one call a minute (--flood=messages.sendMessage:1/60).
+
+  /usr/bin/python3 python_client.py --target 127.0.0.1:50051 --token TOKEN --codes-dir DIR \\
+      --phone +15550000002 --account py-bob [--stubs auto] [--client python]
+"""
+import argparse
+import importlib
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+V1_FILES = ["account", "chat", "message", "user"]
+RPC_FILES = ["status", "error_details"]
+
+
+class Api:
+    """Message classes by full name and stubs by service name, whichever way they were made."""
+
+    def __init__(self, classes, stub_factory):
+        self._classes = classes
+        self._stub_factory = stub_factory
+
+    def __getattr__(self, name):  # api.SendMessageRequest -> tgrpc.v1.SendMessageRequest
+        return self._classes["tgrpc.v1." + name]
+
+    def rpc(self, full_name):  # api.rpc("google.rpc.ErrorInfo")
+        return self._classes[full_name]
+
+    def stub(self, service, channel):
+        return self._stub_factory(service, channel)
+
+
+def _message_classes(file_descriptors, get_class):
+    classes = {}
+
+    def walk(descriptor):
+        classes[descriptor.full_name] = get_class(descriptor)
+        for nested in descriptor.nested_types:
+            walk(nested)
+
+    for fd in file_descriptors:
+        for descriptor in fd.message_types_by_name.values():
+            walk(descriptor)
+    return classes
+
+
+def load_protoc(proto_dir):
+    """Generates the _pb2 / _pb2_grpc modules with grpc_tools.protoc and imports them."""
+    from grpc_tools import protoc  # Debian's python3-grpc-tools
+
+    out = tempfile.mkdtemp(prefix="tgrpc-py-stubs-")
+    files = [f"tgrpc/v1/{f}.proto" for f in V1_FILES] + [f"google/rpc/{f}.proto" for f in RPC_FILES]
+    includes = [f"-I{proto_dir}", "-I/usr/include"]
+    well_known = os.path.join(os.path.dirname(protoc.__file__), "_proto")
+    if os.path.isdir(well_known):
+        includes.append(f"-I{well_known}")
+    rc = protoc.main(["grpc_tools.protoc", *includes, f"--python_out={out}",
+                      f"--grpc_python_out={out}", *files])
+    if rc != 0:
+        raise RuntimeError(f"grpc_tools.protoc failed ({rc})")
+    sys.path.insert(0, out)
+    modules = {f: importlib.import_module(f"tgrpc.v1.{f}_pb2") for f in V1_FILES}
+    grpc_modules = {f: importlib.import_module(f"tgrpc.v1.{f}_pb2_grpc") for f in V1_FILES}
+    rpc_modules = [importlib.import_module(f"google.rpc.{f}_pb2") for f in RPC_FILES]
+
+    by_file = {m.DESCRIPTOR.name: m for m in list(modules.values()) + rpc_modules}
+
+    def get_class(descriptor):
+        cls = by_file[descriptor.file.name]
+        for part in descriptor.full_name[len(descriptor.file.package) + 1:].split("."):
+            cls = getattr(cls, part)
+        return cls
+
+    classes = _message_classes([m.DESCRIPTOR for m in list(modules.values()) + rpc_modules],
+                               get_class)
+
+    def stub(service, channel):
+        for module in grpc_modules.values():
+            if hasattr(module, service + "Stub"):
+                return getattr(module, service + "Stub")(channel)
+        raise KeyError(service)
+
+    return Api(classes, stub), f"grpc_tools.protoc (grpcio-tools {protoc_version()})"
+
+
+def protoc_version():
+    try:
+        from importlib import metadata
+        return metadata.version("grpcio-tools")
+    except Exception:  # noqa: BLE001 - only a label
+        return "?"
+
+
+def load_descriptor_set(path, proto_dir):
+    """Builds the message classes and stubs at run time from a FileDescriptorSet."""
+    with open(path, "rb") as f:
+        file_set = descriptor_pb2.FileDescriptorSet.FromString(f.read())
+    shown = os.path.relpath(path, ROOT)
+    how = f"descriptor set {path if shown.startswith('..') else shown}"
+    names = {fp.name for fp in file_set.file}
+    if "google/rpc/error_details.proto" not in names:
+        # //proto:tgrpc_v1_descriptor_set holds the tgrpc.v1 files and their imports, and no
+        # .proto of the API imports error_details.proto: describe it with Debian's protoc.
+        out = os.path.join(tempfile.mkdtemp(prefix="tgrpc-py-desc-"), "error_details.binpb")
+        subprocess.run(["protoc", f"-I{proto_dir}", "-I/usr/include", "--include_imports",
+                        f"--descriptor_set_out={out}", "google/rpc/error_details.proto"],
+                       check=True)
+        with open(out, "rb") as f:
+            extra = descriptor_pb2.FileDescriptorSet.FromString(f.read())
+        file_set.file.extend(fp for fp in extra.file if fp.name not in names)
+        how += " + protoc's for google/rpc/error_details.proto"
+    pool = descriptor_pool.DescriptorPool()
+    for file_proto in file_set.file:  # --include_imports lists dependencies first
+        pool.Add(file_proto)
+    files = [pool.FindFileByName(fp.name) for fp in file_set.file]
+    if hasattr(message_factory, "GetMessageClass"):
+        get_class = message_factory.GetMessageClass
+    else:  # protobuf < 4.22 (Debian 12 has 4.21)
+        get_class = message_factory.MessageFactory(pool).GetPrototype
+    classes = _message_classes(files, get_class)
+
+    class Stub:
+        def __init__(self, service, channel):
+            descriptor = pool.FindServiceByName("tgrpc.v1." + service)
+            for method in descriptor.methods:
+                request = classes[method.input_type.full_name]
+                response = classes[method.output_type.full_name]
+                path = f"/{descriptor.full_name}/{method.name}"
+                streaming = method.server_streaming if hasattr(method, "server_streaming") else False
+                make = channel.unary_stream if streaming else channel.unary_unary
+                setattr(self, method.name, make(path, request_serializer=request.SerializeToString,
+                                                response_deserializer=response.FromString))
+
+    return Api(classes, Stub), how
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(condition, what):
+    if not condition:
+        raise Failure(what)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--target", default="127.0.0.1:50051")
+    parser.add_argument("--token", default="")
+    parser.add_argument("--codes-dir", default="")
+    parser.add_argument("--phone", default="+15550000002")
+    parser.add_argument("--account", default="py-bob")
+    parser.add_argument("--client", default="python")
+    parser.add_argument("--big-group", default="fakedc_big")
+    parser.add_argument("--stubs", choices=["auto", "protoc", "descriptor"], default="auto")
+    parser.add_argument("--proto-dir", default=os.path.join(ROOT, "proto"))
+    parser.add_argument("--descriptor-set", default=os.path.join(ROOT, "bazel-bin", "proto",
+                                                                "tgrpc_v1.binpb"))
+    args = parser.parse_args()
+
+    stubs = args.stubs
+    if stubs == "auto":
+        stubs = "protoc" if importlib.util.find_spec("grpc_tools") else "descriptor"
+    api, how = (load_protoc(args.proto_dir) if stubs == "protoc"
+                else load_descriptor_set(args.descriptor_set, args.proto_dir))
+    print(f"{args.client}: grpcio {grpc.__version__}, stubs from {how}", flush=True)
+
+    channel = grpc.insecure_channel(args.target)
+    accounts = api.stub("AccountService", channel)
+    chats = api.stub("ChatService", channel)
+    messages = api.stub("MessageService", channel)
+    users = api.stub("UserService", channel)
+    Status = api.rpc("google.rpc.Status")
+    detail_types = {name: api.rpc(name) for name in
+                    ("google.rpc.ErrorInfo", "google.rpc.RetryInfo", "google.rpc.BadRequest")}
+
+    def call(method, request, token=args.token):
+        metadata = [("authorization", f"Bearer {token}")] if token else []
+        return method(request, metadata=metadata, timeout=30)
+
+    def details(error):
+        """The decoded details of a failed call: code, message and the detail messages."""
+        out = {"code": error.code(), "message": error.details(), "types": []}
+        trailers = dict(error.trailing_metadata() or ())
+        raw = trailers.get("grpc-status-details-bin")
+        if raw is None:
+            return out
+        status = Status.FromString(raw)
+        expect(status.code == error.code().value[0], f"Status.code {status.code} vs {error.code()}")
+        for any_detail in status.details:
+            name = any_detail.type_url.rsplit("/", 1)[-1]
+            out["types"].append(name)
+            if name in detail_types:
+                value = detail_types[name]()
+                expect(any_detail.Unpack(value), f"cannot unpack {name}")
+                out[name.rsplit(".", 1)[-1]] = value
+        return out
+
+    def failing(method, request, token=args.token):
+        try:
+            response = call(method, request, token)
+        except grpc.RpcError as error:
+            return details(error)
+        raise Failure("succeeded: " + " ".join(str(response).split())[:200])
+
+    account = f"accounts/{args.account}"
+    failures = 0
+
+    def check(name, body):
+        nonlocal failures
+        try:
+            note = body()
+            print(f"polyglot {args.client} {name} PASSED" + (f": {note}" if note else ""), flush=True)
+        except Exception as error:  # noqa: BLE001 - every failure is reported as the check's
+            failures += 1
+            text = str(error) if isinstance(error, Failure) else f"{type(error).__name__}: {error}"
+            print(f"polyglot {args.client} {name} FAILED: {text}", flush=True)
+
+    def auth():
+        d = failing(accounts.ListAccounts, api.ListAccountsRequest(), token="")
+        expect(d["code"] == grpc.StatusCode.UNAUTHENTICATED, f"code {d['code']}")
+        info = d.get("ErrorInfo")
+        expect(info is not None and info.reason == "TOKEN_MISSING" and info.domain == "tgrpc.dev",
+               f"ErrorInfo {info}")
+        d = failing(accounts.ListAccounts, api.ListAccountsRequest(), token="not-the-token-at-all")
+        expect(d["code"] == grpc.StatusCode.UNAUTHENTICATED and
+               d.get("ErrorInfo") is not None and d["ErrorInfo"].reason == "TOKEN_INVALID",
+               f"a wrong token: {d}")
+        return "TOKEN_MISSING, TOKEN_INVALID"
+
+    def read_code(phone):
+        path = os.path.join(args.codes_dir, re.sub(r"\D", "", phone))
+        for _ in range(100):
+            if os.path.exists(path):
+                with open(path) as f:
+                    return f.read().strip()
+            time.sleep(0.1)
+        raise Failure(f"no sign-in code in {path}")
+
+    def signin():
+        created = call(accounts.CreateAccount, api.CreateAccountRequest(
+            account=api.Account(phone_number=args.phone, display_name="polyglot python"),
+            account_id=args.account, request_id=f"create-{args.account}"))
+        expect(created.name == account and created.state == api.Account.LOGGED_OUT, f"{created}")
+        login = call(accounts.StartLogin, api.StartLoginRequest(name=account))
+        expect(login.step == api.LoginState.CODE_SENT, f"StartLogin: {login}")
+        login = call(accounts.SubmitCode, api.SubmitCodeRequest(name=account,
+                                                                code=read_code(args.phone)))
+        expect(login.step == api.LoginState.SIGNED_IN, f"SubmitCode: {login}")
+        me = call(users.GetMe, api.GetMeRequest(account=account))
+        expect(me.is_self and me.name == f"{account}/users/{me.id}", f"GetMe {me}")
+        got = call(accounts.GetAccount, api.GetAccountRequest(name=account))
+        expect(got.state == api.Account.SIGNED_IN and got.user.id == me.id, f"GetAccount {got}")
+        return f"{me.first_name} (user {me.id}, DC {got.home_dc})"
+
+    def send_and_read():
+        chat = f"{account}/chats/me"
+        request = api.SendMessageRequest(parent=chat, text="hello from <b>python</b>",
+                                         parse_mode=api.SendMessageRequest.HTML,
+                                         request_id=f"py-hello-{args.account}")
+        sent = call(messages.SendMessage, request)
+        expect(sent.text == "hello from python", f"text {sent.text!r}")
+        expect(len(sent.entities) == 1 and sent.entities[0].type == "bold" and
+               (sent.entities[0].offset, sent.entities[0].length) == (11, 6),
+               f"entities {list(sent.entities)}")
+        again = call(messages.SendMessage, request)  # the same request_id: the first answer
+        expect(again.id == sent.id, f"a retried request_id sent again: {again.id} != {sent.id}")
+        parent = sent.name[:sent.name.index("/messages/")]
+        got = call(messages.GetMessages, api.GetMessagesRequest(parent=parent,
+                                                                ids=[sent.id, 999999]))
+        expect([m.text for m in got.messages] == [sent.text], f"GetMessages {got.messages}")
+        expect(list(got.missing) == [999999], f"missing {got.missing}")
+        history = call(messages.ListMessages, api.ListMessagesRequest(parent=chat, page_size=10))
+        expect(history.messages and history.messages[0].id == sent.id and
+               history.messages[0].text == sent.text, f"ListMessages {history.messages[:1]}")
+        return f"sent {sent.name}, read back by id and in history"
+
+    def members():
+        resolved = call(chats.ResolvePeer, api.ResolvePeerRequest(account=account,
+                                                                  query=args.big_group))
+        chat = resolved.chat
+        expect(chat.type == api.Chat.SUPERGROUP and chat.id < -1000000000000,
+               f"ResolvePeer {chat}")
+        seen, token, pages, total = set(), "", 0, 0
+        while True:
+            page = call(chats.ListChatMembers, api.ListChatMembersRequest(
+                parent=chat.name, page_size=200, page_token=token))
+            seen.update(m.user.id for m in page.members)
+            total, token, pages = page.total_size, page.next_page_token, pages + 1
+            if not token or pages >= 200:
+                break
+        expect(len(seen) == total == chat.members_count,
+               f"{len(seen)} seen, total_size {total}, members_count {chat.members_count}")
+        expect(pages >= 2, f"{pages} page(s)")
+        return f"{len(seen)} members of {chat.name} in {pages} pages"
+
+    def not_found():
+        d = failing(messages.SendMessage, api.SendMessageRequest(
+            parent=f"{account}/chats/987654321", text="hi"))
+        expect(d["code"] == grpc.StatusCode.NOT_FOUND, f"code {d['code']}, want NOT_FOUND")
+        if "ErrorInfo" in d:
+            expect(d["ErrorInfo"].reason == "PEER_ID_INVALID", f"ErrorInfo {d['ErrorInfo']}")
+            note = "PEER_ID_INVALID in ErrorInfo"
+        else:  # tgrpcd's peer cache answers without ErrorInfo (reported)
+            expect(d["message"].startswith("PEER_ID_INVALID"), f"message {d['message']}")
+            note = "PEER_ID_INVALID in the message only (no ErrorInfo)"
+        d = failing(messages.SendMessage, api.SendMessageRequest(
+            parent=f"{account}/chats/nobody_here_at_all", text="hi"))
+        info = d.get("ErrorInfo")
+        expect(d["code"] == grpc.StatusCode.NOT_FOUND, f"code {d['code']}, want NOT_FOUND")
+        expect(info is not None and info.reason == "USERNAME_NOT_OCCUPIED" and
+               info.domain == "telegram.org" and info.metadata.get("code") == "400" and
+               info.metadata.get("description"), f"ErrorInfo {info}")
+        return f"{note}; USERNAME_NOT_OCCUPIED (telegram.org, code 400)"
+
+    def bad_request():
+        d = failing(messages.SendMessage, api.SendMessageRequest(parent="chats/1", text="hi"))
+        expect(d["code"] == grpc.StatusCode.INVALID_ARGUMENT, f"code {d['code']}")
+        bad = d.get("BadRequest")
+        expect(bad is not None and bad.field_violations and
+               bad.field_violations[0].field == "parent" and bad.field_violations[0].description,
+               f"BadRequest {bad}")
+        return "BadRequest field parent"
+
+    def flood_wait():
+        d = failing(messages.SendMessage, api.SendMessageRequest(parent=f"{account}/chats/me",
+                                                                 text="too soon"))
+        expect(d["code"] == grpc.StatusCode.RESOURCE_EXHAUSTED,
+               f"code {d['code']} ({d['message']}), want RESOURCE_EXHAUSTED")
+        info, retry = d.get("ErrorInfo"), d.get("RetryInfo")
+        expect(info is not None and info.reason == "FLOOD_WAIT" and info.domain == "telegram.org"
+               and info.metadata.get("code") == "420", f"ErrorInfo {info}")
+        expect(retry is not None and 10 < retry.retry_delay.seconds <= 60, f"RetryInfo {retry}")
+        expect(info.metadata.get("argument") == str(retry.retry_delay.seconds),
+               f"argument {info.metadata.get('argument')} vs {retry.retry_delay.seconds}")
+        status = call(accounts.GetAccountStatus, api.GetAccountStatusRequest(name=account))
+        expect(any(w.method == "messages.sendMessage" for w in status.flood_waits),
+               f"flood_waits {list(status.flood_waits)}")
+        return f"FLOOD_WAIT (telegram.org, 420), retry in {retry.retry_delay.seconds}s"
+
+    check("auth", auth)
+    check("signin", signin)
+    check("messages", send_and_read)
+    check("members", members)
+    check("not_found", not_found)
+    check("bad_request", bad_request)
+    check("flood_wait", flood_wait)
+    channel.close()
+    return 0 if failures == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

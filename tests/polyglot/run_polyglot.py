@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""Runs tgrpc's polyglot callers against a real tgrpcd on a real fakedc.
+
+Builds fakedc, tgrpcd and the API's descriptor set (unless --bazel-bin names a tree that has them),
+starts fakedc (a small big group, messages.sendMessage limited to one call a minute so the second
+message gets FLOOD_WAIT) and tgrpcd against it on free ports with a fresh token, then runs:
+
+  node            node_client.mjs: @grpc/grpc-js + @grpc/proto-loader (tests/polyglot/package.json)
+  python          python_client.py, stubs generated now by Debian's grpc_tools.protoc
+  python-dynamic  python_client.py, messages built from the descriptor set, no generated code
+
+each as its own Telegram user (the flood limit is per user). Prints one line per check,
+`polyglot <client> <check> PASSED|FAILED[: detail]`, and `polyglot tgrpcd shutdown ...` for a
+clean SIGTERM, then a count; exits 1 if anything failed. tests/run_all.sh runs it after interop.
+
+  /usr/bin/python3 tests/polyglot/run_polyglot.py [--bazel-bin DIR] [--members N] [--keep]
+"""
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+# Debian's python3, which has python3-grpcio (a python3 first on PATH may not).
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+CHECKS = ["auth", "signin", "messages", "members", "not_found", "bad_request", "flood_wait"]
+# (client, command builder, phone). Each its own user: FLOOD_WAIT is counted per user.
+CLIENTS = [
+    ("node", "node", "+15550000001"),
+    ("python", "protoc", "+15550000002"),
+    ("python-dynamic", "descriptor", "+15550000004"),  # dave: home DC 1, a PHONE_MIGRATE first
+]
+
+
+def log(message):
+    print(f"polyglot: {message}", file=sys.stderr, flush=True)
+
+
+class Process:
+    """A child whose first stdout line is a JSON ready line; stderr goes to a log file."""
+
+    def __init__(self, name, argv, log_path):
+        self.name = name
+        self.log_path = log_path
+        self.log_file = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log_file,
+                                     stdin=subprocess.DEVNULL)
+        self.lines = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.decode(errors="replace"))
+            self.ready.set()
+        self.ready.set()
+
+    def ready_json(self, timeout=60):
+        if not self.ready.wait(timeout) or not self.lines:
+            raise RuntimeError(f"{self.name} did not start; its log ends:\n{self.tail()}")
+        return json.loads(self.lines[0])
+
+    def tail(self, lines=15):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout=20):
+        """SIGTERM, then the exit status (None if it had to be killed)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return None
+        return self.proc.returncode
+
+
+def build(bazel_bin):
+    if bazel_bin:
+        return bazel_bin
+    targets = ["//tests/fakedc:fakedc", "//service:tgrpcd", "//proto:tgrpc_v1_descriptor_set"]
+    log("bazel build " + " ".join(targets))
+    subprocess.run(["bazel", "build", *targets], cwd=ROOT, check=True)
+    return subprocess.run(["bazel", "info", "bazel-bin"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def ensure_node_modules():
+    if not os.path.isdir(os.path.join(HERE, "node_modules", "@grpc", "grpc-js")):
+        log("installing tests/polyglot's npm packages (deploy/polyglot_setup.sh)")
+        subprocess.run(["bash", os.path.join(ROOT, "deploy", "polyglot_setup.sh")], check=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bazel-bin", help="bazel-bin with fakedc, tgrpcd and the descriptor "
+                        "set already built (default: build them)")
+    parser.add_argument("--members", type=int, default=1000,
+                        help="members of fakedc_big (paged by every client)")
+    parser.add_argument("--clients", default=",".join(c[0] for c in CLIENTS))
+    parser.add_argument("--keep", action="store_true", help="keep the state directory")
+    args = parser.parse_args()
+    start = time.monotonic()
+
+    bazel_bin = build(args.bazel_bin)
+    fakedc_bin = os.path.join(bazel_bin, "tests", "fakedc", "fakedc")
+    tgrpcd_bin = os.path.join(bazel_bin, "service", "tgrpcd")
+    descriptor_set = os.path.join(bazel_bin, "proto", "tgrpc_v1.binpb")
+    ensure_node_modules()
+
+    work = tempfile.mkdtemp(prefix="tgrpc-polyglot-")
+    results = []  # (client, check, passed)
+    fakedc = tgrpcd = None
+    try:
+        fakedc = Process("fakedc", [
+            fakedc_bin, f"--state_dir={work}/fakedc", f"--public_key_out={work}/fakedc.pem",
+            f"--schema_dir={ROOT}/tl/schema", f"--members={args.members}",
+            "--flood=messages.sendMessage:1/60"], f"{work}/fakedc.log")
+        ready = fakedc.ready_json()
+        dcs = ",".join(f"{e['dc']}={ready['address']}:{e['port']}"
+                       for e in ready["endpoints"] if not e["media_only"])
+        token = secrets.token_urlsafe(24)
+        with open(f"{work}/tokens", "w") as f:
+            f.write(f"polyglot {token}\n")
+        tgrpcd = Process("tgrpcd", [
+            tgrpcd_bin, "--telegram=sandbox", f"--sandbox_dcs={dcs}",
+            f"--sandbox_public_key={work}/fakedc.pem", "--api_id=1", "--api_hash=polyglot",
+            f"--state_dir={work}/tgrpcd", f"--tokens_file={work}/tokens",
+            "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"], f"{work}/tgrpcd.log")
+        target = f"127.0.0.1:{tgrpcd.ready_json()['grpc_port']}"
+        log(f"fakedc {dcs}, tgrpcd {target} ({time.monotonic() - start:.0f} s)")
+
+        wanted = args.clients.split(",")
+        for client, kind, phone in CLIENTS:
+            if client not in wanted:
+                continue
+            common = ["--target", target, "--token", token, "--codes-dir", f"{work}/fakedc/codes",
+                      "--phone", phone, "--account", f"{client}-{phone[-1]}", "--client", client]
+            if kind == "node":
+                argv = ["node", os.path.join(HERE, "node_client.mjs"), *common]
+            else:
+                argv = [PYTHON, os.path.join(HERE, "python_client.py"), *common,
+                        "--stubs", kind, "--descriptor-set", descriptor_set]
+            began = time.monotonic()
+            try:
+                run = subprocess.run(argv, cwd=HERE, capture_output=True, text=True, timeout=120)
+                out, err, rc = run.stdout, run.stderr, run.returncode
+            except subprocess.TimeoutExpired as e:
+                out, err, rc = (e.stdout or b"").decode(), (e.stderr or b"").decode(), "timeout"
+            except OSError as e:  # e.g. no node on PATH
+                out, err, rc = "", str(e), "unstarted"
+            seen = set()
+            for line in out.splitlines():
+                words = line.split(" ")
+                if len(words) >= 4 and words[0] == "polyglot" and words[1] == client:
+                    verdict = words[3].rstrip(":")
+                    seen.add(words[2])
+                    results.append((client, words[2], verdict == "PASSED"))
+                    print(line, flush=True)
+                elif line.strip():
+                    log(line)
+            for check in CHECKS:
+                if check not in seen:
+                    results.append((client, check, False))
+                    print(f"polyglot {client} {check} FAILED: not run (the client exited {rc})",
+                          flush=True)
+            if rc != 0 and err.strip():
+                log(f"{client} exited {rc}; its stderr ends:\n" + "\n".join(err.splitlines()[-15:]))
+            log(f"{client}: {time.monotonic() - began:.1f} s")
+    except Exception as error:  # noqa: BLE001 - a setup failure fails the phase
+        print(f"polyglot setup setup FAILED: {error}", flush=True)
+        results.append(("setup", "setup", False))
+    finally:
+        if tgrpcd is not None:
+            rc = tgrpcd.stop()
+            ok = rc == 0
+            results.append(("tgrpcd", "shutdown", ok))
+            print(f"polyglot tgrpcd shutdown {'PASSED' if ok else 'FAILED'}: SIGTERM, exit {rc}",
+                  flush=True)
+        if fakedc is not None:
+            fakedc.stop()
+        if not all(passed for _, _, passed in results):
+            for p in (tgrpcd, fakedc):
+                if p is not None:
+                    log(f"{p.name}'s log ends ({p.log_path}):\n{p.tail()}")
+        if args.keep or not all(passed for _, _, passed in results):
+            log(f"state kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    passed = sum(1 for _, _, ok in results if ok)
+    print(f"polyglot: {passed} of {len(results)} checks passed in "
+          f"{time.monotonic() - start:.0f} s", flush=True)
+    return 0 if passed == len(results) and results else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
