@@ -227,8 +227,16 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
             best == nullptr ||
             (best->in_flight >= options_.max_calls_per_session && state->key.has_value() &&
              total < options_.max_sessions);
-        if (may_open) best = OpenSession(dc);
-        if (best == nullptr || best->in_flight >= options_.max_calls_per_session) {
+        if (may_open) {
+          Session* opened = OpenSession(dc);
+          if (opened != nullptr) best = opened;
+        }
+        if (best == nullptr) {
+          // No session and none can be opened (a DC without an address): fail, never wait.
+          rejected = absl::UnavailableError(
+              absl::StrCat("DC ", dc, " has no address in the ", options_.dcs.network,
+                           " DC table"));
+        } else if (best->in_flight >= options_.max_calls_per_session) {
           state->queue.push_back(std::move(call));
         } else {
           SendOn(best, std::move(call));
