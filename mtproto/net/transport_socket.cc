@@ -1,13 +1,35 @@
 #include "mtproto/net/transport_socket.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 
 namespace tgrpc::mtproto::net {
 namespace {
 
+// Reads go into a per-thread buffer of this size, taken only while bytes are waiting (see
+// ReadAvailable).
 constexpr size_t kReadChunk = 64 * 1024;
+// A wakeup reads at most this many full buffers before waiting again, so one fast connection
+// does not keep others on the same thread waiting.
+constexpr int kMaxReadsPerWakeup = 4;
+// Write buffers larger than this (after an upload, say) are freed once written.
+constexpr size_t kRetainedWriteCapacity = 16 * 1024;
+
+// The read buffer of the calling thread, allocated on first use and not zero-filled. Shared by
+// every connection the thread runs: Decode copies what it keeps (a partial frame, the frames)
+// before the read handler returns, so no connection holds a read buffer while it waits.
+absl::Span<char> ThreadReadBuffer() {
+  thread_local std::unique_ptr<char[]> buffer;
+  if (buffer == nullptr) buffer.reset(new char[kReadChunk]);
+  return absl::MakeSpan(buffer.get(), kReadChunk);
+}
+
+void ReleaseIfLarge(std::string& buffer) {
+  if (buffer.capacity() > kRetainedWriteCapacity) std::string().swap(buffer);
+}
 
 absl::Status SocketError(absl::string_view what, const asio::error_code& error) {
   if (error == asio::error::eof) return absl::UnavailableError("connection closed by the peer");
@@ -55,6 +77,8 @@ void TransportSocket::OnResolved(const asio::ip::tcp::resolver::results_type& en
         }
         asio::error_code ignored;
         self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+        // ReadAvailable reads without blocking, after a wait for readability.
+        self->socket_.non_blocking(true, ignored);
         self->connected_ = true;
         // The preamble goes before any frame.
         self->queued_.insert(0, self->transport_.preamble);
@@ -77,29 +101,41 @@ absl::Status TransportSocket::Send(absl::string_view payload) {
 }
 
 void TransportSocket::Read() {
-  read_buffer_.resize(kReadChunk);
-  socket_.async_read_some(asio::buffer(read_buffer_), [self = shared_from_this()](
-                                                          const asio::error_code& error, size_t n) {
-    if (self->closed_) return;
-    if (error) return self->Fail(SocketError("reading", error));
+  // Wait for bytes without a buffer: an idle connection then costs no read memory (a pending
+  // async_read_some would hold a 64 KiB buffer for as long as the connection stays quiet).
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const asio::error_code& error) {
+                       if (self->closed_) return;
+                       if (error) return self->Fail(SocketError("reading", error));
+                       self->ReadAvailable();
+                     });
+}
+
+void TransportSocket::ReadAvailable() {
+  const absl::Span<char> buffer = ThreadReadBuffer();
+  for (int reads = 0; reads < kMaxReadsPerWakeup; ++reads) {
+    asio::error_code error;
+    const size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), error);
+    if (error == asio::error::would_block || error == asio::error::try_again) break;
+    if (error) return Fail(SocketError("reading", error));
     std::vector<transport::Frame> frames;
-    absl::Status status =
-        self->transport_.framing->Decode(absl::string_view(self->read_buffer_.data(), n), frames);
-    if (!frames.empty() && self->callbacks_.on_frames) {
-      self->callbacks_.on_frames(std::move(frames));
-    }
-    if (self->closed_) return;  // the owner closed it while handling the frames
+    absl::Status status = transport_.framing->Decode(absl::string_view(buffer.data(), n), frames);
+    if (!frames.empty() && callbacks_.on_frames) callbacks_.on_frames(std::move(frames));
+    if (closed_) return;  // the owner closed it while handling the frames
     if (!status.ok()) {
-      return self->Fail(
+      return Fail(
           absl::DataLossError(absl::StrCat("undecodable transport bytes: ", status.message())));
     }
-    self->Read();
-  });
+    // A short read emptied the socket; a new byte after it makes the wait below return at once.
+    if (n < buffer.size()) break;
+  }
+  Read();
 }
 
 void TransportSocket::WriteNext() {
   if (queued_.empty()) {
     write_in_flight_ = false;
+    ReleaseIfLarge(queued_);
     return;
   }
   write_in_flight_ = true;
@@ -110,6 +146,7 @@ void TransportSocket::WriteNext() {
                       if (self->closed_) return;
                       if (error) return self->Fail(SocketError("writing", error));
                       self->writing_.clear();
+                      ReleaseIfLarge(self->writing_);
                       self->WriteNext();
                     });
 }

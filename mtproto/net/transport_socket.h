@@ -49,7 +49,10 @@ class TransportSocket : public std::enable_shared_from_this<TransportSocket> {
 
  private:
   void OnResolved(const asio::ip::tcp::resolver::results_type& endpoints);
+  // Waits until the socket is readable, then ReadAvailable.
   void Read();
+  // Reads what is waiting into the thread's buffer, decodes it and hands the frames on.
+  void ReadAvailable();
   void WriteNext();
   void Fail(absl::Status status);
 
@@ -58,7 +61,6 @@ class TransportSocket : public std::enable_shared_from_this<TransportSocket> {
   Callbacks callbacks_;
   asio::ip::tcp::resolver resolver_;
   asio::ip::tcp::socket socket_;
-  std::string read_buffer_;
   std::string writing_;
   std::string queued_;
   bool write_in_flight_ = false;
