@@ -60,8 +60,20 @@ else
   echo "polyglot tests SKIPPED (TGRPC_SKIP_POLYGLOT=1)"
 fi
 
-passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
+if [ "${TGRPC_SKIP_SESSION_IMPORT:-0}" != 1 ]; then
+  # Telethon's and GramJS's own session strings moved into tgrpcd and back.
+  session_import_log=$(mktemp)
+  /usr/bin/python3 tests/session_import/run_session_import.py --bazel-bin "$(bazel info bazel-bin 2>/dev/null)" 2>&1 | tee "$session_import_log"
+  session_import_rc=${PIPESTATUS[0]}
+  grep -E '^session_import [^ ]+ [^ ]+ (PASSED|FAILED)' "$session_import_log" >> "$log"
+  [ "$session_import_rc" -eq 0 ] || rc=$session_import_rc
+  echo "session import tests done: $((SECONDS - start)) s"
+else
+  echo "session import tests SKIPPED (TGRPC_SKIP_SESSION_IMPORT=1)"
+fi
+
+passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
 echo "tests: $passed passed, $failed failed"
 echo "total: $((SECONDS - start)) s"
 exit "$rc"

@@ -443,22 +443,24 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(
   if (request->request_id().size() > 128) {
     return Finish(reactor, InvalidField("request_id", "at most 128 characters")), reactor;
   }
+  // Pasted strings often end in a newline.
+  const std::string text(absl::StripAsciiWhitespace(request->session_string()));
   absl::StatusOr<PortableSession> session;
   switch (request->format()) {
     case v1::SESSION_FORMAT_UNSPECIFIED: {
-      auto detected = DetectSessionString(request->session_string());
+      auto detected = DetectSessionString(text);
       if (detected.ok()) session = detected->second;
       else session = detected.status();
       break;
     }
     case v1::TELETHON:
-      session = ParseSessionString(request->session_string(), SessionFormat::kTelethon);
+      session = ParseSessionString(text, SessionFormat::kTelethon);
       break;
     case v1::GRAMJS:
-      session = ParseSessionString(request->session_string(), SessionFormat::kGramJs);
+      session = ParseSessionString(text, SessionFormat::kGramJs);
       break;
     case v1::PYROGRAM:
-      session = ParseSessionString(request->session_string(), SessionFormat::kPyrogram);
+      session = ParseSessionString(text, SessionFormat::kPyrogram);
       break;
     default:
       return Finish(reactor, InvalidField("format", "TELETHON, GRAMJS or PYROGRAM")), reactor;
@@ -471,6 +473,14 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(
                                  absl::StrCat("DC ", session->dc_id, " is not one of ",
                                               api_->accounts->env().invoker.dcs.network,
                                               "'s DCs")));
+    return reactor;
+  }
+  if (!request->request_id().empty()) {
+    // A retry of an import that made its account: answered below by CreateWithKey.
+  } else if (std::optional<std::string> holder = api_->accounts->AccountWithKey(session->auth_key)) {
+    Finish(reactor, ServiceError(absl::StatusCode::kAlreadyExists, "AUTH_KEY_DUPLICATED",
+                                 "this session's key already serves an account of this tgrpcd; "
+                                 "one key must not be used from two places"));
     return reactor;
   }
   AccountRecord record;

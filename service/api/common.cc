@@ -124,8 +124,9 @@ void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
   if (absl::ConsumePrefix(&text, "+")) {
     std::optional<PeerRecord> known = account->peers().FindByPhone(text);
     if (!known.has_value()) {
-      return done(absl::NotFoundError(absl::StrCat(
-          "PEER_ID_INVALID: no contact with phone +", text, " is known to the account")));
+      return done(ServiceError(absl::StatusCode::kNotFound, "PEER_ID_INVALID",
+                               absl::StrCat("PEER_ID_INVALID: no contact with phone +", text,
+                                            " is known to the account")));
     }
     return done(from_cache(known->peer_id));
   }

@@ -53,7 +53,13 @@ void AddPeers(const Account& account, const MessageList& list, Response* respons
 // message for Telegram too; random otherwise.
 int64_t RandomId(const std::string& request_id, absl::string_view account, int index) {
   if (!request_id.empty()) {
-    return static_cast<int64_t>(absl::HashOf(std::string(account), request_id, index)) | 1;
+    // FNV-1a over account, request_id and index: the same across restarts (absl::Hash is
+    // seeded per process), so a retry after a restart is still the same message for Telegram.
+    uint64_t hash = 14695981039346656037ULL;
+    for (char c : absl::StrCat(account, "/", request_id, "/", index)) {
+      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    return static_cast<int64_t>(hash | 1);
   }
   int64_t value = 0;
   mtproto::crypto::SecureRandom()(

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "asio.hpp"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "service/storage/key_cipher.h"
 #include "service/storage/sqlite_storage.h"
@@ -69,6 +70,11 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   absl::StatusOr<DcTable> dcs =
       overrides.dcs.has_value() ? absl::StatusOr<DcTable>(*overrides.dcs) : DcsFor(config);
   if (!dcs.ok()) return dcs.status();
+  if (config.telegram == "sandbox") {
+    // fakedc wants some api_id, like Telegram: the sandbox needs no real one.
+    if (config.api_id == 0) config.api_id = 1;
+    if (config.api_hash.empty()) config.api_hash = "sandbox";
+  }
   if (config.telegram != "sandbox" && !overrides.dcs.has_value() &&
       (config.api_id == 0 || config.api_hash.empty())) {
     return absl::InvalidArgumentError(
@@ -145,11 +151,9 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
     }
   };
   env.on_migration = [metrics](int from, int to) { metrics->ObserveMigration(from, to); };
-  env.on_session_state = [metrics](int dc, mtproto::net::ConnectionState from,
-                                   mtproto::net::ConnectionState to) {
-    metrics->SessionStateChanged(dc, std::string(mtproto::net::ConnectionStateName(from)),
-                                 std::string(mtproto::net::ConnectionStateName(to)));
-    if (to == mtproto::net::ConnectionState::kBackoff) metrics->ObserveReconnect(dc);
+  env.on_session_state = [metrics](int dc, absl::string_view from, absl::string_view to) {
+    metrics->SessionStateChanged(dc, std::string(from), std::string(to));
+    if (to == "backoff") metrics->ObserveReconnect(dc);
   };
   server->accounts_ = std::make_unique<AccountManager>(std::move(env));
   if (absl::Status s = server->accounts_->LoadAll(); !s.ok()) return s;
@@ -164,6 +168,8 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   server->chat_service_ = std::make_unique<ChatServiceImpl>(&server->api_);
   server->message_service_ = std::make_unique<MessageServiceImpl>(&server->api_);
 
+  // Reflection describes services from the generated pool: make sure the health schema is there.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -35,8 +35,7 @@ struct AccountEnv {
       log;
   // Every call's statistics and session change (metrics).
   std::function<void(const CallStats& stats)> on_call;
-  std::function<void(int dc, mtproto::net::ConnectionState from, mtproto::net::ConnectionState to)>
-      on_session_state;
+  std::function<void(int dc, absl::string_view from, absl::string_view to)> on_session_state;
   // An account's home DC moved (PHONE/USER/NETWORK_MIGRATE, QR login on another DC).
   std::function<void(int from_dc, int to_dc)> on_migration;
 };

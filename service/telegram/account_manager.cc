@@ -129,6 +129,22 @@ absl::Status AccountManager::Delete(const std::string& tenant, absl::string_view
   return env_.storage->DeleteAccount(account_id);
 }
 
+std::optional<std::string> AccountManager::AccountWithKey(const std::string& auth_key) {
+  std::vector<std::string> ids;
+  {
+    absl::MutexLock lock(&mutex_);
+    for (const auto& [id, account] : accounts_) ids.push_back(id);
+  }
+  for (const std::string& id : ids) {
+    absl::StatusOr<std::vector<AuthKeyRecord>> keys = env_.storage->GetAuthKeys(id);
+    if (!keys.ok()) continue;
+    for (const AuthKeyRecord& key : *keys) {
+      if (key.key == auth_key) return id;
+    }
+  }
+  return std::nullopt;
+}
+
 std::map<std::string, int> AccountManager::CountByState() {
   std::map<std::string, int> counts = {
       {"logged_out", 0}, {"login_in_progress", 0}, {"signed_in", 0}, {"revoked", 0}};

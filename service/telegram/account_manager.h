@@ -5,6 +5,7 @@
 #define TGRPC_SERVICE_TELEGRAM_ACCOUNT_MANAGER_H_
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,9 @@ class AccountManager {
   // Ordered by id.
   std::vector<std::shared_ptr<Account>> List(const std::string& tenant);
   absl::Status Delete(const std::string& tenant, absl::string_view account_id);
+  // The account (of any tenant) whose stored keys include `auth_key`, if any: one key must not
+  // serve two accounts (Telegram revokes a key used from two places: AUTH_KEY_DUPLICATED).
+  std::optional<std::string> AccountWithKey(const std::string& auth_key);
   // Account counts by state name (logged_out, login_in_progress, signed_in, revoked).
   std::map<std::string, int> CountByState();
   void StopAll();

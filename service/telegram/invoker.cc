@@ -377,7 +377,10 @@ Invoker::Session* Invoker::OpenSession(int dc) {
       s->state = change.state;
       if (!change.reason.ok()) s->last_error = std::string(change.reason.message());
     }
-    if (self->options_.on_session_state) self->options_.on_session_state(dc, from, change.state);
+    if (self->options_.on_session_state) {
+      self->options_.on_session_state(dc, mtproto::net::ConnectionStateName(from),
+                                      mtproto::net::ConnectionStateName(change.state));
+    }
     if (change.state == ConnectionState::kBackoff &&
         change.reason.code() == absl::StatusCode::kNotFound &&
         absl::StrContains(change.reason.message(), "-404")) {
@@ -405,8 +408,7 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   Log(LogLevel::kInfo, absl::StrCat("session ", id, " opened on DC ", dc, " (",
                                     state.sessions.size() + 1, " there)"));
   if (options_.on_session_state) {
-    // Reported after the lock is released by the caller's next state change; the first state
-    // is counted here.
+    options_.on_session_state(dc, "", mtproto::net::ConnectionStateName(session->state));
   }
   state.sessions.push_back(std::move(session));
   return state.sessions.back().get();
@@ -601,7 +603,10 @@ void Invoker::RejectKey(int dc) {
     DcState& state = *dcs_[dc];
     if (!state.rejected.ok()) return;
     state.rejected = KeyRejected(dc);
-    for (auto& session : state.sessions) closing.push_back(std::move(session->connection));
+    for (auto& session : state.sessions) {
+      ReportClosed(dc, session->state);
+      closing.push_back(std::move(session->connection));
+    }
     state.sessions.clear();
     waiting.swap(state.queue);
   }
@@ -640,6 +645,7 @@ void Invoker::CloseIdleSessions() {
         Session& s = *sessions[i];
         if (s.in_flight == 0 && now - s.last_used > options_.idle_session_timeout) {
           Log(LogLevel::kInfo, absl::StrCat("closing idle session ", s.id, " on DC ", dc));
+          ReportClosed(dc, s.state);
           closing.push_back(std::move(s.connection));
           sessions.erase(sessions.begin() + static_cast<std::ptrdiff_t>(i));
         }
@@ -647,6 +653,12 @@ void Invoker::CloseIdleSessions() {
     }
   }
   Dispose(std::move(closing));
+}
+
+void Invoker::ReportClosed(int dc, ConnectionState state) {
+  if (options_.on_session_state) {
+    options_.on_session_state(dc, mtproto::net::ConnectionStateName(state), "");
+  }
 }
 
 void Invoker::Dispose(std::vector<std::unique_ptr<ClientConnection>> connections) {
@@ -668,7 +680,10 @@ void Invoker::Stop() {
     if (stopped_) return;
     stopped_ = true;
     for (auto& [dc, state] : dcs_) {
-      for (auto& session : state->sessions) closing.push_back(std::move(session->connection));
+      for (auto& session : state->sessions) {
+        ReportClosed(dc, session->state);
+        closing.push_back(std::move(session->connection));
+      }
       state->sessions.clear();
       for (auto& call : state->queue) waiting.push_back(std::move(call));
       state->queue.clear();

@@ -105,9 +105,9 @@ struct InvokerOptions {
   // Every Updates object (boxed TL), returned by a call or pushed.
   std::function<void(const std::string& updates)> on_updates;
   std::function<void(const CallStats& stats)> on_call;
-  // A session's connection state changed (metrics, WatchAccountStatus).
-  std::function<void(int dc, mtproto::net::ConnectionState from, mtproto::net::ConnectionState to)>
-      on_session_state;
+  // A session's connection state changed (metrics): state names (ConnectionStateName), "" for
+  // none: from "" when the session opens, to "" when it closes.
+  std::function<void(int dc, absl::string_view from, absl::string_view to)> on_session_state;
   // Telegram does not know the DC's permanent key (transport error -404). The key is kept (the
   // owner decides: log out, delete, sign in again); the DC's sessions are closed and its calls,
   // now and later, fail with FAILED_PRECONDITION / AUTH_KEY_UNKNOWN instead of reconnecting
@@ -185,6 +185,8 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   void StartIdleTimer();
   // Destroys connections off the io threads (their destructor waits for the strand).
   void Dispose(std::vector<std::unique_ptr<mtproto::net::ClientConnection>> connections);
+  // Reports sessions leaving (metrics) before they are disposed of.
+  void ReportClosed(int dc, mtproto::net::ConnectionState state);
   Session* OpenSession(int dc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void ImportAuthorization(int dc);
   void DrainQueue(int dc);

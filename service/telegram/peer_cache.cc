@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "service/api/errors.h"
 #include "service/telegram/peer_id.h"
 
 namespace tgrpc::service {
@@ -25,7 +26,7 @@ std::string MainUsername(const std::optional<std::string>& username,
 }
 
 absl::Status NotSeen(int64_t marked_id) {
-  return absl::NotFoundError(absl::StrCat(
+  return ServiceError(absl::StatusCode::kNotFound, "PEER_ID_INVALID", absl::StrCat(
       "PEER_ID_INVALID: the account has not seen peer ", marked_id,
       " (resolve it by username or phone first, or read a chat where it appears)"));
 }

@@ -316,7 +316,7 @@ TEST_F(ServiceTest, ErrorsCarryTelegramsTypeAndDetails) {
   v1::Message sent;
   grpc::Status status = messages_->SendMessage(Context().get(), send, &sent);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_NE(status.error_message().find("PEER_ID_INVALID"), std::string::npos);
+  EXPECT_EQ(Reason(status), "PEER_ID_INVALID");
 
   // A username nobody has: Telegram's own error.
   send.set_parent("accounts/alice/chats/nobody_here_at_all");
@@ -422,31 +422,54 @@ TEST_F(ServiceTest, LogOutEndsTheAuthorization) {
 namespace tgrpc::service_test {
 namespace {
 
-TEST_F(ServiceTest, ImportsAndExportsSessionStrings) {
-  // Bob signs in on a plain MTProto connection: its permanent key becomes a Telethon string.
+// A user signed in on a plain MTProto connection (as another library would be): its DC's
+// permanent key as a portable session.
+service::PortableSession SignedInKey(fakedc::FakeDc& dc, const std::string& phone, int dc_id,
+                                     uint64_t seed) {
   std::optional<mtproto::net::StoredAuthKey> key;
   std::mutex mutex;
-  mtproto::net::ClientConnectionOptions options = e2e::ConnectionOptions(dc_->port(2), 91, "bob");
+  mtproto::net::ClientConnectionOptions options =
+      e2e::ConnectionOptions(dc.port(dc_id), seed, "library");
+  options.dc_id = dc_id;
   options.on_auth_key = [&](const mtproto::net::StoredAuthKey& made) {
     std::lock_guard<std::mutex> lock(mutex);
     key = made;
   };
-  auto bob = mtproto::net::ClientConnection::Create(std::move(options));
-  ASSERT_TRUE(bob.ok());
-  ASSERT_TRUE(e2e::SignIn(**bob, *dc_, fakedc::kSeedBobPhone).ok());
   service::PortableSession session;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    ASSERT_TRUE(key.has_value());
+  auto connection = mtproto::net::ClientConnection::Create(std::move(options));
+  EXPECT_TRUE(connection.ok());
+  if (!connection.ok()) return session;
+  absl::StatusOr<tl::Ptr<api::user>> user = e2e::SignIn(**connection, dc, phone);
+  EXPECT_TRUE(user.ok()) << user.status();
+  connection->reset();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (key.has_value()) {
     session.auth_key.assign(reinterpret_cast<const char*>(key->key.bytes().data()),
                             key->key.bytes().size());
   }
-  (*bob)->Stop();
-  session.dc_id = 2;
+  session.dc_id = dc_id;
   session.host = "127.0.0.1";
-  session.port = dc_->port(2);
-  for (auto format : {service::SessionFormat::kTelethon, service::SessionFormat::kGramJs,
-                      service::SessionFormat::kPyrogram}) {
+  session.port = dc.port(dc_id);
+  return session;
+}
+
+TEST_F(ServiceTest, ImportsAndExportsSessionStrings) {
+  struct Case {
+    service::SessionFormat format;
+    std::string phone;
+    int dc;
+    std::string first_name;
+  };
+  const std::vector<Case> cases = {
+      {service::SessionFormat::kTelethon, fakedc::kSeedAlicePhone, 2, "Alice"},
+      {service::SessionFormat::kGramJs, fakedc::kSeedBobPhone, 2, "Bob"},
+      {service::SessionFormat::kPyrogram, fakedc::kSeedDavePhone, fakedc::kSeedDaveHomeDc, "Dave"},
+  };
+  service::PortableSession session;
+  for (const Case& c : cases) {
+    const auto format = c.format;
+    session = SignedInKey(*dc_, c.phone, c.dc, 90 + c.dc);
+    ASSERT_EQ(session.auth_key.size(), 256u);
     absl::StatusOr<std::string> text = service::FormatSessionString(session, format);
     ASSERT_TRUE(text.ok());
     v1::ImportSessionRequest import;
@@ -456,8 +479,9 @@ TEST_F(ServiceTest, ImportsAndExportsSessionStrings) {
     grpc::Status status = accounts_->ImportSession(Context().get(), import, &account);
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(account.state(), v1::Account::SIGNED_IN);
-    EXPECT_EQ(account.user().first_name(), "Bob");
-    EXPECT_EQ(account.phone_number(), "+" + std::string(fakedc::kSeedBobPhone));
+    EXPECT_EQ(account.user().first_name(), c.first_name);
+    EXPECT_EQ(account.phone_number(), "+" + c.phone);
+    EXPECT_EQ(account.home_dc(), c.dc);
     // Exported back, it is the same key.
     v1::ExportSessionRequest export_request;
     export_request.set_name(account.name());
@@ -469,6 +493,12 @@ TEST_F(ServiceTest, ImportsAndExportsSessionStrings) {
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(back->auth_key, session.auth_key);
     EXPECT_EQ(back->user_id, account.user().id());
+    // The same key again is refused: one key, one account.
+    import.set_account_id("bob-again");
+    import.set_session_string(*text + "\n");
+    status = accounts_->ImportSession(Context().get(), import, &account);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+    EXPECT_EQ(Reason(status), "AUTH_KEY_DUPLICATED");
   }
   // A key Telegram never saw: refused, and no account is left.
   session.auth_key = std::string(256, '\x42');
@@ -556,6 +586,8 @@ TEST_F(ServiceTest, MetricsAreServedAndPassPromtool) {
                         {"method=\"auth.sendCode\"", "result=\"PHONE_MIGRATE\""}));
   EXPECT_TRUE(HasSeries(text, "tgrpc_migrations_total", {"to_dc=\"1\""}));
   EXPECT_TRUE(HasSeries(text, "tgrpc_sessions", {"state=\"ready\""}));
+  // Every session counted once, in one state: no gauge below zero.
+  EXPECT_FALSE(HasSeries(text, "tgrpc_sessions", {"} -"}));
 
   const std::string path = std::string(getenv("TEST_TMPDIR")) + "/metrics.txt";
   std::ofstream(path) << text;
