@@ -56,7 +56,11 @@ absl::Status LoginStepError(absl::string_view what) {
 
 std::shared_ptr<Account> Account::Load(AccountRecord record, std::vector<AuthKeyRecord> keys,
                                        const AccountEnv* env) {
+  // A login is held in memory only: one that was under way when the process stopped is over.
+  const bool stale_login = record.state == AccountState::kLoginInProgress;
+  if (stale_login) record.state = AccountState::kLoggedOut;
   std::shared_ptr<Account> account(new Account(std::move(record), env));
+  if (stale_login) (void)account->Persist();
   std::map<int, StoredAuthKey> stored;
   for (const AuthKeyRecord& key : keys) {
     absl::StatusOr<mtproto::crypto::AuthKey> auth_key = mtproto::crypto::AuthKey::FromBytes(
