@@ -10,7 +10,7 @@ packages=(
   libssl-dev libabsl-dev zlib1g-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libpq-dev libasio-dev nlohmann-json3-dev
-  python3-telethon nodejs prometheus python3-grpcio python3-grpc-tools
+  python3-telethon nodejs prometheus python3-grpcio openssl python3-grpc-tools
 )
 # tests/interop runs mtcute and GramJS on Node.js and installs them with npm. Debian 12's nodejs
 # (18.20) and npm (9.2) run both; a machine that already has node and npm keeps them: NodeSource's

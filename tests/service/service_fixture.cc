@@ -43,6 +43,7 @@ void ServiceTest::StartServer() {
   config.tokens = {{kTokenA, "tenant-a"}, {kTokenB, "tenant-b"}};
   config.flood_wait_threshold = absl::Seconds(3);
   config.shutdown_grace = absl::Seconds(2);
+  Configure(config);
   service::ServerOverrides overrides;
   service::DcTable table;
   table.network = "sandbox";
@@ -56,8 +57,7 @@ void ServiceTest::StartServer() {
       service::TgrpcServer::Start(config, overrides);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
-  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                 grpc::InsecureChannelCredentials());
+  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), Credentials());
   accounts_ = v1::AccountService::NewStub(channel_);
   users_ = v1::UserService::NewStub(channel_);
   chats_ = v1::ChatService::NewStub(channel_);

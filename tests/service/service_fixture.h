@@ -28,6 +28,12 @@ class ServiceTest : public ::testing::Test {
 
   // (Re)starts tgrpcd on the same state directory.
   void StartServer();
+  // Settings a test changes before the server starts (TLS, ...).
+  virtual void Configure(service::Config& config) {}
+  // The channel's credentials (TLS tests replace them).
+  virtual std::shared_ptr<grpc::ChannelCredentials> Credentials() {
+    return grpc::InsecureChannelCredentials();
+  }
   void StopServer();
 
   // A context with tenant A's (or B's) token and a deadline.
