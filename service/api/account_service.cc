@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "asio.hpp"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/services.h"
@@ -398,16 +399,13 @@ grpc::ServerUnaryReactor* AccountServiceImpl::LogOut(grpc::CallbackServerContext
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountStatus(
-    grpc::CallbackServerContext* context, const v1::GetAccountStatusRequest* request,
-    v1::AccountStatus* response) {
-  auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
-  if (!account.ok()) return Finish(reactor, account.status()), reactor;
-  AccountRecord record = (*account)->record();
-  response->set_name((*account)->name());
+namespace {
+
+void StatusOf(const Account& account, v1::AccountStatus* response) {
+  AccountRecord record = account.record();
+  response->set_name(account.name());
   response->set_state(static_cast<v1::Account::State>(static_cast<int>(record.state)));
-  std::shared_ptr<Invoker> invoker = (*account)->invoker();
+  std::shared_ptr<Invoker> invoker = account.invoker();
   response->set_home_dc(invoker->home_dc());
   for (const SessionInfo& info : invoker->Sessions()) {
     v1::AccountStatus::Session* session = response->add_sessions();
@@ -424,8 +422,128 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountStatus(
     out->set_method(wait.method);
     out->mutable_until()->set_seconds(absl::ToUnixSeconds(wait.until));
   }
+}
+
+// What WatchAccountStatus reports a change of: not latencies or calls in flight, which move with
+// every call.
+std::string StatusShape(const v1::AccountStatus& status) {
+  std::string shape = absl::StrCat(status.state(), "/", status.home_dc());
+  for (const auto& s : status.sessions()) absl::StrAppend(&shape, "/", s.dc_id(), ":", s.state());
+  for (const auto& w : status.flood_waits()) {
+    absl::StrAppend(&shape, "/", w.method(), "@", w.until().seconds());
+  }
+  return shape;
+}
+
+// Streams an account's status: now, then on every change, checked on a timer of the io
+// context (no thread per stream). The timer reaches the reactor through `link_`, cleared in
+// OnDone before the reactor is deleted.
+class StatusWatcher final : public grpc::ServerWriteReactor<v1::AccountStatus> {
+ public:
+  StatusWatcher(std::shared_ptr<Account> account, asio::io_context* io, absl::Status error)
+      : account_(std::move(account)), io_(io) {
+    if (!error.ok()) {
+      Finish(ToGrpcStatus(error));
+      return;
+    }
+    absl::MutexLock lock(&mutex_);
+    Poll();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mutex_);
+    writing_ = false;
+    if (!ok || cancelled_) return Close(grpc::Status::CANCELLED);
+    Schedule();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mutex_);
+    cancelled_ = true;
+    if (!writing_) Close(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&link_->mutex);
+      link_->watcher = nullptr;
+    }
+    delete this;
+  }
+
+ private:
+  struct Link {
+    absl::Mutex mutex;
+    StatusWatcher* watcher ABSL_GUARDED_BY(mutex) = nullptr;
+  };
+  static std::shared_ptr<Link> MakeLink(StatusWatcher* watcher) {
+    auto link = std::make_shared<Link>();
+    absl::MutexLock lock(&link->mutex);
+    link->watcher = watcher;
+    return link;
+  }
+
+  void Poll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (closed_ || cancelled_) return;
+    v1::AccountStatus status;
+    StatusOf(*account_, &status);
+    std::string shape = StatusShape(status);
+    if (sent_any_ && shape == last_shape_) return Schedule();
+    sent_any_ = true;
+    last_shape_ = std::move(shape);
+    current_ = std::move(status);
+    writing_ = true;
+    StartWrite(&current_);
+  }
+
+  void Schedule() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (closed_ || cancelled_) return;
+    auto timer = std::make_shared<asio::steady_timer>(*io_);
+    timer->expires_after(std::chrono::seconds(1));
+    timer->async_wait([link = link_, timer](const asio::error_code&) {
+      absl::MutexLock lock(&link->mutex);
+      if (link->watcher == nullptr) return;
+      absl::MutexLock inner(&link->watcher->mutex_);
+      link->watcher->Poll();
+    });
+  }
+
+  void Close(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (closed_) return;
+    closed_ = true;
+    Finish(status);
+  }
+
+  std::shared_ptr<Link> link_ = MakeLink(this);
+  std::shared_ptr<Account> account_;
+  asio::io_context* io_;
+  absl::Mutex mutex_;
+  v1::AccountStatus current_ ABSL_GUARDED_BY(mutex_);
+  std::string last_shape_ ABSL_GUARDED_BY(mutex_);
+  bool sent_any_ ABSL_GUARDED_BY(mutex_) = false;
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
+  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountStatus(
+    grpc::CallbackServerContext* context, const v1::GetAccountStatusRequest* request,
+    v1::AccountStatus* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  StatusOf(**account, response);
   Finish(reactor, absl::OkStatus());
   return reactor;
+}
+
+grpc::ServerWriteReactor<v1::AccountStatus>* AccountServiceImpl::WatchAccountStatus(
+    grpc::CallbackServerContext* context, const v1::GetAccountStatusRequest* request) {
+  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  return new StatusWatcher(account.ok() ? *account : nullptr, api_->accounts->env().io,
+                           account.status());
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(

@@ -49,6 +49,8 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   grpc::ServerUnaryReactor* GetAccountStatus(grpc::CallbackServerContext* context,
                                              const v1::GetAccountStatusRequest* request,
                                              v1::AccountStatus* response) override;
+  grpc::ServerWriteReactor<v1::AccountStatus>* WatchAccountStatus(
+      grpc::CallbackServerContext* context, const v1::GetAccountStatusRequest* request) override;
   grpc::ServerUnaryReactor* ImportSession(grpc::CallbackServerContext* context,
                                           const v1::ImportSessionRequest* request,
                                           v1::Account* response) override;

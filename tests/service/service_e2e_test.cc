@@ -648,3 +648,39 @@ TEST_F(ServiceTest, ASessionKilledMidCallIsReplacedAndTheCallCompletesOnce) {
 
 }  // namespace
 }  // namespace tgrpc::service_test
+
+namespace tgrpc::service_test {
+namespace {
+
+TEST_F(ServiceTest, WatchAccountStatusStreamsChanges) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  v1::GetAccountStatusRequest request;
+  request.set_name("accounts/alice");
+  auto context = Context(kTokenA, 30);
+  auto reader = accounts_->WatchAccountStatus(context.get(), request);
+  v1::AccountStatus status;
+  ASSERT_TRUE(reader->Read(&status));
+  EXPECT_EQ(status.state(), v1::Account::SIGNED_IN);
+  ASSERT_GE(status.sessions_size(), 1);
+  EXPECT_EQ(status.sessions(0).state(), "READY");
+  EXPECT_EQ(status.flood_waits_size(), 0);
+  // A flood wait starts: the stream shows it (the status is checked every second).
+  dc_->Run([](fakedc::World& world) { world.flood().SetLimit("messages.sendMessage", {1, 60}); });
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/alice/chats/me");
+  send.set_text("x");
+  v1::Message sent;
+  ASSERT_TRUE(messages_->SendMessage(Context().get(), send, &sent).ok());
+  EXPECT_EQ(messages_->SendMessage(Context().get(), send, &sent).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_TRUE(reader->Read(&status));
+  ASSERT_EQ(status.flood_waits_size(), 1);
+  EXPECT_EQ(status.flood_waits(0).method(), "messages.sendMessage");
+  context->TryCancel();
+  while (reader->Read(&status)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+}  // namespace
+}  // namespace tgrpc::service_test
