@@ -26,8 +26,7 @@ int main(int argc, char** argv) {
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);
   absl::StatusOr<tgrpc::service::Config> config = tgrpc::service::ParseConfig(args, env);
   if (!config.ok()) {
-    std::cerr << "tgrpcd: " << config.status().message() << "\n"
-              << tgrpc::service::ConfigUsage();
+    std::cerr << "tgrpcd: " << config.status().message() << "\n" << tgrpc::service::ConfigUsage();
     return 2;
   }
   if (config->version) {

@@ -79,9 +79,9 @@ LoginCallback ReplyLogin(grpc::ServerUnaryReactor* reactor, v1::LoginState* resp
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
-    grpc::CallbackServerContext* context, const v1::CreateAccountRequest* request,
-    v1::Account* response) {
+grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* context,
+                                                            const v1::CreateAccountRequest* request,
+                                                            v1::Account* response) {
   auto* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
   if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
@@ -119,9 +119,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(
   record.max_sessions = in.max_sessions() == 0 ? 4 : in.max_sessions();
   record.display_name = in.display_name();
   record.home_dc = api_->accounts->env().invoker.dcs.default_dc;
-  absl::StatusOr<std::shared_ptr<Account>> account =
-      api_->accounts->Create(*tenant, std::move(record), request->account_id(),
-                             request->request_id());
+  absl::StatusOr<std::shared_ptr<Account>> account = api_->accounts->Create(
+      *tenant, std::move(record), request->account_id(), request->request_id());
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   std::shared_ptr<Account> created = *account;
   if (!created->record().bot || created->signed_in()) {
@@ -182,9 +181,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(
-    grpc::CallbackServerContext* context, const v1::DeleteAccountRequest* request,
-    google::protobuf::Empty* response) {
+grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServerContext* context,
+                                                            const v1::DeleteAccountRequest* request,
+                                                            google::protobuf::Empty* response) {
   auto* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
   if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
@@ -413,8 +412,8 @@ void StatusOf(const Account& account, v1::AccountStatus* response) {
     session->set_state(absl::AsciiStrToUpper(mtproto::net::ConnectionStateName(info.state)));
     session->set_calls_in_flight(info.calls_in_flight);
     session->mutable_latency()->set_seconds(absl::ToInt64Seconds(info.latency));
-    session->mutable_latency()->set_nanos(static_cast<int32_t>(
-        absl::ToInt64Nanoseconds(info.latency - absl::Seconds(absl::ToInt64Seconds(info.latency)))));
+    session->mutable_latency()->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(
+        info.latency - absl::Seconds(absl::ToInt64Seconds(info.latency)))));
     session->set_last_error(info.last_error);
   }
   for (const FloodWaitInfo& wait : invoker->FloodWaits()) {
@@ -546,9 +545,9 @@ grpc::ServerWriteReactor<v1::AccountStatus>* AccountServiceImpl::WatchAccountSta
                            account.status());
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(
-    grpc::CallbackServerContext* context, const v1::ImportSessionRequest* request,
-    v1::Account* response) {
+grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(grpc::CallbackServerContext* context,
+                                                            const v1::ImportSessionRequest* request,
+                                                            v1::Account* response) {
   auto* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
   if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
@@ -567,8 +566,10 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(
   switch (request->format()) {
     case v1::SESSION_FORMAT_UNSPECIFIED: {
       auto detected = DetectSessionString(text);
-      if (detected.ok()) session = detected->second;
-      else session = detected.status();
+      if (detected.ok())
+        session = detected->second;
+      else
+        session = detected.status();
       break;
     }
     case v1::TELETHON:
@@ -587,15 +588,16 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(
     return Finish(reactor, InvalidField("session_string", session.status().message())), reactor;
   }
   if (api_->accounts->env().invoker.dcs.dcs.count(session->dc_id) == 0) {
-    Finish(reactor, InvalidField("session_string",
-                                 absl::StrCat("DC ", session->dc_id, " is not one of ",
-                                              api_->accounts->env().invoker.dcs.network,
-                                              "'s DCs")));
+    Finish(reactor,
+           InvalidField("session_string",
+                        absl::StrCat("DC ", session->dc_id, " is not one of ",
+                                     api_->accounts->env().invoker.dcs.network, "'s DCs")));
     return reactor;
   }
   if (!request->request_id().empty()) {
     // A retry of an import that made its account: answered below by CreateWithKey.
-  } else if (std::optional<std::string> holder = api_->accounts->AccountWithKey(session->auth_key)) {
+  } else if (std::optional<std::string> holder =
+                 api_->accounts->AccountWithKey(session->auth_key)) {
     Finish(reactor, ServiceError(absl::StatusCode::kAlreadyExists, "AUTH_KEY_DUPLICATED",
                                  "this session's key already serves an account of this tgrpcd; "
                                  "one key must not be used from two places"));
@@ -629,9 +631,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AccountServiceImpl::ExportSession(
-    grpc::CallbackServerContext* context, const v1::ExportSessionRequest* request,
-    v1::ExportSessionResponse* response) {
+grpc::ServerUnaryReactor* AccountServiceImpl::ExportSession(grpc::CallbackServerContext* context,
+                                                            const v1::ExportSessionRequest* request,
+                                                            v1::ExportSessionResponse* response) {
   auto* reactor = context->DefaultReactor();
   absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
   if (!account.ok()) return Finish(reactor, account.status()), reactor;

@@ -93,16 +93,15 @@ void FetchChat(std::shared_ptr<Account> account, const ResolvedPeer& peer, absl:
 }
 
 // The signed-in account of a chat name, with the chat reference resolved.
-void WithChat(const ApiContext& api, grpc::CallbackServerContext* context, absl::string_view name,
-              absl::string_view field, absl::string_view sub_collection,
-              std::function<void(absl::StatusOr<std::shared_ptr<Account>>, ResolvedPeer, ChildName)>
-                  done) {
+void WithChat(
+    const ApiContext& api, grpc::CallbackServerContext* context, absl::string_view name,
+    absl::string_view field, absl::string_view sub_collection,
+    std::function<void(absl::StatusOr<std::shared_ptr<Account>>, ResolvedPeer, ChildName)> done) {
   absl::StatusOr<std::string> tenant = Authenticate(*context, api);
   if (!tenant.ok()) return done(tenant.status(), {}, {});
   absl::StatusOr<ChildName> parsed = ParseChildName(name, field, "chats", sub_collection);
   if (!parsed.ok()) return done(parsed.status(), {}, {});
-  absl::StatusOr<std::shared_ptr<Account>> account =
-      SignedInAccount(api, *tenant, parsed->account);
+  absl::StatusOr<std::shared_ptr<Account>> account = SignedInAccount(api, *tenant, parsed->account);
   if (!account.ok()) return done(account.status(), {}, {});
   std::shared_ptr<Account> target = *account;
   ChildName child = *parsed;
@@ -230,8 +229,8 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ResolvePeer(grpc::CallbackServerConte
   }
   absl::string_view query = absl::StripAsciiWhitespace(request->query());
   for (absl::string_view scheme : {"https://", "http://"}) absl::ConsumePrefix(&query, scheme);
-  const bool link = absl::ConsumePrefix(&query, "t.me/") ||
-                    absl::ConsumePrefix(&query, "telegram.me/");
+  const bool link =
+      absl::ConsumePrefix(&query, "t.me/") || absl::ConsumePrefix(&query, "telegram.me/");
   auto answer = [account, response, reactor](absl::StatusOr<v1::Chat> chat) {
     if (!chat.ok()) return Finish(reactor, chat.status());
     chat->clear_full();
@@ -250,8 +249,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ResolvePeer(grpc::CallbackServerConte
     api::messages_checkChatInvite check;
     check.hash = invite;
     account->invoker()->Call<api::messages_checkChatInvite>(
-        check, {deadline},
-        [account, answer](absl::StatusOr<tl::Ptr<api::ChatInvite>> result) {
+        check, {deadline}, [account, answer](absl::StatusOr<tl::Ptr<api::ChatInvite>> result) {
           if (!result.ok()) return answer(result.status());
           const api::Chat* chat = nullptr;
           if (const auto* a = dynamic_cast<const api::chatInviteAlready*>(result->get())) {
@@ -267,7 +265,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ResolvePeer(grpc::CallbackServerConte
             // Not a member: what the invite shows (no id until the account joins).
             out.set_title(i->title);
             out.set_members_count(i->participants_count);
-            out.set_type(!i->channel ? v1::Chat::BASIC_GROUP
+            out.set_type(!i->channel    ? v1::Chat::BASIC_GROUP
                          : i->broadcast ? v1::Chat::CHANNEL
                                         : v1::Chat::SUPERGROUP);
           }
@@ -313,10 +311,11 @@ grpc::ServerUnaryReactor* ChatServiceImpl::GetChat(grpc::CallbackServerContext* 
            [reactor, response, deadline](absl::StatusOr<std::shared_ptr<Account>> account,
                                          ResolvedPeer peer, ChildName) {
              if (!account.ok()) return Finish(reactor, account.status());
-             FetchChat(*account, peer, deadline, [reactor, response](absl::StatusOr<v1::Chat> chat) {
-               if (chat.ok()) *response = *std::move(chat);
-               Finish(reactor, chat.status());
-             });
+             FetchChat(*account, peer, deadline,
+                       [reactor, response](absl::StatusOr<v1::Chat> chat) {
+                         if (chat.ok()) *response = *std::move(chat);
+                         Finish(reactor, chat.status());
+                       });
            });
   return reactor;
 }
@@ -445,101 +444,99 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ListChatMembers(
   const auto filter = request->filter();
   const std::string query = request->query();
   const absl::Time deadline = CallDeadline(*context, *api_);
-  WithChat(*api_, context, request->parent(), "parent", "",
-           [=](absl::StatusOr<std::shared_ptr<Account>> found, ResolvedPeer peer, ChildName) {
-             if (!found.ok()) return Finish(reactor, found.status());
-             std::shared_ptr<Account> account = *found;
-             const int64_t marked = peer.marked_id;
-             if (MarkedType(marked) == PeerType::kUser) {
-               return Finish(reactor, InvalidField("parent", "a private chat has no member list"));
-             }
-             if (MarkedType(marked) == PeerType::kChat) {
-               // A basic group lists everyone in its full info: paged here.
-               api::messages_getFullChat get;
-               get.chat_id = Unmark(marked);
-               account->invoker()->Call<api::messages_getFullChat>(
-                   get, {deadline},
-                   [=](absl::StatusOr<tl::Ptr<api::messages_ChatFull>> result) {
-                     if (!result.ok()) return Finish(reactor, result.status());
-                     const auto* full = dynamic_cast<const api::messages_chatFull*>(result->get());
-                     const auto* info =
-                         full != nullptr ? dynamic_cast<const api::chatFull*>(full->full_chat.get())
-                                         : nullptr;
-                     const auto* list =
-                         info != nullptr
-                             ? dynamic_cast<const api::chatParticipants*>(info->participants.get())
-                             : nullptr;
-                     if (list == nullptr) {
-                       return Finish(reactor, absl::PermissionDeniedError(
-                                                  "CHAT_ADMIN_REQUIRED: the member list is hidden"));
-                     }
-                     account->peers().AddUsers(full->users);
-                     PeerIndex index;
-                     for (const auto& u : full->users) index.users.push_back(u.get());
-                     int32_t seen = 0;
-                     for (const auto& p : list->participants) {
-                       v1::ChatMember member;
-                       if (!MemberToProto(*p, *account, marked, index, &member)) continue;
-                       const bool admin = member.status() == v1::ChatMember::CREATOR ||
-                                          member.status() == v1::ChatMember::ADMINISTRATOR;
-                       if (filter == v1::ListChatMembersRequest::ADMINS && !admin) continue;
-                       if (filter == v1::ListChatMembersRequest::BOTS && !member.user().is_bot()) {
-                         continue;
-                       }
-                       if (!query.empty() &&
-                           !absl::StrContains(
-                               absl::AsciiStrToLower(absl::StrCat(
-                                   member.user().first_name(), " ", member.user().last_name(),
-                                   " ", member.user().username())),
-                               absl::AsciiStrToLower(query))) {
-                         continue;
-                       }
-                       if (seen++ < offset) continue;
-                       if (response->members_size() == limit) {
-                         response->set_next_page_token(
-                             MakePageToken({{"offset", absl::StrCat(offset + limit)}}));
-                         break;
-                       }
-                       *response->add_members() = std::move(member);
-                     }
-                     response->set_total_size(static_cast<int32_t>(list->participants.size()));
-                     Finish(reactor, absl::OkStatus());
-                   });
-               return;
-             }
-             absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
-                 account->peers().InputChannel(marked);
-             if (!channel.ok()) return Finish(reactor, channel.status());
-             api::channels_getParticipants get;
-             get.channel = *std::move(channel);
-             get.filter = ChannelFilter(filter, query);
-             get.offset = offset;
-             get.limit = limit;
-             account->invoker()->Call<api::channels_getParticipants>(
-                 get, {deadline},
-                 [=](absl::StatusOr<tl::Ptr<api::channels_ChannelParticipants>> result) {
-                   if (!result.ok()) return Finish(reactor, result.status());
-                   const auto* page =
-                       dynamic_cast<const api::channels_channelParticipants*>(result->get());
-                   if (page == nullptr) return Finish(reactor, absl::OkStatus());
-                   account->peers().AddUsers(page->users);
-                   account->peers().AddChats(page->chats);
-                   PeerIndex index;
-                   for (const auto& u : page->users) index.users.push_back(u.get());
-                   for (const auto& p : page->participants) {
-                     v1::ChatMember member;
-                     if (MemberToProto(*p, *account, marked, index, &member)) {
-                       *response->add_members() = std::move(member);
-                     }
-                   }
-                   response->set_total_size(page->count);
-                   const int32_t next = offset + static_cast<int32_t>(page->participants.size());
-                   if (!page->participants.empty() && next < page->count) {
-                     response->set_next_page_token(MakePageToken({{"offset", absl::StrCat(next)}}));
-                   }
-                   Finish(reactor, absl::OkStatus());
-                 });
-           });
+  WithChat(
+      *api_, context, request->parent(), "parent", "",
+      [=](absl::StatusOr<std::shared_ptr<Account>> found, ResolvedPeer peer, ChildName) {
+        if (!found.ok()) return Finish(reactor, found.status());
+        std::shared_ptr<Account> account = *found;
+        const int64_t marked = peer.marked_id;
+        if (MarkedType(marked) == PeerType::kUser) {
+          return Finish(reactor, InvalidField("parent", "a private chat has no member list"));
+        }
+        if (MarkedType(marked) == PeerType::kChat) {
+          // A basic group lists everyone in its full info: paged here.
+          api::messages_getFullChat get;
+          get.chat_id = Unmark(marked);
+          account->invoker()->Call<api::messages_getFullChat>(
+              get, {deadline}, [=](absl::StatusOr<tl::Ptr<api::messages_ChatFull>> result) {
+                if (!result.ok()) return Finish(reactor, result.status());
+                const auto* full = dynamic_cast<const api::messages_chatFull*>(result->get());
+                const auto* info = full != nullptr
+                                       ? dynamic_cast<const api::chatFull*>(full->full_chat.get())
+                                       : nullptr;
+                const auto* list =
+                    info != nullptr
+                        ? dynamic_cast<const api::chatParticipants*>(info->participants.get())
+                        : nullptr;
+                if (list == nullptr) {
+                  return Finish(reactor, absl::PermissionDeniedError(
+                                             "CHAT_ADMIN_REQUIRED: the member list is hidden"));
+                }
+                account->peers().AddUsers(full->users);
+                PeerIndex index;
+                for (const auto& u : full->users) index.users.push_back(u.get());
+                int32_t seen = 0;
+                for (const auto& p : list->participants) {
+                  v1::ChatMember member;
+                  if (!MemberToProto(*p, *account, marked, index, &member)) continue;
+                  const bool admin = member.status() == v1::ChatMember::CREATOR ||
+                                     member.status() == v1::ChatMember::ADMINISTRATOR;
+                  if (filter == v1::ListChatMembersRequest::ADMINS && !admin) continue;
+                  if (filter == v1::ListChatMembersRequest::BOTS && !member.user().is_bot()) {
+                    continue;
+                  }
+                  if (!query.empty() && !absl::StrContains(absl::AsciiStrToLower(absl::StrCat(
+                                                               member.user().first_name(), " ",
+                                                               member.user().last_name(), " ",
+                                                               member.user().username())),
+                                                           absl::AsciiStrToLower(query))) {
+                    continue;
+                  }
+                  if (seen++ < offset) continue;
+                  if (response->members_size() == limit) {
+                    response->set_next_page_token(
+                        MakePageToken({{"offset", absl::StrCat(offset + limit)}}));
+                    break;
+                  }
+                  *response->add_members() = std::move(member);
+                }
+                response->set_total_size(static_cast<int32_t>(list->participants.size()));
+                Finish(reactor, absl::OkStatus());
+              });
+          return;
+        }
+        absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account->peers().InputChannel(marked);
+        if (!channel.ok()) return Finish(reactor, channel.status());
+        api::channels_getParticipants get;
+        get.channel = *std::move(channel);
+        get.filter = ChannelFilter(filter, query);
+        get.offset = offset;
+        get.limit = limit;
+        account->invoker()->Call<api::channels_getParticipants>(
+            get, {deadline},
+            [=](absl::StatusOr<tl::Ptr<api::channels_ChannelParticipants>> result) {
+              if (!result.ok()) return Finish(reactor, result.status());
+              const auto* page =
+                  dynamic_cast<const api::channels_channelParticipants*>(result->get());
+              if (page == nullptr) return Finish(reactor, absl::OkStatus());
+              account->peers().AddUsers(page->users);
+              account->peers().AddChats(page->chats);
+              PeerIndex index;
+              for (const auto& u : page->users) index.users.push_back(u.get());
+              for (const auto& p : page->participants) {
+                v1::ChatMember member;
+                if (MemberToProto(*p, *account, marked, index, &member)) {
+                  *response->add_members() = std::move(member);
+                }
+              }
+              response->set_total_size(page->count);
+              const int32_t next = offset + static_cast<int32_t>(page->participants.size());
+              if (!page->participants.empty() && next < page->count) {
+                response->set_next_page_token(MakePageToken({{"offset", absl::StrCat(next)}}));
+              }
+              Finish(reactor, absl::OkStatus());
+            });
+      });
   return reactor;
 }
 
@@ -548,47 +545,44 @@ grpc::ServerUnaryReactor* ChatServiceImpl::GetChatMember(grpc::CallbackServerCon
                                                          v1::ChatMember* response) {
   auto* reactor = context->DefaultReactor();
   const absl::Time deadline = CallDeadline(*context, *api_);
-  WithChat(*api_, context, request->name(), "name", "members",
-           [=](absl::StatusOr<std::shared_ptr<Account>> found, ResolvedPeer peer,
-               ChildName name) {
-             if (!found.ok()) return Finish(reactor, found.status());
-             std::shared_ptr<Account> account = *found;
-             const int64_t marked = peer.marked_id;
-             int64_t user_id = 0;
-             if (!absl::SimpleAtoi(name.rest, &user_id) || user_id <= 0) {
-               return Finish(reactor, InvalidField("name", "the member must be a user id"));
-             }
-             if (MarkedType(marked) != PeerType::kChannel) {
-               return Finish(reactor,
-                             absl::UnimplementedError(
-                                 "GetChatMember serves supergroups and channels; use "
-                                 "ListChatMembers for a basic group"));
-             }
-             absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
-                 account->peers().InputChannel(marked);
-             if (!channel.ok()) return Finish(reactor, channel.status());
-             absl::StatusOr<tl::Ptr<api::InputPeer>> member =
-                 account->peers().InputPeer(user_id, account->self_id());
-             if (!member.ok()) return Finish(reactor, member.status());
-             api::channels_getParticipant get;
-             get.channel = *std::move(channel);
-             get.participant = *std::move(member);
-             account->invoker()->Call<api::channels_getParticipant>(
-                 get, {deadline},
-                 [=](absl::StatusOr<tl::Ptr<api::channels_ChannelParticipant>> result) {
-                   if (!result.ok()) return Finish(reactor, result.status());
-                   const auto* one =
-                       dynamic_cast<const api::channels_channelParticipant*>(result->get());
-                   if (one == nullptr || one->participant == nullptr) {
-                     return Finish(reactor, absl::DataLossError("no participant"));
-                   }
-                   account->peers().AddUsers(one->users);
-                   PeerIndex index;
-                   for (const auto& u : one->users) index.users.push_back(u.get());
-                   MemberToProto(*one->participant, *account, marked, index, response);
-                   Finish(reactor, absl::OkStatus());
-                 });
-           });
+  WithChat(
+      *api_, context, request->name(), "name", "members",
+      [=](absl::StatusOr<std::shared_ptr<Account>> found, ResolvedPeer peer, ChildName name) {
+        if (!found.ok()) return Finish(reactor, found.status());
+        std::shared_ptr<Account> account = *found;
+        const int64_t marked = peer.marked_id;
+        int64_t user_id = 0;
+        if (!absl::SimpleAtoi(name.rest, &user_id) || user_id <= 0) {
+          return Finish(reactor, InvalidField("name", "the member must be a user id"));
+        }
+        if (MarkedType(marked) != PeerType::kChannel) {
+          return Finish(reactor, absl::UnimplementedError(
+                                     "GetChatMember serves supergroups and channels; use "
+                                     "ListChatMembers for a basic group"));
+        }
+        absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account->peers().InputChannel(marked);
+        if (!channel.ok()) return Finish(reactor, channel.status());
+        absl::StatusOr<tl::Ptr<api::InputPeer>> member =
+            account->peers().InputPeer(user_id, account->self_id());
+        if (!member.ok()) return Finish(reactor, member.status());
+        api::channels_getParticipant get;
+        get.channel = *std::move(channel);
+        get.participant = *std::move(member);
+        account->invoker()->Call<api::channels_getParticipant>(
+            get, {deadline}, [=](absl::StatusOr<tl::Ptr<api::channels_ChannelParticipant>> result) {
+              if (!result.ok()) return Finish(reactor, result.status());
+              const auto* one =
+                  dynamic_cast<const api::channels_channelParticipant*>(result->get());
+              if (one == nullptr || one->participant == nullptr) {
+                return Finish(reactor, absl::DataLossError("no participant"));
+              }
+              account->peers().AddUsers(one->users);
+              PeerIndex index;
+              for (const auto& u : one->users) index.users.push_back(u.get());
+              MemberToProto(*one->participant, *account, marked, index, response);
+              Finish(reactor, absl::OkStatus());
+            });
+      });
   return reactor;
 }
 

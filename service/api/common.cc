@@ -72,8 +72,8 @@ absl::StatusOr<ChildName> ParseChildName(absl::string_view name, absl::string_vi
   if (parts.size() != want || parts[0] != "accounts" || !IsValidAccountId(parts[1]) ||
       parts[2] != collection || parts[3].empty() || parts[3].size() > 64 ||
       (want == 6 && (parts[4] != sub_collection || parts[5].empty() || parts[5].size() > 32))) {
-    return InvalidField(field, absl::StrCat("\"", absl::CHexEscape(name.substr(0, 120)),
-                                            "\" is not ", shape));
+    return InvalidField(
+        field, absl::StrCat("\"", absl::CHexEscape(name.substr(0, 120)), "\" is not ", shape));
   }
   ChildName out;
   out.account = std::string(parts[1]);
@@ -88,9 +88,9 @@ absl::StatusOr<std::shared_ptr<Account>> SignedInAccount(const ApiContext& api,
   absl::StatusOr<std::shared_ptr<Account>> account = api.accounts->Get(tenant, account_id);
   if (!account.ok()) return account.status();
   if (!(*account)->signed_in()) {
-    return ServiceError(absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
-                        absl::StrCat("accounts/", account_id,
-                                     " is not signed in: StartLogin, or sign in again"));
+    return ServiceError(
+        absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
+        absl::StrCat("accounts/", account_id, " is not signed in: StartLogin, or sign in again"));
   }
   return account;
 }
@@ -143,8 +143,8 @@ void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
   std::weak_ptr<Account> weak = account;
   account->invoker()->Call<api::contacts_resolveUsername>(
       request, {deadline},
-      [weak, done = std::move(done), self](
-          absl::StatusOr<tl::Ptr<api::contacts_ResolvedPeer>> resolved) {
+      [weak, done = std::move(done),
+       self](absl::StatusOr<tl::Ptr<api::contacts_ResolvedPeer>> resolved) {
         auto account = weak.lock();
         if (!account) return done(absl::CancelledError("the account was deleted"));
         if (!resolved.ok()) return done(resolved.status());

@@ -146,15 +146,13 @@ void MediaToProto(const api::MessageMedia& media, v1::Media* out) {
 // Every entity constructor has offset and length fields: read them through its concrete type.
 template <class... Types>
 void OffsetAndLength(const api::MessageEntity& entity, v1::MessageEntity* out) {
-  (void)((
-      [&] {
-        const auto* e = dynamic_cast<const Types*>(&entity);
-        if (e == nullptr) return false;
-        out->set_offset(e->offset);
-        out->set_length(e->length);
-        return true;
-      }() ||
-      ...));
+  (void)(([&] {
+    const auto* e = dynamic_cast<const Types*>(&entity);
+    if (e == nullptr) return false;
+    out->set_offset(e->offset);
+    out->set_length(e->length);
+    return true;
+  }() || ...));
 }
 
 }  // namespace
@@ -292,7 +290,8 @@ void ChatFromUser(const v1::User& user, absl::string_view account, v1::Chat* out
   out->set_raw_id(user.id());
   out->set_access_hash(user.access_hash());
   std::string title = user.first_name();
-  if (!user.last_name().empty()) absl::StrAppend(&title, title.empty() ? "" : " ", user.last_name());
+  if (!user.last_name().empty())
+    absl::StrAppend(&title, title.empty() ? "" : " ", user.last_name());
   out->set_title(title);
   out->set_username(user.username());
   *out->mutable_usernames() = user.usernames();
@@ -307,7 +306,8 @@ void ToProto(const api::ChatFull& full, v1::Chat* out) {
     if (const auto* members = dynamic_cast<const api::chatParticipants*>(f->participants.get())) {
       info->set_members_count(static_cast<int32_t>(members->participants.size()));
     }
-    if (const auto* invite = dynamic_cast<const api::chatInviteExported*>(f->exported_invite.get())) {
+    if (const auto* invite =
+            dynamic_cast<const api::chatInviteExported*>(f->exported_invite.get())) {
       info->set_invite_link(invite->link);
     }
   } else if (const auto* f = dynamic_cast<const api::channelFull*>(&full)) {
@@ -321,7 +321,8 @@ void ToProto(const api::ChatFull& full, v1::Chat* out) {
     info->set_read_inbox_max_id(f->read_inbox_max_id);
     info->set_read_outbox_max_id(f->read_outbox_max_id);
     info->set_unread_count(f->unread_count);
-    if (const auto* invite = dynamic_cast<const api::chatInviteExported*>(f->exported_invite.get())) {
+    if (const auto* invite =
+            dynamic_cast<const api::chatInviteExported*>(f->exported_invite.get())) {
       info->set_invite_link(invite->link);
     }
     if (out->members_count() == 0) out->set_members_count(info->members_count());
@@ -330,13 +331,13 @@ void ToProto(const api::ChatFull& full, v1::Chat* out) {
 
 void ToProto(const api::MessageEntity& entity, v1::MessageEntity* out) {
   out->set_type(EntityType(entity.tl_name()));
-  OffsetAndLength<api::messageEntityUnknown, api::messageEntityMention,
-                  api::messageEntityHashtag, api::messageEntityBotCommand, api::messageEntityUrl,
-                  api::messageEntityEmail, api::messageEntityBold, api::messageEntityItalic,
-                  api::messageEntityCode, api::messageEntityPre, api::messageEntityTextUrl,
-                  api::messageEntityMentionName, api::inputMessageEntityMentionName,
-                  api::messageEntityPhone, api::messageEntityCashtag, api::messageEntityUnderline,
-                  api::messageEntityStrike, api::messageEntityBankCard, api::messageEntitySpoiler,
+  OffsetAndLength<api::messageEntityUnknown, api::messageEntityMention, api::messageEntityHashtag,
+                  api::messageEntityBotCommand, api::messageEntityUrl, api::messageEntityEmail,
+                  api::messageEntityBold, api::messageEntityItalic, api::messageEntityCode,
+                  api::messageEntityPre, api::messageEntityTextUrl, api::messageEntityMentionName,
+                  api::inputMessageEntityMentionName, api::messageEntityPhone,
+                  api::messageEntityCashtag, api::messageEntityUnderline, api::messageEntityStrike,
+                  api::messageEntityBankCard, api::messageEntitySpoiler,
                   api::messageEntityCustomEmoji, api::messageEntityBlockquote,
                   api::messageEntityFormattedDate, api::messageEntityDiffInsert,
                   api::messageEntityDiffReplace, api::messageEntityDiffDelete>(entity, out);
@@ -406,7 +407,8 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
   out->set_silent(m->silent);
   out->set_post(m->post);
   out->set_pinned(m->pinned);
-  if (m->media != nullptr && dynamic_cast<const api::messageMediaEmpty*>(m->media.get()) == nullptr) {
+  if (m->media != nullptr &&
+      dynamic_cast<const api::messageMediaEmpty*>(m->media.get()) == nullptr) {
     MediaToProto(*m->media, out->mutable_media());
   }
   if (const auto* fwd = dynamic_cast<const api::messageFwdHeader*>(m->fwd_from.get())) {
@@ -433,7 +435,8 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
       v1::Reaction* reaction = out->add_reactions();
       if (const auto* r = dynamic_cast<const api::reactionEmoji*>(count->reaction.get())) {
         reaction->set_reaction(r->emoticon);
-      } else if (const auto* r = dynamic_cast<const api::reactionCustomEmoji*>(count->reaction.get())) {
+      } else if (const auto* r =
+                     dynamic_cast<const api::reactionCustomEmoji*>(count->reaction.get())) {
         reaction->set_reaction(absl::StrCat("custom_emoji:", r->document_id));
       } else {
         reaction->set_reaction("paid");
@@ -446,7 +449,8 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
 
 const api::User* PeerIndex::FindUser(int64_t id) const {
   for (const api::User* user : users) {
-    if (const auto* u = dynamic_cast<const api::user*>(user); u != nullptr && u->id == id) return user;
+    if (const auto* u = dynamic_cast<const api::user*>(user); u != nullptr && u->id == id)
+      return user;
   }
   return nullptr;
 }

@@ -35,9 +35,9 @@ const std::map<std::string, std::string>& Descriptions() {
 // Telegram 400s that mean "no such thing": NOT_FOUND on the gRPC surface.
 bool MeansNotFound(absl::string_view type) {
   static constexpr absl::string_view kTypes[] = {
-      "PEER_ID_INVALID",  "USER_ID_INVALID",   "CHAT_ID_INVALID",    "CHANNEL_INVALID",
-      "MSG_ID_INVALID",   "MESSAGE_ID_INVALID", "USERNAME_NOT_OCCUPIED", "USERNAME_INVALID",
-      "INVITE_HASH_INVALID", "INVITE_HASH_EXPIRED", "PHONE_NOT_OCCUPIED", "CHAT_NOT_FOUND"};
+      "PEER_ID_INVALID",     "USER_ID_INVALID",     "CHAT_ID_INVALID",       "CHANNEL_INVALID",
+      "MSG_ID_INVALID",      "MESSAGE_ID_INVALID",  "USERNAME_NOT_OCCUPIED", "USERNAME_INVALID",
+      "INVITE_HASH_INVALID", "INVITE_HASH_EXPIRED", "PHONE_NOT_OCCUPIED",    "CHAT_NOT_FOUND"};
   for (absl::string_view t : kTypes) {
     if (type == t) return true;
   }

@@ -1,8 +1,8 @@
 #include "service/api/errors.h"
 
-#include "gtest/gtest.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
 #include "mtproto/net/rpc_status.h"
 
 namespace tgrpc::service {
@@ -40,8 +40,7 @@ TEST(ErrorsTest, FloodWaitIsResourceExhaustedWithRetryInfo) {
 
 TEST(ErrorsTest, TelegramCodesMapAsDesigned) {
   EXPECT_EQ(FromTelegram(400, "PEER_ID_INVALID").error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(FromTelegram(400, "MESSAGE_TOO_LONG").error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FromTelegram(400, "MESSAGE_TOO_LONG").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(FromTelegram(401, "AUTH_KEY_UNREGISTERED").error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(FromTelegram(403, "CHAT_WRITE_FORBIDDEN").error_code(),

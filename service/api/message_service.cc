@@ -67,9 +67,9 @@ int64_t RandomId(const std::string& request_id, absl::string_view account, int i
   return value == 0 ? 1 : value;
 }
 
-absl::StatusOr<text::FormattedText> ParseText(const std::string& input,
-                                              const google::protobuf::RepeatedPtrField<v1::MessageEntity>& entities,
-                                              v1::SendMessageRequest::ParseMode mode) {
+absl::StatusOr<text::FormattedText> ParseText(
+    const std::string& input, const google::protobuf::RepeatedPtrField<v1::MessageEntity>& entities,
+    v1::SendMessageRequest::ParseMode mode) {
   text::FormattedText out;
   switch (mode) {
     case v1::SendMessageRequest::MARKDOWN: {
@@ -124,21 +124,36 @@ absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> ToTl(
       return tl::Ptr<api::MessageEntity>(std::move(tl_entity));
     };
     const std::string& t = e.type;
-    if (t == "bold") made = simple(std::make_unique<api::messageEntityBold>());
-    else if (t == "italic") made = simple(std::make_unique<api::messageEntityItalic>());
-    else if (t == "underline") made = simple(std::make_unique<api::messageEntityUnderline>());
-    else if (t == "strike") made = simple(std::make_unique<api::messageEntityStrike>());
-    else if (t == "spoiler") made = simple(std::make_unique<api::messageEntitySpoiler>());
-    else if (t == "blockquote") made = simple(std::make_unique<api::messageEntityBlockquote>());
-    else if (t == "code") made = simple(std::make_unique<api::messageEntityCode>());
-    else if (t == "mention") made = simple(std::make_unique<api::messageEntityMention>());
-    else if (t == "hashtag") made = simple(std::make_unique<api::messageEntityHashtag>());
-    else if (t == "cashtag") made = simple(std::make_unique<api::messageEntityCashtag>());
-    else if (t == "bot_command") made = simple(std::make_unique<api::messageEntityBotCommand>());
-    else if (t == "url") made = simple(std::make_unique<api::messageEntityUrl>());
-    else if (t == "email") made = simple(std::make_unique<api::messageEntityEmail>());
-    else if (t == "phone") made = simple(std::make_unique<api::messageEntityPhone>());
-    else if (t == "bank_card") made = simple(std::make_unique<api::messageEntityBankCard>());
+    if (t == "bold")
+      made = simple(std::make_unique<api::messageEntityBold>());
+    else if (t == "italic")
+      made = simple(std::make_unique<api::messageEntityItalic>());
+    else if (t == "underline")
+      made = simple(std::make_unique<api::messageEntityUnderline>());
+    else if (t == "strike")
+      made = simple(std::make_unique<api::messageEntityStrike>());
+    else if (t == "spoiler")
+      made = simple(std::make_unique<api::messageEntitySpoiler>());
+    else if (t == "blockquote")
+      made = simple(std::make_unique<api::messageEntityBlockquote>());
+    else if (t == "code")
+      made = simple(std::make_unique<api::messageEntityCode>());
+    else if (t == "mention")
+      made = simple(std::make_unique<api::messageEntityMention>());
+    else if (t == "hashtag")
+      made = simple(std::make_unique<api::messageEntityHashtag>());
+    else if (t == "cashtag")
+      made = simple(std::make_unique<api::messageEntityCashtag>());
+    else if (t == "bot_command")
+      made = simple(std::make_unique<api::messageEntityBotCommand>());
+    else if (t == "url")
+      made = simple(std::make_unique<api::messageEntityUrl>());
+    else if (t == "email")
+      made = simple(std::make_unique<api::messageEntityEmail>());
+    else if (t == "phone")
+      made = simple(std::make_unique<api::messageEntityPhone>());
+    else if (t == "bank_card")
+      made = simple(std::make_unique<api::messageEntityBankCard>());
     else if (t == "pre") {
       auto pre = std::make_unique<api::messageEntityPre>();
       pre->language = e.language;
@@ -343,8 +358,7 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerCo
            const int64_t random_id = send.random_id;
            const int64_t target = peer.marked_id;
            account->invoker()->Call<api::messages_sendMessage>(
-               send, {deadline},
-               [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+               send, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
                  if (!result.ok()) return Finish(reactor, result.status());
                  account->peers().AddFromUpdates(**result);
                  absl::StatusOr<v1::Message> message =
@@ -391,7 +405,8 @@ grpc::ServerUnaryReactor* MessageServiceImpl::GetMessages(grpc::CallbackServerCo
                *response->add_messages() = std::move(message);
              }
              for (int32_t id : ids) {
-               if (std::find(found.begin(), found.end(), id) == found.end()) response->add_missing(id);
+               if (std::find(found.begin(), found.end(), id) == found.end())
+                 response->add_missing(id);
              }
              AddPeers(*account, list, response);
              Finish(reactor, absl::OkStatus());
@@ -432,10 +447,9 @@ grpc::ServerUnaryReactor* MessageServiceImpl::ListMessages(grpc::CallbackServerC
     return Finish(reactor, InvalidField("page_token", "not a page token from this API")), reactor;
   }
   const int32_t limit = request->page_size() == 0 ? 50 : request->page_size();
-  const int32_t offset_date =
-      offset_id == request->offset_id() && request->has_offset_date()
-          ? static_cast<int32_t>(request->offset_date().seconds())
-          : 0;
+  const int32_t offset_date = offset_id == request->offset_id() && request->has_offset_date()
+                                  ? static_cast<int32_t>(request->offset_date().seconds())
+                                  : 0;
   const int32_t min_id = request->min_id();
   const absl::Time deadline = CallDeadline(*context, *api_);
   OnChat(*api_, context, request->parent(), "parent", reactor, "",
@@ -557,8 +571,7 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SearchMessages(
     if (!request->from_user().empty()) {
       return Finish(reactor, InvalidField("from_user", "needs chat")), reactor;
     }
-    absl::StatusOr<std::shared_ptr<Account>> account =
-        SignedInAccount(*api_, *tenant, *account_id);
+    absl::StatusOr<std::shared_ptr<Account>> account = SignedInAccount(*api_, *tenant, *account_id);
     if (!account.ok()) return Finish(reactor, account.status()), reactor;
     api::messages_searchGlobal search;
     search.q = request->query();
@@ -567,9 +580,9 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SearchMessages(
     search.max_date = max_date;
     search.offset_rate = offset_rate;
     absl::StatusOr<tl::Ptr<api::InputPeer>> peer =
-        offset_peer != 0 ? (*account)->peers().InputPeer(offset_peer, (*account)->self_id())
-                         : absl::StatusOr<tl::Ptr<api::InputPeer>>(
-                               std::make_unique<api::inputPeerEmpty>());
+        offset_peer != 0
+            ? (*account)->peers().InputPeer(offset_peer, (*account)->self_id())
+            : absl::StatusOr<tl::Ptr<api::InputPeer>>(std::make_unique<api::inputPeerEmpty>());
     search.offset_peer = peer.ok() ? *std::move(peer) : std::make_unique<api::inputPeerEmpty>();
     search.offset_id = offset_id;
     search.limit = limit;
@@ -583,8 +596,9 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SearchMessages(
   OnChat(*api_, context, request->chat(), "chat", reactor, "",
          [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName chat) {
            if (chat.account != *account_id) {
-             return Finish(reactor, InvalidField("chat", "belongs to another account than "
-                                                         "`account`"));
+             return Finish(reactor, InvalidField("chat",
+                                                 "belongs to another account than "
+                                                 "`account`"));
            }
            api::messages_search search;
            search.peer = std::move(peer.input);
@@ -715,33 +729,31 @@ grpc::ServerUnaryReactor* MessageServiceImpl::ForwardMessages(
              return Finish(reactor, InvalidField("to_chat", "must be a chat of the same account"));
            }
            auto from_input = std::make_shared<tl::Ptr<api::InputPeer>>(std::move(from.input));
-           ResolveChat(account, to->child, "to_chat", deadline,
-                       [=](absl::StatusOr<ResolvedPeer> target) {
-                         if (!target.ok()) return Finish(reactor, target.status());
-                         api::messages_forwardMessages forward;
-                         forward.from_peer = std::move(*from_input);
-                         forward.to_peer = std::move(target->input);
-                         forward.id.assign(copy.ids().begin(), copy.ids().end());
-                         for (int i = 0; i < copy.ids_size(); ++i) {
-                           forward.random_id.push_back(
-                               RandomId(copy.request_id(), account->id(), i + 1));
-                         }
-                         forward.drop_author = copy.drop_author();
-                         forward.drop_media_captions = copy.drop_captions();
-                         forward.silent = copy.silent();
-                         if (copy.topic_id() != 0) forward.top_msg_id = copy.topic_id();
-                         account->invoker()->Call<api::messages_forwardMessages>(
-                             forward, {deadline},
-                             [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
-                               if (!result.ok()) return Finish(reactor, result.status());
-                               account->peers().AddFromUpdates(**result);
-                               for (v1::Message& m : MessagesFromUpdates(**result, *account)) {
-                                 *response->add_messages() = std::move(m);
-                               }
-                               if (!key.empty()) cache->Store(key, response->SerializeAsString());
-                               Finish(reactor, absl::OkStatus());
-                             });
-                       });
+           ResolveChat(
+               account, to->child, "to_chat", deadline, [=](absl::StatusOr<ResolvedPeer> target) {
+                 if (!target.ok()) return Finish(reactor, target.status());
+                 api::messages_forwardMessages forward;
+                 forward.from_peer = std::move(*from_input);
+                 forward.to_peer = std::move(target->input);
+                 forward.id.assign(copy.ids().begin(), copy.ids().end());
+                 for (int i = 0; i < copy.ids_size(); ++i) {
+                   forward.random_id.push_back(RandomId(copy.request_id(), account->id(), i + 1));
+                 }
+                 forward.drop_author = copy.drop_author();
+                 forward.drop_media_captions = copy.drop_captions();
+                 forward.silent = copy.silent();
+                 if (copy.topic_id() != 0) forward.top_msg_id = copy.topic_id();
+                 account->invoker()->Call<api::messages_forwardMessages>(
+                     forward, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                       if (!result.ok()) return Finish(reactor, result.status());
+                       account->peers().AddFromUpdates(**result);
+                       for (v1::Message& m : MessagesFromUpdates(**result, *account)) {
+                         *response->add_messages() = std::move(m);
+                       }
+                       if (!key.empty()) cache->Store(key, response->SerializeAsString());
+                       Finish(reactor, absl::OkStatus());
+                     });
+               });
          });
   return reactor;
 }

@@ -29,8 +29,8 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   grpc::ServerUnaryReactor* StartLogin(grpc::CallbackServerContext* context,
                                        const v1::StartLoginRequest* request,
                                        v1::LoginState* response) override;
-  grpc::ServerWriteReactor<v1::LoginState>* WatchLogin(grpc::CallbackServerContext* context,
-                                                       const v1::WatchLoginRequest* request) override;
+  grpc::ServerWriteReactor<v1::LoginState>* WatchLogin(
+      grpc::CallbackServerContext* context, const v1::WatchLoginRequest* request) override;
   grpc::ServerUnaryReactor* SubmitCode(grpc::CallbackServerContext* context,
                                        const v1::SubmitCodeRequest* request,
                                        v1::LoginState* response) override;

@@ -27,9 +27,8 @@ absl::Status SetInt(int& field, const std::string& value, const std::string& nam
                     int max) {
   int parsed = 0;
   if (!absl::SimpleAtoi(value, &parsed) || parsed < min || parsed > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": expected a whole number in [", min, ", ", max, "], got \"", value,
-                     "\""));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": expected a whole number in [", min,
+                                                   ", ", max, "], got \"", value, "\""));
   }
   field = parsed;
   return absl::OkStatus();
@@ -136,7 +135,9 @@ const std::map<std::string, Setter>& Setters() {
          return SetInt(c.max_calls_per_session, v, "max_calls_per_session", 1, 1024);
        }},
       {"io_threads",
-       [](Config& c, const std::string& v) { return SetInt(c.io_threads, v, "io_threads", 1, 64); }},
+       [](Config& c, const std::string& v) {
+         return SetInt(c.io_threads, v, "io_threads", 1, 64);
+       }},
       {"shutdown_grace",
        [](Config& c, const std::string& v) {
          return SetDuration(c.shutdown_grace, v, "shutdown_grace");
@@ -155,8 +156,8 @@ absl::Status Set(Config& config, const std::string& key, const std::string& valu
                  absl::string_view source) {
   auto it = Setters().find(key);
   if (it == Setters().end()) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": unknown setting \"", key,
-                                                   "\" (see --help)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": unknown setting \"", key, "\" (see --help)"));
   }
   absl::Status status = it->second(config, value);
   if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat(source, ": ", status.message()));
@@ -260,15 +261,16 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
 }
 
 std::string Config::Describe() const {
-  return absl::StrCat(
-      "listen=", listen, " metrics_listen=", metrics_listen, " db=", db,
-      " key_file=", key_file, " telegram=", telegram,
-      telegram == "sandbox" ? absl::StrCat(" sandbox_dcs=", sandbox_dcs) : "",
-      " api_id=", api_id, " api_hash=", api_hash.empty() ? "(unset)" : "(set)",
-      " transport=", transport, obfuscated ? "+obfuscated" : "", " tenants_tokens=",
-      tokens.size(), allow_unauthenticated ? " allow_unauthenticated" : "",
-      " flood_wait_threshold=", absl::FormatDuration(flood_wait_threshold),
-      " io_threads=", io_threads, " tls=", tls_cert.empty() ? "off" : (tls_client_ca.empty() ? "on" : "mtls"));
+  return absl::StrCat("listen=", listen, " metrics_listen=", metrics_listen, " db=", db,
+                      " key_file=", key_file, " telegram=", telegram,
+                      telegram == "sandbox" ? absl::StrCat(" sandbox_dcs=", sandbox_dcs) : "",
+                      " api_id=", api_id, " api_hash=", api_hash.empty() ? "(unset)" : "(set)",
+                      " transport=", transport, obfuscated ? "+obfuscated" : "",
+                      " tenants_tokens=", tokens.size(),
+                      allow_unauthenticated ? " allow_unauthenticated" : "",
+                      " flood_wait_threshold=", absl::FormatDuration(flood_wait_threshold),
+                      " io_threads=", io_threads,
+                      " tls=", tls_cert.empty() ? "off" : (tls_client_ca.empty() ? "on" : "mtls"));
 }
 
 std::string ConfigUsage() {

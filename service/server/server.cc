@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "asio.hpp"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "service/storage/key_cipher.h"
 #include "service/storage/sqlite_storage.h"
@@ -64,7 +64,7 @@ void LogLine(absl::string_view level, absl::string_view message) {
 }
 
 absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
-                                                                 ServerOverrides overrides) {
+                                                                ServerOverrides overrides) {
   std::unique_ptr<TgrpcServer> server(new TgrpcServer());
   server->config_ = config;
   absl::StatusOr<DcTable> dcs =
@@ -203,12 +203,13 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   // Account gauges refreshed every few seconds.
   server->metrics_thread_ = std::thread([raw = server.get()] {
     while (!raw->shut_down_.load()) {
-      for (int i = 0; i < 50 && !raw->shut_down_.load(); ++i) absl::SleepFor(absl::Milliseconds(100));
+      for (int i = 0; i < 50 && !raw->shut_down_.load(); ++i)
+        absl::SleepFor(absl::Milliseconds(100));
       raw->metrics_->SetAccounts(raw->accounts_->CountByState());
     }
   });
-  LogLine("info", absl::StrCat("tgrpcd serving on port ", server->port_, " (",
-                               config.Describe(), ")"));
+  LogLine("info",
+          absl::StrCat("tgrpcd serving on port ", server->port_, " (", config.Describe(), ")"));
   return server;
 }
 

@@ -113,7 +113,8 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
     AuthKeyRecord record;
     record.account_id = self->id_;
     record.dc_id = dc;
-    record.key.assign(reinterpret_cast<const char*>(key.key.bytes().data()), key.key.bytes().size());
+    record.key.assign(reinterpret_cast<const char*>(key.key.bytes().data()),
+                      key.key.bytes().size());
     record.salt = key.salt;
     record.time_offset_ms = absl::ToInt64Milliseconds(key.time_offset);
     if (absl::Status s = self->env_->storage->PutAuthKey(record); !s.ok()) {
@@ -188,7 +189,8 @@ std::shared_ptr<Invoker> Account::invoker() const {
 absl::Status Account::Persist() {
   AccountRecord copy = record();
   absl::Status status = env_->storage->PutAccount(copy);
-  if (!status.ok()) Log(LogLevel::kError, absl::StrCat("cannot store the account: ", status.message()));
+  if (!status.ok())
+    Log(LogLevel::kError, absl::StrCat("cannot store the account: ", status.message()));
   return status;
 }
 
@@ -241,8 +243,8 @@ absl::StatusOr<v1::LoginState> Account::SignedIn(const api::auth_Authorization& 
     return state;
   }
   const auto* signed_in = dynamic_cast<const api::auth_authorization*>(&authorization);
-  const auto* user = signed_in != nullptr ? dynamic_cast<const api::user*>(signed_in->user.get())
-                                          : nullptr;
+  const auto* user =
+      signed_in != nullptr ? dynamic_cast<const api::user*>(signed_in->user.get()) : nullptr;
   if (user == nullptr) return absl::DataLossError("the authorization carries no user");
   return SignedInAs(*user);
 }
@@ -301,8 +303,9 @@ void Account::StartLogin(v1::StartLoginRequest::Method method, absl::Time deadli
   request.api_hash = env_->invoker.app.api_hash;
   request.settings = std::make_unique<api::codeSettings>();
   invoker()->Call<api::auth_sendCode>(
-      request, {deadline}, [weak, generation, done = std::move(done), deadline](
-                               absl::StatusOr<tl::Ptr<api::auth_SentCode>> sent) {
+      request, {deadline},
+      [weak, generation, done = std::move(done),
+       deadline](absl::StatusOr<tl::Ptr<api::auth_SentCode>> sent) {
         auto self = weak.lock();
         if (!self) return done(absl::CancelledError("the account was deleted"));
         {
@@ -334,7 +337,8 @@ void Account::StartLogin(v1::StartLoginRequest::Method method, absl::Time deadli
           state.mutable_code()->set_length(sms->length);
         }
         state.mutable_code()->set_next_type(CodeTypeName(code->next_type.get()));
-        if (code->timeout.has_value()) state.mutable_code()->mutable_timeout()->set_seconds(*code->timeout);
+        if (code->timeout.has_value())
+          state.mutable_code()->mutable_timeout()->set_seconds(*code->timeout);
         self->Log(LogLevel::kInfo, absl::StrCat("sign-in code sent (", state.code().type(), ")"));
         self->SetState(state);
         done(state);
@@ -359,8 +363,8 @@ void Account::SubmitCode(std::string code, absl::Time deadline, LoginCallback do
   std::weak_ptr<Account> weak = weak_from_this();
   invoker()->Call<api::auth_signIn>(
       request, {deadline},
-      [weak, deadline, done = std::move(done)](
-          absl::StatusOr<tl::Ptr<api::auth_Authorization>> result) {
+      [weak, deadline,
+       done = std::move(done)](absl::StatusOr<tl::Ptr<api::auth_Authorization>> result) {
         auto self = weak.lock();
         if (!self) return done(absl::CancelledError("the account was deleted"));
         if (result.ok()) return done(self->SignedIn(**result));
@@ -398,17 +402,19 @@ void Account::SubmitPassword(std::string password, absl::Time deadline, LoginCal
   std::weak_ptr<Account> weak = weak_from_this();
   invoker()->Call<api::account_getPassword>(
       api::account_getPassword(), {deadline},
-      [weak, deadline, password = std::move(password), done = std::move(done)](
-          absl::StatusOr<tl::Ptr<api::account_Password>> got) mutable {
+      [weak, deadline, password = std::move(password),
+       done = std::move(done)](absl::StatusOr<tl::Ptr<api::account_Password>> got) mutable {
         auto self = weak.lock();
         if (!self) return done(absl::CancelledError("the account was deleted"));
         if (!got.ok()) return done(got.status());
         const auto* p = dynamic_cast<const api::account_password*>(got->get());
         const auto* algo =
-            p != nullptr ? dynamic_cast<const api::
-                                            passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow*>(
-                               p->current_algo.get())
-                         : nullptr;
+            p != nullptr
+                ? dynamic_cast<
+                      const api::
+                          passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow*>(
+                      p->current_algo.get())
+                : nullptr;
         if (algo == nullptr || !p->srp_B.has_value() || !p->srp_id.has_value()) {
           return done(ServiceError(absl::StatusCode::kUnimplemented, "PASSWORD_ALGO_UNSUPPORTED",
                                    "Telegram asks for a password algorithm tgrpc does not know"));
@@ -427,8 +433,8 @@ void Account::SubmitPassword(std::string password, absl::Time deadline, LoginCal
           if (!self) return done(absl::CancelledError("the account was deleted"));
           const mtproto::crypto::Sha256Digest x =
               mtproto::crypto::SrpPasswordHash(password, params.salt1, params.salt2);
-          absl::StatusOr<mtproto::crypto::SrpProof> proof = mtproto::crypto::SrpClientProof(
-              params, srp_b, x, mtproto::crypto::SecureRandom());
+          absl::StatusOr<mtproto::crypto::SrpProof> proof =
+              mtproto::crypto::SrpClientProof(params, srp_b, x, mtproto::crypto::SecureRandom());
           if (!proof.ok()) return done(proof.status());
           auto check = std::make_unique<api::inputCheckPasswordSRP>();
           check->srp_id = srp_id;
@@ -483,8 +489,8 @@ void Account::RefreshQrToken(absl::Time deadline, LoginCallback done) {
   std::weak_ptr<Account> weak = weak_from_this();
   invoker()->Call<api::auth_exportLoginToken>(
       request, {deadline},
-      [weak, deadline, done = std::move(done)](
-          absl::StatusOr<tl::Ptr<api::auth_LoginToken>> token) mutable {
+      [weak, deadline,
+       done = std::move(done)](absl::StatusOr<tl::Ptr<api::auth_LoginToken>> token) mutable {
         auto self = weak.lock();
         if (!self) return done(absl::CancelledError("the account was deleted"));
         if (!token.ok()) return done(token.status());
@@ -542,8 +548,8 @@ void Account::RefreshQrToken(absl::Time deadline, LoginCallback done) {
 void Account::OnUpdates(const std::string& body) {
   absl::StatusOr<tl::Ptr<api::Updates>> updates = tl::Decode<api::Updates>(body);
   if (!updates.ok()) {
-    Log(LogLevel::kWarning, absl::StrCat("an Updates object that does not decode: ",
-                                         updates.status().message()));
+    Log(LogLevel::kWarning,
+        absl::StrCat("an Updates object that does not decode: ", updates.status().message()));
     return;
   }
   peers_.AddFromUpdates(**updates);

@@ -5,8 +5,8 @@
 #define TGRPC_SERVICE_TELEGRAM_ACCOUNT_MANAGER_H_
 
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 

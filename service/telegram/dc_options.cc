@@ -67,9 +67,8 @@ DcTable ProductionDcs() {
 DcTable TestDcs() {
   DcTable table;
   table.network = "test";
-  table.dcs = {{1, {"149.154.175.10", 443}},
-               {2, {"149.154.167.40", 443}},
-               {3, {"149.154.175.117", 443}}};
+  table.dcs = {
+      {1, {"149.154.175.10", 443}}, {2, {"149.154.167.40", 443}}, {3, {"149.154.175.117", 443}}};
   table.keys.push_back(KeyFromHex(kTestModulus));
   table.test_mode = true;
   return table;
@@ -99,8 +98,7 @@ absl::StatusOr<DcTable> SandboxDcs(absl::string_view dc_list, absl::string_view 
   absl::StatusOr<mtproto::crypto::RsaPublicKey> key =
       mtproto::crypto::RsaPublicKey::FromPem(key_pem);
   if (!key.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sandbox public key: ", key.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat("sandbox public key: ", key.status().message()));
   }
   table.keys.push_back(*std::move(key));
   table.default_dc = table.dcs.count(2) ? 2 : table.dcs.begin()->first;

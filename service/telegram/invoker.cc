@@ -64,7 +64,8 @@ namespace {
 absl::Status KeyRejected(int dc) {
   absl::Status status(absl::StatusCode::kFailedPrecondition,
                       absl::StrCat("AUTH_KEY_UNKNOWN: Telegram does not know this account's key "
-                                   "on DC ", dc, " (transport error -404); sign in again"));
+                                   "on DC ",
+                                   dc, " (transport error -404); sign in again"));
   // The same payload service/api/errors.h reads for tgrpc's own reasons.
   status.SetPayload("type.tgrpc.dev/tgrpc.ErrorReason", absl::Cord("AUTH_KEY_UNKNOWN"));
   return status;
@@ -104,10 +105,9 @@ bool IsUpdatesObject(absl::string_view boxed) {
   }
 }
 
-std::shared_ptr<Invoker> Invoker::Create(asio::io_context& io, InvokerOptions options,
-                                         int home_dc, std::map<int, StoredAuthKey> keys) {
-  std::shared_ptr<Invoker> invoker(
-      new Invoker(io, std::move(options), home_dc, std::move(keys)));
+std::shared_ptr<Invoker> Invoker::Create(asio::io_context& io, InvokerOptions options, int home_dc,
+                                         std::map<int, StoredAuthKey> keys) {
+  std::shared_ptr<Invoker> invoker(new Invoker(io, std::move(options), home_dc, std::move(keys)));
   invoker->StartIdleTimer();
   return invoker;
 }
@@ -159,8 +159,8 @@ std::vector<SessionInfo> Invoker::Sessions() const {
   std::vector<SessionInfo> out;
   for (const auto& [dc, state] : dcs_) {
     for (const auto& session : state->sessions) {
-      out.push_back({dc, session->state, session->in_flight, session->latency,
-                     session->last_error});
+      out.push_back(
+          {dc, session->state, session->in_flight, session->latency, session->last_error});
     }
   }
   return out;
@@ -224,18 +224,16 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
           if (best == nullptr || session->in_flight < best->in_flight) best = session.get();
         }
         const bool may_open =
-            best == nullptr ||
-            (best->in_flight >= options_.max_calls_per_session && state->key.has_value() &&
-             total < options_.max_sessions);
+            best == nullptr || (best->in_flight >= options_.max_calls_per_session &&
+                                state->key.has_value() && total < options_.max_sessions);
         if (may_open) {
           Session* opened = OpenSession(dc);
           if (opened != nullptr) best = opened;
         }
         if (best == nullptr) {
           // No session and none can be opened (a DC without an address): fail, never wait.
-          rejected = absl::UnavailableError(
-              absl::StrCat("DC ", dc, " has no address in the ", options_.dcs.network,
-                           " DC table"));
+          rejected = absl::UnavailableError(absl::StrCat("DC ", dc, " has no address in the ",
+                                                         options_.dcs.network, " DC table"));
         } else if (best->in_flight >= options_.max_calls_per_session) {
           state->queue.push_back(std::move(call));
         } else {
@@ -261,8 +259,8 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
       RetryAfter(std::move(call), flood_left);
     } else {
       const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(flood_left, absl::Seconds(1)));
-      Finish(call, mtproto::net::RpcErrorToStatus(mtproto::session::ParseRpcError(
-                       420, absl::StrCat("FLOOD_WAIT_", seconds))));
+      Finish(call, mtproto::net::RpcErrorToStatus(
+                       mtproto::session::ParseRpcError(420, absl::StrCat("FLOOD_WAIT_", seconds))));
     }
   }
 }
@@ -401,7 +399,8 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   absl::StatusOr<std::unique_ptr<ClientConnection>> made =
       ClientConnection::Create(std::move(connection), &io_);
   if (!made.ok()) {
-    Log(LogLevel::kError, absl::StrCat("cannot open a session on DC ", dc, ": ", made.status().message()));
+    Log(LogLevel::kError,
+        absl::StrCat("cannot open a session on DC ", dc, ": ", made.status().message()));
     return nullptr;
   }
   session->connection = *std::move(made);
@@ -665,8 +664,7 @@ void Invoker::Dispose(std::vector<std::unique_ptr<ClientConnection>> connections
   if (connections.empty()) return;
   for (auto& c : connections) c->Stop();
   if (io_.get_executor().running_in_this_thread()) {
-    std::thread([connections = std::move(connections)]() mutable { connections.clear(); })
-        .detach();
+    std::thread([connections = std::move(connections)]() mutable { connections.clear(); }).detach();
   } else {
     connections.clear();
   }
@@ -690,7 +688,8 @@ void Invoker::Stop() {
     }
   }
   if (idle_timer_) std::static_pointer_cast<asio::steady_timer>(idle_timer_)->cancel();
-  for (auto& call : waiting) Finish(call, absl::CancelledError("the account's connections are closed"));
+  for (auto& call : waiting)
+    Finish(call, absl::CancelledError("the account's connections are closed"));
   Dispose(std::move(closing));
 }
 

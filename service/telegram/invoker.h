@@ -127,9 +127,8 @@ using InvokeCallback = std::function<void(absl::StatusOr<std::string>)>;
 class Invoker : public std::enable_shared_from_this<Invoker> {
  public:
   // `io` must be run by the caller's threads and outlive the invoker's connections.
-  static std::shared_ptr<Invoker> Create(
-      asio::io_context& io, InvokerOptions options, int home_dc,
-      std::map<int, mtproto::net::StoredAuthKey> keys);
+  static std::shared_ptr<Invoker> Create(asio::io_context& io, InvokerOptions options, int home_dc,
+                                         std::map<int, mtproto::net::StoredAuthKey> keys);
   ~Invoker();
 
   // Sends one boxed TL function named `method` (for the flood gate and statistics).
@@ -177,7 +176,8 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
           std::map<int, mtproto::net::StoredAuthKey> keys);
 
   void Dispatch(std::shared_ptr<PendingCall> call);
-  void SendOn(Session* session, std::shared_ptr<PendingCall> call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void SendOn(Session* session, std::shared_ptr<PendingCall> call)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall> call, bool wrapped,
                 mtproto::net::CallResult result);
   void Finish(const std::shared_ptr<PendingCall>& call, absl::StatusOr<std::string> result);

@@ -26,9 +26,10 @@ std::string MainUsername(const std::optional<std::string>& username,
 }
 
 absl::Status NotSeen(int64_t marked_id) {
-  return ServiceError(absl::StatusCode::kNotFound, "PEER_ID_INVALID", absl::StrCat(
-      "PEER_ID_INVALID: the account has not seen peer ", marked_id,
-      " (resolve it by username or phone first, or read a chat where it appears)"));
+  return ServiceError(
+      absl::StatusCode::kNotFound, "PEER_ID_INVALID",
+      absl::StrCat("PEER_ID_INVALID: the account has not seen peer ", marked_id,
+                   " (resolve it by username or phone first, or read a chat where it appears)"));
 }
 
 }  // namespace
@@ -73,40 +74,40 @@ void PeerCache::AddUsers(const std::vector<tl::Ptr<api::User>>& users) {
 void PeerCache::AddChats(const std::vector<tl::Ptr<api::Chat>>& chats) {
   std::vector<PeerRecord> changed;
   {
-  absl::MutexLock lock(&mutex_);
-  for (const auto& chat : chats) {
-    PeerRecord record;
-    record.account_id = account_id_;
-    bool min = false;
-    if (const auto* c = dynamic_cast<const api::chat*>(chat.get())) {
-      record.peer_id = MarkChat(c->id);
-      record.type = PeerType::kChat;
-    } else if (const auto* c = dynamic_cast<const api::chatForbidden*>(chat.get())) {
-      record.peer_id = MarkChat(c->id);
-      record.type = PeerType::kChat;
-    } else if (const auto* c = dynamic_cast<const api::channel*>(chat.get())) {
-      record.peer_id = MarkChannel(c->id);
-      record.type = PeerType::kChannel;
-      record.access_hash = c->access_hash.value_or(0);
-      record.username = MainUsername(c->username, c->usernames);
-      min = c->min;
-    } else if (const auto* c = dynamic_cast<const api::channelForbidden*>(chat.get())) {
-      record.peer_id = MarkChannel(c->id);
-      record.type = PeerType::kChannel;
-      record.access_hash = c->access_hash;
-    } else {
-      continue;
+    absl::MutexLock lock(&mutex_);
+    for (const auto& chat : chats) {
+      PeerRecord record;
+      record.account_id = account_id_;
+      bool min = false;
+      if (const auto* c = dynamic_cast<const api::chat*>(chat.get())) {
+        record.peer_id = MarkChat(c->id);
+        record.type = PeerType::kChat;
+      } else if (const auto* c = dynamic_cast<const api::chatForbidden*>(chat.get())) {
+        record.peer_id = MarkChat(c->id);
+        record.type = PeerType::kChat;
+      } else if (const auto* c = dynamic_cast<const api::channel*>(chat.get())) {
+        record.peer_id = MarkChannel(c->id);
+        record.type = PeerType::kChannel;
+        record.access_hash = c->access_hash.value_or(0);
+        record.username = MainUsername(c->username, c->usernames);
+        min = c->min;
+      } else if (const auto* c = dynamic_cast<const api::channelForbidden*>(chat.get())) {
+        record.peer_id = MarkChannel(c->id);
+        record.type = PeerType::kChannel;
+        record.access_hash = c->access_hash;
+      } else {
+        continue;
+      }
+      std::optional<PeerRecord> known = Lookup(record.peer_id);
+      if (known.has_value()) {
+        if (min || record.access_hash == 0) record.access_hash = known->access_hash;
+        if (*known == record) continue;
+      } else if (min) {
+        record.access_hash = 0;
+      }
+      peers_[record.peer_id] = record;
+      changed.push_back(record);
     }
-    std::optional<PeerRecord> known = Lookup(record.peer_id);
-    if (known.has_value()) {
-      if (min || record.access_hash == 0) record.access_hash = known->access_hash;
-      if (*known == record) continue;
-    } else if (min) {
-      record.access_hash = 0;
-    }
-    peers_[record.peer_id] = record;
-    changed.push_back(record);
-  }
   }
   Store(std::move(changed));
 }

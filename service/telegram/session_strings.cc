@@ -26,13 +26,14 @@ absl::Status Bad(absl::string_view format, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("not a ", format, " session string: ", why));
 }
 
-absl::StatusOr<std::string> Decode(absl::string_view text, bool url_safe, absl::string_view format) {
+absl::StatusOr<std::string> Decode(absl::string_view text, bool url_safe,
+                                   absl::string_view format) {
   std::string bytes;
   std::string padded(text);
   // Accept the string with or without its '=' padding.
   while (padded.size() % 4 != 0) padded.push_back('=');
-  const bool ok = url_safe ? absl::WebSafeBase64Unescape(padded, &bytes)
-                           : absl::Base64Unescape(padded, &bytes);
+  const bool ok =
+      url_safe ? absl::WebSafeBase64Unescape(padded, &bytes) : absl::Base64Unescape(padded, &bytes);
   if (!ok) return Bad(format, "not base64");
   return bytes;
 }

@@ -35,7 +35,8 @@ struct PortableSession {
 
 absl::StatusOr<PortableSession> ParseSessionString(absl::string_view text, SessionFormat format);
 // Tries every format (Pyrogram first: its strings never start with "1" and a version char).
-absl::StatusOr<std::pair<SessionFormat, PortableSession>> DetectSessionString(absl::string_view text);
+absl::StatusOr<std::pair<SessionFormat, PortableSession>> DetectSessionString(
+    absl::string_view text);
 absl::StatusOr<std::string> FormatSessionString(const PortableSession& session,
                                                 SessionFormat format);
 

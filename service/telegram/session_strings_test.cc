@@ -35,7 +35,11 @@ TEST(SessionStringsTest, TelethonLayoutByHand) {
 }
 
 TEST(SessionStringsTest, GramJsLayoutByHand) {
-  std::string bytes("\x04\x00\x09" "127.0.0.1" "\x7f\xff", 14);
+  std::string bytes(
+      "\x04\x00\x09"
+      "127.0.0.1"
+      "\x7f\xff",
+      14);
   bytes += Key();
   const std::string text = "1" + absl::Base64Escape(bytes);
   absl::StatusOr<PortableSession> parsed = ParseSessionString(text, SessionFormat::kGramJs);
@@ -81,7 +85,8 @@ TEST(SessionStringsTest, DetectsAndRefusesGarbage) {
   auto detected = DetectSessionString("1" + telethon);
   ASSERT_TRUE(detected.ok());
   EXPECT_EQ(detected->first, SessionFormat::kTelethon);
-  for (const std::string& bad : std::vector<std::string>{"", "1", "1!!!!", "2" + telethon, std::string(5000, 'A'),
+  for (const std::string& bad :
+       std::vector<std::string>{"", "1", "1!!!!", "2" + telethon, std::string(5000, 'A'),
                                 "1" + telethon.substr(0, 100), std::string("\0\0\0", 3)}) {
     EXPECT_FALSE(DetectSessionString(bad).ok()) << bad.substr(0, 20);
   }

@@ -51,8 +51,7 @@ class InvokerTest : public ::testing::Test {
   }
 
   template <class F>
-  absl::StatusOr<typename F::Result> Call(service::Invoker& invoker, const F& request,
-                                          int dc = 0) {
+  absl::StatusOr<typename F::Result> Call(service::Invoker& invoker, const F& request, int dc = 0) {
     auto promise = std::make_shared<std::promise<absl::StatusOr<typename F::Result>>>();
     auto future = promise->get_future();
     service::InvokeOptions options;
@@ -79,8 +78,8 @@ TEST_F(InvokerTest, OpensSessionsOnDemandUpToTheLimitWithOneKey) {
   // Twelve calls at once: one in flight per session, so more sessions open, never past 3.
   std::vector<std::future<absl::StatusOr<tl::Ptr<api::Config>>>> calls;
   for (int i = 0; i < 12; ++i) {
-    calls.push_back(std::async(std::launch::async,
-                               [this] { return Call(*invoker_, api::help_getConfig()); }));
+    calls.push_back(
+        std::async(std::launch::async, [this] { return Call(*invoker_, api::help_getConfig()); }));
   }
   for (auto& call : calls) EXPECT_TRUE(call.get().ok());
   const auto sessions = invoker_->Sessions();

@@ -9,16 +9,16 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
-#include <sstream>
-#include <thread>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "gtest/gtest.h"
+#include "service/telegram/session_strings.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/fakedc/seed.h"
-#include "service/telegram/session_strings.h"
 #include "tests/service/service_fixture.h"
 #include "tl/generated/api.h"
 
@@ -488,8 +488,8 @@ TEST_F(ServiceTest, ImportsAndExportsSessionStrings) {
     export_request.set_format(v1::PYROGRAM);
     v1::ExportSessionResponse exported;
     ASSERT_TRUE(accounts_->ExportSession(Context().get(), export_request, &exported).ok());
-    absl::StatusOr<service::PortableSession> back = service::ParseSessionString(
-        exported.session_string(), service::SessionFormat::kPyrogram);
+    absl::StatusOr<service::PortableSession> back =
+        service::ParseSessionString(exported.session_string(), service::SessionFormat::kPyrogram);
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(back->auth_key, session.auth_key);
     EXPECT_EQ(back->user_id, account.user().id());
@@ -505,7 +505,8 @@ TEST_F(ServiceTest, ImportsAndExportsSessionStrings) {
   v1::ImportSessionRequest import;
   import.set_account_id("stranger");
   import.set_format(v1::TELETHON);
-  import.set_session_string(*service::FormatSessionString(session, service::SessionFormat::kTelethon));
+  import.set_session_string(
+      *service::FormatSessionString(session, service::SessionFormat::kTelethon));
   v1::Account account;
   grpc::Status status = accounts_->ImportSession(Context().get(), import, &account);
   EXPECT_FALSE(status.ok());

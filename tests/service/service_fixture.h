@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "service/server/server.h"
 #include "tests/fakedc/fakedc.h"
 #include "tgrpc/v1/account.grpc.pb.h"

@@ -105,9 +105,8 @@ class GuardTest : public ServiceTest {
                       }
                       grpc::Status finished = reader->Finish();
                       // A stream that answered is OK for this table; its cancel is ours.
-                      return finished.error_code() == grpc::StatusCode::CANCELLED
-                                 ? grpc::Status::OK
-                                 : finished;
+                      return finished.error_code() == grpc::StatusCode::CANCELLED ? grpc::Status::OK
+                                                                                  : finished;
                     }});
     rpcs.push_back({"GetMe", [u](grpc::ClientContext* ctx, const std::string& r) {
                       v1::GetMeRequest q;
