@@ -77,6 +77,23 @@ LoginCallback ReplyLogin(grpc::ServerUnaryReactor* reactor, v1::LoginState* resp
   };
 }
 
+// Answers a creation that Telegram must confirm (a bot token, an imported key): the account on
+// success; on failure the error, and no account is left behind.
+std::function<void(absl::Status)> KeepOrRemove(const ApiContext* api, std::string tenant,
+                                               std::shared_ptr<Account> created,
+                                               grpc::ServerUnaryReactor* reactor,
+                                               v1::Account* response) {
+  return [api, tenant = std::move(tenant), created = std::move(created), reactor,
+          response](absl::Status status) {
+    if (!status.ok()) {
+      (void)api->accounts->Delete(tenant, created->id());
+      return Finish(reactor, status);
+    }
+    AccountToProto(*created, response);
+    Finish(reactor, absl::OkStatus());
+  };
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServerContext* context,
@@ -128,18 +145,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
     Finish(reactor, absl::OkStatus());
     return reactor;
   }
-  const std::string tenant_name = *tenant;
-  const ApiContext* api = api_;
   created->SignInBot(CallDeadline(*context, *api_),
-                     [reactor, response, created, api, tenant_name](absl::Status status) {
-                       if (!status.ok()) {
-                         // A token Telegram refuses leaves no account behind.
-                         (void)api->accounts->Delete(tenant_name, created->id());
-                         return Finish(reactor, status);
-                       }
-                       AccountToProto(*created, response);
-                       Finish(reactor, absl::OkStatus());
-                     });
+                     KeepOrRemove(api_, *tenant, created, reactor, response));
   return reactor;
 }
 
@@ -616,18 +623,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(grpc::CallbackServer
     AccountToProto(*created, response);
     return Finish(reactor, absl::OkStatus()), reactor;
   }
-  const ApiContext* api = api_;
-  const std::string tenant_name = *tenant;
   created->AdoptImportedKey(CallDeadline(*context, *api_),
-                            [reactor, response, created, api, tenant_name](absl::Status status) {
-                              if (!status.ok()) {
-                                // A key Telegram does not know leaves no account behind.
-                                (void)api->accounts->Delete(tenant_name, created->id());
-                                return Finish(reactor, status);
-                              }
-                              AccountToProto(*created, response);
-                              Finish(reactor, absl::OkStatus());
-                            });
+                            KeepOrRemove(api_, *tenant, created, reactor, response));
   return reactor;
 }
 
