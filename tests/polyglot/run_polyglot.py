@@ -29,6 +29,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+from ready_process import Process  # noqa: E402
+
 # Debian's python3, which has python3-grpcio (a python3 first on PATH may not).
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 CHECKS = ["auth", "signin", "messages", "members", "not_found", "bad_request", "flood_wait"]
@@ -42,50 +45,6 @@ CLIENTS = [
 
 def log(message):
     print(f"polyglot: {message}", file=sys.stderr, flush=True)
-
-
-class Process:
-    """A child whose first stdout line is a JSON ready line; stderr goes to a log file."""
-
-    def __init__(self, name, argv, log_path):
-        self.name = name
-        self.log_path = log_path
-        self.log_file = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log_file,
-                                     stdin=subprocess.DEVNULL)
-        self.lines = []
-        self.ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.decode(errors="replace"))
-            self.ready.set()
-        self.ready.set()
-
-    def ready_json(self, timeout=60):
-        if not self.ready.wait(timeout) or not self.lines:
-            raise RuntimeError(f"{self.name} did not start; its log ends:\n{self.tail()}")
-        return json.loads(self.lines[0])
-
-    def tail(self, lines=15):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self, timeout=20):
-        """SIGTERM, then the exit status (None if it had to be killed)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        return self.proc.returncode
 
 
 def build(bazel_bin):

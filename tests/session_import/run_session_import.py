@@ -57,6 +57,9 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+from ready_process import Process  # noqa: E402
+
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 RSA_KEY = os.path.join(ROOT, "mtproto", "crypto", "testdata", "test_rsa_key.pem")
 HELPER_TIMEOUT = 40
@@ -87,50 +90,6 @@ def expect(condition, what):
 
 def digits(phone):
     return "".join(c for c in str(phone or "") if c.isdigit())
-
-
-class Process:
-    """A child whose first stdout line is a JSON ready line; stderr goes to a log file."""
-
-    def __init__(self, name, argv, log_path):
-        self.name = name
-        self.log_path = log_path
-        self.log_file = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log_file,
-                                     stdin=subprocess.DEVNULL, cwd=ROOT)
-        self.lines = []
-        self.ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.decode(errors="replace"))
-            self.ready.set()
-        self.ready.set()
-
-    def ready_json(self, timeout=60):
-        if not self.ready.wait(timeout) or not self.lines:
-            raise RuntimeError(f"{self.name} did not start (exit {self.proc.poll()}); its log "
-                               f"ends:\n{self.tail()}")
-        return json.loads(self.lines[0])
-
-    def tail(self, lines=15):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self, timeout=20):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        return self.proc.returncode
 
 
 def build(bazel_bin):
@@ -177,7 +136,7 @@ def start_fakedc(fakedc_bin, work):
             fakedc_bin, "--address=127.0.0.1", "--ports=" + ",".join(map(str, ports)),
             f"--rsa_key={RSA_KEY}", f"--state_dir={work}/fakedc",
             f"--public_key_out={work}/fakedc.pem", f"--schema_dir={ROOT}/tl/schema",
-            "--members=10", "--verbose"], f"{work}/fakedc-{attempt}.log")
+            "--members=10", "--verbose"], f"{work}/fakedc-{attempt}.log", cwd=ROOT)
         try:
             ready = fakedc.ready_json(timeout=30)
         except RuntimeError as error:  # e.g. a port taken between the probe and the bind
@@ -305,7 +264,7 @@ def main():
             tgrpcd_bin, "--telegram=sandbox", f"--sandbox_dcs={dcs}",
             f"--sandbox_public_key={work}/fakedc.pem", "--api_id=1", "--api_hash=session-import",
             f"--state_dir={work}/tgrpcd", f"--token=session-import:{token}",
-            "--listen=127.0.0.1:0", "--metrics_listen="], f"{work}/tgrpcd.log")
+            "--listen=127.0.0.1:0", "--metrics_listen="], f"{work}/tgrpcd.log", cwd=ROOT)
         target = f"127.0.0.1:{tgrpcd.ready_json()['grpc_port']}"
         log(f"fakedc {dcs}, tgrpcd {target} ({time.monotonic() - start:.1f} s)")
     except Exception as error:  # noqa: BLE001 - a setup failure fails the run
