@@ -29,13 +29,17 @@ absl::StatusOr<std::unique_ptr<ClientConnection>> ClientConnection::Create(
   if (options.host.empty() || options.port == 0) {
     return absl::InvalidArgumentError("a host and a non-zero port are required");
   }
-  if (!options.auth_key.has_value() && options.server_keys.empty()) {
+  const bool has_key = options.keys != nullptr ? options.keys->permanent().has_value()
+                                               : options.auth_key.has_value();
+  const int32_t temp_key_lifetime =
+      options.keys != nullptr ? options.keys->temp_key_lifetime() : options.temp_key_lifetime;
+  if (!has_key && options.server_keys.empty()) {
     return absl::InvalidArgumentError("no auth key and no server key to make one with");
   }
-  if (options.temp_key_lifetime < 0) {
+  if (temp_key_lifetime < 0) {
     return absl::InvalidArgumentError("temp_key_lifetime must not be negative");
   }
-  if (options.temp_key_lifetime > 0 && options.server_keys.empty()) {
+  if (temp_key_lifetime > 0 && options.server_keys.empty()) {
     return absl::InvalidArgumentError("temporary keys need a server key to make them with");
   }
   if (options.connect_timeout <= absl::ZeroDuration()) {

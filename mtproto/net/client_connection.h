@@ -29,6 +29,7 @@
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/rsa_key.h"
 #include "mtproto/net/backoff.h"
+#include "mtproto/net/dc_key_store.h"
 #include "mtproto/session/client_events.h"
 #include "mtproto/session/client_session.h"
 #include "mtproto/session/clock.h"
@@ -41,14 +42,6 @@ class io_context;
 }  // namespace asio
 
 namespace tgrpc::mtproto::net {
-
-// A permanent auth key with what a session needs to start on it; the owner stores it.
-struct StoredAuthKey {
-  crypto::AuthKey key;
-  uint64_t salt = 0;
-  // Server time minus local time.
-  absl::Duration time_offset = absl::ZeroDuration();
-};
 
 enum class ConnectionState {
   kConnecting,   // TCP connect in progress
@@ -83,6 +76,11 @@ struct ClientConnectionOptions {
 
   // The server keys trusted for the key exchange (needed unless auth_key is set).
   std::vector<crypto::RsaPublicKey> server_keys;
+  // The keys of the account on this DC, shared with its other connections there (see
+  // dc_key_store.h: one permanent key made once, one temporary key bound once). When set, it
+  // replaces auth_key, temp_key_lifetime, on_auth_key and on_key_state below, which otherwise
+  // make a store of this connection's own.
+  std::shared_ptr<DcKeyStore> keys;
   // A key from an earlier run; empty: make one on the first connection (on_auth_key reports it).
   std::optional<StoredAuthKey> auth_key;
   // Transport error -404 (the server does not know the key): forget the key and make a new one
@@ -92,12 +90,14 @@ struct ClientConnectionOptions {
   bool forget_key_on_404 = true;
 
   // Perfect forward secrecy (core.telegram.org/api/pfs), off when 0: once the permanent key
-  // exists, each connection without a usable temporary key makes one with this lifetime in
+  // exists, a connection without a usable temporary key makes one with this lifetime in
   // seconds (p_q_inner_data_temp_dc), binds it to the permanent key with auth.bindTempAuthKey
-  // as its session's first call, and runs the session on it; queries wait for the binding. A
-  // temporary key is replaced (reconnecting) shortly before it expires and after a -404, which
-  // then never touches the permanent key. A binding the server refuses drops the temporary key
-  // (and, for ENCRYPTED_MESSAGE_INVALID with forget_key_on_404, the permanent key as well).
+  // as its session's first call, and runs the session on it; queries wait for the binding. The
+  // connections sharing a DcKeyStore share the temporary key: one makes and binds it, the
+  // others use it. It is replaced (reconnecting) shortly before it expires and after a -404,
+  // which then never touches the permanent key. A binding the server refuses drops the
+  // temporary key (and, for ENCRYPTED_MESSAGE_INVALID with forget_key_on_404, the permanent key
+  // as well).
   int32_t temp_key_lifetime = 0;
 
   // Session tuning (keepalive, acks, containers, ...). Its clock and random are replaced by the
@@ -121,6 +121,9 @@ struct ClientConnectionOptions {
   std::function<void(const session::NewSessionEvent& event)> on_new_session;
   // A new permanent auth key was made (persist it to reuse it).
   std::function<void(const StoredAuthKey& key)> on_auth_key;
+  // The permanent key's salt or time offset changed (persist them to start the next run with
+  // them).
+  std::function<void(const StoredAuthKey& key)> on_key_state;
   std::function<void(const ConnectionStateChange& change)> on_state;
   std::function<void(LogLevel level, absl::string_view message)> log;
 };

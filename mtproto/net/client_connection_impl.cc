@@ -44,12 +44,21 @@ absl::Status TransportErrorStatus(int32_t code) {
 ClientConnection::Impl::Impl(asio::io_context& io, ClientConnectionOptions options, bool owns_io)
     : options_(std::move(options)),
       strand_(asio::make_strand(io)),
-      key_(options_.auth_key),
       backoff_(options_.backoff, options_.random),
       attempt_timer_(strand_),
       reconnect_timer_(strand_),
       tick_timer_(strand_) {
   if (owns_io) work_.emplace(asio::make_work_guard(io));
+  keys_ = options_.keys;
+  if (keys_ == nullptr) {
+    DcKeyStoreOptions own;
+    own.permanent = options_.auth_key;
+    own.temp_key_lifetime = options_.temp_key_lifetime;
+    own.on_auth_key = options_.on_auth_key;
+    own.on_key_state = options_.on_key_state;
+    keys_ = std::make_shared<DcKeyStore>(std::move(own));
+  }
+  key_ = keys_->permanent();
 }
 
 ClientConnection::Impl::~Impl() = default;
@@ -57,6 +66,13 @@ ClientConnection::Impl::~Impl() = default;
 void ClientConnection::Impl::Start() {
   if (started_ || stopped_) return;
   started_ = true;
+  member_ = keys_->Join([weak = weak_from_this()] {
+    std::shared_ptr<Impl> self = weak.lock();
+    if (self == nullptr) return;
+    asio::post(self->strand_, [weak] {
+      if (std::shared_ptr<Impl> self = weak.lock()) self->OnKeysChanged();
+    });
+  });
   // With a stored key, calls go into the session (and are checked) before any connection.
   if (key_.has_value() && !pfs()) CreateSession();
   Connect();
@@ -105,18 +121,7 @@ void ClientConnection::Impl::Connect() {
   });
 }
 
-void ClientConnection::Impl::OnConnected() {
-  if (!key_.has_value()) return StartHandshake(false);
-  if (pfs() && options_.clock() >= TempKeyRenewTime()) {
-    if (temp_key_.has_value()) {
-      Log(LogLevel::kInfo, absl::StrCat("temporary key ", absl::Hex(temp_key_->key.key.id()),
-                                        " expires: making a new one"));
-      ForgetTempKey();
-    }
-    return StartHandshake(true);
-  }
-  StartSession();
-}
+void ClientConnection::Impl::OnConnected() { AcquireKeys(); }
 
 void ClientConnection::Impl::StartHandshake(bool temporary) {
   SetState({ConnectionState::kHandshaking});
@@ -125,7 +130,7 @@ void ClientConnection::Impl::StartHandshake(bool temporary) {
   handshake_options.server_keys = options_.server_keys;
   handshake_options.inner_data =
       temporary ? handshake::InnerDataKind::kTempDc : handshake::InnerDataKind::kDc;
-  if (temporary) handshake_options.expires_in = options_.temp_key_lifetime;
+  if (temporary) handshake_options.expires_in = keys_->temp_key_lifetime();
   handshake_options.dc_id = options_.dc_id;
   handshake_options.random = options_.random;
   handshake_options.clock = options_.clock;
@@ -188,18 +193,17 @@ void ClientConnection::Impl::OnHandshakeMessage(absl::string_view message) {
   backoff_.Reset();
   if (handshake_temporary_) {
     temp_key_ = TempKey{std::move(made), expires_at, false};
+    renew_waiting_ = false;
     Log(LogLevel::kInfo, absl::StrCat("new temporary key ", absl::Hex(temp_key_->key.key.id()),
                                       " expiring at ", expires_at));
     return StartSession();
   }
   key_ = std::move(made);
+  temp_key_.reset();
   Log(LogLevel::kInfo, absl::StrCat("new auth key ", absl::Hex(key_->key.id())));
-  if (options_.on_auth_key) options_.on_auth_key(*key_);
-  // A temporary key made for an earlier permanent key is of no use.
-  if (pfs()) {
-    temp_key_.reset();
-    return StartHandshake(true);
-  }
+  member_->PublishPermanent(*key_);
+  // With PFS, the temporary key comes next (AcquireKeys).
+  if (pfs()) return AcquireKeys();
   StartSession();
 }
 
@@ -217,6 +221,7 @@ void ClientConnection::Impl::OnEncryptedPacket(std::string packet) {
   // The server speaks MTProto to us: this connection works.
   backoff_.Reset();
   HandleEvents(*std::move(events));
+  ReportKeyState();
 }
 
 void ClientConnection::Impl::OnTransportError(int32_t code) {
@@ -225,10 +230,12 @@ void ClientConnection::Impl::OnTransportError(int32_t code) {
     // Only the temporary key is in use: the permanent one is still good.
     Log(LogLevel::kWarning, absl::StrCat("the server does not know temporary key ",
                                          absl::Hex(temp_key_->key.key.id()), ": making a new one"));
+    member_->ForgetTemp(temp_key_->key.key.id());
     ForgetTempKey();
   } else if (code == -404 && key_.has_value() && ready() && options_.forget_key_on_404) {
     Log(LogLevel::kWarning, absl::StrCat("the server does not know auth key ",
                                          absl::Hex(key_->key.id()), ": making a new one"));
+    member_->ForgetPermanent(key_->key.id());
     ForgetKey();
   }
   ConnectionFailed(std::move(status));
@@ -249,6 +256,8 @@ void ClientConnection::Impl::StartSession() {
 void ClientConnection::Impl::ConnectionFailed(absl::Status reason) {
   if (stopped_) return;
   CloseSocket();
+  // A key this connection was making is left to the others.
+  member_->Abandon();
   const absl::Duration delay = backoff_.NextDelay();
   Log(LogLevel::kWarning,
       absl::StrCat("connection to ", options_.host, ":", options_.port, " failed (",
@@ -263,6 +272,7 @@ void ClientConnection::Impl::CloseSocket() {
   if (socket_ != nullptr) socket_->Close();
   socket_.reset();
   handshake_.reset();
+  waiting_for_keys_ = false;
   Disarm(attempt_timer_);
   Disarm(tick_timer_);
 }
@@ -372,18 +382,26 @@ void ClientConnection::Impl::Flush() {
 void ClientConnection::Impl::ScheduleTick() {
   if (!ready() || session_ == nullptr) return;
   absl::Time next = session_->NextTickTime();
-  if (pfs()) next = std::min(next, TempKeyRenewTime());
+  if (pfs() && !renew_waiting_) next = std::min(next, TempKeyRenewTime());
   const absl::Duration wait = std::max(next - options_.clock(), kMinTickWait);
   Arm(tick_timer_, wait, [this] { OnTick(); });
 }
 
 void ClientConnection::Impl::OnTick() {
   if (!ready() || session_ == nullptr) return;
-  if (pfs() && options_.clock() >= TempKeyRenewTime()) {
-    // A new connection makes a new temporary key (OnConnected).
-    Log(LogLevel::kInfo, "the temporary key expires: reconnecting");
-    CloseSocket();
-    return Connect();
+  if (pfs() && !renew_waiting_ && options_.clock() >= TempKeyRenewTime()) {
+    DcKeyStore::TempAnswer next = member_->AcquireTemp(key_->key.id(), options_.clock());
+    const bool moved = next.key.has_value() && next.key->key.key.id() != temp_key_->key.key.id();
+    if (next.step == DcKeyStore::Step::kWait && !moved) {
+      // Another connection makes the next one; this session goes on until it is bound.
+      renew_waiting_ = true;
+    } else {
+      // A new connection makes the next temporary key, or moves to the one already bound
+      // (AcquireKeys).
+      Log(LogLevel::kInfo, "the temporary key expires: reconnecting");
+      CloseSocket();
+      return Connect();
+    }
   }
   HandleEvents(session_->OnTick());
   Flush();
@@ -453,6 +471,7 @@ void ClientConnection::Impl::Stop() {
   if (stopped_) return;
   CloseSocket();
   stopped_ = true;
+  if (member_ != nullptr) member_.reset();  // gives up a key this connection was making
   Disarm(reconnect_timer_);
   SetState({ConnectionState::kStopped});
   std::vector<CallId> ids;

@@ -21,6 +21,7 @@
 #include "mtproto/handshake/client_handshake.h"
 #include "mtproto/net/backoff.h"
 #include "mtproto/net/client_connection.h"
+#include "mtproto/net/dc_key_store.h"
 #include "mtproto/net/transport_socket.h"
 #include "mtproto/session/client_session.h"
 #include "mtproto/session/rpc_error.h"
@@ -84,12 +85,22 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   void ForgetSession();
   void StartHandshake(bool temporary);
 
-  // PFS (client_connection_pfs.cc).
-  bool pfs() const { return options_.temp_key_lifetime > 0; }
+  // Keys (client_connection_pfs.cc), from the DC's key store.
+  // Once connected: use the DC's keys, make the missing one, or wait for another connection's.
+  void AcquireKeys();
+  // The key store changed (on the strand).
+  void OnKeysChanged();
+  // Passes the session's salt and time offset to the store when they changed.
+  void ReportKeyState();
+
+  // PFS.
+  bool pfs() const { return keys_->temp_key_lifetime() > 0; }
   // Calls wait while the temporary key is not bound yet.
   bool awaiting_bind() const { return pfs() && !(temp_key_.has_value() && temp_key_->bound); }
   // When the temporary key should be replaced (InfinitePast without one).
   absl::Time TempKeyRenewTime() const;
+  // Runs the session on the DC's bound temporary key `key` (kept if it is already the one).
+  void UseTempKey(const TempAuthKey& key);
   void SendBind();
   void OnBindResult(absl::StatusOr<std::string> result, const session::RpcError* error);
   void ForgetTempKey();
@@ -120,6 +131,19 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   bool started_ = false;
   bool stopped_ = false;
 
+  // The DC's keys (shared with the account's other connections there, or this one's own) and
+  // this connection's seat there (from Start() to Stop()).
+  std::shared_ptr<DcKeyStore> keys_;
+  std::unique_ptr<DcKeyStore::Member> member_;
+  // Connected, waiting for a key another connection makes.
+  bool waiting_for_keys_ = false;
+  // The temporary key is due, and another connection makes the next one.
+  bool renew_waiting_ = false;
+  // The salt and time offset last passed to the store.
+  uint64_t reported_salt_ = 0;
+  absl::Duration reported_offset_ = absl::ZeroDuration();
+
+  // The keys this connection's session runs on (copies of the store's).
   std::optional<StoredAuthKey> key_;
   std::optional<TempKey> temp_key_;
   bool handshake_temporary_ = false;

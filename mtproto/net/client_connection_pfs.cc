@@ -1,4 +1,5 @@
-// ClientConnection's perfect forward secrecy (core.telegram.org/api/pfs): the temporary key's
+// ClientConnection's keys: taking them from the DC's key store (dc_key_store.h), making the
+// missing one, and perfect forward secrecy (core.telegram.org/api/pfs): the temporary key's
 // lifetime and its binding to the permanent key with auth.bindTempAuthKey.
 #include <algorithm>
 #include <string>
@@ -13,19 +14,89 @@
 namespace tgrpc::mtproto::net {
 namespace {
 
-// The key is replaced this long before it expires (at most half its lifetime).
-constexpr absl::Duration kRenewBefore = absl::Minutes(1);
 // boolTrue, auth.bindTempAuthKey's answer.
 constexpr absl::string_view kBoolTrue("\xb5\x75\x72\x99", 4);
 
 }  // namespace
 
+void ClientConnection::Impl::AcquireKeys() {
+  waiting_for_keys_ = false;
+  // A DC whose permanent key keeps changing under this connection gives up after a few turns
+  // (the attempt timer then fails the connection).
+  for (int turn = 0; turn < 4; ++turn) {
+    DcKeyStore::PermanentAnswer permanent = member_->AcquirePermanent();
+    if (permanent.step == DcKeyStore::Step::kMake) {
+      if (key_.has_value()) ForgetKey();
+      return StartHandshake(false);
+    }
+    if (permanent.step == DcKeyStore::Step::kWait) break;
+    if (!key_.has_value() || key_->key.id() != permanent.key->key.id()) {
+      // Another connection made it (or it replaced the one this session ran on).
+      ForgetKey();
+      key_ = permanent.key;
+    }
+    if (!pfs()) return StartSession();
+    DcKeyStore::TempAnswer temp = member_->AcquireTemp(key_->key.id(), options_.clock());
+    if (temp.stale_permanent) continue;
+    if (temp.step == DcKeyStore::Step::kMake) return StartHandshake(true);
+    // Bound by another connection; or due, with the next one on its way: this one serves
+    // until then.
+    if (temp.key.has_value()) {
+      renew_waiting_ = temp.step == DcKeyStore::Step::kWait;
+      UseTempKey(*temp.key);
+      return StartSession();
+    }
+    break;
+  }
+  // Another connection makes the key this one needs: OnKeysChanged resumes.
+  waiting_for_keys_ = true;
+  SetState({ConnectionState::kHandshaking});
+  Log(LogLevel::kDebug, "waiting for the key another connection makes");
+}
+
+void ClientConnection::Impl::OnKeysChanged() {
+  if (stopped_) return;
+  renew_waiting_ = false;
+  if (waiting_for_keys_) return AcquireKeys();
+  if (!ready() || session_ == nullptr) return;
+  if (pfs() && temp_key_.has_value() && temp_key_->bound) {
+    const uint64_t current = member_->current_temp_key_id();
+    if (current != 0 && current != temp_key_->key.key.id()) {
+      // Bound after this one, the server has forgotten this one: move to it.
+      Log(LogLevel::kInfo, absl::StrCat("the DC's temporary key is now ", absl::Hex(current),
+                                        ": moving this session to it"));
+      CloseSocket();
+      return Connect();
+    }
+  }
+  ScheduleTick();
+}
+
+void ClientConnection::Impl::ReportKeyState() {
+  if (session_ == nullptr) return;
+  const uint64_t salt = session_->salt();
+  const absl::Duration offset = session_->time_offset();
+  if (salt == reported_salt_ && offset == reported_offset_) return;
+  reported_salt_ = salt;
+  reported_offset_ = offset;
+  const StoredAuthKey* key = pfs() ? (temp_key_.has_value() ? &temp_key_->key : nullptr)
+                                   : (key_.has_value() ? &*key_ : nullptr);
+  if (key != nullptr) member_->UpdateKeyState(key->key.id(), salt, offset);
+}
+
 absl::Time ClientConnection::Impl::TempKeyRenewTime() const {
   if (!temp_key_.has_value()) return absl::InfinitePast();
-  const absl::Duration margin =
-      std::min(kRenewBefore, absl::Seconds(options_.temp_key_lifetime) / 2);
-  // expires_at is in the server's clock.
-  return absl::FromUnixSeconds(temp_key_->expires_at) - temp_key_->key.time_offset - margin;
+  return keys_->RenewTime(TempAuthKey{temp_key_->key, temp_key_->expires_at});
+}
+
+void ClientConnection::Impl::UseTempKey(const TempAuthKey& key) {
+  if (temp_key_.has_value() && temp_key_->bound && temp_key_->key.key.id() == key.key.key.id()) {
+    return;  // the session goes on
+  }
+  ForgetSession();
+  temp_key_ = TempKey{key.key, key.expires_at, true};
+  Log(LogLevel::kDebug,
+      absl::StrCat("session on the DC's temporary key ", absl::Hex(key.key.key.id())));
 }
 
 void ClientConnection::Impl::SendBind() {
@@ -61,6 +132,8 @@ void ClientConnection::Impl::OnBindResult(absl::StatusOr<std::string> result,
     temp_key_->bound = true;
     Log(LogLevel::kInfo, absl::StrCat("temporary key ", absl::Hex(temp_key_->key.key.id()),
                                       " bound to ", absl::Hex(key_->key.id())));
+    // The DC's key now: the other connections move to it.
+    member_->PublishTemp(key_->key.id(), TempAuthKey{temp_key_->key, temp_key_->expires_at});
     // The calls that waited for the binding.
     std::vector<CallId> waiting;
     for (const auto& [id, call] : calls_) {
@@ -77,7 +150,9 @@ void ClientConnection::Impl::OnBindResult(absl::StatusOr<std::string> result,
                                        perm_key_unknown && options_.forget_key_on_404
                                            ? "; making a new permanent key"
                                            : "; making a new temporary key"));
+  member_->Abandon();
   if (perm_key_unknown && options_.forget_key_on_404) {
+    member_->ForgetPermanent(key_->key.id());
     ForgetKey();
   } else {
     ForgetTempKey();

@@ -4,6 +4,7 @@
 #include "mtproto/net/client_connection.h"
 
 #include <atomic>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -403,6 +404,97 @@ TEST(ClientConnectionE2eTest, PfsReplacesAForgottenTemporaryKey) {
   std::lock_guard<std::mutex> lock(recorder.mutex);
   EXPECT_EQ(recorder.bindings, 2);
   EXPECT_EQ(recorder.auth_keys, 1);  // the permanent key was kept
+}
+
+// Telegram binds a permanent key to one temporary key at a time; a new binding replaces the old
+// one (fakedc forgets it, -404). Two connections of one account with a temporary key each keep
+// throwing each other off: every call after the other's binding meets a -404 and binds anew.
+// Sharing the DC's key store, they bind one temporary key once and both run on it.
+TEST(ClientConnectionE2eTest, PfsSessionsShareOneTemporaryKeyPerDc) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  // A signed-in permanent key to start from.
+  std::optional<StoredAuthKey> perm_key;
+  {
+    ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 41, "perm");
+    Recorder recorder;
+    recorder.Attach(options);
+    auto connection = ClientConnection::Create(std::move(options));
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    ASSERT_TRUE(SignIn(**connection, **dc, fakedc::kSeedAlicePhone).ok());
+    std::lock_guard<std::mutex> lock(recorder.mutex);
+    perm_key = recorder.last_key;
+  }
+  ASSERT_TRUE(perm_key.has_value());
+  constexpr int kRounds = 4;
+  // Alternate calls on two connections; returns the -404s they met.
+  auto alternate = [&](ClientConnection& a, Recorder& ra, ClientConnection& b, Recorder& rb) {
+    for (int round = 0; round < kRounds; ++round) {
+      for (ClientConnection* connection : {&a, &b}) {
+        absl::StatusOr<tl::Ptr<api::updates_State>> state =
+            Await(connection->Call<api::updates_getState>(
+                *WithLayer(std::make_unique<api::updates_getState>())));
+        EXPECT_TRUE(state.ok()) << state.status();  // still signed in: a binding carries it
+      }
+    }
+    int rejected = 0;
+    for (Recorder* r : {&ra, &rb}) {
+      for (const ConnectionStateChange& change : r->Backoffs()) {
+        rejected += absl::StrContains(change.reason.message(), "-404") ? 1 : 0;
+      }
+    }
+    return rejected;
+  };
+
+  // One temporary key per connection.
+  int separate_bindings = 0, separate_404 = 0;
+  {
+    Recorder r1, r2;
+    ClientConnectionOptions o1 = ConnectionOptions((*dc)->port(2), 42, "own-1");
+    ClientConnectionOptions o2 = ConnectionOptions((*dc)->port(2), 43, "own-2");
+    o1.auth_key = o2.auth_key = perm_key;
+    o1.temp_key_lifetime = o2.temp_key_lifetime = 3600;
+    r1.Attach(o1);
+    r2.Attach(o2);
+    auto c1 = ClientConnection::Create(std::move(o1));
+    auto c2 = ClientConnection::Create(std::move(o2));
+    ASSERT_TRUE(c1.ok() && c2.ok());
+    separate_404 = alternate(**c1, r1, **c2, r2);
+    std::lock_guard<std::mutex> l1(r1.mutex), l2(r2.mutex);
+    separate_bindings = r1.bindings + r2.bindings;
+  }
+  // One store for the DC, shared.
+  int shared_404 = 0;
+  mtproto::net::DcKeyStoreOptions store_options;
+  store_options.permanent = perm_key;
+  store_options.temp_key_lifetime = 3600;
+  auto store = std::make_shared<mtproto::net::DcKeyStore>(store_options);
+  {
+    Recorder r1, r2;
+    ClientConnectionOptions o1 = ConnectionOptions((*dc)->port(2), 44, "shared-1");
+    ClientConnectionOptions o2 = ConnectionOptions((*dc)->port(2), 45, "shared-2");
+    o1.keys = o2.keys = store;
+    r1.Attach(o1);
+    r2.Attach(o2);
+    auto c1 = ClientConnection::Create(std::move(o1));
+    auto c2 = ClientConnection::Create(std::move(o2));
+    ASSERT_TRUE(c1.ok() && c2.ok());
+    shared_404 = alternate(**c1, r1, **c2, r2);
+    // Both run on the one temporary key.
+    ASSERT_TRUE(store->temp().has_value());
+    int on_shared = 0;
+    for (const fakedc::ConnectionInfo& info : (*dc)->Connections()) {
+      on_shared += info.auth_key_id == store->temp()->key.key.id() ? 1 : 0;
+    }
+    EXPECT_EQ(on_shared, 2);
+  }
+  std::cerr << "per-connection temporary keys: " << separate_bindings << " bindings, "
+            << separate_404 << " -404s; shared: " << store->temp_keys_bound() << " binding, "
+            << shared_404 << " -404s\n";
+  EXPECT_GE(separate_404, kRounds);
+  EXPECT_GE(separate_bindings, kRounds + 1);
+  EXPECT_EQ(store->temp_keys_bound(), 1);
+  EXPECT_EQ(shared_404, 0);
 }
 
 }  // namespace

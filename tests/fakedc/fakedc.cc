@@ -429,6 +429,20 @@ void FakeDc::Impl::HandleCall(Dc& dc, uint64_t auth_key_id,
       key.bound_perm_id = binding->perm_auth_key_id;
       Log(absl::StrCat("dc", dc.id, ": temporary key ", absl::Hex(auth_key_id), " bound to ",
                        absl::Hex(binding->perm_auth_key_id)));
+      // A permanent key is bound to one temporary key at a time: the new binding replaces the
+      // old one, whose packets then get -404, as Telegram's do.
+      std::vector<uint64_t> replaced;
+      for (const auto& [id, other] : dc.keys) {
+        if (id != auth_key_id && other.temporary &&
+            other.bound_perm_id == binding->perm_auth_key_id) {
+          replaced.push_back(id);
+        }
+      }
+      for (uint64_t id : replaced) {
+        Log(absl::StrCat("dc", dc.id, ": temporary key ", absl::Hex(id),
+                         " replaced: forgotten (-404 to its packets)"));
+        ForgetKey(dc, id);
+      }
       result = std::string("\xb5\x75\x72\x99", 4);  // boolTrue
     } else {
       result = BadRequest(mtproto::handshake::BindErrorType(binding.status()));

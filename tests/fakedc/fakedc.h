@@ -109,8 +109,9 @@ class FakeDc {
   void SetFaults(const FaultOptions& faults);
   FaultOptions faults();
   // Forgets every temporary key of every DC, as Telegram may at any time (a temporary key is
-  // also forgotten once past its expires_at): their next packets get transport error -404, and
-  // clients must exchange and bind a new one.
+  // also forgotten once past its expires_at, and when its permanent key is bound to another
+  // one): their next packets get transport error -404, and clients must exchange and bind a new
+  // one.
   void ForgetTemporaryKeys();
   // Closes every connection of DC `dc_id` (0: of every DC) now, without sending what is queued.
   void DropConnections(int dc_id = 0);
