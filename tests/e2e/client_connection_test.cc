@@ -497,5 +497,43 @@ TEST(ClientConnectionE2eTest, PfsSessionsShareOneTemporaryKeyPerDc) {
   EXPECT_EQ(shared_404, 0);
 }
 
+// Renewal with a shared key: one connection makes and binds the next temporary key before the
+// current one expires, the other moves to it, and both keep working; every binding the store
+// counts was made once, by one of them.
+TEST(ClientConnectionE2eTest, PfsSharedTemporaryKeyIsRenewedOnce) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  mtproto::net::DcKeyStoreOptions store_options;
+  store_options.temp_key_lifetime = 4;  // renewed 2 s in
+  auto store = std::make_shared<mtproto::net::DcKeyStore>(store_options);
+  Recorder r1, r2;
+  ClientConnectionOptions o1 = ConnectionOptions((*dc)->port(2), 46, "renew-1");
+  ClientConnectionOptions o2 = ConnectionOptions((*dc)->port(2), 47, "renew-2");
+  o1.keys = o2.keys = store;
+  r1.Attach(o1);
+  r2.Attach(o2);
+  auto c1 = ClientConnection::Create(std::move(o1));
+  auto c2 = ClientConnection::Create(std::move(o2));
+  ASSERT_TRUE(c1.ok() && c2.ok());
+  ASSERT_TRUE(SignIn(**c1, **dc, fakedc::kSeedAlicePhone).ok());
+  auto get_state = [](ClientConnection& c) {
+    return Await(
+        c.Call<api::updates_getState>(*WithLayer(std::make_unique<api::updates_getState>())));
+  };
+  EXPECT_TRUE(get_state(**c2).ok());  // signed in through c1's binding
+  const uint64_t first = store->temp()->key.key.id();
+  ASSERT_TRUE(WaitUntil([&] { return store->temp_keys_bound() >= 2; }));
+  for (ClientConnection* c : {&**c1, &**c2}) {
+    absl::StatusOr<tl::Ptr<api::updates_State>> state = get_state(*c);
+    EXPECT_TRUE(state.ok()) << state.status();
+  }
+  EXPECT_NE(store->temp()->key.key.id(), first);
+  const int bound = store->temp_keys_bound();
+  std::lock_guard<std::mutex> l1(r1.mutex), l2(r2.mutex);
+  EXPECT_GE(r1.bindings + r2.bindings, bound);
+  EXPECT_LE(r1.bindings + r2.bindings, bound + 1);  // one more may be on its way
+  EXPECT_EQ(store->permanent().has_value(), true);
+}
+
 }  // namespace
 }  // namespace tgrpc::e2e
