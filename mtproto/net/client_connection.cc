@@ -80,6 +80,7 @@ ClientConnection::ClientConnection(std::unique_ptr<asio::io_context> owned_io,
     : owned_io_(std::move(owned_io)), impl_(std::move(impl)) {}
 
 ClientConnection::~ClientConnection() {
+  if (impl_ == nullptr) return;  // Close()d
   impl_->StopAndWait();
   // The owned io_context runs out of work once the stopped connection's handlers have run.
   if (thread_.joinable()) thread_.join();
@@ -121,6 +122,15 @@ void ClientConnection::Cancel(CallId call) {
 
 void ClientConnection::Stop() {
   asio::post(impl_->strand(), [impl = impl_] { impl->Stop(); });
+}
+
+void ClientConnection::Close(std::unique_ptr<ClientConnection> connection) {
+  if (connection == nullptr) return;
+  if (connection->owned_io_ != nullptr) return;  // its own thread: the destructor waits
+  // The strand holds the last reference: the connection stops and is freed there.
+  std::shared_ptr<Impl> impl = std::move(connection->impl_);
+  Strand& strand = impl->strand();
+  asio::post(strand, [impl = std::move(impl)] { impl->Stop(); });
 }
 
 ConnectionState ClientConnection::state() const { return impl_->state(); }

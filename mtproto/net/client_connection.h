@@ -152,7 +152,8 @@ class ClientConnection {
   static absl::StatusOr<std::unique_ptr<ClientConnection>> Create(ClientConnectionOptions options,
                                                                   asio::io_context* io = nullptr);
 
-  // Stop()s and waits for it. Must not be called from one of the connection's callbacks.
+  // Stop()s and waits for it. Must not be called from one of the connection's callbacks, nor
+  // from a thread that the io_context needs to run it (Close does not wait).
   ~ClientConnection();
 
   ClientConnection(const ClientConnection&) = delete;
@@ -180,6 +181,13 @@ class ClientConnection {
   // Closes the connection and fails every waiting call with Cancelled. Final; returns at once
   // (the destructor waits).
   void Stop();
+
+  // Stops and frees the connection without waiting, from any thread, its own callbacks
+  // included: Stop() runs on the strand later, completing every waiting call with Cancelled
+  // there, and the connection is freed once it did. The caller's io_context must keep running
+  // until then. (A connection on its own thread is destroyed here, waiting, as by the
+  // destructor.)
+  static void Close(std::unique_ptr<ClientConnection> connection);
 
   // The last reported state (may be stale by the time it is read).
   ConnectionState state() const;

@@ -276,6 +276,36 @@ TEST(ClientConnectionTest, StopFailsWaitingCallsOnACallersIoContext) {
   runner.join();
 }
 
+// Close from the connection's own callback, on the only thread that runs the io_context (where
+// the destructor would wait for itself): it returns at once, the waiting call still completes
+// with Cancelled, and the connection is freed on the strand.
+TEST(ClientConnectionTest, CloseFromACallbackDoesNotWait) {
+  StubServer server(StubServer::Mode::kSilent);
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::unique_ptr<ClientConnection> connection;
+  std::promise<void> closed;
+  ClientConnectionOptions options = OptionsFor(server.port());
+  std::atomic<bool> once{false};
+  options.on_state = [&](const ConnectionStateChange& change) {
+    if (change.state == ConnectionState::kHandshaking && !once.exchange(true)) {
+      ClientConnection::Close(std::move(connection));
+      closed.set_value();
+    }
+  };
+  absl::StatusOr<std::unique_ptr<ClientConnection>> made =
+      ClientConnection::Create(std::move(options), &io);
+  ASSERT_TRUE(made.ok()) << made.status();
+  connection = *std::move(made);
+  std::future<CallResult> waiting = connection->Invoke(std::string(8, '\x03'));
+  std::thread runner([&] { io.run(); });
+  ASSERT_EQ(closed.get_future().wait_for(kGuard), std::future_status::ready);
+  ASSERT_EQ(waiting.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(waiting.get().status().code(), absl::StatusCode::kCancelled);
+  work.reset();
+  runner.join();  // nothing of the connection is left to run
+}
+
 TEST(ClientConnectionTest, MalformedBodiesAreRejected) {
   StubServer server(StubServer::Mode::kSilent);
   ClientConnectionOptions options = OptionsFor(server.port());
