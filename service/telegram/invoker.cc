@@ -31,6 +31,8 @@ struct Invoker::PendingCall {
   int migrations = 0;
   // auth.importAuthorization itself must not wait for the import.
   bool skip_import = false;
+  // Waited for help.getConfig once for its DC's address (never twice).
+  bool waited_for_config = false;
   absl::Time sent;
   bool finished = false;
 };
@@ -38,6 +40,7 @@ struct Invoker::PendingCall {
 struct Invoker::Session {
   uint64_t id = 0;
   int dc = 0;
+  DcEndpoint endpoint;
   std::unique_ptr<ClientConnection> connection;
   int in_flight = 0;
   // A wrapped call succeeded since the server's last new session.
@@ -60,6 +63,10 @@ struct Invoker::DcState {
 };
 
 namespace {
+
+// How long our own help.getConfig may take, and the longest a config is trusted.
+constexpr absl::Duration kConfigCallTimeout = absl::Seconds(30);
+constexpr absl::Duration kConfigMaxAge = absl::Hours(24);
 
 absl::Status KeyRejected(int dc) {
   absl::Status status(absl::StatusCode::kFailedPrecondition,
@@ -114,7 +121,7 @@ std::shared_ptr<Invoker> Invoker::Create(asio::io_context& io, InvokerOptions op
 
 Invoker::Invoker(asio::io_context& io, InvokerOptions options, int home_dc,
                  std::map<int, StoredAuthKey> keys)
-    : io_(io), options_(std::move(options)), home_dc_(home_dc) {
+    : io_(io), options_(std::move(options)), home_dc_(home_dc), dc_table_(options_.dcs.dcs) {
   absl::MutexLock lock(&mutex_);
   for (auto& [dc, key] : keys) {
     auto state = std::make_unique<DcState>();
@@ -166,6 +173,11 @@ std::vector<SessionInfo> Invoker::Sessions() const {
   return out;
 }
 
+DcAddressTable Invoker::DcAddresses() const {
+  absl::MutexLock lock(&mutex_);
+  return dc_table_;
+}
+
 std::vector<FloodWaitInfo> Invoker::FloodWaits() const {
   absl::MutexLock lock(&mutex_);
   std::vector<FloodWaitInfo> out;
@@ -191,11 +203,13 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
   const absl::Time now = absl::Now();
   absl::Duration flood_left = absl::ZeroDuration();
   int import_dc = 0;
+  int config_dc = 0;
   bool stopped = false;
   absl::Status rejected;
   {
     absl::MutexLock lock(&mutex_);
     stopped = stopped_;
+    if (!stopped && ConfigDue(now)) config_dc = home_dc_;
     // The FLOOD_WAIT gate: do not send what Telegram asked to hold back.
     if (auto it = flood_until_.find(call->method); !stopped && it != flood_until_.end()) {
       if (it->second > now) {
@@ -230,8 +244,10 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
           Session* opened = OpenSession(dc);
           if (opened != nullptr) best = opened;
         }
-        if (best == nullptr) {
-          // No session and none can be opened (a DC without an address): fail, never wait.
+        if (best == nullptr && WaitForConfig(dc, call, config_dc)) {
+          // Dispatched again once help.getConfig answers.
+        } else if (best == nullptr) {
+          // No session and none can be opened (a DC without an address): fail.
           rejected = absl::UnavailableError(absl::StrCat("DC ", dc, " has no address in the ",
                                                          options_.dcs.network, " DC table"));
         } else if (best->in_flight >= options_.max_calls_per_session) {
@@ -242,10 +258,12 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
       }
     }
   }
+  if (config_dc != 0) AskConfig(config_dc);
   if (stopped) {
     Finish(call, absl::CancelledError("the account's connections are closed"));
     return;
   }
+  if (call == nullptr) return;  // waiting for help.getConfig
   if (!rejected.ok()) {
     Finish(call, rejected);
     return;
@@ -318,8 +336,8 @@ Invoker::Session* Invoker::FindSession(int dc, uint64_t id) {
 }
 
 Invoker::Session* Invoker::OpenSession(int dc) {
-  auto endpoint = options_.dcs.dcs.find(dc);
-  if (endpoint == options_.dcs.dcs.end()) {
+  const std::optional<DcEndpoint> endpoint = dc_table_.Main(dc);
+  if (!endpoint.has_value()) {
     Log(LogLevel::kError, absl::StrCat("no address for DC ", dc));
     return nullptr;
   }
@@ -327,12 +345,13 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   auto session = std::make_unique<Session>();
   session->id = next_session_id_++;
   session->dc = dc;
+  session->endpoint = *endpoint;
   const uint64_t id = session->id;
   std::weak_ptr<Invoker> weak = weak_from_this();
 
   ClientConnectionOptions connection;
-  connection.host = endpoint->second.host;
-  connection.port = endpoint->second.port;
+  connection.host = endpoint->host;
+  connection.port = endpoint->port;
   connection.dc_id = options_.dcs.test_mode ? dc + 10000 : dc;
   connection.transport = options_.transport;
   connection.server_keys = options_.dcs.keys;
@@ -367,6 +386,9 @@ Invoker::Session* Invoker::OpenSession(int dc) {
     auto self = weak.lock();
     if (!self) return;
     ConnectionState from = ConnectionState::kConnecting;
+    bool ask_config = false;
+    bool closed = false;
+    std::vector<std::unique_ptr<ClientConnection>> stale;
     {
       absl::MutexLock lock(&self->mutex_);
       Session* s = self->FindSession(dc, id);
@@ -374,11 +396,20 @@ Invoker::Session* Invoker::OpenSession(int dc) {
       from = s->state;
       s->state = change.state;
       if (!change.reason.ok()) s->last_error = std::string(change.reason.message());
+      if (change.state == ConnectionState::kBackoff) {
+        self->CloseStaleSessions(dc, stale);
+        closed = self->FindSession(dc, id) == nullptr;
+      }
+      ask_config = change.state == ConnectionState::kReady && dc == self->home_dc_ &&
+                   self->ConfigDue(absl::Now());
     }
     if (self->options_.on_session_state) {
       self->options_.on_session_state(dc, mtproto::net::ConnectionStateName(from),
                                       mtproto::net::ConnectionStateName(change.state));
     }
+    if (ask_config) self->AskConfig(dc);
+    self->Dispose(std::move(stale));
+    if (closed) return;
     if (change.state == ConnectionState::kBackoff &&
         change.reason.code() == absl::StatusCode::kNotFound &&
         absl::StrContains(change.reason.message(), "-404")) {
@@ -416,9 +447,11 @@ Invoker::Session* Invoker::OpenSession(int dc) {
 void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall> call, bool wrapped,
                        CallResult result) {
   const absl::Duration latency = absl::Now() - call->sent;
+  bool closed_as_stale = false;
   {
     absl::MutexLock lock(&mutex_);
-    if (Session* s = FindSession(dc, session_id)) {
+    Session* s = FindSession(dc, session_id);
+    if (s != nullptr) {
       --s->in_flight;
       s->latency = latency;
       if (wrapped && result.ok()) s->initialized = true;
@@ -426,9 +459,18 @@ void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall>
     auto it = dcs_.find(dc);
     if (!result.ok() && it != dcs_.end() && !it->second->rejected.ok()) {
       result = it->second->rejected;
+    } else if (s == nullptr && !stopped_ &&
+               result.status().code() == absl::StatusCode::kCancelled) {
+      // Only CloseStaleSessions closes a session with calls in flight while running (the idle
+      // ones have none, a rejected key is handled above): send the call again elsewhere.
+      closed_as_stale = true;
     }
   }
   DrainQueue(dc);
+  if (closed_as_stale) {
+    Dispatch(std::move(call));
+    return;
+  }
 
   CallStats stats;
   stats.method = call->method;
@@ -594,6 +636,111 @@ void Invoker::ImportAuthorization(int dc) {
       });
 }
 
+bool Invoker::ConfigDue(absl::Time now) {
+  if (config_asking_ || now < config_due_) return false;
+  auto it = dcs_.find(home_dc_);
+  if (it == dcs_.end()) return false;
+  for (const auto& session : it->second->sessions) {
+    if (session->state == ConnectionState::kReady) {
+      config_asking_ = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Invoker::WaitForConfig(int dc, std::shared_ptr<PendingCall>& call, int& ask_dc) {
+  if (call->waited_for_config || dc_table_.Knows(dc)) return false;
+  if (call->migrations == 0 && dc != home_dc_) return false;
+  // Ask a DC we can reach: the home DC, else one with a session, else any known one.
+  int source = dc_table_.Knows(home_dc_) ? home_dc_ : 0;
+  for (const auto& [id, state] : dcs_) {
+    if (source == 0 && !state->sessions.empty() && dc_table_.Knows(id)) source = id;
+  }
+  const std::vector<int> known = dc_table_.Dcs();
+  if (source == 0 && !known.empty()) source = known.front();
+  if (source == 0) return false;
+  Log(LogLevel::kInfo, absl::StrCat(call->method, " waits for help.getConfig to name DC ", dc));
+  call->waited_for_config = true;
+  awaiting_config_.push_back(std::move(call));
+  if (!config_asking_) {
+    config_asking_ = true;
+    ask_dc = source;
+  }
+  return true;
+}
+
+void Invoker::AskConfig(int dc) {
+  Log(LogLevel::kInfo, absl::StrCat("asking DC ", dc, " for help.getConfig's DC table"));
+  absl::StatusOr<std::string> body = tl::Serialize(api::help_getConfig());
+  auto call = std::make_shared<PendingCall>();
+  call->body = body.ok() ? *std::move(body) : std::string();
+  call->method = api::help_getConfig::kName;
+  call->options.deadline = absl::Now() + kConfigCallTimeout;
+  call->target_dc = dc;
+  // Any DC answers help.getConfig, signed in there or not.
+  call->skip_import = true;
+  call->waited_for_config = true;
+  std::weak_ptr<Invoker> weak = weak_from_this();
+  call->done = [weak](absl::StatusOr<std::string> result) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!result.ok()) return self->OnConfig(result.status());
+    self->OnConfig(tl::DecodeResult<api::help_getConfig>(*result));
+  };
+  Dispatch(std::move(call));
+}
+
+void Invoker::OnConfig(absl::StatusOr<tl::Ptr<api::Config>> got) {
+  const auto* config = got.ok() ? dynamic_cast<const api::config*>(got->get()) : nullptr;
+  DcAddressTable::Applied applied;
+  std::vector<std::shared_ptr<PendingCall>> waiting;
+  std::vector<std::unique_ptr<ClientConnection>> stale;
+  {
+    absl::MutexLock lock(&mutex_);
+    config_asking_ = false;
+    absl::Duration valid_for = options_.config_refresh_min;
+    if (config != nullptr) {
+      applied = dc_table_.Apply(*config);
+      for (const std::string& change : applied.changes) Log(LogLevel::kInfo, change);
+      valid_for = std::clamp(absl::Seconds(int64_t{config->expires} - config->date),
+                             options_.config_refresh_min, kConfigMaxAge);
+      for (int dc : applied.moved) CloseStaleSessions(dc, stale);
+    }
+    config_due_ = absl::Now() + valid_for;
+    waiting.swap(awaiting_config_);
+  }
+  if (config == nullptr) {
+    Log(LogLevel::kWarning, absl::StrCat("help.getConfig failed, keeping the DC table: ",
+                                         got.ok() ? "not a config" : got.status().message()));
+  } else if (applied.ignored > 0) {
+    Log(LogLevel::kWarning, absl::StrCat("help.getConfig: ignored ", applied.ignored,
+                                         " dc_options entries with a bad id, port or address"));
+  }
+  Dispose(std::move(stale));
+  for (auto& call : waiting) Dispatch(std::move(call));
+}
+
+void Invoker::CloseStaleSessions(int dc, std::vector<std::unique_ptr<ClientConnection>>& out) {
+  auto it = dcs_.find(dc);
+  const std::optional<DcEndpoint> now = dc_table_.Main(dc);
+  if (it == dcs_.end() || !now.has_value()) return;
+  auto& sessions = it->second->sessions;
+  for (size_t i = sessions.size(); i-- > 0;) {
+    Session& s = *sessions[i];
+    if (s.state != ConnectionState::kBackoff ||
+        (s.endpoint.host == now->host && s.endpoint.port == now->port)) {
+      continue;
+    }
+    Log(LogLevel::kInfo,
+        absl::StrCat("closing session ", s.id, " on DC ", dc, ": it failed on ",
+                     DcEndpointString(s.endpoint), ", the DC is now at ", DcEndpointString(*now)));
+    ReportClosed(dc, s.state);
+    out.push_back(std::move(s.connection));
+    sessions.erase(sessions.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+}
+
 void Invoker::RejectKey(int dc) {
   std::vector<std::unique_ptr<ClientConnection>> closing;
   std::deque<std::shared_ptr<PendingCall>> waiting;
@@ -686,6 +833,8 @@ void Invoker::Stop() {
       for (auto& call : state->queue) waiting.push_back(std::move(call));
       state->queue.clear();
     }
+    for (auto& call : awaiting_config_) waiting.push_back(std::move(call));
+    awaiting_config_.clear();
   }
   if (idle_timer_) std::static_pointer_cast<asio::steady_timer>(idle_timer_)->cancel();
   for (auto& call : waiting)

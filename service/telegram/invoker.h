@@ -10,6 +10,10 @@
 //     until one succeeds, and again after the server reports a new session;
 //   - migration: PHONE/NETWORK/USER_MIGRATE move the account's home DC and resend there;
 //     FILE_MIGRATE and friends resend on that DC after exporting the authorization to it;
+//   - the DC table (dc_table.h): the built-in addresses, then help.getConfig's, asked once the
+//     home DC's first session is ready, again on a call after the config expires, at once when a
+//     call migrates to a DC without an address (the call waits for that answer, once); sessions on
+//     an address the table no longer gives are closed when their connection fails;
 //   - retries of 5xx, -503 and lost connections within a budget and the deadline;
 //   - the update tap: every Updates object, returned by a call or pushed, goes to on_updates;
 //   - statistics: each finished call is reported to on_call (method, DC, latency, outcome).
@@ -37,6 +41,7 @@
 #include "absl/time/time.h"
 #include "mtproto/net/client_connection.h"
 #include "service/telegram/dc_options.h"
+#include "service/telegram/dc_table.h"
 #include "tl/runtime/object.h"
 
 namespace asio {
@@ -94,6 +99,9 @@ struct InvokerOptions {
   absl::Duration retry_delay = absl::Milliseconds(200);
   // Sessions beyond a DC's first that had no call for this long are closed.
   absl::Duration idle_session_timeout = absl::Seconds(60);
+  // help.getConfig is asked again when its `expires` passes, but not sooner than this after the
+  // last answer (nor after a failed ask).
+  absl::Duration config_refresh_min = absl::Minutes(1);
   mtproto::transport::ClientTransportOptions transport;
   // Given each connection (tests seed it; default secure).
   std::function<mtproto::crypto::RandomSource()> random;
@@ -162,6 +170,8 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   void SetHomeDc(int dc);
 
   std::vector<SessionInfo> Sessions() const;
+  // The DC addresses in use now (built in, then from help.getConfig).
+  DcAddressTable DcAddresses() const;
   std::vector<FloodWaitInfo> FloodWaits() const;
 
   // Closes every connection and fails waiting calls with Cancelled. Final.
@@ -193,6 +203,18 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   Session* FindSession(int dc, uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void CloseIdleSessions();
   void RejectKey(int dc);
+  // Whether help.getConfig should be asked now on the home DC (and marks it asked).
+  bool ConfigDue(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Parks a call whose DC has no address until help.getConfig answers, when that may help (it
+  // migrated there, or it is the home DC) and it has not waited once already. Sets `ask_dc` to
+  // the DC to ask when no ask is in flight yet.
+  bool WaitForConfig(int dc, std::shared_ptr<PendingCall>& call, int& ask_dc)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void AskConfig(int dc);
+  void OnConfig(absl::StatusOr<tl::Ptr<tl::api::Config>> config);
+  // Closes the DC's failed sessions on an address the table no longer gives.
+  void CloseStaleSessions(int dc, std::vector<std::unique_ptr<mtproto::net::ClientConnection>>& out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Log(mtproto::net::LogLevel level, absl::string_view message) const;
   std::string WrapForNewSession(const std::string& body) const;
 
@@ -203,6 +225,10 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   bool signed_in_ ABSL_GUARDED_BY(mutex_) = false;
   bool stopped_ ABSL_GUARDED_BY(mutex_) = false;
   std::map<int, std::unique_ptr<DcState>> dcs_ ABSL_GUARDED_BY(mutex_);
+  DcAddressTable dc_table_ ABSL_GUARDED_BY(mutex_);
+  bool config_asking_ ABSL_GUARDED_BY(mutex_) = false;
+  absl::Time config_due_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
+  std::vector<std::shared_ptr<PendingCall>> awaiting_config_ ABSL_GUARDED_BY(mutex_);
   // Method -> until when Telegram asked it to wait.
   std::map<std::string, absl::Time> flood_until_ ABSL_GUARDED_BY(mutex_);
   uint64_t next_session_id_ ABSL_GUARDED_BY(mutex_) = 1;

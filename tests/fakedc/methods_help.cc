@@ -1,4 +1,5 @@
 // help.*: the config with the DC list, and the nearest DC.
+#include "absl/strings/match.h"
 #include "tests/fakedc/methods.h"
 
 namespace tgrpc::fakedc {
@@ -11,11 +12,13 @@ void RegisterHelpMethods(Dispatcher& d, MethodEnv& env) {
                                    CallContext& context) -> absl::StatusOr<tl::Ptr<api::Config>> {
     std::vector<Value> options;
     for (const DcEndpoint& endpoint : env.endpoints) {
-      absl::StatusOr<Value> option =
-          env.builder->Build("dcOption", {{"media_only", Value::Bool(endpoint.media_only)},
-                                          {"id", Value::Int(endpoint.id)},
-                                          {"ip_address", Value::Bytes(env.address)},
-                                          {"port", Value::Int(endpoint.port)}});
+      // The addresses the listeners are bound to (ports chosen at start when 0).
+      absl::StatusOr<Value> option = env.builder->Build(
+          "dcOption", {{"ipv6", Value::Bool(absl::StrContains(env.address, ':'))},
+                       {"media_only", Value::Bool(endpoint.media_only)},
+                       {"id", Value::Int(endpoint.id)},
+                       {"ip_address", Value::Bytes(env.address)},
+                       {"port", Value::Int(endpoint.port)}});
       if (!option.ok()) return option.status();
       options.push_back(*std::move(option));
     }

@@ -1,17 +1,27 @@
 // The Invoker alone against fakedc: sessions opened on demand up to the account's limit (one per
-// DC until its key exists), a DC without an address failing at once, and a method Telegram told
-// to wait held back without another call reaching it.
+// DC until its key exists), a DC without an address failing at once, a method Telegram told to
+// wait held back without another call reaching it, and the DC table from help.getConfig: an
+// invoker that knows only its home DC's address still follows PHONE_MIGRATE / USER_MIGRATE, and
+// a DC that moved is reached at its new address.
 #include "service/telegram/invoker.h"
 
+#include <algorithm>
 #include <atomic>
 #include <future>
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "asio.hpp"
 #include "gtest/gtest.h"
 #include "mtproto/crypto/rsa_key.h"
 #include "mtproto/net/rpc_status.h"
 #include "tests/e2e/e2e_util.h"
+#include "tests/fakedc/seed.h"
 #include "tl/generated/api.h"
 
 namespace tgrpc::service_test {
@@ -36,10 +46,16 @@ class InvokerTest : public ::testing::Test {
     for (auto& t : threads_) t.join();
   }
 
-  std::shared_ptr<service::Invoker> Make(int max_sessions, int max_calls) {
+  // Built in: fakedc's DCs 1-3, or `dcs`.
+  std::shared_ptr<service::Invoker> Make(int max_sessions, int max_calls,
+                                         std::map<int, service::DcEndpoint> dcs = {},
+                                         int home_dc = 2) {
     service::InvokerOptions options;
     options.dcs.network = "sandbox";
-    for (int id = 1; id <= 3; ++id) options.dcs.dcs[id] = {"127.0.0.1", dc_->port(id)};
+    for (int id = 1; id <= 3 && dcs.empty(); ++id) {
+      options.dcs.dcs[id] = {"127.0.0.1", dc_->port(id)};
+    }
+    for (const auto& [id, endpoint] : dcs) options.dcs.dcs[id] = endpoint;
     options.dcs.keys.push_back(
         mtproto::crypto::RsaPrivateKey::FromPem(e2e::ServerKeyPem())->public_key());
     options.app.api_id = 1;
@@ -47,7 +63,21 @@ class InvokerTest : public ::testing::Test {
     options.max_calls_per_session = max_calls;
     std::atomic<int>* keys = &keys_made_;
     options.on_auth_key = [keys](int, const mtproto::net::StoredAuthKey&) { ++*keys; };
-    return service::Invoker::Create(io_, std::move(options), 2, {});
+    options.log = [this](mtproto::net::LogLevel, absl::string_view message) {
+      absl::MutexLock lock(&log_mutex_);
+      log_.emplace_back(message);
+    };
+    return service::Invoker::Create(io_, std::move(options), home_dc, {});
+  }
+
+  bool Logged(absl::string_view line) {
+    absl::MutexLock lock(&log_mutex_);
+    return std::find(log_.begin(), log_.end(), line) != log_.end();
+  }
+
+  std::string MainAddressOf(int dc) {
+    std::optional<service::DcEndpoint> main = invoker_->DcAddresses().Main(dc);
+    return main.has_value() ? service::DcEndpointString(*main) : "none";
   }
 
   template <class F>
@@ -69,6 +99,8 @@ class InvokerTest : public ::testing::Test {
   std::vector<std::thread> threads_;
   std::shared_ptr<service::Invoker> invoker_;
   std::atomic<int> keys_made_{0};
+  absl::Mutex log_mutex_;
+  std::vector<std::string> log_ ABSL_GUARDED_BY(log_mutex_);
 };
 
 TEST_F(InvokerTest, OpensSessionsOnDemandUpToTheLimitWithOneKey) {
@@ -115,6 +147,83 @@ TEST_F(InvokerTest, AFloodWaitHoldsTheMethodBack) {
   EXPECT_EQ(mtproto::net::RpcErrorOf(third.status())->type, "FLOOD_WAIT");
   // Other methods flow.
   EXPECT_TRUE(Call(*invoker_, api::help_getConfig()).ok());
+}
+
+TEST_F(InvokerTest, TheDcTableComesFromHelpGetConfig) {
+  invoker_ = Make(2, 8, {{2, {"127.0.0.1", dc_->port(2)}}});
+  EXPECT_EQ(MainAddressOf(1), "none");
+  ASSERT_TRUE(Call(*invoker_, api::help_getNearestDc()).ok());
+  // Asked once the home DC's first session is ready.
+  ASSERT_TRUE(e2e::WaitUntil([this] { return invoker_->DcAddresses().Knows(3); }));
+  for (int dc = 1; dc <= 3; ++dc) {
+    EXPECT_EQ(MainAddressOf(dc), absl::StrCat("127.0.0.1:", dc_->port(dc))) << dc;
+  }
+  EXPECT_TRUE(Logged(absl::StrCat("DC 1 added at 127.0.0.1:", dc_->port(1))));
+  // fakedc's media-only endpoint is kept for file sessions.
+  uint16_t media_port = 0;
+  for (const fakedc::DcEndpoint& endpoint : dc_->endpoints()) {
+    if (endpoint.media_only) media_port = endpoint.port;
+  }
+  std::vector<service::DcAddress> media = invoker_->DcAddresses().Media(2);
+  ASSERT_EQ(media.size(), 1u);
+  EXPECT_EQ(media[0].endpoint.port, media_port);
+}
+
+// The built-in list names only DC 2; Dave's number lives on DC 1: auth.sendCode is answered
+// PHONE_MIGRATE_1, and DC 1's address can only have come from help.getConfig.
+TEST_F(InvokerTest, PhoneMigrateToADcOnlyTheConfigNames) {
+  invoker_ = Make(2, 8, {{2, {"127.0.0.1", dc_->port(2)}}});
+  api::auth_sendCode send_code;
+  send_code.phone_number = absl::StrCat("+", fakedc::kSeedDavePhone);
+  send_code.api_id = 1;
+  send_code.api_hash = "invoker";
+  send_code.settings = std::make_unique<api::codeSettings>();
+  absl::StatusOr<tl::Ptr<api::auth_SentCode>> sent = Call(*invoker_, send_code);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(invoker_->home_dc(), 1);
+  EXPECT_EQ(MainAddressOf(1), absl::StrCat("127.0.0.1:", dc_->port(1)));
+  bool on_dc1 = false;
+  for (const auto& s : invoker_->Sessions()) on_dc1 |= s.dc == 1;
+  EXPECT_TRUE(on_dc1);
+}
+
+// The same with USER_MIGRATE: a bot that lives on DC 2, an invoker that knows only DC 3.
+TEST_F(InvokerTest, UserMigrateToADcOnlyTheConfigNames) {
+  invoker_ = Make(2, 8, {{3, {"127.0.0.1", dc_->port(3)}}}, /*home_dc=*/3);
+  api::auth_importBotAuthorization request;
+  request.api_id = 1;
+  request.api_hash = "invoker";
+  request.bot_auth_token = fakedc::kSeedBotToken;
+  absl::StatusOr<tl::Ptr<api::auth_Authorization>> signed_in = Call(*invoker_, request);
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_EQ(invoker_->home_dc(), 2);
+  EXPECT_EQ(MainAddressOf(2), absl::StrCat("127.0.0.1:", dc_->port(2)));
+}
+
+// DC 3's built-in address is a closed port: a call there waits on a failing session until
+// help.getConfig moves DC 3, then the session is replaced by one at the new address.
+TEST_F(InvokerTest, ADcThatMovedIsReachedAtItsNewAddress) {
+  uint16_t closed_port = 0;
+  {
+    asio::ip::tcp::acceptor acceptor(
+        io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    closed_port = acceptor.local_endpoint().port();
+  }
+  invoker_ = Make(2, 8, {{2, {"127.0.0.1", dc_->port(2)}}, {3, {"127.0.0.1", closed_port}}});
+  auto on_dc3 = std::async(std::launch::async,
+                           [this] { return Call(*invoker_, api::help_getNearestDc(), 3); });
+  ASSERT_TRUE(e2e::WaitUntil([this] {
+    for (const auto& s : invoker_->Sessions()) {
+      if (s.dc == 3 && s.state == mtproto::net::ConnectionState::kBackoff) return true;
+    }
+    return false;
+  }));
+  ASSERT_TRUE(Call(*invoker_, api::help_getNearestDc()).ok());
+  absl::StatusOr<tl::Ptr<api::NearestDc>> nearest = on_dc3.get();
+  ASSERT_TRUE(nearest.ok()) << nearest.status();
+  EXPECT_EQ(static_cast<const api::nearestDc&>(**nearest).this_dc, 3);
+  EXPECT_TRUE(Logged(
+      absl::StrCat("DC 3 moved from 127.0.0.1:", closed_port, " to 127.0.0.1:", dc_->port(3))));
 }
 
 }  // namespace
