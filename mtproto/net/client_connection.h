@@ -60,6 +60,11 @@ struct ConnectionStateChange {
   // kBackoff: failures in a row (1 for the first) and the delay before the next attempt.
   int failures = 0;
   absl::Duration delay;
+  // kBackoff: the server does not know the permanent key (-404 on a session running on it, or
+  // ENCRYPTED_MESSAGE_INVALID for a temporary key's binding). Unless forget_key_on_404 made a
+  // new one, the connection keeps trying the old key; its owner decides what to do. A -404 for
+  // a temporary key only is not this: the connection binds a new one.
+  bool permanent_key_unknown = false;
 };
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };

@@ -232,13 +232,17 @@ void ClientConnection::Impl::OnTransportError(int32_t code) {
                                          absl::Hex(temp_key_->key.key.id()), ": making a new one"));
     member_->ForgetTemp(temp_key_->key.key.id());
     ForgetTempKey();
-  } else if (code == -404 && key_.has_value() && ready() && options_.forget_key_on_404) {
+    return ConnectionFailed(absl::UnavailableError(
+        "transport error -404 for the temporary key (expired or replaced): binding a new one"));
+  }
+  const bool permanent_key_unknown = code == -404 && key_.has_value() && ready();
+  if (code == -404 && key_.has_value() && ready() && options_.forget_key_on_404) {
     Log(LogLevel::kWarning, absl::StrCat("the server does not know auth key ",
                                          absl::Hex(key_->key.id()), ": making a new one"));
     member_->ForgetPermanent(key_->key.id());
     ForgetKey();
   }
-  ConnectionFailed(std::move(status));
+  ConnectionFailed(std::move(status), permanent_key_unknown);
 }
 
 void ClientConnection::Impl::StartSession() {
@@ -253,7 +257,7 @@ void ClientConnection::Impl::StartSession() {
   ScheduleTick();
 }
 
-void ClientConnection::Impl::ConnectionFailed(absl::Status reason) {
+void ClientConnection::Impl::ConnectionFailed(absl::Status reason, bool permanent_key_unknown) {
   if (stopped_) return;
   CloseSocket();
   // A key this connection was making is left to the others.
@@ -263,7 +267,8 @@ void ClientConnection::Impl::ConnectionFailed(absl::Status reason) {
       absl::StrCat("connection to ", options_.host, ":", options_.port, " failed (",
                    reason.ToString(), "); attempt ", backoff_.failures() + 1, " in ",
                    absl::FormatDuration(delay)));
-  SetState({ConnectionState::kBackoff, std::move(reason), backoff_.failures(), delay});
+  SetState({ConnectionState::kBackoff, std::move(reason), backoff_.failures(), delay,
+            permanent_key_unknown});
   Arm(reconnect_timer_, delay, [this] { Connect(); });
 }
 

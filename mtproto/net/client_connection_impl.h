@@ -79,7 +79,7 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   void OnEncryptedPacket(std::string packet);
   void OnTransportError(int32_t code);
   void StartSession();
-  void ConnectionFailed(absl::Status reason);
+  void ConnectionFailed(absl::Status reason, bool permanent_key_unknown = false);
   void CloseSocket();
   void ForgetKey();
   void ForgetSession();

@@ -157,8 +157,9 @@ void ClientConnection::Impl::OnBindResult(absl::StatusOr<std::string> result,
   } else {
     ForgetTempKey();
   }
-  ConnectionFailed(absl::Status(
-      status.code(), absl::StrCat("binding the temporary key failed: ", status.message())));
+  ConnectionFailed(absl::Status(status.code(), absl::StrCat("binding the temporary key failed: ",
+                                                            status.message())),
+                   perm_key_unknown);
 }
 
 void ClientConnection::Impl::ForgetTempKey() {
