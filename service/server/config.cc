@@ -134,6 +134,17 @@ const std::map<std::string, Setter>& Setters() {
        [](Config& c, const std::string& v) {
          return SetInt(c.max_calls_per_session, v, "max_calls_per_session", 1, 1024);
        }},
+      {"pfs_key_lifetime",
+       [](Config& c, const std::string& v) -> absl::Status {
+         absl::Status set = SetDuration(c.pfs_key_lifetime, v, "pfs_key_lifetime");
+         if (!set.ok()) return set;
+         if (c.pfs_key_lifetime != absl::ZeroDuration() &&
+             (c.pfs_key_lifetime < absl::Minutes(1) || c.pfs_key_lifetime > absl::Hours(24 * 30))) {
+           return absl::InvalidArgumentError(
+               "pfs_key_lifetime must be 0 (off) or between 1m and 720h");
+         }
+         return absl::OkStatus();
+       }},
       {"io_threads",
        [](Config& c, const std::string& v) {
          return SetInt(c.io_threads, v, "io_threads", 1, 64);
@@ -261,16 +272,18 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
 }
 
 std::string Config::Describe() const {
-  return absl::StrCat("listen=", listen, " metrics_listen=", metrics_listen, " db=", db,
-                      " key_file=", key_file, " telegram=", telegram,
-                      telegram == "sandbox" ? absl::StrCat(" sandbox_dcs=", sandbox_dcs) : "",
-                      " api_id=", api_id, " api_hash=", api_hash.empty() ? "(unset)" : "(set)",
-                      " transport=", transport, obfuscated ? "+obfuscated" : "",
-                      " tenants_tokens=", tokens.size(),
-                      allow_unauthenticated ? " allow_unauthenticated" : "",
-                      " flood_wait_threshold=", absl::FormatDuration(flood_wait_threshold),
-                      " io_threads=", io_threads,
-                      " tls=", tls_cert.empty() ? "off" : (tls_client_ca.empty() ? "on" : "mtls"));
+  return absl::StrCat(
+      "listen=", listen, " metrics_listen=", metrics_listen, " db=", db, " key_file=", key_file,
+      " telegram=", telegram,
+      telegram == "sandbox" ? absl::StrCat(" sandbox_dcs=", sandbox_dcs) : "", " api_id=", api_id,
+      " api_hash=", api_hash.empty() ? "(unset)" : "(set)", " transport=", transport,
+      obfuscated ? "+obfuscated" : "", " tenants_tokens=", tokens.size(),
+      allow_unauthenticated ? " allow_unauthenticated" : "",
+      " flood_wait_threshold=", absl::FormatDuration(flood_wait_threshold), " pfs_key_lifetime=",
+      pfs_key_lifetime == absl::ZeroDuration() ? std::string("off")
+                                               : absl::FormatDuration(pfs_key_lifetime),
+      " io_threads=", io_threads,
+      " tls=", tls_cert.empty() ? "off" : (tls_client_ca.empty() ? "on" : "mtls"));
 }
 
 std::string ConfigUsage() {

@@ -44,6 +44,10 @@ struct Config {
 
   absl::Duration flood_wait_threshold = absl::Seconds(10);
   int max_calls_per_session = 32;
+  // Perfect forward secrecy: sessions run on temporary keys of this lifetime, bound to the
+  // permanent key and shared by an account's sessions on a DC (0: off, sessions run on the
+  // permanent key).
+  absl::Duration pfs_key_lifetime = absl::Hours(24);
   int io_threads = 2;
   absl::Duration shutdown_grace = absl::Seconds(10);
 

@@ -44,6 +44,7 @@ TEST(ConfigTest, BadInputIsAClearError) {
       {{"tgrpcd", "--io_threads=0"}, "io_threads"},
       {{"tgrpcd", "--io_threads=many"}, "io_threads"},
       {{"tgrpcd", "--flood_wait_threshold=soon"}, "flood_wait_threshold"},
+      {{"tgrpcd", "--pfs_key_lifetime=5s"}, "between 1m and 720h"},
       {{"tgrpcd", "--telegram=mars"}, "production, test or sandbox"},
       {{"tgrpcd", "--telegram=sandbox"}, "sandbox_dcs"},
       {{"tgrpcd", "--token=short"}, "tenant"},

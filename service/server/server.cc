@@ -13,6 +13,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "service/api/unparsed_request.h"
 #include "service/storage/key_cipher.h"
 #include "service/storage/sqlite_storage.h"
 
@@ -122,6 +123,8 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   env.invoker.app.system_lang_code = config.lang_code;
   env.invoker.flood_wait_threshold = config.flood_wait_threshold;
   env.invoker.max_calls_per_session = config.max_calls_per_session;
+  env.invoker.temp_key_lifetime =
+      static_cast<int32_t>(absl::ToInt64Seconds(config.pfs_key_lifetime));
   env.invoker.random = overrides.random;
   using mtproto::transport::Protocol;
   env.invoker.transport.protocol = config.transport == "abridged" ? Protocol::kAbridged
@@ -193,6 +196,8 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   builder.RegisterService(server->chat_service_.get());
   builder.RegisterService(server->message_service_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // First: the metrics count the status it gives an unparsable request.
+  interceptors.push_back(NewUnparsedRequestInterceptorFactory());
   interceptors.push_back(metrics->NewInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();

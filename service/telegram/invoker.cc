@@ -53,6 +53,8 @@ struct Invoker::Session {
 
 struct Invoker::DcState {
   std::optional<StoredAuthKey> key;
+  // The keys the DC's sessions share (made with the first session).
+  std::shared_ptr<mtproto::net::DcKeyStore> keys;
   std::vector<std::unique_ptr<Session>> sessions;
   std::deque<std::shared_ptr<PendingCall>> queue;
   // Not the home DC: whether the authorization was imported (needed once signed in).
@@ -355,7 +357,8 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   connection.dc_id = options_.dcs.test_mode ? dc + 10000 : dc;
   connection.transport = options_.transport;
   connection.server_keys = options_.dcs.keys;
-  connection.auth_key = state.key;
+  if (state.keys == nullptr) state.keys = MakeKeyStore(dc, state.key);
+  connection.keys = state.keys;
   // A key is never dropped without the account's decision.
   connection.forget_key_on_404 = false;
   if (options_.random) connection.random = options_.random();
@@ -368,19 +371,6 @@ Invoker::Session* Invoker::OpenSession(int dc) {
     if (!self) return;
     absl::MutexLock lock(&self->mutex_);
     if (Session* s = self->FindSession(dc, id)) s->initialized = false;
-  };
-  connection.on_auth_key = [weak, dc](const StoredAuthKey& key) {
-    auto self = weak.lock();
-    if (!self) return;
-    {
-      absl::MutexLock lock(&self->mutex_);
-      auto& state = self->dcs_[dc];
-      if (state == nullptr) state = std::make_unique<DcState>();
-      state->key = key;
-    }
-    self->Log(LogLevel::kInfo, absl::StrCat("made a permanent auth key on DC ", dc));
-    if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);
-    self->DrainQueue(dc);
   };
   connection.on_state = [weak, dc, id](const mtproto::net::ConnectionStateChange& change) {
     auto self = weak.lock();
@@ -410,9 +400,7 @@ Invoker::Session* Invoker::OpenSession(int dc) {
     if (ask_config) self->AskConfig(dc);
     self->Dispose(std::move(stale));
     if (closed) return;
-    if (change.state == ConnectionState::kBackoff &&
-        change.reason.code() == absl::StatusCode::kNotFound &&
-        absl::StrContains(change.reason.message(), "-404")) {
+    if (change.state == ConnectionState::kBackoff && change.permanent_key_unknown) {
       self->RejectKey(dc);
       return;
     }
@@ -808,13 +796,54 @@ void Invoker::ReportClosed(int dc, ConnectionState state) {
 }
 
 void Invoker::Dispose(std::vector<std::unique_ptr<ClientConnection>> connections) {
-  if (connections.empty()) return;
-  for (auto& c : connections) c->Stop();
-  if (io_.get_executor().running_in_this_thread()) {
-    std::thread([connections = std::move(connections)]() mutable { connections.clear(); }).detach();
-  } else {
-    connections.clear();
-  }
+  // Without waiting: this may run on the io_context's own thread, in a connection's callback.
+  for (auto& c : connections) ClientConnection::Close(std::move(c));
+}
+
+std::shared_ptr<mtproto::net::DcKeyStore> Invoker::MakeKeyStore(int dc,
+                                                                std::optional<StoredAuthKey> key) {
+  mtproto::net::DcKeyStoreOptions options;
+  options.permanent = std::move(key);
+  options.temp_key_lifetime = options_.temp_key_lifetime;
+  std::weak_ptr<Invoker> weak = weak_from_this();
+  options.on_auth_key = [weak, dc](const StoredAuthKey& key) {
+    auto self = weak.lock();
+    if (!self) return;
+    {
+      absl::MutexLock lock(&self->mutex_);
+      auto& state = self->dcs_[dc];
+      if (state == nullptr) state = std::make_unique<DcState>();
+      state->key = key;
+    }
+    self->Log(LogLevel::kInfo, absl::StrCat("made a permanent auth key on DC ", dc));
+    if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);
+    self->DrainQueue(dc);
+  };
+  options.on_key_state = [weak, dc](const StoredAuthKey& key) {
+    auto self = weak.lock();
+    if (!self) return;
+    {
+      absl::MutexLock lock(&self->mutex_);
+      auto it = self->dcs_.find(dc);
+      if (it == self->dcs_.end() || !it->second->key.has_value() ||
+          it->second->key->key.id() != key.key.id()) {
+        return;
+      }
+      it->second->key = key;
+    }
+    self->Log(LogLevel::kDebug, absl::StrCat("DC ", dc, ": new salt or time offset (",
+                                             absl::FormatDuration(key.time_offset), ")"));
+    if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);
+  };
+  options.on_temp_key = [weak, dc](const mtproto::net::TempAuthKey& key) {
+    if (auto self = weak.lock()) {
+      self->Log(LogLevel::kInfo, absl::StrCat("DC ", dc,
+                                              ": temporary key bound, shared by its "
+                                              "sessions until ",
+                                              key.expires_at));
+    }
+  };
+  return std::make_shared<mtproto::net::DcKeyStore>(std::move(options));
 }
 
 void Invoker::Stop() {

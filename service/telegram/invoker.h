@@ -40,6 +40,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "mtproto/net/client_connection.h"
+#include "mtproto/net/dc_key_store.h"
 #include "service/telegram/dc_options.h"
 #include "service/telegram/dc_table.h"
 #include "tl/runtime/object.h"
@@ -102,11 +103,15 @@ struct InvokerOptions {
   // help.getConfig is asked again when its `expires` passes, but not sooner than this after the
   // last answer (nor after a failed ask).
   absl::Duration config_refresh_min = absl::Minutes(1);
+  // Perfect forward secrecy: sessions run on temporary keys of this lifetime (seconds), bound to
+  // the permanent key; 0: on the permanent key. All sessions on a DC share one temporary key
+  // (mtproto/net/dc_key_store.h), since a new binding replaces the old one.
+  int32_t temp_key_lifetime = 0;
   mtproto::transport::ClientTransportOptions transport;
   // Given each connection (tests seed it; default secure).
   std::function<mtproto::crypto::RandomSource()> random;
 
-  // A DC's permanent key was made (persist it).
+  // A DC's permanent key was made, or its salt or time offset changed (persist it).
   std::function<void(int dc, const mtproto::net::StoredAuthKey& key)> on_auth_key;
   // The home DC moved (PHONE/NETWORK/USER_MIGRATE).
   std::function<void(int dc)> on_home_dc;
@@ -195,6 +200,9 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   void StartIdleTimer();
   // Destroys connections off the io threads (their destructor waits for the strand).
   void Dispose(std::vector<std::unique_ptr<mtproto::net::ClientConnection>> connections);
+  // The key store a DC's sessions share, starting from its stored key (if any).
+  std::shared_ptr<mtproto::net::DcKeyStore> MakeKeyStore(
+      int dc, std::optional<mtproto::net::StoredAuthKey> key);
   // Reports sessions leaving (metrics) before they are disposed of.
   void ReportClosed(int dc, mtproto::net::ConnectionState state);
   Session* OpenSession(int dc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

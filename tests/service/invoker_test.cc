@@ -11,9 +11,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "asio.hpp"
@@ -61,8 +63,12 @@ class InvokerTest : public ::testing::Test {
     options.app.api_id = 1;
     options.max_sessions = max_sessions;
     options.max_calls_per_session = max_calls;
-    std::atomic<int>* keys = &keys_made_;
-    options.on_auth_key = [keys](int, const mtproto::net::StoredAuthKey&) { ++*keys; };
+    options.temp_key_lifetime = temp_key_lifetime_;
+    // Called for a new key and for its salt or offset changing: count the keys.
+    options.on_auth_key = [this](int, const mtproto::net::StoredAuthKey& key) {
+      absl::MutexLock lock(&log_mutex_);
+      perm_keys_.insert(key.key.id());
+    };
     options.log = [this](mtproto::net::LogLevel, absl::string_view message) {
       absl::MutexLock lock(&log_mutex_);
       log_.emplace_back(message);
@@ -98,8 +104,9 @@ class InvokerTest : public ::testing::Test {
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   std::shared_ptr<service::Invoker> invoker_;
-  std::atomic<int> keys_made_{0};
+  int32_t temp_key_lifetime_ = 0;
   absl::Mutex log_mutex_;
+  std::set<uint64_t> perm_keys_ ABSL_GUARDED_BY(log_mutex_);
   std::vector<std::string> log_ ABSL_GUARDED_BY(log_mutex_);
 };
 
@@ -118,7 +125,43 @@ TEST_F(InvokerTest, OpensSessionsOnDemandUpToTheLimitWithOneKey) {
   EXPECT_GE(sessions.size(), 2u);
   EXPECT_LE(sessions.size(), 3u);
   for (const auto& s : sessions) EXPECT_EQ(s.dc, 2);
-  EXPECT_EQ(keys_made_.load(), 1);  // every session on the DC uses the one key
+  absl::MutexLock lock(&log_mutex_);
+  EXPECT_EQ(perm_keys_.size(), 1u);  // every session on the DC uses the one key
+}
+
+// With PFS the sessions of a DC share one temporary key, bound once: fakedc sees every
+// connection on it, and no binding replaced another (which would have cost -404s).
+TEST_F(InvokerTest, PfsSessionsShareOneBoundTemporaryKey) {
+  temp_key_lifetime_ = 3600;
+  invoker_ = Make(/*max_sessions=*/3, /*max_calls=*/1);
+  ASSERT_TRUE(Call(*invoker_, api::help_getConfig()).ok());
+  std::vector<std::future<absl::StatusOr<tl::Ptr<api::Config>>>> calls;
+  for (int i = 0; i < 12; ++i) {
+    calls.push_back(
+        std::async(std::launch::async, [this] { return Call(*invoker_, api::help_getConfig()); }));
+  }
+  for (auto& call : calls) EXPECT_TRUE(call.get().ok());
+  ASSERT_GE(invoker_->Sessions().size(), 2u);
+  uint64_t perm = 0;
+  {
+    absl::MutexLock lock(&log_mutex_);
+    ASSERT_EQ(perm_keys_.size(), 1u);
+    perm = *perm_keys_.begin();
+  }
+  std::set<uint64_t> keys_in_use;
+  for (const fakedc::ConnectionInfo& info : dc_->Connections()) {
+    if (info.auth_key_id != 0) keys_in_use.insert(info.auth_key_id);
+  }
+  ASSERT_EQ(keys_in_use.size(), 1u);
+  EXPECT_NE(*keys_in_use.begin(), perm);  // the temporary one
+  absl::MutexLock lock(&log_mutex_);
+  int bound = 0, rebound = 0;
+  for (const std::string& line : log_) {
+    bound += absl::StrContains(line, "temporary key bound") ? 1 : 0;
+    rebound += absl::StrContains(line, "for the temporary key") ? 1 : 0;
+  }
+  EXPECT_EQ(bound, 1);
+  EXPECT_EQ(rebound, 0);
 }
 
 TEST_F(InvokerTest, ADcWithoutAnAddressFailsAtOnce) {
