@@ -42,6 +42,9 @@ absl::StatusOr<std::unique_ptr<ClientConnection>> ClientConnection::Create(
   if (temp_key_lifetime > 0 && options.server_keys.empty()) {
     return absl::InvalidArgumentError("temporary keys need a server key to make them with");
   }
+  if (options.max_unwritten_bytes == 0) {
+    return absl::InvalidArgumentError("max_unwritten_bytes must be positive");
+  }
   if (options.connect_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("connect_timeout must be positive");
   }

@@ -78,6 +78,9 @@ struct ClientConnectionOptions {
   // Protocol, obfuscation and MTProxy secret; a new obfuscation key is drawn per connection.
   transport::ClientTransportOptions transport;
   size_t max_frame_size = transport::kDefaultMaxFrameSize;
+  // Packets are built and encrypted while fewer bytes than this wait to be written to the
+  // socket; the rest stays queued in the session (one copy) until the socket drains.
+  size_t max_unwritten_bytes = 1 << 20;
 
   // The server keys trusted for the key exchange (needed unless auth_key is set).
   std::vector<crypto::RsaPublicKey> server_keys;

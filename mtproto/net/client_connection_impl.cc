@@ -109,6 +109,9 @@ void ClientConnection::Impl::Connect() {
   callbacks.on_closed = [current](absl::Status status) {
     if (auto self = current()) self->ConnectionFailed(std::move(status));
   };
+  callbacks.on_drained = [current] {
+    if (auto self = current()) self->Flush();
+  };
   socket_ = std::make_shared<TransportSocket>(strand_, *std::move(transport), std::move(callbacks));
   Log(LogLevel::kDebug, absl::StrCat("connecting to ", options_.host, ":", options_.port, " (",
                                      transport::ProtocolName(options_.transport.protocol),
@@ -376,7 +379,9 @@ void ClientConnection::Impl::HandleEvents(std::vector<session::Event> events) {
 
 void ClientConnection::Impl::Flush() {
   if (!ready() || session_ == nullptr || socket_ == nullptr) return;
-  for (;;) {
+  // Packets are built (and encrypted) only as the socket takes them: the rest waits in the
+  // session, once, until the socket drains (on_drained flushes again).
+  while (socket_->unwritten() < options_.max_unwritten_bytes) {
     absl::StatusOr<std::optional<std::string>> packet = session_->BuildPacket();
     if (!packet.ok()) return ConnectionFailed(packet.status());
     if (!packet->has_value()) return;

@@ -141,14 +141,18 @@ void TransportSocket::WriteNext() {
   write_in_flight_ = true;
   writing_.swap(queued_);
   queued_.clear();
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const asio::error_code& error, size_t) {
-                      if (self->closed_) return;
-                      if (error) return self->Fail(SocketError("writing", error));
-                      self->writing_.clear();
-                      ReleaseIfLarge(self->writing_);
-                      self->WriteNext();
-                    });
+  asio::async_write(
+      socket_, asio::buffer(writing_),
+      [self = shared_from_this()](const asio::error_code& error, size_t) {
+        if (self->closed_) return;
+        if (error) return self->Fail(SocketError("writing", error));
+        self->writing_.clear();
+        ReleaseIfLarge(self->writing_);
+        self->WriteNext();
+        if (!self->write_in_flight_ && !self->closed_ && self->callbacks_.on_drained) {
+          self->callbacks_.on_drained();
+        }
+      });
 }
 
 void TransportSocket::Fail(absl::Status status) {

@@ -29,6 +29,9 @@ class TransportSocket : public std::enable_shared_from_this<TransportSocket> {
     // Once: the connection failed, the peer closed it or its bytes did not decode (frames
     // decoded before the bad bytes are delivered first).
     std::function<void(absl::Status status)> on_closed;
+    // Everything sent so far has been written to the socket (for a writer that holds back while
+    // unwritten() is large).
+    std::function<void()> on_drained;
   };
 
   TransportSocket(Strand strand, transport::ClientTransport transport, Callbacks callbacks);
@@ -45,6 +48,8 @@ class TransportSocket : public std::enable_shared_from_this<TransportSocket> {
   void Close();
 
   bool connected() const { return connected_; }
+  // Bytes sent and not yet written to the socket.
+  size_t unwritten() const { return queued_.size() + writing_.size(); }
   const std::string& peer() const { return peer_; }
 
  private:

@@ -1,5 +1,9 @@
 #include "tests/bench/bench_util.h"
 
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -14,6 +18,60 @@
 #include "tl/generated/api.h"
 
 namespace tgrpc::bench {
+
+namespace {
+
+// The child: runs fakedc, reports its DC 2 port on `out`, and lives until `in` reaches EOF (the
+// parent closed it or died).
+[[noreturn]] void ServeFakeDc(const std::string& pem, int in, int out) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc(pem);
+  uint16_t port = 0;
+  if (dc.ok()) {
+    port = (*dc)->port(2);
+  } else {
+    std::cerr << "fakedc: " << dc.status() << "\n";
+  }
+  if (write(out, &port, sizeof(port)) != sizeof(port)) _exit(1);
+  char byte;
+  while (read(in, &byte, 1) > 0) {
+  }
+  if (dc.ok()) dc->reset();
+  _exit(0);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ChildFakeDc>> ChildFakeDc::Start(const std::string& pem) {
+  int to_child[2];
+  int from_child[2];
+  if (pipe(to_child) != 0) return absl::InternalError("pipe failed");
+  if (pipe(from_child) != 0) {
+    close(to_child[0]);
+    close(to_child[1]);
+    return absl::InternalError("pipe failed");
+  }
+  const pid_t child = fork();
+  if (child < 0) return absl::InternalError("fork failed");
+  if (child == 0) {
+    close(to_child[1]);
+    close(from_child[0]);
+    ServeFakeDc(pem, to_child[0], from_child[1]);
+  }
+  close(to_child[0]);
+  close(from_child[1]);
+  uint16_t port = 0;
+  const bool started = read(from_child[0], &port, sizeof(port)) == sizeof(port) && port != 0;
+  close(from_child[0]);
+  std::unique_ptr<ChildFakeDc> dc(new ChildFakeDc(child, to_child[1], port));
+  if (!started) return absl::UnavailableError("fakedc did not start");
+  return dc;
+}
+
+ChildFakeDc::~ChildFakeDc() {
+  close(to_child_);  // the child sees EOF and exits
+  int status = 0;
+  waitpid(pid_, &status, 0);
+}
 
 namespace api = tl::api;
 using mtproto::net::ClientConnectionOptions;

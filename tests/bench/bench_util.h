@@ -63,6 +63,25 @@ std::string MakeServerKeyPem();
 // seed world.
 absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> StartFakeDc(const std::string& pem);
 
+// fakedc in a child process forked now (before the caller starts any thread), so that the
+// parent's memory figures leave the server's out. It lives until this is destroyed.
+class ChildFakeDc {
+ public:
+  // Forks and waits for the child's DC 2 port.
+  static absl::StatusOr<std::unique_ptr<ChildFakeDc>> Start(const std::string& pem);
+  ~ChildFakeDc();
+  ChildFakeDc(const ChildFakeDc&) = delete;
+  ChildFakeDc& operator=(const ChildFakeDc&) = delete;
+
+  uint16_t port() const { return port_; }
+
+ private:
+  ChildFakeDc(int pid, int to_child, uint16_t port) : pid_(pid), to_child_(to_child), port_(port) {}
+  int pid_;
+  int to_child_;  // closing it ends the child
+  uint16_t port_;
+};
+
 // "intermediate" (the default), "abridged", "padded" or "full"; "obfuscated-" in front of the
 // first three obfuscates.
 absl::StatusOr<mtproto::transport::ClientTransportOptions> ParseTransport(absl::string_view name);

@@ -55,24 +55,6 @@ Memory Measure() {
   return m;
 }
 
-// The child: runs fakedc, reports its DC 2 port on `out`, and lives until `in` reaches EOF (the
-// parent closed it or died).
-[[noreturn]] void ServeFakeDc(const std::string& pem, int in, int out) {
-  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc(pem);
-  uint16_t port = 0;
-  if (dc.ok()) {
-    port = (*dc)->port(2);
-  } else {
-    std::cerr << "fakedc: " << dc.status() << "\n";
-  }
-  if (write(out, &port, sizeof(port)) != sizeof(port)) _exit(1);
-  char byte;
-  while (read(in, &byte, 1) > 0) {
-  }
-  dc->reset();
-  _exit(0);
-}
-
 absl::Status FirstCall(ClientConnection& connection) {
   std::future<absl::StatusOr<tl::Ptr<api::Config>>> config =
       connection.Call<api::help_getConfig>(*WithLayer(std::make_unique<api::help_getConfig>()));
@@ -105,29 +87,12 @@ int Run(int argc, char** argv) {
   }
 
   const std::string pem = MakeServerKeyPem();
-  int to_child[2];
-  int from_child[2];
-  if (pipe(to_child) != 0 || pipe(from_child) != 0) {
-    std::perror("pipe");
+  absl::StatusOr<std::unique_ptr<ChildFakeDc>> dc = ChildFakeDc::Start(pem);
+  if (!dc.ok()) {
+    std::cerr << dc.status() << "\n";
     return 1;
   }
-  const pid_t child = fork();
-  if (child < 0) {
-    std::perror("fork");
-    return 1;
-  }
-  if (child == 0) {
-    close(to_child[1]);
-    close(from_child[0]);
-    ServeFakeDc(pem, to_child[0], from_child[1]);
-  }
-  close(to_child[0]);
-  close(from_child[1]);
-  uint16_t port = 0;
-  if (read(from_child[0], &port, sizeof(port)) != sizeof(port) || port == 0) {
-    std::cerr << "fakedc did not start\n";
-    return 1;
-  }
+  const uint16_t port = (*dc)->port();
 
   IoThread io;
 
@@ -193,9 +158,6 @@ int Run(int argc, char** argv) {
   std::fflush(stdout);
 
   connections.clear();
-  close(to_child[1]);  // the child sees EOF and exits
-  int status = 0;
-  waitpid(child, &status, 0);
   return failed == 0 ? 0 : 1;
 }
 

@@ -218,6 +218,34 @@ TEST(ClientConnectionE2eTest, RpcErrorsAreTyped) {
   EXPECT_EQ(mtproto::net::RpcErrorOf(result.status())->code, 400);
 }
 
+// A socket that takes one packet at a time (max_unwritten_bytes = 1): the rest of 64 large
+// calls waits in the session and goes out as the socket drains; every call is answered.
+TEST(ClientConnectionE2eTest, BoundedWritePathSendsEverythingAsTheSocketDrains) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 8, "bounded");
+  options.max_unwritten_bytes = 1;
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  ASSERT_TRUE(
+      Await((*connection)
+                ->Call<api::help_getConfig>(*WithLayer(std::make_unique<api::help_getConfig>())))
+          .ok());
+  std::vector<std::future<absl::StatusOr<tl::Ptr<api::help_DeepLinkInfo>>>> calls;
+  for (int i = 0; i < 64; ++i) {
+    api::help_getDeepLinkInfo request;
+    request.path = std::string(64 * 1024, static_cast<char>('a' + i % 26));  // 64 KiB each
+    calls.push_back((*connection)->Call<api::help_getDeepLinkInfo>(request));
+  }
+  int answered = 0;
+  for (auto& call : calls) {
+    absl::StatusOr<tl::Ptr<api::help_DeepLinkInfo>> result = Await(std::move(call));
+    // An answer or Telegram's error: either way the server got it.
+    answered += result.ok() || mtproto::net::RpcErrorOf(result.status()).has_value() ? 1 : 0;
+  }
+  EXPECT_EQ(answered, 64);
+}
+
 // The connection drops while a query is on its way (the proxy held it back, so the server never
 // saw it); new connections are refused a few times; then the query completes on a fresh one.
 TEST(ClientConnectionE2eTest, ReconnectsWithBackoffAndResendsAfterADrop) {
