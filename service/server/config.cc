@@ -120,6 +120,15 @@ const std::map<std::string, Setter>& Setters() {
        }},
       {"obfuscated",
        [](Config& c, const std::string& v) { return SetBool(c.obfuscated, v, "obfuscated"); }},
+      {"mtproxy",
+       [](Config& c, const std::string& v) -> absl::Status {
+         if (!v.empty()) {
+           absl::StatusOr<MtProxy> proxy = ParseMtProxy(v);
+           if (!proxy.ok()) return proxy.status();
+         }
+         c.mtproxy = v;
+         return absl::OkStatus();
+       }},
       {"token", AddToken},
       {"tokens_file", LoadTokensFile},
       {"allow_unauthenticated",
@@ -150,9 +159,8 @@ const std::map<std::string, Setter>& Setters() {
          return SetInt(c.io_threads, v, "io_threads", 1, 64);
        }},
       {"shutdown_grace",
-       [](Config& c, const std::string& v) {
-         return SetDuration(c.shutdown_grace, v, "shutdown_grace");
-       }},
+       [](Config& c,
+          const std::string& v) { return SetDuration(c.shutdown_grace, v, "shutdown_grace"); }},
       {"tls_cert", [](Config& c, const std::string& v) { return SetString(c.tls_cert, v); }},
       {"tls_key", [](Config& c, const std::string& v) { return SetString(c.tls_key, v); }},
       {"tls_client_ca",
@@ -262,6 +270,10 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
     return absl::InvalidArgumentError(
         "--telegram=sandbox needs --sandbox_dcs and --sandbox_public_key");
   }
+  if (!config.mtproxy.empty() && config.transport == "full") {
+    return absl::InvalidArgumentError(
+        "--mtproxy needs an obfuscatable transport (abridged, intermediate or padded), not full");
+  }
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
@@ -277,13 +289,43 @@ std::string Config::Describe() const {
       " telegram=", telegram,
       telegram == "sandbox" ? absl::StrCat(" sandbox_dcs=", sandbox_dcs) : "", " api_id=", api_id,
       " api_hash=", api_hash.empty() ? "(unset)" : "(set)", " transport=", transport,
-      obfuscated ? "+obfuscated" : "", " tenants_tokens=", tokens.size(),
-      allow_unauthenticated ? " allow_unauthenticated" : "",
+      obfuscated ? "+obfuscated" : "", mtproxy.empty() ? "" : " mtproxy=(set)",
+      " tenants_tokens=", tokens.size(), allow_unauthenticated ? " allow_unauthenticated" : "",
       " flood_wait_threshold=", absl::FormatDuration(flood_wait_threshold), " pfs_key_lifetime=",
       pfs_key_lifetime == absl::ZeroDuration() ? std::string("off")
                                                : absl::FormatDuration(pfs_key_lifetime),
       " io_threads=", io_threads,
       " tls=", tls_cert.empty() ? "off" : (tls_client_ca.empty() ? "on" : "mtls"));
+}
+
+absl::StatusOr<MtProxy> ParseMtProxy(absl::string_view spec) {
+  const size_t last = spec.rfind(':');
+  const size_t port_colon = last == absl::string_view::npos || last == 0
+                                ? absl::string_view::npos
+                                : spec.rfind(':', last - 1);
+  if (port_colon == absl::string_view::npos || port_colon == 0) {
+    return absl::InvalidArgumentError("mtproxy: expected host:port:secret");
+  }
+  MtProxy proxy;
+  proxy.host = std::string(spec.substr(0, port_colon));
+  int port = 0;
+  if (!absl::SimpleAtoi(spec.substr(port_colon + 1, last - port_colon - 1), &port) || port < 1 ||
+      port > 65535) {
+    return absl::InvalidArgumentError("mtproxy: the port must be 1-65535");
+  }
+  proxy.port = static_cast<uint16_t>(port);
+  absl::StatusOr<mtproto::transport::ProxySecret> secret =
+      mtproto::transport::ParseProxySecret(spec.substr(last + 1));
+  if (!secret.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("mtproxy: ", secret.status().message()));
+  }
+  if (secret->fake_tls) {
+    return absl::InvalidArgumentError(
+        "mtproxy: fake-TLS (ee) secrets are not supported by tgrpcd's client; use the proxy's "
+        "plain or dd secret");
+  }
+  proxy.secret = *std::move(secret);
+  return proxy;
 }
 
 std::string ConfigUsage() {

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "mtproto/transport/proxy_secret.h"
 
 namespace tgrpc::service {
 
@@ -36,6 +38,10 @@ struct Config {
   // intermediate, abridged, padded or full; obfuscated2 on top when `obfuscated`.
   std::string transport = "intermediate";
   bool obfuscated = false;
+  // Every connection through this MTProxy: host:port:secret (the secret in hex as in tg://proxy
+  // links: 32 digits, or dd + 32 for padded intermediate; ee fake-TLS secrets are refused, this
+  // client has no fake-TLS side). Empty: straight to the DCs.
+  std::string mtproxy;
 
   // Bearer token -> tenant (flags: --token=tenant:token, repeated; file: "tokens": {...};
   // --tokens_file: lines of "tenant token").
@@ -69,6 +75,14 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
 // Applies one JSON config document (the same keys as the flags) over `config`.
 absl::Status ApplyConfigJson(const std::string& json, Config& config);
 std::string ConfigUsage();
+
+// --mtproxy: host:port:secret.
+struct MtProxy {
+  std::string host;
+  uint16_t port = 0;
+  mtproto::transport::ProxySecret secret;
+};
+absl::StatusOr<MtProxy> ParseMtProxy(absl::string_view spec);
 
 }  // namespace tgrpc::service
 

@@ -45,6 +45,13 @@ TEST(ConfigTest, BadInputIsAClearError) {
       {{"tgrpcd", "--io_threads=many"}, "io_threads"},
       {{"tgrpcd", "--flood_wait_threshold=soon"}, "flood_wait_threshold"},
       {{"tgrpcd", "--pfs_key_lifetime=5s"}, "between 1m and 720h"},
+      {{"tgrpcd", "--mtproxy=proxy.example:443"}, "host:port:secret"},
+      {{"tgrpcd", "--mtproxy=proxy.example:0:0123456789abcdef0123456789abcdef"}, "1-65535"},
+      {{"tgrpcd", "--mtproxy=proxy.example:443:0123"}, "mtproxy: "},
+      {{"tgrpcd", "--mtproxy=proxy.example:443:ee0123456789abcdef0123456789abcdef6578616d706c65"},
+       "fake-TLS"},
+      {{"tgrpcd", "--mtproxy=p.example:443:0123456789abcdef0123456789abcdef", "--transport=full"},
+       "obfuscatable"},
       {{"tgrpcd", "--telegram=mars"}, "production, test or sandbox"},
       {{"tgrpcd", "--telegram=sandbox"}, "sandbox_dcs"},
       {{"tgrpcd", "--token=short"}, "tenant"},
@@ -63,6 +70,20 @@ TEST(ConfigTest, BadInputIsAClearError) {
   EXPECT_FALSE(ApplyConfigJson("{\"listen\": {}}", config).ok());
   EXPECT_FALSE(ApplyConfigJson("{\"tokens\": {\"a\": 1}}", config).ok());
   EXPECT_FALSE(ApplyConfigJson("{not json", config).ok());
+}
+
+TEST(ConfigTest, MtProxySpecs) {
+  absl::StatusOr<MtProxy> plain =
+      ParseMtProxy("proxy.example:8443:0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->host, "proxy.example");
+  EXPECT_EQ(plain->port, 8443);
+  EXPECT_EQ(plain->secret.key.size(), 16u);
+  EXPECT_FALSE(plain->secret.padded);
+  absl::StatusOr<MtProxy> padded = ParseMtProxy("[::1]:443:dd0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(padded.ok()) << padded.status();
+  EXPECT_EQ(padded->host, "[::1]");
+  EXPECT_TRUE(padded->secret.padded);
 }
 
 }  // namespace

@@ -132,6 +132,15 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
                                    : config.transport == "full"   ? Protocol::kFull
                                                                   : Protocol::kIntermediate;
   env.invoker.transport.obfuscated = config.obfuscated;
+  if (!config.mtproxy.empty()) {
+    absl::StatusOr<MtProxy> proxy = ParseMtProxy(config.mtproxy);  // checked by ParseConfig
+    if (proxy.ok()) {
+      env.invoker.mtproxy = DcEndpoint{proxy->host, proxy->port};
+      env.invoker.transport.obfuscated = true;
+      if (proxy->secret.padded) env.invoker.transport.protocol = Protocol::kPaddedIntermediate;
+      env.invoker.transport.proxy_secret = proxy->secret;
+    }
+  }
   const bool verbose = config.verbose;
   env.log = [verbose](const std::string& account, mtproto::net::LogLevel level,
                       absl::string_view message) {

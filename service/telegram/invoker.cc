@@ -355,6 +355,10 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   connection.host = endpoint->host;
   connection.port = endpoint->port;
   connection.dc_id = options_.dcs.test_mode ? dc + 10000 : dc;
+  if (options_.mtproxy.has_value()) {
+    connection.host = options_.mtproxy->host;
+    connection.port = options_.mtproxy->port;
+  }
   connection.transport = options_.transport;
   connection.server_keys = options_.dcs.keys;
   if (state.keys == nullptr) state.keys = MakeKeyStore(dc, state.key);

@@ -108,6 +108,9 @@ struct InvokerOptions {
   // (mtproto/net/dc_key_store.h), since a new binding replaces the old one.
   int32_t temp_key_lifetime = 0;
   mtproto::transport::ClientTransportOptions transport;
+  // Set: every connection goes to this MTProxy (with transport.proxy_secret), which forwards it
+  // to the DC named in the obfuscated2 init.
+  std::optional<DcEndpoint> mtproxy;
   // Given each connection (tests seed it; default secure).
   std::function<mtproto::crypto::RandomSource()> random;
 

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "mtproto/crypto/rsa_key.h"
 #include "mtproto/net/rpc_status.h"
+#include "mtproto/transport/proxy_secret.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/fakedc/seed.h"
 #include "tl/generated/api.h"
@@ -31,10 +32,14 @@ namespace {
 
 namespace api = tl::api;
 
+const std::string kProxySecret = "0123456789abcdef";  // 16 raw bytes
+
 class InvokerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = e2e::StartFakeDc();
+    fakedc::FakeDcOptions options;
+    options.mtproxy_secrets = {kProxySecret};
+    absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = e2e::StartFakeDc(std::move(options));
     ASSERT_TRUE(dc.ok()) << dc.status();
     dc_ = *std::move(dc);
     work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
@@ -64,6 +69,11 @@ class InvokerTest : public ::testing::Test {
     options.max_sessions = max_sessions;
     options.max_calls_per_session = max_calls;
     options.temp_key_lifetime = temp_key_lifetime_;
+    if (mtproxy_.has_value()) {
+      options.mtproxy = mtproxy_;
+      options.transport.obfuscated = true;
+      options.transport.proxy_secret = mtproto::transport::ProxySecret{kProxySecret};
+    }
     // Called for a new key and for its salt or offset changing: count the keys.
     options.on_auth_key = [this](int, const mtproto::net::StoredAuthKey& key) {
       absl::MutexLock lock(&log_mutex_);
@@ -105,6 +115,7 @@ class InvokerTest : public ::testing::Test {
   std::vector<std::thread> threads_;
   std::shared_ptr<service::Invoker> invoker_;
   int32_t temp_key_lifetime_ = 0;
+  std::optional<service::DcEndpoint> mtproxy_;
   absl::Mutex log_mutex_;
   std::set<uint64_t> perm_keys_ ABSL_GUARDED_BY(log_mutex_);
   std::vector<std::string> log_ ABSL_GUARDED_BY(log_mutex_);
@@ -127,6 +138,20 @@ TEST_F(InvokerTest, OpensSessionsOnDemandUpToTheLimitWithOneKey) {
   for (const auto& s : sessions) EXPECT_EQ(s.dc, 2);
   absl::MutexLock lock(&log_mutex_);
   EXPECT_EQ(perm_keys_.size(), 1u);  // every session on the DC uses the one key
+}
+
+// --mtproxy: the session goes to the proxy's address (fakedc's DC 2 port, which takes the
+// secret), obfuscated2 with the secret and the DC in its init; the DC list's address is unused
+// (a closed port here).
+TEST_F(InvokerTest, ConnectsThroughAnMtProxy) {
+  mtproxy_ = service::DcEndpoint{"127.0.0.1", dc_->port(2)};
+  invoker_ = Make(1, 8, {{2, service::DcEndpoint{"127.0.0.1", 1}}});
+  ASSERT_TRUE(Call(*invoker_, api::help_getConfig()).ok());
+  bool through_proxy = false;
+  for (const fakedc::ConnectionInfo& info : dc_->Connections()) {
+    through_proxy |= absl::StartsWith(info.transport, "mtproxy");
+  }
+  EXPECT_TRUE(through_proxy);
 }
 
 // With PFS the sessions of a DC share one temporary key, bound once: fakedc sees every
