@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<ClientConnection>> ClientConnection::Create(
   if (options.connect_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("connect_timeout must be positive");
   }
+  if (options.virtual_time != nullptr) options.clock = options.virtual_time->clock();
   if (!options.clock || !options.random) {
     return absl::InvalidArgumentError("clock and random must be set");
   }

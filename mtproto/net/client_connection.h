@@ -30,6 +30,7 @@
 #include "mtproto/crypto/rsa_key.h"
 #include "mtproto/net/backoff.h"
 #include "mtproto/net/dc_key_store.h"
+#include "mtproto/net/virtual_time.h"
 #include "mtproto/session/client_events.h"
 #include "mtproto/session/client_session.h"
 #include "mtproto/session/clock.h"
@@ -121,6 +122,10 @@ struct ClientConnectionOptions {
   // source shared with other connections must be thread-safe (SecureRandom is).
   session::Clock clock = session::SystemClock();
   crypto::RandomSource random = crypto::SecureRandom();
+  // Tests: every timer (backoff, connect timeout, keepalive and acks, temporary key renewal, call
+  // deadlines) waits on this virtual time instead of the wall clock, and `clock` is replaced by
+  // its clock. Must outlive the connection.
+  VirtualTime* virtual_time = nullptr;
 
   // Callbacks, on the strand. Any may be empty.
   // Content the server sent that answers no query: updates, mostly (boxed TL, gzip inflated).

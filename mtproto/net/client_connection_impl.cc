@@ -430,7 +430,16 @@ void ClientConnection::Impl::Invoke(CallId id, std::string body, CallCallback do
   call.body = std::move(body);
   call.done = std::move(done);
   call.options = std::move(options);
-  if (call.options.timeout != absl::InfiniteDuration()) {
+  if (call.options.timeout != absl::InfiniteDuration() && options_.virtual_time != nullptr) {
+    call.virtual_deadline = options_.virtual_time->Schedule(
+        options_.clock() + call.options.timeout, [weak = weak_from_this(), id, strand = strand_] {
+          asio::post(strand, [weak, id] {
+            if (auto self = weak.lock()) {
+              self->Cancel(id, absl::DeadlineExceededError("the call timed out"));
+            }
+          });
+        });
+  } else if (call.options.timeout != absl::InfiniteDuration()) {
     call.deadline = std::make_unique<asio::steady_timer>(strand_);
     call.deadline->expires_after(ToWait(call.options.timeout));
     call.deadline->async_wait([weak = weak_from_this(), id](const asio::error_code& error) {
@@ -468,6 +477,7 @@ void ClientConnection::Impl::Complete(CallId id, CallResult result) {
   calls_.erase(it);
   if (call.session_call.has_value()) session_calls_.erase(*call.session_call);
   if (call.deadline != nullptr) call.deadline->cancel();
+  if (call.virtual_deadline != 0) options_.virtual_time->Cancel(call.virtual_deadline);
   if (call.done) call.done(std::move(result));
 }
 
@@ -509,6 +519,21 @@ void ClientConnection::Impl::StopAndWait() {
 
 void ClientConnection::Impl::Arm(Timer& timer, absl::Duration delay, std::function<void()> fn) {
   const uint64_t token = ++timer.token;
+  if (VirtualTime* time = options_.virtual_time; time != nullptr) {
+    if (timer.virtual_id != 0) time->Cancel(timer.virtual_id);
+    timer.virtual_id = time->Schedule(
+        options_.clock() + delay,
+        [weak = weak_from_this(), &timer, token, fn = std::move(fn), strand = strand_] {
+          asio::post(strand, [weak, &timer, token, fn] {
+            std::shared_ptr<Impl> self = weak.lock();
+            // `timer` is a member of *self, alive while self is.
+            if (self == nullptr || self->stopped_ || timer.token != token) return;
+            timer.virtual_id = 0;
+            fn();
+          });
+        });
+    return;
+  }
   timer.timer.expires_after(ToWait(delay));
   timer.timer.async_wait(
       [weak = weak_from_this(), &timer, token, fn = std::move(fn)](const asio::error_code& error) {
@@ -522,6 +547,10 @@ void ClientConnection::Impl::Arm(Timer& timer, absl::Duration delay, std::functi
 
 void ClientConnection::Impl::Disarm(Timer& timer) {
   ++timer.token;
+  if (timer.virtual_id != 0) {
+    options_.virtual_time->Cancel(timer.virtual_id);
+    timer.virtual_id = 0;
+  }
   timer.timer.cancel();
 }
 

@@ -54,6 +54,7 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     explicit Timer(Strand& strand) : timer(strand) {}
     asio::steady_timer timer;
     uint64_t token = 0;
+    uint64_t virtual_id = 0;  // with virtual time: its VirtualTime timer
   };
   // PFS: the session's key, and whether auth.bindTempAuthKey succeeded on it.
   struct TempKey {
@@ -68,6 +69,7 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     // Set while the current session carries it.
     std::optional<session::CallId> session_call;
     std::unique_ptr<asio::steady_timer> deadline;
+    uint64_t virtual_deadline = 0;  // with virtual time
   };
 
   // Connection lifecycle.

@@ -1,10 +1,12 @@
 // ClientConnection without a Telegram server: option checks, the backoff schedule against
-// servers that drop, ignore or garble every connection, call timeouts, Cancel and Stop. The
+// servers that drop, ignore or garble every connection (on the wall clock and on virtual time),
+// call timeouts, Cancel, Stop and Close. The
 // protocol paths (key exchange, calls, reconnects, every transport) run against tests/fakedc in
 // //tests/e2e.
 #include "mtproto/net/client_connection.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -304,6 +306,79 @@ TEST(ClientConnectionTest, CloseFromACallbackDoesNotWait) {
   EXPECT_EQ(waiting.get().status().code(), absl::StatusCode::kCancelled);
   work.reset();
   runner.join();  // nothing of the connection is left to run
+}
+
+// Waits (up to the guard) until `n` timers wait on `time`.
+bool WaitForTimers(const VirtualTime& time, size_t n) {
+  const auto give_up = std::chrono::steady_clock::now() + kGuard;
+  while (time.pending() < n) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// Virtual time: the backoff's delays pass when the test moves the clock, not on the wall clock
+// (1, 2, 4, 8, 8 s here, in a few milliseconds of real time).
+TEST(ClientConnectionTest, BackoffWaitsOnVirtualTime) {
+  StubServer server(StubServer::Mode::kClose);
+  VirtualTime time;
+  StateLog log;
+  ClientConnectionOptions options = OptionsFor(server.port());
+  options.virtual_time = &time;
+  options.backoff.initial = absl::Seconds(1);
+  options.backoff.max = absl::Seconds(8);
+  options.on_state = log.Callback();
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  ASSERT_EQ(log.WaitForBackoffs(1).size(), 1u);
+  const std::vector<absl::Duration> delays = {absl::Seconds(1), absl::Seconds(2), absl::Seconds(4),
+                                              absl::Seconds(8), absl::Seconds(8)};
+  for (size_t i = 0; i < delays.size(); ++i) {
+    std::vector<ConnectionStateChange> backoffs = log.WaitForBackoffs(i + 1);
+    ASSERT_EQ(backoffs.size(), i + 1);
+    EXPECT_EQ(backoffs[i].delay, delays[i]) << i;
+    // The state is reported just before the reconnect timer is set.
+    ASSERT_TRUE(WaitForTimers(time, 1));
+    // Just short of the delay nothing happens...
+    time.Advance(delays[i] - absl::Milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    EXPECT_EQ(server.accepted(), static_cast<int>(i + 1)) << i;
+    // ...and at the delay the next attempt runs (and fails).
+    time.Advance(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(log.WaitForBackoffs(delays.size() + 1).size(), delays.size() + 1);
+}
+
+// A silent server: the attempt's connect timeout and a call's deadline both pass in virtual time.
+TEST(ClientConnectionTest, ConnectTimeoutAndDeadlinesWaitOnVirtualTime) {
+  StubServer server(StubServer::Mode::kSilent);
+  VirtualTime time;
+  StateLog log;
+  ClientConnectionOptions options = OptionsFor(server.port());
+  options.virtual_time = &time;
+  options.connect_timeout = absl::Seconds(10);
+  options.backoff.initial = absl::Hours(1);  // one attempt in this test
+  options.backoff.max = absl::Hours(1);
+  options.on_state = log.Callback();
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  CallOptions call_options;
+  call_options.timeout = absl::Seconds(30);
+  std::future<CallResult> call = (*connection)->Invoke(std::string(8, '\x05'), call_options);
+  ASSERT_TRUE(WaitForTimers(time, 2));  // the attempt's timeout and the call's deadline
+  time.Advance(absl::Seconds(9));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_TRUE(log.WaitForBackoffs(0).empty());
+  time.Advance(absl::Seconds(1));
+  std::vector<ConnectionStateChange> backoffs = log.WaitForBackoffs(1);
+  ASSERT_EQ(backoffs.size(), 1u);
+  EXPECT_EQ(backoffs[0].reason.code(), absl::StatusCode::kDeadlineExceeded) << backoffs[0].reason;
+  time.Advance(absl::Seconds(19));
+  EXPECT_EQ(call.wait_for(std::chrono::milliseconds(30)), std::future_status::timeout);
+  time.Advance(absl::Seconds(1));
+  ASSERT_EQ(call.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(call.get().status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
 TEST(ClientConnectionTest, MalformedBodiesAreRejected) {
