@@ -5,10 +5,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "asio.hpp"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/services.h"
+#include "service/api/utf8.h"
 #include "service/telegram/session_strings.h"
 #include "tl/generated/api.h"
 
@@ -56,17 +56,6 @@ bool IsBotToken(absl::string_view token) {
   int64_t id = 0;
   return colon != absl::string_view::npos && colon > 0 && token.size() - colon > 10 &&
          token.size() < 128 && absl::SimpleAtoi(token.substr(0, colon), &id) && id > 0;
-}
-
-// The account of a `name` field, with the caller's tenant checked.
-absl::StatusOr<std::shared_ptr<Account>> AccountOf(const ApiContext& api,
-                                                   grpc::CallbackServerContext* context,
-                                                   absl::string_view name) {
-  absl::StatusOr<std::string> tenant = Authenticate(*context, api);
-  if (!tenant.ok()) return tenant.status();
-  absl::StatusOr<std::string> id = ParseAccountName(name, "name");
-  if (!id.ok()) return id.status();
-  return api.accounts->Get(*tenant, *id);
 }
 
 // Answers a login step: the state, or the error.
@@ -154,7 +143,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccount(grpc::CallbackServerCon
                                                          const v1::GetAccountRequest* request,
                                                          v1::Account* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   if (account.ok()) AccountToProto(**account, response);
   Finish(reactor, account.status());
   return reactor;
@@ -192,16 +182,12 @@ grpc::ServerUnaryReactor* AccountServiceImpl::DeleteAccount(grpc::CallbackServer
                                                             const v1::DeleteAccountRequest* request,
                                                             google::protobuf::Empty* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
-  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
-  absl::StatusOr<std::string> id = ParseAccountName(request->name(), "name");
-  if (!id.ok()) return Finish(reactor, id.status()), reactor;
-  absl::StatusOr<std::shared_ptr<Account>> account = api_->accounts->Get(*tenant, *id);
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   const ApiContext* api = api_;
-  const std::string tenant_name = *tenant;
-  auto remove = [reactor, api, tenant_name, id = *id](absl::Status) {
-    Finish(reactor, api->accounts->Delete(tenant_name, id));
+  auto remove = [reactor, api, key = (*account)->key()](absl::Status) {
+    Finish(reactor, api->accounts->Delete(key.tenant, key.id));
   };
   if ((*account)->signed_in()) {
     // Best effort: end the Telegram authorization before the key is forgotten.
@@ -219,7 +205,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::StartLogin(grpc::CallbackServerCon
   if (!v1::StartLoginRequest::Method_IsValid(request->method())) {
     return Finish(reactor, InvalidField("method", "PHONE_CODE or QR")), reactor;
   }
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   (*account)->StartLogin(request->method(), CallDeadline(*context, *api_),
                          ReplyLogin(reactor, response));
@@ -327,7 +314,8 @@ class LoginWatcher final : public grpc::ServerWriteReactor<v1::LoginState> {
 
 grpc::ServerWriteReactor<v1::LoginState>* AccountServiceImpl::WatchLogin(
     grpc::CallbackServerContext* context, const v1::WatchLoginRequest* request) {
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   return new LoginWatcher(account.ok() ? *account : nullptr, account.status());
 }
 
@@ -335,7 +323,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::SubmitCode(grpc::CallbackServerCon
                                                          const v1::SubmitCodeRequest* request,
                                                          v1::LoginState* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   if (request->code().empty() || request->code().size() > 32) {
     return Finish(reactor, InvalidField("code", "1-32 characters")), reactor;
@@ -349,7 +338,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::SubmitPassword(
     grpc::CallbackServerContext* context, const v1::SubmitPasswordRequest* request,
     v1::LoginState* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   if (request->password().empty() || request->password().size() > 1024) {
     return Finish(reactor, InvalidField("password", "1-1024 bytes")), reactor;
@@ -363,7 +353,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::SignUp(grpc::CallbackServerContext
                                                      const v1::SignUpRequest* request,
                                                      v1::LoginState* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   if (request->first_name().empty() || request->first_name().size() > 64) {
     return Finish(reactor, InvalidField("first_name", "1-64 bytes")), reactor;
@@ -380,7 +371,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CancelLogin(grpc::CallbackServerCo
                                                           const v1::CancelLoginRequest* request,
                                                           v1::LoginState* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   (*account)->CancelLogin(ReplyLogin(reactor, response));
   return reactor;
@@ -390,14 +382,10 @@ grpc::ServerUnaryReactor* AccountServiceImpl::LogOut(grpc::CallbackServerContext
                                                      const v1::LogOutRequest* request,
                                                      v1::Account* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerSignedInAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   std::shared_ptr<Account> target = *account;
-  if (!target->signed_in()) {
-    Finish(reactor, ServiceError(absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
-                                 "the account is not signed in"));
-    return reactor;
-  }
   target->LogOut(CallDeadline(*context, *api_), [reactor, response, target](absl::Status status) {
     if (status.ok()) AccountToProto(*target, response);
     Finish(reactor, status);
@@ -421,9 +409,9 @@ void StatusOf(const Account& account, v1::AccountStatus* response) {
     session->mutable_latency()->set_seconds(absl::ToInt64Seconds(info.latency));
     session->mutable_latency()->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(
         info.latency - absl::Seconds(absl::ToInt64Seconds(info.latency)))));
-    session->set_last_error(info.last_error);
+    session->set_last_error(ValidUtf8(info.last_error));
   }
-  for (const FloodWaitInfo& wait : invoker->FloodWaits()) {
+  for (const FloodWaitInfo& wait : account.FloodWaits()) {
     v1::AccountStatus::FloodWait* out = response->add_flood_waits();
     out->set_method(wait.method);
     out->mutable_until()->set_seconds(absl::ToUnixSeconds(wait.until));
@@ -441,26 +429,33 @@ std::string StatusShape(const v1::AccountStatus& status) {
   return shape;
 }
 
-// Streams an account's status: now, then on every change, checked on a timer of the io
-// context (no thread per stream). The timer reaches the reactor through `link_`, cleared in
-// OnDone before the reactor is deleted.
+// Streams an account's status: now, then after every change the account reports
+// (Account::WatchStatus), with no thread and no timer per stream. A change that comes while a
+// write is in flight is looked at when the write is done. The account reaches the reactor
+// through `link_`, cleared in OnDone before the reactor is deleted.
 class StatusWatcher final : public grpc::ServerWriteReactor<v1::AccountStatus> {
  public:
-  StatusWatcher(std::shared_ptr<Account> account, asio::io_context* io, absl::Status error)
-      : account_(std::move(account)), io_(io) {
+  StatusWatcher(std::shared_ptr<Account> account, absl::Status error)
+      : account_(std::move(account)) {
     if (!error.ok()) {
       Finish(ToGrpcStatus(error));
       return;
     }
+    watch_id_ = account_->WatchStatus([link = link_] {
+      absl::MutexLock lock(&link->mutex);
+      if (link->watcher == nullptr) return;
+      absl::MutexLock inner(&link->watcher->mutex_);
+      link->watcher->SendIfChanged();
+    });
     absl::MutexLock lock(&mutex_);
-    Poll();
+    SendIfChanged();
   }
 
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mutex_);
     writing_ = false;
     if (!ok || cancelled_) return Close(grpc::Status::CANCELLED);
-    Schedule();
+    SendIfChanged();
   }
 
   void OnCancel() override {
@@ -470,6 +465,7 @@ class StatusWatcher final : public grpc::ServerWriteReactor<v1::AccountStatus> {
   }
 
   void OnDone() override {
+    if (watch_id_ != 0) account_->UnwatchStatus(watch_id_);
     {
       absl::MutexLock lock(&link_->mutex);
       link_->watcher = nullptr;
@@ -489,29 +485,18 @@ class StatusWatcher final : public grpc::ServerWriteReactor<v1::AccountStatus> {
     return link;
   }
 
-  void Poll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    if (closed_ || cancelled_) return;
+  // Writes the status if it differs from the last one written (the first always goes).
+  void SendIfChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (writing_ || closed_ || cancelled_) return;
     v1::AccountStatus status;
     StatusOf(*account_, &status);
     std::string shape = StatusShape(status);
-    if (sent_any_ && shape == last_shape_) return Schedule();
+    if (sent_any_ && shape == last_shape_) return;
     sent_any_ = true;
     last_shape_ = std::move(shape);
     current_ = std::move(status);
     writing_ = true;
     StartWrite(&current_);
-  }
-
-  void Schedule() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    if (closed_ || cancelled_) return;
-    auto timer = std::make_shared<asio::steady_timer>(*io_);
-    timer->expires_after(std::chrono::seconds(1));
-    timer->async_wait([link = link_, timer](const asio::error_code&) {
-      absl::MutexLock lock(&link->mutex);
-      if (link->watcher == nullptr) return;
-      absl::MutexLock inner(&link->watcher->mutex_);
-      link->watcher->Poll();
-    });
   }
 
   void Close(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
@@ -522,7 +507,7 @@ class StatusWatcher final : public grpc::ServerWriteReactor<v1::AccountStatus> {
 
   std::shared_ptr<Link> link_ = MakeLink(this);
   std::shared_ptr<Account> account_;
-  asio::io_context* io_;
+  int watch_id_ = 0;
   absl::Mutex mutex_;
   v1::AccountStatus current_ ABSL_GUARDED_BY(mutex_);
   std::string last_shape_ ABSL_GUARDED_BY(mutex_);
@@ -538,7 +523,8 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountStatus(
     grpc::CallbackServerContext* context, const v1::GetAccountStatusRequest* request,
     v1::AccountStatus* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   StatusOf(**account, response);
   Finish(reactor, absl::OkStatus());
@@ -547,9 +533,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::GetAccountStatus(
 
 grpc::ServerWriteReactor<v1::AccountStatus>* AccountServiceImpl::WatchAccountStatus(
     grpc::CallbackServerContext* context, const v1::GetAccountStatusRequest* request) {
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
-  return new StatusWatcher(account.ok() ? *account : nullptr, api_->accounts->env().io,
-                           account.status());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->name(), "name");
+  return new StatusWatcher(account.ok() ? *account : nullptr, account.status());
 }
 
 grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(grpc::CallbackServerContext* context,
@@ -603,8 +589,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(grpc::CallbackServer
   }
   if (!request->request_id().empty()) {
     // A retry of an import that made its account: answered below by CreateWithKey.
-  } else if (std::optional<std::string> holder =
-                 api_->accounts->AccountWithKey(session->auth_key)) {
+  } else if (api_->accounts->AccountWithKey(session->auth_key).has_value()) {
     Finish(reactor, ServiceError(absl::StatusCode::kAlreadyExists, "AUTH_KEY_DUPLICATED",
                                  "this session's key already serves an account of this tgrpcd; "
                                  "one key must not be used from two places"));
@@ -632,13 +617,9 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ExportSession(grpc::CallbackServer
                                                             const v1::ExportSessionRequest* request,
                                                             v1::ExportSessionResponse* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<Account>> account = AccountOf(*api_, context, request->name());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerSignedInAccount(*api_, *context, request->name(), "name");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
-  if (!(*account)->signed_in()) {
-    Finish(reactor, ServiceError(absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
-                                 "only a signed-in account has a session to export"));
-    return reactor;
-  }
   SessionFormat format = SessionFormat::kTelethon;
   v1::SessionFormat out_format = v1::TELETHON;
   switch (request->format()) {
@@ -657,7 +638,7 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ExportSession(grpc::CallbackServer
   AccountRecord record = (*account)->record();
   const int dc = (*account)->invoker()->home_dc();
   absl::StatusOr<std::vector<AuthKeyRecord>> keys =
-      api_->accounts->env().storage->GetAuthKeys(record.id);
+      api_->accounts->env().storage->GetAuthKeys((*account)->key());
   if (!keys.ok()) return Finish(reactor, keys.status()), reactor;
   PortableSession session;
   for (const AuthKeyRecord& key : *keys) {

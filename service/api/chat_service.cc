@@ -10,6 +10,7 @@
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/services.h"
+#include "service/api/utf8.h"
 #include "service/telegram/peer_id.h"
 #include "tl/generated/api.h"
 
@@ -92,26 +93,6 @@ void FetchChat(std::shared_ptr<Account> account, const ResolvedPeer& peer, absl:
   }
 }
 
-// The signed-in account of a chat name, with the chat reference resolved.
-void WithChat(
-    const ApiContext& api, grpc::CallbackServerContext* context, absl::string_view name,
-    absl::string_view field, absl::string_view sub_collection,
-    std::function<void(absl::StatusOr<std::shared_ptr<Account>>, ResolvedPeer, ChildName)> done) {
-  absl::StatusOr<std::string> tenant = Authenticate(*context, api);
-  if (!tenant.ok()) return done(tenant.status(), {}, {});
-  absl::StatusOr<ChildName> parsed = ParseChildName(name, field, "chats", sub_collection);
-  if (!parsed.ok()) return done(parsed.status(), {}, {});
-  absl::StatusOr<std::shared_ptr<Account>> account = SignedInAccount(api, *tenant, parsed->account);
-  if (!account.ok()) return done(account.status(), {}, {});
-  std::shared_ptr<Account> target = *account;
-  ChildName child = *parsed;
-  ResolveChat(target, child.child, field, CallDeadline(*context, api),
-              [target, child, done](absl::StatusOr<ResolvedPeer> peer) mutable {
-                if (!peer.ok()) return done(peer.status(), {}, child);
-                done(target, *std::move(peer), child);
-              });
-}
-
 v1::ChatMember::Status MemberStatus(const tl::Object& participant) {
   if (dynamic_cast<const api::channelParticipantCreator*>(&participant) != nullptr ||
       dynamic_cast<const api::chatParticipantCreator*>(&participant) != nullptr) {
@@ -174,7 +155,7 @@ bool MemberToProto(const tl::Object& participant, const Account& account, int64_
   out->set_status(MemberStatus(participant));
   if (date != 0) out->mutable_join_time()->set_seconds(date);
   out->set_inviter_id(inviter);
-  out->set_rank(rank);
+  out->set_rank(ValidUtf8(rank));
   return true;
 }
 
@@ -216,11 +197,8 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ResolvePeer(grpc::CallbackServerConte
                                                        const v1::ResolvePeerRequest* request,
                                                        v1::ResolvePeerResponse* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
-  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
-  absl::StatusOr<std::string> id = ParseAccountName(request->account(), "account");
-  if (!id.ok()) return Finish(reactor, id.status()), reactor;
-  absl::StatusOr<std::shared_ptr<Account>> found = SignedInAccount(*api_, *tenant, *id);
+  absl::StatusOr<std::shared_ptr<Account>> found =
+      CallerSignedInAccount(*api_, *context, request->account(), "account");
   if (!found.ok()) return Finish(reactor, found.status()), reactor;
   std::shared_ptr<Account> account = *found;
   const absl::Time deadline = CallDeadline(*context, *api_);
@@ -263,7 +241,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ResolvePeer(grpc::CallbackServerConte
             ToProto(*chat, account->id(), &out);
           } else if (const auto* i = dynamic_cast<const api::chatInvite*>(result->get())) {
             // Not a member: what the invite shows (no id until the account joins).
-            out.set_title(i->title);
+            out.set_title(ValidUtf8(i->title));
             out.set_members_count(i->participants_count);
             out.set_type(!i->channel    ? v1::Chat::BASIC_GROUP
                          : i->broadcast ? v1::Chat::CHANNEL
@@ -307,16 +285,15 @@ grpc::ServerUnaryReactor* ChatServiceImpl::GetChat(grpc::CallbackServerContext* 
                                                    v1::Chat* response) {
   auto* reactor = context->DefaultReactor();
   const absl::Time deadline = CallDeadline(*context, *api_);
-  WithChat(*api_, context, request->name(), "name", "",
-           [reactor, response, deadline](absl::StatusOr<std::shared_ptr<Account>> account,
-                                         ResolvedPeer peer, ChildName) {
-             if (!account.ok()) return Finish(reactor, account.status());
-             FetchChat(*account, peer, deadline,
-                       [reactor, response](absl::StatusOr<v1::Chat> chat) {
-                         if (chat.ok()) *response = *std::move(chat);
-                         Finish(reactor, chat.status());
-                       });
-           });
+  OnResolvedName(*api_, context, reactor, request->name(), "name", "chats", "",
+                 [reactor, response, deadline](std::shared_ptr<Account> account, ResolvedPeer peer,
+                                               ChildName) {
+                   FetchChat(account, peer, deadline,
+                             [reactor, response](absl::StatusOr<v1::Chat> chat) {
+                               if (chat.ok()) *response = *std::move(chat);
+                               Finish(reactor, chat.status());
+                             });
+                 });
   return reactor;
 }
 
@@ -324,11 +301,8 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ListChats(grpc::CallbackServerContext
                                                      const v1::ListChatsRequest* request,
                                                      v1::ListChatsResponse* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
-  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
-  absl::StatusOr<std::string> id = ParseAccountName(request->account(), "account");
-  if (!id.ok()) return Finish(reactor, id.status()), reactor;
-  absl::StatusOr<std::shared_ptr<Account>> found = SignedInAccount(*api_, *tenant, *id);
+  absl::StatusOr<std::shared_ptr<Account>> found =
+      CallerSignedInAccount(*api_, *context, request->account(), "account");
   if (!found.ok()) return Finish(reactor, found.status()), reactor;
   if (request->page_size() < 0 || request->page_size() > 100) {
     return Finish(reactor, InvalidField("page_size", "0-100")), reactor;
@@ -444,11 +418,9 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ListChatMembers(
   const auto filter = request->filter();
   const std::string query = request->query();
   const absl::Time deadline = CallDeadline(*context, *api_);
-  WithChat(
-      *api_, context, request->parent(), "parent", "",
-      [=](absl::StatusOr<std::shared_ptr<Account>> found, ResolvedPeer peer, ChildName) {
-        if (!found.ok()) return Finish(reactor, found.status());
-        std::shared_ptr<Account> account = *found;
+  OnResolvedName(
+      *api_, context, reactor, request->parent(), "parent", "chats", "",
+      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
         const int64_t marked = peer.marked_id;
         if (MarkedType(marked) == PeerType::kUser) {
           return Finish(reactor, InvalidField("parent", "a private chat has no member list"));
@@ -545,11 +517,9 @@ grpc::ServerUnaryReactor* ChatServiceImpl::GetChatMember(grpc::CallbackServerCon
                                                          v1::ChatMember* response) {
   auto* reactor = context->DefaultReactor();
   const absl::Time deadline = CallDeadline(*context, *api_);
-  WithChat(
-      *api_, context, request->name(), "name", "members",
-      [=](absl::StatusOr<std::shared_ptr<Account>> found, ResolvedPeer peer, ChildName name) {
-        if (!found.ok()) return Finish(reactor, found.status());
-        std::shared_ptr<Account> account = *found;
+  OnResolvedName(
+      *api_, context, reactor, request->name(), "name", "chats", "members",
+      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName name) {
         const int64_t marked = peer.marked_id;
         int64_t user_id = 0;
         if (!absl::SimpleAtoi(name.rest, &user_id) || user_id <= 0) {

@@ -82,17 +82,33 @@ absl::StatusOr<ChildName> ParseChildName(absl::string_view name, absl::string_vi
   return out;
 }
 
-absl::StatusOr<std::shared_ptr<Account>> SignedInAccount(const ApiContext& api,
-                                                         const std::string& tenant,
-                                                         absl::string_view account_id) {
-  absl::StatusOr<std::shared_ptr<Account>> account = api.accounts->Get(tenant, account_id);
-  if (!account.ok()) return account.status();
-  if (!(*account)->signed_in()) {
-    return ServiceError(
-        absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
-        absl::StrCat("accounts/", account_id, " is not signed in: StartLogin, or sign in again"));
-  }
-  return account;
+namespace {
+
+// `found` when it is a signed-in account.
+absl::StatusOr<std::shared_ptr<Account>> SignedIn(absl::StatusOr<std::shared_ptr<Account>> found) {
+  if (!found.ok() || (*found)->signed_in()) return found;
+  return ServiceError(
+      absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
+      absl::StrCat((*found)->name(), " is not signed in: StartLogin, or sign in again"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Account>> CallerAccount(const ApiContext& api,
+                                                       const grpc::CallbackServerContext& context,
+                                                       absl::string_view name,
+                                                       absl::string_view field) {
+  absl::StatusOr<std::string> tenant = Authenticate(context, api);
+  if (!tenant.ok()) return tenant.status();
+  absl::StatusOr<std::string> id = ParseAccountName(name, field);
+  if (!id.ok()) return id.status();
+  return api.accounts->Get(*tenant, *id);
+}
+
+absl::StatusOr<std::shared_ptr<Account>> CallerSignedInAccount(
+    const ApiContext& api, const grpc::CallbackServerContext& context, absl::string_view name,
+    absl::string_view field) {
+  return SignedIn(CallerAccount(api, context, name, field));
 }
 
 namespace {
@@ -164,6 +180,28 @@ void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
         if (!input.ok()) return done(input.status());
         done(ResolvedPeer{marked, *std::move(input)});
       });
+}
+
+void OnResolvedName(const ApiContext& api, grpc::CallbackServerContext* context,
+                    grpc::ServerUnaryReactor* reactor, absl::string_view name,
+                    absl::string_view field, absl::string_view collection,
+                    absl::string_view sub_collection, ResolvedNameBody body) {
+  absl::StatusOr<std::string> tenant = Authenticate(*context, api);
+  if (!tenant.ok()) return Finish(reactor, tenant.status());
+  absl::StatusOr<ChildName> parsed = ParseChildName(name, field, collection, sub_collection);
+  if (!parsed.ok()) return Finish(reactor, parsed.status());
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      SignedIn(api.accounts->Get(*tenant, parsed->account));
+  if (!account.ok()) return Finish(reactor, account.status());
+  std::shared_ptr<Account> target = *account;
+  ChildName child = *std::move(parsed);
+  const std::string reference = child.child;
+  ResolveChat(target, reference, field, CallDeadline(*context, api),
+              [target, child = std::move(child), reactor,
+               body = std::move(body)](absl::StatusOr<ResolvedPeer> peer) {
+                if (!peer.ok()) return Finish(reactor, peer.status());
+                body(target, *std::move(peer), child);
+              });
 }
 
 std::string RequestKey(const std::string& tenant, absl::string_view account,

@@ -53,11 +53,18 @@ absl::StatusOr<ChildName> ParseChildName(absl::string_view name, absl::string_vi
                                          absl::string_view collection,
                                          absl::string_view sub_collection = "");
 
-// The signed-in account the name's tenant owns: NOT_FOUND, or FAILED_PRECONDITION with reason
-// ACCOUNT_NOT_SIGNED_IN.
-absl::StatusOr<std::shared_ptr<Account>> SignedInAccount(const ApiContext& api,
-                                                         const std::string& tenant,
-                                                         absl::string_view account_id);
+// The preamble of a handler on an account: the caller's tenant (Authenticate), the account name
+// `name` of request field `field`, and the tenant's account of that name. UNAUTHENTICATED,
+// INVALID_ARGUMENT naming the field, or NOT_FOUND (ACCOUNT_NOT_FOUND).
+absl::StatusOr<std::shared_ptr<Account>> CallerAccount(const ApiContext& api,
+                                                       const grpc::CallbackServerContext& context,
+                                                       absl::string_view name,
+                                                       absl::string_view field);
+// As CallerAccount, for handlers that talk to Telegram: FAILED_PRECONDITION with reason
+// ACCOUNT_NOT_SIGNED_IN when the account is not signed in.
+absl::StatusOr<std::shared_ptr<Account>> CallerSignedInAccount(
+    const ApiContext& api, const grpc::CallbackServerContext& context, absl::string_view name,
+    absl::string_view field);
 
 struct ResolvedPeer {
   int64_t marked_id = 0;
@@ -68,6 +75,17 @@ using ResolveCallback = std::function<void(absl::StatusOr<ResolvedPeer>)>;
 // contacts.resolveUsername when the cache does not know it, or a +phone the cache knows.
 void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
                  absl::string_view field, absl::Time deadline, ResolveCallback done);
+
+// The preamble of a handler on a chat or user name,
+// accounts/{account}/{collection}/{reference}[/{sub_collection}/{rest}] in request field `field`:
+// CallerSignedInAccount for {account}, then ResolveChat for {reference}. Runs `body` with the
+// account, the peer and the parsed name, or finishes `reactor` with the first error.
+using ResolvedNameBody =
+    std::function<void(std::shared_ptr<Account> account, ResolvedPeer peer, ChildName name)>;
+void OnResolvedName(const ApiContext& api, grpc::CallbackServerContext* context,
+                    grpc::ServerUnaryReactor* reactor, absl::string_view name,
+                    absl::string_view field, absl::string_view collection,
+                    absl::string_view sub_collection, ResolvedNameBody body);
 
 // Finishes a unary reactor with the status (mapped by errors.h).
 void Finish(grpc::ServerUnaryReactor* reactor, const absl::Status& status);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "service/api/utf8.h"
 #include "service/telegram/peer_id.h"
 
 namespace tgrpc::service {
@@ -51,11 +52,11 @@ std::string MainUsername(const std::optional<std::string>& username,
     for (const auto& u : *usernames) {
       const auto* name = dynamic_cast<const api::username*>(u.get());
       if (name == nullptr) continue;
-      if (all != nullptr) all->Add(std::string(name->username_));
+      if (all != nullptr) all->Add(ValidUtf8(name->username_));
       if (main.empty() && name->active) main = name->username_;
     }
   }
-  return main;
+  return ValidUtf8(main);
 }
 
 int64_t PhotoId(const api::UserProfilePhoto* photo) {
@@ -74,17 +75,17 @@ void DocumentToProto(const api::document& document, v1::Media* out) {
   out->set_file_reference(document.file_reference);
   out->set_dc_id(document.dc_id);
   out->set_size(document.size);
-  out->set_mime_type(document.mime_type);
+  out->set_mime_type(ValidUtf8(document.mime_type));
   for (const auto& attribute : document.attributes) {
     if (const auto* a = dynamic_cast<const api::documentAttributeFilename*>(attribute.get())) {
-      out->set_file_name(a->file_name);
+      out->set_file_name(ValidUtf8(a->file_name));
     } else if (const auto* a = dynamic_cast<const api::documentAttributeVideo*>(attribute.get())) {
       out->set_duration(a->duration);
       out->set_width(a->w);
       out->set_height(a->h);
     } else if (const auto* a = dynamic_cast<const api::documentAttributeAudio*>(attribute.get())) {
       out->set_duration(a->duration);
-      if (a->title.has_value()) out->set_title(*a->title);
+      if (a->title.has_value()) out->set_title(ValidUtf8(*a->title));
     } else if (const auto* a =
                    dynamic_cast<const api::documentAttributeImageSize*>(attribute.get())) {
       out->set_width(a->w);
@@ -123,22 +124,22 @@ void MediaToProto(const api::MessageMedia& media, v1::Media* out) {
       out->set_longitude(geo->long_);
     }
   } else if (const auto* m = dynamic_cast<const api::messageMediaVenue*>(&media)) {
-    out->set_title(m->title);
+    out->set_title(ValidUtf8(m->title));
     if (const auto* geo = dynamic_cast<const api::geoPoint*>(m->geo.get())) {
       out->set_latitude(geo->lat);
       out->set_longitude(geo->long_);
     }
   } else if (const auto* m = dynamic_cast<const api::messageMediaContact*>(&media)) {
-    out->set_title(absl::StrCat(m->phone_number));
-    out->set_file_name(absl::StrJoin({m->first_name, m->last_name}, " "));
+    out->set_title(ValidUtf8(m->phone_number));
+    out->set_file_name(ValidUtf8(absl::StrJoin({m->first_name, m->last_name}, " ")));
   } else if (const auto* m = dynamic_cast<const api::messageMediaDice*>(&media)) {
-    out->set_title(m->emoticon);
+    out->set_title(ValidUtf8(m->emoticon));
     out->set_value(m->value);
   } else if (const auto* m = dynamic_cast<const api::messageMediaWebPage*>(&media)) {
     if (const auto* page = dynamic_cast<const api::webPage*>(m->webpage.get())) {
-      out->set_url(page->url);
+      out->set_url(ValidUtf8(page->url));
       out->set_id(page->id);
-      if (page->title.has_value()) out->set_title(*page->title);
+      if (page->title.has_value()) out->set_title(ValidUtf8(*page->title));
     }
   }
 }
@@ -190,11 +191,11 @@ void ToProto(const api::User& user, absl::string_view account, v1::User* out) {
   out->set_name(UserName(account, u->id));
   out->set_id(u->id);
   out->set_access_hash(u->min ? 0 : u->access_hash.value_or(0));
-  out->set_first_name(u->first_name.value_or(""));
-  out->set_last_name(u->last_name.value_or(""));
+  out->set_first_name(ValidUtf8(u->first_name.value_or("")));
+  out->set_last_name(ValidUtf8(u->last_name.value_or("")));
   out->set_username(MainUsername(u->username, u->usernames, out->mutable_usernames()));
   if (out->usernames().empty() && !out->username().empty()) out->add_usernames(out->username());
-  out->set_phone_number(u->phone.value_or(""));
+  out->set_phone_number(ValidUtf8(u->phone.value_or("")));
   out->set_is_self(u->self);
   out->set_is_bot(u->bot);
   out->set_is_contact(u->contact);
@@ -206,7 +207,7 @@ void ToProto(const api::User& user, absl::string_view account, v1::User* out) {
   out->set_is_deleted(u->deleted);
   out->set_is_support(u->support);
   out->set_is_min(u->min);
-  out->set_lang_code(u->lang_code.value_or(""));
+  out->set_lang_code(ValidUtf8(u->lang_code.value_or("")));
   out->set_photo_id(PhotoId(u->photo.get()));
   v1::User::Status* status = out->mutable_status();
   if (const auto* s = dynamic_cast<const api::userStatusOnline*>(u->status.get())) {
@@ -226,14 +227,14 @@ void ToProto(const api::User& user, absl::string_view account, v1::User* out) {
 
 void ToProto(const api::userFull& full, v1::User* out) {
   v1::User::FullInfo* info = out->mutable_full();
-  info->set_about(full.about.value_or(""));
+  info->set_about(ValidUtf8(full.about.value_or("")));
   info->set_common_chats_count(full.common_chats_count);
   info->set_blocked(full.blocked);
   info->set_phone_calls_available(full.phone_calls_available);
   info->set_pinned_message_id(full.pinned_msg_id.value_or(0));
   info->set_has_private_forward(full.private_forward_name.has_value());
   if (const auto* bot = dynamic_cast<const api::botInfo*>(full.bot_info.get())) {
-    info->set_bot_description(bot->description.value_or(""));
+    info->set_bot_description(ValidUtf8(bot->description.value_or("")));
   }
 }
 
@@ -242,7 +243,7 @@ void ToProto(const api::Chat& chat, absl::string_view account, v1::Chat* out) {
     out->set_id(MarkChat(c->id));
     out->set_type(v1::Chat::BASIC_GROUP);
     out->set_raw_id(c->id);
-    out->set_title(c->title);
+    out->set_title(ValidUtf8(c->title));
     out->set_members_count(c->participants_count);
     out->set_is_creator(c->creator);
     out->set_has_left(c->left);
@@ -252,14 +253,14 @@ void ToProto(const api::Chat& chat, absl::string_view account, v1::Chat* out) {
     out->set_id(MarkChat(c->id));
     out->set_type(v1::Chat::BASIC_GROUP);
     out->set_raw_id(c->id);
-    out->set_title(c->title);
+    out->set_title(ValidUtf8(c->title));
     out->set_has_left(true);
   } else if (const auto* c = dynamic_cast<const api::channel*>(&chat)) {
     out->set_id(MarkChannel(c->id));
     out->set_type(c->broadcast ? v1::Chat::CHANNEL : v1::Chat::SUPERGROUP);
     out->set_raw_id(c->id);
     out->set_access_hash(c->min ? 0 : c->access_hash.value_or(0));
-    out->set_title(c->title);
+    out->set_title(ValidUtf8(c->title));
     out->set_username(MainUsername(c->username, c->usernames, out->mutable_usernames()));
     if (out->usernames().empty() && !out->username().empty()) out->add_usernames(out->username());
     out->set_members_count(c->participants_count.value_or(0));
@@ -275,7 +276,7 @@ void ToProto(const api::Chat& chat, absl::string_view account, v1::Chat* out) {
     out->set_type(c->broadcast ? v1::Chat::CHANNEL : v1::Chat::SUPERGROUP);
     out->set_raw_id(c->id);
     out->set_access_hash(c->access_hash);
-    out->set_title(c->title);
+    out->set_title(ValidUtf8(c->title));
     out->set_has_left(true);
   } else {
     return;
@@ -301,17 +302,17 @@ void ChatFromUser(const v1::User& user, absl::string_view account, v1::Chat* out
 void ToProto(const api::ChatFull& full, v1::Chat* out) {
   v1::Chat::FullInfo* info = out->mutable_full();
   if (const auto* f = dynamic_cast<const api::chatFull*>(&full)) {
-    info->set_about(f->about);
+    info->set_about(ValidUtf8(f->about));
     info->set_pinned_message_id(f->pinned_msg_id.value_or(0));
     if (const auto* members = dynamic_cast<const api::chatParticipants*>(f->participants.get())) {
       info->set_members_count(static_cast<int32_t>(members->participants.size()));
     }
     if (const auto* invite =
             dynamic_cast<const api::chatInviteExported*>(f->exported_invite.get())) {
-      info->set_invite_link(invite->link);
+      info->set_invite_link(ValidUtf8(invite->link));
     }
   } else if (const auto* f = dynamic_cast<const api::channelFull*>(&full)) {
-    info->set_about(f->about);
+    info->set_about(ValidUtf8(f->about));
     info->set_members_count(f->participants_count.value_or(0));
     info->set_admins_count(f->admins_count.value_or(0));
     info->set_online_count(f->online_count.value_or(0));
@@ -323,7 +324,7 @@ void ToProto(const api::ChatFull& full, v1::Chat* out) {
     info->set_unread_count(f->unread_count);
     if (const auto* invite =
             dynamic_cast<const api::chatInviteExported*>(f->exported_invite.get())) {
-      info->set_invite_link(invite->link);
+      info->set_invite_link(ValidUtf8(invite->link));
     }
     if (out->members_count() == 0) out->set_members_count(info->members_count());
   }
@@ -342,9 +343,9 @@ void ToProto(const api::MessageEntity& entity, v1::MessageEntity* out) {
                   api::messageEntityFormattedDate, api::messageEntityDiffInsert,
                   api::messageEntityDiffReplace, api::messageEntityDiffDelete>(entity, out);
   if (const auto* e = dynamic_cast<const api::messageEntityTextUrl*>(&entity)) {
-    out->set_url(e->url);
+    out->set_url(ValidUtf8(e->url));
   } else if (const auto* e = dynamic_cast<const api::messageEntityPre*>(&entity)) {
-    out->set_language(e->language);
+    out->set_language(ValidUtf8(e->language));
   } else if (const auto* e = dynamic_cast<const api::messageEntityMentionName*>(&entity)) {
     out->set_user_id(e->user_id);
   } else if (const auto* e = dynamic_cast<const api::messageEntityCustomEmoji*>(&entity)) {
@@ -381,7 +382,7 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
     to->set_chat_id(MarkedPeerId(r->reply_to_peer_id.get()));
     to->set_top_message_id(r->reply_to_top_id.value_or(0));
     to->set_forum_topic(r->forum_topic);
-    to->set_quote_text(r->quote_text.value_or(""));
+    to->set_quote_text(ValidUtf8(r->quote_text.value_or("")));
     if (r->forum_topic) {
       out->set_topic_id(r->reply_to_top_id.value_or(r->reply_to_msg_id.value_or(0)));
     }
@@ -397,7 +398,7 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
     return;
   }
   SetTime(m->date, out->mutable_date());
-  out->set_text(m->message_);
+  out->set_text(ValidUtf8(m->message_));
   if (m->entities.has_value()) {
     for (const auto& entity : *m->entities) {
       if (entity != nullptr) ToProto(*entity, out->add_entities());
@@ -414,10 +415,10 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
   if (const auto* fwd = dynamic_cast<const api::messageFwdHeader*>(m->fwd_from.get())) {
     v1::ForwardHeader* header = out->mutable_forward();
     header->set_from_id(MarkedPeerId(fwd->from_id.get()));
-    header->set_from_name(fwd->from_name.value_or(""));
+    header->set_from_name(ValidUtf8(fwd->from_name.value_or("")));
     SetTime(fwd->date, header->mutable_date());
     header->set_channel_post(fwd->channel_post.value_or(0));
-    header->set_post_author(fwd->post_author.value_or(""));
+    header->set_post_author(ValidUtf8(fwd->post_author.value_or("")));
   }
   out->set_views(m->views.value_or(0));
   out->set_forwards(m->forwards.value_or(0));
@@ -425,7 +426,7 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
     out->set_replies(replies->replies);
   }
   if (m->edit_date.has_value()) SetTime(*m->edit_date, out->mutable_edit_date());
-  out->set_post_author(m->post_author.value_or(""));
+  out->set_post_author(ValidUtf8(m->post_author.value_or("")));
   out->set_grouped_id(m->grouped_id.value_or(0));
   out->set_via_bot_id(m->via_bot_id.value_or(0));
   if (const auto* reactions = dynamic_cast<const api::messageReactions*>(m->reactions.get())) {
@@ -434,7 +435,7 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
       if (count == nullptr) continue;
       v1::Reaction* reaction = out->add_reactions();
       if (const auto* r = dynamic_cast<const api::reactionEmoji*>(count->reaction.get())) {
-        reaction->set_reaction(r->emoticon);
+        reaction->set_reaction(ValidUtf8(r->emoticon));
       } else if (const auto* r =
                      dynamic_cast<const api::reactionCustomEmoji*>(count->reaction.get())) {
         reaction->set_reaction(absl::StrCat("custom_emoji:", r->document_id));

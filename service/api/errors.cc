@@ -10,6 +10,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "mtproto/net/rpc_status.h"
+#include "service/api/utf8.h"
 
 extern const char kTgrpcErrorsTsv[];
 
@@ -63,10 +64,14 @@ void Pack(const M& message, google::rpc::Status* status) {
   status->add_details()->PackFrom(message);
 }
 
-grpc::Status Build(grpc::StatusCode code, const std::string& message, google::rpc::Status details) {
+// Messages may quote Telegram's text or the caller's, cut anywhere: made valid UTF-8, which the
+// google.rpc.Status in the details must be to parse on the caller's side.
+grpc::Status Build(grpc::StatusCode code, absl::string_view raw_message,
+                   google::rpc::Status details) {
+  std::string message = ValidUtf8(raw_message);
   details.set_code(static_cast<int>(code));
   details.set_message(message);
-  return grpc::Status(code, message, details.SerializeAsString());
+  return grpc::Status(code, std::move(message), details.SerializeAsString());
 }
 
 }  // namespace
@@ -95,11 +100,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::Status details;
   if (std::optional<mtproto::session::RpcError> rpc = mtproto::net::RpcErrorOf(status)) {
     google::rpc::ErrorInfo info;
-    info.set_reason(rpc->type);
+    info.set_reason(ValidUtf8(rpc->type));
     info.set_domain(std::string(kTelegramDomain));
     auto& metadata = *info.mutable_metadata();
     metadata["code"] = absl::StrCat(rpc->code);
-    metadata["message"] = rpc->message;
+    metadata["message"] = ValidUtf8(rpc->message);
     if (rpc->argument.has_value()) metadata["argument"] = absl::StrCat(*rpc->argument);
     std::string description = TelegramErrorDescription(rpc->pattern);
     if (rpc->argument.has_value()) {
@@ -122,7 +127,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     google::rpc::BadRequest bad;
     auto* violation = bad.add_field_violations();
     violation->set_field(std::string(*field));
-    violation->set_description(std::string(status.message()));
+    violation->set_description(ValidUtf8(status.message()));
     Pack(bad, &details);
   }
   if (auto reason = status.GetPayload(kReasonPayload)) {
@@ -131,7 +136,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     info.set_domain(std::string(kTgrpcDomain));
     Pack(info, &details);
   }
-  return Build(code, std::string(status.message()), std::move(details));
+  return Build(code, status.message(), std::move(details));
 }
 
 }  // namespace tgrpc::service

@@ -71,5 +71,24 @@ TEST(ErrorsTest, OwnReasonsUseTheTgrpcDomain) {
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
 }
 
+// Telegram's error text and messages that quote input arrive as bytes; the details must still
+// parse on the caller's side (proto3 strings are UTF-8), so each bad sequence becomes U+FFFD.
+TEST(ErrorsTest, InvalidUtf8InMessagesIsReplaced) {
+  grpc::Status telegram = FromTelegram(400, "BAD_\xFF_THING");
+  google::rpc::Status details = Details(telegram);
+  EXPECT_EQ(details.message().substr(0, 10), "BAD_\xEF\xBF\xBD_TH");
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.metadata().at("message"), "BAD_\xEF\xBF\xBD_THING");
+  EXPECT_EQ(telegram.error_message(), details.message());
+
+  grpc::Status field = ToGrpcStatus(InvalidField("text", "near \"\xE2\x82\""));
+  details = Details(field);
+  EXPECT_EQ(details.message(), "text: near \"\xEF\xBF\xBD\"");
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad));
+  EXPECT_EQ(bad.field_violations(0).description(), "text: near \"\xEF\xBF\xBD\"");
+}
+
 }  // namespace
 }  // namespace tgrpc::service

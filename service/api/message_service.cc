@@ -239,6 +239,24 @@ absl::StatusOr<v1::Message> MessageFromUpdates(const api::Updates& updates, int6
   return out;
 }
 
+// Answers a send or an edit with the message Telegram's Updates carry (by `random_id` unless 0),
+// kept in `cache` under `cache_key` (unless empty) for retries of the same request_id.
+std::function<void(absl::StatusOr<tl::Ptr<api::Updates>>)> AnswerWithMessage(
+    grpc::ServerUnaryReactor* reactor, v1::Message* response, std::shared_ptr<Account> account,
+    int64_t random_id, int64_t marked_chat,
+    std::shared_ptr<absl::StatusOr<text::FormattedText>> sent, RequestCache* cache,
+    std::string cache_key) {
+  return [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+    if (!result.ok()) return Finish(reactor, result.status());
+    account->peers().AddFromUpdates(**result);
+    absl::StatusOr<v1::Message> message =
+        MessageFromUpdates(**result, random_id, *account, marked_chat, &**sent);
+    if (message.ok()) *response = *std::move(message);
+    if (message.ok() && !cache_key.empty()) cache->Store(cache_key, response->SerializeAsString());
+    Finish(reactor, message.status());
+  };
+}
+
 // Every message of an Updates answer (forwards), in order.
 std::vector<v1::Message> MessagesFromUpdates(const api::Updates& updates, Account& account) {
   std::vector<v1::Message> out;
@@ -256,26 +274,6 @@ std::vector<v1::Message> MessagesFromUpdates(const api::Updates& updates, Accoun
     if (message != nullptr) ToProto(*message, account.id(), &out.emplace_back());
   }
   return out;
-}
-
-// Resolves a chat name and runs `body` with the signed-in account, or finishes with the error.
-void OnChat(const ApiContext& api, grpc::CallbackServerContext* context, const std::string& name,
-            absl::string_view field, grpc::ServerUnaryReactor* reactor,
-            absl::string_view sub_collection,
-            std::function<void(std::shared_ptr<Account>, ResolvedPeer, ChildName)> body) {
-  absl::StatusOr<std::string> tenant = Authenticate(*context, api);
-  if (!tenant.ok()) return Finish(reactor, tenant.status());
-  absl::StatusOr<ChildName> parsed = ParseChildName(name, field, "chats", sub_collection);
-  if (!parsed.ok()) return Finish(reactor, parsed.status());
-  absl::StatusOr<std::shared_ptr<Account>> account = SignedInAccount(api, *tenant, parsed->account);
-  if (!account.ok()) return Finish(reactor, account.status());
-  std::shared_ptr<Account> target = *account;
-  ChildName child = *parsed;
-  ResolveChat(target, child.child, field, CallDeadline(*context, api),
-              [target, child, reactor, body = std::move(body)](absl::StatusOr<ResolvedPeer> peer) {
-                if (!peer.ok()) return Finish(reactor, peer.status());
-                body(target, *std::move(peer), child);
-              });
 }
 
 // The cache key of a mutation with a request_id, and its earlier answer if there is one.
@@ -332,42 +330,34 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerCo
                                        request->request_id(), response, &hit);
   if (hit) return Finish(reactor, absl::OkStatus()), reactor;
   RequestCache* cache = api_->requests;
-  OnChat(*api_, context, request->parent(), "parent", reactor, "",
-         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
-           absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
-               ToTl((*parsed)->entities, *account);
-           if (!entities.ok()) return Finish(reactor, entities.status());
-           api::messages_sendMessage send;
-           send.peer = std::move(peer.input);
-           send.message = (*parsed)->text;
-           send.random_id = RandomId(request->request_id(), account->id(), 0);
-           if (!entities->empty()) send.entities = *std::move(entities);
-           send.silent = request->silent();
-           send.no_webpage = request->no_webpage();
-           if (request->reply_to_message_id() != 0 || request->topic_id() != 0) {
-             auto reply = std::make_unique<api::inputReplyToMessage>();
-             reply->reply_to_msg_id = request->reply_to_message_id() != 0
-                                          ? request->reply_to_message_id()
-                                          : request->topic_id();
-             if (request->topic_id() != 0) reply->top_msg_id = request->topic_id();
-             send.reply_to = std::move(reply);
-           }
-           if (request->has_schedule_time()) {
-             send.schedule_date = static_cast<int32_t>(request->schedule_time().seconds());
-           }
-           const int64_t random_id = send.random_id;
-           const int64_t target = peer.marked_id;
-           account->invoker()->Call<api::messages_sendMessage>(
-               send, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
-                 if (!result.ok()) return Finish(reactor, result.status());
-                 account->peers().AddFromUpdates(**result);
-                 absl::StatusOr<v1::Message> message =
-                     MessageFromUpdates(**result, random_id, *account, target, &**parsed);
-                 if (message.ok()) *response = *std::move(message);
-                 if (message.ok() && !key.empty()) cache->Store(key, response->SerializeAsString());
-                 Finish(reactor, message.status());
-               });
-         });
+  OnResolvedName(*api_, context, reactor, request->parent(), "parent", "chats", "",
+                 [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+                   absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
+                       ToTl((*parsed)->entities, *account);
+                   if (!entities.ok()) return Finish(reactor, entities.status());
+                   api::messages_sendMessage send;
+                   send.peer = std::move(peer.input);
+                   send.message = (*parsed)->text;
+                   send.random_id = RandomId(request->request_id(), account->id(), 0);
+                   if (!entities->empty()) send.entities = *std::move(entities);
+                   send.silent = request->silent();
+                   send.no_webpage = request->no_webpage();
+                   if (request->reply_to_message_id() != 0 || request->topic_id() != 0) {
+                     auto reply = std::make_unique<api::inputReplyToMessage>();
+                     reply->reply_to_msg_id = request->reply_to_message_id() != 0
+                                                  ? request->reply_to_message_id()
+                                                  : request->topic_id();
+                     if (request->topic_id() != 0) reply->top_msg_id = request->topic_id();
+                     send.reply_to = std::move(reply);
+                   }
+                   if (request->has_schedule_time()) {
+                     send.schedule_date = static_cast<int32_t>(request->schedule_time().seconds());
+                   }
+                   account->invoker()->Call<api::messages_sendMessage>(
+                       send, {deadline},
+                       AnswerWithMessage(reactor, response, account, send.random_id, peer.marked_id,
+                                         parsed, cache, key));
+                 });
   return reactor;
 }
 
@@ -378,53 +368,53 @@ grpc::ServerUnaryReactor* MessageServiceImpl::GetMessages(grpc::CallbackServerCo
   if (absl::Status s = CheckIds(request->ids(), 200); !s.ok()) return Finish(reactor, s), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
   std::vector<int32_t> ids(request->ids().begin(), request->ids().end());
-  OnChat(*api_, context, request->parent(), "parent", reactor, "",
-         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
-           std::vector<tl::Ptr<api::InputMessage>> inputs;
-           for (int32_t id : ids) {
-             auto input = std::make_unique<api::inputMessageID>();
-             input->id = id;
-             inputs.push_back(std::move(input));
-           }
-           const int64_t marked = peer.marked_id;
-           auto answer = [=](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
-             if (!result.ok()) return Finish(reactor, result.status());
-             MessageList list = ListOf(**result);
-             if (list.messages == nullptr) return Finish(reactor, absl::OkStatus());
-             account->peers().AddUsers(*list.users);
-             account->peers().AddChats(*list.chats);
-             std::vector<int32_t> found;
-             for (const auto& m : *list.messages) {
-               if (dynamic_cast<const api::messageEmpty*>(m.get()) != nullptr) continue;
-               v1::Message message;
-               ToProto(*m, account->id(), &message);
-               // Outside channels ids are the account's own: a message of another chat with
-               // the asked id is not this chat's.
-               if (message.chat_id() != marked) continue;
-               found.push_back(message.id());
-               *response->add_messages() = std::move(message);
-             }
-             for (int32_t id : ids) {
-               if (std::find(found.begin(), found.end(), id) == found.end())
-                 response->add_missing(id);
-             }
-             AddPeers(*account, list, response);
-             Finish(reactor, absl::OkStatus());
-           };
-           if (MarkedType(marked) == PeerType::kChannel) {
-             absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
-                 account->peers().InputChannel(marked);
-             if (!channel.ok()) return Finish(reactor, channel.status());
-             api::channels_getMessages get;
-             get.channel = *std::move(channel);
-             get.id = std::move(inputs);
-             account->invoker()->Call<api::channels_getMessages>(get, {deadline}, answer);
-           } else {
-             api::messages_getMessages get;
-             get.id = std::move(inputs);
-             account->invoker()->Call<api::messages_getMessages>(get, {deadline}, answer);
-           }
-         });
+  OnResolvedName(*api_, context, reactor, request->parent(), "parent", "chats", "",
+                 [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+                   std::vector<tl::Ptr<api::InputMessage>> inputs;
+                   for (int32_t id : ids) {
+                     auto input = std::make_unique<api::inputMessageID>();
+                     input->id = id;
+                     inputs.push_back(std::move(input));
+                   }
+                   const int64_t marked = peer.marked_id;
+                   auto answer = [=](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
+                     if (!result.ok()) return Finish(reactor, result.status());
+                     MessageList list = ListOf(**result);
+                     if (list.messages == nullptr) return Finish(reactor, absl::OkStatus());
+                     account->peers().AddUsers(*list.users);
+                     account->peers().AddChats(*list.chats);
+                     std::vector<int32_t> found;
+                     for (const auto& m : *list.messages) {
+                       if (dynamic_cast<const api::messageEmpty*>(m.get()) != nullptr) continue;
+                       v1::Message message;
+                       ToProto(*m, account->id(), &message);
+                       // Outside channels ids are the account's own: a message of another chat with
+                       // the asked id is not this chat's.
+                       if (message.chat_id() != marked) continue;
+                       found.push_back(message.id());
+                       *response->add_messages() = std::move(message);
+                     }
+                     for (int32_t id : ids) {
+                       if (std::find(found.begin(), found.end(), id) == found.end())
+                         response->add_missing(id);
+                     }
+                     AddPeers(*account, list, response);
+                     Finish(reactor, absl::OkStatus());
+                   };
+                   if (MarkedType(marked) == PeerType::kChannel) {
+                     absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
+                         account->peers().InputChannel(marked);
+                     if (!channel.ok()) return Finish(reactor, channel.status());
+                     api::channels_getMessages get;
+                     get.channel = *std::move(channel);
+                     get.id = std::move(inputs);
+                     account->invoker()->Call<api::channels_getMessages>(get, {deadline}, answer);
+                   } else {
+                     api::messages_getMessages get;
+                     get.id = std::move(inputs);
+                     account->invoker()->Call<api::messages_getMessages>(get, {deadline}, answer);
+                   }
+                 });
   return reactor;
 }
 
@@ -452,35 +442,36 @@ grpc::ServerUnaryReactor* MessageServiceImpl::ListMessages(grpc::CallbackServerC
                                   : 0;
   const int32_t min_id = request->min_id();
   const absl::Time deadline = CallDeadline(*context, *api_);
-  OnChat(*api_, context, request->parent(), "parent", reactor, "",
-         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
-           api::messages_getHistory get;
-           get.peer = std::move(peer.input);
-           get.offset_id = offset_id;
-           get.offset_date = offset_date;
-           get.limit = limit;
-           get.min_id = min_id;
-           account->invoker()->Call<api::messages_getHistory>(
-               get, {deadline}, [=](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
-                 if (!result.ok()) return Finish(reactor, result.status());
-                 MessageList list = ListOf(**result);
-                 if (list.messages == nullptr) return Finish(reactor, absl::OkStatus());
-                 account->peers().AddUsers(*list.users);
-                 account->peers().AddChats(*list.chats);
-                 int32_t last = 0;
-                 for (const auto& m : *list.messages) {
-                   v1::Message* message = response->add_messages();
-                   ToProto(*m, account->id(), message);
-                   last = message->id();
-                 }
-                 response->set_total_size(list.count);
-                 if (static_cast<int32_t>(list.messages->size()) >= limit && last > 1) {
-                   response->set_next_page_token(MakePageToken({{"before", absl::StrCat(last)}}));
-                 }
-                 AddPeers(*account, list, response);
-                 Finish(reactor, absl::OkStatus());
-               });
-         });
+  OnResolvedName(
+      *api_, context, reactor, request->parent(), "parent", "chats", "",
+      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+        api::messages_getHistory get;
+        get.peer = std::move(peer.input);
+        get.offset_id = offset_id;
+        get.offset_date = offset_date;
+        get.limit = limit;
+        get.min_id = min_id;
+        account->invoker()->Call<api::messages_getHistory>(
+            get, {deadline}, [=](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
+              if (!result.ok()) return Finish(reactor, result.status());
+              MessageList list = ListOf(**result);
+              if (list.messages == nullptr) return Finish(reactor, absl::OkStatus());
+              account->peers().AddUsers(*list.users);
+              account->peers().AddChats(*list.chats);
+              int32_t last = 0;
+              for (const auto& m : *list.messages) {
+                v1::Message* message = response->add_messages();
+                ToProto(*m, account->id(), message);
+                last = message->id();
+              }
+              response->set_total_size(list.count);
+              if (static_cast<int32_t>(list.messages->size()) >= limit && last > 1) {
+                response->set_next_page_token(MakePageToken({{"before", absl::StrCat(last)}}));
+              }
+              AddPeers(*account, list, response);
+              Finish(reactor, absl::OkStatus());
+            });
+      });
   return reactor;
 }
 
@@ -524,10 +515,10 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SearchMessages(
   if (!v1::SearchMessagesRequest::Filter_IsValid(request->filter())) {
     return Finish(reactor, InvalidField("filter", "not a known filter")), reactor;
   }
-  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
-  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
-  absl::StatusOr<std::string> account_id = ParseAccountName(request->account(), "account");
-  if (!account_id.ok()) return Finish(reactor, account_id.status()), reactor;
+  absl::StatusOr<std::shared_ptr<Account>> found =
+      CallerSignedInAccount(*api_, *context, request->account(), "account");
+  if (!found.ok()) return Finish(reactor, found.status()), reactor;
+  std::shared_ptr<Account> searcher = *found;
   absl::StatusOr<std::map<std::string, std::string>> token =
       ParsePageToken(request->page_token(), "page_token");
   if (!token.ok()) return Finish(reactor, token.status()), reactor;
@@ -571,8 +562,6 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SearchMessages(
     if (!request->from_user().empty()) {
       return Finish(reactor, InvalidField("from_user", "needs chat")), reactor;
     }
-    absl::StatusOr<std::shared_ptr<Account>> account = SignedInAccount(*api_, *tenant, *account_id);
-    if (!account.ok()) return Finish(reactor, account.status()), reactor;
     api::messages_searchGlobal search;
     search.q = request->query();
     search.filter = SearchFilter(request->filter());
@@ -581,48 +570,48 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SearchMessages(
     search.offset_rate = offset_rate;
     absl::StatusOr<tl::Ptr<api::InputPeer>> peer =
         offset_peer != 0
-            ? (*account)->peers().InputPeer(offset_peer, (*account)->self_id())
+            ? searcher->peers().InputPeer(offset_peer, searcher->self_id())
             : absl::StatusOr<tl::Ptr<api::InputPeer>>(std::make_unique<api::inputPeerEmpty>());
     search.offset_peer = peer.ok() ? *std::move(peer) : std::make_unique<api::inputPeerEmpty>();
     search.offset_id = offset_id;
     search.limit = limit;
-    (*account)->invoker()->Call<api::messages_searchGlobal>(search, {deadline},
-                                                            answer(*account, true));
+    searcher->invoker()->Call<api::messages_searchGlobal>(search, {deadline},
+                                                          answer(searcher, true));
     return reactor;
   }
   const std::string query = request->query();
   const auto filter = request->filter();
   const std::string from_user = request->from_user();
-  OnChat(*api_, context, request->chat(), "chat", reactor, "",
-         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName chat) {
-           if (chat.account != *account_id) {
-             return Finish(reactor, InvalidField("chat",
-                                                 "belongs to another account than "
-                                                 "`account`"));
-           }
-           api::messages_search search;
-           search.peer = std::move(peer.input);
-           search.q = query;
-           search.filter = SearchFilter(filter);
-           search.min_date = min_date;
-           search.max_date = max_date;
-           search.offset_id = offset_id;
-           search.limit = limit;
-           if (!from_user.empty()) {
-             absl::StatusOr<ChildName> user = ParseChildName(from_user, "from_user", "users");
-             int64_t user_id = 0;
-             if (!user.ok()) return Finish(reactor, user.status());
-             if (!absl::SimpleAtoi(user->child, &user_id)) {
-               return Finish(reactor, InvalidField("from_user", "a user id"));
-             }
-             absl::StatusOr<tl::Ptr<api::InputPeer>> from =
-                 account->peers().InputPeer(user_id, account->self_id());
-             if (!from.ok()) return Finish(reactor, from.status());
-             search.from_id = *std::move(from);
-           }
-           account->invoker()->Call<api::messages_search>(search, {deadline},
-                                                          answer(account, false));
-         });
+  OnResolvedName(
+      *api_, context, reactor, request->chat(), "chat", "chats", "",
+      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName chat) {
+        if (chat.account != searcher->id()) {
+          return Finish(reactor, InvalidField("chat",
+                                              "belongs to another account than "
+                                              "`account`"));
+        }
+        api::messages_search search;
+        search.peer = std::move(peer.input);
+        search.q = query;
+        search.filter = SearchFilter(filter);
+        search.min_date = min_date;
+        search.max_date = max_date;
+        search.offset_id = offset_id;
+        search.limit = limit;
+        if (!from_user.empty()) {
+          absl::StatusOr<ChildName> user = ParseChildName(from_user, "from_user", "users");
+          int64_t user_id = 0;
+          if (!user.ok()) return Finish(reactor, user.status());
+          if (!absl::SimpleAtoi(user->child, &user_id)) {
+            return Finish(reactor, InvalidField("from_user", "a user id"));
+          }
+          absl::StatusOr<tl::Ptr<api::InputPeer>> from =
+              account->peers().InputPeer(user_id, account->self_id());
+          if (!from.ok()) return Finish(reactor, from.status());
+          search.from_id = *std::move(from);
+        }
+        account->invoker()->Call<api::messages_search>(search, {deadline}, answer(account, false));
+      });
   return reactor;
 }
 
@@ -638,32 +627,26 @@ grpc::ServerUnaryReactor* MessageServiceImpl::EditMessage(grpc::CallbackServerCo
   if (!parsed->ok()) return Finish(reactor, parsed->status()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
   const bool no_webpage = request->no_webpage();
-  OnChat(*api_, context, request->name(), "name", reactor, "messages",
-         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName name) {
-           int32_t id = 0;
-           if (!absl::SimpleAtoi(name.rest, &id) || id <= 0) {
-             return Finish(reactor, InvalidField("name", "the message id must be positive"));
-           }
-           absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
-               ToTl((*parsed)->entities, *account);
-           if (!entities.ok()) return Finish(reactor, entities.status());
-           api::messages_editMessage edit;
-           edit.peer = std::move(peer.input);
-           edit.id = id;
-           edit.message = (*parsed)->text;
-           edit.entities = *std::move(entities);
-           edit.no_webpage = no_webpage;
-           const int64_t target = peer.marked_id;
-           account->invoker()->Call<api::messages_editMessage>(
-               edit, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
-                 if (!result.ok()) return Finish(reactor, result.status());
-                 account->peers().AddFromUpdates(**result);
-                 absl::StatusOr<v1::Message> message =
-                     MessageFromUpdates(**result, 0, *account, target, &**parsed);
-                 if (message.ok()) *response = *std::move(message);
-                 Finish(reactor, message.status());
-               });
-         });
+  OnResolvedName(
+      *api_, context, reactor, request->name(), "name", "chats", "messages",
+      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName name) {
+        int32_t id = 0;
+        if (!absl::SimpleAtoi(name.rest, &id) || id <= 0) {
+          return Finish(reactor, InvalidField("name", "the message id must be positive"));
+        }
+        absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
+            ToTl((*parsed)->entities, *account);
+        if (!entities.ok()) return Finish(reactor, entities.status());
+        api::messages_editMessage edit;
+        edit.peer = std::move(peer.input);
+        edit.id = id;
+        edit.message = (*parsed)->text;
+        edit.entities = *std::move(entities);
+        edit.no_webpage = no_webpage;
+        account->invoker()->Call<api::messages_editMessage>(
+            edit, {deadline},
+            AnswerWithMessage(reactor, response, account, 0, peer.marked_id, parsed, nullptr, ""));
+      });
   return reactor;
 }
 
@@ -675,31 +658,32 @@ grpc::ServerUnaryReactor* MessageServiceImpl::DeleteMessages(
   const absl::Time deadline = CallDeadline(*context, *api_);
   std::vector<int32_t> ids(request->ids().begin(), request->ids().end());
   const bool revoke = request->revoke();
-  OnChat(*api_, context, request->parent(), "parent", reactor, "",
-         [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
-           auto answer = [=](absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> result) {
-             if (!result.ok()) return Finish(reactor, result.status());
-             if (const auto* affected =
-                     dynamic_cast<const api::messages_affectedMessages*>(result->get())) {
-               response->set_deleted_count(affected->pts_count);
-             }
-             Finish(reactor, absl::OkStatus());
-           };
-           if (MarkedType(peer.marked_id) == PeerType::kChannel) {
-             absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
-                 account->peers().InputChannel(peer.marked_id);
-             if (!channel.ok()) return Finish(reactor, channel.status());
-             api::channels_deleteMessages del;
-             del.channel = *std::move(channel);
-             del.id = ids;
-             account->invoker()->Call<api::channels_deleteMessages>(del, {deadline}, answer);
-           } else {
-             api::messages_deleteMessages del;
-             del.revoke = revoke;
-             del.id = ids;
-             account->invoker()->Call<api::messages_deleteMessages>(del, {deadline}, answer);
-           }
-         });
+  OnResolvedName(
+      *api_, context, reactor, request->parent(), "parent", "chats", "",
+      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+        auto answer = [=](absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> result) {
+          if (!result.ok()) return Finish(reactor, result.status());
+          if (const auto* affected =
+                  dynamic_cast<const api::messages_affectedMessages*>(result->get())) {
+            response->set_deleted_count(affected->pts_count);
+          }
+          Finish(reactor, absl::OkStatus());
+        };
+        if (MarkedType(peer.marked_id) == PeerType::kChannel) {
+          absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
+              account->peers().InputChannel(peer.marked_id);
+          if (!channel.ok()) return Finish(reactor, channel.status());
+          api::channels_deleteMessages del;
+          del.channel = *std::move(channel);
+          del.id = ids;
+          account->invoker()->Call<api::channels_deleteMessages>(del, {deadline}, answer);
+        } else {
+          api::messages_deleteMessages del;
+          del.revoke = revoke;
+          del.id = ids;
+          account->invoker()->Call<api::messages_deleteMessages>(del, {deadline}, answer);
+        }
+      });
   return reactor;
 }
 
@@ -723,38 +707,39 @@ grpc::ServerUnaryReactor* MessageServiceImpl::ForwardMessages(
                                        request->request_id(), response, &hit);
   if (hit) return Finish(reactor, absl::OkStatus()), reactor;
   RequestCache* cache = api_->requests;
-  OnChat(*api_, context, request->from_chat(), "from_chat", reactor, "",
-         [=](std::shared_ptr<Account> account, ResolvedPeer from, ChildName from_name) {
-           if (to->account != from_name.account) {
-             return Finish(reactor, InvalidField("to_chat", "must be a chat of the same account"));
-           }
-           auto from_input = std::make_shared<tl::Ptr<api::InputPeer>>(std::move(from.input));
-           ResolveChat(
-               account, to->child, "to_chat", deadline, [=](absl::StatusOr<ResolvedPeer> target) {
-                 if (!target.ok()) return Finish(reactor, target.status());
-                 api::messages_forwardMessages forward;
-                 forward.from_peer = std::move(*from_input);
-                 forward.to_peer = std::move(target->input);
-                 forward.id.assign(copy.ids().begin(), copy.ids().end());
-                 for (int i = 0; i < copy.ids_size(); ++i) {
-                   forward.random_id.push_back(RandomId(copy.request_id(), account->id(), i + 1));
-                 }
-                 forward.drop_author = copy.drop_author();
-                 forward.drop_media_captions = copy.drop_captions();
-                 forward.silent = copy.silent();
-                 if (copy.topic_id() != 0) forward.top_msg_id = copy.topic_id();
-                 account->invoker()->Call<api::messages_forwardMessages>(
-                     forward, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
-                       if (!result.ok()) return Finish(reactor, result.status());
-                       account->peers().AddFromUpdates(**result);
-                       for (v1::Message& m : MessagesFromUpdates(**result, *account)) {
-                         *response->add_messages() = std::move(m);
-                       }
-                       if (!key.empty()) cache->Store(key, response->SerializeAsString());
-                       Finish(reactor, absl::OkStatus());
-                     });
-               });
-         });
+  OnResolvedName(
+      *api_, context, reactor, request->from_chat(), "from_chat", "chats", "",
+      [=](std::shared_ptr<Account> account, ResolvedPeer from, ChildName from_name) {
+        if (to->account != from_name.account) {
+          return Finish(reactor, InvalidField("to_chat", "must be a chat of the same account"));
+        }
+        auto from_input = std::make_shared<tl::Ptr<api::InputPeer>>(std::move(from.input));
+        ResolveChat(
+            account, to->child, "to_chat", deadline, [=](absl::StatusOr<ResolvedPeer> target) {
+              if (!target.ok()) return Finish(reactor, target.status());
+              api::messages_forwardMessages forward;
+              forward.from_peer = std::move(*from_input);
+              forward.to_peer = std::move(target->input);
+              forward.id.assign(copy.ids().begin(), copy.ids().end());
+              for (int i = 0; i < copy.ids_size(); ++i) {
+                forward.random_id.push_back(RandomId(copy.request_id(), account->id(), i + 1));
+              }
+              forward.drop_author = copy.drop_author();
+              forward.drop_media_captions = copy.drop_captions();
+              forward.silent = copy.silent();
+              if (copy.topic_id() != 0) forward.top_msg_id = copy.topic_id();
+              account->invoker()->Call<api::messages_forwardMessages>(
+                  forward, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                    if (!result.ok()) return Finish(reactor, result.status());
+                    account->peers().AddFromUpdates(**result);
+                    for (v1::Message& m : MessagesFromUpdates(**result, *account)) {
+                      *response->add_messages() = std::move(m);
+                    }
+                    if (!key.empty()) cache->Store(key, response->SerializeAsString());
+                    Finish(reactor, absl::OkStatus());
+                  });
+            });
+      });
   return reactor;
 }
 

@@ -44,11 +44,8 @@ grpc::ServerUnaryReactor* UserServiceImpl::GetMe(grpc::CallbackServerContext* co
                                                  const v1::GetMeRequest* request,
                                                  v1::User* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
-  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
-  absl::StatusOr<std::string> id = ParseAccountName(request->account(), "account");
-  if (!id.ok()) return Finish(reactor, id.status()), reactor;
-  absl::StatusOr<std::shared_ptr<Account>> account = SignedInAccount(*api_, *tenant, *id);
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerSignedInAccount(*api_, *context, request->account(), "account");
   if (!account.ok()) return Finish(reactor, account.status()), reactor;
   FetchFullUser(*account, std::make_unique<api::inputUserSelf>(), CallDeadline(*context, *api_),
                 response, reactor);
@@ -59,25 +56,18 @@ grpc::ServerUnaryReactor* UserServiceImpl::GetUser(grpc::CallbackServerContext* 
                                                    const v1::GetUserRequest* request,
                                                    v1::User* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
-  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
-  absl::StatusOr<ChildName> name = ParseChildName(request->name(), "name", "users");
-  if (!name.ok()) return Finish(reactor, name.status()), reactor;
-  absl::StatusOr<std::shared_ptr<Account>> account = SignedInAccount(*api_, *tenant, name->account);
-  if (!account.ok()) return Finish(reactor, account.status()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
-  std::shared_ptr<Account> target = *account;
-  ResolveChat(target, name->child, "name", deadline,
-              [target, deadline, response, reactor](absl::StatusOr<ResolvedPeer> peer) {
-                if (!peer.ok()) return Finish(reactor, peer.status());
-                if (MarkedType(peer->marked_id) != PeerType::kUser) {
-                  return Finish(reactor, InvalidField("name", "names a chat, not a user"));
-                }
-                absl::StatusOr<tl::Ptr<api::InputUser>> input =
-                    target->peers().InputUser(peer->marked_id, target->self_id());
-                if (!input.ok()) return Finish(reactor, input.status());
-                FetchFullUser(target, *std::move(input), deadline, response, reactor);
-              });
+  OnResolvedName(*api_, context, reactor, request->name(), "name", "users", "",
+                 [deadline, response, reactor](std::shared_ptr<Account> account, ResolvedPeer peer,
+                                               ChildName) {
+                   if (MarkedType(peer.marked_id) != PeerType::kUser) {
+                     return Finish(reactor, InvalidField("name", "names a chat, not a user"));
+                   }
+                   absl::StatusOr<tl::Ptr<api::InputUser>> input =
+                       account->peers().InputUser(peer.marked_id, account->self_id());
+                   if (!input.ok()) return Finish(reactor, input.status());
+                   FetchFullUser(account, *std::move(input), deadline, response, reactor);
+                 });
   return reactor;
 }
 

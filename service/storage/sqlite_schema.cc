@@ -60,6 +60,77 @@ CREATE TABLE key_check (
   sealed BLOB NOT NULL
 );
 )sql",
+    // 3: account ids are per tenant: an account is (tenant, id), and its keys and peers name the
+    // tenant too. Every row is kept, with the tenant its account has. SQLite changes no primary
+    // key in place, so the tables are made anew, as a database made at this version has them.
+    // Sealed secrets are now bound to "bottoken:<tenant length>:<tenant>:<account id>" and
+    // "authkey:<tenant length>:<tenant>:<account id>:<dc id>"; the carried-over ones, bound to the
+    // id alone, are marked legacy_aad until opening seals them again (a step has no key).
+    R"sql(
+CREATE TEMP TABLE old_accounts AS SELECT * FROM accounts;
+CREATE TEMP TABLE old_auth_keys AS
+  SELECT a.tenant AS tenant, k.* FROM auth_keys k JOIN accounts a ON a.id = k.account_id;
+CREATE TEMP TABLE old_peers AS
+  SELECT a.tenant AS tenant, p.* FROM peers p JOIN accounts a ON a.id = p.account_id;
+DROP TABLE peers;
+DROP TABLE auth_keys;
+DROP TABLE accounts;
+CREATE TABLE accounts (
+  tenant TEXT NOT NULL,
+  id TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  bot_token_sealed BLOB,  -- NULL when the account has no bot token
+  bot INTEGER NOT NULL,
+  max_sessions INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  home_dc INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  user_tl BLOB NOT NULL,
+  display_name TEXT NOT NULL,
+  create_time_unix INTEGER NOT NULL,
+  create_request_id TEXT NOT NULL,
+  legacy_aad INTEGER NOT NULL DEFAULT 0,  -- 1: bot_token_sealed is bound to the id alone
+  PRIMARY KEY (tenant, id)
+);
+CREATE TABLE auth_keys (
+  tenant TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  dc_id INTEGER NOT NULL,
+  key_sealed BLOB NOT NULL,
+  salt INTEGER NOT NULL,  -- the uint64 salt's bits as a signed integer
+  time_offset_ms INTEGER NOT NULL,
+  legacy_aad INTEGER NOT NULL DEFAULT 0,  -- 1: key_sealed is bound to the id alone
+  PRIMARY KEY (tenant, account_id, dc_id),
+  FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+);
+CREATE TABLE peers (
+  tenant TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  peer_id INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  access_hash INTEGER NOT NULL,
+  username TEXT NOT NULL,  -- lower-cased; '' for none
+  phone TEXT NOT NULL,  -- '' for none
+  PRIMARY KEY (tenant, account_id, peer_id),
+  FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+);
+-- A username or phone belongs to one peer of an account at a time.
+CREATE UNIQUE INDEX peers_by_username ON peers (tenant, account_id, username) WHERE username <> '';
+CREATE UNIQUE INDEX peers_by_phone ON peers (tenant, account_id, phone) WHERE phone <> '';
+INSERT INTO accounts (tenant, id, phone, bot_token_sealed, bot, max_sessions, state, home_dc,
+                      user_id, user_tl, display_name, create_time_unix, create_request_id,
+                      legacy_aad)
+  SELECT tenant, id, phone, bot_token_sealed, bot, max_sessions, state, home_dc, user_id, user_tl,
+         display_name, create_time_unix, create_request_id, 1
+  FROM temp.old_accounts;
+INSERT INTO auth_keys (tenant, account_id, dc_id, key_sealed, salt, time_offset_ms, legacy_aad)
+  SELECT tenant, account_id, dc_id, key_sealed, salt, time_offset_ms, 1 FROM temp.old_auth_keys;
+INSERT INTO peers (tenant, account_id, peer_id, type, access_hash, username, phone)
+  SELECT tenant, account_id, peer_id, type, access_hash, username, phone FROM temp.old_peers;
+DROP TABLE temp.old_peers;
+DROP TABLE temp.old_auth_keys;
+DROP TABLE temp.old_accounts;
+)sql",
 };
 static_assert(std::size(kSteps) == kSqliteSchemaVersion,
               "kSqliteSchemaVersion must be the number of steps");

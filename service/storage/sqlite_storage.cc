@@ -29,13 +29,26 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr absl::string_view kKeyCheckAad = "keycheck";
 constexpr absl::string_view kKeyCheckPlaintext = "tgrpc sqlite storage key check";
 
-// Associated data binding each sealed secret to its row: a sealed value copied into another row
-// does not open there.
-std::string BotTokenAad(absl::string_view account_id) {
+// Associated data binding each sealed secret to its row: a sealed value copied into another row,
+// of this tenant or another, does not open there. The tenant's length keeps any two (tenant, id)
+// pairs apart whatever characters they hold.
+std::string BotTokenAad(const AccountKey& account) {
+  return absl::StrCat("bottoken:", account.tenant.size(), ":", account.tenant, ":", account.id);
+}
+std::string AuthKeyAad(const AccountKey& account, int dc_id) {
+  return absl::StrCat("authkey:", account.tenant.size(), ":", account.tenant, ":", account.id, ":",
+                      dc_id);
+}
+// Before schema step 3 an account was its id alone, and so were its secrets' associated data.
+std::string LegacyBotTokenAad(absl::string_view account_id) {
   return absl::StrCat("bottoken:", account_id);
 }
-std::string AuthKeyAad(absl::string_view account_id, int dc_id) {
+std::string LegacyAuthKeyAad(absl::string_view account_id, int dc_id) {
   return absl::StrCat("authkey:", account_id, ":", dc_id);
+}
+// How messages name an account.
+std::string Describe(const AccountKey& account) {
+  return absl::StrCat(account.tenant, "/", account.id);
 }
 
 absl::Status WithContext(const absl::Status& status, absl::string_view context) {
@@ -158,28 +171,35 @@ absl::Status CheckKey(SqliteConnection& db, const KeyCipher& cipher) {
     }
   }
   // No check value: a new database, or one from before schema step 2 that may hold secrets
-  // already. One of them must open before this key becomes the database's.
+  // already (carried over by step 3, so bound to the id alone). One of them must open before this
+  // key becomes the database's.
   {
     TGRPC_ASSIGN_OR_RETURN(
         SqliteStatement get,
-        db.Prepare("SELECT account_id, dc_id, key_sealed FROM auth_keys LIMIT 1"));
+        db.Prepare(
+            "SELECT tenant, account_id, dc_id, key_sealed, legacy_aad FROM auth_keys LIMIT 1"));
     SqliteQuery query = get.Start();
     TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (row && !cipher
-                    .Open(query.ColumnBlob(2),
-                          AuthKeyAad(query.ColumnText(0), static_cast<int>(query.ColumnInt(1))))
-                    .ok()) {
-      return WrongKeyError();
+    if (row) {
+      const AccountKey account{query.ColumnText(0), query.ColumnText(1)};
+      const int dc_id = static_cast<int>(query.ColumnInt(2));
+      const std::string aad = query.ColumnInt(4) != 0 ? LegacyAuthKeyAad(account.id, dc_id)
+                                                      : AuthKeyAad(account, dc_id);
+      if (!cipher.Open(query.ColumnBlob(3), aad).ok()) return WrongKeyError();
     }
   }
   {
-    TGRPC_ASSIGN_OR_RETURN(SqliteStatement get,
-                           db.Prepare("SELECT id, bot_token_sealed FROM accounts WHERE "
-                                      "bot_token_sealed IS NOT NULL LIMIT 1"));
+    TGRPC_ASSIGN_OR_RETURN(
+        SqliteStatement get,
+        db.Prepare("SELECT tenant, id, bot_token_sealed, legacy_aad FROM accounts "
+                   "WHERE bot_token_sealed IS NOT NULL LIMIT 1"));
     SqliteQuery query = get.Start();
     TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (row && !cipher.Open(query.ColumnBlob(1), BotTokenAad(query.ColumnText(0))).ok()) {
-      return WrongKeyError();
+    if (row) {
+      const AccountKey account{query.ColumnText(0), query.ColumnText(1)};
+      const std::string aad =
+          query.ColumnInt(3) != 0 ? LegacyBotTokenAad(account.id) : BotTokenAad(account);
+      if (!cipher.Open(query.ColumnBlob(2), aad).ok()) return WrongKeyError();
     }
   }
   {
@@ -191,13 +211,83 @@ absl::Status CheckKey(SqliteConnection& db, const KeyCipher& cipher) {
   return transaction.Commit();
 }
 
+// Seals again, bound to the tenant too, the secrets schema step 3 carried over (bound to the id
+// alone), in one transaction; a secret that does not open stays as it is, and reading it is
+// DataLoss as for any damaged secret. After this no secret opens with id-only associated data, so
+// a sealed value cannot move to another tenant's account of the same id.
+absl::Status ResealLegacySecrets(SqliteConnection& db, const KeyCipher& cipher) {
+  TGRPC_ASSIGN_OR_RETURN(SqliteTransaction transaction, SqliteTransaction::Begin(db));
+  struct Sealed {
+    AccountKey account;
+    int dc_id = 0;  // auth keys only
+    std::string value;
+  };
+  std::vector<Sealed> tokens, keys;
+  {
+    TGRPC_ASSIGN_OR_RETURN(SqliteStatement get,
+                           db.Prepare("SELECT tenant, id, bot_token_sealed FROM accounts WHERE "
+                                      "legacy_aad <> 0 AND bot_token_sealed IS NOT NULL"));
+    SqliteQuery query = get.Start();
+    while (true) {
+      TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      tokens.push_back({{query.ColumnText(0), query.ColumnText(1)}, 0, query.ColumnBlob(2)});
+    }
+  }
+  {
+    TGRPC_ASSIGN_OR_RETURN(
+        SqliteStatement get,
+        db.Prepare(
+            "SELECT tenant, account_id, dc_id, key_sealed FROM auth_keys WHERE legacy_aad <> 0"));
+    SqliteQuery query = get.Start();
+    while (true) {
+      TGRPC_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      keys.push_back({{query.ColumnText(0), query.ColumnText(1)},
+                      static_cast<int>(query.ColumnInt(2)),
+                      query.ColumnBlob(3)});
+    }
+  }
+  TGRPC_ASSIGN_OR_RETURN(SqliteStatement put_token,
+                         db.Prepare("UPDATE accounts SET bot_token_sealed = ?3, legacy_aad = 0 "
+                                    "WHERE tenant = ?1 AND id = ?2"));
+  for (const Sealed& token : tokens) {
+    absl::StatusOr<std::string> opened =
+        cipher.Open(token.value, LegacyBotTokenAad(token.account.id));
+    if (!opened.ok()) continue;
+    TGRPC_RETURN_IF_ERROR(put_token.Start()
+                              .BindText(1, token.account.tenant)
+                              .BindText(2, token.account.id)
+                              .BindBlob(3, cipher.Seal(*opened, BotTokenAad(token.account)))
+                              .Run());
+  }
+  TGRPC_ASSIGN_OR_RETURN(SqliteStatement put_key,
+                         db.Prepare("UPDATE auth_keys SET key_sealed = ?4, legacy_aad = 0 "
+                                    "WHERE tenant = ?1 AND account_id = ?2 AND dc_id = ?3"));
+  for (const Sealed& key : keys) {
+    absl::StatusOr<std::string> opened =
+        cipher.Open(key.value, LegacyAuthKeyAad(key.account.id, key.dc_id));
+    if (!opened.ok()) continue;
+    TGRPC_RETURN_IF_ERROR(put_key.Start()
+                              .BindText(1, key.account.tenant)
+                              .BindText(2, key.account.id)
+                              .Bind(3, key.dc_id)
+                              .BindBlob(4, cipher.Seal(*opened, AuthKeyAad(key.account, key.dc_id)))
+                              .Run());
+  }
+  // Accounts without a bot token had nothing to seal again.
+  TGRPC_RETURN_IF_ERROR(db.Exec(
+      "UPDATE accounts SET legacy_aad = 0 WHERE legacy_aad <> 0 AND bot_token_sealed IS NULL"));
+  return transaction.Commit();
+}
+
 // Column lists shared by the statements that read whole rows, in the order ReadAccount and
 // ReadPeer expect.
 constexpr absl::string_view kAccountColumns =
     "id, tenant, phone, bot_token_sealed, bot, max_sessions, state, home_dc, user_id, user_tl, "
     "display_name, create_time_unix, create_request_id";
 constexpr absl::string_view kPeerColumns =
-    "account_id, peer_id, type, access_hash, username, phone";
+    "tenant, account_id, peer_id, type, access_hash, username, phone";
 
 struct Statements {
   SqliteStatement put_account;
@@ -221,72 +311,83 @@ struct Statements {
 absl::StatusOr<Statements> PrepareStatements(SqliteConnection& db) {
   Statements s;
   // An upsert, not INSERT OR REPLACE: replacing deletes the row first, and the delete would
-  // cascade to the account's keys and peers.
+  // cascade to the account's keys and peers. Every statement names an account by ?1 (tenant) and
+  // ?2 (id).
   TGRPC_ASSIGN_OR_RETURN(
       s.put_account,
-      db.Prepare(absl::StrCat(
-          "INSERT INTO accounts (", kAccountColumns,
-          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-          "ON CONFLICT (id) DO UPDATE SET tenant = ?2, phone = ?3, bot_token_sealed = ?4, "
-          "bot = ?5, max_sessions = ?6, state = ?7, home_dc = ?8, user_id = ?9, "
-          "user_tl = ?10, display_name = ?11, create_time_unix = ?12, "
-          "create_request_id = ?13")));
-  TGRPC_ASSIGN_OR_RETURN(s.get_account, db.Prepare(absl::StrCat("SELECT ", kAccountColumns,
-                                                                " FROM accounts WHERE id = ?1")));
-  TGRPC_ASSIGN_OR_RETURN(s.list_accounts, db.Prepare(absl::StrCat("SELECT ", kAccountColumns,
-                                                                  " FROM accounts ORDER BY id")));
-  TGRPC_ASSIGN_OR_RETURN(s.account_exists, db.Prepare("SELECT 1 FROM accounts WHERE id = ?1"));
-  TGRPC_ASSIGN_OR_RETURN(s.delete_account, db.Prepare("DELETE FROM accounts WHERE id = ?1"));
+      db.Prepare(
+          absl::StrCat("INSERT INTO accounts (", kAccountColumns,
+                       ") VALUES (?2, ?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                       "ON CONFLICT (tenant, id) DO UPDATE SET phone = ?3, bot_token_sealed = ?4, "
+                       "bot = ?5, max_sessions = ?6, state = ?7, home_dc = ?8, user_id = ?9, "
+                       "user_tl = ?10, display_name = ?11, create_time_unix = ?12, "
+                       "create_request_id = ?13, legacy_aad = 0")));
+  TGRPC_ASSIGN_OR_RETURN(s.get_account,
+                         db.Prepare(absl::StrCat("SELECT ", kAccountColumns,
+                                                 " FROM accounts WHERE tenant = ?1 AND id = ?2")));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.list_accounts,
+      db.Prepare(absl::StrCat("SELECT ", kAccountColumns, " FROM accounts ORDER BY tenant, id")));
+  TGRPC_ASSIGN_OR_RETURN(s.account_exists,
+                         db.Prepare("SELECT 1 FROM accounts WHERE tenant = ?1 AND id = ?2"));
+  TGRPC_ASSIGN_OR_RETURN(s.delete_account,
+                         db.Prepare("DELETE FROM accounts WHERE tenant = ?1 AND id = ?2"));
   TGRPC_ASSIGN_OR_RETURN(s.delete_account_peers,
-                         db.Prepare("DELETE FROM peers WHERE account_id = ?1"));
+                         db.Prepare("DELETE FROM peers WHERE tenant = ?1 AND account_id = ?2"));
   TGRPC_ASSIGN_OR_RETURN(
       s.put_auth_key,
-      db.Prepare("INSERT INTO auth_keys (account_id, dc_id, key_sealed, salt, time_offset_ms) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (account_id, dc_id) DO UPDATE SET "
-                 "key_sealed = ?3, salt = ?4, time_offset_ms = ?5"));
-  TGRPC_ASSIGN_OR_RETURN(s.get_auth_keys,
-                         db.Prepare("SELECT dc_id, key_sealed, salt, time_offset_ms FROM "
-                                    "auth_keys WHERE account_id = ?1 ORDER BY dc_id"));
+      db.Prepare("INSERT INTO auth_keys (tenant, account_id, dc_id, key_sealed, salt, "
+                 "time_offset_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant, "
+                 "account_id, dc_id) DO UPDATE SET key_sealed = ?4, salt = ?5, "
+                 "time_offset_ms = ?6, legacy_aad = 0"));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.get_auth_keys,
+      db.Prepare("SELECT dc_id, key_sealed, salt, time_offset_ms FROM auth_keys WHERE tenant = ?1 "
+                 "AND account_id = ?2 ORDER BY dc_id"));
   TGRPC_ASSIGN_OR_RETURN(s.update_salt,
-                         db.Prepare("UPDATE auth_keys SET salt = ?3, time_offset_ms = ?4 "
-                                    "WHERE account_id = ?1 AND dc_id = ?2"));
+                         db.Prepare("UPDATE auth_keys SET salt = ?4, time_offset_ms = ?5 "
+                                    "WHERE tenant = ?1 AND account_id = ?2 AND dc_id = ?3"));
   TGRPC_ASSIGN_OR_RETURN(s.delete_auth_keys,
-                         db.Prepare("DELETE FROM auth_keys WHERE account_id = ?1"));
+                         db.Prepare("DELETE FROM auth_keys WHERE tenant = ?1 AND account_id = ?2"));
   TGRPC_ASSIGN_OR_RETURN(
       s.put_peer,
       db.Prepare(absl::StrCat(
           "INSERT INTO peers (", kPeerColumns,
-          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account_id, peer_id) DO UPDATE "
-          "SET type = ?3, access_hash = ?4, username = ?5, phone = ?6")));
-  TGRPC_ASSIGN_OR_RETURN(s.take_username,
-                         db.Prepare("UPDATE peers SET username = '' WHERE account_id = ?1 AND "
-                                    "username = ?2 AND peer_id <> ?3"));
-  TGRPC_ASSIGN_OR_RETURN(s.take_phone,
-                         db.Prepare("UPDATE peers SET phone = '' WHERE account_id = ?1 AND "
-                                    "phone = ?2 AND peer_id <> ?3"));
+          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant, account_id, peer_id) DO "
+          "UPDATE SET type = ?4, access_hash = ?5, username = ?6, phone = ?7")));
   TGRPC_ASSIGN_OR_RETURN(
-      s.get_peer, db.Prepare(absl::StrCat("SELECT ", kPeerColumns,
-                                          " FROM peers WHERE account_id = ?1 AND peer_id = ?2")));
+      s.take_username,
+      db.Prepare("UPDATE peers SET username = '' WHERE tenant = ?1 AND account_id = ?2 AND "
+                 "username = ?3 AND peer_id <> ?4"));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.take_phone,
+      db.Prepare("UPDATE peers SET phone = '' WHERE tenant = ?1 AND account_id = ?2 AND "
+                 "phone = ?3 AND peer_id <> ?4"));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.get_peer, db.Prepare(absl::StrCat(
+                      "SELECT ", kPeerColumns,
+                      " FROM peers WHERE tenant = ?1 AND account_id = ?2 AND peer_id = ?3")));
   TGRPC_ASSIGN_OR_RETURN(
       s.find_peer_by_username,
-      db.Prepare(
-          absl::StrCat("SELECT ", kPeerColumns,
-                       " FROM peers WHERE account_id = ?1 AND username = ?2 AND username <> ''")));
+      db.Prepare(absl::StrCat("SELECT ", kPeerColumns,
+                              " FROM peers WHERE tenant = ?1 AND account_id = ?2 AND username = ?3 "
+                              "AND username <> ''")));
   TGRPC_ASSIGN_OR_RETURN(
       s.find_peer_by_phone,
       db.Prepare(absl::StrCat("SELECT ", kPeerColumns,
-                              " FROM peers WHERE account_id = ?1 AND phone = ?2 AND phone <> ''")));
+                              " FROM peers WHERE tenant = ?1 AND account_id = ?2 AND phone = ?3 "
+                              "AND phone <> ''")));
   return s;
 }
 
 PeerRecord ReadPeer(SqliteQuery& query) {
   PeerRecord peer;
-  peer.account_id = query.ColumnText(0);
-  peer.peer_id = query.ColumnInt(1);
-  peer.type = static_cast<PeerType>(query.ColumnInt(2));
-  peer.access_hash = query.ColumnInt(3);
-  peer.username = query.ColumnText(4);
-  peer.phone = query.ColumnText(5);
+  peer.account = {query.ColumnText(0), query.ColumnText(1)};
+  peer.peer_id = query.ColumnInt(2);
+  peer.type = static_cast<PeerType>(query.ColumnInt(3));
+  peer.access_hash = query.ColumnInt(4);
+  peer.username = query.ColumnText(5);
+  peer.phone = query.ColumnText(6);
   return peer;
 }
 
@@ -303,11 +404,11 @@ class SqliteStorage final : public Storage {
     // Sealing needs no database: done before taking the lock.
     std::optional<std::string> sealed_token;
     if (!account.bot_token.empty()) {
-      sealed_token = cipher_.Seal(account.bot_token, BotTokenAad(account.id));
+      sealed_token = cipher_.Seal(account.bot_token, BotTokenAad(account.key()));
     }
     absl::MutexLock lock(&mu_);
     SqliteQuery query = statements_.put_account.Start();
-    query.BindText(1, account.id).BindText(2, account.tenant).BindText(3, account.phone);
+    query.BindText(1, account.tenant).BindText(2, account.id).BindText(3, account.phone);
     if (sealed_token.has_value()) {
       query.BindBlob(4, *sealed_token);
     } else {
@@ -322,15 +423,15 @@ class SqliteStorage final : public Storage {
         .BindText(11, account.display_name)
         .Bind(12, account.create_time_unix)
         .BindText(13, account.create_request_id);
-    return WithContext(query.Run(), absl::StrCat("PutAccount ", account.id));
+    return WithContext(query.Run(), absl::StrCat("PutAccount ", Describe(account.key())));
   }
 
-  absl::StatusOr<std::optional<AccountRecord>> GetAccount(absl::string_view id) override {
+  absl::StatusOr<std::optional<AccountRecord>> GetAccount(const AccountKey& account) override {
     absl::MutexLock lock(&mu_);
     SqliteQuery query = statements_.get_account.Start();
-    query.BindText(1, id);
+    query.BindText(1, account.tenant).BindText(2, account.id);
     absl::StatusOr<bool> row = query.Step();
-    if (!row.ok()) return WithContext(row.status(), absl::StrCat("GetAccount ", id));
+    if (!row.ok()) return WithContext(row.status(), absl::StrCat("GetAccount ", Describe(account)));
     if (!*row) return std::nullopt;
     return ReadAccount(query);
   }
@@ -348,52 +449,60 @@ class SqliteStorage final : public Storage {
     }
   }
 
-  absl::Status DeleteAccount(absl::string_view id) override {
+  absl::Status DeleteAccount(const AccountKey& account) override {
     absl::MutexLock lock(&mu_);
     const absl::Status status =
         InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
           // The foreign keys would cascade; deleting explicitly does not depend on them.
-          TGRPC_RETURN_IF_ERROR(statements_.delete_auth_keys.Start().BindText(1, id).Run());
-          TGRPC_RETURN_IF_ERROR(statements_.delete_account_peers.Start().BindText(1, id).Run());
-          return statements_.delete_account.Start().BindText(1, id).Run();
+          for (SqliteStatement* statement :
+               {&statements_.delete_auth_keys, &statements_.delete_account_peers,
+                &statements_.delete_account}) {
+            TGRPC_RETURN_IF_ERROR(
+                statement->Start().BindText(1, account.tenant).BindText(2, account.id).Run());
+          }
+          return absl::OkStatus();
         });
-    return WithContext(status, absl::StrCat("DeleteAccount ", id));
+    return WithContext(status, absl::StrCat("DeleteAccount ", Describe(account)));
   }
 
   absl::Status PutAuthKey(const AuthKeyRecord& key) override {
-    const std::string sealed = cipher_.Seal(key.key, AuthKeyAad(key.account_id, key.dc_id));
+    const std::string sealed = cipher_.Seal(key.key, AuthKeyAad(key.account, key.dc_id));
     absl::MutexLock lock(&mu_);
     const absl::Status status =
         InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
-          TGRPC_RETURN_IF_ERROR(RequireAccount(key.account_id));
+          TGRPC_RETURN_IF_ERROR(RequireAccount(key.account));
           return statements_.put_auth_key.Start()
-              .BindText(1, key.account_id)
-              .Bind(2, key.dc_id)
-              .BindBlob(3, sealed)
-              .Bind(4, static_cast<int64_t>(key.salt))
-              .Bind(5, key.time_offset_ms)
+              .BindText(1, key.account.tenant)
+              .BindText(2, key.account.id)
+              .Bind(3, key.dc_id)
+              .BindBlob(4, sealed)
+              .Bind(5, static_cast<int64_t>(key.salt))
+              .Bind(6, key.time_offset_ms)
               .Run();
         });
-    return WithContext(status, absl::StrCat("PutAuthKey ", key.account_id, " DC ", key.dc_id));
+    return WithContext(status,
+                       absl::StrCat("PutAuthKey ", Describe(key.account), " DC ", key.dc_id));
   }
 
-  absl::StatusOr<std::vector<AuthKeyRecord>> GetAuthKeys(absl::string_view account_id) override {
+  absl::StatusOr<std::vector<AuthKeyRecord>> GetAuthKeys(const AccountKey& account) override {
     absl::MutexLock lock(&mu_);
     SqliteQuery query = statements_.get_auth_keys.Start();
-    query.BindText(1, account_id);
+    query.BindText(1, account.tenant).BindText(2, account.id);
     std::vector<AuthKeyRecord> keys;
     while (true) {
       absl::StatusOr<bool> row = query.Step();
-      if (!row.ok()) return WithContext(row.status(), absl::StrCat("GetAuthKeys ", account_id));
+      if (!row.ok()) {
+        return WithContext(row.status(), absl::StrCat("GetAuthKeys ", Describe(account)));
+      }
       if (!*row) return keys;
       AuthKeyRecord& key = keys.emplace_back();
-      key.account_id = std::string(account_id);
+      key.account = account;
       key.dc_id = static_cast<int>(query.ColumnInt(0));
       absl::StatusOr<std::string> opened =
-          cipher_.Open(query.ColumnBlob(1), AuthKeyAad(account_id, key.dc_id));
+          cipher_.Open(query.ColumnBlob(1), AuthKeyAad(account, key.dc_id));
       if (!opened.ok()) {
-        return WithContext(opened.status(),
-                           absl::StrCat("account ", account_id, " DC ", key.dc_id, " auth key"));
+        return WithContext(opened.status(), absl::StrCat("account ", Describe(account), " DC ",
+                                                         key.dc_id, " auth key"));
       }
       key.key = *std::move(opened);
       key.salt = static_cast<uint64_t>(query.ColumnInt(2));
@@ -401,34 +510,38 @@ class SqliteStorage final : public Storage {
     }
   }
 
-  absl::Status UpdateSalt(absl::string_view account_id, int dc_id, uint64_t salt,
+  absl::Status UpdateSalt(const AccountKey& account, int dc_id, uint64_t salt,
                           int64_t time_offset_ms) override {
     absl::MutexLock lock(&mu_);
     return WithContext(statements_.update_salt.Start()
-                           .BindText(1, account_id)
-                           .Bind(2, dc_id)
-                           .Bind(3, static_cast<int64_t>(salt))
-                           .Bind(4, time_offset_ms)
+                           .BindText(1, account.tenant)
+                           .BindText(2, account.id)
+                           .Bind(3, dc_id)
+                           .Bind(4, static_cast<int64_t>(salt))
+                           .Bind(5, time_offset_ms)
                            .Run(),
-                       absl::StrCat("UpdateSalt ", account_id, " DC ", dc_id));
+                       absl::StrCat("UpdateSalt ", Describe(account), " DC ", dc_id));
   }
 
-  absl::Status DeleteAuthKeys(absl::string_view account_id) override {
+  absl::Status DeleteAuthKeys(const AccountKey& account) override {
     absl::MutexLock lock(&mu_);
-    return WithContext(statements_.delete_auth_keys.Start().BindText(1, account_id).Run(),
-                       absl::StrCat("DeleteAuthKeys ", account_id));
+    return WithContext(statements_.delete_auth_keys.Start()
+                           .BindText(1, account.tenant)
+                           .BindText(2, account.id)
+                           .Run(),
+                       absl::StrCat("DeleteAuthKeys ", Describe(account)));
   }
 
   absl::Status PutPeers(const std::vector<PeerRecord>& peers) override {
     absl::MutexLock lock(&mu_);
     const absl::Status status =
         InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
-          const std::string* checked_account = nullptr;
+          const AccountKey* checked_account = nullptr;
           for (const PeerRecord& peer : peers) {
             // A batch is usually one account's: check the account once per run of its peers.
-            if (checked_account == nullptr || *checked_account != peer.account_id) {
-              TGRPC_RETURN_IF_ERROR(RequireAccount(peer.account_id));
-              checked_account = &peer.account_id;
+            if (checked_account == nullptr || *checked_account != peer.account) {
+              TGRPC_RETURN_IF_ERROR(RequireAccount(peer.account));
+              checked_account = &peer.account;
             }
             TGRPC_RETURN_IF_ERROR(PutPeer(peer));
           }
@@ -437,28 +550,32 @@ class SqliteStorage final : public Storage {
     return WithContext(status, "PutPeers");
   }
 
-  absl::StatusOr<std::optional<PeerRecord>> GetPeer(absl::string_view account_id,
+  absl::StatusOr<std::optional<PeerRecord>> GetPeer(const AccountKey& account,
                                                     int64_t peer_id) override {
     absl::MutexLock lock(&mu_);
     SqliteQuery query = statements_.get_peer.Start();
-    query.BindText(1, account_id).Bind(2, peer_id);
-    return WithContext(ReadOptionalPeer(query), absl::StrCat("GetPeer ", account_id));
+    query.BindText(1, account.tenant).BindText(2, account.id).Bind(3, peer_id);
+    return WithContext(ReadOptionalPeer(query), absl::StrCat("GetPeer ", Describe(account)));
   }
 
   absl::StatusOr<std::optional<PeerRecord>> FindPeerByUsername(
-      absl::string_view account_id, absl::string_view username) override {
+      const AccountKey& account, absl::string_view username) override {
     absl::MutexLock lock(&mu_);
     SqliteQuery query = statements_.find_peer_by_username.Start();
-    query.BindText(1, account_id).BindText(2, absl::AsciiStrToLower(username));
-    return WithContext(ReadOptionalPeer(query), absl::StrCat("FindPeerByUsername ", account_id));
+    query.BindText(1, account.tenant)
+        .BindText(2, account.id)
+        .BindText(3, absl::AsciiStrToLower(username));
+    return WithContext(ReadOptionalPeer(query),
+                       absl::StrCat("FindPeerByUsername ", Describe(account)));
   }
 
-  absl::StatusOr<std::optional<PeerRecord>> FindPeerByPhone(absl::string_view account_id,
+  absl::StatusOr<std::optional<PeerRecord>> FindPeerByPhone(const AccountKey& account,
                                                             absl::string_view phone) override {
     absl::MutexLock lock(&mu_);
     SqliteQuery query = statements_.find_peer_by_phone.Start();
-    query.BindText(1, account_id).BindText(2, phone);
-    return WithContext(ReadOptionalPeer(query), absl::StrCat("FindPeerByPhone ", account_id));
+    query.BindText(1, account.tenant).BindText(2, account.id).BindText(3, phone);
+    return WithContext(ReadOptionalPeer(query),
+                       absl::StrCat("FindPeerByPhone ", Describe(account)));
   }
 
  private:
@@ -475,32 +592,37 @@ class SqliteStorage final : public Storage {
     const std::string username = absl::AsciiStrToLower(peer.username);
     if (!username.empty()) {
       TGRPC_RETURN_IF_ERROR(statements_.take_username.Start()
-                                .BindText(1, peer.account_id)
-                                .BindText(2, username)
-                                .Bind(3, peer.peer_id)
+                                .BindText(1, peer.account.tenant)
+                                .BindText(2, peer.account.id)
+                                .BindText(3, username)
+                                .Bind(4, peer.peer_id)
                                 .Run());
     }
     if (!peer.phone.empty()) {
       TGRPC_RETURN_IF_ERROR(statements_.take_phone.Start()
-                                .BindText(1, peer.account_id)
-                                .BindText(2, peer.phone)
-                                .Bind(3, peer.peer_id)
+                                .BindText(1, peer.account.tenant)
+                                .BindText(2, peer.account.id)
+                                .BindText(3, peer.phone)
+                                .Bind(4, peer.peer_id)
                                 .Run());
     }
     return statements_.put_peer.Start()
-        .BindText(1, peer.account_id)
-        .Bind(2, peer.peer_id)
-        .Bind(3, static_cast<int>(peer.type))
-        .Bind(4, peer.access_hash)
-        .BindText(5, username)
-        .BindText(6, peer.phone)
+        .BindText(1, peer.account.tenant)
+        .BindText(2, peer.account.id)
+        .Bind(3, peer.peer_id)
+        .Bind(4, static_cast<int>(peer.type))
+        .Bind(5, peer.access_hash)
+        .BindText(6, username)
+        .BindText(7, peer.phone)
         .Run();
   }
 
-  absl::Status RequireAccount(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status RequireAccount(const AccountKey& account) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     SqliteQuery query = statements_.account_exists.Start();
-    TGRPC_ASSIGN_OR_RETURN(bool exists, query.BindText(1, id).Step());
-    if (!exists) return absl::NotFoundError(absl::StrCat("account ", id, " not found"));
+    TGRPC_ASSIGN_OR_RETURN(bool exists,
+                           query.BindText(1, account.tenant).BindText(2, account.id).Step());
+    if (!exists)
+      return absl::NotFoundError(absl::StrCat("account ", Describe(account), " not found"));
     return absl::OkStatus();
   }
 
@@ -511,9 +633,10 @@ class SqliteStorage final : public Storage {
     account.phone = query.ColumnText(2);
     if (!query.ColumnIsNull(3)) {
       absl::StatusOr<std::string> token =
-          cipher_.Open(query.ColumnBlob(3), BotTokenAad(account.id));
+          cipher_.Open(query.ColumnBlob(3), BotTokenAad(account.key()));
       if (!token.ok()) {
-        return WithContext(token.status(), absl::StrCat("account ", account.id, " bot token"));
+        return WithContext(token.status(),
+                           absl::StrCat("account ", Describe(account.key()), " bot token"));
       }
       account.bot_token = *std::move(token);
     }
@@ -552,6 +675,7 @@ absl::StatusOr<std::unique_ptr<Storage>> Open(const std::string& path, KeyCipher
   TGRPC_RETURN_IF_ERROR(Configure(*db));
   TGRPC_RETURN_IF_ERROR(MigrateSqliteSchema(*db));
   TGRPC_RETURN_IF_ERROR(CheckKey(*db, cipher));
+  TGRPC_RETURN_IF_ERROR(ResealLegacySecrets(*db, cipher));
   TGRPC_ASSIGN_OR_RETURN(Statements statements, PrepareStatements(*db));
   return std::make_unique<SqliteStorage>(std::move(lock), std::move(db), std::move(statements),
                                          std::move(cipher));

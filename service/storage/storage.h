@@ -8,6 +8,7 @@
 #ifndef TGRPC_SERVICE_STORAGE_STORAGE_H_
 #define TGRPC_SERVICE_STORAGE_STORAGE_H_
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,10 +23,21 @@ namespace tgrpc::service {
 // Values of tgrpc.v1.Account.State, kept as numbers so storage needs no proto.
 enum class AccountState : int { kLoggedOut = 1, kLoginInProgress = 2, kSignedIn = 3, kRevoked = 4 };
 
-struct AccountRecord {
-  // The {account} of accounts/{account}; primary key.
-  std::string id;
+// Which account: account ids are per tenant (each tenant names its accounts as it likes, and two
+// tenants may both have accounts/foo), so an account is its tenant and its id together.
+struct AccountKey {
   // The tenant that owns it (callers' bearer tokens map to tenants).
+  std::string tenant;
+  // The {account} of accounts/{account}.
+  std::string id;
+  friend bool operator==(const AccountKey&, const AccountKey&) = default;
+  friend auto operator<=>(const AccountKey&, const AccountKey&) = default;
+};
+
+struct AccountRecord {
+  // The {account} of accounts/{account}; with `tenant`, the primary key (AccountKey).
+  std::string id;
+  // The tenant that owns it.
   std::string tenant;
   // A user account's phone (digits only), or empty.
   std::string phone;
@@ -42,11 +54,12 @@ struct AccountRecord {
   int64_t create_time_unix = 0;
   // The request_id of the CreateAccount that made it (retries return this account).
   std::string create_request_id;
+  AccountKey key() const { return {tenant, id}; }
   friend bool operator==(const AccountRecord&, const AccountRecord&) = default;
 };
 
 struct AuthKeyRecord {
-  std::string account_id;
+  AccountKey account;
   int dc_id = 0;
   // 256 bytes (a secret: encrypted at rest).
   std::string key;
@@ -59,7 +72,7 @@ struct AuthKeyRecord {
 enum class PeerType : int { kUser = 1, kChat = 2, kChannel = 3 };
 
 struct PeerRecord {
-  std::string account_id;
+  AccountKey account;
   // The marked id: a user's id, -chat_id, -(1000000000000 + channel_id).
   int64_t peer_id = 0;
   PeerType type = PeerType::kUser;
@@ -75,37 +88,38 @@ class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Inserts or replaces the account (by id). Replacing keeps its keys and peers.
+  // Inserts or replaces the account (by tenant and id). Replacing keeps its keys and peers.
   virtual absl::Status PutAccount(const AccountRecord& account) = 0;
   // nullopt when there is none. DataLoss if its stored bot token does not decrypt.
-  virtual absl::StatusOr<std::optional<AccountRecord>> GetAccount(absl::string_view id) = 0;
-  // Every account, ordered by id. DataLoss if any stored bot token does not decrypt.
+  virtual absl::StatusOr<std::optional<AccountRecord>> GetAccount(const AccountKey& account) = 0;
+  // Every account of every tenant, ordered by tenant, then id. DataLoss if any stored bot token
+  // does not decrypt.
   virtual absl::StatusOr<std::vector<AccountRecord>> ListAccounts() = 0;
   // The account, its keys and its peers, in one transaction. OK if it did not exist.
-  virtual absl::Status DeleteAccount(absl::string_view id) = 0;
+  virtual absl::Status DeleteAccount(const AccountKey& account) = 0;
 
-  // Inserts or replaces the key of (account_id, dc_id), durably (synchronous=FULL). NotFound if the
+  // Inserts or replaces the key of (account, dc_id), durably (synchronous=FULL). NotFound if the
   // account does not exist.
   virtual absl::Status PutAuthKey(const AuthKeyRecord& key) = 0;
   // Ordered by dc_id; empty for an unknown account. DataLoss if a stored key does not decrypt.
-  virtual absl::StatusOr<std::vector<AuthKeyRecord>> GetAuthKeys(absl::string_view account_id) = 0;
+  virtual absl::StatusOr<std::vector<AuthKeyRecord>> GetAuthKeys(const AccountKey& account) = 0;
   // Salt and time offset of an existing key (no-op if there is none).
-  virtual absl::Status UpdateSalt(absl::string_view account_id, int dc_id, uint64_t salt,
+  virtual absl::Status UpdateSalt(const AccountKey& account, int dc_id, uint64_t salt,
                                   int64_t time_offset_ms) = 0;
   // Forgets the account's keys (log out, revoked authorization).
-  virtual absl::Status DeleteAuthKeys(absl::string_view account_id) = 0;
+  virtual absl::Status DeleteAuthKeys(const AccountKey& account) = 0;
 
   // Inserts or replaces peers (by account and peer id) in one transaction. A username moves:
   // another peer of the account that had it loses it; so does a phone (Telegram gives a number to
   // one user at a time). Usernames are stored lower-cased. NotFound, writing nothing, if a peer's
   // account does not exist.
   virtual absl::Status PutPeers(const std::vector<PeerRecord>& peers) = 0;
-  virtual absl::StatusOr<std::optional<PeerRecord>> GetPeer(absl::string_view account_id,
+  virtual absl::StatusOr<std::optional<PeerRecord>> GetPeer(const AccountKey& account,
                                                             int64_t peer_id) = 0;
   // Case-insensitive. An empty username finds nothing.
   virtual absl::StatusOr<std::optional<PeerRecord>> FindPeerByUsername(
-      absl::string_view account_id, absl::string_view username) = 0;
-  virtual absl::StatusOr<std::optional<PeerRecord>> FindPeerByPhone(absl::string_view account_id,
+      const AccountKey& account, absl::string_view username) = 0;
+  virtual absl::StatusOr<std::optional<PeerRecord>> FindPeerByPhone(const AccountKey& account,
                                                                     absl::string_view phone) = 0;
 };
 

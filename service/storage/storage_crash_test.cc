@@ -46,11 +46,14 @@ uint64_t Fnv1a(absl::string_view s) {
   return h;
 }
 
+// Every account is the one tenant's.
+AccountKey Crash(const std::string& id) { return {"crash", id}; }
+
 // Every value follows from the account id, so the parent knows what each write wrote.
 AccountRecord AccountFor(const std::string& id) {
   AccountRecord account;
   account.id = id;
-  account.tenant = "crash";
+  account.tenant = Crash(id).tenant;
   account.bot = true;
   account.bot_token = absl::StrCat(Fnv1a(id) % 1000000000, ":token-", id);
   account.state = AccountState::kSignedIn;
@@ -61,7 +64,7 @@ AccountRecord AccountFor(const std::string& id) {
 
 AuthKeyRecord KeyFor(const std::string& id, int dc_id) {
   AuthKeyRecord key;
-  key.account_id = id;
+  key.account = Crash(id);
   key.dc_id = dc_id;
   std::mt19937_64 bytes(Fnv1a(id) + static_cast<uint64_t>(dc_id));
   key.key.resize(256);
@@ -77,8 +80,9 @@ uint64_t UpdatedSalt(const std::string& id) { return ~Fnv1a(id); }
 std::vector<PeerRecord> PeersFor(const std::string& id) {
   std::vector<PeerRecord> peers;
   for (int k = 0; k < kPeersPerBatch; ++k) {
-    peers.push_back(PeerRecord{id, 1000 + k, PeerType::kUser, static_cast<int64_t>(Fnv1a(id)) + k,
-                               absl::StrCat(id, "_u", k), absl::StrCat(Fnv1a(id) % 100000, k)});
+    peers.push_back(PeerRecord{Crash(id), 1000 + k, PeerType::kUser,
+                               static_cast<int64_t>(Fnv1a(id)) + k, absl::StrCat(id, "_u", k),
+                               absl::StrCat(Fnv1a(id) % 100000, k)});
   }
   return peers;
 }
@@ -118,12 +122,12 @@ void Check(int fd, const absl::Status& status, absl::string_view what) {
     }
     Check(fd, s.PutPeers(PeersFor(id)), "PutPeers");
     Report(fd, "P " + id);
-    Check(fd, s.UpdateSalt(id, kSaltDc, UpdatedSalt(id), -7), "UpdateSalt");
+    Check(fd, s.UpdateSalt(Crash(id), kSaltDc, UpdatedSalt(id), -7), "UpdateSalt");
     Report(fd, "S " + id);
     if (n % kDeleteEvery == kDeleteEvery - 1) {
       const std::string old = absl::StrCat("g", generation, "n", n - kDeleteLag);
       Report(fd, "X " + old);
-      Check(fd, s.DeleteAccount(old), "DeleteAccount");
+      Check(fd, s.DeleteAccount(Crash(old)), "DeleteAccount");
       Report(fd, "D " + old);
     }
   }
@@ -315,9 +319,9 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
   int unreported_deletes = 0;
   for (auto& [id, want] : expected) {
     SCOPED_TRACE(id);
-    absl::StatusOr<std::optional<AccountRecord>> account = storage.GetAccount(id);
+    absl::StatusOr<std::optional<AccountRecord>> account = storage.GetAccount(Crash(id));
     ASSERT_TRUE(account.ok()) << account.status();
-    absl::StatusOr<std::vector<AuthKeyRecord>> keys = storage.GetAuthKeys(id);
+    absl::StatusOr<std::vector<AuthKeyRecord>> keys = storage.GetAuthKeys(Crash(id));
     ASSERT_TRUE(keys.ok()) << keys.status();
     const bool delete_reported = want.deleted;
     if (want.delete_started && !want.deleted && !account->has_value()) {
@@ -329,7 +333,7 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
       EXPECT_EQ(*account, std::nullopt);
       EXPECT_TRUE(keys->empty());
       for (const PeerRecord& peer : PeersFor(id)) {
-        EXPECT_EQ(*storage.GetPeer(id, peer.peer_id), std::nullopt);
+        EXPECT_EQ(*storage.GetPeer(Crash(id), peer.peer_id), std::nullopt);
       }
       checked += want.writes;
       superseded += delete_reported ? want.writes - 1 : want.writes;
@@ -355,7 +359,7 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
     }
     if (want.peers) {
       for (const PeerRecord& peer : PeersFor(id)) {
-        EXPECT_EQ(*storage.GetPeer(id, peer.peer_id), peer);
+        EXPECT_EQ(*storage.GetPeer(Crash(id), peer.peer_id), peer);
       }
     }
     checked += want.writes;
@@ -369,7 +373,7 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
   for (const AccountRecord& account : *all) {
     SCOPED_TRACE(account.id);
     EXPECT_EQ(account, AccountFor(account.id));
-    absl::StatusOr<std::vector<AuthKeyRecord>> keys = storage.GetAuthKeys(account.id);
+    absl::StatusOr<std::vector<AuthKeyRecord>> keys = storage.GetAuthKeys(account.key());
     ASSERT_TRUE(keys.ok()) << keys.status();
     for (const AuthKeyRecord& key : *keys) {
       EXPECT_EQ(key.key, KeyFor(account.id, key.dc_id).key);
@@ -377,7 +381,7 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
     }
     int peers = 0;
     for (const PeerRecord& peer : PeersFor(account.id)) {
-      absl::StatusOr<std::optional<PeerRecord>> got = storage.GetPeer(account.id, peer.peer_id);
+      absl::StatusOr<std::optional<PeerRecord>> got = storage.GetPeer(account.key(), peer.peer_id);
       ASSERT_TRUE(got.ok()) << got.status();
       if (got->has_value()) {
         EXPECT_EQ(**got, peer);
@@ -489,9 +493,10 @@ TEST(StorageCrashTest, FirstOpenSurvivesSigkill) {
     ASSERT_TRUE(storage.ok()) << "round " << round << ": " << storage.status();
     AccountRecord account;
     account.id = "after";
+    account.tenant = Crash("after").tenant;
     ASSERT_TRUE((*storage)->PutAccount(account).ok());
     ASSERT_TRUE((*storage)->PutAuthKey(KeyFor("after", 2)).ok());
-    EXPECT_EQ((*storage)->GetAuthKeys("after")->size(), 1u);
+    EXPECT_EQ((*storage)->GetAuthKeys(Crash("after"))->size(), 1u);
   }
   std::string histogram;
   for (const auto& [state, count] : reached)

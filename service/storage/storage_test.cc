@@ -109,10 +109,13 @@ class RawDb {
   std::unique_ptr<SqliteConnection> db_;
 };
 
+// BotAccount's tenant.
+AccountKey T(const std::string& id) { return {"tenant", id}; }
+
 AccountRecord BotAccount(const std::string& id, const std::string& token) {
   AccountRecord account;
   account.id = id;
-  account.tenant = "tenant";
+  account.tenant = T(id).tenant;
   account.phone = "15550001111";
   account.bot = true;
   account.bot_token = token;
@@ -123,7 +126,7 @@ AccountRecord BotAccount(const std::string& id, const std::string& token) {
 
 AuthKeyRecord PatternKey(const std::string& account_id, int dc_id, char fill) {
   AuthKeyRecord key;
-  key.account_id = account_id;
+  key.account = T(account_id);
   key.dc_id = dc_id;
   key.key = std::string(256, fill);
   key.salt = 77;
@@ -154,24 +157,25 @@ class SqliteStorageTest : public ::testing::Test {
 
 TEST_F(SqliteStorageTest, ReopeningKeepsEverything) {
   const AccountRecord account = BotAccount("acc", "111:token");
-  const PeerRecord peer{"acc", -1001234, PeerType::kChannel, -55, "chan", ""};
+  const PeerRecord peer{T("acc"), -1001234, PeerType::kChannel, -55, "chan", ""};
   {
     std::unique_ptr<Storage> storage = OpenOrDie();
     ASSERT_NE(storage, nullptr);
     ASSERT_TRUE(storage->PutAccount(account).ok());
     ASSERT_TRUE(storage->PutAuthKey(PatternKey("acc", 2, 'x')).ok());
     ASSERT_TRUE(storage->PutAuthKey(PatternKey("acc", 4, 'y')).ok());
-    ASSERT_TRUE(storage->UpdateSalt("acc", 4, 1234, 56).ok());
+    ASSERT_TRUE(storage->UpdateSalt(T("acc"), 4, 1234, 56).ok());
     ASSERT_TRUE(storage->PutPeers({peer}).ok());
   }
   std::unique_ptr<Storage> storage = OpenOrDie();
   ASSERT_NE(storage, nullptr);
-  EXPECT_THAT(*storage->GetAccount("acc"), Optional(account));
+  EXPECT_THAT(*storage->GetAccount(T("acc")), Optional(account));
   AuthKeyRecord dc4 = PatternKey("acc", 4, 'y');
   dc4.salt = 1234;
   dc4.time_offset_ms = 56;
-  EXPECT_THAT(*storage->GetAuthKeys("acc"), ::testing::ElementsAre(PatternKey("acc", 2, 'x'), dc4));
-  EXPECT_THAT(*storage->FindPeerByUsername("acc", "chan"), Optional(peer));
+  EXPECT_THAT(*storage->GetAuthKeys(T("acc")),
+              ::testing::ElementsAre(PatternKey("acc", 2, 'x'), dc4));
+  EXPECT_THAT(*storage->FindPeerByUsername(T("acc"), "chan"), Optional(peer));
 }
 
 // Both while the data sits in the write-ahead log and after it is checkpointed into the file.
@@ -240,7 +244,7 @@ TEST_F(SqliteStorageTest, OneProcessAtATime) {
   first.reset();
   std::unique_ptr<Storage> third = OpenOrDie();
   ASSERT_NE(third, nullptr);
-  EXPECT_TRUE(third->GetAccount("acc")->has_value());
+  EXPECT_TRUE(third->GetAccount(T("acc"))->has_value());
 }
 
 TEST_F(SqliteStorageTest, AnotherKeyIsRefusedAtOpen) {
@@ -282,21 +286,23 @@ TEST_F(SqliteStorageTest, SecretThatDoesNotOpenIsDataLossForThatCallOnly) {
   ASSERT_NE(storage, nullptr);
   for (const char* id : {"damaged", "moved"}) {
     SCOPED_TRACE(id);
-    absl::StatusOr<std::optional<AccountRecord>> account = storage->GetAccount(id);
+    absl::StatusOr<std::optional<AccountRecord>> account = storage->GetAccount(T(id));
     EXPECT_EQ(account.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_THAT(account.status().message(), HasSubstr(absl::StrCat("account ", id, " bot token")));
-    absl::StatusOr<std::vector<AuthKeyRecord>> keys = storage->GetAuthKeys(id);
+    EXPECT_THAT(account.status().message(),
+                HasSubstr(absl::StrCat("account tenant/", id, " bot token")));
+    absl::StatusOr<std::vector<AuthKeyRecord>> keys = storage->GetAuthKeys(T(id));
     EXPECT_EQ(keys.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_THAT(keys.status().message(), HasSubstr(absl::StrCat("account ", id, " DC 2 auth key")));
+    EXPECT_THAT(keys.status().message(),
+                HasSubstr(absl::StrCat("account tenant/", id, " DC 2 auth key")));
   }
   EXPECT_EQ(storage->ListAccounts().status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(*storage->GetAccount("fine"), Optional(BotAccount("fine", "1:token-fine")));
-  EXPECT_THAT(*storage->GetAuthKeys("fine"), ::testing::ElementsAre(PatternKey("fine", 2, 'f')));
+  EXPECT_THAT(*storage->GetAccount(T("fine")), Optional(BotAccount("fine", "1:token-fine")));
+  EXPECT_THAT(*storage->GetAuthKeys(T("fine")), ::testing::ElementsAre(PatternKey("fine", 2, 'f')));
   // The damaged rows can still be replaced or dropped.
   EXPECT_TRUE(storage->PutAuthKey(PatternKey("damaged", 2, 'n')).ok());
-  EXPECT_THAT(*storage->GetAuthKeys("damaged"),
+  EXPECT_THAT(*storage->GetAuthKeys(T("damaged")),
               ::testing::ElementsAre(PatternKey("damaged", 2, 'n')));
-  EXPECT_TRUE(storage->DeleteAccount("moved").ok());
+  EXPECT_TRUE(storage->DeleteAccount(T("moved")).ok());
 }
 
 // Step 1's tables as the first release made them; kept here as they were, whatever later steps do.
@@ -352,23 +358,105 @@ TEST_F(SqliteStorageTest, MigratesAVersion1Database) {
   MakeVersion1Database(path_, TestCipher());
   std::unique_ptr<Storage> storage = OpenOrDie();
   ASSERT_NE(storage, nullptr);
-  absl::StatusOr<std::optional<AccountRecord>> account = storage->GetAccount("old");
+  // The account keeps its tenant, "t".
+  const AccountKey old{"t", "old"};
+  absl::StatusOr<std::optional<AccountRecord>> account = storage->GetAccount(old);
   ASSERT_TRUE(account.ok()) << account.status();
   ASSERT_TRUE(account->has_value());
   EXPECT_EQ((*account)->display_name, "Old");
   EXPECT_EQ((*account)->state, AccountState::kSignedIn);
   AuthKeyRecord key = PatternKey("old", 2, 'o');
+  key.account = old;
   key.salt = 5;
   key.time_offset_ms = 6;
-  EXPECT_THAT(*storage->GetAuthKeys("old"), ::testing::ElementsAre(key));
-  EXPECT_THAT(*storage->FindPeerByUsername("old", "OldName"),
-              Optional(PeerRecord{"old", 42, PeerType::kUser, 9, "oldname", ""}));
+  EXPECT_THAT(*storage->GetAuthKeys(old), ::testing::ElementsAre(key));
+  EXPECT_THAT(*storage->FindPeerByUsername(old, "OldName"),
+              Optional(PeerRecord{old, 42, PeerType::kUser, 9, "oldname", ""}));
   storage.reset();
 
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
   EXPECT_EQ(raw.Text("SELECT count(*) FROM key_check"), "1");
   EXPECT_EQ(raw.Text("PRAGMA integrity_check"), "ok");
+  EXPECT_FALSE(raw.HasRow("PRAGMA foreign_key_check"));
+}
+
+// Version 2 as the release before per-tenant ids made it: two tenants' accounts (ids unique
+// across tenants then), a bot token, keys and peers, all sealed bound to the id alone.
+void MakeVersion2Database(const std::string& path, const KeyCipher& cipher) {
+  MakeVersion1Database(path, cipher);
+  RawDb raw(path);
+  raw.Exec(R"sql(
+CREATE TABLE key_check (id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
+INSERT INTO accounts VALUES ('bot', 'u', '', NULL, 1, 4, 3, 1, 77, x'', 'Bot', 1600000001, 'r1');
+INSERT INTO peers VALUES ('bot', 42, 1, 10, 'oldname', '15550004242');
+PRAGMA user_version = 2;
+)sql");
+  raw.Write("INSERT INTO key_check SELECT 1, ?1 WHERE ?2 = ''",
+            cipher.Seal("tgrpc sqlite storage key check", "keycheck"), "");
+  raw.Write("UPDATE accounts SET bot_token_sealed = ?1 WHERE id = ?2",
+            cipher.Seal("77:bot-token", "bottoken:bot"), "bot");
+  raw.Write("INSERT INTO auth_keys VALUES (?2, 1, ?1, 8, 9)",
+            cipher.Seal(std::string(256, 'b'), "authkey:bot:1"), "bot");
+}
+
+TEST_F(SqliteStorageTest, MigrationKeepsEveryRowWithItsTenant) {
+  MakeVersion2Database(path_, TestCipher());
+  std::unique_ptr<Storage> storage = OpenOrDie();
+  ASSERT_NE(storage, nullptr);
+  absl::StatusOr<std::vector<AccountRecord>> accounts = storage->ListAccounts();
+  ASSERT_TRUE(accounts.ok()) << accounts.status();
+  ASSERT_EQ(accounts->size(), 2u);
+  EXPECT_EQ((*accounts)[0].key(), (AccountKey{"t", "old"}));
+  EXPECT_EQ((*accounts)[1].key(), (AccountKey{"u", "bot"}));
+  EXPECT_EQ((*accounts)[1].bot_token, "77:bot-token");
+  EXPECT_EQ((*accounts)[1].create_request_id, "r1");
+  const AccountKey bot{"u", "bot"};
+  absl::StatusOr<std::vector<AuthKeyRecord>> keys = storage->GetAuthKeys(bot);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].key, std::string(256, 'b'));
+  EXPECT_EQ((*keys)[0].salt, 8u);
+  // Each account's peers stay its own, the same username in both.
+  EXPECT_THAT(*storage->FindPeerByUsername(bot, "oldname"),
+              Optional(PeerRecord{bot, 42, PeerType::kUser, 10, "oldname", "15550004242"}));
+  EXPECT_THAT(*storage->FindPeerByUsername({"t", "old"}, "oldname"),
+              Optional(PeerRecord{{"t", "old"}, 42, PeerType::kUser, 9, "oldname", ""}));
+  EXPECT_EQ(*storage->GetAccount({"t", "bot"}), std::nullopt);
+
+  // Tenant t may now have its own "bot", and keys of its own there.
+  AccountRecord mine = BotAccount("bot", "5:mine");
+  mine.tenant = "t";
+  ASSERT_TRUE(storage->PutAccount(mine).ok());
+  AuthKeyRecord mine_key = PatternKey("bot", 1, 'm');
+  mine_key.account = mine.key();
+  ASSERT_TRUE(storage->PutAuthKey(mine_key).ok());
+  EXPECT_EQ(storage->GetAccount(bot)->value().bot_token, "77:bot-token");
+  EXPECT_EQ((*storage->GetAuthKeys(bot))[0].key, std::string(256, 'b'));
+  storage.reset();
+
+  // The carried-over secrets were sealed again, bound to their tenant: copied into tenant t's
+  // "bot", u's no longer open (sealed under the id alone, they would).
+  {
+    RawDb raw(path_);
+    EXPECT_EQ(raw.Text("SELECT count(*) FROM accounts WHERE legacy_aad <> 0"), "0");
+    EXPECT_EQ(raw.Text("SELECT count(*) FROM auth_keys WHERE legacy_aad <> 0"), "0");
+    EXPECT_EQ(raw.Text("PRAGMA integrity_check"), "ok");
+    EXPECT_FALSE(raw.HasRow("PRAGMA foreign_key_check"));
+    raw.Write(
+        "UPDATE accounts SET bot_token_sealed = ?1 WHERE tenant = 't' AND id = ?2",
+        raw.Blob("SELECT bot_token_sealed FROM accounts WHERE tenant = 'u' AND id = ?1", "bot"),
+        "bot");
+    raw.Write(
+        "UPDATE auth_keys SET key_sealed = ?1 WHERE tenant = 't' AND account_id = ?2",
+        raw.Blob("SELECT key_sealed FROM auth_keys WHERE tenant = 'u' AND account_id = ?1", "bot"),
+        "bot");
+  }
+  storage = OpenOrDie();
+  ASSERT_NE(storage, nullptr);
+  EXPECT_EQ(storage->GetAccount(mine.key()).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(storage->GetAuthKeys(mine.key()).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(storage->GetAccount(bot)->value().bot_token, "77:bot-token");
 }
 
 // Before step 2 nothing recorded the key, so the secrets already there decide.
@@ -416,10 +504,11 @@ TEST_F(SqliteStorageTest, IntegrityCheckPassesAfterAWorkload) {
       ASSERT_TRUE(storage->PutAccount(BotAccount(id, absl::StrCat(i, ":t"))).ok());
       ASSERT_TRUE(storage->PutAuthKey(PatternKey(id, i % 5 + 1, 'a' + i % 26)).ok());
       ASSERT_TRUE(
-          storage->PutPeers({PeerRecord{id, i, PeerType::kUser, i, absl::StrCat("u", i % 7), ""}})
+          storage
+              ->PutPeers({PeerRecord{T(id), i, PeerType::kUser, i, absl::StrCat("u", i % 7), ""}})
               .ok());
       if (i % 9 == 0) {
-        ASSERT_TRUE(storage->DeleteAccount(absl::StrCat("acc", i % 4)).ok());
+        ASSERT_TRUE(storage->DeleteAccount(T(absl::StrCat("acc", i % 4))).ok());
       }
     }
     RawDb raw(path_);  // A second connection sees a consistent database while the first is open.

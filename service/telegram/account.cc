@@ -1,5 +1,7 @@
 #include "service/telegram/account.h"
 
+#include <algorithm>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -12,6 +14,7 @@
 #include "mtproto/net/rpc_status.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
+#include "service/api/utf8.h"
 #include "tl/generated/api.h"
 #include "tl/runtime/status_macros.h"
 
@@ -52,7 +55,25 @@ absl::Status LoginStepError(absl::string_view what) {
   return ServiceError(absl::StatusCode::kFailedPrecondition, "LOGIN_STEP_INVALID", what);
 }
 
+bool IsFloodWait(const CallStats& stats) {
+  return (stats.rpc_error_type == "FLOOD_WAIT" || stats.rpc_error_type == "FLOOD_PREMIUM_WAIT") &&
+         stats.rpc_error_argument > 0;
+}
+
+// The flood wait of `method` in `waits`, if any.
+std::optional<FloodWaitInfo> FloodWaitOf(std::vector<FloodWaitInfo> waits,
+                                         absl::string_view method) {
+  for (FloodWaitInfo& wait : waits) {
+    if (wait.method == method) return std::move(wait);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::string AccountLogName(const AccountKey& account) {
+  return absl::StrCat(account.id, " (tenant ", account.tenant, ")");
+}
 
 std::shared_ptr<Account> Account::Load(AccountRecord record, std::vector<AuthKeyRecord> keys,
                                        const AccountEnv* env) {
@@ -78,7 +99,11 @@ std::shared_ptr<Account> Account::Load(AccountRecord record, std::vector<AuthKey
 }
 
 Account::Account(AccountRecord record, const AccountEnv* env)
-    : id_(record.id), env_(env), peers_(record.id, env->storage), record_(std::move(record)) {
+    : id_(record.id),
+      key_(record.key()),
+      env_(env),
+      peers_(record.key(), env->storage),
+      record_(std::move(record)) {
   login_.set_account(name());
   if (record_.state == AccountState::kSignedIn) {
     login_.set_step(v1::LoginState::SIGNED_IN);
@@ -92,7 +117,7 @@ Account::Account(AccountRecord record, const AccountEnv* env)
 Account::~Account() { Stop(); }
 
 void Account::Log(LogLevel level, absl::string_view message) const {
-  if (env_->log) env_->log(id_, level, message);
+  if (env_->log) env_->log(AccountLogName(key_), level, message);
 }
 
 void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
@@ -111,7 +136,7 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
     auto self = weak.lock();
     if (!self) return;
     AuthKeyRecord record;
-    record.account_id = self->id_;
+    record.account = self->key_;
     record.dc_id = dc;
     record.key.assign(reinterpret_cast<const char*>(key.key.bytes().data()),
                       key.key.bytes().size());
@@ -139,7 +164,11 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
   options.on_call = [weak](const CallStats& stats) {
     if (auto self = weak.lock()) self->OnCall(stats);
   };
-  options.on_session_state = env_->on_session_state;
+  options.on_session_state = [weak, io = env_->io, report = env_->on_session_state](
+                                 int dc, absl::string_view from, absl::string_view to) {
+    if (report) report(dc, from, to);
+    NotifyStatus(io, weak);
+  };
   options.on_key_rejected = [weak](int dc) {
     auto self = weak.lock();
     if (!self) return;
@@ -162,8 +191,11 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
     absl::MutexLock lock(&mutex_);
     old = std::move(invoker_);
     invoker_ = std::move(invoker);
+    // The new invoker holds no call back.
+    reported_flood_waits_.clear();
   }
   if (old) old->Stop();
+  NotifyStatus(env_->io, weak);
 }
 
 AccountRecord Account::record() const {
@@ -186,16 +218,65 @@ std::shared_ptr<Invoker> Account::invoker() const {
   return invoker_;
 }
 
+std::vector<FloodWaitInfo> Account::FloodWaits() const {
+  std::vector<FloodWaitInfo> waits = invoker()->FloodWaits();
+  const absl::Time now = absl::Now();
+  {
+    absl::MutexLock lock(&mutex_);
+    for (const auto& [method, until] : reported_flood_waits_) {
+      if (until > now && !FloodWaitOf(waits, method).has_value()) waits.push_back({method, until});
+    }
+  }
+  std::sort(waits.begin(), waits.end(),
+            [](const FloodWaitInfo& a, const FloodWaitInfo& b) { return a.method < b.method; });
+  return waits;
+}
+
 absl::Status Account::Persist() {
   AccountRecord copy = record();
   absl::Status status = env_->storage->PutAccount(copy);
   if (!status.ok())
     Log(LogLevel::kError, absl::StrCat("cannot store the account: ", status.message()));
+  NotifyStatus(env_->io, weak_from_this());
   return status;
+}
+
+void Account::NotifyStatus(asio::io_context* io, std::weak_ptr<Account> account) {
+  asio::post(*io, [account = std::move(account)] {
+    if (auto self = account.lock()) self->status_watchers_.Notify();
+  });
+}
+
+void Account::NotifyStatusWhenFloodEnds(std::string method, absl::Time until) {
+  auto timer = std::make_shared<asio::steady_timer>(*env_->io);
+  timer->expires_after(
+      absl::ToChronoNanoseconds(std::max(until - absl::Now(), absl::ZeroDuration())));
+  timer->async_wait([weak = weak_from_this(), timer,
+                     method = std::move(method)](const asio::error_code& error) mutable {
+    auto self = weak.lock();
+    if (error || !self) return;
+    // Still there: the clocks differ by a hair, or Telegram made the method wait again.
+    if (std::optional<FloodWaitInfo> wait = FloodWaitOf(self->FloodWaits(), method)) {
+      return self->NotifyStatusWhenFloodEnds(std::move(method), wait->until);
+    }
+    self->status_watchers_.Notify();
+  });
 }
 
 void Account::OnCall(const CallStats& stats) {
   if (env_->on_call) env_->on_call(stats);
+  if (IsFloodWait(stats)) {
+    const absl::Time now = absl::Now();
+    const absl::Time until = now + absl::Seconds(stats.rpc_error_argument);
+    {
+      absl::MutexLock lock(&mutex_);
+      std::erase_if(reported_flood_waits_, [now](const auto& wait) { return wait.second <= now; });
+      absl::Time& reported = reported_flood_waits_[stats.method];
+      reported = std::max(reported, until);
+    }
+    NotifyStatus(env_->io, weak_from_this());
+    NotifyStatusWhenFloodEnds(stats.method, until);
+  }
   if (!RevokesAuthorization(stats.rpc_error_type)) return;
   {
     absl::MutexLock lock(&mutex_);
@@ -208,31 +289,17 @@ void Account::OnCall(const CallStats& stats) {
 }
 
 void Account::SetState(v1::LoginState state) {
-  std::vector<std::function<void(const v1::LoginState&)>> watchers;
   {
     absl::MutexLock lock(&mutex_);
     state.set_account(name());
     login_ = state;
-    for (const auto& [id, watch] : watchers_) watchers.push_back(watch);
   }
-  for (const auto& watch : watchers) watch(state);
+  login_watchers_.Notify(state);
 }
 
 v1::LoginState Account::login_state() const {
   absl::MutexLock lock(&mutex_);
   return login_;
-}
-
-int Account::Watch(std::function<void(const v1::LoginState&)> watch) {
-  absl::MutexLock lock(&mutex_);
-  const int id = next_watcher_++;
-  watchers_[id] = std::move(watch);
-  return id;
-}
-
-void Account::Unwatch(int id) {
-  absl::MutexLock lock(&mutex_);
-  watchers_.erase(id);
 }
 
 absl::StatusOr<v1::LoginState> Account::SignedIn(const api::auth_Authorization& authorization) {
@@ -382,7 +449,7 @@ void Account::SubmitCode(std::string code, absl::Time deadline, LoginCallback do
               state.set_step(v1::LoginState::PASSWORD_NEEDED);
               if (password.ok()) {
                 if (const auto* p = dynamic_cast<const api::account_password*>(password->get())) {
-                  state.set_password_hint(p->hint.value_or(""));
+                  state.set_password_hint(ValidUtf8(p->hint.value_or("")));
                 }
               }
               self->Log(LogLevel::kInfo, "the account has a 2FA password: waiting for it");
@@ -571,7 +638,7 @@ void Account::OnUpdates(const std::string& body) {
         v1::LoginState failed;
         failed.set_step(v1::LoginState::FAILED);
         failed.mutable_error()->set_code(static_cast<int>(state.status().code()));
-        failed.mutable_error()->set_message(std::string(state.status().message()));
+        failed.mutable_error()->set_message(ValidUtf8(state.status().message()));
         self->SetState(failed);
       }
     });
@@ -656,7 +723,7 @@ void Account::LogOut(absl::Time deadline, std::function<void(absl::Status)> done
           self->record_.user_id = 0;
           self->record_.user_tl.clear();
         }
-        absl::Status status = self->env_->storage->DeleteAuthKeys(self->id_);
+        absl::Status status = self->env_->storage->DeleteAuthKeys(self->key_);
         if (status.ok()) status = self->Persist();
         // The old keys are dead on Telegram's side: new connections make new ones.
         self->StartInvoker({});

@@ -3,7 +3,8 @@
 // (auth.sendCode, auth.signIn, auth.signUp), the 2FA password (account.getPassword, SRP,
 // auth.checkPassword), a QR login token (auth.exportLoginToken, accepted on another device,
 // with auth.loginTokenMigrateTo followed) or a bot token (auth.importBotAuthorization). The login
-// state follows TDLib's authorizationState: each change goes to the watchers (WatchLogin).
+// state follows TDLib's authorizationState: each change goes to the watchers (WatchLogin). Changes
+// of what its status shows go to the status watchers (WatchAccountStatus).
 //
 // Thread-safe; callbacks run on the io threads.
 #ifndef TGRPC_SERVICE_TELEGRAM_ACCOUNT_H_
@@ -21,6 +22,7 @@
 #include "service/storage/storage.h"
 #include "service/telegram/invoker.h"
 #include "service/telegram/peer_cache.h"
+#include "service/telegram/watcher_list.h"
 #include "tgrpc/v1/account.pb.h"
 
 namespace tgrpc::service {
@@ -30,6 +32,7 @@ struct AccountEnv {
   Storage* storage = nullptr;
   // The DCs, the app's identity and the session policy; per-account fields are filled in.
   InvokerOptions invoker;
+  // `account` is AccountLogName's.
   std::function<void(const std::string& account, mtproto::net::LogLevel level,
                      absl::string_view message)>
       log;
@@ -42,18 +45,26 @@ struct AccountEnv {
 
 using LoginCallback = std::function<void(absl::StatusOr<v1::LoginState>)>;
 
+// How logs name an account: its id and tenant, "foo (tenant b)", as ids repeat across tenants.
+std::string AccountLogName(const AccountKey& account);
+
 class Account : public std::enable_shared_from_this<Account> {
  public:
   static std::shared_ptr<Account> Load(AccountRecord record, std::vector<AuthKeyRecord> keys,
                                        const AccountEnv* env);
   ~Account();
 
+  // The {account} of its name; unique within its tenant only.
   const std::string& id() const { return id_; }
+  const AccountKey& key() const { return key_; }
   std::string name() const { return "accounts/" + id_; }
   AccountRecord record() const;
   bool signed_in() const;
   int64_t self_id() const;
   std::shared_ptr<Invoker> invoker() const;
+  // The flood waits in force, by method: the invoker's, and those a call reported that the invoker
+  // has not recorded yet (it reports a call to on_call just before it records the call's wait).
+  std::vector<FloodWaitInfo> FloodWaits() const;
   PeerCache& peers() { return peers_; }
 
   // Sign-in. Each answers with the state reached (or the error of the step that failed; the
@@ -72,8 +83,20 @@ class Account : public std::enable_shared_from_this<Account> {
 
   v1::LoginState login_state() const;
   // Calls `watch` with every later login state; returns an id for Unwatch.
-  int Watch(std::function<void(const v1::LoginState&)> watch);
-  void Unwatch(int id);
+  int Watch(std::function<void(const v1::LoginState&)> watch) {
+    return login_watchers_.Add(std::move(watch));
+  }
+  void Unwatch(int id) { login_watchers_.Remove(id); }
+
+  // Calls `changed` after each change of what the account's status shows, but for latencies and
+  // calls in flight: its state, its home DC, a session opening, changing state or closing, a
+  // flood wait starting or ending. It runs on an io thread, under none of the account's or the
+  // invoker's locks, and may run once more after UnwatchStatus returns. Returns an id for
+  // UnwatchStatus.
+  int WatchStatus(std::function<void()> changed) {
+    return status_watchers_.Add(std::move(changed));
+  }
+  void UnwatchStatus(int id) { status_watchers_.Remove(id); }
 
   // Closes the connections (shutdown, delete).
   void Stop();
@@ -87,10 +110,19 @@ class Account : public std::enable_shared_from_this<Account> {
   void OnUpdates(const std::string& body);
   void RefreshQrToken(absl::Time deadline, LoginCallback done);
   void OnCall(const CallStats& stats);
+  // Persists the record and tells the status watchers (every change of state or home DC comes
+  // through here).
   absl::Status Persist();
+  // Tells the status watchers, from the io context: never on the caller's stack, which may hold
+  // the invoker's lock. Static: the invoker's callbacks hold the account weakly.
+  static void NotifyStatus(asio::io_context* io, std::weak_ptr<Account> account);
+  // Tells the status watchers when the flood wait of `method`, in force until `until` or later,
+  // ends: no event marks it.
+  void NotifyStatusWhenFloodEnds(std::string method, absl::Time until);
   void Log(mtproto::net::LogLevel level, absl::string_view message) const;
 
   const std::string id_;
+  const AccountKey key_;
   const AccountEnv* const env_;
   PeerCache peers_;
 
@@ -99,10 +131,13 @@ class Account : public std::enable_shared_from_this<Account> {
   std::shared_ptr<Invoker> invoker_ ABSL_GUARDED_BY(mutex_);
   v1::LoginState login_ ABSL_GUARDED_BY(mutex_);
   std::string phone_code_hash_ ABSL_GUARDED_BY(mutex_);
-  std::map<int, std::function<void(const v1::LoginState&)>> watchers_ ABSL_GUARDED_BY(mutex_);
-  int next_watcher_ ABSL_GUARDED_BY(mutex_) = 1;
   // Bumped by every login start and cancel: answers of an older attempt are dropped.
   uint64_t login_generation_ ABSL_GUARDED_BY(mutex_) = 0;
+  // Method -> until when, as calls reported them (see FloodWaits).
+  std::map<std::string, absl::Time> reported_flood_waits_ ABSL_GUARDED_BY(mutex_);
+
+  WatcherList<v1::LoginState> login_watchers_;
+  WatcherList<> status_watchers_;
 };
 
 }  // namespace tgrpc::service

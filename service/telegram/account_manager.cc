@@ -24,19 +24,19 @@ absl::Status AccountManager::LoadAll() {
   absl::StatusOr<std::vector<AccountRecord>> records = env_.storage->ListAccounts();
   if (!records.ok()) return records.status();
   for (AccountRecord& record : *records) {
-    absl::StatusOr<std::vector<AuthKeyRecord>> keys = env_.storage->GetAuthKeys(record.id);
+    const AccountKey key = record.key();
+    absl::StatusOr<std::vector<AuthKeyRecord>> keys = env_.storage->GetAuthKeys(key);
     if (!keys.ok()) {
       // One unreadable account must not keep the others from being served.
       if (env_.log) {
-        env_.log(record.id, mtproto::net::LogLevel::kError,
+        env_.log(AccountLogName(key), mtproto::net::LogLevel::kError,
                  absl::StrCat("cannot read its keys: ", keys.status().message()));
       }
       keys = std::vector<AuthKeyRecord>();
     }
-    std::string id = record.id;
     std::shared_ptr<Account> account = Account::Load(std::move(record), *std::move(keys), &env_);
     absl::MutexLock lock(&mutex_);
-    accounts_[id] = std::move(account);
+    accounts_[key] = std::move(account);
   }
   return absl::OkStatus();
 }
@@ -62,12 +62,13 @@ absl::StatusOr<std::shared_ptr<Account>> AccountManager::CreateWithKey(
     std::random_device device;
     do {
       account_id = absl::StrFormat("acct-%08x%04x", device(), ++generated_ & 0xffff);
-    } while (accounts_.count(account_id) != 0);
+    } while (accounts_.count({tenant, account_id}) != 0);
   } else if (!IsValidAccountId(account_id)) {
     return InvalidField("account_id",
                         "1-63 of [a-z0-9-], starting with a letter and not ending with '-'");
   }
-  if (accounts_.count(account_id) != 0) {
+  const AccountKey key{tenant, account_id};
+  if (accounts_.count(key) != 0) {
     return absl::AlreadyExistsError(absl::StrCat("accounts/", account_id, " exists"));
   }
   record.id = account_id;
@@ -78,37 +79,45 @@ absl::StatusOr<std::shared_ptr<Account>> AccountManager::CreateWithKey(
   if (absl::Status s = env_.storage->PutAccount(record); !s.ok()) return s;
   std::vector<AuthKeyRecord> keys;
   if (!auth_key.empty()) {
-    AuthKeyRecord key;
-    key.account_id = account_id;
-    key.dc_id = record.home_dc;
-    key.key = auth_key;
-    if (absl::Status s = env_.storage->PutAuthKey(key); !s.ok()) {
-      (void)env_.storage->DeleteAccount(account_id);
+    AuthKeyRecord stored;
+    stored.account = key;
+    stored.dc_id = record.home_dc;
+    stored.key = auth_key;
+    if (absl::Status s = env_.storage->PutAuthKey(stored); !s.ok()) {
+      (void)env_.storage->DeleteAccount(key);
       return s;
     }
-    keys.push_back(std::move(key));
+    keys.push_back(std::move(stored));
   }
   std::shared_ptr<Account> account = Account::Load(std::move(record), std::move(keys), &env_);
-  accounts_[account_id] = account;
+  accounts_[key] = account;
   return account;
 }
+
+namespace {
+
+absl::Status AccountNotFound(absl::string_view account_id) {
+  return ServiceError(absl::StatusCode::kNotFound, "ACCOUNT_NOT_FOUND",
+                      absl::StrCat("accounts/", account_id, " does not exist"));
+}
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<Account>> AccountManager::Get(const std::string& tenant,
                                                              absl::string_view account_id) {
   absl::MutexLock lock(&mutex_);
-  auto it = accounts_.find(account_id);
-  if (it == accounts_.end() || it->second->record().tenant != tenant) {
-    return ServiceError(absl::StatusCode::kNotFound, "ACCOUNT_NOT_FOUND",
-                        absl::StrCat("accounts/", account_id, " does not exist"));
-  }
+  auto it = accounts_.find({tenant, std::string(account_id)});
+  if (it == accounts_.end()) return AccountNotFound(account_id);
   return it->second;
 }
 
 std::vector<std::shared_ptr<Account>> AccountManager::List(const std::string& tenant) {
   absl::MutexLock lock(&mutex_);
   std::vector<std::shared_ptr<Account>> out;
-  for (const auto& [id, account] : accounts_) {
-    if (account->record().tenant == tenant) out.push_back(account);
+  // The map is ordered by tenant, then id: the tenant's accounts are one run.
+  for (auto it = accounts_.lower_bound({tenant, ""});
+       it != accounts_.end() && it->first.tenant == tenant; ++it) {
+    out.push_back(it->second);
   }
   return out;
 }
@@ -117,29 +126,26 @@ absl::Status AccountManager::Delete(const std::string& tenant, absl::string_view
   std::shared_ptr<Account> account;
   {
     absl::MutexLock lock(&mutex_);
-    auto it = accounts_.find(account_id);
-    if (it == accounts_.end() || it->second->record().tenant != tenant) {
-      return ServiceError(absl::StatusCode::kNotFound, "ACCOUNT_NOT_FOUND",
-                          absl::StrCat("accounts/", account_id, " does not exist"));
-    }
+    auto it = accounts_.find({tenant, std::string(account_id)});
+    if (it == accounts_.end()) return AccountNotFound(account_id);
     account = it->second;
     accounts_.erase(it);
   }
   account->Stop();
-  return env_.storage->DeleteAccount(account_id);
+  return env_.storage->DeleteAccount(account->key());
 }
 
-std::optional<std::string> AccountManager::AccountWithKey(const std::string& auth_key) {
-  std::vector<std::string> ids;
+std::optional<AccountKey> AccountManager::AccountWithKey(const std::string& auth_key) {
+  std::vector<AccountKey> accounts;
   {
     absl::MutexLock lock(&mutex_);
-    for (const auto& [id, account] : accounts_) ids.push_back(id);
+    for (const auto& [key, account] : accounts_) accounts.push_back(key);
   }
-  for (const std::string& id : ids) {
-    absl::StatusOr<std::vector<AuthKeyRecord>> keys = env_.storage->GetAuthKeys(id);
+  for (const AccountKey& account : accounts) {
+    absl::StatusOr<std::vector<AuthKeyRecord>> keys = env_.storage->GetAuthKeys(account);
     if (!keys.ok()) continue;
     for (const AuthKeyRecord& key : *keys) {
-      if (key.key == auth_key) return id;
+      if (key.key == auth_key) return account;
     }
   }
   return std::nullopt;
@@ -169,7 +175,7 @@ std::map<std::string, int> AccountManager::CountByState() {
 }
 
 void AccountManager::StopAll() {
-  std::map<std::string, std::shared_ptr<Account>, std::less<>> accounts;
+  std::map<AccountKey, std::shared_ptr<Account>> accounts;
   {
     absl::MutexLock lock(&mutex_);
     accounts = accounts_;

@@ -1,6 +1,7 @@
 // The accounts this process serves, by tenant: loaded from storage at start, created and deleted
-// by AccountService. A tenant sees only its own accounts; another tenant's account is NotFound,
-// exactly as one that does not exist, so ids leak nothing.
+// by AccountService. Each tenant has its own namespace of account ids (an account is its
+// AccountKey): a tenant sees only its own accounts, and may create accounts/foo whether or not
+// another tenant has one, so ids leak nothing.
 #ifndef TGRPC_SERVICE_TELEGRAM_ACCOUNT_MANAGER_H_
 #define TGRPC_SERVICE_TELEGRAM_ACCOUNT_MANAGER_H_
 
@@ -26,7 +27,7 @@ class AccountManager {
   absl::Status LoadAll();
 
   // `account_id` empty: generated. `request_id`: a retry of the same creation returns the
-  // account it made.
+  // account it made. AlreadyExists only for an id the same tenant has.
   absl::StatusOr<std::shared_ptr<Account>> Create(const std::string& tenant, AccountRecord record,
                                                   std::string account_id,
                                                   const std::string& request_id);
@@ -38,12 +39,12 @@ class AccountManager {
                                                          const std::string& auth_key);
   absl::StatusOr<std::shared_ptr<Account>> Get(const std::string& tenant,
                                                absl::string_view account_id);
-  // Ordered by id.
+  // The tenant's accounts, ordered by id.
   std::vector<std::shared_ptr<Account>> List(const std::string& tenant);
   absl::Status Delete(const std::string& tenant, absl::string_view account_id);
   // The account (of any tenant) whose stored keys include `auth_key`, if any: one key must not
   // serve two accounts (Telegram revokes a key used from two places: AUTH_KEY_DUPLICATED).
-  std::optional<std::string> AccountWithKey(const std::string& auth_key);
+  std::optional<AccountKey> AccountWithKey(const std::string& auth_key);
   // Account counts by state name (logged_out, login_in_progress, signed_in, revoked).
   std::map<std::string, int> CountByState();
   void StopAll();
@@ -53,7 +54,7 @@ class AccountManager {
  private:
   const AccountEnv env_;
   absl::Mutex mutex_;
-  std::map<std::string, std::shared_ptr<Account>, std::less<>> accounts_ ABSL_GUARDED_BY(mutex_);
+  std::map<AccountKey, std::shared_ptr<Account>> accounts_ ABSL_GUARDED_BY(mutex_);
   uint64_t generated_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 

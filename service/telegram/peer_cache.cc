@@ -38,7 +38,7 @@ void PeerCache::AddUser(const api::User& user) {
   const auto* full = dynamic_cast<const api::user*>(&user);
   if (full == nullptr) return;
   PeerRecord record;
-  record.account_id = account_id_;
+  record.account = account_;
   record.peer_id = MarkUser(full->id);
   record.type = PeerType::kUser;
   record.access_hash = full->access_hash.value_or(0);
@@ -77,7 +77,7 @@ void PeerCache::AddChats(const std::vector<tl::Ptr<api::Chat>>& chats) {
     absl::MutexLock lock(&mutex_);
     for (const auto& chat : chats) {
       PeerRecord record;
-      record.account_id = account_id_;
+      record.account = account_;
       bool min = false;
       if (const auto* c = dynamic_cast<const api::chat*>(chat.get())) {
         record.peer_id = MarkChat(c->id);
@@ -131,7 +131,7 @@ void PeerCache::Store(std::vector<PeerRecord> records) {
 std::optional<PeerRecord> PeerCache::Lookup(int64_t marked_id) {
   if (auto it = peers_.find(marked_id); it != peers_.end()) return it->second;
   if (storage_ == nullptr) return std::nullopt;
-  absl::StatusOr<std::optional<PeerRecord>> stored = storage_->GetPeer(account_id_, marked_id);
+  absl::StatusOr<std::optional<PeerRecord>> stored = storage_->GetPeer(account_, marked_id);
   if (!stored.ok() || !stored->has_value()) return std::nullopt;
   peers_[marked_id] = **stored;
   return *stored;
@@ -151,8 +151,7 @@ std::optional<PeerRecord> PeerCache::FindByUsername(absl::string_view username) 
     }
   }
   if (storage_ == nullptr) return std::nullopt;
-  absl::StatusOr<std::optional<PeerRecord>> stored =
-      storage_->FindPeerByUsername(account_id_, lower);
+  absl::StatusOr<std::optional<PeerRecord>> stored = storage_->FindPeerByUsername(account_, lower);
   if (!stored.ok()) return std::nullopt;
   return *stored;
 }
@@ -165,7 +164,7 @@ std::optional<PeerRecord> PeerCache::FindByPhone(absl::string_view digits) {
     }
   }
   if (storage_ == nullptr) return std::nullopt;
-  absl::StatusOr<std::optional<PeerRecord>> stored = storage_->FindPeerByPhone(account_id_, digits);
+  absl::StatusOr<std::optional<PeerRecord>> stored = storage_->FindPeerByPhone(account_, digits);
   if (!stored.ok()) return std::nullopt;
   return *stored;
 }

@@ -24,8 +24,8 @@ namespace tgrpc::service {
 
 class PeerCache {
  public:
-  PeerCache(std::string account_id, Storage* storage)
-      : account_id_(std::move(account_id)), storage_(storage) {}
+  PeerCache(AccountKey account, Storage* storage)
+      : account_(std::move(account)), storage_(storage) {}
 
   void AddUsers(const std::vector<tl::Ptr<tl::api::User>>& users);
   void AddUser(const tl::api::User& user);
@@ -48,7 +48,7 @@ class PeerCache {
   void Store(std::vector<PeerRecord> records);
   std::optional<PeerRecord> Lookup(int64_t marked_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  const std::string account_id_;
+  const AccountKey account_;
   Storage* const storage_;
   absl::Mutex mutex_;
   std::map<int64_t, PeerRecord> peers_ ABSL_GUARDED_BY(mutex_);

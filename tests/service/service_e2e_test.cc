@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "service/telegram/session_strings.h"
@@ -655,17 +656,14 @@ namespace {
 
 TEST_F(ServiceTest, WatchAccountStatusStreamsChanges) {
   SignIn("alice", fakedc::kSeedAlicePhone);
-  v1::GetAccountStatusRequest request;
-  request.set_name("accounts/alice");
   auto context = Context(kTokenA, 30);
-  auto reader = accounts_->WatchAccountStatus(context.get(), request);
   v1::AccountStatus status;
-  ASSERT_TRUE(reader->Read(&status));
+  auto reader = WatchStatus(context.get(), "accounts/alice", &status);
   EXPECT_EQ(status.state(), v1::Account::SIGNED_IN);
   ASSERT_GE(status.sessions_size(), 1);
   EXPECT_EQ(status.sessions(0).state(), "READY");
   EXPECT_EQ(status.flood_waits_size(), 0);
-  // A flood wait starts: the stream shows it (the status is checked every second).
+  // A flood wait starts: the stream shows it (the account reports it when the call earns it).
   dc_->Run([](fakedc::World& world) { world.flood().SetLimit("messages.sendMessage", {1, 60}); });
   v1::SendMessageRequest send;
   send.set_parent("accounts/alice/chats/me");
@@ -681,6 +679,91 @@ TEST_F(ServiceTest, WatchAccountStatusStreamsChanges) {
   while (reader->Read(&status)) {
   }
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+// The stream follows each kind of change as the account reports it, in order: a flood wait
+// starting (reported by the call), the same wait ending (at its end: no call marks it), and a
+// change of state with the sessions closed (LogOut). None of it waits for a poll: there is none.
+TEST_F(ServiceTest, WatchAccountStatusFollowsEachChangeInOrder) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  auto context = Context(kTokenA, 60);
+  v1::AccountStatus status;
+  auto reader = WatchStatus(context.get(), "accounts/alice", &status);
+  EXPECT_EQ(status.state(), v1::Account::SIGNED_IN);
+  EXPECT_EQ(status.flood_waits_size(), 0);
+
+  // One call per 2 s: the second send earns a wait short enough to be waited out inside.
+  dc_->Run([](fakedc::World& world) { world.flood().SetLimit("messages.sendMessage", {1, 2}); });
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/alice/chats/me");
+  send.set_text("x");
+  v1::Message sent;
+  ASSERT_TRUE(messages_->SendMessage(Context().get(), send, &sent).ok());
+  ASSERT_TRUE(messages_->SendMessage(Context().get(), send, &sent).ok());
+
+  // Log out once the wait is over, so that its end comes first; read every status up to the
+  // log out's meanwhile.
+  std::thread log_out([this] {
+    v1::GetAccountStatusRequest get;
+    get.set_name("accounts/alice");
+    v1::AccountStatus now;
+    while (accounts_->GetAccountStatus(Context().get(), get, &now).ok() &&
+           now.flood_waits_size() > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    v1::LogOutRequest out;
+    out.set_name("accounts/alice");
+    v1::Account account;
+    EXPECT_TRUE(accounts_->LogOut(Context().get(), out, &account).ok());
+  });
+  std::vector<v1::AccountStatus> seen;
+  while (reader->Read(&status)) {
+    seen.push_back(status);
+    if (status.state() == v1::Account::LOGGED_OUT) break;
+  }
+  log_out.join();
+  context->TryCancel();
+  while (reader->Read(&status)) {
+  }
+
+  // A wait, then none (still signed in), then logged out: in that order.
+  size_t i = 0;
+  while (i < seen.size() && seen[i].flood_waits_size() == 0) ++i;
+  ASSERT_LT(i, seen.size()) << "no status showed the flood wait";
+  EXPECT_EQ(seen[i].flood_waits(0).method(), "messages.sendMessage");
+  EXPECT_EQ(seen[i].state(), v1::Account::SIGNED_IN);
+  while (i < seen.size() && seen[i].flood_waits_size() > 0) ++i;
+  ASSERT_LT(i, seen.size()) << "no status showed the flood wait ending";
+  EXPECT_EQ(seen[i].state(), v1::Account::SIGNED_IN);
+  EXPECT_EQ(seen.back().state(), v1::Account::LOGGED_OUT);
+  EXPECT_EQ(seen.back().flood_waits_size(), 0);
+}
+
+// Telegram's strings may hold invalid UTF-8 and proto3 strings may not (the answer would not
+// parse on the caller's side, which would see an error instead): each bad sequence arrives as
+// U+FFFD.
+TEST_F(ServiceTest, InvalidUtf8FromTelegramArrivesReplaced) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  dc_->Run([](fakedc::World& world) {
+    fakedc::UserRecord* bob = world.FindUserByPhone(fakedc::kSeedBobPhone);
+    bob->first_name = "B\xF0\x9F\xA4ob";  // a 4-byte sequence cut short
+    bob->last_name = "\xFF";
+  });
+  v1::GetUserRequest request;
+  request.set_name("accounts/alice/users/bob_example");
+  v1::User user;
+  grpc::Status status = users_->GetUser(Context().get(), request, &user);
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_EQ(user.first_name(), "B\xEF\xBF\xBDob");
+  EXPECT_EQ(user.last_name(), "\xEF\xBF\xBD");
+  EXPECT_EQ(user.username(), "bob_example");
+
+  v1::GetChatRequest chat;
+  chat.set_name("accounts/alice/chats/" + std::to_string(user.id()));
+  v1::Chat out;
+  status = chats_->GetChat(Context().get(), chat, &out);
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_EQ(out.title(), "B\xEF\xBF\xBDob \xEF\xBF\xBD");
 }
 
 }  // namespace

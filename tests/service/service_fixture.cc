@@ -86,31 +86,41 @@ std::string ServiceTest::LastCode(const std::string& phone) {
   return code.value_or("");
 }
 
+std::unique_ptr<grpc::ClientReader<v1::AccountStatus>> ServiceTest::WatchStatus(
+    grpc::ClientContext* context, const std::string& name, v1::AccountStatus* first) {
+  v1::GetAccountStatusRequest request;
+  request.set_name(name);
+  std::unique_ptr<grpc::ClientReader<v1::AccountStatus>> reader =
+      accounts_->WatchAccountStatus(context, request);
+  EXPECT_TRUE(reader->Read(first)) << "no first status";
+  return reader;
+}
+
 void ServiceTest::SignIn(const std::string& id, const std::string& phone,
-                         const std::string& password) {
+                         const std::string& password, const char* token) {
   v1::CreateAccountRequest create;
   create.set_account_id(id);
   create.mutable_account()->set_phone_number("+" + phone);
   v1::Account account;
-  grpc::Status status = accounts_->CreateAccount(Context().get(), create, &account);
+  grpc::Status status = accounts_->CreateAccount(Context(token).get(), create, &account);
   ASSERT_TRUE(status.ok()) << status.error_message();
   v1::StartLoginRequest start;
   start.set_name("accounts/" + id);
   v1::LoginState state;
-  status = accounts_->StartLogin(Context().get(), start, &state);
+  status = accounts_->StartLogin(Context(token).get(), start, &state);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(state.step(), v1::LoginState::CODE_SENT);
   v1::SubmitCodeRequest code;
   code.set_name("accounts/" + id);
   code.set_code(LastCode(phone));
-  status = accounts_->SubmitCode(Context().get(), code, &state);
+  status = accounts_->SubmitCode(Context(token).get(), code, &state);
   ASSERT_TRUE(status.ok()) << status.error_message();
   if (!password.empty()) {
     ASSERT_EQ(state.step(), v1::LoginState::PASSWORD_NEEDED);
     v1::SubmitPasswordRequest submit;
     submit.set_name("accounts/" + id);
     submit.set_password(password);
-    status = accounts_->SubmitPassword(Context().get(), submit, &state);
+    status = accounts_->SubmitPassword(Context(token).get(), submit, &state);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
   ASSERT_EQ(state.step(), v1::LoginState::SIGNED_IN);

@@ -40,10 +40,16 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<grpc::ClientContext> Context(const char* token = kTokenA, int seconds = 30);
 
   // Creates accounts/{id} for `phone` and signs it in with the code fakedc issued (and the
-  // password when given). Fails the test on any error.
-  void SignIn(const std::string& id, const std::string& phone, const std::string& password = "");
+  // password when given), as the tenant of `token`. Fails the test on any error.
+  void SignIn(const std::string& id, const std::string& phone, const std::string& password = "",
+              const char* token = kTokenA);
   // The code fakedc last issued for a phone (digits).
   std::string LastCode(const std::string& phone);
+  // Opens WatchAccountStatus on account `name` and reads its first status into `first` (failing
+  // the test if there is none).
+  std::unique_ptr<grpc::ClientReader<v1::AccountStatus>> WatchStatus(grpc::ClientContext* context,
+                                                                     const std::string& name,
+                                                                     v1::AccountStatus* first);
 
   std::unique_ptr<fakedc::FakeDc> dc_;
   std::unique_ptr<service::TgrpcServer> server_;
