@@ -8,13 +8,13 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/aes_ige.h"
 #include "mtproto/crypto/message_key.h"
 #include "mtproto/crypto/message_key_v1.h"
 #include "mtproto/handshake/wire.h"
 #include "tl/generated/mtp.h"
 #include "tl/runtime/binary.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::handshake {
 namespace {

@@ -9,12 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/pq.h"
 #include "mtproto/crypto/rsa_pad.h"
 #include "mtproto/handshake/wire.h"
 #include "tl/generated/mtp.h"
 #include "tl/runtime/object.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::handshake {
 namespace {

@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "mtproto/session/wire.h"
 #include "tl/generated/mtp.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::session {
 namespace {

@@ -3,9 +3,9 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "mtproto/session/gzip.h"
 #include "tl/generated/mtp.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::session {
 

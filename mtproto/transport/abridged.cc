@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "mtproto/transport/byte_order.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {

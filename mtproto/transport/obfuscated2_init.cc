@@ -8,9 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "base/status_macros.h"
 #include "mtproto/transport/aes_ctr.h"
 #include "mtproto/transport/byte_order.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {
