@@ -65,7 +65,7 @@ absl::StatusOr<ClientHandshake> ClientHandshake::Create(ClientHandshakeOptions o
     return absl::InvalidArgumentError("max_dh_retries must not be negative");
   }
   if (!options.random) options.random = crypto::SecureRandom();
-  if (!options.clock) options.clock = SystemClock();
+  if (!options.clock) options.clock = base::SystemClock();
   return ClientHandshake(std::move(options));
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/time/time.h"
+#include "base/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mtproto/crypto/sample_vectors.h"
@@ -31,12 +32,12 @@ namespace {
 namespace mtp = ::tgrpc::tl::mtp;
 namespace samples = ::tgrpc::mtproto::crypto::testing::samples;
 using ::testing::HasSubstr;
+using ::tgrpc::base::FakeClock;
 using ::tgrpc::mtproto::handshake::testing::Body;
 using ::tgrpc::mtproto::handshake::testing::ClientAfter;
 using ::tgrpc::mtproto::handshake::testing::ClientOptions;
 using ::tgrpc::mtproto::handshake::testing::DhValueOf;
 using ::tgrpc::mtproto::handshake::testing::ExpectTruncationsRefused;
-using ::tgrpc::mtproto::handshake::testing::FakeClock;
 using ::tgrpc::mtproto::handshake::testing::ForgeServerDhParams;
 using ::tgrpc::mtproto::handshake::testing::kServerTime;
 using ::tgrpc::mtproto::handshake::testing::MsgId;
@@ -227,7 +228,7 @@ TEST(ClientHandshakeTest, ReproducesThePublishedSampleExchange) {
       {absl::HexStringToBytes(samples::kNonce), absl::HexStringToBytes(samples::kNewNonce),
        absl::HexStringToBytes(samples::kB), absl::HexStringToBytes(samples::kPadding)},
       3);
-  options.clock = FakeClock(absl::FromUnixSeconds(samples::kServerTime - 5)).clock();
+  options.clock = FakeClock(absl::FromUnixSeconds(samples::kServerTime - 5)).AsClock();
   ClientHandshake client = NewClient(std::move(options));
 
   const auto first = client.Start();

@@ -7,6 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/time/time.h"
+#include "base/fake_clock.h"
 #include "mtproto/crypto/handshake_crypto.h"
 #include "mtproto/crypto/rsa_pad.h"
 
@@ -36,7 +37,7 @@ ServerHandshake NewServer(const ServerSetup& setup) {
   config->max_dh_retries = setup.max_dh_retries;
   config->accept_legacy_rsa = setup.accept_legacy_rsa;
   config->random = SeededRandom(setup.seed);
-  config->clock = FakeClock(absl::FromUnixSeconds(kServerTime)).clock();
+  config->clock = base::FakeClock(absl::FromUnixSeconds(kServerTime)).AsClock();
   absl::StatusOr<ServerHandshake> server = ServerHandshake::Create(std::move(config));
   EXPECT_TRUE(server.ok()) << server.status();
   return *std::move(server);
@@ -50,7 +51,7 @@ ClientHandshakeOptions ClientOptions(uint64_t seed, InnerDataKind kind, RsaSchem
   options.dc_id = 2;
   options.expires_in = IsTemporary(kind) ? kExpiresIn : 0;
   options.random = SeededRandom(seed);
-  options.clock = FakeClock(absl::FromUnixSeconds(kServerTime - kClientBehind)).clock();
+  options.clock = base::FakeClock(absl::FromUnixSeconds(kServerTime - kClientBehind)).AsClock();
   return options;
 }
 

@@ -102,7 +102,7 @@ ServerHandshake::ServerHandshake(std::shared_ptr<const ServerHandshakeConfig> co
     : config_(std::move(config)),
       group_(group),
       random_(config_->random ? config_->random : crypto::SecureRandom()),
-      clock_(config_->clock ? config_->clock : SystemClock()),
+      clock_(config_->clock ? config_->clock : base::SystemClock()),
       envelope_(crypto::Role::kServer, clock_) {}
 
 ServerHandshake::~ServerHandshake() { OPENSSL_cleanse(a_.data(), a_.size()); }
