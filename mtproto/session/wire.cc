@@ -1,8 +1,7 @@
 #include "mtproto/session/wire.h"
 
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
 #include "base/status_macros.h"
 #include "mtproto/session/gzip.h"
 #include "tl/generated/mtp.h"
@@ -10,10 +9,7 @@
 namespace tgrpc::mtproto::session {
 
 uint32_t ConstructorId(absl::string_view body) {
-  if (body.size() < 4) return 0;
-  uint32_t id;
-  std::memcpy(&id, body.data(), 4);
-  return id;
+  return body.size() < 4 ? 0 : base::LoadLe32(body.data());
 }
 
 absl::StatusOr<std::vector<InnerMessage>> ParseContainer(absl::string_view body,
