@@ -4,25 +4,16 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "base/bytes.h"
 
 namespace tgrpc::mtproto::crypto::testing {
-namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::vector<uint8_t> HexBytes(absl::string_view hex) {
   std::vector<uint8_t> out;
   int high = -1;
   for (char c : hex) {
     if (absl::ascii_isspace(static_cast<unsigned char>(c))) continue;
-    const int digit = HexDigit(c);
+    const int digit = base::HexDigitValue(c);
     if (digit < 0) std::abort();
     if (high < 0) {
       high = digit;
@@ -36,14 +27,7 @@ std::vector<uint8_t> HexBytes(absl::string_view hex) {
 }
 
 std::string ToHex(absl::Span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
+  return absl::BytesToHexString(base::AsStringView(bytes));
 }
 
 std::string NormalizedHex(absl::string_view hex) { return ToHex(HexBytes(hex)); }

@@ -7,8 +7,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/bignum.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::crypto {
 namespace {

@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/sha.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::crypto {
 namespace {

@@ -6,21 +6,12 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/aes_ige.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::crypto {
 namespace {
-
-void StoreLe(uint64_t value, int size, uint8_t* out) {
-  for (int i = 0; i < size; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
-}
-
-uint64_t LoadLe(const uint8_t* in, int size) {
-  uint64_t value = 0;
-  for (int i = size - 1; i >= 0; --i) value = value << 8 | in[i];
-  return value;
-}
 
 Role Peer(Role role) { return role == Role::kClient ? Role::kServer : Role::kClient; }
 
@@ -86,11 +77,11 @@ absl::StatusOr<size_t> PacketCipher::EncryptInPlace(const MessageHeader& header,
         absl::StrCat("packet buffer of ", packet.size(), " bytes is too small; need ", size));
   }
   const absl::Span<uint8_t> plaintext = packet.subspan(kOuterHeaderSize, size - kOuterHeaderSize);
-  StoreLe(header.salt, 8, &plaintext[kSaltAt]);
-  StoreLe(header.session_id, 8, &plaintext[kSessionIdAt]);
-  StoreLe(header.msg_id, 8, &plaintext[kMsgIdAt]);
-  StoreLe(header.seq_no, 4, &plaintext[kSeqNoAt]);
-  StoreLe(body_size, 4, &plaintext[kLengthAt]);
+  base::StoreLe64(header.salt, &plaintext[kSaltAt]);
+  base::StoreLe64(header.session_id, &plaintext[kSessionIdAt]);
+  base::StoreLe64(header.msg_id, &plaintext[kMsgIdAt]);
+  base::StoreLe32(header.seq_no, &plaintext[kSeqNoAt]);
+  base::StoreLe32(static_cast<uint32_t>(body_size), &plaintext[kLengthAt]);
   random(plaintext.subspan(kInnerHeaderSize + body_size, padding));
 
   const MsgKey msg_key = ComputeMsgKey(auth_key_, role_, plaintext);
@@ -127,17 +118,17 @@ absl::StatusOr<DecryptedMessage> PacketCipher::DecryptInPlace(absl::Span<uint8_t
   if (CRYPTO_memcmp(expected.data(), msg_key.data(), kMsgKeySize) != 0) {
     return absl::InvalidArgumentError("msg_key does not match the decrypted message");
   }
-  const uint64_t length = LoadLe(&plaintext[kLengthAt], 4);
+  const uint64_t length = base::LoadLe32(&plaintext[kLengthAt]);
   const size_t available = plaintext.size() - kInnerHeaderSize;
   if (length % 4 != 0 || length > available - kMinPadding || available - length > kMaxPadding) {
     return absl::InvalidArgumentError(absl::StrCat(
         "message length ", length, " does not fit a plaintext of ", plaintext.size(), " bytes"));
   }
   DecryptedMessage message;
-  message.header.salt = LoadLe(&plaintext[kSaltAt], 8);
-  message.header.session_id = LoadLe(&plaintext[kSessionIdAt], 8);
-  message.header.msg_id = LoadLe(&plaintext[kMsgIdAt], 8);
-  message.header.seq_no = static_cast<uint32_t>(LoadLe(&plaintext[kSeqNoAt], 4));
+  message.header.salt = base::LoadLe64(&plaintext[kSaltAt]);
+  message.header.session_id = base::LoadLe64(&plaintext[kSessionIdAt]);
+  message.header.msg_id = base::LoadLe64(&plaintext[kMsgIdAt]);
+  message.header.seq_no = base::LoadLe32(&plaintext[kSeqNoAt]);
   message.body = plaintext.subspan(kInnerHeaderSize, length);
   return message;
 }
@@ -146,7 +137,7 @@ absl::StatusOr<uint64_t> PeekAuthKeyId(absl::Span<const uint8_t> packet) {
   if (packet.size() < PacketCipher::kAuthKeyIdSize) {
     return absl::InvalidArgumentError("packet shorter than an auth_key_id");
   }
-  return LoadLe(packet.data(), 8);
+  return base::LoadLe64(packet.data());
 }
 
 }  // namespace tgrpc::mtproto::crypto

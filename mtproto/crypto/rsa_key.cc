@@ -10,9 +10,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/bignum.h"
 #include "mtproto/crypto/sha.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::crypto {
 namespace {

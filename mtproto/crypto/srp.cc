@@ -9,8 +9,8 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/bignum.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::crypto {
 namespace {

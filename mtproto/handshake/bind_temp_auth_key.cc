@@ -8,19 +8,20 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/aes_ige.h"
 #include "mtproto/crypto/message_key.h"
 #include "mtproto/crypto/message_key_v1.h"
 #include "mtproto/handshake/wire.h"
 #include "tl/generated/mtp.h"
 #include "tl/runtime/binary.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::handshake {
 namespace {
 
 namespace mtp = ::tgrpc::tl::mtp;
-using internal::AsBytes;
+using base::AsBytes;
 
 constexpr char kErrorTypeUrl[] = "type.tgrpc/telegram.rpc_error.type";
 constexpr size_t kRandomSize = 16;  // random:int128 in place of salt and session_id
@@ -45,7 +46,7 @@ absl::StatusOr<tl::api::auth_bindTempAuthKey> MakeBindTempAuthKey(
   std::array<uint8_t, 8> nonce;
   random(absl::MakeSpan(nonce));
   mtp::bind_auth_key_inner inner;
-  inner.nonce = internal::LittleEndian64(nonce);
+  inner.nonce = static_cast<int64_t>(base::LoadLe64(nonce.data()));
   inner.temp_auth_key_id = static_cast<int64_t>(temp_key.id());
   inner.perm_auth_key_id = static_cast<int64_t>(perm_key.id());
   inner.temp_session_id = params.temp_session_id;
@@ -118,7 +119,7 @@ absl::StatusOr<TempKeyBinding> VerifyBindTempAuthKey(const tl::api::auth_bindTem
   TGRPC_RETURN_IF_ERROR(
       aes.Decrypt(aes_key.iv, AsBytes(message.substr(kOuterHeaderSize)), absl::MakeSpan(plain)));
 
-  const absl::string_view plain_view(reinterpret_cast<const char*>(plain.data()), plain.size());
+  const absl::string_view plain_view = base::AsStringView(plain);
   tl::Reader r(plain_view);
   r.Raw(kRandomSize);
   const int64_t msg_id = r.I64();

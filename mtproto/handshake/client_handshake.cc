@@ -8,21 +8,22 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/pq.h"
 #include "mtproto/crypto/rsa_pad.h"
 #include "mtproto/crypto/sha.h"
 #include "mtproto/handshake/wire.h"
 #include "tl/generated/mtp.h"
 #include "tl/runtime/object.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::handshake {
 namespace {
 
 namespace mtp = ::tgrpc::tl::mtp;
-using internal::AsBytes;
+using base::AsBytes;
+using base::AsString;
 using internal::ConstantTimeEqual;
-using internal::LittleEndian64;
 using internal::SerializeBoxed;
 
 // A fresh b gives a g_b outside the safe range with probability about 2^-63; running out of
@@ -65,7 +66,7 @@ absl::StatusOr<ClientHandshake> ClientHandshake::Create(ClientHandshakeOptions o
     return absl::InvalidArgumentError("max_dh_retries must not be negative");
   }
   if (!options.random) options.random = crypto::SecureRandom();
-  if (!options.clock) options.clock = SystemClock();
+  if (!options.clock) options.clock = base::SystemClock();
   return ClientHandshake(std::move(options));
 }
 
@@ -172,7 +173,7 @@ absl::StatusOr<std::string> ClientHandshake::OnResPq(absl::string_view body) {
   request.p.assign(p.begin(), p.end());
   request.q.assign(q.begin(), q.end());
   request.public_key_fingerprint = static_cast<int64_t>(key->fingerprint());
-  request.encrypted_data = internal::AsString(encrypted);
+  request.encrypted_data = AsString(encrypted);
   state_ = State::kWaitDhParams;
   return envelope_.Seal(SerializeBoxed(request));
 }
@@ -197,8 +198,7 @@ absl::StatusOr<std::string> ClientHandshake::OnServerDhParams(absl::string_view 
       crypto::DecryptWithSha1(tmp_aes_key_, AsBytes(ok.encrypted_answer));
   if (!answer.ok()) return Malformed("server_DH_params_ok.encrypted_answer", answer.status());
   absl::StatusOr<tl::Ptr<mtp::Server_DH_inner_data>> inner_decoded =
-      tl::Decode<mtp::Server_DH_inner_data>(
-          absl::string_view(reinterpret_cast<const char*>(answer->data()), answer->size()));
+      tl::Decode<mtp::Server_DH_inner_data>(base::AsStringView(*answer));
   if (!inner_decoded.ok())
     return Malformed("expected server_DH_inner_data", inner_decoded.status());
   const auto& inner = static_cast<const mtp::server_DH_inner_data&>(**inner_decoded);
@@ -239,7 +239,7 @@ absl::StatusOr<std::string> ClientHandshake::SendClientDhParams() {
   inner.nonce = nonce_;
   inner.server_nonce = server_nonce_;
   inner.retry_id = retry_id_;
-  inner.g_b = internal::AsString(*g_b);
+  inner.g_b = AsString(*g_b);
   TGRPC_ASSIGN_OR_RETURN(
       std::vector<uint8_t> encrypted,
       crypto::EncryptWithSha1(tmp_aes_key_, AsBytes(SerializeBoxed(inner)), options_.random));
@@ -266,8 +266,8 @@ absl::StatusOr<std::string> ClientHandshake::OnDhGenAnswer(absl::string_view bod
         return absl::InvalidArgumentError("dh_gen_ok: new_nonce_hash1 does not match");
       }
       ClientHandshakeResult result{.auth_key = *auth_key_};
-      result.first_server_salt =
-          LittleEndian64(crypto::InitialServerSalt(new_nonce_, server_nonce_));
+      result.first_server_salt = static_cast<int64_t>(
+          base::LoadLe64(crypto::InitialServerSalt(new_nonce_, server_nonce_).data()));
       result.server_time_offset = server_time_offset_;
       result.temporary = IsTemporary(options_.inner_data);
       if (result.temporary) {
@@ -291,7 +291,7 @@ absl::StatusOr<std::string> ClientHandshake::OnDhGenAnswer(absl::string_view bod
             absl::StrCat("dh_gen_retry after ", retries_, " retries; giving up"));
       }
       ++retries_;
-      retry_id_ = LittleEndian64(aux_hash);
+      retry_id_ = static_cast<int64_t>(base::LoadLe64(aux_hash.data()));
       return SendClientDhParams();
     }
     default: {

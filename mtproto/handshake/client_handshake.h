@@ -16,12 +16,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/clock.h"
 #include "mtproto/crypto/auth_key.h"
 #include "mtproto/crypto/dh.h"
 #include "mtproto/crypto/handshake_crypto.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/rsa_key.h"
-#include "mtproto/handshake/clock.h"
 #include "mtproto/handshake/inner_data.h"
 #include "mtproto/handshake/unencrypted_message.h"
 
@@ -41,7 +41,7 @@ struct ClientHandshakeOptions {
   // dh_gen_retry answers accepted before giving up.
   int max_dh_retries = 5;
   crypto::RandomSource random;  // empty: crypto::SecureRandom()
-  Clock clock;                  // empty: SystemClock()
+  base::Clock clock;            // empty: base::SystemClock()
 };
 
 struct ClientHandshakeResult {

@@ -15,6 +15,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/time/time.h"
+#include "base/bytes.h"
+#include "base/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mtproto/crypto/sample_vectors.h"
@@ -31,12 +33,13 @@ namespace {
 namespace mtp = ::tgrpc::tl::mtp;
 namespace samples = ::tgrpc::mtproto::crypto::testing::samples;
 using ::testing::HasSubstr;
+using ::tgrpc::base::AsString;
+using ::tgrpc::base::FakeClock;
 using ::tgrpc::mtproto::handshake::testing::Body;
 using ::tgrpc::mtproto::handshake::testing::ClientAfter;
 using ::tgrpc::mtproto::handshake::testing::ClientOptions;
 using ::tgrpc::mtproto::handshake::testing::DhValueOf;
 using ::tgrpc::mtproto::handshake::testing::ExpectTruncationsRefused;
-using ::tgrpc::mtproto::handshake::testing::FakeClock;
 using ::tgrpc::mtproto::handshake::testing::ForgeServerDhParams;
 using ::tgrpc::mtproto::handshake::testing::kServerTime;
 using ::tgrpc::mtproto::handshake::testing::MsgId;
@@ -50,7 +53,6 @@ using ::tgrpc::mtproto::handshake::testing::Rewrap;
 using ::tgrpc::mtproto::handshake::testing::RunExchange;
 using ::tgrpc::mtproto::handshake::testing::SeededRandom;
 using ::tgrpc::mtproto::handshake::testing::Serialize;
-using ::tgrpc::mtproto::handshake::testing::Str;
 using ::tgrpc::mtproto::handshake::testing::TelegramKey;
 using ::tgrpc::mtproto::handshake::testing::Transcript;
 
@@ -110,15 +112,15 @@ TEST(ClientHandshakeTest, AcceptsAForgedAnswerThatIsValid) {
 TEST(ClientHandshakeTest, RejectsBadDhParameters) {
   const Transcript transcript = RecordExchange();
   const std::vector<Mutation<mtp::server_DH_inner_data>> cases = {
-      {"g_a = 1", "outside", [](auto& d) { d.g_a = Str(DhValueOf("01")); }},
-      {"g_a = p - 1", "outside", [](auto& d) { d.g_a = Str(PrimeMinus(1)); }},
-      {"g_a = p", "outside", [](auto& d) { d.g_a = Str(crypto::TelegramDhPrime()); }},
-      {"g_a < 2^1984", "outside", [](auto& d) { d.g_a = Str(DhValueOf("ffffffffffffffff")); }},
-      {"g_a > p - 2^1984", "outside", [](auto& d) { d.g_a = Str(PrimeMinus(0x10)); }},
+      {"g_a = 1", "outside", [](auto& d) { d.g_a = AsString(DhValueOf("01")); }},
+      {"g_a = p - 1", "outside", [](auto& d) { d.g_a = AsString(PrimeMinus(1)); }},
+      {"g_a = p", "outside", [](auto& d) { d.g_a = AsString(crypto::TelegramDhPrime()); }},
+      {"g_a < 2^1984", "outside", [](auto& d) { d.g_a = AsString(DhValueOf("ffffffffffffffff")); }},
+      {"g_a > p - 2^1984", "outside", [](auto& d) { d.g_a = AsString(PrimeMinus(0x10)); }},
       {"g_a too long", "g_a must be", [](auto& d) { d.g_a += std::string(4, '\1'); }},
       {"g = 9", "not in 2..7", [](auto& d) { d.g = 9; }},
       {"g = 1", "not in 2..7", [](auto& d) { d.g = 1; }},
-      {"dh_prime not prime", "not prime", [](auto& d) { d.dh_prime = Str(PrimeMinus(2)); }},
+      {"dh_prime not prime", "not prime", [](auto& d) { d.dh_prime = AsString(PrimeMinus(2)); }},
       {"dh_prime short", "dh_prime must be", [](auto& d) { d.dh_prime.pop_back(); }},
       {"inner nonce", ": nonce does not match", [](auto& d) { d.nonce[0] ^= 1; }},
       {"inner server_nonce", "server_nonce does not match",
@@ -227,7 +229,7 @@ TEST(ClientHandshakeTest, ReproducesThePublishedSampleExchange) {
       {absl::HexStringToBytes(samples::kNonce), absl::HexStringToBytes(samples::kNewNonce),
        absl::HexStringToBytes(samples::kB), absl::HexStringToBytes(samples::kPadding)},
       3);
-  options.clock = FakeClock(absl::FromUnixSeconds(samples::kServerTime - 5)).clock();
+  options.clock = FakeClock(absl::FromUnixSeconds(samples::kServerTime - 5)).AsClock();
   ClientHandshake client = NewClient(std::move(options));
 
   const auto first = client.Start();
@@ -270,7 +272,7 @@ TEST(ClientHandshakeTest, ReproducesThePublishedSampleExchange) {
   ASSERT_TRUE(last.ok()) << last.status();
   EXPECT_TRUE(last->empty());
   ASSERT_TRUE(client.done());
-  EXPECT_EQ(absl::BytesToHexString(Str(client.result().auth_key.bytes())),
+  EXPECT_EQ(absl::BytesToHexString(AsString(client.result().auth_key.bytes())),
             absl::AsciiStrToLower(samples::kAuthKey));
   EXPECT_EQ(client.result().auth_key.id(),
             static_cast<uint64_t>(LittleEndianHex(samples::kAuthKeyId)));

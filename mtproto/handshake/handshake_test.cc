@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mtproto/crypto/handshake_crypto.h"
@@ -25,8 +26,9 @@ namespace {
 
 namespace mtp = ::tgrpc::tl::mtp;
 using ::testing::HasSubstr;
+using ::tgrpc::base::AsBytes;
+using ::tgrpc::base::AsStringView;
 using ::tgrpc::mtproto::handshake::testing::Body;
-using ::tgrpc::mtproto::handshake::testing::Bytes;
 using ::tgrpc::mtproto::handshake::testing::ClientInnerData;
 using ::tgrpc::mtproto::handshake::testing::ClientOptions;
 using ::tgrpc::mtproto::handshake::testing::kClientBehind;
@@ -145,10 +147,9 @@ TEST(HandshakeTest, ForcedDhGenRetryEndsWithTheSameKey) {
   const PqInnerData inner = ClientInnerData(transcript.client[1]);
   const auto retry = Parse<mtp::set_client_DH_params>(transcript.client[3]);
   const auto data = crypto::DecryptWithSha1(
-      crypto::DeriveTmpAesKey(inner.new_nonce, inner.server_nonce), Bytes(retry.encrypted_data));
+      crypto::DeriveTmpAesKey(inner.new_nonce, inner.server_nonce), AsBytes(retry.encrypted_data));
   ASSERT_TRUE(data.ok());
-  const auto client_dh = tl::Decode<mtp::Client_DH_Inner_Data>(
-      absl::string_view(reinterpret_cast<const char*>(data->data()), data->size()));
+  const auto client_dh = tl::Decode<mtp::Client_DH_Inner_Data>(AsStringView(*data));
   ASSERT_TRUE(client_dh.ok());
   EXPECT_NE(static_cast<const mtp::client_DH_inner_data&>(**client_dh).retry_id, 0);
 }

@@ -7,6 +7,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/time/time.h"
+#include "base/bytes.h"
+#include "base/fake_clock.h"
 #include "mtproto/crypto/handshake_crypto.h"
 #include "mtproto/crypto/rsa_pad.h"
 
@@ -14,6 +16,9 @@ namespace tgrpc::mtproto::handshake::testing {
 namespace {
 
 namespace mtp = ::tgrpc::tl::mtp;
+using ::tgrpc::base::AsBytes;
+using ::tgrpc::base::AsString;
+using ::tgrpc::base::AsStringView;
 
 constexpr char kTelegramPem[] =
     "-----BEGIN RSA PUBLIC KEY-----\n"
@@ -36,7 +41,7 @@ ServerHandshake NewServer(const ServerSetup& setup) {
   config->max_dh_retries = setup.max_dh_retries;
   config->accept_legacy_rsa = setup.accept_legacy_rsa;
   config->random = SeededRandom(setup.seed);
-  config->clock = FakeClock(absl::FromUnixSeconds(kServerTime)).clock();
+  config->clock = base::FakeClock(absl::FromUnixSeconds(kServerTime)).AsClock();
   absl::StatusOr<ServerHandshake> server = ServerHandshake::Create(std::move(config));
   EXPECT_TRUE(server.ok()) << server.status();
   return *std::move(server);
@@ -50,7 +55,7 @@ ClientHandshakeOptions ClientOptions(uint64_t seed, InnerDataKind kind, RsaSchem
   options.dc_id = 2;
   options.expires_in = IsTemporary(kind) ? kExpiresIn : 0;
   options.random = SeededRandom(seed);
-  options.clock = FakeClock(absl::FromUnixSeconds(kServerTime - kClientBehind)).clock();
+  options.clock = base::FakeClock(absl::FromUnixSeconds(kServerTime - kClientBehind)).AsClock();
   return options;
 }
 
@@ -90,23 +95,16 @@ absl::string_view Body(const std::string& message) {
 
 int64_t MsgId(const std::string& message) { return DecodeUnencryptedMessage(message)->msg_id; }
 
-absl::Span<const uint8_t> Bytes(absl::string_view s) {
-  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
-
-std::string Str(absl::Span<const uint8_t> bytes) { return std::string(bytes.begin(), bytes.end()); }
-
 PqInnerData ClientInnerData(const std::string& req_dh_params) {
   const auto request = Parse<mtp::req_DH_params>(req_dh_params);
   absl::string_view data;
-  auto padded = crypto::RsaPadDecrypt(TestRsaKey(), Bytes(request.encrypted_data));
-  auto legacy = crypto::RsaLegacyDecrypt(TestRsaKey(), Bytes(request.encrypted_data));
+  auto padded = crypto::RsaPadDecrypt(TestRsaKey(), AsBytes(request.encrypted_data));
+  auto legacy = crypto::RsaLegacyDecrypt(TestRsaKey(), AsBytes(request.encrypted_data));
   if (padded.ok()) {
-    data = absl::string_view(reinterpret_cast<const char*>(padded->data()), padded->size());
+    data = AsStringView(*padded);
   } else {
     EXPECT_TRUE(legacy.ok()) << legacy.status();
-    data = absl::string_view(reinterpret_cast<const char*>(legacy->data_with_padding().data()),
-                             legacy->data_with_padding().size());
+    data = AsStringView(legacy->data_with_padding());
   }
   auto parsed = ParseInnerData(data);
   EXPECT_TRUE(parsed.ok()) << parsed.status();
@@ -136,15 +134,16 @@ std::string ForgeServerDhParams(const Transcript& transcript,
   data.nonce = inner.nonce;
   data.server_nonce = inner.server_nonce;
   data.g = 3;
-  data.dh_prime = Str(crypto::TelegramDhPrime());
-  data.g_a = Str(*group.PublicValue(a));
+  data.dh_prime = AsString(crypto::TelegramDhPrime());
+  data.g_a = AsString(*group.PublicValue(a));
   data.server_time = kServerTime;
   mutate(data);
   const crypto::TmpAesKey key = crypto::DeriveTmpAesKey(inner.new_nonce, inner.server_nonce);
   mtp::server_DH_params_ok ok;
   ok.nonce = inner.nonce;
   ok.server_nonce = inner.server_nonce;
-  ok.encrypted_answer = Str(*crypto::EncryptWithSha1(key, Bytes(Serialize(data)), SeededRandom(5)));
+  ok.encrypted_answer =
+      AsString(*crypto::EncryptWithSha1(key, AsBytes(Serialize(data)), SeededRandom(5)));
   return Rewrap(transcript.server[1], ok);
 }
 
@@ -158,14 +157,14 @@ std::string ForgeClientDhParams(const Transcript& transcript,
   data.nonce = inner.nonce;
   data.server_nonce = inner.server_nonce;
   data.retry_id = 0;
-  data.g_b = Str(*group.PublicValue(b));
+  data.g_b = AsString(*group.PublicValue(b));
   mutate(data);
   const crypto::TmpAesKey key = crypto::DeriveTmpAesKey(inner.new_nonce, inner.server_nonce);
   mtp::set_client_DH_params request;
   request.nonce = inner.nonce;
   request.server_nonce = inner.server_nonce;
   request.encrypted_data =
-      Str(*crypto::EncryptWithSha1(key, Bytes(Serialize(data)), SeededRandom(6)));
+      AsString(*crypto::EncryptWithSha1(key, AsBytes(Serialize(data)), SeededRandom(6)));
   return Rewrap(transcript.client[2], request);
 }
 

@@ -57,8 +57,6 @@ ClientHandshake ClientAfter(const Transcript& transcript, size_t messages);
 
 absl::string_view Body(const std::string& message);
 int64_t MsgId(const std::string& message);
-absl::Span<const uint8_t> Bytes(absl::string_view s);
-std::string Str(absl::Span<const uint8_t> bytes);
 
 // The TL object of type T in an unencrypted message.
 template <class T>

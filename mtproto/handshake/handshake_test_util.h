@@ -1,39 +1,22 @@
-// Test helpers for the handshake: deterministic randomness and clock, the test RSA key, and a
+// Test helpers for the handshake: deterministic randomness, the test RSA key, and a
 // pump that runs a client against a server in memory and records what each side sent.
 #ifndef TGRPC_MTPROTO_HANDSHAKE_HANDSHAKE_TEST_UTIL_H_
 #define TGRPC_MTPROTO_HANDSHAKE_HANDSHAKE_TEST_UTIL_H_
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/time/time.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/rsa_key.h"
 #include "mtproto/handshake/client_handshake.h"
-#include "mtproto/handshake/clock.h"
 #include "mtproto/handshake/server_handshake.h"
 
 namespace tgrpc::mtproto::handshake::testing {
 
 // std::mt19937_64 bytes (its sequence is fixed by the standard). Copies share one generator.
 crypto::RandomSource SeededRandom(uint64_t seed);
-
-// A clock that stands still unless advanced. Copies of clock() see Advance().
-class FakeClock {
- public:
-  explicit FakeClock(absl::Time start) : now_(std::make_shared<absl::Time>(start)) {}
-  Clock clock() const {
-    return [now = now_] { return *now; };
-  }
-  void Advance(absl::Duration d) { *now_ += d; }
-  absl::Time now() const { return *now_; }
-
- private:
-  std::shared_ptr<absl::Time> now_;
-};
 
 // crypto/testdata/test_rsa_key.pem.
 const crypto::RsaPrivateKey& TestRsaKey();

@@ -4,10 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/pq.h"
 #include "mtproto/handshake/wire.h"
 #include "tl/generated/mtp.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::handshake {
 namespace {
@@ -20,8 +21,7 @@ std::string BigEndian(uint64_t value) {
 }
 
 absl::StatusOr<uint64_t> ParseNumber(absl::string_view bytes, absl::string_view what) {
-  absl::StatusOr<uint64_t> value = crypto::BigEndianToUint64(
-      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  absl::StatusOr<uint64_t> value = crypto::BigEndianToUint64(base::AsBytes(bytes));
   if (!value.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("p_q_inner_data.", what, ": ", value.status().message()));

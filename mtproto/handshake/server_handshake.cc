@@ -9,20 +9,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/pq.h"
 #include "mtproto/crypto/rsa_pad.h"
 #include "mtproto/handshake/wire.h"
 #include "tl/generated/mtp.h"
 #include "tl/runtime/object.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::handshake {
 namespace {
 
 namespace mtp = ::tgrpc::tl::mtp;
-using internal::AsBytes;
-using internal::AsString;
-using internal::LittleEndian64;
+using base::AsBytes;
+using base::AsString;
 using internal::SerializeBoxed;
 
 // Primes in [2^30, 2^31) are about 1 in 21 odd numbers, and g^a leaves the safe range with
@@ -102,7 +102,7 @@ ServerHandshake::ServerHandshake(std::shared_ptr<const ServerHandshakeConfig> co
     : config_(std::move(config)),
       group_(group),
       random_(config_->random ? config_->random : crypto::SecureRandom()),
-      clock_(config_->clock ? config_->clock : SystemClock()),
+      clock_(config_->clock ? config_->clock : base::SystemClock()),
       envelope_(crypto::Role::kServer, clock_) {}
 
 ServerHandshake::~ServerHandshake() { OPENSSL_cleanse(a_.data(), a_.size()); }
@@ -199,8 +199,7 @@ absl::StatusOr<PqInnerData> ServerHandshake::DecryptInnerData(const crypto::RsaP
       crypto::RsaPadDecrypt(key, block);
   if (padded.ok()) {
     rsa_scheme_ = RsaScheme::kRsaPad;
-    absl::StatusOr<ParsedInnerData> parsed = ParseInnerData(
-        absl::string_view(reinterpret_cast<const char*>(padded->data()), padded->size()));
+    absl::StatusOr<ParsedInnerData> parsed = ParseInnerData(base::AsStringView(*padded));
     if (!parsed.ok()) return parsed.status();
     return parsed->data;
   }
@@ -215,8 +214,7 @@ absl::StatusOr<PqInnerData> ServerHandshake::DecryptInnerData(const crypto::RsaP
                      ") nor legacy RSA (", legacy.status().message(), ")"));
   }
   const absl::Span<const uint8_t> data = legacy->data_with_padding();
-  absl::StatusOr<ParsedInnerData> parsed =
-      ParseInnerData(absl::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+  absl::StatusOr<ParsedInnerData> parsed = ParseInnerData(base::AsStringView(data));
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("req_DH_params.encrypted_data is neither RSA_PAD (", padded.status().message(),
@@ -302,8 +300,7 @@ absl::StatusOr<std::string> ServerHandshake::OnSetClientDhParams(absl::string_vi
         absl::StrCat("set_client_DH_params.encrypted_data: ", data.status().message()));
   }
   absl::StatusOr<tl::Ptr<mtp::Client_DH_Inner_Data>> decoded =
-      tl::Decode<mtp::Client_DH_Inner_Data>(
-          absl::string_view(reinterpret_cast<const char*>(data->data()), data->size()));
+      tl::Decode<mtp::Client_DH_Inner_Data>(base::AsStringView(*data));
   if (!decoded.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("expected client_DH_inner_data: ", decoded.status().message()));
@@ -340,7 +337,7 @@ absl::StatusOr<std::string> ServerHandshake::OnSetClientDhParams(absl::string_vi
           absl::StrCat("auth_key_id still in use after ", retries_, " dh_gen_retry answers")));
     }
     ++retries_;
-    expected_retry_id_ = LittleEndian64(aux_hash);
+    expected_retry_id_ = static_cast<int64_t>(base::LoadLe64(aux_hash.data()));
     mtp::dh_gen_retry answer;
     answer.nonce = nonce_;
     answer.server_nonce = server_nonce_;
@@ -354,8 +351,8 @@ absl::StatusOr<std::string> ServerHandshake::OnSetClientDhParams(absl::string_vi
   answer.new_nonce_hash1 = crypto::NewNonceHash(inner_.new_nonce, 1, aux_hash);
 
   ServerHandshakeResult result{.auth_key = auth_key};
-  result.first_server_salt =
-      LittleEndian64(crypto::InitialServerSalt(inner_.new_nonce, server_nonce_));
+  result.first_server_salt = static_cast<int64_t>(
+      base::LoadLe64(crypto::InitialServerSalt(inner_.new_nonce, server_nonce_).data()));
   result.inner_data = inner_.kind;
   result.rsa_scheme = rsa_scheme_;
   result.legacy_req_pq = legacy_req_pq_;

@@ -16,12 +16,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/clock.h"
 #include "mtproto/crypto/auth_key.h"
 #include "mtproto/crypto/dh.h"
 #include "mtproto/crypto/handshake_crypto.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/rsa_key.h"
-#include "mtproto/handshake/clock.h"
 #include "mtproto/handshake/inner_data.h"
 #include "mtproto/handshake/unencrypted_message.h"
 
@@ -43,7 +43,7 @@ struct ServerHandshakeConfig {
   // dh_gen_retry answers per connection before dh_gen_fail.
   int max_dh_retries = 3;
   crypto::RandomSource random;  // empty: crypto::SecureRandom()
-  Clock clock;                  // empty: SystemClock()
+  base::Clock clock;            // empty: base::SystemClock()
 };
 
 struct ServerHandshakeResult {
@@ -98,7 +98,7 @@ class ServerHandshake {
   std::shared_ptr<const ServerHandshakeConfig> config_;
   crypto::DhGroup group_;
   crypto::RandomSource random_;
-  Clock clock_;
+  base::Clock clock_;
   UnencryptedEnvelope envelope_;
   State state_ = State::kWaitReqPq;
   absl::Status status_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "base/bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mtproto/crypto/dh.h"
@@ -22,6 +23,7 @@ namespace {
 
 namespace mtp = ::tgrpc::tl::mtp;
 using ::testing::HasSubstr;
+using ::tgrpc::base::AsString;
 using ::tgrpc::mtproto::handshake::testing::Body;
 using ::tgrpc::mtproto::handshake::testing::ClientOptions;
 using ::tgrpc::mtproto::handshake::testing::DhValueOf;
@@ -38,7 +40,6 @@ using ::tgrpc::mtproto::handshake::testing::Rewrap;
 using ::tgrpc::mtproto::handshake::testing::RunExchange;
 using ::tgrpc::mtproto::handshake::testing::Serialize;
 using ::tgrpc::mtproto::handshake::testing::ServerAfter;
-using ::tgrpc::mtproto::handshake::testing::Str;
 using ::tgrpc::mtproto::handshake::testing::Transcript;
 
 TEST(ServerHandshakeTest, RejectsTamperedReqDhParams) {
@@ -91,7 +92,7 @@ TEST(ServerHandshakeTest, AcceptsGbWithoutLeadingZeros) {
   g_b[1] = 0x80;
   ServerHandshake server = ServerAfter(transcript, 2);
   const auto out = server.HandleMessage(
-      ForgeClientDhParams(transcript, [&](auto& d) { d.g_b = Str(g_b).substr(1); }));
+      ForgeClientDhParams(transcript, [&](auto& d) { d.g_b = AsString(g_b).substr(1); }));
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_TRUE(server.done());
 }
@@ -99,9 +100,9 @@ TEST(ServerHandshakeTest, AcceptsGbWithoutLeadingZeros) {
 TEST(ServerHandshakeTest, RejectsBadClientDhData) {
   const Transcript transcript = RecordExchange();
   const std::vector<Mutation<mtp::client_DH_inner_data>> cases = {
-      {"g_b = 1", "outside", [](auto& d) { d.g_b = Str(DhValueOf("01")); }},
-      {"g_b = p - 1", "outside", [](auto& d) { d.g_b = Str(PrimeMinus(1)); }},
-      {"g_b < 2^1984", "outside", [](auto& d) { d.g_b = Str(DhValueOf("ffffffffffffffff")); }},
+      {"g_b = 1", "outside", [](auto& d) { d.g_b = AsString(DhValueOf("01")); }},
+      {"g_b = p - 1", "outside", [](auto& d) { d.g_b = AsString(PrimeMinus(1)); }},
+      {"g_b < 2^1984", "outside", [](auto& d) { d.g_b = AsString(DhValueOf("ffffffffffffffff")); }},
       {"g_b too long", "g_b must be", [](auto& d) { d.g_b += std::string(1, '\1'); }},
       {"g_b empty", "g_b must be", [](auto& d) { d.g_b.clear(); }},
       {"inner nonce", ": nonce does not match", [](auto& d) { d.nonce[0] ^= 1; }},

@@ -11,8 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/clock.h"
 #include "mtproto/crypto/message_key.h"
-#include "mtproto/handshake/clock.h"
 
 namespace tgrpc::mtproto::handshake {
 
@@ -36,7 +36,8 @@ absl::StatusOr<UnencryptedMessage> DecodeUnencryptedMessage(absl::string_view me
 // a client learns the server's time only from this handshake.
 class UnencryptedEnvelope {
  public:
-  UnencryptedEnvelope(crypto::Role self, Clock clock) : self_(self), clock_(std::move(clock)) {}
+  UnencryptedEnvelope(crypto::Role self, base::Clock clock)
+      : self_(self), clock_(std::move(clock)) {}
 
   // The message carrying `body`, under a new msg_id.
   std::string Seal(absl::string_view body);
@@ -50,7 +51,7 @@ class UnencryptedEnvelope {
   int64_t NextMsgId();
 
   crypto::Role self_;
-  Clock clock_;
+  base::Clock clock_;
   int64_t last_sent_ = 0;
   int64_t last_received_ = 0;
 };

@@ -3,13 +3,14 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "base/fake_clock.h"
 #include "gtest/gtest.h"
 #include "mtproto/handshake/handshake_test_util.h"
 
 namespace tgrpc::mtproto::handshake {
 namespace {
 
-using ::tgrpc::mtproto::handshake::testing::FakeClock;
+using ::tgrpc::base::FakeClock;
 
 // 2024-02-08T20:45:05Z plus half a second: msg_id ~ time * 2^32.
 const absl::Time kNow = absl::FromUnixSeconds(1707425105) + absl::Milliseconds(500);
@@ -49,8 +50,8 @@ TEST(UnencryptedMessageTest, RejectsMalformedEnvelopes) {
 
 TEST(UnencryptedEnvelopeTest, MsgIdsFollowTheClockAndTheRole) {
   FakeClock clock(kNow);
-  UnencryptedEnvelope client(crypto::Role::kClient, clock.clock());
-  UnencryptedEnvelope server(crypto::Role::kServer, clock.clock());
+  UnencryptedEnvelope client(crypto::Role::kClient, clock.AsClock());
+  UnencryptedEnvelope server(crypto::Role::kServer, clock.AsClock());
 
   absl::StatusOr<UnencryptedMessage> first = DecodeUnencryptedMessage(client.Seal("abcd"));
   ASSERT_TRUE(first.ok());
@@ -74,7 +75,7 @@ TEST(UnencryptedEnvelopeTest, MsgIdsFollowTheClockAndTheRole) {
 
 TEST(UnencryptedEnvelopeTest, ChecksThePeersMsgIds) {
   FakeClock clock(kNow);
-  UnencryptedEnvelope server(crypto::Role::kServer, clock.clock());
+  UnencryptedEnvelope server(crypto::Role::kServer, clock.AsClock());
   const int64_t base = int64_t{1707425105} << 32;
   EXPECT_FALSE(server.Open(EncodeUnencryptedMessage(base + 1, "")).ok());  // a server's id
   EXPECT_FALSE(server.Open(EncodeUnencryptedMessage(base + 2, "")).ok());
@@ -86,7 +87,7 @@ TEST(UnencryptedEnvelopeTest, ChecksThePeersMsgIds) {
   EXPECT_TRUE(server.Open(EncodeUnencryptedMessage(base + 12, "")).ok());
   EXPECT_EQ(server.last_received_msg_id(), base + 12);
 
-  UnencryptedEnvelope client(crypto::Role::kClient, clock.clock());
+  UnencryptedEnvelope client(crypto::Role::kClient, clock.AsClock());
   EXPECT_FALSE(client.Open(EncodeUnencryptedMessage(base + 4, "")).ok());  // a client's id
   EXPECT_TRUE(client.Open(EncodeUnencryptedMessage(base + 1, "")).ok());
   EXPECT_TRUE(client.Open(EncodeUnencryptedMessage(base + 7, "")).ok());

@@ -1,4 +1,4 @@
-// Small byte-level helpers shared by the two roles of the handshake (internal).
+// Helpers shared by the two roles of the handshake (internal).
 #ifndef TGRPC_MTPROTO_HANDSHAKE_WIRE_H_
 #define TGRPC_MTPROTO_HANDSHAKE_WIRE_H_
 
@@ -12,7 +12,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "absl/types/span.h"
 #include "mtproto/crypto/dh.h"
 #include "tl/runtime/binary.h"
 
@@ -26,22 +25,6 @@ std::string SerializeBoxed(const T& object) {
   w.U32(T::kId);
   object.TlStore(w);
   return out;
-}
-
-inline absl::Span<const uint8_t> AsBytes(absl::string_view s) {
-  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
-
-template <size_t N>
-std::string AsString(const std::array<uint8_t, N>& bytes) {
-  return std::string(reinterpret_cast<const char*>(bytes.data()), N);
-}
-
-// 8 bytes in wire order read as TL's little-endian long.
-inline int64_t LittleEndian64(const std::array<uint8_t, 8>& bytes) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | bytes[i];
-  return static_cast<int64_t>(v);
 }
 
 template <size_t N>

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "mtproto/crypto/auth_key.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/rsa_key.h"
@@ -33,7 +34,6 @@
 #include "mtproto/net/virtual_time.h"
 #include "mtproto/session/client_events.h"
 #include "mtproto/session/client_session.h"
-#include "mtproto/session/clock.h"
 #include "mtproto/transport/client_transport.h"
 #include "mtproto/transport/frame.h"
 #include "tl/runtime/object.h"
@@ -120,7 +120,7 @@ struct ClientConnectionOptions {
   // Every time and random byte the connection uses: session msg_ids and timers, the key
   // exchange, transport padding and obfuscation, backoff jitter. Called on the strand only; a
   // source shared with other connections must be thread-safe (SecureRandom is).
-  session::Clock clock = session::SystemClock();
+  base::Clock clock = base::SystemClock();
   crypto::RandomSource random = crypto::SecureRandom();
   // Tests: every timer (backoff, connect timeout, keepalive and acks, temporary key renewal, call
   // deadlines) waits on this virtual time instead of the wall clock, and `clock` is replaced by

@@ -17,7 +17,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "mtproto/session/clock.h"
+#include "base/clock.h"
 
 namespace tgrpc::mtproto::net {
 
@@ -33,7 +33,7 @@ class VirtualTime {
     return now_;
   }
   // A Clock reading this time (valid while this object lives).
-  session::Clock clock() {
+  base::Clock clock() {
     return [this] { return now(); };
   }
 

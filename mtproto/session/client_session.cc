@@ -6,9 +6,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/session/wire.h"
 #include "tl/generated/mtp.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::session {
 namespace {
@@ -55,10 +56,6 @@ void ReleaseSpare(std::vector<Entry>& heap) {
   if (heap.capacity() > kKeptExpiryCapacity && heap.size() < heap.capacity() / 4) {
     heap.shrink_to_fit();
   }
-}
-
-absl::Span<const uint8_t> AsBytes(absl::string_view s) {
-  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
 }  // namespace
@@ -389,7 +386,7 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
   std::string packet(crypto::PacketCipher::EncryptedSize(body.size()), '\0');
   TGRPC_ASSIGN_OR_RETURN(
       const size_t size,
-      cipher_.Encrypt(header, AsBytes(body), options_.random,
+      cipher_.Encrypt(header, base::AsBytes(body), options_.random,
                       absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size())));
   packet.resize(size);
   ++stats_.packets_sent;
@@ -402,9 +399,7 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
 absl::StatusOr<std::vector<Event>> ClientSession::OnPacket(absl::Span<uint8_t> packet) {
   TGRPC_ASSIGN_OR_RETURN(const crypto::DecryptedMessage message, cipher_.DecryptInPlace(packet));
   ++stats_.packets_received;
-  return OnMessage(
-      message.header,
-      absl::string_view(reinterpret_cast<const char*>(message.body.data()), message.body.size()));
+  return OnMessage(message.header, base::AsStringView(message.body));
 }
 
 std::vector<Event> ClientSession::OnMessage(const crypto::MessageHeader& header,

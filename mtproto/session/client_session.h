@@ -25,11 +25,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "base/clock.h"
 #include "mtproto/crypto/auth_key.h"
 #include "mtproto/crypto/packet_cipher.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/session/client_events.h"
-#include "mtproto/session/clock.h"
 #include "mtproto/session/msg_id.h"
 #include "mtproto/session/received_messages.h"
 #include "mtproto/session/salts.h"
@@ -37,7 +37,7 @@
 namespace tgrpc::mtproto::session {
 
 struct ClientSessionOptions {
-  Clock clock = SystemClock();
+  base::Clock clock = base::SystemClock();
   crypto::RandomSource random = crypto::SecureRandom();
   // 0 picks a random session id.
   uint64_t session_id = 0;

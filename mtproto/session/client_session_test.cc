@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fake_clock.h"
 #include "gtest/gtest.h"
 #include "mtproto/session/gzip.h"
 #include "mtproto/session/session_test_util.h"
@@ -105,7 +106,7 @@ class ClientSessionTest : public ::testing::Test {
     return SerializeService(bad);
   }
 
-  testing::FakeClock clock_;
+  base::FakeClock clock_{testing::TestStart()};
   crypto::AuthKey key_;
   crypto::PacketCipher server_cipher_;
   ClientSessionOptions options_;

@@ -5,9 +5,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/session/wire.h"
 #include "tl/generated/mtp.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::session {
 namespace {
@@ -42,10 +43,6 @@ Parity RequiredParity(uint32_t id) {
     default:  // RPC queries
       return Parity::kOdd;
   }
-}
-
-absl::Span<const uint8_t> AsBytes(absl::string_view s) {
-  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
 }  // namespace
@@ -371,7 +368,7 @@ absl::StatusOr<std::optional<std::string>> ServerSession::BuildPacket() {
   TGRPC_ASSIGN_OR_RETURN(
       const size_t size,
       key_.cipher->Encrypt(
-          header, AsBytes(body), options_->random,
+          header, base::AsBytes(body), options_->random,
           absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size())));
   packet.resize(size);
   return packet;

@@ -32,9 +32,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "mtproto/crypto/packet_cipher.h"
 #include "mtproto/crypto/random_source.h"
-#include "mtproto/session/clock.h"
 #include "mtproto/session/msg_id.h"
 #include "mtproto/session/received_messages.h"
 #include "mtproto/session/salts.h"
@@ -43,7 +43,7 @@
 namespace tgrpc::mtproto::session {
 
 struct ServerSessionOptions {
-  Clock clock = SystemClock();
+  base::Clock clock = base::SystemClock();
   crypto::RandomSource random = crypto::SecureRandom();
 
   absl::Duration max_msg_id_age = absl::Seconds(300);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fake_clock.h"
 #include "gtest/gtest.h"
 #include "mtproto/session/msg_id.h"
 #include "mtproto/session/session_server.h"
@@ -114,7 +115,7 @@ class ServerSessionTest : public ::testing::Test {
     Replies();
   }
 
-  testing::FakeClock clock_;
+  base::FakeClock clock_{testing::TestStart()};
   crypto::AuthKey key_;
   crypto::PacketCipher client_cipher_;
   ServerSessionOptions options_;

@@ -3,7 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "tl/runtime/status_macros.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 
 namespace tgrpc::mtproto::session {
 
@@ -51,9 +52,7 @@ absl::StatusOr<SessionServer::Incoming> SessionServer::OnPacket(absl::Span<uint8
   TGRPC_ASSIGN_OR_RETURN(KeyState * key, GetKey(auth_key_id));
   TGRPC_ASSIGN_OR_RETURN(const crypto::DecryptedMessage message,
                          key->cipher.DecryptInPlace(packet));
-  return OnMessage(
-      auth_key_id, message.header,
-      absl::string_view(reinterpret_cast<const char*>(message.body.data()), message.body.size()));
+  return OnMessage(auth_key_id, message.header, base::AsStringView(message.body));
 }
 
 absl::StatusOr<SessionServer::Incoming> SessionServer::OnMessage(

@@ -17,11 +17,6 @@ crypto::RandomSource SeededRandom(uint64_t seed) {
   };
 }
 
-Clock FakeClock::AsClock(absl::Duration skew) const {
-  auto now = now_;
-  return [now, skew] { return *now + skew; };
-}
-
 crypto::AuthKey TestAuthKey(uint64_t seed) {
   crypto::AuthKey::Bytes bytes;
   SeededRandom(seed)(absl::MakeSpan(bytes));

@@ -1,6 +1,6 @@
-// Test helpers for the session layer: a fake clock, seeded randomness, a fixed auth key, a scripted
-// peer for each role (hand-made packets, decoded answers) and a client session wired back to
-// back with a SessionServer in memory.
+// Test helpers for the session layer: the start time of its fake clocks, seeded randomness, a fixed
+// auth key, a scripted peer for each role (hand-made packets, decoded answers) and a client session
+// wired back to back with a SessionServer in memory.
 #ifndef TGRPC_MTPROTO_SESSION_SESSION_TEST_UTIL_H_
 #define TGRPC_MTPROTO_SESSION_SESSION_TEST_UTIL_H_
 
@@ -12,11 +12,11 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/fake_clock.h"
 #include "mtproto/crypto/auth_key.h"
 #include "mtproto/crypto/packet_cipher.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/session/client_session.h"
-#include "mtproto/session/clock.h"
 #include "mtproto/session/msg_id.h"
 #include "mtproto/session/session_server.h"
 
@@ -27,18 +27,6 @@ inline absl::Time TestStart() { return absl::FromUnixSeconds(1704067200 + 1200);
 
 // std::mt19937_64 is fixed by the standard, so a seed gives the same bytes everywhere.
 crypto::RandomSource SeededRandom(uint64_t seed);
-
-class FakeClock {
- public:
-  explicit FakeClock(absl::Time start = TestStart()) : now_(std::make_shared<absl::Time>(start)) {}
-  // Copies share the time.
-  Clock AsClock(absl::Duration skew = absl::ZeroDuration()) const;
-  void Advance(absl::Duration d) { *now_ += d; }
-  absl::Time now() const { return *now_; }
-
- private:
-  std::shared_ptr<absl::Time> now_;
-};
 
 crypto::AuthKey TestAuthKey(uint64_t seed = 7);
 
@@ -95,7 +83,7 @@ class Link {
 
   explicit Link(Options options);
 
-  FakeClock& clock() { return clock_; }
+  base::FakeClock& clock() { return clock_; }
   ClientSession& client() { return *client_; }
   SessionServer& server() { return server_; }
   const crypto::AuthKey& key() const { return key_; }
@@ -122,7 +110,7 @@ class Link {
   Exchange Pump(int max_rounds = 16);
 
  private:
-  FakeClock clock_;
+  base::FakeClock clock_;
   crypto::AuthKey key_;
   SessionServer server_;
   std::unique_ptr<ClientSession> client_;

@@ -1,19 +1,15 @@
 #include "mtproto/session/wire.h"
 
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/session/gzip.h"
 #include "tl/generated/mtp.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::session {
 
 uint32_t ConstructorId(absl::string_view body) {
-  if (body.size() < 4) return 0;
-  uint32_t id;
-  std::memcpy(&id, body.data(), 4);
-  return id;
+  return body.size() < 4 ? 0 : base::LoadLe32(body.data());
 }
 
 absl::StatusOr<std::vector<InnerMessage>> ParseContainer(absl::string_view body,

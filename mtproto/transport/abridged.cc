@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "mtproto/transport/byte_order.h"
-#include "tl/runtime/status_macros.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {
@@ -34,7 +34,7 @@ absl::Status AbridgedFraming::EncodeFrame(absl::string_view payload, const Frame
     out.push_back(static_cast<char>(words | flag));
   } else {
     out.push_back(static_cast<char>(kLongLength | flag));
-    internal::AppendLe24(static_cast<uint32_t>(words), out);
+    base::AppendLe24(static_cast<uint32_t>(words), out);
   }
   out.append(payload.data(), payload.size());
   return absl::OkStatus();
@@ -43,7 +43,7 @@ absl::Status AbridgedFraming::EncodeFrame(absl::string_view payload, const Frame
 absl::Status AbridgedFraming::EncodeQuickAck(uint32_t token, std::string& out) {
   TGRPC_RETURN_IF_ERROR(CheckServerRole("quick acks"));
   // Big-endian puts the set top bit into the first byte, where a length byte never has it.
-  internal::AppendBe32(token | 0x80000000u, out);
+  base::AppendBe32(token | 0x80000000u, out);
   return absl::OkStatus();
 }
 
@@ -51,7 +51,7 @@ absl::Status AbridgedFraming::EncodeTransportError(int32_t code, std::string& ou
   TGRPC_RETURN_IF_ERROR(CheckServerRole("transport errors"));
   TGRPC_RETURN_IF_ERROR(CheckTransportErrorCode(code));
   out.push_back(1);
-  internal::AppendLe32(static_cast<uint32_t>(code), out);
+  base::AppendLe32(static_cast<uint32_t>(code), out);
   return absl::OkStatus();
 }
 
@@ -62,7 +62,7 @@ absl::StatusOr<std::optional<Frame>> AbridgedFraming::ParseFrame(ReceiveBuffer& 
   if (first & kQuickAckBit) {
     if (role() == Role::kClient) {
       if (view.size() < 4) return std::nullopt;
-      const uint32_t token = internal::LoadBe32(view.data());
+      const uint32_t token = base::LoadBe32(view.data());
       input.Consume(4);
       return Frame(QuickAckFrame{token});
     }
@@ -74,7 +74,7 @@ absl::StatusOr<std::optional<Frame>> AbridgedFraming::ParseFrame(ReceiveBuffer& 
   if (first == kLongLength) {
     if (view.size() < 4) return std::nullopt;
     header = 4;
-    words = internal::LoadLe24(view.data() + 1);
+    words = base::LoadLe24(view.data() + 1);
   }
   const uint64_t length = words * 4;
   TGRPC_RETURN_IF_ERROR(CheckFrameLength(length));

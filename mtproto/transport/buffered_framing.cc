@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "mtproto/transport/byte_order.h"
+#include "base/bytes.h"
 
 namespace tgrpc::mtproto::transport::internal {
 
@@ -63,7 +63,7 @@ absl::Status BufferedFraming::CheckFrameLength(uint64_t length) const {
 Frame BufferedFraming::PayloadOrTransportError(std::string payload, bool quick_ack_requested,
                                                size_t max_trailing) const {
   if (role_ == Role::kClient && payload.size() >= 4 && payload.size() <= 4 + max_trailing) {
-    const auto code = static_cast<int32_t>(LoadLe32(payload.data()));
+    const auto code = static_cast<int32_t>(base::LoadLe32(payload.data()));
     if (code < 0) return TransportErrorFrame{code};
   }
   return PayloadFrame{std::move(payload), quick_ack_requested};

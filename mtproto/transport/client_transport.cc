@@ -2,10 +2,10 @@
 
 #include <utility>
 
+#include "base/status_macros.h"
 #include "mtproto/transport/make_framing.h"
 #include "mtproto/transport/obfuscated2_framing.h"
 #include "mtproto/transport/obfuscated2_init.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "mtproto/transport/byte_order.h"
-#include "tl/runtime/status_macros.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {
@@ -25,7 +25,7 @@ absl::StatusOr<Detection> DetectTransport(absl::string_view first_bytes,
   if (first_bytes.empty()) return NeedMoreBytes{1};
   if (static_cast<uint8_t>(first_bytes[0]) == 0xef) return Plain(Protocol::kAbridged, 1, options);
   if (first_bytes.size() < 4) return NeedMoreBytes{4};
-  switch (internal::LoadLe32(first_bytes.data())) {
+  switch (base::LoadLe32(first_bytes.data())) {
     case 0xeeeeeeee:
       return Plain(Protocol::kIntermediate, 4, options);
     case 0xdddddddd:
@@ -41,7 +41,7 @@ absl::StatusOr<Detection> DetectTransport(absl::string_view first_bytes,
       break;
   }
   if (first_bytes.size() < 8) return NeedMoreBytes{8};
-  if (internal::LoadLe32(first_bytes.data() + 4) == 0) return Plain(Protocol::kFull, 0, options);
+  if (base::LoadLe32(first_bytes.data() + 4) == 0) return Plain(Protocol::kFull, 0, options);
   if (first_bytes.size() < kObfuscated2InitSize) return NeedMoreBytes{kObfuscated2InitSize};
   TGRPC_ASSIGN_OR_RETURN(
       Obfuscated2ServerInit init,

@@ -14,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,8 +21,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/transport/stream_layer.h"
 
@@ -43,7 +42,7 @@ struct FakeTlsOptions {
   // The client's timestamp may differ from `clock` by at most `max_clock_skew`. It is what stops a
   // recorded ClientHello from being replayed later (this layer keeps no replay cache); two
   // minutes leave room for a client whose clock is a little off, not for one set by hand.
-  std::function<absl::Time()> clock = absl::Now;
+  base::Clock clock = base::SystemClock();
   absl::Duration max_clock_skew = absl::Minutes(2);
   // For the server's key share and the random ApplicationData record of the answer.
   crypto::RandomSource random = crypto::SecureRandom();

@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "mtproto/transport/byte_order.h"
-#include "tl/runtime/status_macros.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {
@@ -24,10 +24,10 @@ FullFraming::FullFraming(Role role, const FramingOptions& options)
 
 void FullFraming::AppendFrame(absl::string_view payload, std::string& out) {
   const size_t start = out.size();
-  internal::AppendLe32(static_cast<uint32_t>(payload.size() + kFullFrameOverhead), out);
-  internal::AppendLe32(send_seqno_++, out);
+  base::AppendLe32(static_cast<uint32_t>(payload.size() + kFullFrameOverhead), out);
+  base::AppendLe32(send_seqno_++, out);
   out.append(payload.data(), payload.size());
-  internal::AppendLe32(Crc32(absl::string_view(out).substr(start)), out);
+  base::AppendLe32(Crc32(absl::string_view(out).substr(start)), out);
 }
 
 absl::Status FullFraming::EncodeFrame(absl::string_view payload, const FrameOptions& options,
@@ -48,7 +48,7 @@ absl::Status FullFraming::EncodeTransportError(int32_t code, std::string& out) {
   TGRPC_RETURN_IF_ERROR(CheckServerRole("transport errors"));
   TGRPC_RETURN_IF_ERROR(CheckTransportErrorCode(code));
   std::string payload;
-  internal::AppendLe32(static_cast<uint32_t>(code), payload);
+  base::AppendLe32(static_cast<uint32_t>(code), payload);
   AppendFrame(payload, out);
   return absl::OkStatus();
 }
@@ -56,7 +56,7 @@ absl::Status FullFraming::EncodeTransportError(int32_t code, std::string& out) {
 absl::StatusOr<std::optional<Frame>> FullFraming::ParseFrame(ReceiveBuffer& input) {
   const absl::string_view view = input.View();
   if (view.size() < 4) return std::nullopt;
-  const uint32_t length = internal::LoadLe32(view.data());
+  const uint32_t length = base::LoadLe32(view.data());
   if (length < kFullFrameOverhead) {
     return absl::InvalidArgumentError(
         absl::StrCat("full frame length ", length, " is below the 12-byte minimum"));
@@ -64,13 +64,13 @@ absl::StatusOr<std::optional<Frame>> FullFraming::ParseFrame(ReceiveBuffer& inpu
   TGRPC_RETURN_IF_ERROR(CheckFrameLength(length - kFullFrameOverhead));
   if (view.size() < length) return std::nullopt;
   const absl::string_view frame = view.substr(0, length);
-  const uint32_t expected_crc = internal::LoadLe32(frame.data() + length - 4);
+  const uint32_t expected_crc = base::LoadLe32(frame.data() + length - 4);
   const uint32_t crc = Crc32(frame.substr(0, length - 4));
   if (crc != expected_crc) {
     return absl::DataLossError(
         absl::StrCat("full frame CRC32 mismatch: computed ", crc, ", received ", expected_crc));
   }
-  const uint32_t seqno = internal::LoadLe32(frame.data() + 4);
+  const uint32_t seqno = base::LoadLe32(frame.data() + 4);
   if (seqno != receive_seqno_) {
     return absl::DataLossError(absl::StrCat("full frame sequence number ", seqno, " where ",
                                             receive_seqno_, " was expected"));

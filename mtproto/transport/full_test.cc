@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "base/bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "mtproto/transport/byte_order.h"
 #include "mtproto/transport/transport_test_util.h"
 
 namespace tgrpc::mtproto::transport {
@@ -32,7 +32,7 @@ uint32_t ZlibCrc32(absl::string_view bytes) {
 
 std::string Le32(uint32_t v) {
   std::string out;
-  internal::AppendLe32(v, out);
+  base::AppendLe32(v, out);
   return out;
 }
 

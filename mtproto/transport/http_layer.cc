@@ -12,7 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "mtproto/transport/byte_order.h"
+#include "base/bytes.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {
@@ -188,7 +188,7 @@ absl::Status HttpLayer::ReadHead(absl::string_view& in, std::string& stream, std
     marker_sent_ = true;
   }
   body_left_ = static_cast<uint32_t>(head.content_length);
-  internal::AppendLe32(body_left_, stream);
+  base::AppendLe32(body_left_, stream);
   return absl::OkStatus();
 }
 
@@ -216,7 +216,7 @@ std::string HttpLayer::Wrap(absl::string_view stream) {
   for (;;) {
     const absl::string_view view = output_.View();
     if (view.size() < 4) break;
-    const uint32_t length = internal::LoadLe32(view.data());
+    const uint32_t length = base::LoadLe32(view.data());
     if (length & kQuickAckBit) {
       output_.Consume(4);
       continue;

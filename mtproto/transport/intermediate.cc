@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "mtproto/transport/byte_order.h"
-#include "tl/runtime/status_macros.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {
@@ -25,7 +25,7 @@ absl::Status IntermediateFraming::EncodeFrame(absl::string_view payload,
   if (length >= kQuickAckBit) {
     return absl::InvalidArgumentError("payload too long for the intermediate length field");
   }
-  internal::AppendLe32(static_cast<uint32_t>(length) | (options.quick_ack ? kQuickAckBit : 0), out);
+  base::AppendLe32(static_cast<uint32_t>(length) | (options.quick_ack ? kQuickAckBit : 0), out);
   out.append(payload.data(), payload.size());
   out.resize(out.size() + padding);
   FillPadding(out.data() + out.size() - padding, padding);
@@ -34,7 +34,7 @@ absl::Status IntermediateFraming::EncodeFrame(absl::string_view payload,
 
 absl::Status IntermediateFraming::EncodeQuickAck(uint32_t token, std::string& out) {
   TGRPC_RETURN_IF_ERROR(CheckServerRole("quick acks"));
-  internal::AppendLe32(token | kQuickAckBit, out);
+  base::AppendLe32(token | kQuickAckBit, out);
   return absl::OkStatus();
 }
 
@@ -42,15 +42,15 @@ absl::Status IntermediateFraming::EncodeTransportError(int32_t code, std::string
   TGRPC_RETURN_IF_ERROR(CheckServerRole("transport errors"));
   TGRPC_RETURN_IF_ERROR(CheckTransportErrorCode(code));
   // Never padded: clients commonly spot transport errors by a frame length of exactly 4.
-  internal::AppendLe32(4, out);
-  internal::AppendLe32(static_cast<uint32_t>(code), out);
+  base::AppendLe32(4, out);
+  base::AppendLe32(static_cast<uint32_t>(code), out);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<Frame>> IntermediateFraming::ParseFrame(ReceiveBuffer& input) {
   const absl::string_view view = input.View();
   if (view.size() < 4) return std::nullopt;
-  uint32_t length = internal::LoadLe32(view.data());
+  uint32_t length = base::LoadLe32(view.data());
   bool quick_ack_requested = false;
   if (length & kQuickAckBit) {
     if (role() == Role::kClient) {

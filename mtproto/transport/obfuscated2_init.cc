@@ -8,9 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 #include "mtproto/transport/aes_ctr.h"
-#include "mtproto/transport/byte_order.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {
@@ -105,7 +105,7 @@ absl::StatusOr<uint32_t> Obfuscated2Marker(Protocol protocol) {
 bool IsForbiddenObfuscated2Start(absl::string_view init) {
   if (init.size() < 8) return true;
   if (static_cast<uint8_t>(init[0]) == 0xef) return true;
-  switch (internal::LoadLe32(init.data())) {
+  switch (base::LoadLe32(init.data())) {
     case 0x44414548:  // "HEAD"
     case 0x54534f50:  // "POST"
     case 0x20544547:  // "GET "
@@ -117,7 +117,7 @@ bool IsForbiddenObfuscated2Start(absl::string_view init) {
     default:
       break;
   }
-  return internal::LoadLe32(init.data() + 4) == 0;
+  return base::LoadLe32(init.data() + 4) == 0;
 }
 
 absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int16_t dc_id,
@@ -148,7 +148,7 @@ absl::StatusOr<Obfuscated2ClientInit> MakeObfuscated2Init(Protocol protocol, int
     random(bytes);
   } while (IsForbiddenObfuscated2Start(init));
 
-  internal::StoreLe32(marker, init.data() + kMarkerOffset);
+  base::StoreLe32(marker, init.data() + kMarkerOffset);
   init[kDcOffset] = static_cast<char>(static_cast<uint16_t>(dc_id) & 0xff);
   init[kDcOffset + 1] = static_cast<char>(static_cast<uint16_t>(dc_id) >> 8);
 
@@ -181,7 +181,7 @@ absl::StatusOr<Obfuscated2ServerInit> ParseObfuscated2Init(
     TGRPC_ASSIGN_OR_RETURN(Obfuscated2Keys client_keys, DeriveClientKeys(init, secret));
     TGRPC_ASSIGN_OR_RETURN(const std::string plain, DecryptInit(init, client_keys));
     const std::optional<Protocol> protocol =
-        ProtocolFromMarker(internal::LoadLe32(plain.data() + kMarkerOffset));
+        ProtocolFromMarker(base::LoadLe32(plain.data() + kMarkerOffset));
     if (!protocol.has_value()) continue;
     Obfuscated2ServerInit result;
     result.protocol = *protocol;

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "base/bytes.h"
 #include "gtest/gtest.h"
 #include "mtproto/transport/aes_ctr.h"
-#include "mtproto/transport/byte_order.h"
 #include "mtproto/transport/seeded_random.h"
 #include "mtproto/transport/transport_test_util.h"
 

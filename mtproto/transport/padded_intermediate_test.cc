@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "base/bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "mtproto/transport/byte_order.h"
 #include "mtproto/transport/seeded_random.h"
 #include "mtproto/transport/transport_test_util.h"
 
@@ -34,7 +34,7 @@ TEST(PaddedIntermediateTest, PadsWithZeroToFifteenRandomBytes) {
     const std::string payload = TestPayload(i % 64, i);
     std::string wire;
     ASSERT_TRUE(client.EncodeFrame(payload, {.quick_ack = i % 3 == 0}, wire).ok());
-    const size_t length = internal::LoadLe32(wire.data()) & 0x7fffffff;
+    const size_t length = base::LoadLe32(wire.data()) & 0x7fffffff;
     ASSERT_EQ(length, wire.size() - 4);
     ASSERT_GE(length, payload.size());
     ASSERT_LE(length, payload.size() + kMaxPadding);

@@ -4,9 +4,9 @@
 #include <utility>
 #include <variant>
 
+#include "base/status_macros.h"
 #include "mtproto/transport/make_framing.h"
 #include "mtproto/transport/obfuscated2_framing.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 

@@ -12,8 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 #include "mtproto/crypto/sha.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::mtproto::transport {
 namespace {

@@ -18,10 +18,12 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "tl/runtime/status_macros.h"
+#include "base/bytes.h"
+#include "base/status_macros.h"
 
 namespace tgrpc::service {
 namespace {
@@ -76,24 +78,6 @@ bool Transform(EVP_CIPHER_CTX* ctx, bool encrypt, absl::string_view in, uint8_t*
   return true;
 }
 
-std::string HexEncode(absl::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    hex.push_back(kDigits[c >> 4]);
-    hex.push_back(kDigits[c & 15]);
-  }
-  return hex;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 absl::StatusOr<std::string> ParseKeyFile(const std::string& path, absl::string_view contents) {
   if (contents.size() == KeyCipher::kKeySize) return std::string(contents);
   absl::string_view hex = contents;
@@ -110,8 +94,8 @@ absl::StatusOr<std::string> ParseKeyFile(const std::string& path, absl::string_v
   }
   std::string key(KeyCipher::kKeySize, '\0');
   for (size_t i = 0; i < key.size(); ++i) {
-    const int hi = HexValue(hex[2 * i]);
-    const int lo = HexValue(hex[2 * i + 1]);
+    const int hi = base::HexDigitValue(hex[2 * i]);
+    const int lo = base::HexDigitValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       OPENSSL_cleanse(key.data(), key.size());
       return absl::InvalidArgumentError(absl::StrFormat(
@@ -243,7 +227,7 @@ absl::StatusOr<KeyCipher> KeyCipher::LoadOrCreate(const std::string& path, bool*
     if (RAND_bytes(reinterpret_cast<uint8_t*>(key.data()), kKeySize) != 1) {
       return absl::InternalError("RAND_bytes failed to make a key");
     }
-    std::string hex = HexEncode(key) + "\n";
+    std::string hex = absl::BytesToHexString(key) + "\n";
     absl::StatusOr<bool> made = CreateFileExclusively(path, hex);
     OPENSSL_cleanse(hex.data(), hex.size());
     if (!made.ok()) return made.status();

@@ -15,9 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
 #include "service/storage/sqlite_connection.h"
 #include "service/storage/sqlite_schema.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::service {
 namespace {

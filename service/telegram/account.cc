@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "asio.hpp"
+#include "base/status_macros.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/srp.h"
 #include "mtproto/net/rpc_status.h"
@@ -16,7 +17,6 @@
 #include "service/api/errors.h"
 #include "service/api/utf8.h"
 #include "tl/generated/api.h"
-#include "tl/runtime/status_macros.h"
 
 namespace tgrpc::service {
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
 #include "gtest/gtest.h"
 #include "mtproto/crypto/dh.h"
 #include "mtproto/crypto/srp.h"
@@ -22,15 +23,12 @@ namespace {
 
 namespace api = tl::api;
 using testing::ErrorOf;
+using ::tgrpc::base::AsBytes;
 namespace crypto = mtproto::crypto;
 using SrpAlgo = api::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow;
 
 constexpr uint64_t kKey = 0x1111;
 constexpr uint64_t kOtherKey = 0x2222;
-
-absl::Span<const uint8_t> Bytes(const std::string& s) {
-  return absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
 
 class AuthPasswordTest : public testing::DispatcherTest {
  protected:
@@ -71,7 +69,7 @@ class AuthPasswordTest : public testing::DispatcherTest {
     params.p.assign(algo.p.begin(), algo.p.end());
     const crypto::Sha256Digest x = crypto::SrpPasswordHash(password, params.salt1, params.salt2);
     absl::StatusOr<crypto::SrpProof> proof =
-        crypto::SrpClientProof(params, Bytes(*state.srp_B), x, [this](absl::Span<uint8_t> out) {
+        crypto::SrpClientProof(params, AsBytes(*state.srp_B), x, [this](absl::Span<uint8_t> out) {
           for (uint8_t& byte : out) byte = static_cast<uint8_t>(client_random_());
         });
     EXPECT_TRUE(proof.ok()) << proof.status();
@@ -108,12 +106,12 @@ TEST_F(AuthPasswordTest, CarolLogsInWithHerPassword) {
   const auto* algo = dynamic_cast<const SrpAlgo*>(password.current_algo.get());
   ASSERT_NE(algo, nullptr);
   EXPECT_EQ(algo->g, 3);
-  EXPECT_EQ(Bytes(algo->p), absl::MakeConstSpan(crypto::TelegramDhPrime()));
+  EXPECT_EQ(AsBytes(algo->p), absl::MakeConstSpan(crypto::TelegramDhPrime()));
   EXPECT_EQ(algo->salt1.size(), 40u);
   EXPECT_EQ(algo->salt2.size(), 16u);
   ASSERT_TRUE(password.srp_B.has_value() && password.srp_id.has_value());
   EXPECT_EQ(password.srp_B->size(), 256u);
-  EXPECT_TRUE(crypto::CheckDhPublicValue(Bytes(*password.srp_B), crypto::TelegramDhPrime()).ok());
+  EXPECT_TRUE(crypto::CheckDhPublicValue(AsBytes(*password.srp_B), crypto::TelegramDhPrime()).ok());
   EXPECT_EQ(password.hint, "horse");
   const auto* new_algo = dynamic_cast<const SrpAlgo*>(password.new_algo.get());
   ASSERT_NE(new_algo, nullptr);

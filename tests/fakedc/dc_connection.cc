@@ -4,20 +4,11 @@
 #include <variant>
 #include <vector>
 
+#include "base/bytes.h"
 #include "mtproto/crypto/packet_cipher.h"
 #include "mtproto/transport/frame.h"
 
 namespace tgrpc::fakedc {
-namespace {
-
-uint64_t LittleEndian64(absl::string_view bytes) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(bytes[i]);
-  return v;
-}
-
-}  // namespace
-
 void DcConnection::OnBytes(absl::string_view bytes) {
   std::string unwrapped;
   absl::Status status = Unwrap(bytes, unwrapped);
@@ -140,7 +131,7 @@ void DcConnection::OnPayload(std::string payload) {
     SendTransportError(-404);
     return;
   }
-  if (LittleEndian64(payload) != 0) {
+  if (base::LoadLe64(payload.data()) != 0) {
     const auto& detected = transport_.detected();
     if (detected.has_value() &&
         detected->protocol == mtproto::transport::Protocol::kPaddedIntermediate) {

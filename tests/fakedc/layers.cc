@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
 #include "tl/runtime/binary.h"
 
 namespace tgrpc::fakedc {
@@ -24,12 +25,6 @@ bool IsWrapper(const tl::Combinator& c) {
 std::string FieldString(const tl::Value& v, absl::string_view name) {
   const tl::Value* f = v.Field(name);
   return f != nullptr && f->kind == tl::Value::Kind::kBytes ? f->s : std::string();
-}
-
-uint32_t PeekU32(absl::string_view bytes, size_t at) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(bytes[at + i]);
-  return v;
 }
 
 }  // namespace
@@ -84,8 +79,8 @@ const LayerSchemas::Layer* LayerSchemas::ForLayer(int layer) const {
 absl::StatusOr<UnwrappedCall> LayerSchemas::DecodeCall(absl::string_view body, int layer) const {
   UnwrappedCall out;
   // invokeWithLayer (same id in every layer) picks the schema the rest is read with.
-  if (body.size() >= 8 && PeekU32(body, 0) == kInvokeWithLayerId) {
-    out.layer = static_cast<int32_t>(PeekU32(body, 4));
+  if (body.size() >= 8 && base::LoadLe32(body.data()) == kInvokeWithLayerId) {
+    out.layer = static_cast<int32_t>(base::LoadLe32(body.data() + 4));
     layer = *out.layer;
     body.remove_prefix(8);
   }

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "base/bytes.h"
 #include "mtproto/crypto/srp.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/phones.h"
@@ -120,12 +121,9 @@ absl::StatusOr<tl::Ptr<api::auth_Authorization>> CheckPassword(
   if (!password.ok() || (*password)->password != challenge->password) {
     return BadRequest("SRP_PASSWORD_CHANGED");
   }
-  const auto bytes = [](const std::string& s) {
-    return absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-  };
-  absl::Status check =
-      mtproto::crypto::CheckSrpProof((*password)->params, (*password)->verifier,
-                                     challenge->challenge, bytes(input->A), bytes(input->M1));
+  absl::Status check = mtproto::crypto::CheckSrpProof((*password)->params, (*password)->verifier,
+                                                      challenge->challenge, base::AsBytes(input->A),
+                                                      base::AsBytes(input->M1));
   if (check.code() == absl::StatusCode::kInternal) return check;
   // A malformed A gets the same answer as a wrong M1: either way the password is not proven.
   if (!check.ok()) return BadRequest("PASSWORD_HASH_INVALID");

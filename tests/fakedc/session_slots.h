@@ -20,7 +20,7 @@
 #include <string>
 #include <utility>
 
-#include "mtproto/session/clock.h"
+#include "base/clock.h"
 #include "mtproto/session/msg_id.h"
 #include "mtproto/session/session_server.h"
 
@@ -31,7 +31,7 @@ class SessionSlots {
   static constexpr size_t kDefaultMaxSessions = 1000;
 
   // `clock` must be the SessionServer's (the reclaimer's msg_ids are checked against it).
-  SessionSlots(size_t max_sessions, mtproto::session::Clock clock)
+  SessionSlots(size_t max_sessions, base::Clock clock)
       : max_sessions_(max_sessions), clock_(std::move(clock)) {}
 
   // The max_sessions_per_key to give the SessionServer: the clients' sessions and the reclaimer.
@@ -69,7 +69,7 @@ class SessionSlots {
                        KeySessions& key, const std::string& body);
 
   size_t max_sessions_;
-  mtproto::session::Clock clock_;
+  base::Clock clock_;
   uint64_t uses_ = 0;
   std::map<uint64_t, KeySessions> keys_;
   // The sessions each open connection carried: (auth_key_id, session_id).

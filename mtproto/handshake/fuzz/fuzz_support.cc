@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/fake_clock.h"
 #include "mtproto/handshake/client_handshake.h"
 #include "mtproto/handshake/handshake_test_util.h"
 #include "mtproto/handshake/server_handshake.h"
@@ -17,7 +18,7 @@
 namespace tgrpc::mtproto::handshake::fuzz {
 namespace {
 
-using ::tgrpc::mtproto::handshake::testing::FakeClock;
+using ::tgrpc::base::FakeClock;
 using ::tgrpc::mtproto::handshake::testing::RunExchange;
 using ::tgrpc::mtproto::handshake::testing::SeededRandom;
 using ::tgrpc::mtproto::handshake::testing::TestRsaKey;
@@ -38,7 +39,7 @@ ServerHandshake NewServer(uint64_t seed, bool collisions) {
   auto config = std::make_shared<ServerHandshakeConfig>();
   config->rsa_keys = {TestRsaKey()};
   config->random = SeededRandom(seed);
-  config->clock = FakeClock(absl::FromUnixSeconds(kNow)).clock();
+  config->clock = FakeClock(absl::FromUnixSeconds(kNow)).AsClock();
   // About one key in three "collides", so inputs reach dh_gen_retry and dh_gen_fail too.
   if (collisions) config->auth_key_id_in_use = [](uint64_t id) { return id % 3 == 0; };
   absl::StatusOr<ServerHandshake> server = ServerHandshake::Create(std::move(config));
@@ -54,7 +55,7 @@ ClientHandshakeOptions ClientOptions(uint64_t seed, InnerDataKind kind, RsaSchem
   options.dc_id = 2;
   options.expires_in = IsTemporary(kind) ? 3600 : 0;
   options.random = SeededRandom(seed);
-  options.clock = FakeClock(absl::FromUnixSeconds(kNow - 100)).clock();
+  options.clock = FakeClock(absl::FromUnixSeconds(kNow - 100)).AsClock();
   return options;
 }
 

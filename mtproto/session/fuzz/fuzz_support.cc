@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "absl/strings/string_view.h"
+#include "base/fake_clock.h"
 #include "mtproto/crypto/packet_cipher.h"
 #include "mtproto/session/client_session.h"
 #include "mtproto/session/msg_id.h"
@@ -85,7 +86,7 @@ Decoded DecodeOrDie(const crypto::PacketCipher& receiver, std::string packet) {
 // ---- client ----
 
 struct ClientFixture {
-  testing::FakeClock clock;
+  base::FakeClock clock{testing::TestStart()};
   crypto::AuthKey key = testing::TestAuthKey(21);
   std::unique_ptr<ClientSession> client;
   std::vector<CallId> calls;
@@ -164,7 +165,7 @@ void CheckClientEvents(const ClientFixture& fixture, const std::vector<Event>& e
 // ---- server ----
 
 struct ServerFixture {
-  testing::FakeClock clock;
+  base::FakeClock clock{testing::TestStart()};
   crypto::AuthKey key = testing::TestAuthKey(22);
   std::unique_ptr<SessionServer> server;
   MsgIdGenerator client_ids;

@@ -1,7 +1,7 @@
 // Status propagation macros for absl::Status / absl::StatusOr (Debian's Abseil 20220623 has no
 // status_macros.h). Project-prefixed so they cannot clash with other libraries' macros.
-#ifndef TGRPC_TL_RUNTIME_STATUS_MACROS_H_
-#define TGRPC_TL_RUNTIME_STATUS_MACROS_H_
+#ifndef TGRPC_BASE_STATUS_MACROS_H_
+#define TGRPC_BASE_STATUS_MACROS_H_
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,4 +23,4 @@
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 
-#endif  // TGRPC_TL_RUNTIME_STATUS_MACROS_H_
+#endif  // TGRPC_BASE_STATUS_MACROS_H_
