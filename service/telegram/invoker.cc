@@ -70,6 +70,11 @@ namespace {
 constexpr absl::Duration kConfigCallTimeout = absl::Seconds(30);
 constexpr absl::Duration kConfigMaxAge = absl::Hours(24);
 
+bool IsFloodWait(const mtproto::session::RpcError& rpc) {
+  return rpc.code == 420 && rpc.argument.value_or(-1) >= 0 &&
+         (rpc.type == "FLOOD_WAIT" || rpc.type == "FLOOD_PREMIUM_WAIT");
+}
+
 absl::Status KeyRejected(int dc) {
   absl::Status status(absl::StatusCode::kFailedPrecondition,
                       absl::StrCat("AUTH_KEY_UNKNOWN: Telegram does not know this account's key "
@@ -475,6 +480,13 @@ void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall>
     stats.rpc_error_type = rpc->type;
     stats.rpc_error_argument = rpc->argument.value_or(-1);
   }
+  const absl::Time now = absl::Now();
+  if (rpc.has_value() && IsFloodWait(*rpc)) {
+    // Recorded before on_call reports it, so that whoever hears of it finds it in FloodWaits().
+    absl::MutexLock lock(&mutex_);
+    absl::Time& until = flood_until_[call->method];
+    until = std::max(until, now + absl::Seconds(*rpc->argument));
+  }
   if (options_.on_call) options_.on_call(stats);
 
   if (result.ok()) {
@@ -482,7 +494,6 @@ void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall>
     Finish(call, std::move(result));
     return;
   }
-  const absl::Time now = absl::Now();
   if (rpc.has_value()) {
     const int64_t argument = rpc->argument.value_or(-1);
     if (rpc->code == 303 && argument > 0 && call->migrations < 3) {
@@ -501,14 +512,8 @@ void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall>
         return;
       }
     }
-    if (rpc->code == 420 && argument >= 0 &&
-        (rpc->type == "FLOOD_WAIT" || rpc->type == "FLOOD_PREMIUM_WAIT")) {
+    if (IsFloodWait(*rpc)) {
       const absl::Duration wait = absl::Seconds(argument);
-      {
-        absl::MutexLock lock(&mutex_);
-        absl::Time& until = flood_until_[call->method];
-        until = std::max(until, now + wait);
-      }
       Log(LogLevel::kWarning, absl::StrCat(call->method, ": FLOOD_WAIT ", argument, " s"));
       if (wait <= options_.flood_wait_threshold && now + wait < call->options.deadline) {
         RetryAfter(std::move(call), wait);
