@@ -316,10 +316,22 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerCo
   if (request->reply_to_message_id() < 0 || request->topic_id() < 0) {
     return Finish(reactor, InvalidField("reply_to_message_id", "must not be negative")), reactor;
   }
-  if (!request->send_as().empty() || !request->reply_markup_json().empty()) {
-    const char* field = request->send_as().empty() ? "reply_markup_json" : "send_as";
-    Finish(reactor, absl::UnimplementedError(absl::StrCat(field, " is not supported yet")));
+  if (!request->reply_markup_json().empty()) {
+    // Needs the schema-driven JSON codec in the service, which comes with the raw API.
+    Finish(reactor, absl::UnimplementedError("reply_markup_json is not supported yet"));
     return reactor;
+  }
+  // send_as names a chat of the same account: accounts/{account}/chats/{chat}.
+  std::string send_as;
+  if (!request->send_as().empty()) {
+    absl::StatusOr<ChildName> as = ParseChildName(request->send_as(), "send_as", "chats");
+    if (!as.ok()) return Finish(reactor, as.status()), reactor;
+    absl::StatusOr<ChildName> parent = ParseChildName(request->parent(), "parent", "chats");
+    if (parent.ok() && parent->account != as->account) {
+      Finish(reactor, InvalidField("send_as", "must be a chat of the account in parent"));
+      return reactor;
+    }
+    send_as = as->child;
   }
   auto parsed = std::make_shared<absl::StatusOr<text::FormattedText>>(
       ParseText(request->text(), request->entities(), request->parse_mode()));
@@ -330,33 +342,45 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerCo
                                        request->request_id(), response, &hit);
   if (hit) return Finish(reactor, absl::OkStatus()), reactor;
   RequestCache* cache = api_->requests;
+  // Sends once the chat (and the send_as chat, if any) are resolved.
+  auto send_message = [=](std::shared_ptr<Account> account, ResolvedPeer peer,
+                          tl::Ptr<api::InputPeer> as) {
+    absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
+        ToTl((*parsed)->entities, *account);
+    if (!entities.ok()) return Finish(reactor, entities.status());
+    api::messages_sendMessage send;
+    send.peer = std::move(peer.input);
+    send.send_as = std::move(as);
+    send.message = (*parsed)->text;
+    send.random_id = RandomId(request->request_id(), account->id(), 0);
+    if (!entities->empty()) send.entities = *std::move(entities);
+    send.silent = request->silent();
+    send.no_webpage = request->no_webpage();
+    if (request->reply_to_message_id() != 0 || request->topic_id() != 0) {
+      auto reply = std::make_unique<api::inputReplyToMessage>();
+      reply->reply_to_msg_id = request->reply_to_message_id() != 0 ? request->reply_to_message_id()
+                                                                   : request->topic_id();
+      if (request->topic_id() != 0) reply->top_msg_id = request->topic_id();
+      send.reply_to = std::move(reply);
+    }
+    if (request->has_schedule_time()) {
+      send.schedule_date = static_cast<int32_t>(request->schedule_time().seconds());
+    }
+    account->invoker()->Call<api::messages_sendMessage>(
+        send, {deadline},
+        AnswerWithMessage(reactor, response, account, send.random_id, peer.marked_id, parsed, cache,
+                          key));
+  };
   OnResolvedName(*api_, context, reactor, request->parent(), "parent", "chats", "",
                  [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
-                   absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
-                       ToTl((*parsed)->entities, *account);
-                   if (!entities.ok()) return Finish(reactor, entities.status());
-                   api::messages_sendMessage send;
-                   send.peer = std::move(peer.input);
-                   send.message = (*parsed)->text;
-                   send.random_id = RandomId(request->request_id(), account->id(), 0);
-                   if (!entities->empty()) send.entities = *std::move(entities);
-                   send.silent = request->silent();
-                   send.no_webpage = request->no_webpage();
-                   if (request->reply_to_message_id() != 0 || request->topic_id() != 0) {
-                     auto reply = std::make_unique<api::inputReplyToMessage>();
-                     reply->reply_to_msg_id = request->reply_to_message_id() != 0
-                                                  ? request->reply_to_message_id()
-                                                  : request->topic_id();
-                     if (request->topic_id() != 0) reply->top_msg_id = request->topic_id();
-                     send.reply_to = std::move(reply);
-                   }
-                   if (request->has_schedule_time()) {
-                     send.schedule_date = static_cast<int32_t>(request->schedule_time().seconds());
-                   }
-                   account->invoker()->Call<api::messages_sendMessage>(
-                       send, {deadline},
-                       AnswerWithMessage(reactor, response, account, send.random_id, peer.marked_id,
-                                         parsed, cache, key));
+                   if (send_as.empty())
+                     return send_message(std::move(account), std::move(peer), nullptr);
+                   auto chat = std::make_shared<ResolvedPeer>(std::move(peer));
+                   ResolveChat(account, send_as, "send_as", deadline,
+                               [=](absl::StatusOr<ResolvedPeer> as) {
+                                 if (!as.ok()) return Finish(reactor, as.status());
+                                 send_message(account, std::move(*chat), std::move(as->input));
+                               });
                  });
   return reactor;
 }

@@ -40,6 +40,7 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   std::set<int64_t> users = {context.user_id};
   MessageRecord record;
   record.from_id = context.user_id;
+  record.sent_as_channel = content.sent_as_channel;
   record.date = now;
   record.text = content.text;
   record.entities = content.entities;
@@ -69,6 +70,11 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
     update->pts_count = 1;
     answer->updates_.push_back(std::move(update));
     answer->chats.push_back(MakeChannel(*channel, context.user_id));
+    if (record.sent_as_channel != 0 && record.sent_as_channel != channel->id) {
+      if (const ChannelRecord* as = world.FindChannel(record.sent_as_channel)) {
+        answer->chats.push_back(MakeChannel(*as, context.user_id));
+      }
+    }
     PushToChannel(env, *channel, context.session_id, [&](int64_t viewer) {
       MessageRecord seen = record;
       seen.out = viewer == record.from_id;
@@ -613,6 +619,22 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         if (!peer.ok()) return peer.status();
         MessageRecord content;
         content.text = request.message;
+        if (request.send_as != nullptr) {
+          // Telegram's rule (channels.getSendAs): in a supergroup or channel, as the user or as a
+          // channel the user owns.
+          absl::StatusOr<PeerRef> as = ResolveInputPeer(*request.send_as, context, world);
+          if (!as.ok()) return BadRequest("SEND_AS_PEER_INVALID");
+          if (as->kind == PeerKind::kChannel) {
+            const ChannelRecord* owned = world.FindChannel(as->id);
+            if (peer->kind != PeerKind::kChannel || owned == nullptr ||
+                owned->creator_id != context.user_id) {
+              return BadRequest("SEND_AS_PEER_INVALID");
+            }
+            content.sent_as_channel = as->id;
+          } else if (as->kind != PeerKind::kUser || as->id != context.user_id) {
+            return BadRequest("SEND_AS_PEER_INVALID");
+          }
+        }
         absl::StatusOr<std::vector<std::string>> entities =
             StoredEntities(request.entities, request.message, context, world);
         if (!entities.ok()) return entities.status();

@@ -175,7 +175,9 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
   auto out = std::make_unique<api::message>();
   out->id = message.id;
   out->out = message.out;
-  out->from_id = MakePeer({PeerKind::kUser, message.from_id});
+  out->from_id = message.sent_as_channel != 0
+                     ? MakePeer({PeerKind::kChannel, message.sent_as_channel})
+                     : MakePeer({PeerKind::kUser, message.from_id});
   out->peer_id = MakePeer(message.peer);
   out->date = message.date;
   out->message_ = message.text;

@@ -77,6 +77,9 @@ struct ServiceAction {
 struct MessageRecord {
   int32_t id = 0;
   int64_t from_id = 0;
+  // Sent as this channel (messages.sendMessage's send_as), which it shows as its author; 0: as
+  // from_id. from_id stays the user who sent it.
+  int64_t sent_as_channel = 0;
   PeerRef peer;  // the chat it is in, as seen by the box owner
   int32_t date = 0;
   std::string text;

@@ -286,6 +286,41 @@ TEST_F(ServiceTest, SendsReadsEditsSearchesForwardsAndDeletes) {
   EXPECT_EQ(got.messages_size(), 0);
 }
 
+TEST_F(ServiceTest, SendAsAChannelTheAccountOwns) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  SignIn("bob", fakedc::kSeedBobPhone);
+  const std::string big = std::string("accounts/alice/chats/") + fakedc::kSeedBigChannel;
+  // Alice owns the big supergroup: she posts in it as the group itself.
+  v1::SendMessageRequest send;
+  send.set_parent(big);
+  send.set_send_as(big);
+  send.set_text("as the group");
+  v1::Message sent;
+  grpc::Status status = messages_->SendMessage(Context().get(), send, &sent);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(sent.sender_id(), sent.chat_id());  // the channel, not Alice
+  EXPECT_LT(sent.sender_id(), 0);
+  // Telegram's rules: not in a private chat (SEND_AS_PEER_INVALID), and only chats of the same
+  // account.
+  send.set_parent("accounts/alice/chats/bob_example");
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(Reason(status), "SEND_AS_PEER_INVALID");
+  send.set_parent(big);
+  send.set_send_as(std::string("accounts/bob/chats/") + fakedc::kSeedBigChannel);
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("send_as"), std::string::npos) << status.error_message();
+  // Bob does not own it.
+  v1::SendMessageRequest as_bob;
+  as_bob.set_parent(std::string("accounts/bob/chats/") + fakedc::kSeedBigChannel);
+  as_bob.set_send_as(as_bob.parent());
+  as_bob.set_text("not mine");
+  status = messages_->SendMessage(Context().get(), as_bob, &sent);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(Reason(status), "SEND_AS_PEER_INVALID");
+}
+
 TEST_F(ServiceTest, RetriedSendWithTheSameRequestIdSendsOnce) {
   SignIn("alice", fakedc::kSeedAlicePhone);
   v1::SendMessageRequest send;
