@@ -434,6 +434,23 @@ TEST(ClientConnectionE2eTest, PfsReplacesAForgottenTemporaryKey) {
   EXPECT_EQ(recorder.auth_keys, 1);  // the permanent key was kept
 }
 
+// Two connections to DC 2 sharing `store`, each with its Recorder (seeds `seed` and seed + 1,
+// logs named name-1 and name-2).
+struct SharedPair {
+  SharedPair(fakedc::FakeDc& dc, std::shared_ptr<mtproto::net::DcKeyStore> store, uint64_t seed,
+             const std::string& name) {
+    ClientConnectionOptions o1 = ConnectionOptions(dc.port(2), seed, name + "-1");
+    ClientConnectionOptions o2 = ConnectionOptions(dc.port(2), seed + 1, name + "-2");
+    o1.keys = o2.keys = std::move(store);
+    r1.Attach(o1);
+    r2.Attach(o2);
+    c1 = ClientConnection::Create(std::move(o1));
+    c2 = ClientConnection::Create(std::move(o2));
+  }
+  Recorder r1, r2;  // before the connections, which report to them until destroyed
+  absl::StatusOr<std::unique_ptr<ClientConnection>> c1, c2;
+};
+
 // Telegram binds a permanent key to one temporary key at a time; a new binding replaces the old
 // one (fakedc forgets it, -404). Two connections of one account with a temporary key each keep
 // throwing each other off: every call after the other's binding meets a -404 and binds anew.
@@ -498,16 +515,9 @@ TEST(ClientConnectionE2eTest, PfsSessionsShareOneTemporaryKeyPerDc) {
   store_options.temp_key_lifetime = 3600;
   auto store = std::make_shared<mtproto::net::DcKeyStore>(store_options);
   {
-    Recorder r1, r2;
-    ClientConnectionOptions o1 = ConnectionOptions((*dc)->port(2), 44, "shared-1");
-    ClientConnectionOptions o2 = ConnectionOptions((*dc)->port(2), 45, "shared-2");
-    o1.keys = o2.keys = store;
-    r1.Attach(o1);
-    r2.Attach(o2);
-    auto c1 = ClientConnection::Create(std::move(o1));
-    auto c2 = ClientConnection::Create(std::move(o2));
-    ASSERT_TRUE(c1.ok() && c2.ok());
-    shared_404 = alternate(**c1, r1, **c2, r2);
+    SharedPair pair(**dc, store, 44, "shared");
+    ASSERT_TRUE(pair.c1.ok() && pair.c2.ok());
+    shared_404 = alternate(**pair.c1, pair.r1, **pair.c2, pair.r2);
     // Both run on the one temporary key.
     ASSERT_TRUE(store->temp().has_value());
     int on_shared = 0;
@@ -534,15 +544,10 @@ TEST(ClientConnectionE2eTest, PfsSharedTemporaryKeyIsRenewedOnce) {
   mtproto::net::DcKeyStoreOptions store_options;
   store_options.temp_key_lifetime = 4;  // renewed 2 s in
   auto store = std::make_shared<mtproto::net::DcKeyStore>(store_options);
-  Recorder r1, r2;
-  ClientConnectionOptions o1 = ConnectionOptions((*dc)->port(2), 46, "renew-1");
-  ClientConnectionOptions o2 = ConnectionOptions((*dc)->port(2), 47, "renew-2");
-  o1.keys = o2.keys = store;
-  r1.Attach(o1);
-  r2.Attach(o2);
-  auto c1 = ClientConnection::Create(std::move(o1));
-  auto c2 = ClientConnection::Create(std::move(o2));
-  ASSERT_TRUE(c1.ok() && c2.ok());
+  SharedPair pair(**dc, store, 46, "renew");
+  ASSERT_TRUE(pair.c1.ok() && pair.c2.ok());
+  Recorder &r1 = pair.r1, &r2 = pair.r2;
+  auto &c1 = pair.c1, &c2 = pair.c2;
   ASSERT_TRUE(SignIn(**c1, **dc, fakedc::kSeedAlicePhone).ok());
   auto get_state = [](ClientConnection& c) {
     return Await(

@@ -109,6 +109,16 @@ class InvokerTest : public ::testing::Test {
     return e2e::Await(std::move(future));
   }
 
+  // Twelve help.getConfig calls at once, each from its own thread; all must succeed.
+  void TwelveCallsAtOnce() {
+    std::vector<std::future<absl::StatusOr<tl::Ptr<api::Config>>>> calls;
+    for (int i = 0; i < 12; ++i) {
+      calls.push_back(std::async(std::launch::async,
+                                 [this] { return Call(*invoker_, api::help_getConfig()); }));
+    }
+    for (auto& call : calls) EXPECT_TRUE(call.get().ok());
+  }
+
   std::unique_ptr<fakedc::FakeDc> dc_;
   asio::io_context io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -125,13 +135,8 @@ TEST_F(InvokerTest, OpensSessionsOnDemandUpToTheLimitWithOneKey) {
   invoker_ = Make(/*max_sessions=*/3, /*max_calls=*/1);
   // The first call makes the key on the only session.
   ASSERT_TRUE(Call(*invoker_, api::help_getConfig()).ok());
-  // Twelve calls at once: one in flight per session, so more sessions open, never past 3.
-  std::vector<std::future<absl::StatusOr<tl::Ptr<api::Config>>>> calls;
-  for (int i = 0; i < 12; ++i) {
-    calls.push_back(
-        std::async(std::launch::async, [this] { return Call(*invoker_, api::help_getConfig()); }));
-  }
-  for (auto& call : calls) EXPECT_TRUE(call.get().ok());
+  // One in flight per session: more sessions open, never past 3.
+  TwelveCallsAtOnce();
   const auto sessions = invoker_->Sessions();
   EXPECT_GE(sessions.size(), 2u);
   EXPECT_LE(sessions.size(), 3u);
@@ -160,12 +165,7 @@ TEST_F(InvokerTest, PfsSessionsShareOneBoundTemporaryKey) {
   temp_key_lifetime_ = 3600;
   invoker_ = Make(/*max_sessions=*/3, /*max_calls=*/1);
   ASSERT_TRUE(Call(*invoker_, api::help_getConfig()).ok());
-  std::vector<std::future<absl::StatusOr<tl::Ptr<api::Config>>>> calls;
-  for (int i = 0; i < 12; ++i) {
-    calls.push_back(
-        std::async(std::launch::async, [this] { return Call(*invoker_, api::help_getConfig()); }));
-  }
-  for (auto& call : calls) EXPECT_TRUE(call.get().ok());
+  TwelveCallsAtOnce();
   ASSERT_GE(invoker_->Sessions().size(), 2u);
   uint64_t perm = 0;
   {
