@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "service/api/tl_json.h"
 #include "service/api/utf8.h"
 #include "service/telegram/peer_id.h"
 
@@ -429,6 +430,13 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
   out->set_post_author(ValidUtf8(m->post_author.value_or("")));
   out->set_grouped_id(m->grouped_id.value_or(0));
   out->set_via_bot_id(m->via_bot_id.value_or(0));
+  if (m->reply_markup != nullptr) {
+    absl::StatusOr<std::string> boxed = tl::Serialize(*m->reply_markup);
+    absl::StatusOr<std::string> json =
+        boxed.ok() ? TlToJson(*boxed, "ReplyMarkup") : boxed.status();
+    // A markup that does not convert is left out rather than failing the whole message.
+    if (json.ok()) out->set_reply_markup_json(ValidUtf8(*json));
+  }
   if (const auto* reactions = dynamic_cast<const api::messageReactions*>(m->reactions.get())) {
     for (const auto& result : reactions->results) {
       const auto* count = dynamic_cast<const api::reactionCount*>(result.get());

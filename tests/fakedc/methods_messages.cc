@@ -41,6 +41,7 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   MessageRecord record;
   record.from_id = context.user_id;
   record.sent_as_channel = content.sent_as_channel;
+  record.reply_markup = content.reply_markup;
   record.date = now;
   record.text = content.text;
   record.entities = content.entities;
@@ -619,6 +620,13 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         if (!peer.ok()) return peer.status();
         MessageRecord content;
         content.text = request.message;
+        // Telegram keeps a reply markup on bots' messages only.
+        const UserRecord* sender = world.FindUser(context.user_id);
+        if (request.reply_markup != nullptr && sender != nullptr && sender->bot) {
+          absl::StatusOr<std::string> markup = tl::Serialize(*request.reply_markup);
+          if (!markup.ok()) return BadRequest("REPLY_MARKUP_INVALID");
+          content.reply_markup = *std::move(markup);
+        }
         if (request.send_as != nullptr) {
           // Telegram's rule (channels.getSendAs): in a supergroup or channel, as the user or as a
           // channel the user owns.

@@ -182,6 +182,11 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
   out->date = message.date;
   out->message_ = message.text;
   if (!message.entities.empty()) out->entities = MessageEntities(message.entities);
+  if (!message.reply_markup.empty()) {
+    absl::StatusOr<tl::Ptr<api::ReplyMarkup>> markup =
+        tl::Decode<api::ReplyMarkup>(message.reply_markup);
+    if (markup.ok()) out->reply_markup = *std::move(markup);
+  }
   if (message.document_id.has_value()) {
     if (const DocumentRecord* doc = world.FindDocument(*message.document_id)) {
       auto document = std::make_unique<api::document>();

@@ -80,6 +80,8 @@ struct MessageRecord {
   // Sent as this channel (messages.sendMessage's send_as), which it shows as its author; 0: as
   // from_id. from_id stays the user who sent it.
   int64_t sent_as_channel = 0;
+  // A bot's reply markup, boxed pinned-layer TL (empty: none).
+  std::string reply_markup;
   PeerRef peer;  // the chat it is in, as seen by the box owner
   int32_t date = 0;
   std::string text;

@@ -321,6 +321,42 @@ TEST_F(ServiceTest, SendAsAChannelTheAccountOwns) {
   EXPECT_EQ(Reason(status), "SEND_AS_PEER_INVALID");
 }
 
+TEST_F(ServiceTest, ABotsReplyMarkupGoesOutAndComesBackAsTlJson) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  v1::CreateAccountRequest create;
+  create.set_account_id("bot");
+  create.mutable_account()->set_bot_token(fakedc::kSeedBotToken);
+  v1::Account account;
+  ASSERT_TRUE(accounts_->CreateAccount(Context().get(), create, &account).ok());
+  v1::SendMessageRequest send;
+  send.set_parent("accounts/bot/chats/alice_example");
+  send.set_text("pick one");
+  send.set_reply_markup_json(
+      R"({"_":"replyInlineMarkup","rows":[{"_":"keyboardButtonRow","buttons":[)"
+      R"({"_":"keyboardButtonCallback","text":"Yes","data":"eWVz"}]}]})");
+  v1::Message sent;
+  grpc::Status status = messages_->SendMessage(Context().get(), send, &sent);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(sent.reply_markup_json().find("keyboardButtonCallback"), std::string::npos)
+      << sent.reply_markup_json();
+  // Alice sees the keyboard on her side.
+  v1::ListMessagesRequest history;
+  history.set_parent(std::string("accounts/alice/chats/") + fakedc::kSeedBotUsername);
+  v1::ListMessagesResponse page;
+  status = messages_->ListMessages(Context().get(), history, &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_GE(page.messages_size(), 1);
+  EXPECT_EQ(page.messages(0).text(), "pick one");
+  EXPECT_NE(page.messages(0).reply_markup_json().find(R"("data":"eWVz")"), std::string::npos)
+      << page.messages(0).reply_markup_json();
+  // JSON that is not a ReplyMarkup is the caller's error, naming the field.
+  send.set_reply_markup_json(R"({"_":"userEmpty","id":"1"})");
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("reply_markup_json"), std::string::npos)
+      << status.error_message();
+}
+
 TEST_F(ServiceTest, RetriedSendWithTheSameRequestIdSendsOnce) {
   SignIn("alice", fakedc::kSeedAlicePhone);
   v1::SendMessageRequest send;
