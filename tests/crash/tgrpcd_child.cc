@@ -102,8 +102,7 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
 }
 
 absl::StatusOr<std::unique_ptr<TgrpcdChild>> TgrpcdChild::Spawn(
-    const std::vector<std::string>& flags, const std::string& log_path,
-    const std::string& binary) {
+    const std::vector<std::string>& flags, const std::string& log_path, const std::string& binary) {
   const std::string program =
       binary.empty() ? (std::filesystem::current_path() / kBinary).string() : binary;
   // Everything the child needs is made before fork: after it, only async-signal-safe calls.
@@ -178,13 +177,12 @@ absl::StatusOr<int> TgrpcdChild::WaitReady(absl::Duration guard) {
     }
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("tgrpcd (pid ", pid_, ") printed no ready line within ",
-                       absl::FormatDuration(guard)));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "tgrpcd (pid ", pid_, ") printed no ready line within ", absl::FormatDuration(guard)));
     }
     pollfd fd{stdout_fd_, POLLIN, 0};
-    const int ready =
-        poll(&fd, 1, static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 1000)));
+    const int ready = poll(
+        &fd, 1, static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 1000)));
     if (ready < 0 && errno != EINTR) return absl::ErrnoToStatus(errno, "poll");
     if (ready <= 0) continue;
     char chunk[4096];
@@ -217,8 +215,8 @@ absl::StatusOr<int> TgrpcdChild::Wait(absl::Duration guard) {
     }
     if (got < 0 && errno != EINTR) return absl::ErrnoToStatus(errno, "waitpid");
     if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("tgrpcd (pid ", pid_, ") did not end within ",
-                                                      absl::FormatDuration(guard)));
+      return absl::DeadlineExceededError(
+          absl::StrCat("tgrpcd (pid ", pid_, ") did not end within ", absl::FormatDuration(guard)));
     }
     absl::SleepFor(absl::Milliseconds(1));
   }

@@ -44,10 +44,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -97,11 +97,11 @@ struct Settings {
 // One account as its caller knows it. Only its worker thread touches it during a cycle.
 struct Plan {
   std::string id;
-  std::string phone;        // digits
-  std::string fixed_code;   // test numbers; empty: the code fakedc issued last
-  std::string password;     // 2FA
+  std::string phone;       // digits
+  std::string fixed_code;  // test numbers; empty: the code fakedc issued last
+  std::string password;    // 2FA
   bool created = false;
-  bool signed_in = false;   // a call answered SIGNED_IN (or showed it)
+  bool signed_in = false;  // a call answered SIGNED_IN (or showed it)
   int64_t user_id = 0;
   int next_seq = 1;
   bool unanswered = false;  // next_seq was sent and the answer was lost to a kill
@@ -205,8 +205,8 @@ class CrashTest : public ::testing::Test {
   };
 
   static void Connect(Cycle& cycle, int port) {
-    cycle.channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                        grpc::InsecureChannelCredentials());
+    cycle.channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
     cycle.accounts = v1::AccountService::NewStub(cycle.channel);
     cycle.users = v1::UserService::NewStub(cycle.channel);
     cycle.messages = v1::MessageService::NewStub(cycle.channel);
@@ -237,16 +237,16 @@ class CrashTest : public ::testing::Test {
       return Outcome::kKilled;
     }
     if (out != nullptr) return Outcome::kError;  // the caller decides
-    Unexpected(absl::StrCat(what, ": ", status.error_code(), " ",
-                            Truncate(status.error_message())));
+    Unexpected(
+        absl::StrCat(what, ": ", status.error_code(), " ", Truncate(status.error_message())));
     return Outcome::kError;
   }
 
   void MarkSignedIn(Plan& plan, int64_t user_id, bool answered) {
     const bool first = !plan.signed_in;
     if (plan.signed_in && plan.user_id != user_id) {
-      Unexpected(absl::StrCat(plan.id, ": signed in as user ", user_id, ", before as ",
-                              plan.user_id));
+      Unexpected(
+          absl::StrCat(plan.id, ": signed in as user ", user_id, ", before as ", plan.user_id));
     }
     plan.signed_in = true;
     plan.user_id = user_id;
@@ -392,8 +392,8 @@ class CrashTest : public ::testing::Test {
     }
     if (o != Outcome::kOk) return o;
     if (message.text() != send.text()) {
-      Unexpected(absl::StrCat(plan.id, " SendMessage answered text \"", Truncate(message.text()),
-                              "\""));
+      Unexpected(
+          absl::StrCat(plan.id, " SendMessage answered text \"", Truncate(message.text()), "\""));
     }
     plan.acked.insert(plan.next_seq);
     ++plan.next_seq;
@@ -411,8 +411,8 @@ class CrashTest : public ::testing::Test {
     Outcome o = Rpc(cycle, kOtherRpc, plan.id + " GetMe",
                     [&] { return cycle.users->GetMe(Context().get(), get, &user); });
     if (o == Outcome::kOk && user.id() != plan.user_id) {
-      Unexpected(absl::StrCat(plan.id, " GetMe: user ", user.id(), ", signed in as ",
-                              plan.user_id));
+      Unexpected(
+          absl::StrCat(plan.id, " GetMe: user ", user.id(), ", signed in as ", plan.user_id));
     }
     return o;
   }
@@ -470,8 +470,8 @@ class CrashTest : public ::testing::Test {
     }
     sqlite3_finalize(stmt);
     if (rows.size() != 1 || rows[0] != "ok") {
-      Unexpected(absl::StrCat(when, ": integrity_check: ",
-                              rows.empty() ? std::string(sqlite3_errmsg(db)) : rows[0]));
+      Unexpected(absl::StrCat(
+          when, ": integrity_check: ", rows.empty() ? std::string(sqlite3_errmsg(db)) : rows[0]));
     }
     const char* kAccount =
         "SELECT a.state, a.user_id, (SELECT count(*) FROM auth_keys k WHERE k.account_id = a.id "
@@ -530,8 +530,8 @@ class CrashTest : public ::testing::Test {
 TEST_F(CrashTest, SigkillDuringSignInsAndSendsLosesNothing) {
   const Clock::time_point begin = Clock::now();
   std::mt19937_64 rng(settings_.seed);
-  std::printf("tgrpcd crash test: %d kills, %zu accounts, %d callers, seed %u%s\n",
-              settings_.kills, plans_.size(), settings_.workers, settings_.seed,
+  std::printf("tgrpcd crash test: %d kills, %zu accounts, %d callers, seed %u%s\n", settings_.kills,
+              plans_.size(), settings_.workers, settings_.seed,
               settings_.full ? " (full form)" : "");
   std::fflush(stdout);
   double startup_estimate_ms = 50;
@@ -566,11 +566,10 @@ TEST_F(CrashTest, SigkillDuringSignInsAndSendsLosesNothing) {
 
       Cycle cycle;
       Connect(cycle, *port);
-      cycle.active = std::min(
-          plans_.size(),
-          static_cast<size_t>(settings_.workers) +
-              plans_.size() * static_cast<size_t>(figures_.kills + 1) * 4 /
-                  (3 * static_cast<size_t>(std::max(1, settings_.kills))));
+      cycle.active =
+          std::min(plans_.size(), static_cast<size_t>(settings_.workers) +
+                                      plans_.size() * static_cast<size_t>(figures_.kills + 1) * 4 /
+                                          (3 * static_cast<size_t>(std::max(1, settings_.kills))));
       // Mostly soon after the start; one cycle in six runs longer, so that slow sequences (2FA
       // with SRP, PHONE_MIGRATE with a new key on DC 1) also complete between kills.
       const bool long_cycle = rng() % 6 == 0;
@@ -716,15 +715,16 @@ TEST_F(CrashTest, SigkillDuringSignInsAndSendsLosesNothing) {
   absl::StatusOr<int> status = child->Wait(absl::Seconds(30));
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-      << "SIGTERM: " << DescribeWaitStatus(*status) << "\n" << TailOf(log_path_, 20);
+      << "SIGTERM: " << DescribeWaitStatus(*status) << "\n"
+      << TailOf(log_path_, 20);
   CheckDatabase("after the final SIGTERM");
 
   std::vector<double> startup = figures_.startup_ms;
   std::sort(startup.begin(), startup.end());
   auto at = [&startup](double q) {
-    return startup.empty() ? 0.0
-                           : startup[std::min(startup.size() - 1,
-                                              static_cast<size_t>(q * startup.size()))];
+    return startup.empty()
+               ? 0.0
+               : startup[std::min(startup.size() - 1, static_cast<size_t>(q * startup.size()))];
   };
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   std::printf(
@@ -749,11 +749,10 @@ TEST_F(CrashTest, SigkillDuringSignInsAndSendsLosesNothing) {
       settings_.seed, figures_.kills, figures_.startup_kills, figures_.workload_kills,
       figures_.shutdown_kills, figures_.kills_during_sign_in, figures_.kills_during_send,
       figures_.clean_exits_before_kill, figures_.restarts, at(0.5), at(1.0), figures_.rpcs,
-      figures_.rpcs_lost_to_kills,
-      figures_.sign_ins_answered + figures_.sign_ins_found_after_kill, figures_.sign_ins_answered,
-      figures_.sign_ins_found_after_kill, figures_.messages_written, figures_.sends_retried,
-      messages_found, duplicates, verified, signed_in, figures_.integrity_checks,
-      figures_.stale_logins,
+      figures_.rpcs_lost_to_kills, figures_.sign_ins_answered + figures_.sign_ins_found_after_kill,
+      figures_.sign_ins_answered, figures_.sign_ins_found_after_kill, figures_.messages_written,
+      figures_.sends_retried, messages_found, duplicates, verified, signed_in,
+      figures_.integrity_checks, figures_.stale_logins,
       figures_.stale_login_probe.empty() ? "not probed" : figures_.stale_login_probe.c_str(),
       unexpected_count_, seconds);
   std::fflush(stdout);
