@@ -52,8 +52,8 @@ struct Invoker::Session {
 };
 
 struct Invoker::DcState {
-  std::optional<StoredAuthKey> key;
-  // The keys the DC's sessions share (made with the first session).
+  // The keys the DC's sessions share: the permanent key (once made or stored) and, with PFS, the
+  // temporary key.
   std::shared_ptr<mtproto::net::DcKeyStore> keys;
   std::vector<std::unique_ptr<Session>> sessions;
   std::deque<std::shared_ptr<PendingCall>> queue;
@@ -121,20 +121,26 @@ bool IsUpdatesObject(absl::string_view boxed) {
 
 std::shared_ptr<Invoker> Invoker::Create(asio::io_context& io, InvokerOptions options, int home_dc,
                                          std::map<int, StoredAuthKey> keys) {
-  std::shared_ptr<Invoker> invoker(new Invoker(io, std::move(options), home_dc, std::move(keys)));
+  std::shared_ptr<Invoker> invoker(new Invoker(io, std::move(options), home_dc));
+  {
+    // The key stores' callbacks hold a weak_ptr to the invoker: made once it has its shared_ptr.
+    absl::MutexLock lock(&invoker->mutex_);
+    for (auto& [dc, key] : keys) invoker->StateOf(dc, std::move(key));
+  }
   invoker->StartIdleTimer();
   return invoker;
 }
 
-Invoker::Invoker(asio::io_context& io, InvokerOptions options, int home_dc,
-                 std::map<int, StoredAuthKey> keys)
-    : io_(io), options_(std::move(options)), home_dc_(home_dc), dc_table_(options_.dcs.dcs) {
-  absl::MutexLock lock(&mutex_);
-  for (auto& [dc, key] : keys) {
-    auto state = std::make_unique<DcState>();
-    state->key = std::move(key);
-    dcs_[dc] = std::move(state);
+Invoker::Invoker(asio::io_context& io, InvokerOptions options, int home_dc)
+    : io_(io), options_(std::move(options)), home_dc_(home_dc), dc_table_(options_.dcs.dcs) {}
+
+Invoker::DcState& Invoker::StateOf(int dc, std::optional<StoredAuthKey> key) {
+  std::unique_ptr<DcState>& state = dcs_[dc];
+  if (state == nullptr) {
+    state = std::make_unique<DcState>();
+    state->keys = MakeKeyStore(dc, std::move(key));
   }
+  return *state;
 }
 
 Invoker::~Invoker() { Stop(); }
@@ -153,8 +159,7 @@ void Invoker::SetHomeDc(int dc) {
     absl::MutexLock lock(&mutex_);
     if (home_dc_ == dc) return;
     home_dc_ = dc;
-    auto& state = dcs_[dc];
-    if (state == nullptr) state = std::make_unique<DcState>();
+    StateOf(dc);
   }
   Log(LogLevel::kInfo, absl::StrCat("home DC is now ", dc));
   if (options_.on_home_dc) options_.on_home_dc(dc);
@@ -227,8 +232,7 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
     }
     if (!stopped && flood_left <= absl::ZeroDuration()) {
       const int dc = call->target_dc != 0 ? call->target_dc : home_dc_;
-      auto& state = dcs_[dc];
-      if (state == nullptr) state = std::make_unique<DcState>();
+      DcState* state = &StateOf(dc);
       if (!state->rejected.ok()) {
         rejected = state->rejected;
       } else if (dc != home_dc_ && signed_in_ && !state->authorized && !call->skip_import) {
@@ -245,8 +249,9 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
           if (best == nullptr || session->in_flight < best->in_flight) best = session.get();
         }
         const bool may_open =
-            best == nullptr || (best->in_flight >= options_.max_calls_per_session &&
-                                state->key.has_value() && total < options_.max_sessions);
+            best == nullptr ||
+            (best->in_flight >= options_.max_calls_per_session &&
+             state->keys->permanent().has_value() && total < options_.max_sessions);
         if (may_open) {
           Session* opened = OpenSession(dc);
           if (opened != nullptr) best = opened;
@@ -348,7 +353,7 @@ Invoker::Session* Invoker::OpenSession(int dc) {
     Log(LogLevel::kError, absl::StrCat("no address for DC ", dc));
     return nullptr;
   }
-  DcState& state = *dcs_[dc];
+  DcState& state = StateOf(dc);
   auto session = std::make_unique<Session>();
   session->id = next_session_id_++;
   session->dc = dc;
@@ -366,7 +371,6 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   }
   connection.transport = options_.transport;
   connection.server_keys = options_.dcs.keys;
-  if (state.keys == nullptr) state.keys = MakeKeyStore(dc, state.key);
   connection.keys = state.keys;
   // A key is never dropped without the account's decision.
   connection.forget_key_on_404 = false;
@@ -591,7 +595,7 @@ void Invoker::ImportAuthorization(int dc) {
     std::deque<std::shared_ptr<PendingCall>> failed;
     {
       absl::MutexLock lock(&self->mutex_);
-      DcState& state = *self->dcs_[dc];
+      DcState& state = self->StateOf(dc);
       state.importing = false;
       failed.swap(state.queue);
     }
@@ -622,7 +626,7 @@ void Invoker::ImportAuthorization(int dc) {
           if (!imported.ok()) return fail(imported.status());
           {
             absl::MutexLock lock(&self->mutex_);
-            DcState& state = *self->dcs_[dc];
+            DcState& state = self->StateOf(dc);
             state.importing = false;
             state.authorized = true;
           }
@@ -743,7 +747,7 @@ void Invoker::RejectKey(int dc) {
   std::deque<std::shared_ptr<PendingCall>> waiting;
   {
     absl::MutexLock lock(&mutex_);
-    DcState& state = *dcs_[dc];
+    DcState& state = StateOf(dc);
     if (!state.rejected.ok()) return;
     state.rejected = KeyRejected(dc);
     for (auto& session : state.sessions) {
@@ -818,12 +822,6 @@ std::shared_ptr<mtproto::net::DcKeyStore> Invoker::MakeKeyStore(int dc,
   options.on_auth_key = [weak, dc](const StoredAuthKey& key) {
     auto self = weak.lock();
     if (!self) return;
-    {
-      absl::MutexLock lock(&self->mutex_);
-      auto& state = self->dcs_[dc];
-      if (state == nullptr) state = std::make_unique<DcState>();
-      state->key = key;
-    }
     self->Log(LogLevel::kInfo, absl::StrCat("made a permanent auth key on DC ", dc));
     if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);
     self->DrainQueue(dc);
@@ -831,15 +829,6 @@ std::shared_ptr<mtproto::net::DcKeyStore> Invoker::MakeKeyStore(int dc,
   options.on_key_state = [weak, dc](const StoredAuthKey& key) {
     auto self = weak.lock();
     if (!self) return;
-    {
-      absl::MutexLock lock(&self->mutex_);
-      auto it = self->dcs_.find(dc);
-      if (it == self->dcs_.end() || !it->second->key.has_value() ||
-          it->second->key->key.id() != key.key.id()) {
-        return;
-      }
-      it->second->key = key;
-    }
     self->Log(LogLevel::kDebug, absl::StrCat("DC ", dc, ": new salt or time offset (",
                                              absl::FormatDuration(key.time_offset), ")"));
     if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);

@@ -190,8 +190,7 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   struct DcState;
 
  private:
-  Invoker(asio::io_context& io, InvokerOptions options, int home_dc,
-          std::map<int, mtproto::net::StoredAuthKey> keys);
+  Invoker(asio::io_context& io, InvokerOptions options, int home_dc);
 
   void Dispatch(std::shared_ptr<PendingCall> call);
   void SendOn(Session* session, std::shared_ptr<PendingCall> call)
@@ -201,8 +200,11 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   void Finish(const std::shared_ptr<PendingCall>& call, absl::StatusOr<std::string> result);
   void RetryAfter(std::shared_ptr<PendingCall> call, absl::Duration delay);
   void StartIdleTimer();
-  // Destroys connections off the io threads (their destructor waits for the strand).
+  // Closes connections without waiting (ClientConnection::Close).
   void Dispose(std::vector<std::unique_ptr<mtproto::net::ClientConnection>> connections);
+  // The state of `dc`, made on first use with a key store starting from `key` (if any).
+  DcState& StateOf(int dc, std::optional<mtproto::net::StoredAuthKey> key = std::nullopt)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // The key store a DC's sessions share, starting from its stored key (if any).
   std::shared_ptr<mtproto::net::DcKeyStore> MakeKeyStore(
       int dc, std::optional<mtproto::net::StoredAuthKey> key);
