@@ -252,7 +252,11 @@ bool ClientSession::Forgettable(Kind kind) {
 void ClientSession::Housekeeping(absl::Time now) {
   // Only expired entries come out of the heaps: the work is one look per send, not one per
   // remembered send per packet.
-  while (!message_expiry_.empty() && now > message_expiry_.front().sent_at + kRecentWindow) {
+  // The count cap counts stale entries too: they come out first when old, so a cap that forgets
+  // a little early under churn only shortens the window, never loses a call.
+  const size_t cap = std::max<size_t>(options_.max_remembered_sends, 1);
+  while (!message_expiry_.empty() &&
+         (now > message_expiry_.front().sent_at + kRecentWindow || message_expiry_.size() > cap)) {
     const Expiry<uint64_t> expired = PopHeap(message_expiry_);
     ++stats_.expiry_checks;
     auto it = outgoing_.find(expired.key);
@@ -261,7 +265,8 @@ void ClientSession::Housekeeping(absl::Time now) {
     if (it == outgoing_.end() || it->second.sent_at != expired.sent_at) continue;
     if (!it->second.queued && it->second.msg_id != 0) Remove(expired.key);
   }
-  while (!container_expiry_.empty() && now > container_expiry_.front().sent_at + kRecentWindow) {
+  while (!container_expiry_.empty() && (now > container_expiry_.front().sent_at + kRecentWindow ||
+                                        container_expiry_.size() > cap)) {
     const Expiry<int64_t> expired = PopHeap(container_expiry_);
     ++stats_.expiry_checks;
     auto it = containers_.find(expired.key);

@@ -79,6 +79,12 @@ struct ClientSessionOptions {
   int max_resends = 5;
   // How many received msg_ids are remembered for duplicate detection and msgs_state_req.
   size_t received_window = 2048;
+  // Non-call messages (acks, service and fire-and-forget messages) and containers are remembered
+  // for five minutes after sending, so that a late bad_msg_notification about them can still be
+  // acted on, but at most this many of each: past that the oldest are forgotten first. Without a
+  // cap a busy session holds minutes of acknowledgments and containers (hundreds of MiB at
+  // 10,000 packets a second); a notification comes within seconds in practice.
+  size_t max_remembered_sends = 16384;
 };
 
 struct SendOptions {

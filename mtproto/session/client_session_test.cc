@@ -550,6 +550,43 @@ TEST_F(ClientSessionTest, HousekeepingWorkDoesNotGrowWithHistory) {
   EXPECT_EQ(client().stats().expiry_checks, 3u * 4000);
 }
 
+// Past max_remembered_sends, the oldest non-call sends are forgotten before their five minutes:
+// a busy session's memory stays bounded however many packets it sends.
+TEST_F(ClientSessionTest, RememberedSendsAreCappedByCount) {
+  options_.max_remembered_sends = 8;
+  std::vector<DecodedPacket> sent;
+  for (int i = 0; i < 20; ++i) {
+    Send(FakeQuery(i), {.content_related = false});
+    sent.push_back(Next());
+    clock_.Advance(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(Idle());  // housekeeping ran
+  // No time has run out, yet the first twelve were looked at and forgotten.
+  EXPECT_EQ(client().stats().expiry_checks, 12u);
+  Deliver(BadSalt(sent[0].messages[0].msg_id, 0x5a5a), false);
+  EXPECT_TRUE(Idle());
+  Deliver(BadSalt(sent[11].messages[0].msg_id, 0x5a5a), false);
+  EXPECT_TRUE(Idle());
+  // The last eight are still known: a bad salt about one of them resends it.
+  Deliver(BadSalt(sent[12].messages[0].msg_id, 0x5a5a), false);
+  EXPECT_EQ(Next().messages[0].body, FakeQuery(12));
+
+  // Containers are capped the same way.
+  for (int i = 0; i < 12; ++i) {
+    Send(FakeQuery(100 + i), {.content_related = false});
+    Send(FakeQuery(200 + i), {.content_related = false});
+    sent.push_back(Next());
+    ASSERT_TRUE(sent.back().container);
+  }
+  EXPECT_TRUE(Idle());
+  Deliver(BadSalt(static_cast<int64_t>(sent[20].header.msg_id), 0x5a5a), false);
+  EXPECT_TRUE(Idle());
+  Deliver(BadSalt(static_cast<int64_t>(sent.back().header.msg_id), 0x5a5a), false);
+  const DecodedPacket again = Next();
+  ASSERT_EQ(again.messages.size(), 2u);
+  EXPECT_EQ(again.messages[1].body, FakeQuery(211));
+}
+
 // A query whose body repeats its own msg_id (as auth.bindTempAuthKey's binding message does).
 std::string BodyOf(int64_t msg_id) {
   std::string body = FakeObject(0x0badf00d, 0);
