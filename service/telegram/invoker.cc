@@ -146,7 +146,7 @@ DcAddressTable Invoker::DcAddresses() const {
 std::vector<FloodWaitInfo> Invoker::FloodWaits() const {
   absl::MutexLock lock(&mutex_);
   std::vector<FloodWaitInfo> out;
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   for (const auto& [method, until] : flood_until_) {
     if (until > now) out.push_back({method, until});
   }
@@ -165,7 +165,7 @@ void Invoker::Invoke(std::string body, std::string method, InvokeOptions options
 }
 
 void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   absl::Duration flood_left = absl::ZeroDuration();
   int import_dc = 0;
   int config_dc = 0;
@@ -267,14 +267,14 @@ std::string Invoker::WrapForNewSession(const std::string& body) const {
 
 void Invoker::SendOn(Session* session, std::shared_ptr<PendingCall> call) {
   ++session->in_flight;
-  session->last_used = absl::Now();
+  session->last_used = Now();
   const bool wrap = !session->initialized;
   std::string body = wrap ? WrapForNewSession(call->body) : call->body;
   mtproto::net::CallOptions options;
   if (call->options.deadline != absl::InfiniteFuture()) {
-    options.timeout = std::max(call->options.deadline - absl::Now(), absl::Milliseconds(1));
+    options.timeout = std::max(call->options.deadline - Now(), absl::Milliseconds(1));
   }
-  call->sent = absl::Now();
+  call->sent = Now();
   std::weak_ptr<Invoker> weak = weak_from_this();
   const int dc = session->dc;
   const uint64_t id = session->id;
@@ -311,6 +311,7 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   session->id = next_session_id_++;
   session->dc = dc;
   session->endpoint = *endpoint;
+  session->last_used = Now();
   const uint64_t id = session->id;
   std::weak_ptr<Invoker> weak = weak_from_this();
 
@@ -323,6 +324,7 @@ Invoker::Session* Invoker::OpenSession(int dc) {
     connection.port = options_.mtproxy->port;
   }
   connection.transport = options_.transport;
+  connection.virtual_time = options_.virtual_time;
   connection.server_keys = options_.dcs.keys;
   connection.keys = state.keys;
   // A key is never dropped without the account's decision.
@@ -357,7 +359,7 @@ Invoker::Session* Invoker::OpenSession(int dc) {
         closed = self->FindSession(dc, id) == nullptr;
       }
       ask_config = change.state == ConnectionState::kReady && dc == self->home_dc_ &&
-                   self->ConfigDue(absl::Now());
+                   self->ConfigDue(self->Now());
     }
     if (self->options_.on_session_state) {
       self->options_.on_session_state(dc, mtproto::net::ConnectionStateName(from),
@@ -400,7 +402,7 @@ Invoker::Session* Invoker::OpenSession(int dc) {
 
 void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall> call, bool wrapped,
                        CallResult result) {
-  const absl::Duration latency = absl::Now() - call->sent;
+  const absl::Duration latency = Now() - call->sent;
   bool closed_as_stale = false;
   {
     absl::MutexLock lock(&mutex_);
@@ -437,7 +439,7 @@ void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall>
     stats.rpc_error_type = rpc->type;
     stats.rpc_error_argument = rpc->argument.value_or(-1);
   }
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   if (rpc.has_value() && IsFloodWait(*rpc)) {
     // Recorded before on_call reports it, so that whoever hears of it finds it in FloodWaits().
     absl::MutexLock lock(&mutex_);
@@ -506,11 +508,30 @@ void Invoker::Finish(const std::shared_ptr<PendingCall>& call, absl::StatusOr<st
   call->done(std::move(result));
 }
 
-void Invoker::RetryAfter(std::shared_ptr<PendingCall> call, absl::Duration delay) {
+absl::Time Invoker::Now() const {
+  return options_.virtual_time != nullptr ? options_.virtual_time->now() : absl::Now();
+}
+
+std::function<void()> Invoker::RunAfter(absl::Duration delay, std::function<void()> fn) {
+  if (mtproto::net::VirtualTime* time = options_.virtual_time; time != nullptr) {
+    asio::io_context& io = io_;
+    const uint64_t id =
+        time->Schedule(time->now() + delay, [&io, fn = std::move(fn)] { asio::post(io, fn); });
+    return [time, id] { time->Cancel(id); };
+  }
   auto timer = std::make_shared<asio::steady_timer>(io_);
   timer->expires_after(absl::ToChronoNanoseconds(delay));
+  timer->async_wait([timer, fn = std::move(fn)](const asio::error_code& error) {
+    if (!error) fn();
+  });
+  return [weak = std::weak_ptr<asio::steady_timer>(timer)] {
+    if (auto timer = weak.lock()) timer->cancel();
+  };
+}
+
+void Invoker::RetryAfter(std::shared_ptr<PendingCall> call, absl::Duration delay) {
   std::weak_ptr<Invoker> weak = weak_from_this();
-  timer->async_wait([weak, timer, call](const asio::error_code&) mutable {
+  RunAfter(delay, [weak, call]() mutable {
     if (auto self = weak.lock()) {
       self->Dispatch(std::move(call));
     } else if (!call->finished) {
@@ -614,17 +635,15 @@ void Invoker::RejectKey(int dc) {
 }
 
 void Invoker::StartIdleTimer() {
-  auto timer = std::make_shared<asio::steady_timer>(io_);
-  idle_timer_ = timer;
-  timer->expires_after(absl::ToChronoNanoseconds(options_.idle_session_timeout / 2));
   std::weak_ptr<Invoker> weak = weak_from_this();
-  timer->async_wait([weak](const asio::error_code& error) {
-    if (error) return;
+  std::function<void()> cancel = RunAfter(options_.idle_session_timeout / 2, [weak] {
     if (auto self = weak.lock()) {
       self->CloseIdleSessions();
       self->StartIdleTimer();
     }
   });
+  absl::MutexLock lock(&timer_mutex_);
+  cancel_idle_timer_ = std::move(cancel);
 }
 
 void Invoker::CloseIdleSessions() {
@@ -632,7 +651,7 @@ void Invoker::CloseIdleSessions() {
   {
     absl::MutexLock lock(&mutex_);
     if (stopped_) return;
-    const absl::Time now = absl::Now();
+    const absl::Time now = Now();
     for (auto& [dc, state] : dcs_) {
       auto& sessions = state->sessions;
       // A DC's first session stays; later ones go when idle.
@@ -711,7 +730,11 @@ void Invoker::Stop() {
     for (auto& call : awaiting_config_) waiting.push_back(std::move(call));
     awaiting_config_.clear();
   }
-  if (idle_timer_) std::static_pointer_cast<asio::steady_timer>(idle_timer_)->cancel();
+  {
+    absl::MutexLock lock(&timer_mutex_);
+    if (cancel_idle_timer_) cancel_idle_timer_();
+    cancel_idle_timer_ = nullptr;
+  }
   for (auto& call : waiting)
     Finish(call, absl::CancelledError("the account's connections are closed"));
   Dispose(std::move(closing));

@@ -108,6 +108,10 @@ struct InvokerOptions {
   // (mtproto/net/dc_key_store.h), since a new binding replaces the old one.
   int32_t temp_key_lifetime = 0;
   mtproto::transport::ClientTransportOptions transport;
+  // Set (tests): every timer of the invoker (idle sessions, retries, waited-out flood waits) and
+  // of its connections runs on this time, which the clock reads; it must outlive the invoker.
+  // Call deadlines are read on it too. Unset: the system clock and asio timers.
+  mtproto::net::VirtualTime* virtual_time = nullptr;
   // Set: every connection goes to this MTProxy (with transport.proxy_secret), which forwards it
   // to the DC named in the obfuscated2 init.
   std::optional<DcEndpoint> mtproxy;
@@ -200,6 +204,10 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   void Finish(const std::shared_ptr<PendingCall>& call, absl::StatusOr<std::string> result);
   void RetryAfter(std::shared_ptr<PendingCall> call, absl::Duration delay);
   void StartIdleTimer();
+  // Runs `fn` on the io_context after `delay` (on the virtual time, if set). Returns what
+  // cancels it (a no-op once it ran).
+  std::function<void()> RunAfter(absl::Duration delay, std::function<void()> fn);
+  absl::Time Now() const;
   // Closes connections without waiting (ClientConnection::Close).
   void Dispose(std::vector<std::unique_ptr<mtproto::net::ClientConnection>> connections);
   // The state of `dc`, made on first use with a key store starting from `key` (if any).
@@ -245,7 +253,8 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   // Method -> until when Telegram asked it to wait.
   std::map<std::string, absl::Time> flood_until_ ABSL_GUARDED_BY(mutex_);
   uint64_t next_session_id_ ABSL_GUARDED_BY(mutex_) = 1;
-  std::shared_ptr<void> idle_timer_;
+  absl::Mutex timer_mutex_;
+  std::function<void()> cancel_idle_timer_ ABSL_GUARDED_BY(timer_mutex_);
 };
 
 // A TL function kept as its boxed bytes, to nest inside invokeWithLayer / initConnection.

@@ -65,7 +65,7 @@ void Invoker::AskConfig(int dc) {
   auto call = std::make_shared<PendingCall>();
   call->body = body.ok() ? *std::move(body) : std::string();
   call->method = api::help_getConfig::kName;
-  call->options.deadline = absl::Now() + kConfigCallTimeout;
+  call->options.deadline = Now() + kConfigCallTimeout;
   call->target_dc = dc;
   // Any DC answers help.getConfig, signed in there or not.
   call->skip_import = true;
@@ -96,7 +96,7 @@ void Invoker::OnConfig(absl::StatusOr<tl::Ptr<api::Config>> got) {
                              options_.config_refresh_min, kConfigMaxAge);
       for (int dc : applied.moved) CloseStaleSessions(dc, stale);
     }
-    config_due_ = absl::Now() + valid_for;
+    config_due_ = Now() + valid_for;
     waiting.swap(awaiting_config_);
   }
   if (config == nullptr) {

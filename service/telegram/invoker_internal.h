@@ -45,7 +45,8 @@ struct Invoker::Session {
   mtproto::net::ConnectionState state = mtproto::net::ConnectionState::kConnecting;
   absl::Duration latency;
   std::string last_error;
-  absl::Time last_used = absl::Now();
+  // Set when it opens and at each call (the invoker's clock).
+  absl::Time last_used;
 };
 
 struct Invoker::DcState {

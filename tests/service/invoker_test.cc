@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -22,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "mtproto/crypto/rsa_key.h"
 #include "mtproto/net/rpc_status.h"
+#include "mtproto/net/virtual_time.h"
 #include "mtproto/transport/proxy_secret.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/fakedc/seed.h"
@@ -69,6 +71,7 @@ class InvokerTest : public ::testing::Test {
     options.max_sessions = max_sessions;
     options.max_calls_per_session = max_calls;
     options.temp_key_lifetime = temp_key_lifetime_;
+    options.virtual_time = time_.get();
     if (mtproxy_.has_value()) {
       options.mtproxy = mtproxy_;
       options.transport.obfuscated = true;
@@ -102,11 +105,30 @@ class InvokerTest : public ::testing::Test {
     auto future = promise->get_future();
     service::InvokeOptions options;
     options.dc = dc;
-    options.deadline = absl::Now() + absl::Seconds(20);
+    options.deadline = (time_ != nullptr ? time_->now() : absl::Now()) + absl::Seconds(20);
     invoker.Call<F>(request, options, [promise](absl::StatusOr<typename F::Result> result) {
       promise->set_value(std::move(result));
     });
     return e2e::Await(std::move(future));
+  }
+
+  // Moves virtual time on a second at a time, letting real I/O keep up between steps: in one
+  // leap a keepalive's pong timeout would fire before the pong could arrive.
+  void AdvanceInSteps(absl::Duration d) {
+    for (absl::Duration left = d; left > absl::ZeroDuration(); left -= absl::Seconds(1)) {
+      time_->Advance(std::min(left, absl::Seconds(1)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  // Waits (wall clock, at most 10 s) until `done` holds.
+  template <class Pred>
+  bool Eventually(Pred done) {
+    for (int i = 0; i < 1000; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
   }
 
   // Twelve help.getConfig calls at once, each from its own thread; all must succeed.
@@ -119,6 +141,8 @@ class InvokerTest : public ::testing::Test {
     for (auto& call : calls) EXPECT_TRUE(call.get().ok());
   }
 
+  // Set before Make: the invoker's timers run on it (fakedc's clock stays the wall clock).
+  std::unique_ptr<mtproto::net::VirtualTime> time_;
   std::unique_ptr<fakedc::FakeDc> dc_;
   asio::io_context io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -143,6 +167,43 @@ TEST_F(InvokerTest, OpensSessionsOnDemandUpToTheLimitWithOneKey) {
   for (const auto& s : sessions) EXPECT_EQ(s.dc, 2);
   absl::MutexLock lock(&log_mutex_);
   EXPECT_EQ(perm_keys_.size(), 1u);  // every session on the DC uses the one key
+}
+
+// Sessions past a DC's first close after idle_session_timeout (60 s) without a call, on the
+// invoker's clock: virtual time here, so no test waits a minute.
+TEST_F(InvokerTest, IdleSessionsCloseOnTheInvokersClock) {
+  time_ = std::make_unique<mtproto::net::VirtualTime>(absl::Now());
+  invoker_ = Make(/*max_sessions=*/3, /*max_calls=*/1);
+  ASSERT_TRUE(Call(*invoker_, api::help_getConfig()).ok());
+  TwelveCallsAtOnce();
+  const size_t busy = invoker_->Sessions().size();
+  ASSERT_GE(busy, 2u);
+  // Half the timeout on: nothing closes.
+  AdvanceInSteps(absl::Seconds(30));
+  EXPECT_EQ(invoker_->Sessions().size(), busy);
+  // Past it (the check runs every 30 s): the extra sessions go, the first stays and still works.
+  AdvanceInSteps(absl::Seconds(61));
+  EXPECT_TRUE(Eventually([&] { return invoker_->Sessions().size() == 1; }))
+      << invoker_->Sessions().size();
+  EXPECT_TRUE(Call(*invoker_, api::help_getConfig()).ok());
+}
+
+// A FLOOD_WAIT below the threshold that fits the deadline is waited out on the invoker's clock:
+// the call is answered once virtual time has passed the wait, and not before.
+TEST_F(InvokerTest, AShortFloodWaitIsWaitedOutOnTheInvokersClock) {
+  time_ = std::make_unique<mtproto::net::VirtualTime>(absl::Now());
+  invoker_ = Make(2, 8);
+  ASSERT_TRUE(Call(*invoker_, api::help_getConfig()).ok());
+  dc_->Run([](fakedc::World& world) { world.flood().SetLimit("help.getNearestDc", {1, 5}); });
+  ASSERT_TRUE(Call(*invoker_, api::help_getNearestDc()).ok());
+  auto waited =
+      std::async(std::launch::async, [this] { return Call(*invoker_, api::help_getNearestDc()); });
+  ASSERT_TRUE(Eventually([&] { return invoker_->FloodWaits().size() == 1; }));
+  EXPECT_EQ(waited.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  dc_->Run([](fakedc::World& world) { world.flood().SetLimit("help.getNearestDc", {0, 0}); });
+  time_->Advance(absl::Seconds(6));
+  ASSERT_EQ(waited.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(waited.get().ok());
 }
 
 // --mtproxy: the session goes to the proxy's address (fakedc's DC 2 port, which takes the
