@@ -1,0 +1,46 @@
+// The helpers the message methods share (methods_messages.cc: sends, reads, search, dialogs;
+// methods_messages_edit.cc: edits, deletions, forwards). Internal to fakedc_lib.
+#ifndef TGRPC_TESTS_FAKEDC_METHODS_MESSAGES_INTERNAL_H_
+#define TGRPC_TESTS_FAKEDC_METHODS_MESSAGES_INTERNAL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tests/fakedc/methods.h"
+#include "tests/fakedc/rpc.h"
+#include "tests/fakedc/world.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::fakedc {
+
+// An Update as boxed TL for the box's event log (World::AddEvent). Empty, and so skipped by
+// getDifference, only if the generated code cannot write it.
+std::string UpdateBytes(const tl::api::Update& update);
+
+// Stores a new message with `content`'s text, entities and document in the boxes that see it
+// and answers the sender like Telegram: updates{updateMessageID, updateNew(Channel)Message}.
+// Other users' sessions get a push.
+absl::StatusOr<tl::Ptr<tl::api::Updates>> Deliver(MethodEnv& env, const CallContext& context,
+                                                  const PeerRef& peer, const MessageRecord& content,
+                                                  int64_t random_id);
+
+// The users and channels the messages mention, for the answer's users/chats vectors.
+void AddReferenced(const std::vector<const MessageRecord*>& messages, World& world, int64_t viewer,
+                   std::vector<tl::Ptr<tl::api::User>>& users,
+                   std::vector<tl::Ptr<tl::api::Chat>>& chats);
+
+// The box that holds `peer`'s messages for the caller: the channel's own, or the caller's.
+absl::StatusOr<MessageBox*> BoxFor(World& world, const CallContext& context, const PeerRef& peer);
+
+// A message of `peer` in `box`, or nullptr (a private box holds every chat of its owner).
+MessageRecord* FindIn(MessageBox& box, const PeerRef& peer, int32_t id);
+
+// messages.editMessage, messages.deleteMessages, channels.deleteMessages and
+// messages.forwardMessages (methods_messages_edit.cc); called by RegisterMessageMethods.
+void RegisterMessageEditing(Dispatcher& d, MethodEnv& env);
+
+}  // namespace tgrpc::fakedc
+
+#endif  // TGRPC_TESTS_FAKEDC_METHODS_MESSAGES_INTERNAL_H_
