@@ -15,7 +15,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "mtproto/crypto/rsa_key.h"
-#include "tl/generated/api.h"
 
 namespace tgrpc::bench {
 
@@ -73,7 +72,6 @@ ChildFakeDc::~ChildFakeDc() {
   waitpid(pid_, &status, 0);
 }
 
-namespace api = tl::api;
 using mtproto::net::ClientConnectionOptions;
 using mtproto::net::LogLevel;
 
@@ -187,21 +185,6 @@ ClientConnectionOptions ConnectionOptions(uint16_t port, const std::string& pem,
     std::cerr << "connection: " << message << "\n";
   };
   return options;
-}
-
-tl::Ptr<tl::Function> WithLayer(tl::Ptr<tl::Function> query) {
-  auto init = std::make_unique<api::initConnection>();
-  init->api_id = 1;
-  init->device_model = "tgrpc bench";
-  init->system_version = "linux";
-  init->app_version = "0.1";
-  init->system_lang_code = "en";
-  init->lang_code = "en";
-  init->query = std::move(query);
-  auto layer = std::make_unique<api::invokeWithLayer>();
-  layer->layer = api::kLayer;
-  layer->query = std::move(init);
-  return layer;
 }
 
 }  // namespace tgrpc::bench

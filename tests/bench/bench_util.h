@@ -1,7 +1,7 @@
 // Shared pieces of the connection benchmarks: --name=value flags, a server key, an in-process
-// fakedc, connection options that trust it, and the invokeWithLayer wrapper. Benchmarks cannot
-// use tests/e2e's helpers (test-only and private to that package), so the few lines they need are
-// repeated here.
+// fakedc, connection options that trust it, and the invokeWithLayer wrapper (tests/e2e's
+// with_layer, which is not test-only). Benchmarks cannot use tests/e2e's other helpers (e2e_util
+// is test-only), so the few lines they need are repeated here.
 #ifndef TGRPC_TESTS_BENCH_BENCH_UTIL_H_
 #define TGRPC_TESTS_BENCH_BENCH_UTIL_H_
 
@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "asio.hpp"
 #include "mtproto/net/client_connection.h"
+#include "tests/e2e/with_layer.h"
 #include "tests/fakedc/fakedc.h"
 #include "tl/runtime/object.h"
 
@@ -91,8 +92,9 @@ absl::StatusOr<mtproto::transport::ClientTransportOptions> ParseTransport(absl::
 mtproto::net::ClientConnectionOptions ConnectionOptions(uint16_t port, const std::string& pem,
                                                         uint64_t seed);
 
-// invokeWithLayer(layer, initConnection(..., query)), as a client's first call.
-tl::Ptr<tl::Function> WithLayer(tl::Ptr<tl::Function> query);
+// invokeWithLayer(layer, initConnection(..., query)), as a client's first call: the one of the
+// end-to-end tests (tests/e2e/with_layer.h).
+using e2e::WithLayer;
 
 }  // namespace tgrpc::bench
 

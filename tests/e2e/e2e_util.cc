@@ -60,21 +60,6 @@ ClientConnectionOptions ConnectionOptions(uint16_t port, uint64_t seed, absl::st
   return options;
 }
 
-tl::Ptr<tl::Function> WithLayer(tl::Ptr<tl::Function> query) {
-  auto init = std::make_unique<api::initConnection>();
-  init->api_id = 1;
-  init->device_model = "tgrpc e2e";
-  init->system_version = "linux";
-  init->app_version = "0.1";
-  init->system_lang_code = "en";
-  init->lang_code = "en";
-  init->query = std::move(query);
-  auto layer = std::make_unique<api::invokeWithLayer>();
-  layer->layer = api::kLayer;
-  layer->query = std::move(init);
-  return layer;
-}
-
 bool WaitUntil(const std::function<bool()>& done) {
   const auto deadline = std::chrono::steady_clock::now() + kGuard;
   while (!done()) {

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/net/client_connection.h"
+#include "tests/e2e/with_layer.h"
 #include "tests/fakedc/fakedc.h"
 #include "tl/generated/api.h"
 
@@ -37,8 +38,8 @@ absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> StartFakeDc(fakedc::FakeDcOption
 mtproto::net::ClientConnectionOptions ConnectionOptions(uint16_t port, uint64_t seed,
                                                         absl::string_view name);
 
-// invokeWithLayer(layer, initConnection(..., query)), as a client's first call.
-tl::Ptr<tl::Function> WithLayer(tl::Ptr<tl::Function> query);
+// WithLayer (invokeWithLayer(layer, initConnection(..., query)), a client's first call) comes
+// from tests/e2e/with_layer.h, included above.
 
 // Waits for a future, guarded by kGuard (DeadlineExceeded if it expires).
 template <class T>
