@@ -210,18 +210,21 @@ void ToProto(const api::User& user, absl::string_view account, v1::User* out) {
   out->set_is_min(u->min);
   out->set_lang_code(ValidUtf8(u->lang_code.value_or("")));
   out->set_photo_id(PhotoId(u->photo.get()));
-  v1::User::Status* status = out->mutable_status();
-  if (const auto* s = dynamic_cast<const api::userStatusOnline*>(u->status.get())) {
+  ToProto(u->status.get(), out->mutable_status());
+}
+
+void ToProto(const api::UserStatus* from, v1::User::Status* status) {
+  if (const auto* s = dynamic_cast<const api::userStatusOnline*>(from)) {
     status->set_kind(v1::User::Status::ONLINE);
     SetTime(s->expires, status->mutable_time());
-  } else if (const auto* s = dynamic_cast<const api::userStatusOffline*>(u->status.get())) {
+  } else if (const auto* s = dynamic_cast<const api::userStatusOffline*>(from)) {
     status->set_kind(v1::User::Status::OFFLINE);
     SetTime(s->was_online, status->mutable_time());
-  } else if (dynamic_cast<const api::userStatusRecently*>(u->status.get()) != nullptr) {
+  } else if (dynamic_cast<const api::userStatusRecently*>(from) != nullptr) {
     status->set_kind(v1::User::Status::RECENTLY);
-  } else if (dynamic_cast<const api::userStatusLastWeek*>(u->status.get()) != nullptr) {
+  } else if (dynamic_cast<const api::userStatusLastWeek*>(from) != nullptr) {
     status->set_kind(v1::User::Status::LAST_WEEK);
-  } else if (dynamic_cast<const api::userStatusLastMonth*>(u->status.get()) != nullptr) {
+  } else if (dynamic_cast<const api::userStatusLastMonth*>(from) != nullptr) {
     status->set_kind(v1::User::Status::LAST_MONTH);
   }
 }

@@ -26,6 +26,8 @@ int64_t MarkedPeerId(const tl::api::Peer* peer);
 
 void ToProto(const tl::api::User& user, absl::string_view account, v1::User* out);
 void ToProto(const tl::api::userFull& full, v1::User* out);
+// Hidden or unknown (null included): KIND_UNSPECIFIED.
+void ToProto(const tl::api::UserStatus* status, v1::User::Status* out);
 void ToProto(const tl::api::Chat& chat, absl::string_view account, v1::Chat* out);
 // A private chat with `user`.
 void ChatFromUser(const v1::User& user, absl::string_view account, v1::Chat* out);

@@ -1,0 +1,187 @@
+#include "service/api/update_events.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tl/generated/api.h"
+
+namespace tgrpc::service {
+namespace {
+
+namespace api = tl::api;
+
+std::string Boxed(const tl::Object& object) {
+  absl::StatusOr<std::string> bytes = tl::Serialize(object);
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+  return bytes.ok() ? *bytes : "";
+}
+
+std::string NewMessage(int64_t from_user, int64_t channel_id, bool out, int32_t id) {
+  auto message = std::make_unique<api::message>();
+  message->id = id;
+  message->out = out;
+  message->date = 1'700'000'000;
+  message->message_ = "hello";
+  auto from = std::make_unique<api::peerUser>();
+  from->user_id = from_user;
+  message->from_id = std::move(from);
+  if (channel_id != 0) {
+    auto peer = std::make_unique<api::peerChannel>();
+    peer->channel_id = channel_id;
+    message->peer_id = std::move(peer);
+    api::updateNewChannelMessage update;
+    update.message = std::move(message);
+    update.pts = 5;
+    update.pts_count = 1;
+    return Boxed(update);
+  }
+  auto peer = std::make_unique<api::peerUser>();
+  peer->user_id = from_user;
+  message->peer_id = std::move(peer);
+  api::updateNewMessage update;
+  update.message = std::move(message);
+  update.pts = 5;
+  update.pts_count = 1;
+  return Boxed(update);
+}
+
+std::string AUser(int64_t id, const std::string& first_name) {
+  api::user user;
+  user.id = id;
+  user.first_name = first_name;
+  return Boxed(user);
+}
+
+TEST(UpdateEventsTest, NewMessagesAreTypedWithTheirUsers) {
+  v1::UpdateEvent event;
+  ASSERT_TRUE(UpdateToEvent(NewMessage(42, 0, false, 7), {AUser(42, "Bob")}, {}, 1'700'000'001,
+                            "alice", &event)
+                  .ok());
+  ASSERT_TRUE(event.has_new_message()) << event.DebugString();
+  EXPECT_EQ(event.new_message().id(), 7);
+  EXPECT_EQ(event.new_message().chat_id(), 42);
+  EXPECT_EQ(event.new_message().text(), "hello");
+  EXPECT_EQ(event.time().seconds(), 1'700'000'001);
+  ASSERT_EQ(event.users_size(), 1);
+  EXPECT_EQ(event.users(0).first_name(), "Bob");
+  EXPECT_EQ(EventKind(event), "new_message");
+  EXPECT_EQ(EventChat(event), 42);
+
+  v1::UpdateEvent channel;
+  ASSERT_TRUE(UpdateToEvent(NewMessage(42, 77, true, 9), {}, {}, 0, "alice", &channel).ok());
+  EXPECT_EQ(channel.new_message().chat_id(), -1000000000077);
+  EXPECT_TRUE(channel.new_message().outgoing());
+}
+
+TEST(UpdateEventsTest, UserChangesSayWhatChanged) {
+  api::updateUserName name;
+  name.user_id = 42;
+  name.first_name = "Robert";
+  auto username = std::make_unique<api::username>();
+  username->username_ = "bobby";
+  username->active = true;
+  name.usernames.push_back(std::move(username));
+  v1::UpdateEvent event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(name), {}, {}, 0, "alice", &event).ok());
+  ASSERT_TRUE(event.has_user_update());
+  EXPECT_EQ(event.user_update().user(), "accounts/alice/users/42");
+  EXPECT_EQ(event.user_update().first_name(), "Robert");
+  ASSERT_EQ(event.user_update().usernames_size(), 1);
+  EXPECT_EQ(event.user_update().usernames(0), "bobby");
+  EXPECT_EQ(event.user_update().changed(0), "name");
+
+  api::updateUserStatus status;
+  status.user_id = 42;
+  auto offline = std::make_unique<api::userStatusOffline>();
+  offline->was_online = 1'700'000'100;
+  status.status = std::move(offline);
+  v1::UpdateEvent seen;
+  ASSERT_TRUE(UpdateToEvent(Boxed(status), {}, {}, 0, "alice", &seen).ok());
+  EXPECT_EQ(seen.user_update().status().kind(), v1::User::Status::OFFLINE);
+  EXPECT_EQ(seen.user_update().status().time().seconds(), 1'700'000'100);
+}
+
+TEST(UpdateEventsTest, DeletionsReadsTypingAndPins) {
+  api::updateDeleteChannelMessages deleted;
+  deleted.channel_id = 77;
+  deleted.messages = {3, 4};
+  v1::UpdateEvent event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(deleted), {}, {}, 0, "alice", &event).ok());
+  EXPECT_EQ(event.deleted_messages().chat(), "accounts/alice/chats/-1000000000077");
+  EXPECT_EQ(event.deleted_messages().message_ids_size(), 2);
+  EXPECT_EQ(EventChat(event), -1000000000077);
+
+  api::updateReadChannelOutbox read;
+  read.channel_id = 77;
+  read.max_id = 12;
+  v1::UpdateEvent read_event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(read), {}, {}, 0, "alice", &read_event).ok());
+  EXPECT_TRUE(read_event.read().outbox());
+  EXPECT_EQ(read_event.read().max_id(), 12);
+
+  api::updateUserTyping typing;
+  typing.user_id = 42;
+  typing.action = std::make_unique<api::sendMessageUploadPhotoAction>();
+  v1::UpdateEvent typing_event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(typing), {}, {}, 0, "alice", &typing_event).ok());
+  EXPECT_EQ(typing_event.typing().action(), "uploadPhoto");
+  EXPECT_EQ(typing_event.typing().chat(), "accounts/alice/chats/42");
+
+  api::updatePinnedChannelMessages pinned;
+  pinned.pinned = true;
+  pinned.channel_id = 77;
+  pinned.messages = {5};
+  v1::UpdateEvent pinned_event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(pinned), {}, {}, 0, "alice", &pinned_event).ok());
+  EXPECT_TRUE(pinned_event.pinned_messages().pinned());
+}
+
+TEST(UpdateEventsTest, OtherUpdatesComeAsTlJson) {
+  api::updateDialogFilterOrder order;
+  order.order = {3, 1, 2};
+  v1::UpdateEvent event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(order), {}, {}, 0, "alice", &event).ok());
+  ASSERT_TRUE(event.has_raw());
+  EXPECT_EQ(event.raw().type(), "updateDialogFilterOrder");
+  EXPECT_NE(event.raw().tl_json().find("\"updateDialogFilterOrder\""), std::string::npos)
+      << event.raw().tl_json();
+  EXPECT_NE(event.raw().tl_json().find("3"), std::string::npos);
+}
+
+TEST(UpdateEventsTest, GarbageIsDataLoss) {
+  v1::UpdateEvent event;
+  EXPECT_EQ(UpdateToEvent("\x01\x02\x03\x04", {}, {}, 0, "alice", &event).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(UpdateToEvent("", {}, {}, 0, "alice", &event).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(UpdateEventsTest, FiltersByKindChatAndDirection) {
+  v1::UpdateEvent incoming;
+  ASSERT_TRUE(UpdateToEvent(NewMessage(42, 0, false, 7), {}, {}, 0, "alice", &incoming).ok());
+  v1::UpdateEvent checkpoint;
+  checkpoint.mutable_checkpoint();
+
+  v1::UpdateFilter filter;
+  EXPECT_TRUE(FilterPasses(filter, {}, incoming));
+  filter.add_kinds("edited_message");
+  EXPECT_FALSE(FilterPasses(filter, {}, incoming));
+  EXPECT_TRUE(FilterPasses(filter, {}, checkpoint));
+  filter.add_kinds("new_message");
+  EXPECT_TRUE(FilterPasses(filter, {}, incoming));
+  EXPECT_FALSE(FilterPasses(filter, {43}, incoming));
+  EXPECT_TRUE(FilterPasses(filter, {43, 42}, incoming));
+  filter.set_outgoing(true);
+  EXPECT_FALSE(FilterPasses(filter, {}, incoming));
+  filter.set_outgoing(false);
+  EXPECT_TRUE(FilterPasses(filter, {}, incoming));
+
+  const std::vector<std::string>& kinds = EventKinds();
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "raw"), kinds.end());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "user_update"), kinds.end());
+}
+
+}  // namespace
+}  // namespace tgrpc::service
