@@ -308,6 +308,8 @@ void ClientConnection::Impl::CreateSession() {
   session_options.random = options_.random;
   session_options.salt = key.salt;
   session_options.time_offset = key.time_offset;
+  // Salts kept from an earlier session of the key: this one need not ask for them at once.
+  session_options.future_salts = key.future_salts;
   session_ = std::make_unique<session::ClientSession>(key.key, std::move(session_options));
   Log(LogLevel::kDebug, absl::StrCat("session ", absl::Hex(session_->session_id()), " on key ",
                                      absl::Hex(key.key.id())));

@@ -92,7 +92,7 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   void AcquireKeys();
   // The key store changed (on the strand).
   void OnKeysChanged();
-  // Passes the session's salt and time offset to the store when they changed.
+  // Passes the session's salt, time offset and future salts to the store when they changed.
   void ReportKeyState();
 
   // PFS.
@@ -141,9 +141,10 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   bool waiting_for_keys_ = false;
   // The temporary key is due, and another connection makes the next one.
   bool renew_waiting_ = false;
-  // The salt and time offset last passed to the store.
+  // The salt, time offset and end of the future salts last passed to the store.
   uint64_t reported_salt_ = 0;
   absl::Duration reported_offset_ = absl::ZeroDuration();
+  absl::Time reported_salts_until_ = absl::InfinitePast();
 
   // The keys this connection's session runs on (copies of the store's).
   std::optional<StoredAuthKey> key_;

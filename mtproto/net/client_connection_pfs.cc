@@ -76,12 +76,25 @@ void ClientConnection::Impl::ReportKeyState() {
   if (session_ == nullptr) return;
   const uint64_t salt = session_->salt();
   const absl::Duration offset = session_->time_offset();
-  if (salt == reported_salt_ && offset == reported_offset_) return;
+  const session::ClientSalts& salts = session_->salts();
+  // Runs after every packet: the store is asked only when something it reports may have changed
+  // (future salts: a list that reaches to another time, or is gone, as the store counts them).
+  const absl::Time salts_until = salts.covered_until();
+  if (salt == reported_salt_ && offset == reported_offset_ &&
+      salts_until == reported_salts_until_) {
+    return;
+  }
   reported_salt_ = salt;
   reported_offset_ = offset;
-  const StoredAuthKey* key = pfs() ? (temp_key_.has_value() ? &temp_key_->key : nullptr)
-                                   : (key_.has_value() ? &*key_ : nullptr);
-  if (key != nullptr) member_->UpdateKeyState(key->key.id(), salt, offset);
+  reported_salts_until_ = salts_until;
+  StoredAuthKey* key = pfs() ? (temp_key_.has_value() ? &temp_key_->key : nullptr)
+                             : (key_.has_value() ? &*key_ : nullptr);
+  if (key == nullptr) return;
+  // This connection's next session on the key starts from here too.
+  key->salt = salt;
+  key->time_offset = offset;
+  key->future_salts = salts.future();
+  member_->UpdateKeyState(key->key.id(), salt, offset, key->future_salts);
 }
 
 absl::Time ClientConnection::Impl::TempKeyRenewTime() const {

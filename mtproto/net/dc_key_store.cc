@@ -10,6 +10,14 @@ namespace {
 // A time offset that moved less than this is not worth a write.
 constexpr absl::Duration kOffsetReportStep = absl::Seconds(1);
 
+// The end of the last salt's validity (InfinitePast for none): a new session asks for more salts
+// when this comes near, so a list that reaches to another time, or is gone, is worth a write.
+absl::Time CoveredUntil(const std::vector<session::FutureSalt>& salts) {
+  absl::Time until = absl::InfinitePast();
+  for (const session::FutureSalt& salt : salts) until = std::max(until, salt.valid_until);
+  return until;
+}
+
 }  // namespace
 
 DcKeyStore::DcKeyStore(DcKeyStoreOptions options)
@@ -171,8 +179,8 @@ void DcKeyStore::Member::ForgetPermanent(uint64_t perm_key_id) {
   s.NotifyAll();
 }
 
-void DcKeyStore::Member::UpdateKeyState(uint64_t key_id, uint64_t salt,
-                                        absl::Duration time_offset) {
+void DcKeyStore::Member::UpdateKeyState(uint64_t key_id, uint64_t salt, absl::Duration time_offset,
+                                        const std::vector<session::FutureSalt>& future_salts) {
   DcKeyStore& s = *store_;
   std::optional<StoredAuthKey> report;
   {
@@ -180,9 +188,15 @@ void DcKeyStore::Member::UpdateKeyState(uint64_t key_id, uint64_t salt,
     if (!s.permanent_.has_value()) return;
     StoredAuthKey& perm = *s.permanent_;
     bool changed = false;
-    if (perm.key.id() == key_id && perm.salt != salt) {
-      perm.salt = salt;
-      changed = true;
+    if (perm.key.id() == key_id) {
+      if (perm.salt != salt) {
+        perm.salt = salt;
+        changed = true;
+      }
+      if (perm.future_salts != future_salts) {
+        if (CoveredUntil(perm.future_salts) != CoveredUntil(future_salts)) changed = true;
+        perm.future_salts = future_salts;
+      }
     }
     // The offset is the DC's clock, whichever key measured it.
     if (absl::AbsDuration(perm.time_offset - time_offset) >= kOffsetReportStep) {
@@ -192,6 +206,7 @@ void DcKeyStore::Member::UpdateKeyState(uint64_t key_id, uint64_t salt,
     if (s.temp_.has_value() && s.temp_->key.key.id() == key_id) {
       s.temp_->key.salt = salt;
       s.temp_->key.time_offset = time_offset;
+      s.temp_->key.future_salts = future_salts;
     }
     if (changed) report = perm;
   }

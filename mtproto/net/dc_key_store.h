@@ -14,9 +14,10 @@
 // its `changed` callback, which it must bounce to its own strand (it runs on the thread that
 // made the change, outside the store's lock).
 //
-// The store also carries the permanent key's salt and time offset, which the session reports as
-// they change, so that the owner can persist them (on_key_state) and new sessions start with
-// the latest ones. No key is ever dropped here unless a connection's owner asked for it
+// The store also carries the permanent key's salt, time offset and future salts, which the
+// session reports as they change, so that the owner can persist them (on_key_state) and new
+// sessions start with the latest ones (a session seeded with future salts need not ask for them
+// at once). No key is ever dropped here unless a connection's owner asked for it
 // (ClientConnectionOptions::forget_key_on_404).
 //
 // Thread-safe.
@@ -28,11 +29,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "mtproto/crypto/auth_key.h"
+#include "mtproto/session/salts.h"
 
 namespace tgrpc::mtproto::net {
 
@@ -42,6 +45,9 @@ struct StoredAuthKey {
   uint64_t salt = 0;
   // Server time minus local time.
   absl::Duration time_offset = absl::ZeroDuration();
+  // Salts from get_future_salts, sorted by valid_since; some may have expired (sessions drop
+  // those themselves).
+  std::vector<session::FutureSalt> future_salts;
 };
 
 // A temporary key (PFS), with its expiry in the server's clock (unix seconds).
@@ -61,7 +67,8 @@ struct DcKeyStoreOptions {
   // Callbacks, on the thread of the connection that made the change; may be empty.
   // A new permanent key (persist it).
   std::function<void(const StoredAuthKey& key)> on_auth_key;
-  // The permanent key's salt or time offset changed (persist them, or not: they are hints).
+  // The permanent key's salt, time offset or future salts changed (persist them, or not: they
+  // are hints).
   std::function<void(const StoredAuthKey& key)> on_key_state;
   // A temporary key was bound and is now the DC's (for logs and tests).
   std::function<void(const TempAuthKey& key)> on_temp_key;
@@ -121,9 +128,12 @@ class DcKeyStore : public std::enable_shared_from_this<DcKeyStore> {
     void ForgetTemp(uint64_t temp_key_id);
     void ForgetPermanent(uint64_t perm_key_id);
 
-    // The salt and time offset a session on `key_id` now uses: kept for new sessions, and for
-    // the permanent key reported through on_key_state when they changed.
-    void UpdateKeyState(uint64_t key_id, uint64_t salt, absl::Duration time_offset);
+    // The salt, time offset and future salts a session on `key_id` now has: kept for new
+    // sessions, and for the permanent key reported through on_key_state when they changed
+    // (future salts: when they reach to another time, or are gone; expired ones falling off the
+    // front are kept for new sessions but are not worth a report).
+    void UpdateKeyState(uint64_t key_id, uint64_t salt, absl::Duration time_offset,
+                        const std::vector<session::FutureSalt>& future_salts);
 
     // The DC's current temporary key id (0: none).
     uint64_t current_temp_key_id() const;

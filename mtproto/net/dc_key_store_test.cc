@@ -5,10 +5,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mtproto/session/salts.h"
 
 namespace tgrpc::mtproto::net {
 namespace {
 
+using session::FutureSalt;
 using Step = DcKeyStore::Step;
 
 StoredAuthKey Key(uint8_t fill) {
@@ -130,19 +132,114 @@ TEST(DcKeyStoreTest, SaltAndOffsetReportedOnChangeOnly) {
   auto store = std::make_shared<DcKeyStore>(options);
   auto a = store->Join([] {});
   const uint64_t perm = Key(1).key.id();
-  a->UpdateKeyState(perm, 0x1111, absl::ZeroDuration());  // as stored
+  a->UpdateKeyState(perm, 0x1111, absl::ZeroDuration(), {});  // as stored
   EXPECT_TRUE(reports.empty());
-  a->UpdateKeyState(perm, 0x2222, absl::Milliseconds(300));
+  a->UpdateKeyState(perm, 0x2222, absl::Milliseconds(300), {});
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].salt, 0x2222u);
   // Offset jitter under a second is not worth a write; the salt of another key is not this one's.
-  a->UpdateKeyState(perm, 0x2222, absl::Milliseconds(900));
-  a->UpdateKeyState(Key(5).key.id(), 0x3333, absl::ZeroDuration());
+  a->UpdateKeyState(perm, 0x2222, absl::Milliseconds(900), {});
+  a->UpdateKeyState(Key(5).key.id(), 0x3333, absl::ZeroDuration(), {});
   EXPECT_EQ(reports.size(), 1u);
-  a->UpdateKeyState(perm, 0x2222, absl::Seconds(5));
+  a->UpdateKeyState(perm, 0x2222, absl::Seconds(5), {});
   ASSERT_EQ(reports.size(), 2u);
   EXPECT_EQ(reports[1].time_offset, absl::Seconds(5));
   EXPECT_EQ(store->permanent()->salt, 0x2222u);
+}
+
+// Salt k of a server schedule of one-hour salts valid half an hour past their successor's start.
+FutureSalt HourlySalt(int k) {
+  return FutureSalt{kNow + absl::Hours(k), kNow + absl::Hours(k + 1) + absl::Minutes(30),
+                    0x5000u + static_cast<uint64_t>(k)};
+}
+
+std::vector<FutureSalt> HourlySalts(int first, int last) {
+  std::vector<FutureSalt> salts;
+  for (int k = first; k <= last; ++k) salts.push_back(HourlySalt(k));
+  return salts;
+}
+
+TEST(DcKeyStoreTest, FutureSaltsReportedWhenTheyReachFurtherOrAreGone) {
+  DcKeyStoreOptions options;
+  options.permanent = Key(1);
+  std::vector<StoredAuthKey> reports;
+  options.on_key_state = [&](const StoredAuthKey& key) { reports.push_back(key); };
+  auto store = std::make_shared<DcKeyStore>(options);
+  auto a = store->Join([] {});
+  auto b = store->Join([] {});
+  const uint64_t perm = Key(1).key.id();
+
+  // get_future_salts answered: reported once, whichever session reports the same list.
+  a->UpdateKeyState(perm, 0x1111, absl::ZeroDuration(), HourlySalts(0, 31));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].future_salts, HourlySalts(0, 31));
+  EXPECT_EQ(reports[0].salt, 0x1111u);
+  a->UpdateKeyState(perm, 0x1111, absl::ZeroDuration(), HourlySalts(0, 31));
+  b->UpdateKeyState(perm, 0x1111, absl::ZeroDuration(), HourlySalts(0, 31));
+  EXPECT_EQ(reports.size(), 1u);
+
+  // The oldest expired and fell off: a new session would drop it itself, so no write; the store
+  // keeps the shorter list for new sessions all the same.
+  a->UpdateKeyState(perm, 0x1111, absl::ZeroDuration(), HourlySalts(1, 31));
+  EXPECT_EQ(reports.size(), 1u);
+  EXPECT_EQ(store->permanent()->future_salts, HourlySalts(1, 31));
+
+  // More salts reach further: reported with the salt that changed alongside.
+  a->UpdateKeyState(perm, 0x5001, absl::ZeroDuration(), HourlySalts(1, 40));
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[1].future_salts, HourlySalts(1, 40));
+  EXPECT_EQ(reports[1].salt, 0x5001u);
+
+  // bad_server_salt dropped them all (they disagree with the server): reported, so that the
+  // next run does not start from them.
+  a->UpdateKeyState(perm, 0x9999, absl::ZeroDuration(), {});
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_TRUE(reports[2].future_salts.empty());
+  a->UpdateKeyState(perm, 0x9999, absl::ZeroDuration(), {});
+  EXPECT_EQ(reports.size(), 3u);
+}
+
+TEST(DcKeyStoreTest, FutureSaltsStartFromTheStoredKey) {
+  DcKeyStoreOptions options;
+  options.permanent = Key(1);
+  options.permanent->future_salts = HourlySalts(0, 31);
+  int reports = 0;
+  options.on_key_state = [&](const StoredAuthKey&) { ++reports; };
+  auto store = std::make_shared<DcKeyStore>(options);
+  auto a = store->Join([] {});
+  // A session seeded from the stored key reports what it was given: nothing new to write.
+  DcKeyStore::PermanentAnswer answer = a->AcquirePermanent();
+  ASSERT_EQ(answer.step, Step::kUse);
+  EXPECT_EQ(answer.key->future_salts, HourlySalts(0, 31));
+  a->UpdateKeyState(Key(1).key.id(), answer.key->salt, answer.key->time_offset,
+                    answer.key->future_salts);
+  EXPECT_EQ(reports, 0);
+}
+
+TEST(DcKeyStoreTest, TemporaryKeysFutureSaltsAreKeptButNotReported) {
+  DcKeyStoreOptions options;
+  options.permanent = Key(1);
+  options.permanent->future_salts = HourlySalts(0, 3);
+  options.temp_key_lifetime = 3600;
+  int reports = 0;
+  options.on_key_state = [&](const StoredAuthKey&) { ++reports; };
+  auto store = std::make_shared<DcKeyStore>(options);
+  auto a = store->Join([] {});
+  const uint64_t perm = Key(1).key.id();
+  ASSERT_EQ(a->AcquireTemp(perm, kNow).step, Step::kMake);
+  a->PublishTemp(perm, Temp(2, absl::Hours(1)));
+
+  // The temporary key's salts are its own: the next session on it starts with them, and the
+  // permanent key's stay as they were.
+  a->UpdateKeyState(Key(2).key.id(), 0x7777, absl::ZeroDuration(), HourlySalts(0, 31));
+  EXPECT_EQ(reports, 0);
+  EXPECT_EQ(store->temp()->key.future_salts, HourlySalts(0, 31));
+  EXPECT_EQ(store->temp()->key.salt, 0x7777u);
+  EXPECT_EQ(store->permanent()->future_salts, HourlySalts(0, 3));
+  auto b = store->Join([] {});
+  DcKeyStore::TempAnswer answer = b->AcquireTemp(perm, kNow);
+  ASSERT_EQ(answer.step, Step::kUse);
+  EXPECT_EQ(answer.key->key.future_salts, HourlySalts(0, 31));
 }
 
 TEST(DcKeyStoreTest, ManyThreadsOneMaker) {

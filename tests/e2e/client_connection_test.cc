@@ -3,6 +3,7 @@
 // FaultProxy) with backoff and resent queries, and after a server restart that forgot the key.
 #include "mtproto/net/client_connection.h"
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <memory>
@@ -339,6 +340,83 @@ TEST(ClientConnectionE2eTest, MakesANewKeyWhenTheServerForgotIt) {
     saw_404 |= change.reason.code() == absl::StatusCode::kNotFound;
   }
   EXPECT_TRUE(saw_404);
+}
+
+// Future salts go with the key (on_key_state), so that a connection started from the stored key
+// need not ask for them at once. Whether it asks shows in its reports: an answer would add the
+// other salts of fakedc's schedule to the two it was given (which cover the next hour, past the
+// 30-minute refresh margin). Given none, it asks, and reports what it got.
+TEST(ClientConnectionE2eTest, StoredFutureSaltsSpareGetFutureSalts) {
+  absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = StartFakeDc();
+  ASSERT_TRUE(dc.ok()) << dc.status();
+  struct Reports {
+    std::mutex mutex;
+    int auth_keys = 0;
+    std::optional<StoredAuthKey> last;
+    size_t most_future_salts = 0;
+  };
+  auto attach = [](ClientConnectionOptions& options, Reports& reports) {
+    auto report = [&reports](const StoredAuthKey& key, bool made) {
+      std::lock_guard<std::mutex> lock(reports.mutex);
+      reports.auth_keys += made ? 1 : 0;
+      reports.last = key;
+      reports.most_future_salts = std::max(reports.most_future_salts, key.future_salts.size());
+    };
+    options.on_auth_key = [report](const StoredAuthKey& key) { report(key, true); };
+    options.on_key_state = [report](const StoredAuthKey& key) { report(key, false); };
+  };
+  // Two calls: the second is answered after whatever answered the first (future_salts too).
+  auto two_calls = [](ClientConnection& connection) {
+    tl::Ptr<api::Config> holder;
+    EXPECT_TRUE(GetConfig(connection, holder).ok());
+    absl::StatusOr<tl::Ptr<api::NearestDc>> nearest =
+        Await(connection.Call<api::help_getNearestDc>(api::help_getNearestDc()));
+    EXPECT_TRUE(nearest.ok()) << nearest.status();
+  };
+
+  Reports first;
+  {
+    ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 51, "salts-first");
+    attach(options, first);
+    auto connection = ClientConnection::Create(std::move(options));
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    two_calls(**connection);
+    ASSERT_TRUE(WaitUntil([&] {
+      std::lock_guard<std::mutex> lock(first.mutex);
+      return first.last.has_value() && first.last->future_salts.size() > 2;
+    }));
+  }
+  StoredAuthKey stored = *first.last;
+  ASSERT_EQ(first.auth_keys, 1);
+  stored.future_salts.resize(2);
+
+  Reports seeded;
+  {
+    ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 52, "salts-seeded");
+    options.auth_key = stored;
+    attach(options, seeded);
+    auto connection = ClientConnection::Create(std::move(options));
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    two_calls(**connection);
+  }  // Closed: every packet it took in has been handled, reports included.
+  EXPECT_EQ(seeded.auth_keys, 0);
+  EXPECT_LE(seeded.most_future_salts, 2u);
+
+  Reports bare;
+  {
+    ClientConnectionOptions options = ConnectionOptions((*dc)->port(2), 53, "salts-bare");
+    options.auth_key = stored;
+    options.auth_key->future_salts.clear();
+    attach(options, bare);
+    auto connection = ClientConnection::Create(std::move(options));
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    two_calls(**connection);
+    EXPECT_TRUE(WaitUntil([&] {
+      std::lock_guard<std::mutex> lock(bare.mutex);
+      return bare.most_future_salts > 2;
+    }));
+  }
+  EXPECT_EQ(bare.auth_keys, 0);
 }
 
 // PFS: the session runs on a temporary key bound to the permanent one, so signing in through it
