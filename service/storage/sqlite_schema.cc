@@ -131,6 +131,11 @@ DROP TABLE temp.old_peers;
 DROP TABLE temp.old_auth_keys;
 DROP TABLE temp.old_accounts;
 )sql",
+    // 4: an auth key's future salts (get_future_salts), so that a restarted tgrpcd need not ask
+    // for them at once: 24 bytes per salt (future_salts_blob.h). Keys already there have none.
+    R"sql(
+ALTER TABLE auth_keys ADD COLUMN future_salts BLOB NOT NULL DEFAULT x'';
+)sql",
 };
 static_assert(std::size(kSteps) == kSqliteSchemaVersion,
               "kSqliteSchemaVersion must be the number of steps");

@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "base/status_macros.h"
+#include "service/storage/future_salts_blob.h"
 #include "service/storage/sqlite_connection.h"
 #include "service/storage/sqlite_schema.h"
 
@@ -337,16 +338,17 @@ absl::StatusOr<Statements> PrepareStatements(SqliteConnection& db) {
   TGRPC_ASSIGN_OR_RETURN(
       s.put_auth_key,
       db.Prepare("INSERT INTO auth_keys (tenant, account_id, dc_id, key_sealed, salt, "
-                 "time_offset_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant, "
-                 "account_id, dc_id) DO UPDATE SET key_sealed = ?4, salt = ?5, "
-                 "time_offset_ms = ?6, legacy_aad = 0"));
+                 "time_offset_ms, future_salts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT "
+                 "(tenant, account_id, dc_id) DO UPDATE SET key_sealed = ?4, salt = ?5, "
+                 "time_offset_ms = ?6, future_salts = ?7, legacy_aad = 0"));
   TGRPC_ASSIGN_OR_RETURN(
       s.get_auth_keys,
-      db.Prepare("SELECT dc_id, key_sealed, salt, time_offset_ms FROM auth_keys WHERE tenant = ?1 "
-                 "AND account_id = ?2 ORDER BY dc_id"));
-  TGRPC_ASSIGN_OR_RETURN(s.update_salt,
-                         db.Prepare("UPDATE auth_keys SET salt = ?4, time_offset_ms = ?5 "
-                                    "WHERE tenant = ?1 AND account_id = ?2 AND dc_id = ?3"));
+      db.Prepare("SELECT dc_id, key_sealed, salt, time_offset_ms, future_salts FROM auth_keys "
+                 "WHERE tenant = ?1 AND account_id = ?2 ORDER BY dc_id"));
+  TGRPC_ASSIGN_OR_RETURN(
+      s.update_salt,
+      db.Prepare("UPDATE auth_keys SET salt = ?4, time_offset_ms = ?5, future_salts = ?6 "
+                 "WHERE tenant = ?1 AND account_id = ?2 AND dc_id = ?3"));
   TGRPC_ASSIGN_OR_RETURN(s.delete_auth_keys,
                          db.Prepare("DELETE FROM auth_keys WHERE tenant = ?1 AND account_id = ?2"));
   TGRPC_ASSIGN_OR_RETURN(
@@ -467,6 +469,7 @@ class SqliteStorage final : public Storage {
 
   absl::Status PutAuthKey(const AuthKeyRecord& key) override {
     const std::string sealed = cipher_.Seal(key.key, AuthKeyAad(key.account, key.dc_id));
+    const std::string future_salts = EncodeFutureSalts(key.future_salts);
     absl::MutexLock lock(&mu_);
     const absl::Status status =
         InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
@@ -478,6 +481,7 @@ class SqliteStorage final : public Storage {
               .BindBlob(4, sealed)
               .Bind(5, static_cast<int64_t>(key.salt))
               .Bind(6, key.time_offset_ms)
+              .BindBlob(7, future_salts)
               .Run();
         });
     return WithContext(status,
@@ -507,11 +511,21 @@ class SqliteStorage final : public Storage {
       key.key = *std::move(opened);
       key.salt = static_cast<uint64_t>(query.ColumnInt(2));
       key.time_offset_ms = query.ColumnInt(3);
+      // Hints: damaged ones are left out rather than failing the key with them.
+      absl::StatusOr<std::vector<FutureSaltRecord>> future_salts =
+          DecodeFutureSalts(query.ColumnBlob(4));
+      if (future_salts.ok()) {
+        key.future_salts = *std::move(future_salts);
+      } else {
+        key.future_salts_unreadable = true;
+      }
     }
   }
 
   absl::Status UpdateSalt(const AccountKey& account, int dc_id, uint64_t salt,
-                          int64_t time_offset_ms) override {
+                          int64_t time_offset_ms,
+                          const std::vector<FutureSaltRecord>& future_salts) override {
+    const std::string encoded = EncodeFutureSalts(future_salts);
     absl::MutexLock lock(&mu_);
     return WithContext(statements_.update_salt.Start()
                            .BindText(1, account.tenant)
@@ -519,6 +533,7 @@ class SqliteStorage final : public Storage {
                            .Bind(3, dc_id)
                            .Bind(4, static_cast<int64_t>(salt))
                            .Bind(5, time_offset_ms)
+                           .BindBlob(6, encoded)
                            .Run(),
                        absl::StrCat("UpdateSalt ", Describe(account), " DC ", dc_id));
   }

@@ -1,8 +1,8 @@
 // tgrpcd's durable state behind one interface: accounts, their permanent auth keys per DC (with
-// salt and time offset), and the peer cache (ids, access hashes, usernames). SQLite is the
-// embedded default (sqlite_storage.h); PostgreSQL comes for several replicas. Secrets (auth keys,
-// bot tokens) are encrypted at rest by the implementation (key_cipher.h): callers hand them over
-// and get them back in the clear.
+// salt, time offset and future salts), and the peer cache (ids, access hashes, usernames). SQLite
+// is the embedded default (sqlite_storage.h); PostgreSQL comes for several replicas. Secrets (auth
+// keys, bot tokens) are encrypted at rest by the implementation (key_cipher.h): callers hand them
+// over and get them back in the clear.
 //
 // Thread-safe: every method may be called from any thread.
 #ifndef TGRPC_SERVICE_STORAGE_STORAGE_H_
@@ -58,6 +58,15 @@ struct AccountRecord {
   friend bool operator==(const AccountRecord&, const AccountRecord&) = default;
 };
 
+// A server salt an auth key may use later (get_future_salts), valid in [valid_since,
+// valid_until) of the server's clock.
+struct FutureSaltRecord {
+  int64_t valid_since_unix = 0;
+  int64_t valid_until_unix = 0;
+  uint64_t salt = 0;
+  friend bool operator==(const FutureSaltRecord&, const FutureSaltRecord&) = default;
+};
+
 struct AuthKeyRecord {
   AccountKey account;
   int dc_id = 0;
@@ -66,6 +75,12 @@ struct AuthKeyRecord {
   uint64_t salt = 0;
   // Server time minus local time, in milliseconds.
   int64_t time_offset_ms = 0;
+  // The key's future salts, in the order given: hints, so that a session started with them need
+  // not ask for them at once.
+  std::vector<FutureSaltRecord> future_salts;
+  // Not stored. Set by GetAuthKeys when the stored future salts did not read back (damaged):
+  // they are left out, and the key itself is good. The caller says so in its log.
+  bool future_salts_unreadable = false;
   friend bool operator==(const AuthKeyRecord&, const AuthKeyRecord&) = default;
 };
 
@@ -103,9 +118,10 @@ class Storage {
   virtual absl::Status PutAuthKey(const AuthKeyRecord& key) = 0;
   // Ordered by dc_id; empty for an unknown account. DataLoss if a stored key does not decrypt.
   virtual absl::StatusOr<std::vector<AuthKeyRecord>> GetAuthKeys(const AccountKey& account) = 0;
-  // Salt and time offset of an existing key (no-op if there is none).
+  // Salt, time offset and future salts of an existing key (no-op if there is none).
   virtual absl::Status UpdateSalt(const AccountKey& account, int dc_id, uint64_t salt,
-                                  int64_t time_offset_ms) = 0;
+                                  int64_t time_offset_ms,
+                                  const std::vector<FutureSaltRecord>& future_salts) = 0;
   // Forgets the account's keys (log out, revoked authorization).
   virtual absl::Status DeleteAuthKeys(const AccountKey& account) = 0;
 

@@ -58,7 +58,21 @@ AuthKeyRecord Key(const std::string& account_id, int dc_id) {
   }
   key.salt = 0x8000000000000000ULL + static_cast<uint64_t>(dc_id);
   key.time_offset_ms = -1500 * dc_id;
+  // Two hourly salts, as get_future_salts gives them.
+  for (int i = 0; i < 2; ++i) {
+    key.future_salts.push_back({1700000000 + 3600 * i, 1700005400 + 3600 * i,
+                                0x9000000000000000ULL + static_cast<uint64_t>(dc_id * 10 + i)});
+  }
   return key;
+}
+
+std::vector<FutureSaltRecord> ManySalts(int count) {
+  std::vector<FutureSaltRecord> salts;
+  for (int i = 0; i < count; ++i) {
+    salts.push_back({1800000000 + 3600 * i, 1800005400 + 3600 * i,
+                     0xfedcba9876543210ULL ^ static_cast<uint64_t>(i)});
+  }
+  return salts;
 }
 
 PeerRecord Peer(const std::string& account_id, int64_t peer_id, const std::string& username = "",
@@ -167,7 +181,7 @@ TEST_P(StorageConformanceTest, AccountIdsArePerTenant) {
   // A key for a tenant that has no such account is refused.
   EXPECT_EQ(storage_->PutAuthKey(key("c", 'c')).code(), absl::StatusCode::kNotFound);
 
-  ASSERT_TRUE(storage_->UpdateSalt({"a", "foo"}, 2, 99, 1).ok());
+  ASSERT_TRUE(storage_->UpdateSalt({"a", "foo"}, 2, 99, 1, {}).ok());
   EXPECT_EQ((*storage_->GetAuthKeys({"b", "foo"}))[0].salt, key("b", 'b').salt);
   ASSERT_TRUE(storage_->DeleteAuthKeys({"b", "foo"}).ok());
   EXPECT_THAT(*storage_->GetAuthKeys({"b", "foo"}), IsEmpty());
@@ -240,6 +254,32 @@ TEST_P(StorageConformanceTest, PutAuthKeyReplacesTheDcsKey) {
   EXPECT_THAT(*storage_->GetAuthKeys(K("a")), ElementsAre(replacement));
 }
 
+// Future salts come back as they were given, in their order, whatever their values; a later
+// write replaces them, none included.
+TEST_P(StorageConformanceTest, FutureSaltsRoundTripAndAreReplaced) {
+  ASSERT_TRUE(storage_->PutAccount(Account("a")).ok());
+  AuthKeyRecord key = Key("a", 2);
+  key.future_salts = ManySalts(64);
+  key.future_salts.push_back({std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max(),
+                              std::numeric_limits<uint64_t>::max()});
+  key.future_salts.push_back({-1, 0, 0});
+  ASSERT_TRUE(storage_->PutAuthKey(key).ok());
+  EXPECT_THAT(*storage_->GetAuthKeys(K("a")), ElementsAre(key));
+
+  key.future_salts.clear();
+  ASSERT_TRUE(storage_->PutAuthKey(key).ok());
+  EXPECT_THAT(*storage_->GetAuthKeys(K("a")), ElementsAre(key));
+
+  ASSERT_TRUE(storage_->UpdateSalt(K("a"), 2, key.salt, key.time_offset_ms, ManySalts(2)).ok());
+  key.future_salts = ManySalts(2);
+  EXPECT_THAT(*storage_->GetAuthKeys(K("a")), ElementsAre(key));
+  ASSERT_TRUE(storage_->UpdateSalt(K("a"), 2, key.salt, key.time_offset_ms, {}).ok());
+  key.future_salts.clear();
+  EXPECT_THAT(*storage_->GetAuthKeys(K("a")), ElementsAre(key));
+  EXPECT_FALSE((*storage_->GetAuthKeys(K("a")))[0].future_salts_unreadable);
+}
+
 TEST_P(StorageConformanceTest, PutAuthKeyNeedsTheAccount) {
   const absl::Status status = storage_->PutAuthKey(Key("ghost", 2));
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
@@ -250,15 +290,16 @@ TEST_P(StorageConformanceTest, UpdateSaltChangesOnlyThatKey) {
   ASSERT_TRUE(storage_->PutAccount(Account("a")).ok());
   ASSERT_TRUE(storage_->PutAuthKey(Key("a", 1)).ok());
   ASSERT_TRUE(storage_->PutAuthKey(Key("a", 2)).ok());
-  ASSERT_TRUE(storage_->UpdateSalt(K("a"), 2, 0xfedcba9876543210ULL, 12345).ok());
+  ASSERT_TRUE(storage_->UpdateSalt(K("a"), 2, 0xfedcba9876543210ULL, 12345, ManySalts(3)).ok());
   AuthKeyRecord updated = Key("a", 2);
   updated.salt = 0xfedcba9876543210ULL;
   updated.time_offset_ms = 12345;
+  updated.future_salts = ManySalts(3);
   EXPECT_THAT(*storage_->GetAuthKeys(K("a")), ElementsAre(Key("a", 1), updated));
 
   // No key there: nothing happens, and no key appears.
-  EXPECT_TRUE(storage_->UpdateSalt(K("a"), 3, 1, 1).ok());
-  EXPECT_TRUE(storage_->UpdateSalt(K("ghost"), 2, 1, 1).ok());
+  EXPECT_TRUE(storage_->UpdateSalt(K("a"), 3, 1, 1, ManySalts(1)).ok());
+  EXPECT_TRUE(storage_->UpdateSalt(K("ghost"), 2, 1, 1, ManySalts(1)).ok());
   EXPECT_THAT(DcsOf(*storage_->GetAuthKeys(K("a"))), ElementsAre(1, 2));
   EXPECT_THAT(*storage_->GetAuthKeys(K("ghost")), IsEmpty());
 }
@@ -392,7 +433,9 @@ TEST_P(StorageConformanceTest, ConcurrentCallersFromManyThreads) {
       absl::Status status = storage_->PutAccount(Account(id));
       for (int round = 0; status.ok() && round < kRounds; ++round) {
         status = storage_->PutAuthKey(Key(id, round % 5 + 1));
-        if (status.ok()) status = storage_->UpdateSalt(K(id), round % 5 + 1, round, round);
+        if (status.ok()) {
+          status = storage_->UpdateSalt(K(id), round % 5 + 1, round, round, ManySalts(round % 3));
+        }
         if (status.ok())
           status = storage_->PutPeers({Peer(id, round + 1, absl::StrCat("u", round))});
         if (status.ok()) status = storage_->GetAuthKeys(K(id)).status();

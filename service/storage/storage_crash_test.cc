@@ -71,11 +71,15 @@ AuthKeyRecord KeyFor(const std::string& id, int dc_id) {
   for (char& c : key.key) c = static_cast<char>(bytes());
   key.salt = Fnv1a(id) ^ static_cast<uint64_t>(dc_id);
   key.time_offset_ms = dc_id * 100;
+  key.future_salts = {{1700000000, 1700005400, Fnv1a(id) + static_cast<uint64_t>(dc_id)}};
   return key;
 }
 
 constexpr int kSaltDc = 2;
 uint64_t UpdatedSalt(const std::string& id) { return ~Fnv1a(id); }
+std::vector<FutureSaltRecord> UpdatedFutureSalts(const std::string& id) {
+  return {{1700003600, 1700009000, ~Fnv1a(id) + 1}, {1700007200, 1700012600, ~Fnv1a(id) + 2}};
+}
 
 std::vector<PeerRecord> PeersFor(const std::string& id) {
   std::vector<PeerRecord> peers;
@@ -122,7 +126,8 @@ void Check(int fd, const absl::Status& status, absl::string_view what) {
     }
     Check(fd, s.PutPeers(PeersFor(id)), "PutPeers");
     Report(fd, "P " + id);
-    Check(fd, s.UpdateSalt(Crash(id), kSaltDc, UpdatedSalt(id), -7), "UpdateSalt");
+    Check(fd, s.UpdateSalt(Crash(id), kSaltDc, UpdatedSalt(id), -7, UpdatedFutureSalts(id)),
+          "UpdateSalt");
     Report(fd, "S " + id);
     if (n % kDeleteEvery == kDeleteEvery - 1) {
       const std::string old = absl::StrCat("g", generation, "n", n - kDeleteLag);
@@ -348,6 +353,7 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
       if (key.dc_id == kSaltDc && (want.salt_updated || key.salt == UpdatedSalt(id))) {
         want_key.salt = UpdatedSalt(id);
         want_key.time_offset_ms = -7;
+        want_key.future_salts = UpdatedFutureSalts(id);
       }
       EXPECT_EQ(key, want_key) << "DC " << key.dc_id;
     }

@@ -164,7 +164,7 @@ TEST_F(SqliteStorageTest, ReopeningKeepsEverything) {
     ASSERT_TRUE(storage->PutAccount(account).ok());
     ASSERT_TRUE(storage->PutAuthKey(PatternKey("acc", 2, 'x')).ok());
     ASSERT_TRUE(storage->PutAuthKey(PatternKey("acc", 4, 'y')).ok());
-    ASSERT_TRUE(storage->UpdateSalt(T("acc"), 4, 1234, 56).ok());
+    ASSERT_TRUE(storage->UpdateSalt(T("acc"), 4, 1234, 56, {{1700000000, 1700005400, 99}}).ok());
     ASSERT_TRUE(storage->PutPeers({peer}).ok());
   }
   std::unique_ptr<Storage> storage = OpenOrDie();
@@ -173,6 +173,7 @@ TEST_F(SqliteStorageTest, ReopeningKeepsEverything) {
   AuthKeyRecord dc4 = PatternKey("acc", 4, 'y');
   dc4.salt = 1234;
   dc4.time_offset_ms = 56;
+  dc4.future_salts = {{1700000000, 1700005400, 99}};
   EXPECT_THAT(*storage->GetAuthKeys(T("acc")),
               ::testing::ElementsAre(PatternKey("acc", 2, 'x'), dc4));
   EXPECT_THAT(*storage->FindPeerByUsername(T("acc"), "chan"), Optional(peer));
@@ -457,6 +458,132 @@ TEST_F(SqliteStorageTest, MigrationKeepsEveryRowWithItsTenant) {
   EXPECT_EQ(storage->GetAccount(mine.key()).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(storage->GetAuthKeys(mine.key()).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(storage->GetAccount(bot)->value().bot_token, "77:bot-token");
+}
+
+// Version 3 as the release before future salts made it (schema step 3's tables, secrets bound to
+// their tenant), with one account and its key on DC 2; kept as it was, whatever later steps do.
+void MakeVersion3Database(const std::string& path, const KeyCipher& cipher) {
+  RawDb raw(path);
+  raw.Exec(R"sql(
+CREATE TABLE accounts (
+  tenant TEXT NOT NULL,
+  id TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  bot_token_sealed BLOB,
+  bot INTEGER NOT NULL,
+  max_sessions INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  home_dc INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  user_tl BLOB NOT NULL,
+  display_name TEXT NOT NULL,
+  create_time_unix INTEGER NOT NULL,
+  create_request_id TEXT NOT NULL,
+  legacy_aad INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, id)
+);
+CREATE TABLE auth_keys (
+  tenant TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  dc_id INTEGER NOT NULL,
+  key_sealed BLOB NOT NULL,
+  salt INTEGER NOT NULL,
+  time_offset_ms INTEGER NOT NULL,
+  legacy_aad INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, account_id, dc_id),
+  FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+);
+CREATE TABLE peers (
+  tenant TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  peer_id INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  access_hash INTEGER NOT NULL,
+  username TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  PRIMARY KEY (tenant, account_id, peer_id),
+  FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX peers_by_username ON peers (tenant, account_id, username) WHERE username <> '';
+CREATE UNIQUE INDEX peers_by_phone ON peers (tenant, account_id, phone) WHERE phone <> '';
+CREATE TABLE key_check (id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL);
+INSERT INTO accounts VALUES ('t', 'v3', '1555', NULL, 0, 4, 3, 2, 42, x'', 'Three', 1650000000,
+                             'r3', 0);
+INSERT INTO peers VALUES ('t', 'v3', 42, 1, 9, 'threename', '');
+PRAGMA user_version = 3;
+)sql");
+  raw.Write("INSERT INTO key_check SELECT 1, ?1 WHERE ?2 = ''",
+            cipher.Seal("tgrpc sqlite storage key check", "keycheck"), "");
+  raw.Write("INSERT INTO auth_keys VALUES ('t', ?2, 2, ?1, -5, 6, 0)",
+            cipher.Seal(std::string(256, 'v'), "authkey:1:t:v3:2"), "v3");
+}
+
+TEST_F(SqliteStorageTest, MigrationToFutureSaltsKeepsEveryKey) {
+  MakeVersion3Database(path_, TestCipher());
+  std::unique_ptr<Storage> storage = OpenOrDie();
+  ASSERT_NE(storage, nullptr);
+  const AccountKey v3{"t", "v3"};
+  AuthKeyRecord key;
+  key.account = v3;
+  key.dc_id = 2;
+  key.key = std::string(256, 'v');
+  key.salt = static_cast<uint64_t>(-5);
+  key.time_offset_ms = 6;
+  // Without future salts: the first session asks for them.
+  EXPECT_THAT(*storage->GetAuthKeys(v3), ::testing::ElementsAre(key));
+  EXPECT_EQ(storage->GetAccount(v3)->value().display_name, "Three");
+  EXPECT_THAT(*storage->FindPeerByUsername(v3, "threename"),
+              Optional(PeerRecord{v3, 42, PeerType::kUser, 9, "threename", ""}));
+
+  key.future_salts = {{1700000000, 1700005400, 1}, {1700003600, 1700009000, 2}};
+  ASSERT_TRUE(storage->UpdateSalt(v3, 2, key.salt, key.time_offset_ms, key.future_salts).ok());
+  storage.reset();
+  storage = OpenOrDie();
+  ASSERT_NE(storage, nullptr);
+  EXPECT_THAT(*storage->GetAuthKeys(v3), ::testing::ElementsAre(key));
+  storage.reset();
+
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
+  EXPECT_EQ(raw.Text("PRAGMA integrity_check"), "ok");
+  EXPECT_FALSE(raw.HasRow("PRAGMA foreign_key_check"));
+}
+
+// Future salts are hints: a damaged value read back is left out, and the key comes back good.
+TEST_F(SqliteStorageTest, DamagedFutureSaltsAreLeftOutAndTheKeyKept) {
+  AuthKeyRecord key = PatternKey("acc", 2, 'x');
+  key.future_salts = {{1700000000, 1700005400, 1}, {1700003600, 1700009000, 2}};
+  {
+    std::unique_ptr<Storage> storage = OpenOrDie();
+    ASSERT_NE(storage, nullptr);
+    ASSERT_TRUE(storage->PutAccount(BotAccount("acc", "1:t")).ok());
+    ASSERT_TRUE(storage->PutAuthKey(key).ok());
+    ASSERT_TRUE(storage->PutAuthKey(PatternKey("acc", 4, 'y')).ok());
+  }
+  {
+    RawDb raw(path_);
+    std::string blob =
+        raw.Blob("SELECT future_salts FROM auth_keys WHERE account_id = ?1 AND dc_id = 2", "acc");
+    ASSERT_EQ(blob.size(), 48u);
+    blob.pop_back();  // truncated
+    raw.Write("UPDATE auth_keys SET future_salts = ?1 WHERE account_id = ?2 AND dc_id = 2", blob,
+              "acc");
+  }
+  std::unique_ptr<Storage> storage = OpenOrDie();
+  ASSERT_NE(storage, nullptr);
+  absl::StatusOr<std::vector<AuthKeyRecord>> keys = storage->GetAuthKeys(T("acc"));
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_EQ(keys->size(), 2u);
+  AuthKeyRecord damaged = key;
+  damaged.future_salts.clear();
+  damaged.future_salts_unreadable = true;
+  EXPECT_EQ((*keys)[0], damaged);
+  EXPECT_EQ((*keys)[1], PatternKey("acc", 4, 'y'));
+  // The next write of the key's state mends it.
+  ASSERT_TRUE(
+      storage->UpdateSalt(T("acc"), 2, key.salt, key.time_offset_ms, key.future_salts).ok());
+  EXPECT_THAT(*storage->GetAuthKeys(T("acc")),
+              ::testing::ElementsAre(key, PatternKey("acc", 4, 'y')));
 }
 
 // Before step 2 nothing recorded the key, so the secrets already there decide.

@@ -60,6 +60,28 @@ bool IsFloodWait(const CallStats& stats) {
          stats.rpc_error_argument > 0;
 }
 
+// Future salts between the session (absl::Time) and storage (unix seconds, the protocol's unit).
+std::vector<FutureSaltRecord> ToRecords(const std::vector<mtproto::session::FutureSalt>& salts) {
+  std::vector<FutureSaltRecord> records;
+  records.reserve(salts.size());
+  for (const mtproto::session::FutureSalt& salt : salts) {
+    records.push_back(
+        {absl::ToUnixSeconds(salt.valid_since), absl::ToUnixSeconds(salt.valid_until), salt.salt});
+  }
+  return records;
+}
+
+std::vector<mtproto::session::FutureSalt> FromRecords(
+    const std::vector<FutureSaltRecord>& records) {
+  std::vector<mtproto::session::FutureSalt> salts;
+  salts.reserve(records.size());
+  for (const FutureSaltRecord& record : records) {
+    salts.push_back({absl::FromUnixSeconds(record.valid_since_unix),
+                     absl::FromUnixSeconds(record.valid_until_unix), record.salt});
+  }
+  return salts;
+}
+
 // The flood wait of `method` in `waits`, if any.
 std::optional<FloodWaitInfo> FloodWaitOf(std::vector<FloodWaitInfo> waits,
                                          absl::string_view method) {
@@ -91,7 +113,13 @@ std::shared_ptr<Account> Account::Load(AccountRecord record, std::vector<AuthKey
                                                   " is unusable: ", auth_key.status().message()));
       continue;
     }
-    StoredAuthKey s{*std::move(auth_key), key.salt, absl::Milliseconds(key.time_offset_ms)};
+    if (key.future_salts_unreadable) {
+      account->Log(LogLevel::kWarning,
+                   absl::StrCat("stored future salts for DC ", key.dc_id,
+                                " are damaged: ignored (the session asks for new ones)"));
+    }
+    StoredAuthKey s{*std::move(auth_key), key.salt, absl::Milliseconds(key.time_offset_ms),
+                    FromRecords(key.future_salts)};
     stored.emplace(key.dc_id, std::move(s));
   }
   account->StartInvoker(std::move(stored));
@@ -142,6 +170,7 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
                       key.key.bytes().size());
     record.salt = key.salt;
     record.time_offset_ms = absl::ToInt64Milliseconds(key.time_offset);
+    record.future_salts = ToRecords(key.future_salts);
     if (absl::Status s = self->env_->storage->PutAuthKey(record); !s.ok()) {
       self->Log(LogLevel::kError, absl::StrCat("cannot store the auth key: ", s.message()));
     }
