@@ -134,8 +134,8 @@ struct ClientConnectionOptions {
   std::function<void(const session::NewSessionEvent& event)> on_new_session;
   // A new permanent auth key was made (persist it to reuse it).
   std::function<void(const StoredAuthKey& key)> on_auth_key;
-  // The permanent key's salt or time offset changed (persist them to start the next run with
-  // them).
+  // The permanent key's salt, time offset or future salts changed (persist them to start the
+  // next run with them).
   std::function<void(const StoredAuthKey& key)> on_key_state;
   std::function<void(const ConnectionStateChange& change)> on_state;
   std::function<void(LogLevel level, absl::string_view message)> log;

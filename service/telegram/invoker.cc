@@ -696,8 +696,10 @@ std::shared_ptr<mtproto::net::DcKeyStore> Invoker::MakeKeyStore(int dc,
   options.on_key_state = [weak, dc](const StoredAuthKey& key) {
     auto self = weak.lock();
     if (!self) return;
-    self->Log(LogLevel::kDebug, absl::StrCat("DC ", dc, ": new salt or time offset (",
-                                             absl::FormatDuration(key.time_offset), ")"));
+    self->Log(LogLevel::kDebug,
+              absl::StrCat("DC ", dc, ": new salt, time offset (",
+                           absl::FormatDuration(key.time_offset), ") or future salts (",
+                           key.future_salts.size(), ")"));
     if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);
   };
   options.on_temp_key = [weak, dc](const mtproto::net::TempAuthKey& key) {

@@ -118,7 +118,8 @@ struct InvokerOptions {
   // Given each connection (tests seed it; default secure).
   std::function<mtproto::crypto::RandomSource()> random;
 
-  // A DC's permanent key was made, or its salt or time offset changed (persist it).
+  // A DC's permanent key was made, or its salt, time offset or future salts changed (persist
+  // it).
   std::function<void(int dc, const mtproto::net::StoredAuthKey& key)> on_auth_key;
   // The home DC moved (PHONE/NETWORK/USER_MIGRATE).
   std::function<void(int dc)> on_home_dc;
