@@ -136,6 +136,51 @@ DROP TABLE temp.old_accounts;
     R"sql(
 ALTER TABLE auth_keys ADD COLUMN future_salts BLOB NOT NULL DEFAULT x'';
 )sql",
+    // 5: each account's update log. update_state holds the account's pts/qts/seq/date (channel
+    // pts as 12 bytes per channel, update_log_blob.h) and the log's head, the newest position ever
+    // appended, which stays when entries are trimmed; a row exists once a state was stored.
+    // update_log holds the retained entries, positions [oldest, head] with none missing, keyed so
+    // that reading after a position and trimming below one are range scans; users and chats are
+    // length-prefixed lists (update_log_blob.h). update_consumers holds named readers' committed
+    // positions. All go with their account.
+    R"sql(
+CREATE TABLE update_state (
+  tenant TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  head INTEGER NOT NULL,
+  pts INTEGER NOT NULL,
+  qts INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  date INTEGER NOT NULL,
+  channel_pts BLOB NOT NULL,
+  PRIMARY KEY (tenant, account_id),
+  FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+);
+CREATE TABLE update_log (
+  tenant TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  date INTEGER NOT NULL,
+  channel_id INTEGER NOT NULL,
+  update_tl BLOB NOT NULL,  -- empty for a gap marker
+  users BLOB NOT NULL,
+  chats BLOB NOT NULL,
+  gap_from INTEGER NOT NULL,
+  gap_to INTEGER NOT NULL,
+  logged_at_unix INTEGER NOT NULL,
+  PRIMARY KEY (tenant, account_id, position),
+  FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+);
+CREATE TABLE update_consumers (
+  tenant TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  update_time_unix INTEGER NOT NULL,
+  PRIMARY KEY (tenant, account_id, consumer),
+  FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+);
+)sql",
 };
 static_assert(std::size(kSteps) == kSqliteSchemaVersion,
               "kSqliteSchemaVersion must be the number of steps");

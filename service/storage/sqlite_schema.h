@@ -11,7 +11,7 @@
 namespace tgrpc::service {
 
 // The version this build brings databases to: the number of steps it knows.
-inline constexpr int kSqliteSchemaVersion = 4;
+inline constexpr int kSqliteSchemaVersion = 5;
 
 // Runs the steps the database lacks. FailedPrecondition for a database of a later version than
 // kSqliteSchemaVersion: a newer tgrpcd wrote it and this one cannot know what changed.

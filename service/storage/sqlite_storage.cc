@@ -19,6 +19,7 @@
 #include "service/storage/future_salts_blob.h"
 #include "service/storage/sqlite_connection.h"
 #include "service/storage/sqlite_schema.h"
+#include "service/storage/sqlite_update_log.h"
 
 namespace tgrpc::service {
 namespace {
@@ -396,11 +397,12 @@ PeerRecord ReadPeer(SqliteQuery& query) {
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(DatabaseLock lock, std::unique_ptr<SqliteConnection> db, Statements statements,
-                KeyCipher cipher)
+                SqliteUpdateLog update_log, KeyCipher cipher)
       : lock_(std::move(lock)),
         cipher_(std::move(cipher)),
         db_(std::move(db)),
-        statements_(std::move(statements)) {}
+        statements_(std::move(statements)),
+        update_log_(std::move(update_log)) {}
 
   absl::Status PutAccount(const AccountRecord& account) override {
     // Sealing needs no database: done before taking the lock.
@@ -456,6 +458,7 @@ class SqliteStorage final : public Storage {
     const absl::Status status =
         InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
           // The foreign keys would cascade; deleting explicitly does not depend on them.
+          TGRPC_RETURN_IF_ERROR(update_log_.DeleteAll(account));
           for (SqliteStatement* statement :
                {&statements_.delete_auth_keys, &statements_.delete_account_peers,
                 &statements_.delete_account}) {
@@ -593,6 +596,70 @@ class SqliteStorage final : public Storage {
                        absl::StrCat("FindPeerByPhone ", Describe(account)));
   }
 
+  absl::StatusOr<UpdateLogInfo> GetUpdateLog(const AccountKey& account) override {
+    absl::MutexLock lock(&mu_);
+    return WithContext(update_log_.Get(account), absl::StrCat("GetUpdateLog ", Describe(account)));
+  }
+
+  absl::StatusOr<int64_t> AppendUpdates(const AccountKey& account,
+                                        const std::vector<UpdateLogEntry>& entries,
+                                        const UpdateStateRecord& state) override {
+    absl::MutexLock lock(&mu_);
+    int64_t head = 0;
+    const absl::Status status =
+        InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+          TGRPC_RETURN_IF_ERROR(RequireAccount(account));
+          TGRPC_ASSIGN_OR_RETURN(head, update_log_.Append(account, entries, state));
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return WithContext(status, absl::StrCat("AppendUpdates ", Describe(account)));
+    return head;
+  }
+
+  absl::StatusOr<std::vector<UpdateLogEntry>> ReadUpdates(const AccountKey& account, int64_t after,
+                                                          size_t limit) override {
+    absl::MutexLock lock(&mu_);
+    return WithContext(update_log_.Read(account, after, limit),
+                       absl::StrCat("ReadUpdates ", Describe(account)));
+  }
+
+  absl::StatusOr<int64_t> TrimUpdates(const AccountKey& account, int64_t keep_from_position,
+                                      int64_t keep_logged_after_unix) override {
+    absl::MutexLock lock(&mu_);
+    int64_t oldest = 0;
+    const absl::Status status =
+        InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+          TGRPC_ASSIGN_OR_RETURN(
+              oldest, update_log_.Trim(account, keep_from_position, keep_logged_after_unix));
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return WithContext(status, absl::StrCat("TrimUpdates ", Describe(account)));
+    return oldest;
+  }
+
+  absl::StatusOr<ConsumerRecord> AdvanceConsumer(const AccountKey& account,
+                                                 const ConsumerRecord& record) override {
+    absl::MutexLock lock(&mu_);
+    ConsumerRecord stored;
+    const absl::Status status =
+        InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+          TGRPC_RETURN_IF_ERROR(RequireAccount(account));
+          TGRPC_ASSIGN_OR_RETURN(stored, update_log_.Advance(account, record));
+          return absl::OkStatus();
+        });
+    if (!status.ok()) {
+      return WithContext(status, absl::StrCat("AdvanceConsumer ", Describe(account), " consumer ",
+                                              record.consumer));
+    }
+    return stored;
+  }
+
+  absl::StatusOr<std::vector<ConsumerRecord>> ListConsumers(const AccountKey& account) override {
+    absl::MutexLock lock(&mu_);
+    return WithContext(update_log_.Consumers(account),
+                       absl::StrCat("ListConsumers ", Describe(account)));
+  }
+
  private:
   // Runs `body` in a transaction, committing if it succeeds.
   template <typename Body>
@@ -680,6 +747,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<SqliteConnection> db_ ABSL_GUARDED_BY(mu_);
   // Declared after db_: statements are finalized before the connection closes.
   Statements statements_ ABSL_GUARDED_BY(mu_);
+  SqliteUpdateLog update_log_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::StatusOr<std::unique_ptr<Storage>> Open(const std::string& path, KeyCipher cipher) {
@@ -692,8 +760,9 @@ absl::StatusOr<std::unique_ptr<Storage>> Open(const std::string& path, KeyCipher
   TGRPC_RETURN_IF_ERROR(CheckKey(*db, cipher));
   TGRPC_RETURN_IF_ERROR(ResealLegacySecrets(*db, cipher));
   TGRPC_ASSIGN_OR_RETURN(Statements statements, PrepareStatements(*db));
+  TGRPC_ASSIGN_OR_RETURN(SqliteUpdateLog update_log, SqliteUpdateLog::Prepare(*db));
   return std::make_unique<SqliteStorage>(std::move(lock), std::move(db), std::move(statements),
-                                         std::move(cipher));
+                                         std::move(update_log), std::move(cipher));
 }
 
 }  // namespace

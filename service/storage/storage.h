@@ -1,5 +1,6 @@
 // tgrpcd's durable state behind one interface: accounts, their permanent auth keys per DC (with
-// salt, time offset and future salts), and the peer cache (ids, access hashes, usernames). SQLite
+// salt, time offset and future salts), the peer cache (ids, access hashes, usernames), and each
+// account's update log (its events, update state and named consumers' positions). SQLite
 // is the embedded default (sqlite_storage.h); PostgreSQL comes for several replicas. Secrets (auth
 // keys, bot tokens) are encrypted at rest by the implementation (key_cipher.h): callers hand them
 // over and get them back in the clear.
@@ -10,6 +11,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +101,43 @@ struct PeerRecord {
   friend bool operator==(const PeerRecord&, const PeerRecord&) = default;
 };
 
+// The pts/qts/seq/date state of an account's updates (and each channel's pts), stored in the same
+// transaction as the log entries it accounts for.
+struct UpdateStateRecord {
+  int32_t pts = 0, qts = 0, seq = 0, date = 0;
+  std::map<int64_t, int32_t> channel_pts;  // bare channel id -> pts
+  friend bool operator==(const UpdateStateRecord&, const UpdateStateRecord&) = default;
+};
+
+// One event of an account's update log.
+struct UpdateLogEntry {
+  int64_t position = 0;                   // set by AppendUpdates: head + 1, + 2, ...
+  int64_t date = 0;                       // Telegram's date (unix seconds), 0 if none
+  int64_t channel_id = 0;                 // the channel box it came from, or 0
+  std::string update;                     // one boxed TL api::Update; empty for a gap marker
+  std::vector<std::string> users, chats;  // boxed TL users / chats it refers to
+  int32_t gap_from = 0, gap_to = 0;       // gap markers: the pts range Telegram dropped
+  int64_t logged_at_unix = 0;             // when it was logged (retention by age)
+  friend bool operator==(const UpdateLogEntry&, const UpdateLogEntry&) = default;
+};
+
+// Where an account's update log stands. The retained entries are always the positions
+// [oldest, head], with none missing.
+struct UpdateLogInfo {
+  std::optional<UpdateStateRecord> state;  // nullopt: never stored
+  int64_t head = 0;    // the newest position ever appended (0: none); kept even after trimming
+  int64_t oldest = 1;  // the oldest retained position (head + 1 when nothing is retained)
+};
+
+// How far a named reader of an account's update log has got (it has handled every position up to
+// and including `position`).
+struct ConsumerRecord {
+  std::string consumer;
+  int64_t position = 0;
+  int64_t update_time_unix = 0;
+  friend bool operator==(const ConsumerRecord&, const ConsumerRecord&) = default;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -110,7 +149,8 @@ class Storage {
   // Every account of every tenant, ordered by tenant, then id. DataLoss if any stored bot token
   // does not decrypt.
   virtual absl::StatusOr<std::vector<AccountRecord>> ListAccounts() = 0;
-  // The account, its keys and its peers, in one transaction. OK if it did not exist.
+  // The account, its keys, its peers and its update log (entries, state, consumers), in one
+  // transaction. OK if it did not exist.
   virtual absl::Status DeleteAccount(const AccountKey& account) = 0;
 
   // Inserts or replaces the key of (account, dc_id), durably (synchronous=FULL). NotFound if the
@@ -137,6 +177,36 @@ class Storage {
       const AccountKey& account, absl::string_view username) = 0;
   virtual absl::StatusOr<std::optional<PeerRecord>> FindPeerByPhone(const AccountKey& account,
                                                                     absl::string_view phone) = 0;
+
+  // The account's update log: its state, head and oldest retained position. For an account that
+  // never stored one (or does not exist): no state, head 0, oldest 1. DataLoss if the stored
+  // state does not read back.
+  virtual absl::StatusOr<UpdateLogInfo> GetUpdateLog(const AccountKey& account) = 0;
+  // Appends `entries` (their position fields ignored) after the head and stores `state`, in one
+  // durable transaction (synchronous=FULL); `entries` may be empty (state only). Returns the new
+  // head. NotFound, writing nothing, if the account does not exist.
+  virtual absl::StatusOr<int64_t> AppendUpdates(const AccountKey& account,
+                                                const std::vector<UpdateLogEntry>& entries,
+                                                const UpdateStateRecord& state) = 0;
+  // Up to `limit` entries with position > after, oldest first (empty for an unknown account).
+  // DataLoss, naming the account and the position, if an entry's stored users or chats do not
+  // read back: a reader gets whole entries or an error, never an entry missing what it refers to.
+  virtual absl::StatusOr<std::vector<UpdateLogEntry>> ReadUpdates(const AccountKey& account,
+                                                                  int64_t after, size_t limit) = 0;
+  // Deletes entries below keep_from_position and entries logged before keep_logged_after_unix
+  // (retention); the head stays. Returns the new oldest retained position. The log stays whole:
+  // by age only the oldest entries go, up to the first one logged at or after
+  // keep_logged_after_unix (an entry logged earlier behind it, after the clock stepped back, is
+  // kept with it).
+  virtual absl::StatusOr<int64_t> TrimUpdates(const AccountKey& account, int64_t keep_from_position,
+                                              int64_t keep_logged_after_unix) = 0;
+  // Commits a named consumer's position; positions only move forward (an older one keeps the
+  // stored one; the same one refreshes update_time_unix). Returns the stored record after the
+  // call. NotFound if the account does not exist.
+  virtual absl::StatusOr<ConsumerRecord> AdvanceConsumer(const AccountKey& account,
+                                                         const ConsumerRecord& record) = 0;
+  // The account's consumers, ordered by name (empty for an unknown account).
+  virtual absl::StatusOr<std::vector<ConsumerRecord>> ListConsumers(const AccountKey& account) = 0;
 };
 
 }  // namespace tgrpc::service

@@ -1,5 +1,6 @@
 #include "service/storage/storage_conformance.h"
 
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <thread>
@@ -15,7 +16,16 @@ std::string StorageFactoryName(const ::testing::TestParamInfo<StorageFactory>& i
 }
 
 void StorageConformanceTest::SetUp() {
-  absl::StatusOr<std::unique_ptr<Storage>> storage = GetParam().open();
+  static std::atomic<int> counter{0};
+  database_ = absl::StrCat("conformance_", counter++);
+  absl::StatusOr<std::unique_ptr<Storage>> storage = GetParam().open(database_);
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  storage_ = *std::move(storage);
+}
+
+void StorageConformanceTest::Reopen() {
+  storage_.reset();
+  absl::StatusOr<std::unique_ptr<Storage>> storage = GetParam().open(database_);
   ASSERT_TRUE(storage.ok()) << storage.status();
   storage_ = *std::move(storage);
 }

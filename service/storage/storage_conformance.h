@@ -3,8 +3,11 @@
 // instantiates it with a factory:
 //
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, StorageConformanceTest,
-//                            ::testing::Values(StorageFactory{"Sqlite", OpenFreshSqlite}),
+//                            ::testing::Values(StorageFactory{"Sqlite", OpenSqliteByName}),
 //                            StorageFactoryName);
+//
+// The tests are in storage_conformance.cc and, for the update log,
+// storage_conformance_update_log.cc.
 #ifndef TGRPC_SERVICE_STORAGE_STORAGE_CONFORMANCE_H_
 #define TGRPC_SERVICE_STORAGE_STORAGE_CONFORMANCE_H_
 
@@ -22,8 +25,10 @@ namespace tgrpc::service {
 struct StorageFactory {
   // The instantiation's name in test names (letters and digits only).
   std::string name;
-  // A new, empty storage; called once per test.
-  std::function<absl::StatusOr<std::unique_ptr<Storage>>()> open;
+  // The storage of the database called `database` (letters, digits and '_'; each test names a
+  // new one): empty when first opened, and, opened again after the storage it returned before is
+  // destroyed, holding everything that one wrote (as a restarted tgrpcd would find it).
+  std::function<absl::StatusOr<std::unique_ptr<Storage>>(const std::string& database)> open;
 
   friend void PrintTo(const StorageFactory& factory, std::ostream* out) { *out << factory.name; }
 };
@@ -33,7 +38,10 @@ std::string StorageFactoryName(const ::testing::TestParamInfo<StorageFactory>& i
 class StorageConformanceTest : public ::testing::TestWithParam<StorageFactory> {
  protected:
   void SetUp() override;
+  // Closes storage_ and opens its database again. Fails the test if it does not open.
+  void Reopen();
 
+  std::string database_;
   std::unique_ptr<Storage> storage_;
 };
 

@@ -1,9 +1,11 @@
-// Crash safety of the SQLite storage: a child process writes accounts, keys, peers and salts in a
-// loop, reporting each write on a pipe once the call has returned OK, and the test kills it with
-// SIGKILL at pseudo-random points (fixed seed), over and over. Afterwards the database must be
-// intact, hold every write the children reported, hold every multi-row write whole or not at all,
-// and open every secret with the key file the first child created. A second test kills first
-// opens part-way through creating the schema; the next open must complete it.
+// Crash safety of the SQLite storage: a child process writes accounts, keys, peers, salts and
+// update log appends in a loop, reporting each write on a pipe once the call has returned OK, and
+// the test kills it with SIGKILL at pseudo-random points (fixed seed), over and over. Afterwards
+// the database must be intact, hold every write the children reported, hold every multi-row write
+// whole or not at all, and open every secret with the key file the first child created. After
+// every kill the update log's head must be the number of entries it holds, and its state the one
+// stored with the last append that committed. A second test kills first opens part-way through
+// creating the schema; the next open must complete it.
 #include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -91,6 +94,47 @@ std::vector<PeerRecord> PeersFor(const std::string& id) {
   return peers;
 }
 
+// The update log all children append to, one account's (AccountFor("log")). An append's size and
+// contents follow from where the log stood, so the parent knows what each append wrote: entry p's
+// contents from p, and the state from the head and the number of appends so far (kept in seq).
+const AccountKey kLog = Crash("log");
+
+// Entries the append after `head`, the log's appends-th, adds: mostly a few, now and then 1,000
+// (one transaction) or none (the state only).
+int64_t AppendSize(int64_t head, int32_t appends) {
+  const uint64_t h = Fnv1a(absl::StrCat(head, ":", appends));
+  if (h % 16 == 0) return 1000;
+  if (h % 16 == 1) return 0;
+  return 1 + static_cast<int64_t>(h % 30);
+}
+
+UpdateLogEntry LogEntryFor(int64_t position) {
+  UpdateLogEntry entry;
+  entry.date = 1700000000 + position;
+  entry.channel_id = position % 3 == 0 ? position : 0;
+  entry.update = absl::StrCat("update ", position, std::string(position % 200, '\xab'));
+  entry.users = {absl::StrCat("user ", position), absl::StrCat("user ", Fnv1a(entry.update))};
+  if (position % 2 == 0) entry.chats = {absl::StrCat("chat ", position)};
+  if (position % 5 == 0) {
+    entry.update.clear();
+    entry.gap_from = static_cast<int32_t>(position);
+    entry.gap_to = static_cast<int32_t>(position + 2);
+  }
+  entry.logged_at_unix = 1800000000 + position;
+  return entry;
+}
+
+// The state stored with the appends-th append, which took the log to `head`.
+UpdateStateRecord LogStateFor(int64_t head, int32_t appends) {
+  UpdateStateRecord state;
+  state.pts = static_cast<int32_t>(head);
+  state.qts = -appends;
+  state.seq = appends;
+  state.date = 1700000000 + appends;
+  state.channel_pts = {{appends, static_cast<int32_t>(head)}, {-1000000 - head, appends}};
+  return state;
+}
+
 void Report(int fd, const std::string& line) {
   const std::string text = line + "\n";
   // One write of less than PIPE_BUF bytes: the parent never sees half a line.
@@ -105,7 +149,8 @@ void Check(int fd, const absl::Status& status, absl::string_view what) {
 
 // The child: writes until it is killed. Lines: C (created the key file), O (opened), X id (about
 // to delete the account: the delete may commit and the child die before saying so), and one per
-// write that returned OK: A id, K id dc, P id, S id, D id.
+// write that returned OK: A id, K id dc, P id, S id, D id, and U head appends for an update log
+// append.
 [[noreturn]] void WriteUntilKilled(const std::string& db_path, const std::string& key_path,
                                    int generation, int fd) {
   bool created = false;
@@ -116,10 +161,32 @@ void Check(int fd, const absl::Status& status, absl::string_view what) {
   Check(fd, storage.status(), "OpenSqliteStorage");
   Report(fd, "O");
   Storage& s = **storage;
+  // Replacing the log's account keeps its log.
+  Check(fd, s.PutAccount(AccountFor(kLog.id)), "PutAccount log");
+  absl::StatusOr<UpdateLogInfo> log = s.GetUpdateLog(kLog);
+  Check(fd, log.status(), "GetUpdateLog");
+  int64_t head = log->head;
+  int32_t appends = log->state.has_value() ? log->state->seq : 0;
+  auto append = [&] {
+    const int64_t size = AppendSize(head, appends);
+    std::vector<UpdateLogEntry> entries;
+    for (int64_t p = head + 1; p <= head + size; ++p) entries.push_back(LogEntryFor(p));
+    absl::StatusOr<int64_t> new_head =
+        s.AppendUpdates(kLog, entries, LogStateFor(head + size, appends + 1));
+    Check(fd, new_head.status(), "AppendUpdates");
+    if (*new_head != head + size) {
+      Report(fd, absl::StrCat("E AppendUpdates: head ", *new_head, ", not ", head + size));
+      _exit(3);
+    }
+    head = *new_head;
+    ++appends;
+    Report(fd, absl::StrCat("U ", head, " ", appends));
+  };
   for (int n = 0;; ++n) {
     const std::string id = absl::StrCat("g", generation, "n", n);
     Check(fd, s.PutAccount(AccountFor(id)), "PutAccount");
     Report(fd, "A " + id);
+    append();
     for (int dc = 1; dc <= 3; ++dc) {
       Check(fd, s.PutAuthKey(KeyFor(id, dc)), "PutAuthKey");
       Report(fd, absl::StrCat("K ", id, " ", dc));
@@ -129,6 +196,7 @@ void Check(int fd, const absl::Status& status, absl::string_view what) {
     Check(fd, s.UpdateSalt(Crash(id), kSaltDc, UpdatedSalt(id), -7, UpdatedFutureSalts(id)),
           "UpdateSalt");
     Report(fd, "S " + id);
+    append();
     if (n % kDeleteEvery == kDeleteEvery - 1) {
       const std::string old = absl::StrCat("g", generation, "n", n - kDeleteLag);
       Report(fd, "X " + old);
@@ -196,6 +264,61 @@ std::string IntegrityCheck(const std::string& path) {
   return result;
 }
 
+// Where the update log stands: the last append a child reported (or found committed), and how far
+// the parent has read and checked its entries.
+struct LogProgress {
+  int64_t head = 0;
+  int32_t appends = 0;
+  int64_t checked_head = 0;
+  int reported_appends = 0;
+  int unreported_appends = 0;
+};
+
+// Opens the database as a kill left it and checks the update log: its state is the last reported
+// append's, or the next one's (committed, unreported; then that becomes the last); its head
+// follows from it; and the entries since the last check read back whole, as many as the head says.
+void CheckLogAfterKill(const std::string& db_path, const KeyCipher& cipher, LogProgress& progress) {
+  absl::StatusOr<std::unique_ptr<Storage>> opened = OpenSqliteStorage(db_path, cipher);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Storage& storage = **opened;
+  absl::StatusOr<UpdateLogInfo> info = storage.GetUpdateLog(kLog);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->oldest, 1);  // never trimmed
+  if (!info->state.has_value()) {
+    ASSERT_EQ(progress.appends, 0) << "reported appends are gone";
+    ASSERT_EQ(info->head, 0);
+    return;
+  }
+  const int32_t appends = info->state->seq;
+  if (appends == progress.appends + 1) {
+    progress.head += AppendSize(progress.head, progress.appends);
+    progress.appends = appends;
+    ++progress.unreported_appends;
+  }
+  ASSERT_EQ(appends, progress.appends) << "the stored state is no append's the child made";
+  ASSERT_EQ(info->head, progress.head);
+  ASSERT_EQ(*info->state, LogStateFor(progress.head, progress.appends));
+  absl::StatusOr<std::vector<UpdateLogEntry>> entries =
+      storage.ReadUpdates(kLog, progress.checked_head, std::numeric_limits<size_t>::max());
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(static_cast<int64_t>(entries->size()), progress.head - progress.checked_head)
+      << "the log's head is not the number of its entries";
+  for (const UpdateLogEntry& entry : *entries) {
+    ASSERT_EQ(entry,
+              [&] {
+                UpdateLogEntry want = LogEntryFor(entry.position);
+                want.position = entry.position;
+                return want;
+              }())
+        << "entry " << entry.position;
+  }
+  if (!entries->empty()) {
+    ASSERT_EQ(entries->front().position, progress.checked_head + 1);
+    ASSERT_EQ(entries->back().position, progress.head);
+  }
+  progress.checked_head = progress.head;
+}
+
 bool IsWrite(const std::string& line) {
   return !line.empty() && line[0] != 'C' && line[0] != 'O' && line[0] != 'X';
 }
@@ -215,6 +338,8 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
   int reported_writes = 0;
   int keys_created = 0;
   int kills_before_open = 0;
+  bool ever_opened = false;
+  LogProgress log;
   const auto start = std::chrono::steady_clock::now();
 
   for (int generation = 0; generation < kKills; ++generation) {
@@ -267,6 +392,19 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
         case 'O':
           opened = true;
           break;
+        case 'U': {
+          int64_t head = 0;
+          int32_t appends = 0;
+          ASSERT_TRUE(absl::SimpleAtoi(parts[1], &head) && absl::SimpleAtoi(parts[2], &appends))
+              << l;
+          // The child went on from where the log stood, found committed or not.
+          ASSERT_EQ(appends, log.appends + 1) << l;
+          ASSERT_EQ(head, log.head + AppendSize(log.head, log.appends)) << l;
+          log.head = head;
+          log.appends = appends;
+          ++log.reported_appends;
+          break;
+        }
         case 'A':
           expected[parts[1]] = Expected{};
           break;
@@ -291,17 +429,27 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
         default:
           FAIL() << "unexpected line from the child: " << l;
       }
-      if (IsWrite(l)) {
+      if (IsWrite(l) && l[0] != 'U') {
         ++reported_writes;
         ++expected[parts[1]].writes;
       }
     }
     if (!opened) ++kills_before_open;
+    ever_opened = ever_opened || opened;
     ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
         << "generation " << generation << " ended on its own";
     // Now and then, check the file as the last kill left it (no connection open across forks).
     if (generation % 25 == 24) {
       ASSERT_EQ(IntegrityCheck(db_path), "ok") << "after generation " << generation;
+    }
+    // A child that opened the database made the key file first.
+    if (ever_opened) {
+      bool key_created = true;
+      absl::StatusOr<KeyCipher> cipher = KeyCipher::LoadOrCreate(key_path, &key_created);
+      ASSERT_TRUE(cipher.ok()) << cipher.status();
+      ASSERT_FALSE(key_created);
+      SCOPED_TRACE(absl::StrCat("after generation ", generation));
+      ASSERT_NO_FATAL_FAILURE(CheckLogAfterKill(db_path, *cipher, log));
     }
   }
 
@@ -396,6 +544,20 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
     }
     EXPECT_TRUE(peers == 0 || peers == kPeersPerBatch) << peers << " peers of a batch";
   }
+  // The whole update log once more: as many entries as its head, each as it was appended.
+  absl::StatusOr<UpdateLogInfo> info = storage.GetUpdateLog(kLog);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->head, log.head);
+  absl::StatusOr<std::vector<UpdateLogEntry>> entries =
+      storage.ReadUpdates(kLog, 0, std::numeric_limits<size_t>::max());
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(static_cast<int64_t>(entries->size()), log.head);
+  for (size_t i = 0; i < entries->size(); ++i) {
+    UpdateLogEntry want = LogEntryFor(static_cast<int64_t>(i + 1));
+    want.position = static_cast<int64_t>(i + 1);
+    ASSERT_EQ((*entries)[i], want);
+  }
+  EXPECT_GT(log.reported_appends, 0);
   opened->reset();
   EXPECT_EQ(IntegrityCheck(db_path), "ok");
 
@@ -404,11 +566,15 @@ TEST(StorageCrashTest, SurvivesSigkillAnywhere) {
   std::printf(
       "storage crash test: %d SIGKILLs (%d before the database was open), %d writes reported "
       "committed, %d of them checked (%d through a later delete, %d deletes committed unreported), "
-      "%zu accounts and %d auth keys in the database, every key opened, %.1f s\n",
+      "%zu accounts and %d auth keys in the database, every key opened; update log: %d appends "
+      "reported committed, %d more found committed unreported, %lld entries, head and state "
+      "checked after every kill; %.1f s\n",
       kKills, kills_before_open, reported_writes, checked, superseded, unreported_deletes,
-      all->size(), keys_opened, seconds);
+      all->size(), keys_opened, log.reported_appends, log.unreported_appends,
+      static_cast<long long>(log.head), seconds);
   RecordProperty("kills", kKills);
   RecordProperty("writes_checked", checked);
+  RecordProperty("log_appends_reported", log.reported_appends);
   EXPECT_EQ(checked, reported_writes);
 }
 
