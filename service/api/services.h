@@ -7,6 +7,7 @@
 #include "tgrpc/v1/account.grpc.pb.h"
 #include "tgrpc/v1/chat.grpc.pb.h"
 #include "tgrpc/v1/message.grpc.pb.h"
+#include "tgrpc/v1/update.grpc.pb.h"
 #include "tgrpc/v1/user.grpc.pb.h"
 
 namespace tgrpc::service {
@@ -120,6 +121,22 @@ class MessageServiceImpl final : public v1::MessageService::CallbackService {
   grpc::ServerUnaryReactor* ForwardMessages(grpc::CallbackServerContext* context,
                                             const v1::ForwardMessagesRequest* request,
                                             v1::ForwardMessagesResponse* response) override;
+
+ private:
+  const ApiContext* api_;
+};
+
+class UpdateServiceImpl final : public v1::UpdateService::CallbackService {
+ public:
+  explicit UpdateServiceImpl(const ApiContext* api) : api_(api) {}
+  grpc::ServerWriteReactor<v1::UpdateEvent>* StreamUpdates(
+      grpc::CallbackServerContext* context, const v1::StreamUpdatesRequest* request) override;
+  grpc::ServerUnaryReactor* AckUpdates(grpc::CallbackServerContext* context,
+                                       const v1::AckUpdatesRequest* request,
+                                       v1::AckUpdatesResponse* response) override;
+  grpc::ServerUnaryReactor* GetUpdateState(grpc::CallbackServerContext* context,
+                                           const v1::GetUpdateStateRequest* request,
+                                           v1::UpdateLogState* response) override;
 
  private:
   const ApiContext* api_;

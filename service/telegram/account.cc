@@ -123,6 +123,7 @@ std::shared_ptr<Account> Account::Load(AccountRecord record, std::vector<AuthKey
     stored.emplace(key.dc_id, std::move(s));
   }
   account->StartInvoker(std::move(stored));
+  account->StartUpdates();
   return account;
 }
 
@@ -196,6 +197,9 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
   options.on_session_state = [weak, io = env_->io, report = env_->on_session_state](
                                  int dc, absl::string_view from, absl::string_view to) {
     if (report) report(dc, from, to);
+    if (to == "ready") {
+      if (auto self = weak.lock()) self->OnSessionReady(dc, from);
+    }
     NotifyStatus(io, weak);
   };
   options.on_key_rejected = [weak](int dc) {
@@ -361,6 +365,7 @@ absl::StatusOr<v1::LoginState> Account::SignedInAs(const api::user& signed_in_us
   invoker->SetSignedIn(true);
   peers_.AddUser(*user);
   TGRPC_RETURN_IF_ERROR(Persist());
+  StartUpdates();
   v1::LoginState state;
   state.set_step(v1::LoginState::SIGNED_IN);
   ToProto(*user, id_, state.mutable_user());
@@ -649,6 +654,7 @@ void Account::OnUpdates(const std::string& body) {
     return;
   }
   peers_.AddFromUpdates(**updates);
+  if (std::shared_ptr<updates::UpdateEngine> engine = update_engine()) engine->OnUpdates(body);
   // updateLoginToken: the QR token was accepted; exporting again gives the authorization.
   bool login_token = false;
   if (const auto* u = dynamic_cast<const api::updateShort*>(updates->get())) {
@@ -752,6 +758,7 @@ void Account::LogOut(absl::Time deadline, std::function<void(absl::Status)> done
           self->record_.user_id = 0;
           self->record_.user_tl.clear();
         }
+        self->StopUpdates();
         absl::Status status = self->env_->storage->DeleteAuthKeys(self->key_);
         if (status.ok()) status = self->Persist();
         // The old keys are dead on Telegram's side: new connections make new ones.
@@ -765,6 +772,7 @@ void Account::LogOut(absl::Time deadline, std::function<void(absl::Status)> done
 }
 
 void Account::Stop() {
+  StopUpdates();
   std::shared_ptr<Invoker> invoker;
   {
     absl::MutexLock lock(&mutex_);

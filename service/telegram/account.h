@@ -23,6 +23,7 @@
 #include "service/telegram/invoker.h"
 #include "service/telegram/peer_cache.h"
 #include "service/telegram/watcher_list.h"
+#include "service/updates/update_engine.h"
 #include "tgrpc/v1/account.pb.h"
 
 namespace tgrpc::service {
@@ -41,6 +42,9 @@ struct AccountEnv {
   std::function<void(int dc, absl::string_view from, absl::string_view to)> on_session_state;
   // An account's home DC moved (PHONE/USER/NETWORK_MIGRATE, QR login on another DC).
   std::function<void(int from_dc, int to_dc)> on_migration;
+  // Each signed-in account's update log keeps at most this many events, none older than this.
+  int64_t update_retention_events = 100'000;
+  absl::Duration update_retention_age = absl::Hours(24 * 7);
 };
 
 using LoginCallback = std::function<void(absl::StatusOr<v1::LoginState>)>;
@@ -66,6 +70,8 @@ class Account : public std::enable_shared_from_this<Account> {
   // has not recorded yet (it reports a call to on_call just before it records the call's wait).
   std::vector<FloodWaitInfo> FloodWaits() const;
   PeerCache& peers() { return peers_; }
+  // The account's update log (account_updates.cc): null until it signs in.
+  std::shared_ptr<updates::UpdateEngine> update_engine() const;
 
   // Sign-in. Each answers with the state reached (or the error of the step that failed; the
   // state then stays where it was unless the error ends the login).
@@ -108,6 +114,12 @@ class Account : public std::enable_shared_from_this<Account> {
   absl::StatusOr<v1::LoginState> SignedIn(const tl::api::auth_Authorization& authorization);
   absl::StatusOr<v1::LoginState> SignedInAs(const tl::api::user& user);
   void OnUpdates(const std::string& body);
+  // The update engine starts once the account is signed in (load, sign-in) and stops with its
+  // sign-in (log out) or the account (account_updates.cc).
+  void StartUpdates();
+  void StopUpdates();
+  // A session of the home DC is ready again after a failure: the updates catch up.
+  void OnSessionReady(int dc, absl::string_view from);
   void RefreshQrToken(absl::Time deadline, LoginCallback done);
   void OnCall(const CallStats& stats);
   // Persists the record and tells the status watchers (every change of state or home DC comes
@@ -135,6 +147,7 @@ class Account : public std::enable_shared_from_this<Account> {
   uint64_t login_generation_ ABSL_GUARDED_BY(mutex_) = 0;
   // Method -> until when, as calls reported them (see FloodWaits).
   std::map<std::string, absl::Time> reported_flood_waits_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<updates::UpdateEngine> updates_ ABSL_GUARDED_BY(mutex_);
 
   WatcherList<v1::LoginState> login_watchers_;
   WatcherList<> status_watchers_;

@@ -62,6 +62,7 @@ void ServiceTest::StartServer() {
   users_ = v1::UserService::NewStub(channel_);
   chats_ = v1::ChatService::NewStub(channel_);
   messages_ = v1::MessageService::NewStub(channel_);
+  updates_ = v1::UpdateService::NewStub(channel_);
 }
 
 void ServiceTest::StopServer() {

@@ -14,6 +14,7 @@
 #include "tgrpc/v1/account.grpc.pb.h"
 #include "tgrpc/v1/chat.grpc.pb.h"
 #include "tgrpc/v1/message.grpc.pb.h"
+#include "tgrpc/v1/update.grpc.pb.h"
 #include "tgrpc/v1/user.grpc.pb.h"
 
 namespace tgrpc::service_test {
@@ -59,6 +60,7 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<v1::UserService::Stub> users_;
   std::unique_ptr<v1::ChatService::Stub> chats_;
   std::unique_ptr<v1::MessageService::Stub> messages_;
+  std::unique_ptr<v1::UpdateService::Stub> updates_;
 };
 
 // The ErrorInfo reason in a status's details ("" if none).

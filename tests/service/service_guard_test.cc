@@ -203,6 +203,27 @@ class GuardTest : public ServiceTest {
                       v1::ForwardMessagesResponse out;
                       return m->ForwardMessages(ctx, q, &out);
                     }});
+    auto* up = updates_.get();
+    rpcs.push_back({"StreamUpdates", [up](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::StreamUpdatesRequest q;
+                      q.add_accounts(r);
+                      q.set_now(true);
+                      q.mutable_checkpoint_interval()->set_nanos(100'000'000);
+                      auto reader = up->StreamUpdates(ctx, q);
+                      v1::UpdateEvent event;
+                      if (reader->Read(&event)) ctx->TryCancel();  // it would stream on
+                      while (reader->Read(&event)) {
+                      }
+                      grpc::Status finished = reader->Finish();
+                      return finished.error_code() == grpc::StatusCode::CANCELLED ? grpc::Status::OK
+                                                                                  : finished;
+                    }});
+    rpcs.push_back({"GetUpdateState", [up](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::GetUpdateStateRequest q;
+                      q.set_account(r);
+                      v1::UpdateLogState out;
+                      return up->GetUpdateState(ctx, q, &out);
+                    }});
     return rpcs;
   }
 
@@ -232,7 +253,7 @@ TEST_F(GuardTest, AnotherTenantNeverReachesTheAccount) {
   EXPECT_EQ(listed.accounts_size(), 0);
   ASSERT_TRUE(accounts_->ListAccounts(Context(kTokenA).get(), list, &listed).ok());
   EXPECT_EQ(listed.accounts_size(), 1);
-  EXPECT_EQ(checked, 25);
+  EXPECT_EQ(checked, 27);
   ExpectStillServing();  // tenant B's DeleteAccount and LogOut did nothing
 }
 
@@ -356,7 +377,7 @@ TEST_F(GuardTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       if (invalid) EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
     }
   }
-  EXPECT_EQ(calls, 25 * 10);
+  EXPECT_EQ(calls, 27 * 10);
   ExpectStillServing();
 }
 

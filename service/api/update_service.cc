@@ -1,0 +1,453 @@
+// tgrpc.v1.UpdateService: streams read each account's update log (UpdateEngine) from a position,
+// convert and filter its entries, and write one event at a time. A stream holds at most one read
+// batch in memory: a consumer slower than Telegram is fed from the log as it catches up (the
+// log's retention is the limit: a stream that falls behind it ends with OUT_OF_RANGE).
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "asio.hpp"
+#include "google/protobuf/util/time_util.h"
+#include "service/api/common.h"
+#include "service/api/errors.h"
+#include "service/api/services.h"
+#include "service/api/update_events.h"
+#include "service/updates/update_engine.h"
+
+namespace tgrpc::service {
+namespace {
+
+using updates::UpdateEngine;
+
+constexpr size_t kMaxAccounts = 16;
+constexpr size_t kReadBatch = 64;
+constexpr absl::Duration kDefaultCheckpoint = absl::Seconds(10);
+
+bool ValidConsumer(absl::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+// Resume tokens: the page-token encoding of {account id: position}.
+absl::StatusOr<std::map<std::string, int64_t>> ParseResumeToken(absl::string_view token,
+                                                                absl::string_view field) {
+  absl::StatusOr<std::map<std::string, std::string>> values = ParsePageToken(token, field);
+  if (!values.ok()) return values.status();
+  std::map<std::string, int64_t> out;
+  for (const auto& [account, position] : *values) {
+    int64_t p = 0;
+    if (!absl::SimpleAtoi(position, &p) || p < 0 || account.empty()) {
+      return InvalidField(field, "not a resume token from this API");
+    }
+    out[account] = p;
+  }
+  if (out.empty()) return InvalidField(field, "not a resume token from this API");
+  return out;
+}
+
+std::string MakeResumeToken(const std::map<std::string, int64_t>& positions) {
+  std::map<std::string, std::string> values;
+  for (const auto& [account, position] : positions) values[account] = absl::StrCat(position);
+  return MakePageToken(values);
+}
+
+absl::Status Expired(absl::string_view account, int64_t position, int64_t oldest) {
+  return ServiceError(absl::StatusCode::kOutOfRange, "RESUME_TOKEN_EXPIRED",
+                      absl::StrCat("accounts/", account, ": position ", position,
+                                   " is older than the oldest retained event (", oldest,
+                                   "); start from `oldest` or `now`"));
+}
+
+struct Source {
+  std::shared_ptr<Account> account;
+  std::shared_ptr<UpdateEngine> engine;
+  uint64_t watch_id = 0;
+};
+
+class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
+ public:
+  UpdateStreamer(asio::io_context* io, std::vector<Source> sources,
+                 std::map<std::string, int64_t> positions, v1::UpdateFilter filter,
+                 std::vector<int64_t> chats, absl::Duration checkpoint, absl::Status error)
+      : sources_(std::move(sources)),
+        positions_(std::move(positions)),
+        filter_(std::move(filter)),
+        chats_(std::move(chats)),
+        checkpoint_(checkpoint) {
+    if (!error.ok()) {
+      sources_.clear();
+      Finish(ToGrpcStatus(error));
+      return;
+    }
+    timer_ = std::make_unique<asio::steady_timer>(*io);
+    for (Source& source : sources_) {
+      source.watch_id = source.engine->Watch([link = link_] {
+        absl::MutexLock lock(&link->mutex);
+        if (link->streamer == nullptr) return;
+        absl::MutexLock inner(&link->streamer->mutex_);
+        link->streamer->Pump();
+      });
+    }
+    absl::MutexLock lock(&mutex_);
+    last_write_ = absl::Now();
+    ArmCheckpoint();
+    Pump();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mutex_);
+    writing_ = false;
+    if (!ok || cancelled_) return Close(grpc::Status::CANCELLED);
+    Pump();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mutex_);
+    cancelled_ = true;
+    if (!writing_) Close(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    for (Source& source : sources_) {
+      if (source.watch_id != 0) source.engine->Unwatch(source.watch_id);
+    }
+    {
+      absl::MutexLock lock(&link_->mutex);
+      link_->streamer = nullptr;
+    }
+    {
+      absl::MutexLock lock(&mutex_);
+      if (timer_) timer_->cancel();
+    }
+    delete this;
+  }
+
+ private:
+  struct Link {
+    absl::Mutex mutex;
+    UpdateStreamer* streamer ABSL_GUARDED_BY(mutex) = nullptr;
+  };
+  static std::shared_ptr<Link> MakeLink(UpdateStreamer* streamer) {
+    auto link = std::make_shared<Link>();
+    absl::MutexLock lock(&link->mutex);
+    link->streamer = streamer;
+    return link;
+  }
+
+  void Close(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (closed_) return;
+    closed_ = true;
+    if (timer_) timer_->cancel();
+    Finish(status);
+  }
+
+  // Writes the next event, reading more from the logs when none is waiting.
+  void Pump() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (writing_ || closed_ || cancelled_) return;
+    if (pending_.empty()) Fill();
+    if (closed_ || pending_.empty()) return;
+    current_ = std::move(pending_.front());
+    pending_.erase(pending_.begin());
+    Write();
+  }
+
+  void Write() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    writing_ = true;
+    last_write_ = absl::Now();
+    StartWrite(&current_);
+  }
+
+  // Reads one batch from the first source (round robin) that has events after its position.
+  void Fill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    for (size_t tried = 0; tried < sources_.size() && pending_.empty(); ++tried) {
+      Source& source = sources_[next_source_];
+      next_source_ = (next_source_ + 1) % sources_.size();
+      const std::string& id = source.account->id();
+      int64_t& position = positions_[id];
+      // The log keeps moving while slow streams read: one that fell behind its retention ends.
+      const int64_t oldest = source.engine->oldest();
+      if (position + 1 < oldest) {
+        return Close(ToGrpcStatus(Expired(id, position, oldest)));
+      }
+      if (position >= source.engine->head()) continue;
+      absl::StatusOr<std::vector<UpdateLogEntry>> entries =
+          source.engine->Read(position, kReadBatch);
+      if (!entries.ok()) return Close(ToGrpcStatus(entries.status()));
+      for (const UpdateLogEntry& entry : *entries) {
+        position = entry.position;
+        v1::UpdateEvent event;
+        if (!ToEvent(source, entry, &event)) continue;
+        if (!FilterPasses(filter_, chats_, event)) continue;
+        event.set_account(source.account->name());
+        event.set_position(entry.position);
+        event.set_resume_token(MakeResumeToken(positions_));
+        pending_.push_back(std::move(event));
+      }
+    }
+  }
+
+  bool ToEvent(const Source& source, const UpdateLogEntry& entry, v1::UpdateEvent* event) {
+    const std::string& account = source.account->id();
+    if (entry.update.empty()) {
+      v1::HistoryGap* gap = event->mutable_history_gap();
+      if (entry.channel_id != 0) {
+        gap->set_chat(absl::StrCat("accounts/", account, "/chats/",
+                                   -(int64_t{1000000000000} + entry.channel_id)));
+      }
+      gap->set_pts_from(entry.gap_from);
+      gap->set_pts_to(entry.gap_to);
+      *event->mutable_time() =
+          google::protobuf::util::TimeUtil::SecondsToTimestamp(entry.logged_at_unix);
+      return true;
+    }
+    absl::Status converted =
+        UpdateToEvent(entry.update, entry.users, entry.chats,
+                      entry.date != 0 ? entry.date : entry.logged_at_unix, account, event);
+    // A logged entry that no longer decodes is skipped, not fatal for the stream.
+    return converted.ok();
+  }
+
+  void ArmCheckpoint() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (closed_ || !timer_) return;
+    timer_->expires_after(absl::ToChronoNanoseconds(checkpoint_));
+    timer_->async_wait([link = link_](const asio::error_code& error) {
+      if (error) return;
+      absl::MutexLock lock(&link->mutex);
+      if (link->streamer == nullptr) return;
+      absl::MutexLock inner(&link->streamer->mutex_);
+      link->streamer->OnCheckpointTimer();
+    });
+  }
+
+  void OnCheckpointTimer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (closed_ || cancelled_) return;
+    if (!writing_ && pending_.empty() && absl::Now() - last_write_ >= checkpoint_ * 0.9) {
+      current_.Clear();
+      current_.mutable_checkpoint();
+      current_.set_resume_token(MakeResumeToken(positions_));
+      *current_.mutable_time() =
+          google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));
+      Write();
+    }
+    ArmCheckpoint();
+  }
+
+  std::vector<Source> sources_;
+  // Account id -> the position delivered (or filtered out) last.
+  std::map<std::string, int64_t> positions_ ABSL_GUARDED_BY(mutex_);
+  const v1::UpdateFilter filter_;
+  const std::vector<int64_t> chats_;
+  const absl::Duration checkpoint_;
+  std::shared_ptr<Link> link_ = MakeLink(this);
+  absl::Mutex mutex_;
+  std::unique_ptr<asio::steady_timer> timer_ ABSL_GUARDED_BY(mutex_);
+  size_t next_source_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::vector<v1::UpdateEvent> pending_ ABSL_GUARDED_BY(mutex_);
+  v1::UpdateEvent current_ ABSL_GUARDED_BY(mutex_);
+  absl::Time last_write_ ABSL_GUARDED_BY(mutex_);
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
+  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+};
+
+// The account's update engine: FAILED_PRECONDITION until it signs in.
+absl::StatusOr<std::shared_ptr<UpdateEngine>> EngineOf(const Account& account) {
+  std::shared_ptr<UpdateEngine> engine = account.update_engine();
+  if (engine == nullptr) {
+    return ServiceError(absl::StatusCode::kFailedPrecondition, "ACCOUNT_NOT_SIGNED_IN",
+                        absl::StrCat(account.name(), " has no updates until it signs in"));
+  }
+  return engine;
+}
+
+absl::StatusOr<int64_t> CommittedPosition(Storage& storage, const Account& account,
+                                          const std::string& consumer) {
+  absl::StatusOr<std::vector<ConsumerRecord>> consumers = storage.ListConsumers(account.key());
+  if (!consumers.ok()) return consumers.status();
+  for (const ConsumerRecord& c : *consumers) {
+    if (c.consumer == consumer) return c.position;
+  }
+  return -1;
+}
+
+void FillConsumer(const Account& account, const ConsumerRecord& record, int64_t head,
+                  v1::ConsumerPosition* out) {
+  out->set_account(account.name());
+  out->set_consumer(record.consumer);
+  out->set_position(record.position);
+  out->set_lag(std::max<int64_t>(0, head - record.position));
+  *out->mutable_update_time() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(record.update_time_unix);
+}
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::UpdateEvent>* UpdateServiceImpl::StreamUpdates(
+    grpc::CallbackServerContext* context, const v1::StreamUpdatesRequest* request) {
+  asio::io_context* io = api_->accounts->env().io;
+  auto fail = [&](absl::Status status) {
+    return new UpdateStreamer(io, {}, {}, {}, {}, absl::ZeroDuration(), std::move(status));
+  };
+  if (request->accounts().empty()) return fail(InvalidField("accounts", "at least one"));
+  if (static_cast<size_t>(request->accounts_size()) > kMaxAccounts) {
+    return fail(InvalidField("accounts", absl::StrCat("at most ", kMaxAccounts)));
+  }
+  if (!request->consumer().empty() && !ValidConsumer(request->consumer())) {
+    return fail(InvalidField("consumer", "1-64 of [a-zA-Z0-9_.-]"));
+  }
+  for (const std::string& kind : request->filter().kinds()) {
+    const auto& kinds = EventKinds();
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+      return fail(InvalidField("filter.kinds", absl::StrCat("no event kind \"", kind, "\"")));
+    }
+  }
+  std::vector<int64_t> chats;
+  for (const std::string& chat : request->filter().chats()) {
+    const size_t slash = chat.rfind('/');
+    int64_t id = 0;
+    if (!absl::SimpleAtoi(slash == std::string::npos ? chat : chat.substr(slash + 1), &id) ||
+        id == 0) {
+      return fail(InvalidField("filter.chats", "a chat's name or marked id"));
+    }
+    chats.push_back(id);
+  }
+  absl::Duration checkpoint = kDefaultCheckpoint;
+  if (request->has_checkpoint_interval()) {
+    checkpoint = absl::Seconds(request->checkpoint_interval().seconds()) +
+                 absl::Nanoseconds(request->checkpoint_interval().nanos());
+    if (checkpoint < absl::Milliseconds(100) || checkpoint > absl::Hours(1)) {
+      return fail(InvalidField("checkpoint_interval", "100 ms to 1 h"));
+    }
+  }
+  std::map<std::string, int64_t> token;
+  if (request->start_case() == v1::StreamUpdatesRequest::kResumeToken) {
+    absl::StatusOr<std::map<std::string, int64_t>> parsed =
+        ParseResumeToken(request->resume_token(), "resume_token");
+    if (!parsed.ok()) return fail(parsed.status());
+    token = *std::move(parsed);
+  }
+
+  std::vector<Source> sources;
+  std::map<std::string, int64_t> positions;
+  for (int i = 0; i < request->accounts_size(); ++i) {
+    const std::string field = absl::StrCat("accounts[", i, "]");
+    absl::StatusOr<std::shared_ptr<Account>> account =
+        CallerAccount(*api_, *context, request->accounts(i), field);
+    if (!account.ok()) return fail(account.status());
+    if (positions.count((*account)->id()) != 0) return fail(InvalidField(field, "repeated"));
+    absl::StatusOr<std::shared_ptr<UpdateEngine>> engine = EngineOf(**account);
+    if (!engine.ok()) return fail(engine.status());
+    const std::string& id = (*account)->id();
+    const int64_t head = (*engine)->head();
+    const int64_t oldest = (*engine)->oldest();
+    int64_t position = head;
+    switch (request->start_case()) {
+      case v1::StreamUpdatesRequest::kResumeToken: {
+        auto it = token.find(id);
+        if (it == token.end()) {
+          return fail(InvalidField("resume_token", absl::StrCat("has no position for ", field)));
+        }
+        position = it->second;
+        if (position > head) {
+          return fail(InvalidField("resume_token", "is ahead of the account's log"));
+        }
+        if (position + 1 < oldest) return fail(Expired(id, position, oldest));
+        break;
+      }
+      case v1::StreamUpdatesRequest::kOldest:
+        position = oldest - 1;
+        break;
+      case v1::StreamUpdatesRequest::kNow:
+        break;
+      default:
+        if (!request->consumer().empty()) {
+          absl::StatusOr<int64_t> committed =
+              CommittedPosition(*api_->accounts->env().storage, **account, request->consumer());
+          if (!committed.ok()) return fail(committed.status());
+          if (*committed >= 0) {
+            position = std::min(*committed, head);
+            if (position + 1 < oldest) return fail(Expired(id, position, oldest));
+          }
+        }
+        break;
+    }
+    positions[id] = position;
+    sources.push_back(Source{*account, *engine, 0});
+  }
+  return new UpdateStreamer(io, std::move(sources), std::move(positions), request->filter(),
+                            std::move(chats), checkpoint, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* UpdateServiceImpl::AckUpdates(grpc::CallbackServerContext* context,
+                                                        const v1::AckUpdatesRequest* request,
+                                                        v1::AckUpdatesResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
+  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
+  if (!ValidConsumer(request->consumer())) {
+    return Finish(reactor, InvalidField("consumer", "1-64 of [a-zA-Z0-9_.-]")), reactor;
+  }
+  absl::StatusOr<std::map<std::string, int64_t>> token =
+      ParseResumeToken(request->resume_token(), "resume_token");
+  if (!token.ok()) return Finish(reactor, token.status()), reactor;
+  Storage& storage = *api_->accounts->env().storage;
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  for (const auto& [id, position] : *token) {
+    absl::StatusOr<std::shared_ptr<Account>> account =
+        CallerAccount(*api_, *context, absl::StrCat("accounts/", id), "resume_token");
+    if (!account.ok()) return Finish(reactor, account.status()), reactor;
+    std::shared_ptr<UpdateEngine> engine = (*account)->update_engine();
+    const int64_t head = engine != nullptr ? engine->head() : 0;
+    if (position > head) {
+      return Finish(reactor, InvalidField("resume_token", "is ahead of the account's log")),
+             reactor;
+    }
+    absl::StatusOr<ConsumerRecord> committed = storage.AdvanceConsumer(
+        (*account)->key(), ConsumerRecord{request->consumer(), position, now});
+    if (!committed.ok()) return Finish(reactor, committed.status()), reactor;
+    FillConsumer(**account, *committed, head, response->add_positions());
+  }
+  Finish(reactor, absl::OkStatus());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* UpdateServiceImpl::GetUpdateState(
+    grpc::CallbackServerContext* context, const v1::GetUpdateStateRequest* request,
+    v1::UpdateLogState* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<std::shared_ptr<Account>> account =
+      CallerAccount(*api_, *context, request->account(), "account");
+  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  absl::StatusOr<std::shared_ptr<UpdateEngine>> engine = EngineOf(**account);
+  if (!engine.ok()) return Finish(reactor, engine.status()), reactor;
+  const updates::UpdateEngineOptions& options = (*engine)->options();
+  const int64_t head = (*engine)->head();
+  response->set_account((*account)->name());
+  response->set_head_position(head);
+  response->set_oldest_position((*engine)->oldest());
+  response->set_retention_events(options.retention_events);
+  response->mutable_retention_age()->set_seconds(absl::ToInt64Seconds(options.retention_age));
+  const updates::UpdateState state = (*engine)->state();
+  response->set_pts(state.pts);
+  response->set_qts(state.qts);
+  response->set_seq(state.seq);
+  *response->mutable_date() = google::protobuf::util::TimeUtil::SecondsToTimestamp(state.date);
+  absl::StatusOr<std::vector<ConsumerRecord>> consumers =
+      api_->accounts->env().storage->ListConsumers((*account)->key());
+  if (!consumers.ok()) return Finish(reactor, consumers.status()), reactor;
+  for (const ConsumerRecord& c : *consumers) {
+    FillConsumer(**account, c, head, response->add_consumers());
+  }
+  Finish(reactor, absl::OkStatus());
+  return reactor;
+}
+
+}  // namespace tgrpc::service

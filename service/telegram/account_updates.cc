@@ -1,0 +1,90 @@
+// The account's update engine: started once it is signed in, fed by the invoker's update tap,
+// caught up after a home-DC session comes back, stopped on log out and with the account.
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "service/telegram/account.h"
+#include "service/telegram/peer_id.h"
+
+namespace tgrpc::service {
+
+using mtproto::net::LogLevel;
+
+// A difference call waits at most this long (then the engine asks again later).
+constexpr absl::Duration kUpdateCallTimeout = absl::Seconds(60);
+
+std::shared_ptr<updates::UpdateEngine> Account::update_engine() const {
+  absl::MutexLock lock(&mutex_);
+  return updates_;
+}
+
+void Account::StartUpdates() {
+  updates::UpdateEngineOptions options;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (updates_ != nullptr || record_.state != AccountState::kSignedIn || record_.user_id == 0) {
+      return;
+    }
+    options.self_user_id = record_.user_id;
+  }
+  std::weak_ptr<Account> weak = weak_from_this();
+  options.storage = env_->storage;
+  options.account = key_;
+  options.retention_events = env_->update_retention_events;
+  options.retention_age = env_->update_retention_age;
+  options.invoke = [weak](std::string body, std::string method,
+                          std::function<void(absl::StatusOr<std::string>)> done) {
+    auto self = weak.lock();
+    if (!self) return done(absl::CancelledError("the account was closed"));
+    self->invoker()->Invoke(std::move(body), std::move(method), {absl::Now() + kUpdateCallTimeout},
+                            std::move(done));
+  };
+  options.input_channel =
+      [weak](int64_t channel_id) -> absl::StatusOr<tl::Ptr<tl::api::InputChannel>> {
+    auto self = weak.lock();
+    if (!self) return absl::CancelledError("the account was closed");
+    return self->peers_.InputChannel(MarkChannel(channel_id));
+  };
+  options.log = [weak](absl::string_view message) {
+    if (auto self = weak.lock()) self->Log(LogLevel::kInfo, absl::StrCat("updates: ", message));
+  };
+  absl::StatusOr<std::shared_ptr<updates::UpdateEngine>> engine =
+      updates::UpdateEngine::Create(*env_->io, std::move(options));
+  if (!engine.ok()) {
+    Log(LogLevel::kError, absl::StrCat("cannot open the update log: ", engine.status().message()));
+    return;
+  }
+  {
+    absl::MutexLock lock(&mutex_);
+    if (updates_ != nullptr) return;
+    updates_ = *engine;
+  }
+  (*engine)->Start();
+}
+
+void Account::StopUpdates() {
+  std::shared_ptr<updates::UpdateEngine> engine;
+  {
+    absl::MutexLock lock(&mutex_);
+    engine = std::move(updates_);
+  }
+  if (engine) engine->Stop();
+}
+
+void Account::OnSessionReady(int dc, absl::string_view from) {
+  // Every session reaching "ready" on the home DC asks for a catch-up: a reconnect may have
+  // missed pushed updates, and a first connection cannot be told from one (both come through
+  // connecting and handshaking). The sequencer runs one difference at a time and folds the rest
+  // into one more, and an up-to-date account gets differenceEmpty.
+  std::shared_ptr<updates::UpdateEngine> engine;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (dc != record_.home_dc) return;
+    engine = updates_;
+  }
+  if (engine) engine->CatchUp(absl::StrCat("a session on DC ", dc, " is ready after ", from));
+}
+
+}  // namespace tgrpc::service
