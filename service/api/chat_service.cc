@@ -93,72 +93,6 @@ void FetchChat(std::shared_ptr<Account> account, const ResolvedPeer& peer, absl:
   }
 }
 
-v1::ChatMember::Status MemberStatus(const tl::Object& participant) {
-  if (dynamic_cast<const api::channelParticipantCreator*>(&participant) != nullptr ||
-      dynamic_cast<const api::chatParticipantCreator*>(&participant) != nullptr) {
-    return v1::ChatMember::CREATOR;
-  }
-  if (dynamic_cast<const api::channelParticipantAdmin*>(&participant) != nullptr ||
-      dynamic_cast<const api::chatParticipantAdmin*>(&participant) != nullptr) {
-    return v1::ChatMember::ADMINISTRATOR;
-  }
-  if (const auto* banned = dynamic_cast<const api::channelParticipantBanned*>(&participant)) {
-    const auto* rights = dynamic_cast<const api::chatBannedRights*>(banned->banned_rights.get());
-    return rights != nullptr && rights->view_messages ? v1::ChatMember::BANNED
-                                                      : v1::ChatMember::RESTRICTED;
-  }
-  if (dynamic_cast<const api::channelParticipantLeft*>(&participant) != nullptr) {
-    return v1::ChatMember::LEFT;
-  }
-  return v1::ChatMember::MEMBER;
-}
-
-// A member from a channel or basic-group participant; false if it is not a user.
-bool MemberToProto(const tl::Object& participant, const Account& account, int64_t marked_chat,
-                   const PeerIndex& index, v1::ChatMember* out) {
-  int64_t user_id = 0;
-  int64_t inviter = 0;
-  int32_t date = 0;
-  std::string rank;
-  if (const auto* p = dynamic_cast<const api::channelParticipant*>(&participant)) {
-    user_id = p->user_id, date = p->date, rank = p->rank.value_or("");
-  } else if (const auto* p = dynamic_cast<const api::channelParticipantSelf*>(&participant)) {
-    user_id = p->user_id, inviter = p->inviter_id, date = p->date, rank = p->rank.value_or("");
-  } else if (const auto* p = dynamic_cast<const api::channelParticipantCreator*>(&participant)) {
-    user_id = p->user_id, rank = p->rank.value_or("");
-  } else if (const auto* p = dynamic_cast<const api::channelParticipantAdmin*>(&participant)) {
-    user_id = p->user_id, inviter = p->promoted_by, date = p->date, rank = p->rank.value_or("");
-  } else if (const auto* p = dynamic_cast<const api::channelParticipantBanned*>(&participant)) {
-    user_id = MarkedPeerId(p->peer.get()), inviter = p->kicked_by, date = p->date;
-    if (const auto* rights = dynamic_cast<const api::chatBannedRights*>(p->banned_rights.get())) {
-      if (rights->until_date != 0 && rights->until_date != INT32_MAX) {
-        out->mutable_until_time()->set_seconds(rights->until_date);
-      }
-    }
-  } else if (const auto* p = dynamic_cast<const api::channelParticipantLeft*>(&participant)) {
-    user_id = MarkedPeerId(p->peer.get());
-  } else if (const auto* p = dynamic_cast<const api::chatParticipant*>(&participant)) {
-    user_id = p->user_id, inviter = p->inviter_id, date = p->date, rank = p->rank.value_or("");
-  } else if (const auto* p = dynamic_cast<const api::chatParticipantCreator*>(&participant)) {
-    user_id = p->user_id, rank = p->rank.value_or("");
-  } else if (const auto* p = dynamic_cast<const api::chatParticipantAdmin*>(&participant)) {
-    user_id = p->user_id, inviter = p->inviter_id, date = p->date, rank = p->rank.value_or("");
-  }
-  if (user_id <= 0) return false;
-  out->set_name(absl::StrCat(ChatName(account.id(), marked_chat), "/members/", user_id));
-  if (const api::User* user = index.FindUser(user_id)) {
-    ToProto(*user, account.id(), out->mutable_user());
-  } else {
-    out->mutable_user()->set_id(user_id);
-    out->mutable_user()->set_name(UserName(account.id(), user_id));
-  }
-  out->set_status(MemberStatus(participant));
-  if (date != 0) out->mutable_join_time()->set_seconds(date);
-  out->set_inviter_id(inviter);
-  out->set_rank(ValidUtf8(rank));
-  return true;
-}
-
 tl::Ptr<api::ChannelParticipantsFilter> ChannelFilter(v1::ListChatMembersRequest::Filter filter,
                                                       const std::string& q) {
   switch (filter) {
@@ -450,7 +384,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ListChatMembers(
                 int32_t seen = 0;
                 for (const auto& p : list->participants) {
                   v1::ChatMember member;
-                  if (!MemberToProto(*p, *account, marked, index, &member)) continue;
+                  if (!MemberToProto(*p, account->id(), marked, index, &member)) continue;
                   const bool admin = member.status() == v1::ChatMember::CREATOR ||
                                      member.status() == v1::ChatMember::ADMINISTRATOR;
                   if (filter == v1::ListChatMembersRequest::ADMINS && !admin) continue;
@@ -497,7 +431,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ListChatMembers(
               for (const auto& u : page->users) index.users.push_back(u.get());
               for (const auto& p : page->participants) {
                 v1::ChatMember member;
-                if (MemberToProto(*p, *account, marked, index, &member)) {
+                if (MemberToProto(*p, account->id(), marked, index, &member)) {
                   *response->add_members() = std::move(member);
                 }
               }
@@ -549,7 +483,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::GetChatMember(grpc::CallbackServerCon
               account->peers().AddUsers(one->users);
               PeerIndex index;
               for (const auto& u : one->users) index.users.push_back(u.get());
-              MemberToProto(*one->participant, *account, marked, index, response);
+              MemberToProto(*one->participant, account->id(), marked, index, response);
               Finish(reactor, absl::OkStatus());
             });
       });

@@ -440,23 +440,7 @@ void ToProto(const api::Message& message, absl::string_view account, v1::Message
     // A markup that does not convert is left out rather than failing the whole message.
     if (json.ok()) out->set_reply_markup_json(ValidUtf8(*json));
   }
-  if (const auto* reactions = dynamic_cast<const api::messageReactions*>(m->reactions.get())) {
-    for (const auto& result : reactions->results) {
-      const auto* count = dynamic_cast<const api::reactionCount*>(result.get());
-      if (count == nullptr) continue;
-      v1::Reaction* reaction = out->add_reactions();
-      if (const auto* r = dynamic_cast<const api::reactionEmoji*>(count->reaction.get())) {
-        reaction->set_reaction(ValidUtf8(r->emoticon));
-      } else if (const auto* r =
-                     dynamic_cast<const api::reactionCustomEmoji*>(count->reaction.get())) {
-        reaction->set_reaction(absl::StrCat("custom_emoji:", r->document_id));
-      } else {
-        reaction->set_reaction("paid");
-      }
-      reaction->set_count(count->count);
-      reaction->set_chosen(count->chosen_order.has_value());
-    }
-  }
+  ToProto(m->reactions.get(), out->mutable_reactions());
 }
 
 const api::User* PeerIndex::FindUser(int64_t id) const {
@@ -474,6 +458,92 @@ const api::Chat* PeerIndex::FindChat(int64_t marked_id) const {
     if (converted.id() == marked_id) return chat;
   }
   return nullptr;
+}
+
+void ToProto(const api::MessageReactions* from,
+             google::protobuf::RepeatedPtrField<v1::Reaction>* out) {
+  const auto* reactions = dynamic_cast<const api::messageReactions*>(from);
+  if (reactions == nullptr) return;
+  for (const auto& result : reactions->results) {
+    const auto* count = dynamic_cast<const api::reactionCount*>(result.get());
+    if (count == nullptr) continue;
+    v1::Reaction* reaction = out->Add();
+    if (const auto* r = dynamic_cast<const api::reactionEmoji*>(count->reaction.get())) {
+      reaction->set_reaction(ValidUtf8(r->emoticon));
+    } else if (const auto* r =
+                   dynamic_cast<const api::reactionCustomEmoji*>(count->reaction.get())) {
+      reaction->set_reaction(absl::StrCat("custom_emoji:", r->document_id));
+    } else {
+      reaction->set_reaction("paid");
+    }
+    reaction->set_count(count->count);
+    reaction->set_chosen(count->chosen_order.has_value());
+  }
+}
+
+v1::ChatMember::Status MemberStatus(const tl::Object& participant) {
+  if (dynamic_cast<const api::channelParticipantCreator*>(&participant) != nullptr ||
+      dynamic_cast<const api::chatParticipantCreator*>(&participant) != nullptr) {
+    return v1::ChatMember::CREATOR;
+  }
+  if (dynamic_cast<const api::channelParticipantAdmin*>(&participant) != nullptr ||
+      dynamic_cast<const api::chatParticipantAdmin*>(&participant) != nullptr) {
+    return v1::ChatMember::ADMINISTRATOR;
+  }
+  if (const auto* banned = dynamic_cast<const api::channelParticipantBanned*>(&participant)) {
+    const auto* rights = dynamic_cast<const api::chatBannedRights*>(banned->banned_rights.get());
+    return rights != nullptr && rights->view_messages ? v1::ChatMember::BANNED
+                                                      : v1::ChatMember::RESTRICTED;
+  }
+  if (dynamic_cast<const api::channelParticipantLeft*>(&participant) != nullptr) {
+    return v1::ChatMember::LEFT;
+  }
+  return v1::ChatMember::MEMBER;
+}
+
+bool MemberToProto(const tl::Object& participant, absl::string_view account, int64_t marked_chat,
+                   const PeerIndex& index, v1::ChatMember* out) {
+  int64_t user_id = 0;
+  int64_t inviter = 0;
+  int32_t date = 0;
+  std::string rank;
+  if (const auto* p = dynamic_cast<const api::channelParticipant*>(&participant)) {
+    user_id = p->user_id, date = p->date, rank = p->rank.value_or("");
+  } else if (const auto* p = dynamic_cast<const api::channelParticipantSelf*>(&participant)) {
+    user_id = p->user_id, inviter = p->inviter_id, date = p->date, rank = p->rank.value_or("");
+  } else if (const auto* p = dynamic_cast<const api::channelParticipantCreator*>(&participant)) {
+    user_id = p->user_id, rank = p->rank.value_or("");
+  } else if (const auto* p = dynamic_cast<const api::channelParticipantAdmin*>(&participant)) {
+    user_id = p->user_id, inviter = p->promoted_by, date = p->date, rank = p->rank.value_or("");
+  } else if (const auto* p = dynamic_cast<const api::channelParticipantBanned*>(&participant)) {
+    user_id = MarkedPeerId(p->peer.get()), inviter = p->kicked_by, date = p->date;
+    if (const auto* rights = dynamic_cast<const api::chatBannedRights*>(p->banned_rights.get())) {
+      if (rights->until_date != 0 && rights->until_date != INT32_MAX) {
+        out->mutable_until_time()->set_seconds(rights->until_date);
+      }
+    }
+  } else if (const auto* p = dynamic_cast<const api::channelParticipantLeft*>(&participant)) {
+    user_id = MarkedPeerId(p->peer.get());
+  } else if (const auto* p = dynamic_cast<const api::chatParticipant*>(&participant)) {
+    user_id = p->user_id, inviter = p->inviter_id, date = p->date, rank = p->rank.value_or("");
+  } else if (const auto* p = dynamic_cast<const api::chatParticipantCreator*>(&participant)) {
+    user_id = p->user_id, rank = p->rank.value_or("");
+  } else if (const auto* p = dynamic_cast<const api::chatParticipantAdmin*>(&participant)) {
+    user_id = p->user_id, inviter = p->inviter_id, date = p->date, rank = p->rank.value_or("");
+  }
+  if (user_id <= 0) return false;
+  out->set_name(absl::StrCat(ChatName(account, marked_chat), "/members/", user_id));
+  if (const api::User* user = index.FindUser(user_id)) {
+    ToProto(*user, account, out->mutable_user());
+  } else {
+    out->mutable_user()->set_id(user_id);
+    out->mutable_user()->set_name(UserName(account, user_id));
+  }
+  out->set_status(MemberStatus(participant));
+  if (date != 0) out->mutable_join_time()->set_seconds(date);
+  out->set_inviter_id(inviter);
+  out->set_rank(ValidUtf8(rank));
+  return true;
 }
 
 }  // namespace tgrpc::service

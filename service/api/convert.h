@@ -44,6 +44,16 @@ struct PeerIndex {
   const tl::api::Chat* FindChat(int64_t marked_id) const;
 };
 
+// A message's reaction counts.
+void ToProto(const tl::api::MessageReactions* reactions,
+             google::protobuf::RepeatedPtrField<v1::Reaction>* out);
+
+// A channel or basic-group participant (ChannelParticipant / ChatParticipant) of chat
+// `marked_chat` as a member, with its user from `index` when there; false if it is not a user.
+v1::ChatMember::Status MemberStatus(const tl::Object& participant);
+bool MemberToProto(const tl::Object& participant, absl::string_view account, int64_t marked_chat,
+                   const PeerIndex& index, v1::ChatMember* out);
+
 }  // namespace tgrpc::service
 
 #endif  // TGRPC_SERVICE_API_CONVERT_H_

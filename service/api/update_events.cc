@@ -63,8 +63,28 @@ void Ids(const std::vector<int32_t>& ids, google::protobuf::RepeatedField<int32_
   out->Add(ids.begin(), ids.end());
 }
 
+std::string InviteLink(const api::ExportedChatInvite* invite) {
+  const auto* link = dynamic_cast<const api::chatInviteExported*>(invite);
+  return link != nullptr ? ValidUtf8(link->link) : "";
+}
+
+void MemberChange(absl::string_view account, int64_t chat, int64_t user, int64_t actor,
+                  const tl::Object* before, const tl::Object* after,
+                  const api::ExportedChatInvite* invite, int32_t date, const PeerIndex& index,
+                  v1::UpdateEvent* out) {
+  v1::ChatMemberChange* change = out->mutable_member_change();
+  change->set_chat(ChatName(account, chat));
+  change->set_user(UserName(account, user));
+  if (actor != 0) change->set_actor(UserName(account, actor));
+  if (before != nullptr) MemberToProto(*before, account, chat, index, change->mutable_old_member());
+  if (after != nullptr) MemberToProto(*after, account, chat, index, change->mutable_new_member());
+  change->set_invite_link(InviteLink(invite));
+  if (date != 0) SetTime(date, out->mutable_time());
+}
+
 // The typed event for `u`; false when it has none (it goes as raw JSON).
-bool Typed(const api::Update& u, absl::string_view account, v1::UpdateEvent* out) {
+bool Typed(const api::Update& u, absl::string_view account, const PeerIndex& index,
+           v1::UpdateEvent* out) {
   if (const auto* x = dynamic_cast<const api::updateNewMessage*>(&u)) {
     if (dynamic_cast<const api::messageEmpty*>(x->message.get()) != nullptr) return false;
     Message(x->message.get(), account, out->mutable_new_message());
@@ -138,6 +158,80 @@ bool Typed(const api::Update& u, absl::string_view account, v1::UpdateEvent* out
     pinned->set_chat(ChatName(account, MarkChannel(x->channel_id)));
     Ids(x->messages, pinned->mutable_message_ids());
     pinned->set_pinned(x->pinned);
+  } else if (const auto* x = dynamic_cast<const api::updateMessageReactions*>(&u)) {
+    v1::MessageReactions* reactions = out->mutable_reactions();
+    reactions->set_chat(ChatOf(account, MarkedPeerId(x->peer.get())));
+    reactions->set_message_id(x->msg_id);
+    reactions->set_top_msg_id(x->top_msg_id.value_or(0));
+    ToProto(x->reactions.get(), reactions->mutable_reactions());
+  } else if (const auto* x = dynamic_cast<const api::updateChannelParticipant*>(&u)) {
+    MemberChange(account, MarkChannel(x->channel_id), x->user_id, x->actor_id,
+                 x->prev_participant.get(), x->new_participant.get(), x->invite.get(), x->date,
+                 index, out);
+  } else if (const auto* x = dynamic_cast<const api::updateChatParticipant*>(&u)) {
+    MemberChange(account, MarkChat(x->chat_id), x->user_id, x->actor_id, x->prev_participant.get(),
+                 x->new_participant.get(), x->invite.get(), x->date, index, out);
+  } else if (const auto* x = dynamic_cast<const api::updateChatParticipantAdd*>(&u)) {
+    api::chatParticipant added;
+    added.user_id = x->user_id;
+    added.inviter_id = x->inviter_id;
+    added.date = x->date;
+    MemberChange(account, MarkChat(x->chat_id), x->user_id, x->inviter_id, nullptr, &added, nullptr,
+                 x->date, index, out);
+  } else if (const auto* x = dynamic_cast<const api::updateChatParticipantDelete*>(&u)) {
+    api::chatParticipant removed;
+    removed.user_id = x->user_id;
+    MemberChange(account, MarkChat(x->chat_id), x->user_id, 0, &removed, nullptr, nullptr, 0, index,
+                 out);
+  } else if (const auto* x = dynamic_cast<const api::updatePendingJoinRequests*>(&u)) {
+    v1::JoinRequests* requests = out->mutable_join_requests();
+    requests->set_chat(ChatOf(account, MarkedPeerId(x->peer.get())));
+    requests->set_pending_count(x->requests_pending);
+    for (int64_t id : x->recent_requesters) requests->add_recent_requester_ids(id);
+  } else if (const auto* x = dynamic_cast<const api::updateBotChatInviteRequester*>(&u)) {
+    v1::JoinRequests* requests = out->mutable_join_requests();
+    requests->set_chat(ChatOf(account, MarkedPeerId(x->peer.get())));
+    requests->set_pending_count(1);
+    requests->set_user(UserName(account, x->user_id));
+    requests->set_about(ValidUtf8(x->about));
+    requests->set_invite_link(InviteLink(x->invite.get()));
+  } else if (const auto* x = dynamic_cast<const api::updateChat*>(&u)) {
+    out->mutable_chat_change()->set_chat(ChatName(account, MarkChat(x->chat_id)));
+  } else if (const auto* x = dynamic_cast<const api::updateChannel*>(&u)) {
+    out->mutable_chat_change()->set_chat(ChatName(account, MarkChannel(x->channel_id)));
+  } else if (const auto* x = dynamic_cast<const api::updateBotCallbackQuery*>(&u)) {
+    v1::CallbackQuery* query = out->mutable_callback_query();
+    query->set_query_id(x->query_id);
+    query->set_from(UserName(account, x->user_id));
+    query->set_chat(ChatOf(account, MarkedPeerId(x->peer.get())));
+    query->set_message_id(x->msg_id);
+    query->set_data(x->data.value_or(""));
+    query->set_game_short_name(ValidUtf8(x->game_short_name.value_or("")));
+    query->set_chat_instance(x->chat_instance);
+  } else if (const auto* x = dynamic_cast<const api::updateInlineBotCallbackQuery*>(&u)) {
+    v1::CallbackQuery* query = out->mutable_callback_query();
+    query->set_query_id(x->query_id);
+    query->set_from(UserName(account, x->user_id));
+    if (x->msg_id != nullptr) {
+      absl::StatusOr<std::string> boxed = tl::Serialize(*x->msg_id);
+      absl::StatusOr<std::string> json =
+          boxed.ok() ? TlToJson(*boxed, "InputBotInlineMessageID") : boxed.status();
+      if (json.ok()) query->set_inline_message_id(*json);
+    }
+    query->set_data(x->data.value_or(""));
+    query->set_game_short_name(ValidUtf8(x->game_short_name.value_or("")));
+    query->set_chat_instance(x->chat_instance);
+  } else if (const auto* x = dynamic_cast<const api::updateBotInlineQuery*>(&u)) {
+    v1::InlineQuery* query = out->mutable_inline_query();
+    query->set_query_id(x->query_id);
+    query->set_from(UserName(account, x->user_id));
+    query->set_query(ValidUtf8(x->query));
+    query->set_offset(ValidUtf8(x->offset));
+    if (x->peer_type != nullptr) {
+      std::string type = x->peer_type->tl_name();
+      if (absl::StartsWith(type, "inlineQueryPeerType")) type = type.substr(19);
+      query->set_peer_type(type);
+    }
   } else {
     return false;
   }
@@ -165,21 +259,30 @@ absl::Status UpdateToEvent(absl::string_view update, const std::vector<std::stri
         absl::StrCat("a logged update does not decode: ", decoded.status().message()));
   }
   if (date != 0) SetTime(date, out->mutable_time());
-  if (!Typed(**decoded, account, out)) {
+  std::vector<tl::Ptr<api::User>> decoded_users;
+  std::vector<tl::Ptr<api::Chat>> decoded_chats;
+  PeerIndex index;
+  for (const std::string& boxed : users) {
+    absl::StatusOr<tl::Ptr<api::User>> user = tl::Decode<api::User>(boxed);
+    if (!user.ok()) continue;
+    index.users.push_back(user->get());
+    decoded_users.push_back(*std::move(user));
+  }
+  for (const std::string& boxed : chats) {
+    absl::StatusOr<tl::Ptr<api::Chat>> chat = tl::Decode<api::Chat>(boxed);
+    if (!chat.ok()) continue;
+    index.chats.push_back(chat->get());
+    decoded_chats.push_back(*std::move(chat));
+  }
+  if (!Typed(**decoded, account, index, out)) {
     v1::RawUpdate* raw = out->mutable_raw();
     raw->set_type((*decoded)->tl_name());
     absl::StatusOr<std::string> json = TlToJson(update, "Update");
     if (!json.ok()) return json.status();
     raw->set_tl_json(*std::move(json));
   }
-  for (const std::string& boxed : users) {
-    absl::StatusOr<tl::Ptr<api::User>> user = tl::Decode<api::User>(boxed);
-    if (user.ok()) ToProto(**user, account, out->add_users());
-  }
-  for (const std::string& boxed : chats) {
-    absl::StatusOr<tl::Ptr<api::Chat>> chat = tl::Decode<api::Chat>(boxed);
-    if (chat.ok()) ToProto(**chat, account, out->add_chats());
-  }
+  for (const api::User* user : index.users) ToProto(*user, account, out->add_users());
+  for (const api::Chat* chat : index.chats) ToProto(*chat, account, out->add_chats());
   return absl::OkStatus();
 }
 
@@ -216,6 +319,16 @@ int64_t EventChat(const v1::UpdateEvent& event) {
       return ChatIdOf(event.pinned_messages().chat());
     case v1::UpdateEvent::kHistoryGap:
       return ChatIdOf(event.history_gap().chat());
+    case v1::UpdateEvent::kReactions:
+      return ChatIdOf(event.reactions().chat());
+    case v1::UpdateEvent::kMemberChange:
+      return ChatIdOf(event.member_change().chat());
+    case v1::UpdateEvent::kJoinRequests:
+      return ChatIdOf(event.join_requests().chat());
+    case v1::UpdateEvent::kChatChange:
+      return ChatIdOf(event.chat_change().chat());
+    case v1::UpdateEvent::kCallbackQuery:
+      return ChatIdOf(event.callback_query().chat());
     default:
       return 0;
   }

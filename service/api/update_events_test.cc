@@ -139,6 +139,112 @@ TEST(UpdateEventsTest, DeletionsReadsTypingAndPins) {
   EXPECT_TRUE(pinned_event.pinned_messages().pinned());
 }
 
+TEST(UpdateEventsTest, ReactionsMembersJoinRequestsAndChatChanges) {
+  api::updateMessageReactions reactions;
+  auto peer = std::make_unique<api::peerChannel>();
+  peer->channel_id = 77;
+  reactions.peer = std::move(peer);
+  reactions.msg_id = 9;
+  auto counts = std::make_unique<api::messageReactions>();
+  auto count = std::make_unique<api::reactionCount>();
+  auto emoji = std::make_unique<api::reactionEmoji>();
+  emoji->emoticon = "\xF0\x9F\x91\x8D";
+  count->reaction = std::move(emoji);
+  count->count = 3;
+  counts->results.push_back(std::move(count));
+  reactions.reactions = std::move(counts);
+  v1::UpdateEvent event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(reactions), {}, {}, 0, "alice", &event).ok());
+  ASSERT_TRUE(event.has_reactions()) << event.DebugString();
+  EXPECT_EQ(event.reactions().message_id(), 9);
+  ASSERT_EQ(event.reactions().reactions_size(), 1);
+  EXPECT_EQ(event.reactions().reactions(0).count(), 3);
+  EXPECT_EQ(EventChat(event), -1000000000077);
+
+  // Bob is promoted by Carol in a channel; Bob's user came with the update.
+  api::updateChannelParticipant participant;
+  participant.channel_id = 77;
+  participant.user_id = 42;
+  participant.actor_id = 43;
+  participant.date = 1'700'000'500;
+  auto before = std::make_unique<api::channelParticipant>();
+  before->user_id = 42;
+  before->date = 1'700'000'000;
+  participant.prev_participant = std::move(before);
+  auto after = std::make_unique<api::channelParticipantAdmin>();
+  after->user_id = 42;
+  after->promoted_by = 43;
+  after->admin_rights = std::make_unique<api::chatAdminRights>();
+  participant.new_participant = std::move(after);
+  v1::UpdateEvent member;
+  ASSERT_TRUE(UpdateToEvent(Boxed(participant), {AUser(42, "Bob")}, {}, 0, "alice", &member).ok());
+  ASSERT_TRUE(member.has_member_change()) << member.DebugString();
+  EXPECT_EQ(member.member_change().user(), "accounts/alice/users/42");
+  EXPECT_EQ(member.member_change().actor(), "accounts/alice/users/43");
+  EXPECT_EQ(member.member_change().old_member().status(), v1::ChatMember::MEMBER);
+  EXPECT_EQ(member.member_change().new_member().status(), v1::ChatMember::ADMINISTRATOR);
+  EXPECT_EQ(member.member_change().new_member().user().first_name(), "Bob");
+  EXPECT_EQ(member.time().seconds(), 1'700'000'500);
+
+  // Someone left a basic group.
+  api::updateChatParticipantDelete left;
+  left.chat_id = 5;
+  left.user_id = 42;
+  v1::UpdateEvent gone;
+  ASSERT_TRUE(UpdateToEvent(Boxed(left), {}, {}, 0, "alice", &gone).ok());
+  EXPECT_TRUE(gone.member_change().has_old_member());
+  EXPECT_FALSE(gone.member_change().has_new_member());
+  EXPECT_EQ(EventChat(gone), -5);
+
+  api::updatePendingJoinRequests pending;
+  auto group = std::make_unique<api::peerChannel>();
+  group->channel_id = 78;
+  pending.peer = std::move(group);
+  pending.requests_pending = 2;
+  pending.recent_requesters = {42, 44};
+  v1::UpdateEvent requests;
+  ASSERT_TRUE(UpdateToEvent(Boxed(pending), {}, {}, 0, "alice", &requests).ok());
+  EXPECT_EQ(requests.join_requests().pending_count(), 2);
+  EXPECT_EQ(requests.join_requests().recent_requester_ids_size(), 2);
+
+  api::updateChannel changed;
+  changed.channel_id = 78;
+  v1::UpdateEvent chat;
+  ASSERT_TRUE(UpdateToEvent(Boxed(changed), {}, {}, 0, "alice", &chat).ok());
+  EXPECT_EQ(chat.chat_change().chat(), "accounts/alice/chats/-1000000000078");
+}
+
+TEST(UpdateEventsTest, BotsGetCallbackAndInlineQueries) {
+  api::updateBotCallbackQuery callback;
+  callback.query_id = 555;
+  callback.user_id = 42;
+  auto peer = std::make_unique<api::peerUser>();
+  peer->user_id = 42;
+  callback.peer = std::move(peer);
+  callback.msg_id = 12;
+  callback.data = std::string("\x01\x02yes", 5);
+  v1::UpdateEvent event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(callback), {}, {}, 0, "bot", &event).ok());
+  ASSERT_TRUE(event.has_callback_query());
+  EXPECT_EQ(event.callback_query().query_id(), 555);
+  EXPECT_EQ(event.callback_query().from(), "accounts/bot/users/42");
+  EXPECT_EQ(event.callback_query().message_id(), 12);
+  EXPECT_EQ(event.callback_query().data(), std::string("\x01\x02yes", 5));
+
+  api::updateBotInlineQuery inline_query;
+  inline_query.query_id = 556;
+  inline_query.user_id = 42;
+  inline_query.query = "cats";
+  inline_query.offset = "10";
+  inline_query.peer_type = std::make_unique<api::inlineQueryPeerTypeMegagroup>();
+  v1::UpdateEvent inline_event;
+  ASSERT_TRUE(UpdateToEvent(Boxed(inline_query), {}, {}, 0, "bot", &inline_event).ok());
+  EXPECT_EQ(inline_event.inline_query().query(), "cats");
+  EXPECT_EQ(inline_event.inline_query().offset(), "10");
+  EXPECT_EQ(inline_event.inline_query().peer_type(), "Megagroup");
+  EXPECT_EQ(EventKind(inline_event), "inline_query");
+}
+
 TEST(UpdateEventsTest, OtherUpdatesComeAsTlJson) {
   api::updateDialogFilterOrder order;
   order.order = {3, 1, 2};

@@ -135,6 +135,38 @@ std::vector<int64_t> PeersOfUpdate(const api::Update& u) {
     out.push_back(MarkChannel(x->channel_id));
   } else if (const auto* x = dynamic_cast<const api::updateChannel*>(&u)) {
     out.push_back(MarkChannel(x->channel_id));
+  } else if (const auto* x = dynamic_cast<const api::updateMessageReactions*>(&u)) {
+    AddPeer(x->peer.get(), out);
+  } else if (const auto* x = dynamic_cast<const api::updateChannelParticipant*>(&u)) {
+    out.push_back(MarkChannel(x->channel_id));
+    out.push_back(MarkUser(x->user_id));
+    out.push_back(MarkUser(x->actor_id));
+  } else if (const auto* x = dynamic_cast<const api::updateChatParticipant*>(&u)) {
+    out.push_back(MarkChat(x->chat_id));
+    out.push_back(MarkUser(x->user_id));
+    out.push_back(MarkUser(x->actor_id));
+  } else if (const auto* x = dynamic_cast<const api::updateChatParticipantAdd*>(&u)) {
+    out.push_back(MarkChat(x->chat_id));
+    out.push_back(MarkUser(x->user_id));
+    out.push_back(MarkUser(x->inviter_id));
+  } else if (const auto* x = dynamic_cast<const api::updateChatParticipantDelete*>(&u)) {
+    out.push_back(MarkChat(x->chat_id));
+    out.push_back(MarkUser(x->user_id));
+  } else if (const auto* x = dynamic_cast<const api::updatePendingJoinRequests*>(&u)) {
+    AddPeer(x->peer.get(), out);
+    for (int64_t id : x->recent_requesters) out.push_back(MarkUser(id));
+  } else if (const auto* x = dynamic_cast<const api::updateBotChatInviteRequester*>(&u)) {
+    AddPeer(x->peer.get(), out);
+    out.push_back(MarkUser(x->user_id));
+  } else if (const auto* x = dynamic_cast<const api::updateChat*>(&u)) {
+    out.push_back(MarkChat(x->chat_id));
+  } else if (const auto* x = dynamic_cast<const api::updateBotCallbackQuery*>(&u)) {
+    AddPeer(x->peer.get(), out);
+    out.push_back(MarkUser(x->user_id));
+  } else if (const auto* x = dynamic_cast<const api::updateInlineBotCallbackQuery*>(&u)) {
+    out.push_back(MarkUser(x->user_id));
+  } else if (const auto* x = dynamic_cast<const api::updateBotInlineQuery*>(&u)) {
+    out.push_back(MarkUser(x->user_id));
   } else if (const auto* x = dynamic_cast<const api::updateChatParticipants*>(&u)) {
     if (const auto* p = dynamic_cast<const api::chatParticipants*>(x->participants.get())) {
       out.push_back(MarkChat(p->chat_id));
