@@ -83,7 +83,12 @@ Metrics::Metrics()
       accounts_(prometheus::BuildGauge()
                     .Name("tgrpc_accounts")
                     .Help("Accounts served, by state.")
-                    .Register(*registry_)) {}
+                    .Register(*registry_)),
+      updates_(prometheus::BuildCounter()
+                   .Name("tgrpc_update_events_total")
+                   .Help("Update log work: events logged, getDifference and getChannelDifference "
+                         "catch-ups asked, history gaps Telegram reported; by event.")
+                   .Register(*registry_)) {}
 
 Metrics::~Metrics() = default;
 
@@ -152,6 +157,10 @@ void Metrics::AddBytes(bool sent, int64_t bytes) {
 void Metrics::SessionStateChanged(int dc, const std::string& from, const std::string& to) {
   if (!from.empty()) sessions_.Add({{"dc", DcLabel(dc)}, {"state", LabelValue(from)}}).Decrement();
   if (!to.empty()) sessions_.Add({{"dc", DcLabel(dc)}, {"state", LabelValue(to)}}).Increment();
+}
+
+void Metrics::ObserveUpdates(const std::string& event, int64_t count) {
+  if (count > 0) updates_.Add({{"event", LabelValue(event)}}).Increment(static_cast<double>(count));
 }
 
 void Metrics::SetAccounts(const std::map<std::string, int>& by_state) {

@@ -78,6 +78,9 @@ class Metrics {
   void SessionStateChanged(int dc, const std::string& from, const std::string& to);
   // The number of accounts in each state, set whole: a state missing from by_state drops to 0.
   void SetAccounts(const std::map<std::string, int>& by_state);
+  // Update log work (service/updates): `event` is "logged" (events appended), "difference" and
+  // "channel_difference" (catch-ups asked), "gap" (history Telegram dropped); `count` how many.
+  void ObserveUpdates(const std::string& event, int64_t count);
 
  private:
   const std::shared_ptr<prometheus::Registry> registry_;
@@ -92,6 +95,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& bytes_;
   prometheus::Family<prometheus::Gauge>& sessions_;
   prometheus::Family<prometheus::Gauge>& accounts_;
+  prometheus::Family<prometheus::Counter>& updates_;
 
   mutable absl::Mutex mu_;
   std::unique_ptr<prometheus::Exposer> exposer_ ABSL_GUARDED_BY(mu_);

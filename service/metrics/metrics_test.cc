@@ -379,6 +379,10 @@ void ObserveEverything(Metrics& metrics) {
   metrics.ObserveFloodWait("messages.sendMessage", 30);
   metrics.ObserveFloodWait("messages.sendMessage", 12.5);
   metrics.ObserveMigration(2, 4);
+  metrics.ObserveUpdates("logged", 40);
+  metrics.ObserveUpdates("logged", 2);
+  metrics.ObserveUpdates("gap", 1);
+  metrics.ObserveUpdates("difference", 0);  // nothing: no series
   metrics.ObserveReconnect(4);
   metrics.ObserveReconnect(4);
   metrics.AddBytes(true, 1000);
@@ -424,6 +428,11 @@ TEST_F(MetricsTest, RecordsDomainMetrics) {
       SeriesValue(text, "tgrpc_flood_wait_seconds_total", {{"method", "messages.sendMessage"}}),
       Optional(42.5));
   EXPECT_THAT(SeriesValue(text, "tgrpc_migrations_total", {{"to_dc", "4"}}), Optional(1.0));
+  EXPECT_THAT(SeriesValue(text, "tgrpc_update_events_total", {{"event", "logged"}}),
+              Optional(42.0));
+  EXPECT_THAT(SeriesValue(text, "tgrpc_update_events_total", {{"event", "gap"}}), Optional(1.0));
+  EXPECT_EQ(SeriesValue(text, "tgrpc_update_events_total", {{"event", "difference"}}),
+            std::nullopt);
   EXPECT_THAT(SeriesValue(text, "tgrpc_reconnects_total", {{"dc", "4"}}), Optional(2.0));
   EXPECT_THAT(SeriesValue(text, "tgrpc_mtproto_bytes_total", {{"direction", "sent"}}),
               Optional(1024.0));

@@ -163,6 +163,9 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
     }
   };
   env.on_migration = [metrics](int from, int to) { metrics->ObserveMigration(from, to); };
+  env.on_update_event = [metrics](absl::string_view event, int64_t count) {
+    metrics->ObserveUpdates(std::string(event), count);
+  };
   env.on_session_state = [metrics](int dc, absl::string_view from, absl::string_view to) {
     metrics->SessionStateChanged(dc, std::string(from), std::string(to));
     if (to == "backoff") metrics->ObserveReconnect(dc);

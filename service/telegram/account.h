@@ -45,6 +45,8 @@ struct AccountEnv {
   // Each signed-in account's update log keeps at most this many events, none older than this.
   int64_t update_retention_events = 100'000;
   absl::Duration update_retention_age = absl::Hours(24 * 7);
+  // Update log work, for metrics (UpdateEngineOptions::on_event).
+  std::function<void(absl::string_view event, int64_t count)> on_update_event;
 };
 
 using LoginCallback = std::function<void(absl::StatusOr<v1::LoginState>)>;

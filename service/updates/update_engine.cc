@@ -331,6 +331,8 @@ void UpdateEngine::Apply(SequencerOutput out) {
     }
     while (cache_.size() > options_.cache_events) cache_.pop_front();
     stats_.logged += entries.size();
+    Count("logged", static_cast<int64_t>(entries.size()));
+    Count("gap", static_cast<int64_t>(out.jumps.size()));
     if (oldest_ > head_ && !entries.empty()) oldest_ = head_ + 1;
     head_ = *head;
     Trim();
@@ -347,6 +349,7 @@ void UpdateEngine::AskDifference() {
   request.date = state.date;
   request.qts = state.qts;
   ++stats_.differences;
+  Count("difference", 1);
   Call(*tl::Serialize(request), "updates.getDifference",
        [](UpdateEngine& self, absl::StatusOr<std::string> answer) {
          self.OnDifference(std::move(answer));
@@ -407,6 +410,7 @@ void UpdateEngine::AskChannelDifference(int64_t channel_id) {
   request.pts = it == pts.end() ? 1 : it->second;
   request.limit = options_.channel_difference_limit;
   ++stats_.channel_differences;
+  Count("channel_difference", 1);
   Call(*tl::Serialize(request), "updates.getChannelDifference",
        [channel_id](UpdateEngine& self, absl::StatusOr<std::string> answer) {
          self.OnChannelDifference(channel_id, std::move(answer));
@@ -543,6 +547,10 @@ void UpdateEngine::Notify() {
 
 void UpdateEngine::Log(absl::string_view message) const {
   if (options_.log) options_.log(message);
+}
+
+void UpdateEngine::Count(absl::string_view event, int64_t count) const {
+  if (options_.on_event) options_.on_event(event, count);
 }
 
 }  // namespace tgrpc::service::updates

@@ -44,6 +44,9 @@ struct UpdateEngineOptions {
   std::function<absl::StatusOr<tl::Ptr<tl::api::InputChannel>>(int64_t channel_id)> input_channel;
   // For logs (never with message contents).
   std::function<void(absl::string_view message)> log;
+  // For metrics: "logged" (entries appended), "difference", "channel_difference" (calls asked),
+  // "gap" (ranges Telegram dropped), with how many.
+  std::function<void(absl::string_view event, int64_t count)> on_event;
   base::Clock clock = base::SystemClock();
   // The log keeps at most this many events, none older than retention_age.
   int64_t retention_events = 100'000;
@@ -113,6 +116,7 @@ class UpdateEngine : public std::enable_shared_from_this<UpdateEngine> {
   void Trim() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Notify();
   void Log(absl::string_view message) const;
+  void Count(absl::string_view event, int64_t count) const;
 
   asio::io_context& io_;
   const UpdateEngineOptions options_;
