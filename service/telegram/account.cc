@@ -191,6 +191,12 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
   options.on_updates = [weak](const std::string& body) {
     if (auto self = weak.lock()) self->OnUpdates(body);
   };
+  options.on_new_session = [weak](int dc) {
+    auto self = weak.lock();
+    if (!self) return;
+    std::shared_ptr<updates::UpdateEngine> engine = self->update_engine();
+    if (engine && dc == self->record().home_dc) engine->CatchUp("new_session_created");
+  };
   options.on_call = [weak](const CallStats& stats) {
     if (auto self = weak.lock()) self->OnCall(stats);
   };

@@ -337,8 +337,11 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   connection.on_new_session = [weak, dc, id](const mtproto::session::NewSessionEvent&) {
     auto self = weak.lock();
     if (!self) return;
-    absl::MutexLock lock(&self->mutex_);
-    if (Session* s = self->FindSession(dc, id)) s->initialized = false;
+    {
+      absl::MutexLock lock(&self->mutex_);
+      if (Session* s = self->FindSession(dc, id)) s->initialized = false;
+    }
+    if (self->options_.on_new_session) self->options_.on_new_session(dc);
   };
   connection.on_state = [weak, dc, id](const mtproto::net::ConnectionStateChange& change) {
     auto self = weak.lock();
@@ -696,10 +699,9 @@ std::shared_ptr<mtproto::net::DcKeyStore> Invoker::MakeKeyStore(int dc,
   options.on_key_state = [weak, dc](const StoredAuthKey& key) {
     auto self = weak.lock();
     if (!self) return;
-    self->Log(LogLevel::kDebug,
-              absl::StrCat("DC ", dc, ": new salt, time offset (",
-                           absl::FormatDuration(key.time_offset), ") or future salts (",
-                           key.future_salts.size(), ")"));
+    self->Log(LogLevel::kDebug, absl::StrCat("DC ", dc, ": new salt, time offset (",
+                                             absl::FormatDuration(key.time_offset),
+                                             ") or future salts (", key.future_salts.size(), ")"));
     if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);
   };
   options.on_temp_key = [weak, dc](const mtproto::net::TempAuthKey& key) {

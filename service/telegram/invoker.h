@@ -125,6 +125,9 @@ struct InvokerOptions {
   std::function<void(int dc)> on_home_dc;
   // Every Updates object (boxed TL), returned by a call or pushed.
   std::function<void(const std::string& updates)> on_updates;
+  // The server started a new session on a connection of `dc` (new_session_created): updates
+  // it pushed meanwhile may be lost, so the account catches up.
+  std::function<void(int dc)> on_new_session;
   std::function<void(const CallStats& stats)> on_call;
   // A session's connection state changed (metrics): state names (ConnectionStateName), "" for
   // none: from "" when the session opens, to "" when it closes.
