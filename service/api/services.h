@@ -6,6 +6,7 @@
 #include "service/api/common.h"
 #include "tgrpc/v1/account.grpc.pb.h"
 #include "tgrpc/v1/chat.grpc.pb.h"
+#include "tgrpc/v1/file.grpc.pb.h"
 #include "tgrpc/v1/message.grpc.pb.h"
 #include "tgrpc/v1/update.grpc.pb.h"
 #include "tgrpc/v1/user.grpc.pb.h"
@@ -103,6 +104,10 @@ class MessageServiceImpl final : public v1::MessageService::CallbackService {
   grpc::ServerUnaryReactor* SendMessage(grpc::CallbackServerContext* context,
                                         const v1::SendMessageRequest* request,
                                         v1::Message* response) override;
+  // media_service.cc
+  grpc::ServerUnaryReactor* SendMedia(grpc::CallbackServerContext* context,
+                                      const v1::SendMediaRequest* request,
+                                      v1::Message* response) override;
   grpc::ServerUnaryReactor* GetMessages(grpc::CallbackServerContext* context,
                                         const v1::GetMessagesRequest* request,
                                         v1::GetMessagesResponse* response) override;
@@ -121,6 +126,20 @@ class MessageServiceImpl final : public v1::MessageService::CallbackService {
   grpc::ServerUnaryReactor* ForwardMessages(grpc::CallbackServerContext* context,
                                             const v1::ForwardMessagesRequest* request,
                                             v1::ForwardMessagesResponse* response) override;
+
+ private:
+  const ApiContext* api_;
+};
+
+// Uploads (client streaming) and downloads (server streaming) in 512 KiB parts: file_upload.h,
+// file_download.h.
+class FileServiceImpl final : public v1::FileService::CallbackService {
+ public:
+  explicit FileServiceImpl(const ApiContext* api) : api_(api) {}
+  grpc::ServerReadReactor<v1::UploadFileRequest>* UploadFile(grpc::CallbackServerContext* context,
+                                                             v1::UploadedFile* response) override;
+  grpc::ServerWriteReactor<v1::DownloadFileResponse>* DownloadFile(
+      grpc::CallbackServerContext* context, const v1::DownloadFileRequest* request) override;
 
  private:
   const ApiContext* api_;

@@ -182,6 +182,7 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   server->user_service_ = std::make_unique<UserServiceImpl>(&server->api_);
   server->chat_service_ = std::make_unique<ChatServiceImpl>(&server->api_);
   server->message_service_ = std::make_unique<MessageServiceImpl>(&server->api_);
+  server->file_service_ = std::make_unique<FileServiceImpl>(&server->api_);
   server->update_service_ = std::make_unique<UpdateServiceImpl>(&server->api_);
 
   // Reflection describes services from the generated pool: make sure the health schema is there.
@@ -208,6 +209,7 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   builder.RegisterService(server->user_service_.get());
   builder.RegisterService(server->chat_service_.get());
   builder.RegisterService(server->message_service_.get());
+  builder.RegisterService(server->file_service_.get());
   builder.RegisterService(server->update_service_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   // First: the metrics count the status it gives an unparsable request.

@@ -65,6 +65,7 @@ class TgrpcServer {
   std::unique_ptr<UserServiceImpl> user_service_;
   std::unique_ptr<ChatServiceImpl> chat_service_;
   std::unique_ptr<MessageServiceImpl> message_service_;
+  std::unique_ptr<FileServiceImpl> file_service_;
   std::unique_ptr<UpdateServiceImpl> update_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

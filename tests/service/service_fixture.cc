@@ -62,6 +62,7 @@ void ServiceTest::StartServer() {
   users_ = v1::UserService::NewStub(channel_);
   chats_ = v1::ChatService::NewStub(channel_);
   messages_ = v1::MessageService::NewStub(channel_);
+  files_ = v1::FileService::NewStub(channel_);
   updates_ = v1::UpdateService::NewStub(channel_);
 }
 
@@ -70,6 +71,7 @@ void ServiceTest::StopServer() {
   users_.reset();
   chats_.reset();
   messages_.reset();
+  files_.reset();
   channel_.reset();
   server_.reset();
 }

@@ -13,6 +13,7 @@
 #include "tests/fakedc/fakedc.h"
 #include "tgrpc/v1/account.grpc.pb.h"
 #include "tgrpc/v1/chat.grpc.pb.h"
+#include "tgrpc/v1/file.grpc.pb.h"
 #include "tgrpc/v1/message.grpc.pb.h"
 #include "tgrpc/v1/update.grpc.pb.h"
 #include "tgrpc/v1/user.grpc.pb.h"
@@ -60,6 +61,7 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<v1::UserService::Stub> users_;
   std::unique_ptr<v1::ChatService::Stub> chats_;
   std::unique_ptr<v1::MessageService::Stub> messages_;
+  std::unique_ptr<v1::FileService::Stub> files_;
   std::unique_ptr<v1::UpdateService::Stub> updates_;
 };
 
