@@ -339,6 +339,7 @@ void UpdateEngine::Apply(SequencerOutput out) {
   }
   if (out.need_difference) AskDifference();
   for (int64_t channel : out.need_channel_difference) AskChannelDifference(channel);
+  for (int64_t channel : out.need_channel_state) AskChannelState(channel);
   ArmTimer();
 }
 
@@ -415,6 +416,51 @@ void UpdateEngine::AskChannelDifference(int64_t channel_id) {
        [channel_id](UpdateEngine& self, absl::StatusOr<std::string> answer) {
          self.OnChannelDifference(channel_id, std::move(answer));
        });
+}
+
+void UpdateEngine::AskChannelState(int64_t channel_id) {
+  absl::StatusOr<tl::Ptr<api::InputChannel>> channel = options_.input_channel
+                                                           ? options_.input_channel(channel_id)
+                                                           : absl::NotFoundError("no peer cache");
+  if (!channel.ok()) {
+    Log(absl::StrCat("cannot ask channel ", channel_id, "'s pts: ", channel.status().message()));
+    Apply(sequencer_->OnChannelStateFailed(channel_id, options_.clock()));
+    return;
+  }
+  api::channels_getFullChannel request;
+  request.channel = *std::move(channel);
+  Count("channel_state", 1);
+  Call(*tl::Serialize(request), "channels.getFullChannel",
+       [channel_id](UpdateEngine& self, absl::StatusOr<std::string> answer) {
+         self.OnChannelState(channel_id, std::move(answer));
+       });
+}
+
+void UpdateEngine::OnChannelState(int64_t channel_id, absl::StatusOr<std::string> answer) {
+  bool notify = false;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (sequencer_ == nullptr || stopped_) return;
+    const int64_t before = head_;
+    absl::StatusOr<tl::Ptr<api::messages_ChatFull>> full =
+        answer.ok() ? tl::Decode<api::messages_ChatFull>(*answer)
+                    : absl::StatusOr<tl::Ptr<api::messages_ChatFull>>(answer.status());
+    const auto* chat_full =
+        full.ok() ? dynamic_cast<const api::messages_chatFull*>(full->get()) : nullptr;
+    const auto* channel_full =
+        chat_full != nullptr ? dynamic_cast<const api::channelFull*>(chat_full->full_chat.get())
+                             : nullptr;
+    if (channel_full == nullptr) {
+      Log(absl::StrCat("channel ", channel_id, ": its pts is unknown (",
+                       full.ok() ? "not a channel's full info" : full.status().message(),
+                       "): its next update is where it starts"));
+      Apply(sequencer_->OnChannelStateFailed(channel_id, options_.clock()));
+    } else {
+      Apply(sequencer_->OnChannelState(channel_id, channel_full->pts, options_.clock()));
+    }
+    notify = head_ != before;
+  }
+  if (notify) Notify();
 }
 
 void UpdateEngine::OnChannelDifference(int64_t channel_id, absl::StatusOr<std::string> answer) {

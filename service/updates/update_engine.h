@@ -44,8 +44,8 @@ struct UpdateEngineOptions {
   std::function<absl::StatusOr<tl::Ptr<tl::api::InputChannel>>(int64_t channel_id)> input_channel;
   // For logs (never with message contents).
   std::function<void(absl::string_view message)> log;
-  // For metrics: "logged" (entries appended), "difference", "channel_difference" (calls asked),
-  // "gap" (ranges Telegram dropped), with how many.
+  // For metrics: "logged" (entries appended), "difference", "channel_difference",
+  // "channel_state" (calls asked), "gap" (ranges Telegram dropped), with how many.
   std::function<void(absl::string_view event, int64_t count)> on_event;
   base::Clock clock = base::SystemClock();
   // The log keeps at most this many events, none older than retention_age.
@@ -110,6 +110,9 @@ class UpdateEngine : public std::enable_shared_from_this<UpdateEngine> {
   void AskChannelDifference(int64_t channel_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void OnDifference(absl::StatusOr<std::string> answer);
   void OnChannelDifference(int64_t channel_id, absl::StatusOr<std::string> answer);
+  // A joined channel's pts, from channels.getFullChannel (need_channel_state).
+  void AskChannelState(int64_t channel_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void OnChannelState(int64_t channel_id, absl::StatusOr<std::string> answer);
   void OnState(absl::StatusOr<std::string> answer);
   void ArmTimer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void OnTimer();

@@ -1,6 +1,7 @@
 #include "service/updates/update_sequencer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -51,8 +52,24 @@ struct Request {
 struct ChannelBox {
   Request request;
   std::vector<Held> held;      // waiting for a gap to fill
-  std::vector<Item> deferred;  // arrived while the channel's difference ran
+  std::vector<Item> deferred;  // arrived while the channel's difference (or its pts) was asked
+  // Its pts is unknown and was asked for (need_channel_state): updates wait for it.
+  bool state_pending = false;
 };
+
+// updateChannel#635b4c09 channel_id:long: the account joined (or sees a change of) a channel.
+constexpr uint32_t kUpdateChannel = 0x635b4c09;
+
+// The channel id of a boxed updateChannel, or 0.
+int64_t UpdateChannelId(const std::string& boxed) {
+  if (boxed.size() < 12) return 0;
+  uint32_t id = 0;
+  std::memcpy(&id, boxed.data(), 4);
+  if (id != kUpdateChannel) return 0;
+  int64_t channel = 0;
+  std::memcpy(&channel, boxed.data() + 4, 8);
+  return channel;
+}
 
 Batch Single(Item&& item) {
   Batch batch;
@@ -108,6 +125,11 @@ struct UpdateSequencer::Impl {
   }
 
   void Accept(Item& item) {
+    // A channel the account has just joined: learn its pts now, before its first post, so a
+    // first post that is lost is seen as a gap instead of taken as where the channel starts.
+    if (const int64_t channel = UpdateChannelId(item.update.update); channel > 0) {
+      LearnChannel(channel);
+    }
     if (item.peers != nullptr && !item.peers->given) {
       item.peers->given = true;
       for (std::string& u : item.peers->users) out.users.push_back(std::move(u));
@@ -305,6 +327,34 @@ struct UpdateSequencer::Impl {
 
   // ---- channel boxes ----
 
+  void LearnChannel(int64_t channel_id) {
+    if (state.channel_pts.count(channel_id) != 0) return;
+    ChannelBox& box = channels[channel_id];
+    if (box.state_pending) return;
+    box.state_pending = true;
+    out.need_channel_state.push_back(channel_id);
+  }
+
+  // The channel's pts arrived (`pts` > 0) or could not be had (0): what waited goes through.
+  void FinishChannelState(int64_t channel_id, int32_t pts) {
+    ChannelBox& box = channels[channel_id];
+    if (!box.state_pending) return;
+    box.state_pending = false;
+    if (pts > 0 && state.channel_pts.count(channel_id) == 0) {
+      // Updates that waited for it may be in the pts Telegram gave (it was read after they were
+      // sent): start before the earliest of them, so they apply instead of counting as seen.
+      int64_t start = pts;
+      for (const Item& item : box.deferred) start = std::min(start, PtsBefore(item));
+      state.channel_pts[channel_id] = static_cast<int32_t>(std::max<int64_t>(start, 0));
+    }
+    if (box.request.in_flight) return;  // a difference runs: it refeeds them when done
+    std::vector<Item> refeed = std::move(box.deferred);
+    box.deferred.clear();
+    std::stable_sort(refeed.begin(), refeed.end(),
+                     [](const Item& a, const Item& b) { return PtsBefore(a) < PtsBefore(b); });
+    for (Item& item : refeed) ArriveChannel(item);
+  }
+
   void LimitChannel(int64_t channel_id, ChannelBox& box) {
     if (box.held.size() + box.deferred.size() <= max_held) return;
     box.held.clear();
@@ -321,8 +371,14 @@ struct UpdateSequencer::Impl {
       return;
     }
     auto local = state.channel_pts.find(id);
+    if (local == state.channel_pts.end() && box.state_pending) {
+      box.deferred.push_back(std::move(item));
+      LimitChannel(id, box);
+      return;
+    }
     if (local == state.channel_pts.end()) {
-      // First sight of the channel: nothing known to be missing, its pts starts here.
+      // First sight of a channel whose pts was never learned (it was joined while tgrpcd did not
+      // watch, or its pts could not be had): nothing known to be missing, its pts starts here.
       state.channel_pts[id] = item.pts;
       Accept(item);
       return;
@@ -564,6 +620,18 @@ SequencerOutput UpdateSequencer::RequestChannelDifference(int64_t channel_id, ab
   impl_->Begin(now);
   impl_->channels[channel_id].request.retry_at = absl::InfiniteFuture();
   impl_->RequestChannel(channel_id);
+  return impl_->End();
+}
+
+SequencerOutput UpdateSequencer::OnChannelState(int64_t channel_id, int32_t pts, absl::Time now) {
+  impl_->Begin(now);
+  impl_->FinishChannelState(channel_id, std::max(pts, 1));
+  return impl_->End();
+}
+
+SequencerOutput UpdateSequencer::OnChannelStateFailed(int64_t channel_id, absl::Time now) {
+  impl_->Begin(now);
+  impl_->FinishChannelState(channel_id, 0);
   return impl_->End();
 }
 

@@ -51,6 +51,9 @@ struct SequencerOutput {
   std::vector<std::string> users, chats;
   bool need_difference = false;                  // call updates.getDifference(state()) now
   std::vector<int64_t> need_channel_difference;  // call getChannelDifference for these now
+  // Channels the account joined (updateChannel) whose pts is unknown: ask it (its full info's
+  // pts) and hand it to OnChannelState; their updates wait for it.
+  std::vector<int64_t> need_channel_state;
   std::vector<PtsJump> jumps;
 };
 
@@ -83,6 +86,10 @@ class UpdateSequencer {
   SequencerOutput OnDifferenceFailed(absl::Time now, absl::Duration retry_after);
   SequencerOutput OnChannelDifferenceFailed(int64_t channel_id, absl::Time now,
                                             absl::Duration retry_after);
+  // The pts of a channel in need_channel_state, or that it could not be had (its updates then
+  // go through as the channel's first sight).
+  SequencerOutput OnChannelState(int64_t channel_id, int32_t pts, absl::Time now);
+  SequencerOutput OnChannelStateFailed(int64_t channel_id, absl::Time now);
   // The caller's own reasons to catch up (start, reconnect, new_session_created, silence).
   // Asked at once, or once more after the one in flight.
   SequencerOutput RequestDifference(absl::Time now);

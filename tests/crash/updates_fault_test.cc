@@ -178,7 +178,8 @@ class UpdatesFaultTest : public ::testing::Test {
     ASSERT_TRUE(dc.ok()) << dc.status();
     dc_ = *std::move(dc);
     const char* tmp = std::getenv("TEST_TMPDIR");
-    root_ = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/tgrpcd-updates-", getpid());
+    root_ = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/tgrpcd-updates-", getpid(), "-",
+                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(root_);
     const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
     log_path_ = absl::StrCat(outputs != nullptr ? outputs : root_.c_str(), "/tgrpcd.log");
@@ -226,6 +227,18 @@ class UpdatesFaultTest : public ::testing::Test {
     port_ = *port;
     board_.Set(port_);
     return ::testing::AssertionSuccess();
+  }
+
+  // Alice's named consumer, reading new messages with the test's prefix.
+  void StartConsumer() {
+    UpdateConsumerOptions options;
+    options.account = absl::StrCat("accounts/", kAccount);
+    options.consumer = kConsumer;
+    options.bearer_token = kToken;
+    options.text_prefix = kPrefix;
+    options.seed = settings_.seed + 1;
+    consumer_ = std::make_unique<UpdateConsumer>(options, &board_, &audit_);
+    consumer_->Start();
   }
 
   // What tgrpcd's counters say so far (they start over with every process).
@@ -548,14 +561,7 @@ TEST_F(UpdatesFaultTest, EveryMessageOnceAndInOrderThroughFaultsAndKills) {
               {"channel", *channel, 2}};
   }
 
-  UpdateConsumerOptions consumer_options;
-  consumer_options.account = absl::StrCat("accounts/", kAccount);
-  consumer_options.consumer = kConsumer;
-  consumer_options.bearer_token = kToken;
-  consumer_options.text_prefix = kPrefix;
-  consumer_options.seed = settings_.seed + 1;
-  consumer_ = std::make_unique<UpdateConsumer>(consumer_options, &board_, &audit_);
-  consumer_->Start();
+  StartConsumer();
 
   // Warm-up without faults: tgrpcd learns every chat (and the channels' pts) before pushes get
   // lost. A channel's first push sets where its pts starts.
@@ -746,6 +752,38 @@ TEST_F(UpdatesFaultTest, EveryMessageOnceAndInOrderThroughFaultsAndKills) {
   EXPECT_EQ(duplicate_texts_in_fakedc_, 0);
   EXPECT_EQ(static_cast<int>(expected.size()), sent);
   EXPECT_EQ(figures_.kills, settings_.kills);
+}
+
+// A joined channel's first post is lost: its pts, learned on joining, shows the gap to fill.
+TEST_F(UpdatesFaultTest, AJoinedChannelsLostFirstPostIsFetched) {
+  ASSERT_TRUE(StartTgrpcd("start"));
+  ASSERT_TRUE(SignInAlice());
+  absl::StatusOr<std::unique_ptr<fakedc::TestPoster>> poster =
+      fakedc::TestPoster::SignIn(*dc_, fakedc::kSeedBobPhone);
+  ASSERT_TRUE(poster.ok()) << poster.status();
+  poster_ = *std::move(poster);
+  StartConsumer();
+  absl::StatusOr<PeerRef> channel =
+      poster_->CreateChannel("uf news", {fakedc::kSeedAlicePhone}, /*megagroup=*/false);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  chats_ = {{"channel", *channel, 1}};
+  std::map<std::string, double> events;  // up to 3 s for tgrpcd to ask the channel's pts
+  for (int i = 0; i < 60 && events["channel_state"] < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    events.clear();
+    AddSeries(ScrapeMetrics(child_->metrics_port()), "tgrpc_update_events_total", "event", events);
+  }
+  std::printf("channels.getFullChannel asked %.0f time(s)\n", events["channel_state"]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its answer lands
+
+  dc_->SetFaults({.update_gaps = 2});  // Bob's own push of the post and Alice's
+  ASSERT_TRUE(poster_->Send(*channel, absl::StrCat(kPrefix, "first post")).ok());
+  dc_->SetFaults({});
+  ASSERT_TRUE(poster_->Send(*channel, absl::StrCat(kPrefix, "second post")).ok());
+  std::vector<std::string> missing = WaitForCatchUp(absl::Seconds(30), /*flush=*/false);
+  EXPECT_TRUE(missing.empty()) << "lost: " << absl::StrJoin(missing, ", ") << "\n"
+                               << TailOf(log_path_, 30);
+  EXPECT_EQ(audit_.problems().size(), 0u);
 }
 
 }  // namespace
