@@ -228,13 +228,14 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
     Finish(call, absl::CancelledError("the account's connections are closed"));
     return;
   }
-  if (call == nullptr) return;  // waiting for help.getConfig
-  if (!rejected.ok()) {
-    Finish(call, rejected);
-    return;
-  }
+  // Before the check below: a call queued for the import is moved out too.
   if (import_dc != 0) {
     ImportAuthorization(import_dc);
+    return;
+  }
+  if (call == nullptr) return;  // queued: behind the import, or waiting for help.getConfig
+  if (!rejected.ok()) {
+    Finish(call, rejected);
     return;
   }
   if (flood_left > absl::ZeroDuration()) {

@@ -329,6 +329,31 @@ TEST_F(InvokerTest, UserMigrateToADcOnlyTheConfigNames) {
   EXPECT_EQ(MainAddressOf(2), absl::StrCat("127.0.0.1:", dc_->port(2)));
 }
 
+// A signed-in account's call on another DC exports the authorization from the home DC and
+// imports it there first (the DC then answers as the account), and later calls go straight.
+TEST_F(InvokerTest, ACallOnAnotherDcImportsTheAuthorizationFirst) {
+  invoker_ = Make(2, 8);
+  api::auth_importBotAuthorization request;
+  request.api_id = 1;
+  request.api_hash = "invoker";
+  request.bot_auth_token = fakedc::kSeedBotToken;
+  ASSERT_TRUE(Call(*invoker_, request).ok());
+  ASSERT_EQ(invoker_->home_dc(), 2);
+  invoker_->SetSignedIn(true);
+  api::users_getUsers self;
+  self.id.push_back(std::make_unique<api::inputUserSelf>());
+  for (int dc : {1, 1, 3}) {
+    absl::StatusOr<std::vector<tl::Ptr<api::User>>> users = Call(*invoker_, self, dc);
+    ASSERT_TRUE(users.ok()) << "DC " << dc << ": " << users.status();
+    ASSERT_EQ(users->size(), 1u);
+    const auto* bot = dynamic_cast<const api::user*>((*users)[0].get());
+    ASSERT_NE(bot, nullptr);
+    EXPECT_TRUE(bot->bot);
+  }
+  EXPECT_TRUE(Logged("authorization imported on DC 1"));
+  EXPECT_TRUE(Logged("authorization imported on DC 3"));
+}
+
 // DC 3's built-in address is a closed port: a call there waits on a failing session until
 // help.getConfig moves DC 3, then the session is replaced by one at the new address.
 TEST_F(InvokerTest, ADcThatMovedIsReachedAtItsNewAddress) {

@@ -247,13 +247,9 @@ TEST_F(FilesTest, UploadsSendsAndDownloadsByteForByte) {
   EXPECT_EQ(first.file.parts(), 1);
 }
 
-// Dave's home is DC 1: his document is kept there, and Alice (home DC 2) downloads it from DC 1.
-// Disabled until the Invoker starts the authorization import of a call it queues for another DC:
-// Invoker::Dispatch returns at `if (call == nullptr) return;` (the call was moved into the DC's
-// queue) before `if (import_dc != 0) ImportAuthorization(import_dc);`, so the call waits until
-// its deadline. With those two checks swapped this test passes (exporting, importing on DC 1, the
-// bytes equal).
-TEST_F(FilesTest, DISABLED_DownloadsFromTheDcThatHoldsTheFile) {
+// Dave's home is DC 1: his document is kept there, and Alice (home DC 2) downloads it from DC 1
+// (the Invoker exports her authorization from DC 2 and imports it on DC 1 first).
+TEST_F(FilesTest, DownloadsFromTheDcThatHoldsTheFile) {
   SignIn("alice", fakedc::kSeedAlicePhone);
   SignIn("dave", fakedc::kSeedDavePhone);
   const std::string data = RandomBytes(1536 * 1024 + 7, 4);
