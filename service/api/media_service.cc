@@ -282,6 +282,9 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMedia(grpc::CallbackServerCont
                                                         const v1::SendMediaRequest* request,
                                                         v1::Message* response) {
   auto* reactor = context->DefaultReactor();
+  // The caller first: one without a valid token learns nothing from how its request is checked.
+  absl::StatusOr<std::string> caller = Authenticate(*context, *api_);
+  if (!caller.ok()) return Finish(reactor, caller.status()), reactor;
   if (absl::Status s = CheckSendMedia(*request); !s.ok()) return Finish(reactor, s), reactor;
   auto caption = std::make_shared<absl::StatusOr<text::FormattedText>>(ParseCaption(*request));
   if (!caption->ok()) return Finish(reactor, caption->status()), reactor;
