@@ -14,6 +14,7 @@
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/file_parts.h"
+#include "service/api/message_text.h"
 #include "service/api/services.h"
 #include "service/text/formatting.h"
 #include "tl/generated/api.h"
@@ -27,150 +28,6 @@ namespace api = tl::api;
 // UTF-16 units; Telegram allows 1024 without Premium and says MEDIA_CAPTION_TOO_LONG.
 constexpr int kMaxCaptionLength = 4096;
 
-absl::StatusOr<text::FormattedText> ParseCaption(const v1::SendMediaRequest& request) {
-  text::FormattedText out;
-  const std::string& input = request.caption();
-  switch (request.parse_mode()) {
-    case v1::SendMessageRequest::MARKDOWN:
-    case v1::SendMessageRequest::HTML: {
-      absl::StatusOr<text::FormattedText> parsed =
-          request.parse_mode() == v1::SendMessageRequest::MARKDOWN ? text::ParseMarkdown(input)
-                                                                   : text::ParseHtml(input);
-      if (!parsed.ok()) return InvalidField("caption", parsed.status().message());
-      out = *std::move(parsed);
-      break;
-    }
-    case v1::SendMessageRequest::PARSE_MODE_UNSPECIFIED:
-    case v1::SendMessageRequest::PLAIN:
-      out.text = input;
-      for (const v1::MessageEntity& e : request.entities()) {
-        out.entities.push_back({e.type(), e.offset(), e.length(), e.url(), e.language(),
-                                e.user_id(), e.custom_emoji_id()});
-      }
-      if (absl::Status s = text::ValidateEntities(out.text, out.entities); !s.ok()) {
-        return InvalidField("entities", s.message());
-      }
-      break;
-    default:
-      return InvalidField("parse_mode", "PLAIN, MARKDOWN or HTML");
-  }
-  if (text::Utf16Length(out.text) > kMaxCaptionLength) {
-    return InvalidField("caption", absl::StrCat("longer than ", kMaxCaptionLength, " characters"));
-  }
-  return out;
-}
-
-template <class T>
-tl::Ptr<api::MessageEntity> Ranged(std::unique_ptr<T> entity, const text::Entity& e) {
-  entity->offset = e.offset;
-  entity->length = e.length;
-  return entity;
-}
-
-template <class T>
-tl::Ptr<api::MessageEntity> Simple(const text::Entity& e) {
-  return Ranged(std::make_unique<T>(), e);
-}
-
-// Entities as TL, mention_name users through the peer cache.
-absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> EntitiesToTl(
-    const std::vector<text::Entity>& entities, Account& account) {
-  using Make = tl::Ptr<api::MessageEntity> (*)(const text::Entity&);
-  static const auto* simple = new std::map<std::string, Make>{
-      {"bold", &Simple<api::messageEntityBold>},
-      {"italic", &Simple<api::messageEntityItalic>},
-      {"underline", &Simple<api::messageEntityUnderline>},
-      {"strike", &Simple<api::messageEntityStrike>},
-      {"spoiler", &Simple<api::messageEntitySpoiler>},
-      {"blockquote", &Simple<api::messageEntityBlockquote>},
-      {"code", &Simple<api::messageEntityCode>},
-      {"mention", &Simple<api::messageEntityMention>},
-      {"hashtag", &Simple<api::messageEntityHashtag>},
-      {"cashtag", &Simple<api::messageEntityCashtag>},
-      {"bot_command", &Simple<api::messageEntityBotCommand>},
-      {"url", &Simple<api::messageEntityUrl>},
-      {"email", &Simple<api::messageEntityEmail>},
-      {"phone", &Simple<api::messageEntityPhone>},
-      {"bank_card", &Simple<api::messageEntityBankCard>},
-  };
-  std::vector<tl::Ptr<api::MessageEntity>> out;
-  for (const text::Entity& e : entities) {
-    if (auto it = simple->find(e.type); it != simple->end()) {
-      out.push_back(it->second(e));
-    } else if (e.type == "pre") {
-      auto pre = std::make_unique<api::messageEntityPre>();
-      pre->language = e.language;
-      out.push_back(Ranged(std::move(pre), e));
-    } else if (e.type == "text_url") {
-      auto url = std::make_unique<api::messageEntityTextUrl>();
-      url->url = e.url;
-      out.push_back(Ranged(std::move(url), e));
-    } else if (e.type == "custom_emoji") {
-      auto emoji = std::make_unique<api::messageEntityCustomEmoji>();
-      emoji->document_id = e.custom_emoji_id;
-      out.push_back(Ranged(std::move(emoji), e));
-    } else if (e.type == "mention_name") {
-      absl::StatusOr<tl::Ptr<api::InputUser>> user =
-          account.peers().InputUser(e.user_id, account.self_id());
-      if (!user.ok()) return InvalidField("entities", user.status().message());
-      auto mention = std::make_unique<api::inputMessageEntityMentionName>();
-      mention->user_id = *std::move(user);
-      out.push_back(Ranged(std::move(mention), e));
-    } else {
-      return InvalidField("entities", absl::StrCat("unknown entity type \"", e.type, "\""));
-    }
-  }
-  return out;
-}
-
-// messages.sendMedia's random_id: from the request_id (FNV-1a, the same across restarts), so a
-// retry is the same message for Telegram too; random otherwise.
-int64_t MediaRandomId(const std::string& request_id, absl::string_view account) {
-  int64_t value = 0;
-  if (!request_id.empty()) {
-    uint64_t hash = 14695981039346656037ULL;
-    for (char c : absl::StrCat(account, "/", request_id, "/media")) {
-      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    }
-    return static_cast<int64_t>(hash | 1);
-  }
-  mtproto::crypto::SecureRandom()(
-      absl::MakeSpan(reinterpret_cast<uint8_t*>(&value), sizeof(value)));
-  return value == 0 ? 1 : value;
-}
-
-// The sent message in messages.sendMedia's Updates: the one updateMessageID names for
-// `random_id`, else the first new one.
-absl::StatusOr<v1::Message> SentMessage(const api::Updates& updates, int64_t random_id,
-                                        const Account& account) {
-  const std::vector<tl::Ptr<api::Update>>* list = nullptr;
-  if (const auto* u = dynamic_cast<const api::updates*>(&updates)) list = &u->updates_;
-  if (const auto* u = dynamic_cast<const api::updatesCombined*>(&updates)) list = &u->updates;
-  if (list == nullptr) return absl::DataLossError("the answer carries no message");
-  int32_t wanted = 0;
-  for (const auto& update : *list) {
-    if (const auto* id = dynamic_cast<const api::updateMessageID*>(update.get())) {
-      if (id->random_id == random_id) wanted = id->id;
-    }
-  }
-  for (const auto& update : *list) {
-    const api::Message* message = nullptr;
-    if (const auto* u = dynamic_cast<const api::updateNewMessage*>(update.get())) {
-      message = u->message.get();
-    } else if (const auto* u = dynamic_cast<const api::updateNewChannelMessage*>(update.get())) {
-      message = u->message.get();
-    } else if (const auto* u = dynamic_cast<const api::updateNewScheduledMessage*>(update.get())) {
-      message = u->message.get();
-    }
-    if (message == nullptr) continue;
-    v1::Message out;
-    ToProto(*message, account.id(), &out);
-    if (wanted == 0 || out.id() == wanted) return out;
-  }
-  return absl::DataLossError("the answer carries no message");
-}
-
-// The request's checks that need no Telegram: INVALID_ARGUMENT naming the field.
 absl::Status CheckSendMedia(const v1::SendMediaRequest& request) {
   if (request.caption().size() > 64 * 1024) return InvalidField("caption", "longer than 64 KiB");
   if (request.request_id().size() > 128) {
@@ -286,7 +143,9 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMedia(grpc::CallbackServerCont
   absl::StatusOr<std::string> caller = Authenticate(*context, *api_);
   if (!caller.ok()) return Finish(reactor, caller.status()), reactor;
   if (absl::Status s = CheckSendMedia(*request); !s.ok()) return Finish(reactor, s), reactor;
-  auto caption = std::make_shared<absl::StatusOr<text::FormattedText>>(ParseCaption(*request));
+  auto caption = std::make_shared<absl::StatusOr<text::FormattedText>>(
+      ParseFormattedText(request->caption(), request->entities(), request->parse_mode(), "caption",
+                         kMaxCaptionLength, /*allow_empty=*/true));
   if (!caption->ok()) return Finish(reactor, caption->status()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
   // A retry of a request_id answered before gets that answer.
@@ -303,39 +162,41 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMedia(grpc::CallbackServerCont
   }
   auto copy = std::make_shared<const v1::SendMediaRequest>(*request);
   RequestCache* cache = api_->requests;
-  OnResolvedName(
-      *api_, context, reactor, request->parent(), "parent", "chats", "",
-      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
-        absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
-            EntitiesToTl((*caption)->entities, *account);
-        if (!entities.ok()) return Finish(reactor, entities.status());
-        api::messages_sendMedia send;
-        send.peer = std::move(peer.input);
-        send.media = MediaOf(*copy);
-        send.message = (*caption)->text;
-        send.random_id = MediaRandomId(copy->request_id(), account->id());
-        if (!entities->empty()) send.entities = *std::move(entities);
-        send.silent = copy->silent();
-        if (copy->reply_to_message_id() != 0 || copy->topic_id() != 0) {
-          auto reply = std::make_unique<api::inputReplyToMessage>();
-          reply->reply_to_msg_id =
-              copy->reply_to_message_id() != 0 ? copy->reply_to_message_id() : copy->topic_id();
-          if (copy->topic_id() != 0) reply->top_msg_id = copy->topic_id();
-          send.reply_to = std::move(reply);
-        }
-        const int64_t random_id = send.random_id;
-        account->invoker()->Call<api::messages_sendMedia>(
-            send, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
-              if (!result.ok()) return Finish(reactor, result.status());
-              account->peers().AddFromUpdates(**result);
-              absl::StatusOr<v1::Message> message = SentMessage(**result, random_id, *account);
-              if (message.ok()) *response = *std::move(message);
-              if (message.ok() && !key.empty()) {
-                cache->Store(key, response->SerializeAsString());
-              }
-              Finish(reactor, message.status());
-            });
-      });
+  OnResolvedName(*api_, context, reactor, request->parent(), "parent", "chats", "",
+                 [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+                   absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
+                       EntitiesToTl((*caption)->entities, *account);
+                   if (!entities.ok()) return Finish(reactor, entities.status());
+                   api::messages_sendMedia send;
+                   send.peer = std::move(peer.input);
+                   send.media = MediaOf(*copy);
+                   send.message = (*caption)->text;
+                   send.random_id = RandomIdFor(copy->request_id(), account->id(), "media");
+                   if (!entities->empty()) send.entities = *std::move(entities);
+                   send.silent = copy->silent();
+                   if (copy->reply_to_message_id() != 0 || copy->topic_id() != 0) {
+                     auto reply = std::make_unique<api::inputReplyToMessage>();
+                     reply->reply_to_msg_id = copy->reply_to_message_id() != 0
+                                                  ? copy->reply_to_message_id()
+                                                  : copy->topic_id();
+                     if (copy->topic_id() != 0) reply->top_msg_id = copy->topic_id();
+                     send.reply_to = std::move(reply);
+                   }
+                   const int64_t random_id = send.random_id;
+                   const int64_t marked_chat = peer.marked_id;
+                   account->invoker()->Call<api::messages_sendMedia>(
+                       send, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                         if (!result.ok()) return Finish(reactor, result.status());
+                         account->peers().AddFromUpdates(**result);
+                         absl::StatusOr<v1::Message> message = MessageFromUpdates(
+                             **result, random_id, *account, marked_chat, &**caption);
+                         if (message.ok()) *response = *std::move(message);
+                         if (message.ok() && !key.empty()) {
+                           cache->Store(key, response->SerializeAsString());
+                         }
+                         Finish(reactor, message.status());
+                       });
+                 });
   return reactor;
 }
 

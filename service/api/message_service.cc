@@ -9,6 +9,7 @@
 #include "mtproto/crypto/random_source.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
+#include "service/api/message_text.h"
 #include "service/api/services.h"
 #include "service/api/tl_json.h"
 #include "service/telegram/peer_id.h"
@@ -48,196 +49,6 @@ template <class Response>
 void AddPeers(const Account& account, const MessageList& list, Response* response) {
   for (const auto& u : *list.users) ToProto(*u, account.id(), response->add_users());
   for (const auto& c : *list.chats) ToProto(*c, account.id(), response->add_chats());
-}
-
-// A random_id for messages.sendMessage: from the caller's request_id, so a retry is the same
-// message for Telegram too; random otherwise.
-int64_t RandomId(const std::string& request_id, absl::string_view account, int index) {
-  if (!request_id.empty()) {
-    // FNV-1a over account, request_id and index: the same across restarts (absl::Hash is
-    // seeded per process), so a retry after a restart is still the same message for Telegram.
-    uint64_t hash = 14695981039346656037ULL;
-    for (char c : absl::StrCat(account, "/", request_id, "/", index)) {
-      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    }
-    return static_cast<int64_t>(hash | 1);
-  }
-  int64_t value = 0;
-  mtproto::crypto::SecureRandom()(
-      absl::MakeSpan(reinterpret_cast<uint8_t*>(&value), sizeof(value)));
-  return value == 0 ? 1 : value;
-}
-
-absl::StatusOr<text::FormattedText> ParseText(
-    const std::string& input, const google::protobuf::RepeatedPtrField<v1::MessageEntity>& entities,
-    v1::SendMessageRequest::ParseMode mode) {
-  text::FormattedText out;
-  switch (mode) {
-    case v1::SendMessageRequest::MARKDOWN: {
-      absl::StatusOr<text::FormattedText> parsed = text::ParseMarkdown(input);
-      if (!parsed.ok()) return InvalidField("text", parsed.status().message());
-      out = *std::move(parsed);
-      break;
-    }
-    case v1::SendMessageRequest::HTML: {
-      absl::StatusOr<text::FormattedText> parsed = text::ParseHtml(input);
-      if (!parsed.ok()) return InvalidField("text", parsed.status().message());
-      out = *std::move(parsed);
-      break;
-    }
-    case v1::SendMessageRequest::PARSE_MODE_UNSPECIFIED:
-    case v1::SendMessageRequest::PLAIN:
-      out.text = input;
-      for (const v1::MessageEntity& e : entities) {
-        text::Entity entity;
-        entity.type = e.type();
-        entity.offset = e.offset();
-        entity.length = e.length();
-        entity.url = e.url();
-        entity.language = e.language();
-        entity.user_id = e.user_id();
-        entity.custom_emoji_id = e.custom_emoji_id();
-        out.entities.push_back(std::move(entity));
-      }
-      if (absl::Status s = text::ValidateEntities(out.text, out.entities); !s.ok()) {
-        return InvalidField("entities", s.message());
-      }
-      break;
-    default:
-      return InvalidField("parse_mode", "PLAIN, MARKDOWN or HTML");
-  }
-  if (out.text.empty()) return InvalidField("text", "empty after parsing");
-  if (text::Utf16Length(out.text) > kMaxTextLength) {
-    return InvalidField("text", absl::StrCat("longer than ", kMaxTextLength, " characters"));
-  }
-  return out;
-}
-
-// Entities as TL, with mention_name users resolved through the peer cache.
-absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> ToTl(
-    const std::vector<text::Entity>& entities, Account& account) {
-  std::vector<tl::Ptr<api::MessageEntity>> out;
-  for (const text::Entity& e : entities) {
-    tl::Ptr<api::MessageEntity> made;
-    auto simple = [&e](auto tl_entity) {
-      tl_entity->offset = e.offset;
-      tl_entity->length = e.length;
-      return tl::Ptr<api::MessageEntity>(std::move(tl_entity));
-    };
-    const std::string& t = e.type;
-    if (t == "bold")
-      made = simple(std::make_unique<api::messageEntityBold>());
-    else if (t == "italic")
-      made = simple(std::make_unique<api::messageEntityItalic>());
-    else if (t == "underline")
-      made = simple(std::make_unique<api::messageEntityUnderline>());
-    else if (t == "strike")
-      made = simple(std::make_unique<api::messageEntityStrike>());
-    else if (t == "spoiler")
-      made = simple(std::make_unique<api::messageEntitySpoiler>());
-    else if (t == "blockquote")
-      made = simple(std::make_unique<api::messageEntityBlockquote>());
-    else if (t == "code")
-      made = simple(std::make_unique<api::messageEntityCode>());
-    else if (t == "mention")
-      made = simple(std::make_unique<api::messageEntityMention>());
-    else if (t == "hashtag")
-      made = simple(std::make_unique<api::messageEntityHashtag>());
-    else if (t == "cashtag")
-      made = simple(std::make_unique<api::messageEntityCashtag>());
-    else if (t == "bot_command")
-      made = simple(std::make_unique<api::messageEntityBotCommand>());
-    else if (t == "url")
-      made = simple(std::make_unique<api::messageEntityUrl>());
-    else if (t == "email")
-      made = simple(std::make_unique<api::messageEntityEmail>());
-    else if (t == "phone")
-      made = simple(std::make_unique<api::messageEntityPhone>());
-    else if (t == "bank_card")
-      made = simple(std::make_unique<api::messageEntityBankCard>());
-    else if (t == "pre") {
-      auto pre = std::make_unique<api::messageEntityPre>();
-      pre->language = e.language;
-      made = simple(std::move(pre));
-    } else if (t == "text_url") {
-      auto url = std::make_unique<api::messageEntityTextUrl>();
-      url->url = e.url;
-      made = simple(std::move(url));
-    } else if (t == "custom_emoji") {
-      auto emoji = std::make_unique<api::messageEntityCustomEmoji>();
-      emoji->document_id = e.custom_emoji_id;
-      made = simple(std::move(emoji));
-    } else if (t == "mention_name") {
-      absl::StatusOr<tl::Ptr<api::InputUser>> user =
-          account.peers().InputUser(e.user_id, account.self_id());
-      if (!user.ok()) return InvalidField("entities", user.status().message());
-      auto mention = std::make_unique<api::inputMessageEntityMentionName>();
-      mention->user_id = *std::move(user);
-      made = simple(std::move(mention));
-    } else {
-      return InvalidField("entities", absl::StrCat("unknown entity type \"", t, "\""));
-    }
-    out.push_back(std::move(made));
-  }
-  return out;
-}
-
-// The message an Updates answer carries: by random_id (updateMessageID), else the first new or
-// edited message.
-absl::StatusOr<v1::Message> MessageFromUpdates(const api::Updates& updates, int64_t random_id,
-                                               Account& account, int64_t marked_chat,
-                                               const text::FormattedText* sent) {
-  if (const auto* s = dynamic_cast<const api::updateShortSentMessage*>(&updates)) {
-    // A private chat's short answer: the message is what was sent, with Telegram's id and date.
-    v1::Message out;
-    out.set_id(s->id);
-    out.set_chat_id(marked_chat);
-    out.set_name(MessageName(account.id(), marked_chat, s->id));
-    out.set_sender_id(account.self_id());
-    out.mutable_date()->set_seconds(s->date);
-    out.set_outgoing(true);
-    if (sent != nullptr) out.set_text(sent->text);
-    if (s->entities.has_value()) {
-      for (const auto& e : *s->entities) ToProto(*e, out.add_entities());
-    }
-    return out;
-  }
-  const std::vector<tl::Ptr<api::Update>>* list = nullptr;
-  if (const auto* u = dynamic_cast<const api::updates*>(&updates)) list = &u->updates_;
-  if (const auto* u = dynamic_cast<const api::updatesCombined*>(&updates)) list = &u->updates;
-  if (list == nullptr) return absl::DataLossError("the answer carries no message");
-  int32_t wanted = 0;
-  for (const auto& update : *list) {
-    if (const auto* id = dynamic_cast<const api::updateMessageID*>(update.get())) {
-      if (id->random_id == random_id) wanted = id->id;
-    }
-  }
-  const api::Message* found = nullptr;
-  for (const auto& update : *list) {
-    const api::Message* message = nullptr;
-    if (const auto* u = dynamic_cast<const api::updateNewMessage*>(update.get())) {
-      message = u->message.get();
-    } else if (const auto* u = dynamic_cast<const api::updateNewChannelMessage*>(update.get())) {
-      message = u->message.get();
-    } else if (const auto* u = dynamic_cast<const api::updateNewScheduledMessage*>(update.get())) {
-      message = u->message.get();
-    } else if (const auto* u = dynamic_cast<const api::updateEditMessage*>(update.get())) {
-      message = u->message.get();
-    } else if (const auto* u = dynamic_cast<const api::updateEditChannelMessage*>(update.get())) {
-      message = u->message.get();
-    }
-    if (message == nullptr) continue;
-    v1::Message converted;
-    ToProto(*message, account.id(), &converted);
-    if (wanted == 0 || converted.id() == wanted) {
-      found = message;
-      break;
-    }
-  }
-  if (found == nullptr) return absl::DataLossError("the answer carries no message");
-  v1::Message out;
-  ToProto(*found, account.id(), &out);
-  return out;
 }
 
 // Answers a send or an edit with the message Telegram's Updates carry (by `random_id` unless 0),
@@ -346,7 +157,8 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerCo
     send_as = as->child;
   }
   auto parsed = std::make_shared<absl::StatusOr<text::FormattedText>>(
-      ParseText(request->text(), request->entities(), request->parse_mode()));
+      ParseFormattedText(request->text(), request->entities(), request->parse_mode(), "text",
+                         kMaxTextLength, /*allow_empty=*/false));
   if (!parsed->ok()) return Finish(reactor, parsed->status()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
   bool hit = false;
@@ -358,14 +170,14 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendMessage(grpc::CallbackServerCo
   auto send_message = [=](std::shared_ptr<Account> account, ResolvedPeer peer,
                           tl::Ptr<api::InputPeer> as) {
     absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
-        ToTl((*parsed)->entities, *account);
+        EntitiesToTl((*parsed)->entities, *account);
     if (!entities.ok()) return Finish(reactor, entities.status());
     api::messages_sendMessage send;
     send.peer = std::move(peer.input);
     send.send_as = std::move(as);
     send.reply_markup = std::move(*markup);  // this runs once per request
     send.message = (*parsed)->text;
-    send.random_id = RandomId(request->request_id(), account->id(), 0);
+    send.random_id = RandomIdFor(request->request_id(), account->id(), "0");
     if (!entities->empty()) send.entities = *std::move(entities);
     send.silent = request->silent();
     send.no_webpage = request->no_webpage();
@@ -660,7 +472,8 @@ grpc::ServerUnaryReactor* MessageServiceImpl::EditMessage(grpc::CallbackServerCo
     return Finish(reactor, InvalidField("text", "longer than 64 KiB")), reactor;
   }
   auto parsed = std::make_shared<absl::StatusOr<text::FormattedText>>(
-      ParseText(request->text(), request->entities(), request->parse_mode()));
+      ParseFormattedText(request->text(), request->entities(), request->parse_mode(), "text",
+                         kMaxTextLength, /*allow_empty=*/false));
   if (!parsed->ok()) return Finish(reactor, parsed->status()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
   const bool no_webpage = request->no_webpage();
@@ -672,7 +485,7 @@ grpc::ServerUnaryReactor* MessageServiceImpl::EditMessage(grpc::CallbackServerCo
           return Finish(reactor, InvalidField("name", "the message id must be positive"));
         }
         absl::StatusOr<std::vector<tl::Ptr<api::MessageEntity>>> entities =
-            ToTl((*parsed)->entities, *account);
+            EntitiesToTl((*parsed)->entities, *account);
         if (!entities.ok()) return Finish(reactor, entities.status());
         api::messages_editMessage edit;
         edit.peer = std::move(peer.input);
@@ -751,31 +564,32 @@ grpc::ServerUnaryReactor* MessageServiceImpl::ForwardMessages(
           return Finish(reactor, InvalidField("to_chat", "must be a chat of the same account"));
         }
         auto from_input = std::make_shared<tl::Ptr<api::InputPeer>>(std::move(from.input));
-        ResolveChat(
-            account, to->child, "to_chat", deadline, [=](absl::StatusOr<ResolvedPeer> target) {
-              if (!target.ok()) return Finish(reactor, target.status());
-              api::messages_forwardMessages forward;
-              forward.from_peer = std::move(*from_input);
-              forward.to_peer = std::move(target->input);
-              forward.id.assign(copy.ids().begin(), copy.ids().end());
-              for (int i = 0; i < copy.ids_size(); ++i) {
-                forward.random_id.push_back(RandomId(copy.request_id(), account->id(), i + 1));
-              }
-              forward.drop_author = copy.drop_author();
-              forward.drop_media_captions = copy.drop_captions();
-              forward.silent = copy.silent();
-              if (copy.topic_id() != 0) forward.top_msg_id = copy.topic_id();
-              account->invoker()->Call<api::messages_forwardMessages>(
-                  forward, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
-                    if (!result.ok()) return Finish(reactor, result.status());
-                    account->peers().AddFromUpdates(**result);
-                    for (v1::Message& m : MessagesFromUpdates(**result, *account)) {
-                      *response->add_messages() = std::move(m);
-                    }
-                    if (!key.empty()) cache->Store(key, response->SerializeAsString());
-                    Finish(reactor, absl::OkStatus());
-                  });
-            });
+        ResolveChat(account, to->child, "to_chat", deadline,
+                    [=](absl::StatusOr<ResolvedPeer> target) {
+                      if (!target.ok()) return Finish(reactor, target.status());
+                      api::messages_forwardMessages forward;
+                      forward.from_peer = std::move(*from_input);
+                      forward.to_peer = std::move(target->input);
+                      forward.id.assign(copy.ids().begin(), copy.ids().end());
+                      for (int i = 0; i < copy.ids_size(); ++i) {
+                        forward.random_id.push_back(
+                            RandomIdFor(copy.request_id(), account->id(), absl::StrCat(i + 1)));
+                      }
+                      forward.drop_author = copy.drop_author();
+                      forward.drop_media_captions = copy.drop_captions();
+                      forward.silent = copy.silent();
+                      if (copy.topic_id() != 0) forward.top_msg_id = copy.topic_id();
+                      account->invoker()->Call<api::messages_forwardMessages>(
+                          forward, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                            if (!result.ok()) return Finish(reactor, result.status());
+                            account->peers().AddFromUpdates(**result);
+                            for (v1::Message& m : MessagesFromUpdates(**result, *account)) {
+                              *response->add_messages() = std::move(m);
+                            }
+                            if (!key.empty()) cache->Store(key, response->SerializeAsString());
+                            Finish(reactor, absl::OkStatus());
+                          });
+                    });
       });
   return reactor;
 }
