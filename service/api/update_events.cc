@@ -347,11 +347,12 @@ bool FilterPasses(const v1::UpdateFilter& filter, const std::vector<int64_t>& ch
     const int64_t chat = EventChat(event);
     if (std::find(chats.begin(), chats.end(), chat) == chats.end()) return false;
   }
-  if (filter.has_outgoing()) {
+  if (filter.direction() != v1::UpdateFilter::DIRECTION_UNSPECIFIED) {
+    const bool outgoing = filter.direction() == v1::UpdateFilter::OUTGOING;
     const v1::Message* message = event.has_new_message()      ? &event.new_message()
                                  : event.has_edited_message() ? &event.edited_message()
                                                               : nullptr;
-    if (message == nullptr || message->outgoing() != filter.outgoing()) return false;
+    if (message == nullptr || message->outgoing() != outgoing) return false;
   }
   return true;
 }

@@ -279,9 +279,9 @@ TEST(UpdateEventsTest, FiltersByKindChatAndDirection) {
   EXPECT_TRUE(FilterPasses(filter, {}, incoming));
   EXPECT_FALSE(FilterPasses(filter, {43}, incoming));
   EXPECT_TRUE(FilterPasses(filter, {43, 42}, incoming));
-  filter.set_outgoing(true);
+  filter.set_direction(v1::UpdateFilter::OUTGOING);
   EXPECT_FALSE(FilterPasses(filter, {}, incoming));
-  filter.set_outgoing(false);
+  filter.set_direction(v1::UpdateFilter::INCOMING);
   EXPECT_TRUE(FilterPasses(filter, {}, incoming));
 
   const std::vector<std::string>& kinds = EventKinds();

@@ -33,7 +33,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-V1_FILES = ["account", "chat", "message", "user"]
+V1_FILES = ["account", "chat", "file", "message", "update", "user"]
 RPC_FILES = ["status", "error_details"]
 
 
