@@ -35,6 +35,7 @@
 #include "mtproto/net/client_connection.h"
 #include "tests/bench/tgrpcd_bench_util.h"
 #include "tests/crash/tgrpcd_child.h"
+#include "tests/e2e/with_layer.h"
 #include "tl/generated/api.h"
 
 namespace tgrpc::tgrpcd_bench {
@@ -42,6 +43,7 @@ namespace {
 
 namespace api = tl::api;
 using Clock = std::chrono::steady_clock;
+using e2e::WithLayer;
 using mtproto::net::ClientConnection;
 
 struct Result {
@@ -127,21 +129,6 @@ mtproto::net::ClientConnectionOptions DirectOptions(const Sandbox& sandbox, uint
     }
   };
   return options;
-}
-
-tl::Ptr<tl::Function> WithLayer(tl::Ptr<tl::Function> query) {
-  auto init = std::make_unique<api::initConnection>();
-  init->api_id = 1;
-  init->device_model = "tgrpcd_latency_bench";
-  init->system_version = "linux";
-  init->app_version = "0.1";
-  init->system_lang_code = "en";
-  init->lang_code = "en";
-  init->query = std::move(query);
-  auto layer = std::make_unique<api::invokeWithLayer>();
-  layer->layer = api::kLayer;
-  layer->query = std::move(init);
-  return layer;
 }
 
 template <class T>

@@ -2,10 +2,6 @@
 // edited, searched, forwarded and deleted, send_as and reply markups, FLOOD_WAIT waited out and
 // returned, error details, metrics, a session killed mid-call and invalid UTF-8. Sign-in and the
 // other account flows are in service_accounts_test.cc.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -16,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/crash/metrics_scrape.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
 
@@ -312,28 +309,6 @@ TEST_F(ServiceTest, FloodWaitIsWaitedOutOrReturned) {
   EXPECT_EQ(account_status.sessions(0).state(), "READY");
 }
 
-// GET /metrics over a plain socket.
-std::string Scrape(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return "";
-  }
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  (void)!::write(fd, request.data(), request.size());
-  std::string response;
-  char buffer[4096];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
-  ::close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
-
 bool HasSeries(const std::string& text, const std::string& family,
                const std::vector<std::string>& labels) {
   std::istringstream lines(text);
@@ -359,7 +334,7 @@ TEST_F(ServiceTest, MetricsAreServedAndPassPromtool) {
   v1::User user;
   EXPECT_EQ(users_->GetMe(Context().get(), me, &user).error_code(), grpc::StatusCode::NOT_FOUND);
 
-  const std::string text = Scrape(server_->metrics_port());
+  const std::string text = crash::ScrapeMetrics(server_->metrics_port());
   ASSERT_FALSE(text.empty());
   EXPECT_TRUE(HasSeries(text, "grpc_server_handled_total",
                         {"grpc_method=\"SendMessage\"", "grpc_code=\"OK\"",
