@@ -788,13 +788,3 @@ TEST_F(UpdatesFaultTest, AJoinedChannelsLostFirstPostIsFetched) {
 
 }  // namespace
 }  // namespace tgrpc::crash
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  signal(SIGPIPE, SIG_IGN);
-  if (absl::Status s = tgrpc::crash::EnterRunfiles(argv[0]); !s.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
-    return 1;
-  }
-  return RUN_ALL_TESTS();
-}
