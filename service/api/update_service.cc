@@ -3,6 +3,8 @@
 // batch in memory: a consumer slower than Telegram is fed from the log as it catches up (the
 // log's retention is the limit: a stream that falls behind it ends with OUT_OF_RANGE).
 #include <algorithm>
+#include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -65,6 +67,47 @@ absl::Status Expired(absl::string_view account, int64_t position, int64_t oldest
                                    " is older than the oldest retained event (", oldest,
                                    "); start from `oldest` or `now`"));
 }
+
+// Converted events shared by the streams of one account: each log entry is converted once, not
+// once per consumer. Keyed by engine and position (an engine's positions never change content);
+// an entry also holds its engine weakly, so an engine made later at the same address misses.
+class ConvertedEvents {
+ public:
+  static ConvertedEvents& Get() {
+    static ConvertedEvents* const cache = new ConvertedEvents;
+    return *cache;
+  }
+  std::shared_ptr<const v1::UpdateEvent> Find(const std::shared_ptr<UpdateEngine>& engine,
+                                              int64_t position) {
+    absl::MutexLock lock(&mutex_);
+    auto it = events_.find({engine.get(), position});
+    if (it == events_.end() || it->second.engine.lock() != engine) return nullptr;
+    return it->second.event;
+  }
+  void Put(const std::shared_ptr<UpdateEngine>& engine, int64_t position,
+           std::shared_ptr<const v1::UpdateEvent> event) {
+    absl::MutexLock lock(&mutex_);
+    const Key key{engine.get(), position};
+    if (!events_.emplace(key, Entry{engine, std::move(event)}).second) return;
+    order_.push_back(key);
+    // Bounded: the oldest conversions go first (a stream far behind converts again).
+    while (order_.size() > kMaxEvents) {
+      events_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxEvents = 4096;
+  using Key = std::pair<const UpdateEngine*, int64_t>;
+  struct Entry {
+    std::weak_ptr<UpdateEngine> engine;
+    std::shared_ptr<const v1::UpdateEvent> event;
+  };
+  absl::Mutex mutex_;
+  std::map<Key, Entry> events_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Key> order_ ABSL_GUARDED_BY(mutex_);
+};
 
 struct Source {
   std::shared_ptr<Account> account;
@@ -183,9 +226,16 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
       if (!entries.ok()) return Close(ToGrpcStatus(entries.status()));
       for (const UpdateLogEntry& entry : *entries) {
         position = entry.position;
-        v1::UpdateEvent event;
-        if (!ToEvent(source, entry, &event)) continue;
-        if (!FilterPasses(filter_, chats_, event)) continue;
+        std::shared_ptr<const v1::UpdateEvent> converted =
+            ConvertedEvents::Get().Find(source.engine, entry.position);
+        if (converted == nullptr) {
+          auto made = std::make_shared<v1::UpdateEvent>();
+          if (!ToEvent(source, entry, made.get())) continue;
+          converted = made;
+          ConvertedEvents::Get().Put(source.engine, entry.position, converted);
+        }
+        if (!FilterPasses(filter_, chats_, *converted)) continue;
+        v1::UpdateEvent event = *converted;
         event.set_account(source.account->name());
         event.set_position(entry.position);
         event.set_resume_token(MakeResumeToken(positions_));
