@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -49,6 +50,12 @@ int JsonInt(const std::string& line, const std::string& key) {
 }
 
 }  // namespace
+
+int EnvInt(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  int parsed = 0;
+  return value != nullptr && absl::SimpleAtoi(value, &parsed) ? parsed : fallback;
+}
 
 absl::Status EnterRunfiles(const char* argv0) {
   if (HasRunfiles(std::filesystem::current_path())) return absl::OkStatus();

@@ -24,6 +24,10 @@ namespace tgrpc::crash {
 // "tl/schema" resolve. NotFound if neither place has them.
 absl::Status EnterRunfiles(const char* argv0);
 
+// An integer from the environment (test settings such as TGRPC_CRASH_KILLS), or `fallback` when
+// it is unset or not a number.
+int EnvInt(const char* name, int fallback);
+
 // The bearer token the helpers configure (tenant "crash").
 inline constexpr char kToken[] = "crash-test-token-0123456789";
 

@@ -66,12 +66,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int EnvInt(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  int parsed = 0;
-  return value != nullptr && absl::SimpleAtoi(value, &parsed) ? parsed : fallback;
-}
-
 struct Settings {
   int kills = 200;
   int dc2_accounts = 50;  // test numbers 999662YYYY: sign up on DC 2, code 22222

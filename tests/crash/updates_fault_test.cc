@@ -76,12 +76,6 @@ constexpr char kPrefix[] = "uf ";  // every message the test counts starts with 
 constexpr char kAccount[] = "alice";
 constexpr char kConsumer[] = "fault-consumer";
 
-int EnvInt(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  int parsed = 0;
-  return value != nullptr && absl::SimpleAtoi(value, &parsed) ? parsed : fallback;
-}
-
 struct Settings {
   int messages = 1000;
   int kills = 5;
