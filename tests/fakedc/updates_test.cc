@@ -152,31 +152,65 @@ class UpdatesTest : public testing::DispatcherTest {
   std::vector<Pushed> pushed_;
 };
 
+TEST_F(UpdatesTest, AFreshAccountsStateStartsAtPtsOneAsTelegrams) {
+  // An account made now (as auth.signUp does), signed in on a key of its own.
+  UserRecord& fresh = world_.AddUser("15559990001", "Fresh");
+  world_.SignIn(99, fresh.id);
+  CallContext context;
+  context.dc_id = 2;
+  context.auth_key_id = 99;
+  context.session_id = 199;
+  context.user_id = fresh.id;
+  absl::StatusOr<tl::Ptr<api::updates_State>> state = Call(api::updates_getState(), context);
+  ASSERT_TRUE(state.ok()) << state.status();
+  const auto& s = static_cast<const api::updates_state&>(**state);
+  // Never 0, which clients take as "no state yet" (and then miss a gap before the first push).
+  EXPECT_GT(s.pts, 0);
+  EXPECT_EQ(s.pts, kFirstPts);
+  EXPECT_EQ(s.qts, 0);
+  EXPECT_EQ(s.seq, 0);
+  EXPECT_EQ(s.date, world_.Now());
+  EXPECT_EQ(s.unread_count, 0);
+  // Nothing missed from there; the first message moves pts from it by one.
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> none = Difference(s.pts, context);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_NE(dynamic_cast<const api::updates_differenceEmpty*>(none->get()), nullptr);
+  Send(PeerOf(fresh), "welcome", bob_context_);
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> first = Difference(s.pts, context);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const auto& diff = dynamic_cast<const api::updates_difference&>(**first);
+  ASSERT_EQ(diff.new_messages.size(), 1u);
+  EXPECT_EQ(TextOf(*diff.new_messages[0]), "welcome");
+  EXPECT_EQ(static_cast<const api::updates_state&>(*diff.state).pts, kFirstPts + 1);
+}
+
 TEST_F(UpdatesTest, StateCountsPtsAndUnreadMessages) {
+  const int32_t start = world_.BoxOf(alice_->id).pts;
   Send(PeerOf(*alice_), "one", bob_context_);
   Send(PeerOf(*alice_), "two", bob_context_);
   Send(Self(), "note", alice_context_);
   absl::StatusOr<tl::Ptr<api::updates_State>> state = Call(api::updates_getState(), alice_context_);
   ASSERT_TRUE(state.ok()) << state.status();
   const auto& s = static_cast<const api::updates_state&>(**state);
-  EXPECT_EQ(s.pts, 3);
+  EXPECT_EQ(s.pts, start + 3);
   EXPECT_EQ(s.qts, 0);
   EXPECT_EQ(s.seq, 0);
   EXPECT_EQ(s.unread_count, 2);  // bob's two; her own note is not unread
 }
 
 TEST_F(UpdatesTest, DifferenceListsExactlyWhatWasMissed) {
-  const int32_t a = Send(Self(), "a", alice_context_);  // pts 1
-  const int32_t b = Send(Self(), "b", alice_context_);  // pts 2
-  const int32_t c = Send(Self(), "c", alice_context_);  // pts 3
-  Edit(Self(), b, "B", alice_context_);                 // pts 4
+  const int32_t start = world_.BoxOf(alice_->id).pts;
+  const int32_t a = Send(Self(), "a", alice_context_);  // start + 1
+  const int32_t b = Send(Self(), "b", alice_context_);  // start + 2
+  const int32_t c = Send(Self(), "c", alice_context_);  // start + 3
+  Edit(Self(), b, "B", alice_context_);                 // start + 4
   api::messages_deleteMessages del;
   del.id = {a};
-  ASSERT_TRUE(Call(del, alice_context_).ok());                // pts 5
-  Send(PeerOf(*alice_), "hi", bob_context_);                  // pts 6
+  ASSERT_TRUE(Call(del, alice_context_).ok());                // start + 5
+  Send(PeerOf(*alice_), "hi", bob_context_);                  // start + 6
   const int32_t from_bob = world_.BoxOf(alice_->id).last_id;  // alice's copy has her box's id
 
-  absl::StatusOr<tl::Ptr<api::updates_Difference>> all = Difference(0, alice_context_);
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> all = Difference(start, alice_context_);
   ASSERT_TRUE(all.ok()) << all.status();
   const auto& diff = dynamic_cast<const api::updates_difference&>(**all);
   // The deleted message is not new any more: only its deletion is listed.
@@ -188,19 +222,19 @@ TEST_F(UpdatesTest, DifferenceListsExactlyWhatWasMissed) {
   EXPECT_EQ(NamesOf(diff.other_updates),
             (std::vector<std::string>{"updateEditMessage", "updateDeleteMessages"}));
   const auto& edit = static_cast<const api::updateEditMessage&>(*diff.other_updates[0]);
-  EXPECT_EQ(edit.pts, 4);
+  EXPECT_EQ(edit.pts, start + 4);
   EXPECT_EQ(TextOf(*edit.message), "B");
   const auto& deleted = static_cast<const api::updateDeleteMessages&>(*diff.other_updates[1]);
   EXPECT_EQ(deleted.messages, std::vector<int32_t>{a});
-  EXPECT_EQ(deleted.pts, 5);
+  EXPECT_EQ(deleted.pts, start + 5);
   EXPECT_EQ(deleted.pts_count, 1);
-  EXPECT_EQ(static_cast<const api::updates_state&>(*diff.state).pts, 6);
+  EXPECT_EQ(static_cast<const api::updates_state&>(*diff.state).pts, start + 6);
   std::set<int64_t> users;
   for (const auto& u : diff.users) users.insert(static_cast<const api::user&>(*u).id);
   EXPECT_EQ(users, (std::set<int64_t>{alice_->id, bob_->id}));
 
-  // From the middle: only what came after pts 3.
-  absl::StatusOr<tl::Ptr<api::updates_Difference>> rest = Difference(3, alice_context_);
+  // From the middle: only what came after c.
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> rest = Difference(start + 3, alice_context_);
   ASSERT_TRUE(rest.ok()) << rest.status();
   const auto& tail = dynamic_cast<const api::updates_difference&>(**rest);
   ASSERT_EQ(tail.new_messages.size(), 1u);
@@ -208,10 +242,10 @@ TEST_F(UpdatesTest, DifferenceListsExactlyWhatWasMissed) {
   EXPECT_EQ(tail.other_updates.size(), 2u);
 
   // Up to date; a pts the box never had.
-  absl::StatusOr<tl::Ptr<api::updates_Difference>> none = Difference(6, alice_context_);
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> none = Difference(start + 6, alice_context_);
   ASSERT_TRUE(none.ok()) << none.status();
   EXPECT_NE(dynamic_cast<const api::updates_differenceEmpty*>(none->get()), nullptr);
-  EXPECT_EQ(ErrorOf(Difference(7, alice_context_)), "400 PERSISTENT_TIMESTAMP_INVALID");
+  EXPECT_EQ(ErrorOf(Difference(start + 7, alice_context_)), "400 PERSISTENT_TIMESTAMP_INVALID");
   EXPECT_EQ(ErrorOf(Difference(-1, alice_context_)), "400 PERSISTENT_TIMESTAMP_INVALID");
 }
 
@@ -230,6 +264,8 @@ TEST_F(UpdatesTest, EditsAndDeletionsArePushedToTheOwnersOtherSessions) {
 TEST_F(UpdatesTest, DeletingNothingDoesNotMovePts) {
   Send(Self(), "kept", alice_context_);
   const MessageBox& box = world_.BoxOf(alice_->id);
+  const int32_t pts = box.pts;
+  const int32_t channel_pts = big_->box.pts;
   const size_t events = box.events.size();
   pushed_.clear();
   api::messages_deleteMessages del;
@@ -237,9 +273,9 @@ TEST_F(UpdatesTest, DeletingNothingDoesNotMovePts) {
   absl::StatusOr<tl::Ptr<api::messages_AffectedMessages>> affected = Call(del, alice_context_);
   ASSERT_TRUE(affected.ok()) << affected.status();
   const auto& out = static_cast<const api::messages_affectedMessages&>(**affected);
-  EXPECT_EQ(out.pts, 1);
+  EXPECT_EQ(out.pts, pts);
   EXPECT_EQ(out.pts_count, 0);
-  EXPECT_EQ(box.pts, 1);
+  EXPECT_EQ(box.pts, pts);
   EXPECT_EQ(box.events.size(), events);
   EXPECT_TRUE(pushed_.empty());
   // Channels alike.
@@ -250,12 +286,13 @@ TEST_F(UpdatesTest, DeletingNothingDoesNotMovePts) {
       Call(channel_del, alice_context_);
   ASSERT_TRUE(channel_affected.ok()) << channel_affected.status();
   EXPECT_EQ(static_cast<const api::messages_affectedMessages&>(**channel_affected).pts_count, 0);
-  EXPECT_EQ(big_->box.pts, 1);
+  EXPECT_EQ(big_->box.pts, channel_pts);
   EXPECT_TRUE(big_->box.events.empty());
 }
 
 TEST_F(UpdatesTest, SlicesFollowedToTheEndLoseAndRepeatNothing) {
   constexpr int kMessages = 250;
+  const int32_t start = world_.BoxOf(alice_->id).pts;
   std::vector<int32_t> sent;
   for (int i = 0; i < kMessages; ++i) {
     sent.push_back(Send(Self(), absl::StrCat("m", i), alice_context_));
@@ -264,12 +301,12 @@ TEST_F(UpdatesTest, SlicesFollowedToTheEndLoseAndRepeatNothing) {
   Edit(Self(), sent[10], "edited 10", alice_context_);
   Edit(Self(), sent[240], "edited 240", alice_context_);
   const int32_t final_pts = world_.BoxOf(alice_->id).pts;
-  ASSERT_EQ(final_pts, kMessages + 2);
+  ASSERT_EQ(final_pts, start + kMessages + 2);
 
   std::vector<int32_t> received;
   std::vector<int32_t> edit_pts;
   std::vector<int32_t> slice_ends;
-  int32_t pts = 0;
+  int32_t pts = start;
   for (int round = 0; round < 10; ++round) {
     absl::StatusOr<tl::Ptr<api::updates_Difference>> got = Difference(pts, alice_context_);
     ASSERT_TRUE(got.ok()) << got.status();
@@ -290,39 +327,42 @@ TEST_F(UpdatesTest, SlicesFollowedToTheEndLoseAndRepeatNothing) {
     pts = static_cast<const api::updates_state&>(*last.state).pts;
     break;
   }
-  EXPECT_EQ(slice_ends, (std::vector<int32_t>{100, 200}));
+  EXPECT_EQ(slice_ends, (std::vector<int32_t>{start + 100, start + 200}));
   EXPECT_EQ(pts, final_pts);
   EXPECT_EQ(received, sent);  // each once, in order
-  EXPECT_EQ(edit_pts, (std::vector<int32_t>{kMessages + 1, kMessages + 2}));
+  EXPECT_EQ(edit_pts, (std::vector<int32_t>{start + kMessages + 1, start + kMessages + 2}));
   absl::StatusOr<tl::Ptr<api::updates_Difference>> after = Difference(pts, alice_context_);
   ASSERT_TRUE(after.ok());
   EXPECT_NE(dynamic_cast<const api::updates_differenceEmpty*>(after->get()), nullptr);
 }
 
 TEST_F(UpdatesTest, PtsTotalLimitAsksForTooLong) {
+  const int32_t start = world_.BoxOf(alice_->id).pts;
   FillAlicesBox(50);
   absl::StatusOr<tl::Ptr<api::updates_Difference>> limited =
-      Difference(0, alice_context_, /*pts_total_limit=*/20);
+      Difference(start, alice_context_, /*pts_total_limit=*/20);
   ASSERT_TRUE(limited.ok()) << limited.status();
   const auto* too_long = dynamic_cast<const api::updates_differenceTooLong*>(limited->get());
   ASSERT_NE(too_long, nullptr);
-  EXPECT_EQ(too_long->pts, 50);
+  EXPECT_EQ(too_long->pts, start + 50);
   // Within the limit: the difference itself.
   absl::StatusOr<tl::Ptr<api::updates_Difference>> within =
-      Difference(30, alice_context_, /*pts_total_limit=*/20);
+      Difference(start + 30, alice_context_, /*pts_total_limit=*/20);
   ASSERT_TRUE(within.ok()) << within.status();
   EXPECT_EQ(dynamic_cast<const api::updates_difference&>(**within).new_messages.size(), 20u);
 }
 
 TEST_F(UpdatesTest, TooLongWhenOlderThanTheLog) {
+  const int32_t start = world_.BoxOf(alice_->id).pts;
   FillAlicesBox(static_cast<int>(World::kMaxPtsEvents) + 5);
-  // The log keeps the newest kMaxPtsEvents events: those after pts 5.
-  absl::StatusOr<tl::Ptr<api::updates_Difference>> old = Difference(4, alice_context_);
+  // The log keeps the newest kMaxPtsEvents events: those after the fifth.
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> old = Difference(start + 4, alice_context_);
   ASSERT_TRUE(old.ok()) << old.status();
   const auto* too_long = dynamic_cast<const api::updates_differenceTooLong*>(old->get());
   ASSERT_NE(too_long, nullptr);
-  EXPECT_EQ(too_long->pts, static_cast<int32_t>(World::kMaxPtsEvents) + 5);
-  absl::StatusOr<tl::Ptr<api::updates_Difference>> oldest_kept = Difference(5, alice_context_);
+  EXPECT_EQ(too_long->pts, start + static_cast<int32_t>(World::kMaxPtsEvents) + 5);
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> oldest_kept =
+      Difference(start + 5, alice_context_);
   ASSERT_TRUE(oldest_kept.ok()) << oldest_kept.status();
   const auto& slice = dynamic_cast<const api::updates_differenceSlice&>(**oldest_kept);
   ASSERT_FALSE(slice.new_messages.empty());
@@ -362,12 +402,12 @@ TEST_F(UpdatesTest, ChannelDifferencePagesByLimit) {
   del.id = {sent[0], sent[1]};
   ASSERT_TRUE(Call(del, alice_context_).ok());
   const int32_t channel_pts = big_->box.pts;
-  ASSERT_EQ(channel_pts, 1 + 25 + 1 + 2);
+  ASSERT_EQ(channel_pts, kFirstPts + 25 + 1 + 2);
 
   std::vector<int32_t> received;
   std::vector<std::string> others;
   std::vector<bool> finals;
-  int32_t pts = 1;  // a new channel's pts
+  int32_t pts = kFirstPts;  // a new channel's pts
   for (int round = 0; round < 10 && (finals.empty() || !finals.back()); ++round) {
     absl::StatusOr<tl::Ptr<api::updates_ChannelDifference>> got =
         ChannelDifference(pts, 10, bob_context_);

@@ -250,9 +250,8 @@ ChannelRecord& World::AddChannel(const std::string& title, const std::string& us
   channel.creator_id = creator_id;
   channel.megagroup = megagroup;
   channel.date = Now();
-  // Telegram's channels start at pts 1: getChannelDifference takes pts 0 as
-  // PERSISTENT_TIMESTAMP_EMPTY, so a new channel's dialog must not carry it.
-  channel.box.pts = 1;
+  // A new channel's box starts at kFirstPts (MessageBox's default), so its dialog never carries
+  // pts 0, which getChannelDifference takes as PERSISTENT_TIMESTAMP_EMPTY.
   channel.members.push_back(creator_id);
   return channels_[channel.id] = std::move(channel);
 }

@@ -108,10 +108,17 @@ struct PtsEvent {
   std::string update;
 };
 
+// The pts of a box before its first event. Telegram's boxes start at 1, never 0: a channel's
+// (getChannelDifference takes pts 0 as PERSISTENT_TIMESTAMP_EMPTY) and an account's common box
+// alike (updates.getState of a fresh account is pts 1; clients take pts 0 as "no state": Telethon's
+// MessageBox drops it, mtcute then starts from the first update it sees and misses a gap before
+// it, and tdlib rejects an update whose pts - pts_count is below 1).
+inline constexpr int32_t kFirstPts = 1;
+
 // The messages of one user's private chats and basic groups, or of one channel, with its pts and
 // the log of the events that moved it.
 struct MessageBox {
-  int32_t pts = 0;
+  int32_t pts = kFirstPts;
   int32_t last_id = 0;
   std::map<int32_t, MessageRecord> messages;
   // The newest events, oldest first, at most World::kMaxPtsEvents: a client further behind gets
