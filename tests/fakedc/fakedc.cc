@@ -493,7 +493,9 @@ static bool CarriesPts(const api::Updates& updates) {
 void FakeDc::Impl::Push(int64_t user_id, const api::Updates& updates, uint64_t except_session) {
   // Updates go to the account's home DC, on main (not media-only) connections, as Telegram's do.
   const UserRecord* user = world_.FindUser(user_id);
-  if (user == nullptr) return;
+  // A push that reaches no session is not sent, so it takes no update fault either (the sender's
+  // copy of a message goes to its other sessions, often none).
+  if (user == nullptr || !Reaches(*user, except_session)) return;
   if (CarriesPts(updates) && faults_.TakeUpdateGap(user->home_dc)) {
     Log(absl::StrCat("fault: update for user ", user_id, " not sent (an update gap)"));
     return;
@@ -514,6 +516,22 @@ void FakeDc::Impl::Push(int64_t user_id, const api::Updates& updates, uint64_t e
       PushToSessions(*dc, auth_key_id, key, *bytes, except_session, /*main_only=*/true);
     }
   }
+}
+
+bool FakeDc::Impl::Reaches(const UserRecord& user, uint64_t except_session) {
+  for (auto& dc : dcs_) {
+    if (dc->id != user.home_dc) continue;
+    for (auto& [auth_key_id, key] : dc->keys) {
+      if (world_.UserOfKey(key.bound_perm_id.value_or(auth_key_id)) != user.id) continue;
+      for (auto& [session_id, route] : dc->routes) {
+        if (session_id == except_session || route.media_only || route.connection.expired()) {
+          continue;
+        }
+        if (dc->sessions->FindSession(auth_key_id, session_id) != nullptr) return true;
+      }
+    }
+  }
+  return false;
 }
 
 void FakeDc::Impl::PushToKey(uint64_t perm_auth_key_id, const api::Updates& updates) {

@@ -149,6 +149,9 @@ class FakeDc::Impl {
   // A key at its session limit frees a session no connection uses (SessionSlots::MakeRoom).
   void MakeSessionRoom(Dc& dc, absl::string_view packet);
   void Push(int64_t user_id, const tl::api::Updates& updates, uint64_t except_session);
+  // Whether Push would send to a session: one of the user's but `except_session`, on a main
+  // connection of the user's home DC.
+  bool Reaches(const UserRecord& user, uint64_t except_session);
   void PushToKey(uint64_t perm_auth_key_id, const tl::api::Updates& updates);
   // `updates` (pinned-layer Updates, serialized) in the key's layer to its sessions' connections,
   // but `except_session` (0: none) and, if `main_only`, media-only ones.
