@@ -44,10 +44,13 @@ class UpdatesTest : public ServiceTest {
     return request;
   }
   // A stream opened with `now` starts where the log's head is when tgrpcd gets the call, which
-  // may be after the client returned: wait for its first checkpoint before writing.
+  // may be after the client returned: wait for its first checkpoint before writing. The warm-up
+  // message may come first (logged after the stream started).
   static void WaitUntilOpen(Stream& stream) {
     v1::UpdateEvent event;
-    ASSERT_TRUE(stream.reader->Read(&event));
+    do {
+      ASSERT_TRUE(stream.reader->Read(&event));
+    } while (event.new_message().text() == "warm-up");
     ASSERT_TRUE(event.has_checkpoint()) << event.DebugString();
   }
 
