@@ -15,7 +15,7 @@ for (const name of ['log', 'info', 'debug', 'warn', 'trace']) {
   console[name] = (...args) => console.error(...args)
 }
 
-export const STEPS = ['connect', 'signin-user', 'signup-user', 'sendcode-only', 'signin-bot', 'signin-qr', 'send-and-get', 'reconnect', 'members', 'file']
+export const STEPS = ['connect', 'signin-user', 'signup-user', 'sendcode-only', 'signin-bot', 'signin-qr', 'send-and-get', 'reconnect', 'members', 'file', 'receive-updates']
 
 const OPTIONS = {
   'host': { type: 'string', env: 'INTEROP_HOST', def: '127.0.0.1', help: 'main DC address' },
@@ -32,7 +32,8 @@ const OPTIONS = {
   'code-file': { type: 'string', env: 'INTEROP_CODE_FILE', help: 'signin-user / signup-user / sendcode-only: file the code appears in after sendCode ({phone} is replaced); polled' },
   'first-name': { type: 'string', env: 'INTEROP_FIRST_NAME', def: 'Interop', help: 'signup-user: first name of the new account' },
   'password': { type: 'string', env: 'INTEROP_PASSWORD', help: 'signin-user / signin-qr: 2FA password, if the account has one' },
-  'bot-token': { type: 'string', env: 'INTEROP_BOT_TOKEN', help: 'signin-bot: token' },
+  'bot-token': { type: 'string', env: 'INTEROP_BOT_TOKEN', help: 'signin-bot: token; receive-updates: the token of the bot that sends the messages' },
+  'count': { type: 'string', env: 'INTEROP_COUNT', def: '100', help: 'receive-updates: messages the bot sends' },
   'peer': { type: 'string', env: 'INTEROP_PEER', def: 'me', help: 'send-and-get / file: chat to use ("me" = saved messages)' },
   'channel': { type: 'string', env: 'INTEROP_CHANNEL', help: 'members: channel or supergroup username' },
   'min-members': { type: 'string', env: 'INTEROP_MIN_MEMBERS', def: '1', help: 'members: fail below this count' },
@@ -41,6 +42,7 @@ const OPTIONS = {
   'api-hash': { type: 'string', env: 'INTEROP_API_HASH', def: '344583e45741c457fe1862106095a5eb', help: 'api_hash' },
   'sync-dir': { type: 'string', env: 'INTEROP_SYNC_DIR', help: 'reconnect: the step creates <dir>/ready, then waits for <dir>/dropped (the runner drops the connections in between)' },
   'timeout': { type: 'string', env: 'INTEROP_TIMEOUT', def: '60', help: 'seconds per step (the file step gets 5x)' },
+  'disconnect-midway': { type: 'boolean', env: 'INTEROP_DISCONNECT_MIDWAY', help: 'receive-updates: the receiver disconnects (the library\'s own call) halfway through, the bot sends a quarter of the messages meanwhile, then it connects again' },
   'no-updates': { type: 'boolean', env: 'INTEROP_NO_UPDATES', help: 'turn the library\'s update handling off where it can' },
   'verbose': { type: 'boolean', env: 'INTEROP_VERBOSE', help: 'library debug logs on stderr' },
   'list-transports': { type: 'boolean', help: 'print the transports as JSON and exit' },
@@ -220,4 +222,52 @@ export async function awaitDrop(opts) {
 
 export function messageText(client, transport) {
   return `interop ${client} ${transport} ${Date.now()} ${Math.floor(Math.random() * 1e9)}`
+}
+
+// receive-updates: the text of the bot's i-th message in run `tag`, and its index back (-1: not
+// one of the run's messages).
+export function updateText(tag, i) {
+  return `updates ${tag} ${i}`
+}
+
+export function updateIndex(tag, text) {
+  const prefix = `updates ${tag} `
+  if (typeof text !== 'string' || !text.startsWith(prefix)) return -1
+  const i = Number(text.slice(prefix.length))
+  return Number.isInteger(i) && i >= 0 ? i : -1
+}
+
+// What a receiver got of `sent` messages numbered 0..sent-1, in arrival order: each once and in
+// order is ok. Counts the lost, the duplicated and the ones that came after a later one.
+export function auditDeliveries(sent, arrived) {
+  const seen = new Map()
+  let outOfOrder = 0
+  let highest = -1
+  for (const i of arrived) {
+    seen.set(i, (seen.get(i) ?? 0) + 1)
+    if (seen.get(i) === 1) {
+      if (i < highest) outOfOrder++
+      highest = Math.max(highest, i)
+    }
+  }
+  const lost = []
+  for (let i = 0; i < sent; i++) if (!seen.has(i)) lost.push(i)
+  let duplicated = 0
+  const twice = []
+  for (const [i, n] of seen) {
+    duplicated += n - 1
+    if (n > 1) twice.push(i)
+  }
+  const unexpected = [...seen.keys()].filter((i) => i >= sent).length
+  return {
+    sent,
+    received: arrived.length,
+    lost: lost.length,
+    duplicated,
+    out_of_order: outOfOrder,
+    unexpected,
+    first_lost: lost.slice(0, 10),
+    first_duplicated: twice.sort((a, b) => a - b).slice(0, 10),
+    ok: lost.length === 0 && duplicated === 0 && outOfOrder === 0 && unexpected === 0,
+  }
 }

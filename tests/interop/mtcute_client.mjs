@@ -21,6 +21,7 @@ import {
 import { addPublicKey, NodeCryptoProvider, parsePublicKey } from '@mtcute/node/utils.js'
 
 import {
+  auditDeliveries,
   awaitDrop,
   errorText,
   makeFile,
@@ -31,6 +32,8 @@ import {
   runSteps,
   sha256hex,
   tokenFromUrl,
+  updateIndex,
+  updateText,
 } from './common.mjs'
 
 const CLIENT = 'mtcute'
@@ -96,7 +99,7 @@ if (parsed.fingerprint.startsWith('0')) {
 addPublicKey(crypto, opts.rsaPem)
 
 const mainDc = { id: opts.dc, ipAddress: opts.host, port: opts.port }
-function makeClient() {
+function makeClient({ updates = !opts['no-updates'] } = {}) {
   return new TelegramClient({
     apiId: opts.apiId,
     apiHash: opts['api-hash'],
@@ -105,13 +108,18 @@ function makeClient() {
     transport: TRANSPORTS[opts.transport].make(opts),
     defaultDcs: { main: mainDc, media: { ...mainDc, mediaOnly: true } },
     testMode: false,
-    disableUpdates: Boolean(opts['no-updates']),
+    disableUpdates: !updates,
+    // After a disconnect(), the updates loop starts again from the state it had (getDifference)
+    // instead of from a new updates.getState (receive-updates --disconnect-midway).
+    ...(opts['disconnect-midway'] ? { updates: { catchUp: true } } : {}),
     logLevel: opts.verbose ? 5 : 1,
   })
 }
 const tg = makeClient()
 // signin-qr: the client that is signed in with a code and accepts the QR login token.
 let scanner = null
+// receive-updates: the bot that sends the messages (its own updates off).
+let sender = null
 
 // auth.sendCode, the code, auth.signIn (and auth.checkPassword with --password on 2FA).
 async function signInWithCode(client) {
@@ -240,6 +248,69 @@ const steps = {
     return { user_id: me.id, waited_ms: waited, call_ms: Date.now() - t0 }
   },
 
+  // This client (signed in as a user) receives --count messages that a second client, signed in as
+  // the bot of --bot-token, sends it one after the other; mtcute's own update engine (its pts
+  // checks, getDifference, updatesTooLong handling) must deliver each through onNewMessage once
+  // and in order, whatever fakedc loses on the way (--update_gaps, --updates_too_long). With
+  // --disconnect-midway this client disconnects halfway through (disconnect(), which stops the
+  // updates loop and keeps its state), the bot sends a quarter of the messages, whose pushes reach
+  // no connection and are never sent again, then it connects and starts its updates loop again:
+  // only mtcute's catching up (the client's catchUp option: getDifference from the state it
+  // kept) can bring those.
+  async 'receive-updates'() {
+    if (!opts['bot-token']) throw new Error('receive-updates needs --bot-token (the sender)')
+    const count = Number(opts.count)
+    const deadline = Date.now() + opts.timeoutMs - 3000
+    const tag = `${process.pid}-${Date.now()}`
+    const arrived = []
+    const unique = new Set()
+    let allArrived
+    const all = new Promise((resolve) => { allArrived = resolve })
+    tg.onNewMessage.add((msg) => {
+      const i = updateIndex(tag, msg.text)
+      if (i < 0) return
+      arrived.push(i)
+      unique.add(i)
+      if (unique.size >= count) allArrived()
+    })
+    // Signing in started mtcute's updates loop, which fetches its starting state (updates.getState)
+    // first: wait for it before anything is sent. (Not startUpdatesLoop(): while the first start is
+    // still fetching, a second one passes its "already running" check and runs a second loop,
+    // which then fetches every difference twice and delivers it twice.)
+    const updates = tg.updates ?? tg._client?.updates
+    while (!updates?.updatesLoopActive) {
+      if (Date.now() > deadline) throw new Error('the updates loop did not start')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    sender = makeClient({ updates: false })
+    await sender.connect()
+    await sender.signInBot(opts['bot-token'])
+    const away = opts['disconnect-midway'] ? [Math.floor(count / 2), Math.floor((3 * count) / 4)] : null
+    const t0 = Date.now()
+    for (let i = 0; i < count; i++) {
+      if (away && i === away[0]) {
+        // Idle first: what was sent so far is in (the loop is not stopped halfway through one).
+        while (unique.size < i && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+        await tg.disconnect()
+      }
+      if (away && i === away[1]) {
+        await tg.connect()
+        await tg.startUpdatesLoop()
+      }
+      await sender.sendText(opts.peer, updateText(tag, i))
+    }
+    const sendMs = Date.now() - t0
+    let timer
+    await Promise.race([all, new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())) })])
+    clearTimeout(timer)
+    // Late duplicates, if any, have a second to show up.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const audit = auditDeliveries(count, arrived)
+    const detail = { ...audit, send_ms: sendMs, all_ms: Date.now() - t0 - 1000, ...(away ? { sent_while_away: away[1] - away[0] } : {}) }
+    if (!audit.ok) throw new Error(`receive-updates ${JSON.stringify(detail)}`)
+    return detail
+  },
+
   async 'signin-bot'() {
     if (!opts['bot-token']) throw new Error('signin-bot needs --bot-token')
     const user = await tg.signInBot(opts['bot-token'])
@@ -291,5 +362,5 @@ const steps = {
   },
 }
 
-const code = await runSteps(CLIENT, opts, steps, () => Promise.all([tg.destroy(), scanner?.destroy()]))
+const code = await runSteps(CLIENT, opts, steps, () => Promise.all([tg.destroy(), scanner?.destroy(), sender?.destroy()]))
 process.exit(code)

@@ -35,11 +35,24 @@ and, on each client's default transport,
             SIGUSR1, which drops every connection, then calls users.getUsers(self)),
             send-and-get. The run passes only if fakedc's log shows each fault injected and a
             connection made after the SIGUSR1 drop.
+  updates-gaps, updates-too-long, updates-reconnect
+            (clients with an update engine: mtcute, Telethon) against a fakedc of its own:
+            connect, signin-user as alice, receive-updates: a second client of the same library,
+            signed in as the bot, sends alice UPDATES_COUNT messages one after the other, and the
+            library's own update engine must hand each to alice's new-message handler once and in
+            order. fakedc loses the first UPDATE_GAPS pushes (--update_gaps), or sends
+            updatesTooLong for the first UPDATES_TOO_LONG (--updates_too_long), or (reconnect)
+            alice's client disconnects halfway through while the bot sends a quarter of the
+            messages (their pushes reach no connection and are never sent again), then connects
+            again. The run passes only if the counts are right, fakedc's log shows each fault hit
+            alice's pushes, and it answered updates.getDifference.
 
 Usage: tests/interop/run_interop.py [--fakedc bazel-bin/tests/fakedc/fakedc] [--clients a,b]
          [--transports default|all]
-         [--scenarios user,bot,2fa,migrate,file-dc1,qr,qr-dc1,network,faults]
+         [--scenarios user,bot,2fa,migrate,file-dc1,qr,qr-dc1,network,faults,updates-gaps,
+                      updates-too-long,updates-reconnect]
          [--fault-flags "--bad_salt_packets=3 ..."] [--members 10000] [--file-size BYTES]
+         [--updates-count 100]
          [--report FILE] [--keep]
 Prints `interop <client> <transport> <scenario> PASSED|FAILED ...` per run (tests/run_all.sh counts
 them), then a table. Exit status 0 only if every run passed. Hermetic: fakedc binds 127.0.0.1 on
@@ -88,7 +101,27 @@ CAROL = "+15550000003"
 DAVE = "+15550000004"  # home DC 1
 CAROL_PASSWORD = "correct horse"
 
-SCENARIOS = ["user", "bot", "2fa", "migrate", "file-dc1", "qr", "qr-dc1", "network", "faults"]
+SCENARIOS = ["user", "bot", "2fa", "migrate", "file-dc1", "qr", "qr-dc1", "network", "faults",
+             "updates-gaps", "updates-too-long", "updates-reconnect"]
+
+# The update scenarios: a fakedc of its own per run, with these flags; alice receives the bot's
+# messages through her library's update engine (the receive-updates step).
+UPDATES_COUNT = 100
+UPDATE_GAPS = 10
+UPDATES_TOO_LONG = 5
+UPDATE_SCENARIOS = {
+    "updates-gaps": [f"--update_gaps={UPDATE_GAPS}"],
+    "updates-too-long": [f"--updates_too_long={UPDATES_TOO_LONG}"],
+    "updates-reconnect": [],  # the driver's --disconnect-midway
+}
+# Clients whose library has no update engine to test: their update runs are listed as not run.
+NO_UPDATE_ENGINE = {
+    # telegram/client/updates.js: catchUp() is an empty TODO, _handleUpdate dispatches each update
+    # as it arrives with no pts / seq check, and nothing in the client calls updates.getDifference
+    # (or getState but to keep the connection alive), so a lost update is lost for it.
+    "gramjs": "GramJS 2.26.22 has no update engine (no pts checks, never calls "
+              "updates.getDifference; catchUp() is a TODO)",
+}
 
 # The network scenario: a fakedc of its own per run, where numbers without an account sign up on
 # DC 1 (auth.sendCode / signIn for them elsewhere is 303 NETWORK_MIGRATE_1). Each client signs up a
@@ -165,6 +198,27 @@ def network_evidence(dc, signed_up):
     if counts["signUp_elsewhere"]:
         problems.append(f"{counts['signUp_elsewhere']} auth.signUp elsewhere than on "
                         f"dc{NETWORK_DC} after the migration, or answered with an error")
+    return counts, problems
+
+
+def update_evidence(dc, scenario, user_id):
+    """What fakedc's log shows of an update run: the faults that hit pushes to the receiver
+    (user_id) and the getDifference calls answered. Returns (counts, problems)."""
+    with open(dc.log_path, errors="replace") as f:
+        text = f.read()
+    counts = {
+        "gaps": text.count(f"fault: update for user {user_id} not sent (an update gap)"),
+        "too_long": text.count(f"fault: update for user {user_id} sent as updatesTooLong"),
+        "getDifference": text.count(": updates.getDifference (layer "),
+    }
+    problems = []
+    if scenario == "updates-gaps" and counts["gaps"] != UPDATE_GAPS:
+        problems.append(f"{counts['gaps']} of the receiver's pushes lost, not {UPDATE_GAPS}")
+    if scenario == "updates-too-long" and counts["too_long"] != UPDATES_TOO_LONG:
+        problems.append(f"{counts['too_long']} of the receiver's pushes sent as updatesTooLong, "
+                        f"not {UPDATES_TOO_LONG}")
+    if counts["getDifference"] < 1:
+        problems.append("no updates.getDifference answered")
     return counts, problems
 
 
@@ -325,6 +379,8 @@ def main():
                         help=f"fakedc's flags in the faults scenario (default: {FAULT_FLAGS})")
     parser.add_argument("--members", type=int, default=10000)
     parser.add_argument("--file-size", type=int, default=10 * 1024 * 1024 + 12345)
+    parser.add_argument("--updates-count", type=int, default=UPDATES_COUNT,
+                        help="messages the bot sends in each update run")
     parser.add_argument("--report", help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep fakedc's state directory")
     args = parser.parse_args()
@@ -417,6 +473,19 @@ def main():
                     add(client, t, "faults",
                         ["--scenario", "connect,signin-bot,send-and-get,reconnect,send-and-get",
                          "--bot-token", BOT_TOKEN, "--peer", "alice_example"], 180, None)
+                    # server None: a fakedc of its own with UPDATE_SCENARIOS' flags.
+                    for scenario in UPDATE_SCENARIOS:
+                        if scenario not in scenarios:
+                            continue
+                        if client in NO_UPDATE_ENGINE:
+                            not_run.append({"client": client, "transport": t,
+                                            "why": f"{scenario}: {NO_UPDATE_ENGINE[client]}"})
+                            continue
+                        extra = ["--disconnect-midway"] if scenario == "updates-reconnect" else []
+                        add(client, t, scenario,
+                            ["--scenario", "connect,signin-user,receive-updates", "--phone", ALICE,
+                             "--bot-token", BOT_TOKEN, "--peer", "alice_example",
+                             "--count", str(args.updates_count), *extra], 120, None)
         # Two runs at a time: the clients are mostly waiting, fakedc is one thread. The migrate
         # runs (dave) never overlap one another, nor do the file-dc1 runs (alice on the second
         # fakedc) or the qr runs (bob): a second auth.sendCode for the same phone would replace
@@ -505,6 +574,42 @@ def main():
             r["log"] = server.log_path
             return r
 
+        def run_updates(item):
+            """A fakedc of its own with the scenario's flags, the driver, and the log's evidence
+            that the faults hit the receiver's pushes."""
+            client, t, scenario = item["client"], item["transport"], item["scenario"]
+            own_dir = os.path.join(state_dir, f"{scenario}-{client}-{t}")
+            flags = UPDATE_SCENARIOS[scenario]
+            try:
+                server = FakeDc(args.fakedc, own_dir, 0, os.path.join(own_dir, "fakedc.log"), flags)
+            except Exception as e:  # noqa: BLE001 - reported as the run's failure
+                return {"client": client, "transport": t, "scenario": scenario, "ok": False,
+                        "steps": [], "seconds": 0, "rc": -1,
+                        "stderr_tail": f"fakedc with {flags} did not start: {e}"}
+            try:
+                r = run_driver(client, t, scenario, server, item["extra"], item["timeout"])
+            finally:
+                server.stop()
+            signin = next((s for s in r["steps"] if s.get("step") == "signin-user"), None)
+            user_id = ((signin or {}).get("detail") or {}).get("user_id")
+            counts, problems = update_evidence(server, scenario, user_id)
+            received = next((s for s in r["steps"] if s.get("step") == "receive-updates"), None)
+            detail = (received or {}).get("detail")
+            if isinstance(detail, str) and "{" in detail:  # a failed step: its counts as JSON
+                try:
+                    detail = json.loads(detail[detail.index("{"):])
+                except json.JSONDecodeError:
+                    detail = None
+            if isinstance(detail, dict):
+                for key in ("sent", "received", "lost", "duplicated", "out_of_order"):
+                    counts[key] = detail.get(key)
+            r["evidence"] = counts
+            if problems:
+                r["ok"] = False
+                r["fault_problems"] = problems
+            r["log"] = server.log_path
+            return r
+
         def worker():
             while True:
                 with lock:
@@ -519,6 +624,8 @@ def main():
                     r = run_faults(item)
                 elif scenario == "network":
                     r = run_network(item)
+                elif scenario in UPDATE_SCENARIOS:
+                    r = run_updates(item)
                 else:
                     r = run_driver(client, t, scenario, item["server"], item["extra"],
                                    item["timeout"])
@@ -564,7 +671,8 @@ def main():
     # The matrix: one row per client and transport, one column per step.
     # The 2fa, migrate, file-dc1, qr, qr-dc1, network and faults runs have a column each: pass if
     # the whole run passed.
-    own_column = ["2fa", "migrate", "file-dc1", "qr", "qr-dc1", "network", "faults"]
+    own_column = ["2fa", "migrate", "file-dc1", "qr", "qr-dc1", "network", "faults",
+                  *UPDATE_SCENARIOS]
     columns = ["connect", "signin-user", "send-and-get", "members", "file", "signin-bot"]
     columns += own_column
     rows = {}
@@ -588,8 +696,8 @@ def main():
     for n in not_run:
         print(f"| {n['client']} | {n['transport']} | not run: {n['why']} |")
     passed = sum(1 for r in results if r["ok"])
-    print(f"\ninterop: {passed} of {len(results)} runs passed, {len(not_run)} transports not "
-          f"served, {round(time.monotonic() - started)} s")
+    print(f"\ninterop: {passed} of {len(results)} runs passed, {len(not_run)} not run, "
+          f"{round(time.monotonic() - started)} s")
     if args.report:
         with open(args.report, "w") as f:
             json.dump({"results": results, "not_run": not_run}, f, indent=1)

@@ -28,7 +28,7 @@ import time
 
 try:
     import telethon
-    from telethon import TelegramClient, errors, functions, types
+    from telethon import TelegramClient, errors, events, functions, types
     from telethon.crypto import rsa
     from telethon.network import connection as conn
     from telethon.sessions import MemorySession
@@ -39,7 +39,7 @@ except ImportError as e:  # reported as a JSON line below
 
 CLIENT = "telethon"
 STEPS = ["connect", "signin-user", "signup-user", "sendcode-only", "signin-bot", "signin-qr",
-         "send-and-get", "reconnect", "members", "file"]
+         "send-and-get", "reconnect", "members", "file", "receive-updates"]
 
 
 def transports():
@@ -106,7 +106,9 @@ OPTIONS = [
      "({phone} is replaced); polled"),
     ("first-name", "INTEROP_FIRST_NAME", "Interop", "signup-user: first name of the new account"),
     ("password", "INTEROP_PASSWORD", None, "signin-user / signin-qr: 2FA password, if the account has one"),
-    ("bot-token", "INTEROP_BOT_TOKEN", None, "signin-bot: token"),
+    ("bot-token", "INTEROP_BOT_TOKEN", None,
+     "signin-bot: token; receive-updates: the token of the bot that sends the messages"),
+    ("count", "INTEROP_COUNT", "100", "receive-updates: messages the bot sends"),
     ("peer", "INTEROP_PEER", "me", 'send-and-get / file: chat to use ("me" = saved messages)'),
     ("channel", "INTEROP_CHANNEL", None, "members: channel or supergroup username"),
     ("min-members", "INTEROP_MIN_MEMBERS", "1", "members: fail below this count"),
@@ -118,6 +120,9 @@ OPTIONS = [
     ("timeout", "INTEROP_TIMEOUT", "60", "seconds per step (the file step gets 5x)"),
 ]
 FLAGS = [
+    ("disconnect-midway", "INTEROP_DISCONNECT_MIDWAY", "receive-updates: the receiver disconnects "
+     "(the library's own call) halfway through, the bot sends a quarter of the messages "
+     "meanwhile, then it connects again"),
     ("no-updates", "INTEROP_NO_UPDATES", "turn the library's update handling off"),
     ("verbose", "INTEROP_VERBOSE", "library debug logs on stderr"),
 ]
@@ -231,6 +236,40 @@ async def await_drop(opts):
     return int((time.monotonic() - started) * 1000)
 
 
+def update_text(tag, i):
+    """receive-updates: the text of the bot's i-th message in run `tag`."""
+    return f"updates {tag} {i}"
+
+
+def update_index(tag, text):
+    """The index of a receive-updates message of run `tag` (-1: not one of them)."""
+    prefix = f"updates {tag} "
+    if not isinstance(text, str) or not text.startswith(prefix) or not text[len(prefix):].isdigit():
+        return -1
+    return int(text[len(prefix):])
+
+
+def audit_deliveries(sent, arrived):
+    """What a receiver got of `sent` messages numbered 0..sent-1, in arrival order (the same
+    counts as common.mjs auditDeliveries): each once and in order is ok."""
+    seen = {}
+    out_of_order, highest = 0, -1
+    for i in arrived:
+        seen[i] = seen.get(i, 0) + 1
+        if seen[i] == 1:
+            if i < highest:
+                out_of_order += 1
+            highest = max(highest, i)
+    lost = [i for i in range(sent) if i not in seen]
+    twice = sorted(i for i, n in seen.items() if n > 1)
+    duplicated = sum(n - 1 for n in seen.values())
+    unexpected = sum(1 for i in seen if i >= sent)
+    return {"sent": sent, "received": len(arrived), "lost": len(lost), "duplicated": duplicated,
+            "out_of_order": out_of_order, "unexpected": unexpected, "first_lost": lost[:10],
+            "first_duplicated": twice[:10],
+            "ok": not lost and not duplicated and not out_of_order and not unexpected}
+
+
 def phone_digits(phone):
     """A phone number's digits (what Telegram keys accounts by; get_me gives them without the +)."""
     return "".join(c for c in str(phone or "") if c.isdigit())
@@ -247,8 +286,9 @@ class Driver:
         rsa.add_key(opts["rsa_pem"], old=False)
         self.client = self.make_client()
         self.scanner = None  # signin-qr: signed in with a code, accepts the QR login token
+        self.sender = None  # receive-updates: the bot that sends the messages
 
-    def make_client(self):
+    def make_client(self, receive_updates=None):
         opts = self.opts
         about, connection, secret_prefix = transports()[opts["transport"]]
         session = MemorySession()
@@ -258,7 +298,8 @@ class Driver:
             kwargs["proxy"] = (opts["host"], opts["port"], secret_prefix + opts["mtproxy-secret"])
         return TelegramClient(
             session, int(opts["api-id"]), opts["api-hash"], connection=connection,
-            receive_updates=not opts["no-updates"], connection_retries=3, retry_delay=0.5,
+            receive_updates=(not opts["no-updates"]) if receive_updates is None else receive_updates,
+            connection_retries=3, retry_delay=0.5,
             **kwargs)
 
     def text(self):
@@ -372,6 +413,67 @@ class Driver:
         return {"user_id": users[0].id, "waited_ms": waited,
                 "call_ms": int((time.monotonic() - t0) * 1000)}
 
+    async def step_receive_updates(self):
+        """This client (signed in as a user) receives --count messages that a second client,
+        signed in as the bot of --bot-token, sends it one after the other; Telethon's own update
+        engine (its MessageBox: pts checks, possible-gap timeouts, getDifference, updatesTooLong)
+        must deliver each to a NewMessage handler once and in order, whatever fakedc loses on the
+        way (--update_gaps, --updates_too_long). With --disconnect-midway this client
+        disconnects halfway through (disconnect(); its MessageBox stays), the bot sends a quarter
+        of the messages, whose pushes reach no connection and are never sent again, then it
+        connects again: only Telethon's gap handling (getDifference) can bring those."""
+        opts = self.opts
+        if not opts["bot-token"]:
+            raise ValueError("receive-updates needs --bot-token (the sender)")
+        count = int(opts["count"])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + float(opts["timeout"]) - 3
+        tag = f"{os.getpid()}-{int(time.time() * 1000)}"
+        arrived, unique = [], set()
+        everything = asyncio.Event()
+
+        async def on_message(event):
+            i = update_index(tag, event.message.message)
+            if i < 0:
+                return
+            arrived.append(i)
+            unique.add(i)
+            if len(unique) >= count:
+                everything.set()
+
+        # sign_in already asked updates.getState, so the engine starts from before the first send.
+        self.client.add_event_handler(on_message, events.NewMessage())
+        self.sender = self.make_client(receive_updates=False)
+        await self.sender.connect()
+        await self.sender.sign_in(bot_token=opts["bot-token"])
+        away = (count // 2, 3 * count // 4) if opts["disconnect-midway"] else None
+        t0 = time.monotonic()
+        for i in range(count):
+            if away and i == away[0]:
+                # Idle first: what was sent so far has been handled. Telethon's disconnect()
+                # cancels the handlers of updates its MessageBox has already counted, so a
+                # message pushed just before it would be lost for good.
+                while len(unique) < i and loop.time() < deadline:
+                    await asyncio.sleep(0.02)
+                await self.client.disconnect()
+            if away and i == away[1]:
+                await self.client.connect()
+            await self.sender.send_message(opts["peer"], update_text(tag, i))
+        send_ms = int((time.monotonic() - t0) * 1000)
+        try:
+            await asyncio.wait_for(everything.wait(), max(0.0, deadline - loop.time()))
+        except asyncio.TimeoutError:
+            pass  # the audit says what is missing
+        all_ms = int((time.monotonic() - t0) * 1000)
+        await asyncio.sleep(1)  # late duplicates, if any, have a second to show up
+        detail = audit_deliveries(count, arrived)
+        detail.update({"send_ms": send_ms, "all_ms": all_ms})
+        if away:
+            detail["sent_while_away"] = away[1] - away[0]
+        if not detail["ok"]:
+            raise ValueError("receive-updates " + json.dumps(detail, separators=(",", ":")))
+        return detail
+
     async def step_signin_bot(self):
         if not self.opts["bot-token"]:
             raise ValueError("signin-bot needs --bot-token")
@@ -438,7 +540,7 @@ class Driver:
                 emit(self.opts["transport"], step, False, error_text(e))
                 code = 1
                 break
-        for client in (self.client, self.scanner):
+        for client in (self.client, self.scanner, self.sender):
             try:
                 if client is not None:
                     await asyncio.wait_for(client.disconnect(), 3)
