@@ -355,6 +355,7 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
         // The document's DC (FILE_MIGRATE is followed inside too). Each block's deadline: the
         // call's, or the default one from now when the caller set none.
         out.options.dc = dc_;
+        out.options.bulk = true;  // blocks spread over the account's sessions
         out.options.deadline = context_->deadline() != std::chrono::system_clock::time_point::max()
                                    ? CallDeadline(*context_, *api_)
                                    : absl::Now() + api_->default_deadline;

@@ -7,6 +7,7 @@
 #ifndef TGRPC_SERVICE_API_FILE_PARTS_H_
 #define TGRPC_SERVICE_API_FILE_PARTS_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -25,10 +26,20 @@ inline constexpr int64_t kMaxPremiumFileSize = int64_t{4000} * 1024 * 1024;
 inline constexpr int64_t kMaxPhotoSize = 10 * 1024 * 1024;
 // One UploadFileRequest.chunk.
 inline constexpr int64_t kMaxChunkSize = 1024 * 1024;
-// Parts of one transfer in flight at once. A transfer's memory is bounded by this times
-// kPartSize (times about two: each part's bytes and its serialized call, which the invoker keeps
-// for a resend), plus up to three parts being cut from the caller's chunks.
+// Parts of one transfer in flight at once, at least (and downloads' read-ahead).
 inline constexpr int kPartsInFlight = 8;
+// Uploads keep this many parts in flight per session the account may open (its max_sessions,
+// 1-10; the invoker spreads them, InvokeOptions::bulk), from kPartsInFlight up to
+// kMaxPartsInFlight: 8 with 1 or 2 sessions, 16 with 4, 32 with 8 or more.
+inline constexpr int kPartsPerSession = 4;
+inline constexpr int kMaxPartsInFlight = 32;
+// The memory bound of one upload: parts in flight x kPartSize of part bytes (16 MiB at most),
+// times up to about three while a part is in flight (the invoker's serialized call, kept for a
+// resend; the connection's copy, kept until acknowledged; its encrypted frame), plus up to three
+// parts being cut from the caller's chunks: about 13.5 MiB with 1 session, 49.5 MiB with 8-10.
+inline int PartsInFlight(int max_sessions) {
+  return std::clamp(kPartsPerSession * max_sessions, kPartsInFlight, kMaxPartsInFlight);
+}
 
 inline int32_t PartCount(int64_t size) {
   return static_cast<int32_t>((size + kPartSize - 1) / kPartSize);

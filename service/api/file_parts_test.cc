@@ -20,6 +20,17 @@ TEST(FilePartsTest, PartCountsAndTheBigFileThreshold) {
   EXPECT_TRUE(IsBigFile(10 * kMiB + 1));
 }
 
+// An upload's parts in flight grow with the account's sessions, within a fixed bound.
+TEST(FilePartsTest, PartsInFlightScaleWithSessionsWithinABound) {
+  EXPECT_EQ(PartsInFlight(1), kPartsInFlight);
+  EXPECT_EQ(PartsInFlight(2), 8);
+  EXPECT_EQ(PartsInFlight(3), 12);
+  EXPECT_EQ(PartsInFlight(4), 16);
+  EXPECT_EQ(PartsInFlight(10), kMaxPartsInFlight);
+  EXPECT_EQ(PartsInFlight(0), kPartsInFlight);
+  EXPECT_LE(kMaxPartsInFlight * kPartSize, 16 * kMiB);
+}
+
 // Every block request keeps Telegram's rules: offset and limit multiples of 4 KiB, the limit
 // dividing 1 MiB, and no request crossing a 1 MiB boundary.
 TEST(FilePartsTest, BlocksKeepTelegramsRules) {

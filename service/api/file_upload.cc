@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -50,6 +51,134 @@ int64_t RandomFileId() {
   return id == 0 ? 1 : id;
 }
 
+// A fingerprint of a part's bytes: the first 8 bytes of their SHA-256.
+uint64_t Fingerprint(absl::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  uint64_t out = 0;
+  for (int i = 0; i < 8; ++i) out = (out << 8) | digest[i];
+  return out;
+}
+
+// What tgrpcd remembers of an unfinished upload named by a request_id: its file id and the parts
+// Telegram confirmed, with a fingerprint of each, so that a retry after a broken call sends only
+// the others (and a part whose bytes changed).
+struct ResumeRecord {
+  ResumeRecord(std::weak_ptr<Account> owner, int64_t file_id, int64_t size, int32_t parts)
+      : account(std::move(owner)),
+        file_id(file_id),
+        size(size),
+        confirmed(parts, false),
+        fingerprints(parts, 0) {}
+
+  const std::weak_ptr<Account> account;
+  const int64_t file_id;
+  const int64_t size;
+
+  absl::Mutex mutex;
+  std::vector<bool> confirmed ABSL_GUARDED_BY(mutex);
+  std::vector<uint64_t> fingerprints ABSL_GUARDED_BY(mutex);
+  // A call is uploading with it: another one with the same request_id is ABORTED meanwhile.
+  bool running ABSL_GUARDED_BY(mutex) = false;
+  absl::Time touched ABSL_GUARDED_BY(mutex);
+
+  bool Has(int32_t part, uint64_t fingerprint) {
+    absl::MutexLock lock(&mutex);
+    return confirmed[part] && fingerprints[part] == fingerprint;
+  }
+  void Confirm(int32_t part, uint64_t fingerprint) {
+    absl::MutexLock lock(&mutex);
+    confirmed[part] = true;
+    fingerprints[part] = fingerprint;
+    touched = absl::Now();
+  }
+  void Release() {
+    absl::MutexLock lock(&mutex);
+    running = false;
+    touched = absl::Now();
+  }
+};
+
+// The unfinished uploads of the process, by RequestKey. In memory: a record is worth only as long
+// as Telegram keeps the parts (hours) and tgrpcd keeps the account, and losing it (a restart)
+// costs a full upload, never a wrong file. Bounded: records untouched for kResumeTtl go, and past
+// kMaxResumeRecords the least recently touched idle one; each holds 9 bytes per part (72 KB for
+// 8000 parts), so at most about 72 MB.
+class ResumeTable {
+ public:
+  static constexpr absl::Duration kResumeTtl = absl::Hours(1);
+  static constexpr size_t kMaxResumeRecords = 1000;
+
+  static ResumeTable& Get() {
+    static ResumeTable* const table = new ResumeTable();
+    return *table;
+  }
+
+  // The record a call with `key` uploads with, marked running: the earlier call's when it was for
+  // this account object (not one loaded again since) and this size, else a new one with
+  // `file_id`. ABORTED while another call runs with it; INVALID_ARGUMENT naming
+  // header.request_id when it names an upload of another size.
+  absl::StatusOr<std::shared_ptr<ResumeRecord>> Begin(const std::string& key,
+                                                      const std::shared_ptr<Account>& account,
+                                                      int64_t size, int64_t file_id) {
+    absl::MutexLock lock(&mutex_);
+    Expire();
+    std::shared_ptr<ResumeRecord>& record = records_[key];
+    if (record != nullptr && record->account.lock() == account) {
+      absl::MutexLock record_lock(&record->mutex);
+      if (record->running) {
+        return absl::AbortedError(
+            "an upload with this request_id is still running; retry once it has ended");
+      }
+      if (record->size != size) {
+        return InvalidField("header.request_id",
+                            absl::StrCat("it names an unfinished upload of ", record->size,
+                                         " bytes, not ", size, "; use another request_id"));
+      }
+      record->running = true;
+      record->touched = absl::Now();
+      return record;
+    }
+    record = std::make_shared<ResumeRecord>(account, file_id, size, files::PartCount(size));
+    absl::MutexLock record_lock(&record->mutex);
+    record->running = true;
+    record->touched = absl::Now();
+    return record;
+  }
+
+  // The upload finished: a retry gets its answer from the request cache instead.
+  void Forget(const std::string& key) {
+    absl::MutexLock lock(&mutex_);
+    records_.erase(key);
+  }
+
+ private:
+  void Expire() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    const absl::Time now = absl::Now();
+    std::string oldest;
+    absl::Time oldest_time = absl::InfiniteFuture();
+    for (auto it = records_.begin(); it != records_.end();) {
+      absl::MutexLock record_lock(&it->second->mutex);
+      if (!it->second->running && now - it->second->touched > kResumeTtl) {
+        it = records_.erase(it);
+        continue;
+      }
+      if (!it->second->running && it->second->touched < oldest_time) {
+        oldest_time = it->second->touched;
+        oldest = it->first;
+      }
+      ++it;
+    }
+    if (records_.size() >= kMaxResumeRecords && oldest_time != absl::InfiniteFuture()) {
+      records_.erase(oldest);
+    }
+  }
+
+  absl::Mutex mutex_;
+  std::map<std::string, std::shared_ptr<ResumeRecord>> records_ ABSL_GUARDED_BY(mutex_);
+};
+
 class Upload;
 
 // How the invoker's callbacks reach the reactor: `upload` is cleared before the reactor is
@@ -63,6 +192,8 @@ struct UploadLink {
 struct OutgoingPart {
   std::string body;
   const char* method = nullptr;
+  int32_t index = 0;
+  uint64_t fingerprint = 0;  // with a request_id only
 };
 
 // What to hand to the invoker once the lock is released.
@@ -71,6 +202,7 @@ struct Dispatch {
   std::shared_ptr<Invoker> invoker;
   absl::Time deadline;
   std::vector<OutgoingPart> parts;
+  std::shared_ptr<ResumeRecord> resume;
   bool check_premium = false;
 };
 
@@ -106,6 +238,7 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
     {
       absl::MutexLock lock(&link_->mutex);
       link_->upload = nullptr;
+      if (resume_ != nullptr) resume_->Release();
     }
     delete this;
   }
@@ -170,18 +303,27 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
     file_id_ = RandomFileId();
     file_name_ = header.file_name();
     started_ = absl::Now();
-    if (api_->requests != nullptr) {
-      absl::StatusOr<std::string> tenant = Authenticate(*context_, *api_);
-      cache_key_ =
-          RequestKey(tenant.ok() ? *tenant : "", account_->id(), "UploadFile", header.request_id());
-      std::optional<std::string> answer =
-          cache_key_.empty() ? std::nullopt : api_->requests->Find(cache_key_);
+    const std::shared_ptr<Invoker> invoker = account_->invoker();
+    parts_in_flight_ = files::PartsInFlight(invoker != nullptr ? invoker->max_sessions() : 1);
+    absl::StatusOr<std::string> tenant = Authenticate(*context_, *api_);
+    cache_key_ =
+        RequestKey(tenant.ok() ? *tenant : "", account_->id(), "UploadFile", header.request_id());
+    if (api_->requests != nullptr && !cache_key_.empty()) {
+      std::optional<std::string> answer = api_->requests->Find(cache_key_);
       if (answer.has_value() && response_->ParseFromString(*answer)) {
         // The first call's answer; its bytes are not needed again.
         finished_ = true;
         Finish(grpc::Status::OK);
         return absl::OkStatus();
       }
+    }
+    if (!cache_key_.empty()) {
+      // Named: resumable. An earlier broken call's file id and confirmed parts carry on.
+      absl::StatusOr<std::shared_ptr<ResumeRecord>> resume =
+          ResumeTable::Get().Begin(cache_key_, account_, size_, file_id_);
+      if (!resume.ok()) return resume.status();
+      resume_ = *std::move(resume);
+      file_id_ = resume_->file_id;
     }
     premium_check_ = size_ > files::kMaxFileSize;
     return absl::OkStatus();
@@ -203,6 +345,14 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
   void CutPart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
     absl::StatusOr<std::string> body;
     const int32_t index = next_part_++;
+    const uint64_t fingerprint = resume_ != nullptr ? Fingerprint(current_) : 0;
+    if (resume_ != nullptr && resume_->Has(index, fingerprint)) {
+      // Telegram confirmed these very bytes to an earlier call: not sent again.
+      current_ = std::string();
+      ++saved_;
+      ++resumed_;
+      return;
+    }
     if (big_) {
       api::upload_saveBigFilePart part;
       part.file_id = file_id_;
@@ -219,7 +369,8 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
     }
     current_ = std::string();
     ready_.push_back({body.ok() ? *std::move(body) : std::string(),
-                      big_ ? api::upload_saveBigFilePart::kName : api::upload_saveFilePart::kName});
+                      big_ ? api::upload_saveBigFilePart::kName : api::upload_saveFilePart::kName,
+                      index, fingerprint});
   }
 
   // What may go now (Run sends it once the lock is released), the next read if there is room,
@@ -235,8 +386,11 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
       }
       return out;
     }
-    while (!ready_.empty() && in_flight_ < files::kPartsInFlight) {
-      if (out.invoker == nullptr) out = Dispatch{link_, account_->invoker(), PartDeadline()};
+    while (!ready_.empty() && in_flight_ < parts_in_flight_) {
+      if (out.invoker == nullptr) {
+        out = Dispatch{link_, account_->invoker(), PartDeadline()};
+        out.resume = resume_;
+      }
       out.parts.push_back(std::move(ready_.front()));
       ready_.pop_front();
       ++in_flight_;
@@ -248,15 +402,19 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
       response_->set_size(size_);
       response_->set_file_name(file_name_);
       response_->set_big(big_);
+      response_->set_resumed_parts(resumed_);
       if (md5_ != nullptr) response_->set_md5_checksum(md5_->HexDigest());
       const absl::Duration elapsed = absl::Now() - started_;
       response_->mutable_elapsed()->set_seconds(absl::ToInt64Seconds(elapsed));
       response_->mutable_elapsed()->set_nanos(
           static_cast<int32_t>(absl::ToInt64Nanoseconds(elapsed % absl::Seconds(1))));
-      if (!cache_key_.empty()) api_->requests->Store(cache_key_, response_->SerializeAsString());
+      if (!cache_key_.empty() && api_->requests != nullptr) {
+        api_->requests->Store(cache_key_, response_->SerializeAsString());
+      }
+      if (resume_ != nullptr) ResumeTable::Get().Forget(cache_key_);
       finished_ = true;
       Finish(grpc::Status::OK);
-    } else if (!reading_ && !ended_ && ready_.empty() && in_flight_ < files::kPartsInFlight) {
+    } else if (!reading_ && !ended_ && ready_.empty() && in_flight_ < parts_in_flight_) {
       reading_ = true;
       StartRead(&request_);
     }
@@ -265,6 +423,8 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
 
   void Fail(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
     finished_ = true;
+    // A retry may start now; parts still in flight confirm into the record when they return.
+    if (resume_ != nullptr) resume_->Release();
     ready_.clear();
     current_ = std::string();
     Finish(ToGrpcStatus(status));
@@ -274,17 +434,24 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
   // this thread, and the reactor may be gone by now (only the link is used).
   static void Run(Dispatch dispatch) {
     if (dispatch.check_premium) return CheckPremium(std::move(dispatch));
-    const InvokeOptions options{dispatch.deadline};
+    InvokeOptions options{dispatch.deadline};
+    options.bulk = true;  // spread over the account's sessions
     for (OutgoingPart& part : dispatch.parts) {
-      dispatch.invoker->Invoke(std::move(part.body), part.method, options,
-                               [link = dispatch.link](absl::StatusOr<std::string> result) {
-                                 OnPartSaved(link, std::move(result));
-                               });
+      dispatch.invoker->Invoke(
+          std::move(part.body), part.method, options,
+          [link = dispatch.link, resume = dispatch.resume, index = part.index,
+           fingerprint = part.fingerprint](absl::StatusOr<std::string> result) {
+            // Both methods answer a Bool.
+            absl::StatusOr<bool> saved =
+                result.ok() ? tl::DecodeResult<api::upload_saveFilePart>(*result) : result.status();
+            // Noted even when the call has ended meanwhile: a retry need not send it.
+            if (resume != nullptr && saved.ok() && *saved) resume->Confirm(index, fingerprint);
+            OnPartSaved(link, std::move(saved));
+          });
     }
   }
 
-  static void OnPartSaved(const std::shared_ptr<UploadLink>& link,
-                          absl::StatusOr<std::string> result) {
+  static void OnPartSaved(const std::shared_ptr<UploadLink>& link, absl::StatusOr<bool> saved) {
     Dispatch dispatch;
     {
       absl::MutexLock lock(&link->mutex);
@@ -292,9 +459,6 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
       if (upload == nullptr) return;
       --upload->in_flight_;
       if (upload->finished_) return;
-      // Both methods answer a Bool.
-      absl::StatusOr<bool> saved =
-          result.ok() ? tl::DecodeResult<api::upload_saveFilePart>(*result) : result.status();
       if (!saved.ok()) return upload->Fail(saved.status());
       if (!*saved) return upload->Fail(absl::UnavailableError("Telegram did not save a part"));
       ++upload->saved_;
@@ -367,6 +531,9 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
   int32_t next_part_ ABSL_GUARDED_BY(link_->mutex) = 0;
   std::deque<OutgoingPart> ready_ ABSL_GUARDED_BY(link_->mutex);
   int in_flight_ ABSL_GUARDED_BY(link_->mutex) = 0;
+  int parts_in_flight_ ABSL_GUARDED_BY(link_->mutex) = files::kPartsInFlight;  // the cap
+  std::shared_ptr<ResumeRecord> resume_ ABSL_GUARDED_BY(link_->mutex);         // with a request_id
+  int32_t resumed_ ABSL_GUARDED_BY(link_->mutex) = 0;  // parts an earlier call saved
   int32_t saved_ ABSL_GUARDED_BY(link_->mutex) = 0;
   bool reading_ ABSL_GUARDED_BY(link_->mutex) = false;
   bool ended_ ABSL_GUARDED_BY(link_->mutex) = false;

@@ -197,14 +197,20 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
       } else {
         int total = 0;
         for (const auto& [unused, s] : dcs_) total += static_cast<int>(s->sessions.size());
+        const bool bulk = call->options.bulk;
         Session* best = nullptr;
         for (const auto& session : state->sessions) {
-          if (best == nullptr || session->in_flight < best->in_flight) best = session.get();
+          if (best == nullptr || session->in_flight < best->in_flight ||
+              (bulk && session->in_flight == best->in_flight)) {
+            best = session.get();
+          }
         }
-        const bool may_open =
-            best == nullptr ||
-            (best->in_flight >= options_.max_calls_per_session &&
-             state->keys->permanent().has_value() && total < options_.max_sessions);
+        // File parts open another session as soon as every one is busy; other calls only when
+        // every one is full.
+        const int open_at = bulk ? 1 : options_.max_calls_per_session;
+        const bool may_open = best == nullptr ||
+                              (best->in_flight >= open_at && state->keys->permanent().has_value() &&
+                               total < options_.max_sessions);
         if (may_open) {
           Session* opened = OpenSession(dc);
           if (opened != nullptr) best = opened;

@@ -4,8 +4,9 @@
 //   - the FLOOD_WAIT gate: a method Telegram told to wait is held back (or refused at once when
 //     the wait does not fit the deadline or the threshold) instead of earning another wait;
 //   - session choice: the least busy session of the DC, with a cap of calls in flight per
-//     session; another session is opened on demand up to the account's limit, and a DC's second
-//     session opens only once its permanent key exists (so the key is made once);
+//     session; another session is opened on demand up to the account's limit (at once for file
+//     parts, InvokeOptions::bulk), and a DC's second session opens only once its permanent key
+//     exists (so the key is made once);
 //   - initConnection: each session's calls are wrapped in invokeWithLayer(initConnection(...))
 //     until one succeeds, and again after the server reports a new session;
 //   - migration: PHONE/NETWORK/USER_MIGRATE move the account's home DC and resend there;
@@ -144,6 +145,13 @@ struct InvokeOptions {
   absl::Time deadline = absl::InfiniteFuture();
   // 0: the home DC.
   int dc = 0;
+  // A file part (upload.saveFilePart / saveBigFilePart, upload.getFile), spread over the DC's
+  // sessions: it goes on the session with the fewest calls in flight (the newest of equals, which
+  // leaves the DC's first session to other calls), and another session opens as soon as every
+  // session has a call in flight, up to max_sessions for the account, so one transfer's parts
+  // ride several connections at once. Other calls open a session only when every session has
+  // max_calls_per_session in flight.
+  bool bulk = false;
 };
 
 using InvokeCallback = std::function<void(absl::StatusOr<std::string>)>;
@@ -182,6 +190,9 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   // Whether the account is signed in: calls on other DCs then import the authorization first.
   void SetSignedIn(bool signed_in);
   int home_dc() const;
+  // The account's limit of sessions (InvokerOptions::max_sessions): transfers scale their parts
+  // in flight with it.
+  int max_sessions() const { return options_.max_sessions; }
   // Moves the home DC (the caller knows better, e.g. auth.loginTokenMigrateTo).
   void SetHomeDc(int dc);
 

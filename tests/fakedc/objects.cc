@@ -62,6 +62,7 @@ tl::Ptr<api::User> MakeUser(const UserRecord& user, int64_t viewer_id) {
   // A contact's number is one the viewer saved (imported) themselves.
   if (!user.phone.empty() && (out->self || viewer_id == 0 || out->contact)) out->phone = user.phone;
   if (user.bot) out->bot_info_version = 1;
+  out->premium = user.premium;
   return out;
 }
 

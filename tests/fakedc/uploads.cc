@@ -11,6 +11,11 @@ namespace {
 namespace api = tl::api;
 namespace fs = std::filesystem;
 
+int MaxParts(const MethodEnv& env, int64_t user_id) {
+  const UserRecord* user = env.world->FindUser(user_id);
+  return user != nullptr && user->premium ? kMaxPartsPremium : kMaxParts;
+}
+
 fs::path PartsDir(const MethodEnv& env, int64_t user_id, int64_t file_id) {
   return fs::path(env.files_dir) / absl::StrCat("parts-", user_id, "-", file_id);
 }
@@ -19,7 +24,7 @@ absl::StatusOr<bool> SavePart(MethodEnv& env, const CallContext& context, int64_
                               int32_t part, std::optional<int32_t> total_parts,
                               const std::string& bytes) {
   if (absl::Status s = RequireUser(context); !s.ok()) return s;
-  const int max_parts = kMaxParts;  // accounts here are not premium
+  const int max_parts = MaxParts(env, context.user_id);
   if (part < 0 || part >= max_parts) return BadRequest("FILE_PART_INVALID");
   if (total_parts.has_value() &&
       (*total_parts <= 0 || *total_parts > max_parts || part >= *total_parts)) {
@@ -36,6 +41,8 @@ absl::StatusOr<bool> SavePart(MethodEnv& env, const CallContext& context, int64_
   std::ofstream out(dir / std::to_string(part), std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!out) return TelegramError(500, "FILE_WRITE_FAILED");
+  env.world->AddPartSave(
+      {context.user_id, file_id, part, total_parts.value_or(0), context.dc_id, context.session_id});
   return true;
 }
 
@@ -57,7 +64,8 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
   } else {
     return BadRequest("FILE_PARTS_INVALID");
   }
-  if (parts <= 0 || parts > kMaxParts) return BadRequest("FILE_PARTS_INVALID");
+  const int max_parts = MaxParts(env, context.user_id);
+  if (parts <= 0 || parts > max_parts) return BadRequest("FILE_PARTS_INVALID");
   const fs::path dir = PartsDir(env, context.user_id, file_id);
   // All parts present, all but the last of one size that divides 512 KiB.
   int64_t part_size = -1;
@@ -77,7 +85,8 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
     }
     total += static_cast<int64_t>(size);
   }
-  if (total > int64_t{2000} * 1024 * 1024) return BadRequest("FILE_PARTS_INVALID");
+  // 2000 MiB, 4000 MiB premium: the most parts of 512 KiB.
+  if (total > int64_t{max_parts} * kMaxPartSize) return BadRequest("FILE_PARTS_INVALID");
 
   DocumentRecord doc;
   doc.id = env.world->NewId();

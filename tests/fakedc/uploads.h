@@ -2,7 +2,8 @@
 // the last part may be shorter), at most 4000 parts (8000 premium), 2000 MiB (4000 MiB premium).
 // Parts and documents live on disk, never whole in memory. A document is kept on one DC
 // (MethodEnv::files_dc, else the one it was uploaded to); upload.getFile elsewhere is 303
-// FILE_MIGRATE_X.
+// FILE_MIGRATE_X. A premium user (UserRecord::premium) gets the premium limits. Every part saved
+// is also noted in World::part_saves (which session carried it), for tests.
 #ifndef TGRPC_TESTS_FAKEDC_UPLOADS_H_
 #define TGRPC_TESTS_FAKEDC_UPLOADS_H_
 

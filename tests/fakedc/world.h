@@ -32,6 +32,8 @@ struct UserRecord {
   std::string username;
   bool bot = false;
   std::string bot_token;
+  // Telegram Premium (user.premium): files of up to 4000 MiB (8000 parts) instead of 2000 MiB.
+  bool premium = false;
   // The DC that keeps the account: sign-in elsewhere is PHONE_MIGRATE / USER_MIGRATE to it.
   int home_dc = 2;
   std::string password;  // 2FA password, empty when none
@@ -247,6 +249,23 @@ class World {
   // FLOOD_WAIT limits and the calls counted against them (see flood.h).
   FloodControl& flood() { return flood_; }
 
+  // Every upload.saveFilePart / saveBigFilePart taken, oldest first (the newest kMaxPartSaves):
+  // tests count the parts sent again and see which sessions carried them.
+  struct PartSave {
+    int64_t user_id = 0;
+    int64_t file_id = 0;
+    int32_t part = 0;
+    int32_t total_parts = 0;  // saveBigFilePart's file_total_parts; 0 for saveFilePart
+    int dc_id = 0;
+    uint64_t session_id = 0;
+  };
+  static constexpr size_t kMaxPartSaves = 100000;
+  void AddPartSave(const PartSave& save) {
+    part_saves_.push_back(save);
+    if (part_saves_.size() > kMaxPartSaves) part_saves_.pop_front();
+  }
+  const std::deque<PartSave>& part_saves() const { return part_saves_; }
+
   // 2FA with SRP. The user's password state, derived (and cached) from UserRecord::password;
   // kFailedPrecondition when the user has none.
   absl::StatusOr<const PasswordRecord*> PasswordOf(int64_t user_id);
@@ -298,6 +317,7 @@ class World {
   std::map<uint64_t, int64_t> pending_passwords_;
   std::map<std::string, ExportedAuthorizationRecord> exported_authorizations_;  // by bytes
   FloodControl flood_;
+  std::deque<PartSave> part_saves_;
   std::map<int64_t, PasswordRecord> passwords_;           // by user id
   std::map<int64_t, SrpChallengeRecord> srp_challenges_;  // by srp_id
   std::deque<int64_t> srp_challenge_order_;               // srp_ids, oldest first

@@ -354,6 +354,51 @@ TEST_F(InvokerTest, ACallOnAnotherDcImportsTheAuthorizationFirst) {
   EXPECT_TRUE(Logged("authorization imported on DC 3"));
 }
 
+// File parts (InvokeOptions::bulk) spread over the account's sessions: sixteen parts at once ride
+// max_sessions sessions, which fakedc sees as that many MTProto sessions carrying them; without
+// the flag the same sixteen ride the one session (32 calls fit on it).
+TEST_F(InvokerTest, BulkCallsSpreadOverTheAccountsSessions) {
+  invoker_ = Make(/*max_sessions=*/4, /*max_calls=*/32);
+  api::auth_importBotAuthorization request;
+  request.api_id = 1;
+  request.api_hash = "invoker";
+  request.bot_auth_token = fakedc::kSeedBotToken;
+  ASSERT_TRUE(Call(*invoker_, request).ok());
+  invoker_->SetSignedIn(true);
+
+  // Sixteen 64 KiB parts of file `file_id`, all sent before any answer is awaited; the sessions
+  // fakedc saw them on.
+  auto send_parts = [this](int64_t file_id, bool bulk) {
+    std::vector<std::future<absl::StatusOr<std::string>>> results;
+    service::InvokeOptions options;
+    options.deadline = absl::Now() + absl::Seconds(20);
+    options.bulk = bulk;
+    for (int32_t part = 0; part < 16; ++part) {
+      api::upload_saveFilePart save;
+      save.file_id = file_id;
+      save.file_part = part;
+      save.bytes = std::string(64 * 1024, static_cast<char>('a' + part));
+      auto promise = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
+      results.push_back(promise->get_future());
+      invoker_->Invoke(*tl::Serialize(save), api::upload_saveFilePart::kName, options,
+                       [promise](absl::StatusOr<std::string> r) { promise->set_value(r); });
+    }
+    for (auto& result : results) EXPECT_TRUE(e2e::Await(std::move(result)).ok());
+    std::set<uint64_t> sessions;
+    dc_->Run([&](fakedc::World& world) {
+      for (const fakedc::World::PartSave& save : world.part_saves()) {
+        if (save.file_id == file_id) sessions.insert(save.session_id);
+      }
+    });
+    return sessions.size();
+  };
+  EXPECT_EQ(send_parts(/*file_id=*/1, /*bulk=*/false), 1u);
+  EXPECT_EQ(invoker_->Sessions().size(), 1u);
+  EXPECT_EQ(send_parts(/*file_id=*/2, /*bulk=*/true), 4u);
+  EXPECT_EQ(invoker_->Sessions().size(), 4u);  // never past max_sessions
+  EXPECT_EQ(invoker_->max_sessions(), 4);
+}
+
 // DC 3's built-in address is a closed port: a call there waits on a failing session until
 // help.getConfig moves DC 3, then the session is replaced by one at the new address.
 TEST_F(InvokerTest, ADcThatMovedIsReachedAtItsNewAddress) {
