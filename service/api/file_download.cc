@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "mtproto/net/rpc_status.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/file_parts.h"
@@ -139,14 +141,13 @@ namespace {
 
 using SourceCallback = std::function<void(absl::StatusOr<FileSource>)>;
 
-// The message `id` in `peer`'s chat, and its file.
-void FetchMessageFile(std::shared_ptr<Account> account, ResolvedPeer peer, int32_t id,
+// The message `id` in the chat `chat` (a marked id), and its file.
+void FetchMessageFile(std::shared_ptr<Account> account, int64_t chat, int32_t id,
                       absl::Time deadline, SourceCallback done) {
   std::vector<tl::Ptr<api::InputMessage>> ids;
   auto input = std::make_unique<api::inputMessageID>();
   input->id = id;
   ids.push_back(std::move(input));
-  const int64_t chat = peer.marked_id;
   auto answer = [account, id, chat, done](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
     if (!result.ok()) return done(result.status());
     const std::vector<tl::Ptr<api::Message>>* messages = nullptr;
@@ -172,9 +173,8 @@ void FetchMessageFile(std::shared_ptr<Account> account, ResolvedPeer peer, int32
     done(ServiceError(absl::StatusCode::kNotFound, "MESSAGE_NOT_FOUND",
                       absl::StrCat("message ", id, " does not exist or is not visible")));
   };
-  if (MarkedType(peer.marked_id) == PeerType::kChannel) {
-    absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
-        account->peers().InputChannel(peer.marked_id);
+  if (MarkedType(chat) == PeerType::kChannel) {
+    absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account->peers().InputChannel(chat);
     if (!channel.ok()) return done(channel.status());
     api::channels_getMessages get;
     get.channel = *std::move(channel);
@@ -187,6 +187,112 @@ void FetchMessageFile(std::shared_ptr<Account> account, ResolvedPeer peer, int32
   }
 }
 
+// The current photo of a user or chat: its id and DC from users.getUsers / messages.getChats /
+// channels.getChannels, as an inputPeerPhotoFileLocation. NOT_FOUND when it has none.
+void FetchPeerPhoto(std::shared_ptr<Account> account, int64_t peer, bool big, absl::Time deadline,
+                    SourceCallback done) {
+  auto finish = [account, peer, big, done](int64_t photo_id, int dc) {
+    if (photo_id == 0) {
+      return done(ServiceError(absl::StatusCode::kNotFound, "PHOTO_NOT_FOUND",
+                               "the user or chat has no photo"));
+    }
+    absl::StatusOr<tl::Ptr<api::InputPeer>> input =
+        account->peers().InputPeer(peer, account->self_id());
+    if (!input.ok()) return done(input.status());
+    auto location = std::make_unique<api::inputPeerPhotoFileLocation>();
+    location->big = big;
+    location->peer = *std::move(input);
+    location->photo_id = photo_id;
+    FileSource out;
+    out.location = std::move(location);
+    out.dc = dc;
+    out.info.set_type("peer_photo");
+    out.info.set_id(photo_id);
+    out.info.set_dc_id(dc);
+    out.info.set_mime_type("image/jpeg");
+    done(std::move(out));
+  };
+  auto from_chats = [account, peer, finish,
+                     done](absl::StatusOr<tl::Ptr<api::messages_Chats>> result) {
+    if (!result.ok()) return done(result.status());
+    const std::vector<tl::Ptr<api::Chat>>* chats = nullptr;
+    if (const auto* c = dynamic_cast<const api::messages_chats*>(result->get())) {
+      chats = &c->chats;
+    } else if (const auto* c = dynamic_cast<const api::messages_chatsSlice*>(result->get())) {
+      chats = &c->chats;
+    }
+    if (chats == nullptr) return finish(0, 0);
+    account->peers().AddChats(*chats);
+    for (const auto& chat : *chats) {
+      const api::ChatPhoto* photo = nullptr;
+      if (const auto* c = dynamic_cast<const api::chat*>(chat.get());
+          c && MarkChat(c->id) == peer) {
+        photo = c->photo.get();
+      } else if (const auto* c = dynamic_cast<const api::channel*>(chat.get());
+                 c && MarkChannel(c->id) == peer) {
+        photo = c->photo.get();
+      }
+      if (const auto* p = dynamic_cast<const api::chatPhoto*>(photo)) {
+        return finish(p->photo_id, p->dc_id);
+      }
+    }
+    finish(0, 0);
+  };
+  switch (MarkedType(peer)) {
+    case PeerType::kUser: {
+      absl::StatusOr<tl::Ptr<api::InputUser>> user =
+          account->peers().InputUser(peer, account->self_id());
+      if (!user.ok()) return done(user.status());
+      api::users_getUsers get;
+      get.id.push_back(*std::move(user));
+      account->invoker()->Call<api::users_getUsers>(
+          get, {deadline},
+          [account, peer, finish, done](absl::StatusOr<std::vector<tl::Ptr<api::User>>> users) {
+            if (!users.ok()) return done(users.status());
+            account->peers().AddUsers(*users);
+            for (const auto& u : *users) {
+              const auto* user = dynamic_cast<const api::user*>(u.get());
+              if (user == nullptr || MarkUser(user->id) != peer) continue;
+              if (const auto* p = dynamic_cast<const api::userProfilePhoto*>(user->photo.get())) {
+                return finish(p->photo_id, p->dc_id);
+              }
+            }
+            finish(0, 0);
+          });
+      return;
+    }
+    case PeerType::kChat: {
+      api::messages_getChats get;
+      get.id.push_back(Unmark(peer));
+      account->invoker()->Call<api::messages_getChats>(get, {deadline}, from_chats);
+      return;
+    }
+    case PeerType::kChannel: {
+      absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account->peers().InputChannel(peer);
+      if (!channel.ok()) return done(channel.status());
+      api::channels_getChannels get;
+      get.id.push_back(*std::move(channel));
+      account->invoker()->Call<api::channels_getChannels>(get, {deadline}, from_chats);
+      return;
+    }
+  }
+}
+
+// Reads the file's source again (the message, or the peer's photo) for a fresh location.
+using Refresher = std::function<void(SourceCallback)>;
+
+// Whether Telegram's answer to upload.getFile means the location went stale: an expired (or
+// otherwise refused) file reference, or, for a peer photo, a photo that is no longer current.
+bool IsStaleLocation(const absl::Status& status, bool peer_photo) {
+  std::optional<mtproto::session::RpcError> error = mtproto::net::RpcErrorOf(status);
+  if (!error.has_value() || error->code != 400) return false;
+  return absl::StartsWith(error->type, "FILE_REFERENCE_") ||
+         (peer_photo && error->type == "LOCATION_INVALID");
+}
+
+// Refreshes in a row that brought no block: past this, the download fails with Telegram's error.
+constexpr int kMaxRefreshesWithoutProgress = 3;
+
 class Download;
 
 // How the invoker's callbacks reach the reactor: `download` is cleared before the reactor is
@@ -196,12 +302,14 @@ struct DownloadLink {
   Download* download ABSL_GUARDED_BY(mutex) = nullptr;
 };
 
-// Blocks to fetch once the lock is released.
+// Blocks to fetch, and a refresh to start, once the lock is released.
 struct Fetches {
   std::shared_ptr<DownloadLink> link;
   std::shared_ptr<Invoker> invoker;
   InvokeOptions options;
+  int generation = 0;
   std::vector<std::pair<int64_t, std::string>> blocks;  // index, serialized upload.getFile
+  Refresher refresh;
 };
 
 class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse> {
@@ -244,15 +352,20 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
   }
 
  private:
-  // Finds the file (an async chain for a message), then starts.
+  using BeginCallback =
+      std::function<void(std::shared_ptr<Account>, absl::StatusOr<FileSource>, Refresher)>;
+
+  // Finds the file (an async chain for a message or a peer's photo), then starts.
   void Resolve(const v1::DownloadFileRequest& request) {
     const std::shared_ptr<DownloadLink> link = link_;
-    auto begin = [link](std::shared_ptr<Account> account, absl::StatusOr<FileSource> source) {
-      Begin(link, std::move(account), std::move(source));
+    BeginCallback begin = [link](std::shared_ptr<Account> account,
+                                 absl::StatusOr<FileSource> source, Refresher refresh) {
+      Begin(link, std::move(account), std::move(source), std::move(refresh));
     };
+    auto fail = [begin](absl::Status status) { begin(nullptr, std::move(status), nullptr); };
     const int64_t offset = request.offset(), limit = request.limit();
-    if (offset < 0) return begin(nullptr, InvalidField("offset", "must not be negative"));
-    if (limit < 0) return begin(nullptr, InvalidField("limit", "must not be negative"));
+    if (offset < 0) return fail(InvalidField("offset", "must not be negative"));
+    if (limit < 0) return fail(InvalidField("limit", "must not be negative"));
     {
       absl::MutexLock lock(&link_->mutex);
       offset_ = offset;
@@ -261,56 +374,109 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
     if (request.has_location()) {
       absl::StatusOr<std::shared_ptr<Account>> account =
           CallerSignedInAccount(*api_, *context_, request.location().account(), "location.account");
-      if (!account.ok()) return begin(nullptr, account.status());
-      return begin(*account, FileSourceOf(request.location()));
+      if (!account.ok()) return fail(account.status());
+      return begin(*account, FileSourceOf(request.location()), nullptr);
     }
+    if (!request.peer_photo().empty()) return ResolvePeerPhoto(request, begin);
     if (request.message().empty()) {
-      return begin(nullptr, InvalidField("message", "required: a message name or a location"));
+      return fail(InvalidField("message", "required: a message name, a location or a peer_photo"));
     }
     absl::StatusOr<ChildName> name =
         ParseChildName(request.message(), "message", "chats", "messages");
-    if (!name.ok()) return begin(nullptr, name.status());
+    if (!name.ok()) return fail(name.status());
     int32_t id = 0;
     if (!absl::SimpleAtoi(name->rest, &id) || id <= 0) {
-      return begin(nullptr, InvalidField("message", "the message id must be positive"));
+      return fail(InvalidField("message", "the message id must be positive"));
     }
     absl::StatusOr<std::shared_ptr<Account>> found = CallerSignedInAccount(
         *api_, *context_, absl::StrCat("accounts/", name->account), "message");
-    if (!found.ok()) return begin(nullptr, found.status());
+    if (!found.ok()) return fail(found.status());
     std::shared_ptr<Account> account = *found;
     const absl::Time deadline = CallDeadline(*context_, *api_);
     ResolveChat(account, name->child, "message", deadline,
-                [account, id, deadline, begin](absl::StatusOr<ResolvedPeer> peer) {
-                  if (!peer.ok()) return begin(nullptr, peer.status());
-                  FetchMessageFile(account, *std::move(peer), id, deadline,
-                                   [account, begin](absl::StatusOr<FileSource> source) {
-                                     begin(account, std::move(source));
-                                   });
+                [account, id, deadline, begin, fail](absl::StatusOr<ResolvedPeer> peer) {
+                  if (!peer.ok()) return fail(peer.status());
+                  const int64_t chat = peer->marked_id;
+                  // The message read again gives a fresh file reference.
+                  Refresher refresh = [account, chat, id, deadline](SourceCallback done) {
+                    FetchMessageFile(account, chat, id, deadline, std::move(done));
+                  };
+                  refresh([account, begin, refresh](absl::StatusOr<FileSource> source) {
+                    begin(account, std::move(source), refresh);
+                  });
+                });
+  }
+
+  // accounts/{a}/users/{u} or accounts/{a}/chats/{c}.
+  void ResolvePeerPhoto(const v1::DownloadFileRequest& request, const BeginCallback& begin) {
+    auto fail = [begin](absl::Status status) { begin(nullptr, std::move(status), nullptr); };
+    const bool user = absl::StrContains(request.peer_photo(), "/users/");
+    absl::StatusOr<ChildName> name =
+        ParseChildName(request.peer_photo(), "peer_photo", user ? "users" : "chats");
+    if (!name.ok()) return fail(name.status());
+    if (!name->rest.empty()) {
+      return fail(InvalidField("peer_photo", "accounts/{a}/users/{u} or accounts/{a}/chats/{c}"));
+    }
+    absl::StatusOr<std::shared_ptr<Account>> found = CallerSignedInAccount(
+        *api_, *context_, absl::StrCat("accounts/", name->account), "peer_photo");
+    if (!found.ok()) return fail(found.status());
+    std::shared_ptr<Account> account = *found;
+    const absl::Time deadline = CallDeadline(*context_, *api_);
+    const bool big = request.big();
+    ResolveChat(account, name->child, "peer_photo", deadline,
+                [account, user, big, deadline, begin, fail](absl::StatusOr<ResolvedPeer> peer) {
+                  if (!peer.ok()) return fail(peer.status());
+                  // A chat may be a private chat (its photo is the user's); a user must be one.
+                  if (user && MarkedType(peer->marked_id) != PeerType::kUser) {
+                    return fail(InvalidField(
+                        "peer_photo", "names a group or channel: use accounts/{a}/chats/{c}"));
+                  }
+                  const int64_t marked = peer->marked_id;
+                  Refresher refresh = [account, marked, big, deadline](SourceCallback done) {
+                    FetchPeerPhoto(account, marked, big, deadline, std::move(done));
+                  };
+                  refresh([account, begin, refresh](absl::StatusOr<FileSource> source) {
+                    begin(account, std::move(source), refresh);
+                  });
                 });
   }
 
   static void Begin(const std::shared_ptr<DownloadLink>& link, std::shared_ptr<Account> account,
-                    absl::StatusOr<FileSource> source) {
+                    absl::StatusOr<FileSource> source, Refresher refresh) {
     Fetches fetches;
     {
       absl::MutexLock lock(&link->mutex);
       Download* self = link->download;
       if (self == nullptr || self->done_) return;
       if (!source.ok()) return self->Fail(source.status());
-      absl::StatusOr<DownloadPlan> plan =
-          files::PlanDownload(self->offset_, self->limit_, source->size);
-      if (!plan.ok()) return self->Fail(plan.status());
       self->account_ = std::move(account);
-      self->plan_ = *plan;
-      self->size_known_ = source->size > 0;
-      self->dc_ = source->dc;
-      self->location_ = std::move(source->location);
-      self->info_ = std::move(source->info);
-      self->next_fetch_ = self->next_write_ = plan->first_block;
+      self->refresh_ = std::move(refresh);
+      if (!self->Start(*std::move(source))) return;
       self->started_ = true;
       fetches = self->Pump();
     }
     Fetch(std::move(fetches));
+  }
+
+  // Plans the download of `source` from the first block (again, for a peer photo that changed
+  // before any byte was sent); false when it failed the call.
+  bool Start(FileSource source) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    absl::StatusOr<DownloadPlan> plan = files::PlanDownload(offset_, limit_, source.size);
+    if (!plan.ok()) {
+      Fail(plan.status());
+      return false;
+    }
+    plan_ = *plan;
+    size_known_ = source.size > 0;
+    dc_ = source.dc;
+    location_ = std::move(source.location);
+    peer_photo_ = dynamic_cast<const api::inputPeerPhotoFileLocation*>(location_.get()) != nullptr;
+    info_ = std::move(source.info);
+    next_fetch_ = next_write_ = plan->first_block;
+    blocks_.clear();
+    retry_.clear();
+    ++generation_;  // blocks of the old file still in flight are dropped
+    return true;
   }
 
   // The next write (one at a time, in order), the blocks that may be fetched now, or the end.
@@ -338,31 +504,41 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
         return out;
       }
     }
-    while (next_fetch_ < plan_.end_block && next_fetch_ - next_write_ < files::kPartsInFlight) {
-      api::upload_getFile get;
-      get.location = std::move(location_);
-      get.offset = files::BlockOffset(next_fetch_);
-      get.limit = static_cast<int32_t>(files::kPartSize);
-      absl::StatusOr<std::string> body = tl::Serialize(get);
-      location_ = std::move(get.location);
-      if (!body.ok()) {
-        Fail(absl::InternalError(body.status().message()));
-        return Fetches{};
-      }
-      if (out.invoker == nullptr) {
-        out.link = link_;
-        out.invoker = account_->invoker();
-        // The document's DC (FILE_MIGRATE is followed inside too). Each block's deadline: the
-        // call's, or the default one from now when the caller set none.
-        out.options.dc = dc_;
-        out.options.bulk = true;  // blocks spread over the account's sessions
-        out.options.deadline = context_->deadline() != std::chrono::system_clock::time_point::max()
-                                   ? CallDeadline(*context_, *api_)
-                                   : absl::Now() + api_->default_deadline;
-      }
-      out.blocks.emplace_back(next_fetch_++, *std::move(body));
+    // While the location is refreshed, new blocks wait for the fresh one.
+    while (!refreshing_ && next_fetch_ < plan_.end_block &&
+           next_fetch_ - next_write_ < files::kPartsInFlight) {
+      if (!AddFetch(next_fetch_, out)) return Fetches{};
+      ++next_fetch_;
     }
     return out;
+  }
+
+  // Adds upload.getFile of block `index` at the current location; false when it failed the call.
+  bool AddFetch(int64_t index, Fetches& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    api::upload_getFile get;
+    get.location = std::move(location_);
+    get.offset = files::BlockOffset(index);
+    get.limit = static_cast<int32_t>(files::kPartSize);
+    absl::StatusOr<std::string> body = tl::Serialize(get);
+    location_ = std::move(get.location);
+    if (!body.ok()) {
+      Fail(absl::InternalError(body.status().message()));
+      return false;
+    }
+    if (out.invoker == nullptr) {
+      out.link = link_;
+      out.invoker = account_->invoker();
+      out.generation = generation_;
+      // The document's DC (FILE_MIGRATE is followed inside too). Each block's deadline: the
+      // call's, or the default one from now when the caller set none.
+      out.options.dc = dc_;
+      out.options.bulk = true;  // blocks spread over the account's sessions
+      out.options.deadline = context_->deadline() != std::chrono::system_clock::time_point::max()
+                                 ? CallDeadline(*context_, *api_)
+                                 : absl::Now() + api_->default_deadline;
+    }
+    out.blocks.emplace_back(index, *std::move(body));
+    return true;
   }
 
   void Write() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
@@ -388,39 +564,117 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
 
   static void Fetch(Fetches fetches) {
     for (auto& [index, body] : fetches.blocks) {
-      fetches.invoker->Invoke(std::move(body), api::upload_getFile::kName, fetches.options,
-                              [link = fetches.link, index = index](absl::StatusOr<std::string> r) {
-                                OnBlock(link, index, std::move(r));
-                              });
+      fetches.invoker->Invoke(
+          std::move(body), api::upload_getFile::kName, fetches.options,
+          [link = fetches.link, index = index, generation = fetches.generation](
+              absl::StatusOr<std::string> r) { OnBlock(link, index, generation, std::move(r)); });
+    }
+    if (fetches.refresh) {
+      fetches.refresh([link = fetches.link](absl::StatusOr<FileSource> source) {
+        OnRefreshed(link, std::move(source));
+      });
     }
   }
 
-  static void OnBlock(const std::shared_ptr<DownloadLink>& link, int64_t index,
+  static void OnBlock(const std::shared_ptr<DownloadLink>& link, int64_t index, int generation,
                       absl::StatusOr<std::string> result) {
     Fetches fetches;
     {
       absl::MutexLock lock(&link->mutex);
       Download* self = link->download;
-      if (self == nullptr || self->done_) return;
+      if (self == nullptr || self->done_ || generation != self->generation_) return;
       absl::StatusOr<tl::Ptr<api::upload_File>> file =
           result.ok() ? tl::DecodeResult<api::upload_getFile>(*result) : result.status();
-      if (!file.ok()) return self->Fail(file.status());
-      const auto* part = dynamic_cast<const api::upload_file*>(file->get());
-      if (part == nullptr) {
-        // upload.fileCdnRedirect: cdn_supported is not set, so Telegram should not send it.
-        return self->Fail(absl::UnimplementedError("Telegram redirected the file to a CDN"));
-      }
-      if (index < self->plan_.end_block) {
-        absl::StatusOr<files::BlockSlice> slice =
-            files::SliceBlock(self->plan_, index, part->bytes, self->size_known_);
-        if (!slice.ok()) return self->Fail(slice.status());
-        if (index < self->plan_.end_block) {
-          self->blocks_[index] = {std::string(slice->data), slice->offset};
+      if (!file.ok()) {
+        if (!IsStaleLocation(file.status(), self->peer_photo_)) return self->Fail(file.status());
+        fetches = self->OnStale(index, file.status());
+      } else {
+        const auto* part = dynamic_cast<const api::upload_file*>(file->get());
+        if (part == nullptr) {
+          // upload.fileCdnRedirect: cdn_supported is not set, so Telegram should not send it.
+          return self->Fail(absl::UnimplementedError("Telegram redirected the file to a CDN"));
         }
+        self->refreshes_without_progress_ = 0;
+        if (index < self->plan_.end_block) {
+          absl::StatusOr<files::BlockSlice> slice =
+              files::SliceBlock(self->plan_, index, part->bytes, self->size_known_);
+          if (!slice.ok()) return self->Fail(slice.status());
+          if (index < self->plan_.end_block) {
+            self->blocks_[index] = {std::string(slice->data), slice->offset};
+          }
+        }
+        fetches = self->Pump();
       }
-      fetches = self->Pump();
     }
     Fetch(std::move(fetches));
+  }
+
+  // Block `index` was refused for a stale location: it waits for a refresh (one at a time).
+  Fetches OnStale(int64_t index, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    Fetches out;
+    if (refresh_ == nullptr) {
+      Fail(ServiceError(
+          absl::StatusCode::kFailedPrecondition, "FILE_REFERENCE_EXPIRED",
+          absl::StrCat("Telegram refused the location's file reference (", status.message(),
+                       "); a download by location cannot refresh it: download by "
+                       "message (DownloadFileRequest.message) instead")));
+      return out;
+    }
+    retry_.push_back(index);
+    if (refreshing_) return out;
+    if (++refreshes_without_progress_ > kMaxRefreshesWithoutProgress) {
+      Fail(status);
+      return out;
+    }
+    refreshing_ = true;
+    out.link = link_;
+    out.refresh = refresh_;
+    return out;
+  }
+
+  static void OnRefreshed(const std::shared_ptr<DownloadLink>& link,
+                          absl::StatusOr<FileSource> source) {
+    Fetches fetches;
+    {
+      absl::MutexLock lock(&link->mutex);
+      Download* self = link->download;
+      if (self == nullptr || self->done_) return;
+      fetches = self->Refreshed(std::move(source));
+    }
+    Fetch(std::move(fetches));
+  }
+
+  Fetches Refreshed(absl::StatusOr<FileSource> source) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    refreshing_ = false;
+    if (!source.ok()) {
+      Fail(source.status());
+      return Fetches{};
+    }
+    if (source->info.id() != info_.id() || source->info.type() != info_.type()) {
+      // Another file now: the peer's new photo, or a message edited to hold another file.
+      if (info_sent_) {
+        Fail(ServiceError(absl::StatusCode::kAborted,
+                          peer_photo_ ? "PHOTO_CHANGED" : "FILE_CHANGED",
+                          peer_photo_ ? "the photo changed during the download: download it again"
+                                      : "the message's file changed during the download"));
+        return Fetches{};
+      }
+      if (!Start(*std::move(source))) return Fetches{};
+      return Pump();
+    }
+    location_ = std::move(source->location);
+    dc_ = source->dc;
+    Fetches out;
+    std::vector<int64_t> retry = std::move(retry_);
+    retry_.clear();
+    for (int64_t index : retry) {
+      if (!AddFetch(index, out)) return Fetches{};
+    }
+    Fetches more = Pump();
+    if (more.invoker != nullptr && out.invoker == nullptr) return more;
+    for (auto& block : more.blocks) out.blocks.push_back(std::move(block));
+    return out;
   }
 
   struct Block {
@@ -440,7 +694,17 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
   bool size_known_ ABSL_GUARDED_BY(link_->mutex) = false;
   int dc_ ABSL_GUARDED_BY(link_->mutex) = 0;
   tl::Ptr<api::InputFileLocation> location_ ABSL_GUARDED_BY(link_->mutex);
+  bool peer_photo_ ABSL_GUARDED_BY(link_->mutex) = false;
   v1::DownloadFileResponse::FileInfo info_ ABSL_GUARDED_BY(link_->mutex);
+
+  // Stale locations: how to read the source again (none for a FileLocation), whether that runs,
+  // the blocks waiting for it, and the refreshes in a row that brought no block.
+  Refresher refresh_ ABSL_GUARDED_BY(link_->mutex);
+  bool refreshing_ ABSL_GUARDED_BY(link_->mutex) = false;
+  std::vector<int64_t> retry_ ABSL_GUARDED_BY(link_->mutex);
+  int refreshes_without_progress_ ABSL_GUARDED_BY(link_->mutex) = 0;
+  // Bumped when the download starts over with another file: answers for the old one are dropped.
+  int generation_ ABSL_GUARDED_BY(link_->mutex) = 0;
 
   int64_t next_fetch_ ABSL_GUARDED_BY(link_->mutex) = 0;
   int64_t next_write_ ABSL_GUARDED_BY(link_->mutex) = 0;

@@ -13,6 +13,7 @@
 #include "tests/fakedc/entities.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/methods_messages_internal.h"
+#include "tests/fakedc/photos.h"
 #include "tests/fakedc/uploads.h"
 
 namespace tgrpc::fakedc {
@@ -50,6 +51,7 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   record.text = content.text;
   record.entities = content.entities;
   record.document_id = content.document_id;
+  record.photo_id = content.photo_id;
   if (peer.kind == PeerKind::kChat) {
     return DeliverToChat(env, context, peer.id, std::move(record), random_id);
   }
@@ -417,7 +419,10 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
     absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
     if (!peer.ok()) return peer.status();
     const auto* media = dynamic_cast<const api::inputMediaUploadedDocument*>(request.media.get());
-    if (media == nullptr) return BadRequest("MEDIA_INVALID");
+    const auto* photo = dynamic_cast<const api::inputMediaUploadedPhoto*>(request.media.get());
+    if (media == nullptr && (photo == nullptr || photo->file == nullptr)) {
+      return BadRequest("MEDIA_INVALID");
+    }
     // The caption's entities are checked before the upload is committed.
     MessageRecord content;
     content.text = request.message;
@@ -425,9 +430,15 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         StoredEntities(request.entities, request.message, context, world);
     if (!entities.ok()) return entities.status();
     content.entities = *std::move(entities);
-    absl::StatusOr<int64_t> document = CommitUpload(env, context, *media);
-    if (!document.ok()) return document.status();
-    content.document_id = *document;
+    if (photo != nullptr) {
+      absl::StatusOr<int64_t> committed = CommitUploadedPhoto(env, context, *photo->file);
+      if (!committed.ok()) return committed.status();
+      content.photo_id = *committed;
+    } else {
+      absl::StatusOr<int64_t> document = CommitUpload(env, context, *media);
+      if (!document.ok()) return document.status();
+      content.document_id = *document;
+    }
     return Deliver(env, context, *peer, content, request.random_id);
   });
   d.On<api::messages_getMessages>(

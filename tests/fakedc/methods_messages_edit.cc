@@ -115,7 +115,9 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         if (text == message->text && *entities == message->entities) {
           return BadRequest("MESSAGE_NOT_MODIFIED");
         }
-        if (text.empty() && !message->document_id.has_value()) return BadRequest("MESSAGE_EMPTY");
+        if (text.empty() && !message->document_id.has_value() && !message->photo_id.has_value()) {
+          return BadRequest("MESSAGE_EMPTY");
+        }
         if (text.size() > 4096) return BadRequest("MESSAGE_TOO_LONG");
         message->text = text;
         message->entities = *std::move(entities);

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/fakedc/entities.h"
 #include "tests/fakedc/methods.h"
+#include "tests/fakedc/photos.h"
 
 namespace tgrpc::fakedc {
 
@@ -62,9 +63,27 @@ tl::Ptr<api::User> MakeUser(const UserRecord& user, int64_t viewer_id) {
   // A contact's number is one the viewer saved (imported) themselves.
   if (!user.phone.empty() && (out->self || viewer_id == 0 || out->contact)) out->phone = user.phone;
   if (user.bot) out->bot_info_version = 1;
+  if (user.photo.id != 0) {
+    auto photo = std::make_unique<api::userProfilePhoto>();
+    photo->photo_id = user.photo.id;
+    photo->dc_id = user.photo.dc_id;
+    out->photo = std::move(photo);
+  }
   out->premium = user.premium;
   return out;
 }
+
+namespace {
+
+tl::Ptr<api::ChatPhoto> MakeChatPhoto(const PeerPhoto& photo) {
+  if (photo.id == 0) return std::make_unique<api::chatPhotoEmpty>();
+  auto out = std::make_unique<api::chatPhoto>();
+  out->photo_id = photo.id;
+  out->dc_id = photo.dc_id;
+  return out;
+}
+
+}  // namespace
 
 tl::Ptr<api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id) {
   auto out = std::make_unique<api::channel>();
@@ -72,7 +91,7 @@ tl::Ptr<api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id) 
   out->access_hash = channel.access_hash;
   out->title = channel.title;
   if (!channel.username.empty()) out->username = channel.username;
-  out->photo = std::make_unique<api::chatPhotoEmpty>();
+  out->photo = MakeChatPhoto(channel.photo);
   out->date = channel.date;
   out->megagroup = channel.megagroup;
   out->broadcast = !channel.megagroup;
@@ -98,7 +117,7 @@ tl::Ptr<api::Chat> MakeChat(const ChatRecord& chat, int64_t viewer_id) {
   out->left = left;
   out->id = chat.id;
   out->title = chat.title;
-  out->photo = std::make_unique<api::chatPhotoEmpty>();
+  out->photo = MakeChatPhoto(chat.photo);
   out->participants_count = static_cast<int32_t>(chat.participants.size());
   out->date = chat.date;
   out->version = chat.version;
@@ -193,7 +212,7 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
       auto document = std::make_unique<api::document>();
       document->id = doc->id;
       document->access_hash = doc->access_hash;
-      document->file_reference = std::string(8, '\x01');
+      document->file_reference = world.files().Reference(doc->id);
       document->date = doc->date;
       document->mime_type = doc->mime_type;
       document->size = doc->size;
@@ -201,10 +220,19 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
       auto name = std::make_unique<api::documentAttributeFilename>();
       name->file_name = doc->name;
       document->attributes.push_back(std::move(name));
+      for (const std::string& bytes : doc->attributes) {
+        absl::StatusOr<tl::Ptr<api::DocumentAttribute>> attribute =
+            tl::Decode<api::DocumentAttribute>(bytes);
+        if (attribute.ok()) document->attributes.push_back(*std::move(attribute));
+      }
       auto media = std::make_unique<api::messageMediaDocument>();
       media->document = std::move(document);
       out->media = std::move(media);
     }
+  } else if (message.photo_id.has_value()) {
+    auto media = std::make_unique<api::messageMediaPhoto>();
+    media->photo = MakePhoto(world, *message.photo_id);
+    out->media = std::move(media);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "tests/fakedc/photos.h"
 
 namespace tgrpc::fakedc {
 namespace {
@@ -48,28 +49,27 @@ absl::StatusOr<bool> SavePart(MethodEnv& env, const CallContext& context, int64_
 
 }  // namespace
 
-absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
-                                     const api::inputMediaUploadedDocument& media) {
+absl::StatusOr<JoinedUpload> JoinUploadedParts(MethodEnv& env, const CallContext& context,
+                                               const api::InputFile& file, const std::string& path,
+                                               int64_t max_size) {
   int64_t file_id = 0;
   int32_t parts = 0;
-  std::string name;
-  if (const auto* small = dynamic_cast<const api::inputFile*>(media.file.get())) {
+  JoinedUpload out;
+  if (const auto* small = dynamic_cast<const api::inputFile*>(&file)) {
     file_id = small->id;
     parts = small->parts;
-    name = small->name;
-  } else if (const auto* big = dynamic_cast<const api::inputFileBig*>(media.file.get())) {
+    out.name = small->name;
+  } else if (const auto* big = dynamic_cast<const api::inputFileBig*>(&file)) {
     file_id = big->id;
     parts = big->parts;
-    name = big->name;
+    out.name = big->name;
   } else {
     return BadRequest("FILE_PARTS_INVALID");
   }
-  const int max_parts = MaxParts(env, context.user_id);
-  if (parts <= 0 || parts > max_parts) return BadRequest("FILE_PARTS_INVALID");
+  if (parts <= 0 || parts > MaxParts(env, context.user_id)) return BadRequest("FILE_PARTS_INVALID");
   const fs::path dir = PartsDir(env, context.user_id, file_id);
   // All parts present, all but the last of one size that divides 512 KiB.
   int64_t part_size = -1;
-  int64_t total = 0;
   for (int32_t i = 0; i < parts; ++i) {
     std::error_code error;
     const uintmax_t size = fs::file_size(dir / std::to_string(i), error);
@@ -83,38 +83,55 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
     } else if (part_size != -1 && static_cast<int64_t>(size) > part_size) {
       return BadRequest("FILE_PART_SIZE_INVALID");
     }
-    total += static_cast<int64_t>(size);
+    out.size += static_cast<int64_t>(size);
   }
-  // 2000 MiB, 4000 MiB premium: the most parts of 512 KiB.
-  if (total > int64_t{max_parts} * kMaxPartSize) return BadRequest("FILE_PARTS_INVALID");
-
-  DocumentRecord doc;
-  doc.id = env.world->NewId();
-  doc.access_hash = env.world->RandomLong();
-  doc.size = total;
-  doc.name = name;
-  doc.mime_type = media.mime_type.empty() ? "application/octet-stream" : media.mime_type;
-  doc.dc_id = env.files_dc != 0 ? env.files_dc : context.dc_id;
-  doc.date = env.world->Now();
-  doc.path = (fs::path(env.files_dir) / absl::StrCat("doc-", doc.id)).string();
+  if (out.size > max_size) return BadRequest("FILE_PARTS_INVALID");
   {
-    std::ofstream out(doc.path, std::ios::binary | std::ios::trunc);
+    std::ofstream sink(path, std::ios::binary | std::ios::trunc);
     std::vector<char> buffer(kMaxPartSize);
     for (int32_t i = 0; i < parts; ++i) {
       std::ifstream in(dir / std::to_string(i), std::ios::binary);
       while (in) {
         in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        out.write(buffer.data(), in.gcount());
+        sink.write(buffer.data(), in.gcount());
       }
     }
-    if (!out) return TelegramError(500, "FILE_WRITE_FAILED");
+    if (!sink) return TelegramError(500, "FILE_WRITE_FAILED");
   }
   std::error_code ignored;
   fs::remove_all(dir, ignored);
+  return out;
+}
+
+absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
+                                     const api::inputMediaUploadedDocument& media) {
+  if (media.file == nullptr) return BadRequest("FILE_PARTS_INVALID");
+  DocumentRecord doc;
+  doc.id = env.world->NewId();
+  doc.path = (fs::path(env.files_dir) / absl::StrCat("doc-", doc.id)).string();
+  absl::StatusOr<JoinedUpload> joined =
+      JoinUploadedParts(env, context, *media.file, doc.path,
+                        // 2000 MiB, 4000 MiB premium: the most parts of 512 KiB.
+                        int64_t{MaxParts(env, context.user_id)} * kMaxPartSize);
+  if (!joined.ok()) return joined.status();
+  doc.access_hash = env.world->RandomLong();
+  doc.size = joined->size;
+  doc.name = joined->name;
+  doc.mime_type = media.mime_type.empty() ? "application/octet-stream" : media.mime_type;
+  doc.dc_id = env.files_dc != 0 ? env.files_dc : context.dc_id;
+  doc.date = env.world->Now();
+  for (const auto& attribute : media.attributes) {
+    if (auto* name = dynamic_cast<const api::documentAttributeFilename*>(attribute.get())) {
+      doc.name = name->file_name;  // the name shown, as Telegram keeps it
+    } else if (absl::StatusOr<std::string> bytes = tl::Serialize(*attribute); bytes.ok()) {
+      doc.attributes.push_back(*std::move(bytes));
+    }
+  }
   return env.world->AddDocument(std::move(doc)).id;
 }
 
 void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
+  RegisterPhotoMethods(d, env);
   d.On<api::upload_saveFilePart>([&env](const api::upload_saveFilePart& request,
                                         CallContext& context) {
     return SavePart(env, context, request.file_id, request.file_part, std::nullopt, request.bytes);
@@ -124,44 +141,47 @@ void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
         return SavePart(env, context, request.file_id, request.file_part, request.file_total_parts,
                         request.bytes);
       });
-  d.On<api::upload_getFile>(
-      [&env](const api::upload_getFile& request,
-             CallContext& context) -> absl::StatusOr<tl::Ptr<api::upload_File>> {
-        if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        const auto* location =
-            dynamic_cast<const api::inputDocumentFileLocation*>(request.location.get());
-        if (location == nullptr) return BadRequest("LOCATION_INVALID");
-        const DocumentRecord* doc = env.world->FindDocument(location->id);
-        if (doc == nullptr || doc->access_hash != location->access_hash) {
-          return BadRequest("FILE_ID_INVALID");
-        }
-        // Each DC serves its own files (on its main and media-only endpoints).
-        if (doc->dc_id != context.dc_id) return SeeOther("FILE", doc->dc_id);
-        // Telegram's rules: offset a multiple of 4 KiB, limit a multiple of 4 KiB dividing 1 MiB,
-        // and the request may not cross a 1 MiB boundary.
-        constexpr int64_t kMiB = 1024 * 1024;
-        if (request.offset < 0 || request.offset % 4096 != 0) return BadRequest("OFFSET_INVALID");
-        if (request.limit <= 0 || request.limit % 4096 != 0 || kMiB % request.limit != 0) {
-          return BadRequest("LIMIT_INVALID");
-        }
-        if (request.offset / kMiB != (request.offset + request.limit - 1) / kMiB) {
-          return BadRequest("LIMIT_INVALID");
-        }
-        std::string bytes;
-        if (request.offset < doc->size) {
-          const int64_t n = std::min<int64_t>(request.limit, doc->size - request.offset);
-          bytes.resize(static_cast<size_t>(n));
-          std::ifstream in(doc->path, std::ios::binary);
-          in.seekg(request.offset);
-          in.read(bytes.data(), n);
-          if (in.gcount() != n) return TelegramError(500, "FILE_READ_FAILED");
-        }
-        auto out = std::make_unique<api::upload_file>();
-        out->type = std::make_unique<api::storage_filePartial>();
-        out->mtime = doc->date;
-        out->bytes = std::move(bytes);
-        return tl::Ptr<api::upload_File>(std::move(out));
-      });
+  d.On<api::upload_getFile>([&env](
+                                const api::upload_getFile& request,
+                                CallContext& context) -> absl::StatusOr<tl::Ptr<api::upload_File>> {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    FileStore& files = env.world->files();
+    files.CountGetFile();
+    if (files.before_get_file) files.before_get_file(files.get_file_calls());
+    if (request.location == nullptr) return BadRequest("LOCATION_INVALID");
+    absl::StatusOr<ServedFile> doc = ResolveFileLocation(*env.world, context, *request.location);
+    if (!doc.ok()) {
+      if (ToRpcError(doc.status()).second == "FILE_REFERENCE_EXPIRED") {
+        files.CountExpiredAnswer();
+      }
+      return doc.status();
+    }
+    // Telegram's rules: offset a multiple of 4 KiB, limit a multiple of 4 KiB dividing 1 MiB,
+    // and the request may not cross a 1 MiB boundary.
+    constexpr int64_t kMiB = 1024 * 1024;
+    if (request.offset < 0 || request.offset % 4096 != 0) return BadRequest("OFFSET_INVALID");
+    if (request.limit <= 0 || request.limit % 4096 != 0 || kMiB % request.limit != 0) {
+      return BadRequest("LIMIT_INVALID");
+    }
+    if (request.offset / kMiB != (request.offset + request.limit - 1) / kMiB) {
+      return BadRequest("LIMIT_INVALID");
+    }
+    std::string bytes;
+    if (request.offset < doc->size) {
+      const int64_t n = std::min<int64_t>(request.limit, doc->size - request.offset);
+      bytes.resize(static_cast<size_t>(n));
+      std::ifstream in(doc->path, std::ios::binary);
+      in.seekg(request.offset);
+      in.read(bytes.data(), n);
+      if (in.gcount() != n) return TelegramError(500, "FILE_READ_FAILED");
+    }
+    if (doc->id != 0) files.CountPartServed(doc->id);
+    auto out = std::make_unique<api::upload_file>();
+    out->type = std::make_unique<api::storage_filePartial>();
+    out->mtime = doc->date;
+    out->bytes = std::move(bytes);
+    return tl::Ptr<api::upload_File>(std::move(out));
+  });
 }
 
 }  // namespace tgrpc::fakedc

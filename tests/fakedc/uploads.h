@@ -8,6 +8,7 @@
 #define TGRPC_TESTS_FAKEDC_UPLOADS_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "tests/fakedc/methods.h"
@@ -18,7 +19,18 @@ inline constexpr int64_t kMaxPartSize = 512 * 1024;
 inline constexpr int kMaxParts = 4000;
 inline constexpr int kMaxPartsPremium = 8000;
 
-// Joins the parts of an uploaded file into a document; returns its id.
+// Checks the parts of an uploaded file (all present, all but the last of one size dividing
+// 512 KiB, at most `max_size` bytes in all) and writes them in order to `path`; the parts are
+// removed. Returns the size and the InputFile's name.
+struct JoinedUpload {
+  int64_t size = 0;
+  std::string name;
+};
+absl::StatusOr<JoinedUpload> JoinUploadedParts(MethodEnv& env, const CallContext& context,
+                                               const tl::api::InputFile& file,
+                                               const std::string& path, int64_t max_size);
+
+// Joins the parts of an uploaded file into a document (with the attributes sent); returns its id.
 absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
                                      const tl::api::inputMediaUploadedDocument& media);
 

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "mtproto/crypto/srp.h"
+#include "tests/fakedc/file_store.h"
 #include "tests/fakedc/flood.h"
 
 namespace tgrpc::fakedc {
@@ -42,6 +43,7 @@ struct UserRecord {
   // user objects each viewer gets say contact / mutual_contact.
   std::set<int64_t> contacts;
   std::set<int64_t> contact_of;
+  PeerPhoto photo;  // the profile photo (photos.uploadProfilePhoto)
 };
 
 // The server's side of a user's 2FA password (core.telegram.org/api/srp): its KDF parameters
@@ -90,6 +92,7 @@ struct MessageRecord {
   // Its styled ranges, each a boxed pinned-layer MessageEntity, checked (entities.h).
   std::vector<std::string> entities;
   std::optional<int64_t> document_id;
+  std::optional<int64_t> photo_id;  // World::files()
   bool out = false;
   std::optional<ServiceAction> action;  // set for a service message, which has no text
   // A private chat's message with someone else: the id of its copy in the other side's box, which
@@ -137,6 +140,7 @@ struct ChannelRecord {
   int64_t creator_id = 0;
   int32_t date = 0;
   std::vector<int64_t> members;  // in join order; the creator first
+  PeerPhoto photo;
   bool HasMember(int64_t user_id) const {
     return std::find(members.begin(), members.end(), user_id) != members.end();
   }
@@ -161,6 +165,7 @@ struct ChatRecord {
   // Who was a member and is no more, each with whether someone else removed them (true) or they
   // left (false). They keep their copy of the history; the chat looks forbidden or left to them.
   std::map<int64_t, bool> former_members;
+  PeerPhoto photo;
 
   const ChatParticipantRecord* Participant(int64_t user_id) const;
   bool HasMember(int64_t user_id) const { return Participant(user_id) != nullptr; }
@@ -177,6 +182,8 @@ struct DocumentRecord {
   std::string name;
   std::string mime_type;
   std::string path;  // contents on disk
+  // The attributes sent besides the file name (video, audio, ...), each boxed pinned-layer TL.
+  std::vector<std::string> attributes;
   int dc_id = 2;
   int32_t date = 0;
 };
@@ -302,6 +309,8 @@ class World {
 
   DocumentRecord& AddDocument(DocumentRecord doc);
   DocumentRecord* FindDocument(int64_t id);
+  // Photos and the file references of photos and documents.
+  FileStore& files() { return files_; }
 
   const std::map<int64_t, UserRecord>& users() const { return users_; }
   std::map<int64_t, ChannelRecord>& channels() { return channels_; }
@@ -325,6 +334,7 @@ class World {
   std::map<int64_t, ChannelRecord> channels_;
   std::map<int64_t, ChatRecord> chats_;
   std::map<int64_t, DocumentRecord> documents_;
+  FileStore files_;
 };
 
 }  // namespace tgrpc::fakedc
