@@ -29,6 +29,8 @@ using updates::UpdateEngine;
 
 constexpr size_t kMaxAccounts = 16;
 constexpr size_t kReadBatch = 64;
+// A stream's read batch stops growing past this many bytes of events (one event may pass it).
+constexpr size_t kMaxPendingBytes = 1 << 20;
 constexpr absl::Duration kDefaultCheckpoint = absl::Seconds(10);
 
 bool ValidConsumer(absl::string_view name) {
@@ -195,20 +197,27 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
   // Writes the next event, reading more from the logs when none is waiting.
   void Pump() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (writing_ || closed_ || cancelled_) return;
-    if (pending_.empty()) Fill();
-    if (closed_ || pending_.empty()) return;
-    current_ = std::move(pending_.front());
-    pending_.erase(pending_.begin());
-    Write();
+    if (next_pending_ == pending_.size()) {
+      pending_.clear();
+      next_pending_ = 0;
+      pending_bytes_ = 0;
+      Fill();
+    }
+    if (closed_ || next_pending_ == pending_.size()) return;
+    writing_event_ = std::move(pending_[next_pending_++]);
+    Write(writing_event_.get());
   }
 
-  void Write() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+  // gRPC's buffer hint (hold a write to send it with the next) is not used: a hinted write may
+  // not complete until a later one, which here waits for it.
+  void Write(const v1::UpdateEvent* event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     writing_ = true;
     last_write_ = absl::Now();
-    StartWrite(&current_);
+    StartWrite(event);
   }
 
-  // Reads one batch from the first source (round robin) that has events after its position.
+  // Reads one batch from the first source (round robin) that has events after its position:
+  // at most kReadBatch events and about kMaxPendingBytes.
   void Fill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     for (size_t tried = 0; tried < sources_.size() && pending_.empty(); ++tried) {
       Source& source = sources_[next_source_];
@@ -225,20 +234,29 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
           source.engine->Read(position, kReadBatch);
       if (!entries.ok()) return Close(ToGrpcStatus(entries.status()));
       for (const UpdateLogEntry& entry : *entries) {
+        if (pending_bytes_ >= kMaxPendingBytes) break;
         position = entry.position;
         std::shared_ptr<const v1::UpdateEvent> converted =
             ConvertedEvents::Get().Find(source.engine, entry.position);
         if (converted == nullptr) {
           auto made = std::make_shared<v1::UpdateEvent>();
           if (!ToEvent(source, entry, made.get())) continue;
+          // What every stream of this account sends: with one account its resume token is
+          // the same for all of them too.
+          made->set_account(source.account->name());
+          made->set_position(entry.position);
+          made->set_resume_token(MakeResumeToken({{id, entry.position}}));
           converted = made;
           ConvertedEvents::Get().Put(source.engine, entry.position, converted);
         }
         if (!FilterPasses(filter_, chats_, *converted)) continue;
-        v1::UpdateEvent event = *converted;
-        event.set_account(source.account->name());
-        event.set_position(entry.position);
-        event.set_resume_token(MakeResumeToken(positions_));
+        pending_bytes_ += converted->ByteSizeLong();
+        if (sources_.size() == 1) {
+          pending_.push_back(std::move(converted));
+          continue;
+        }
+        auto event = std::make_shared<v1::UpdateEvent>(*converted);
+        event->set_resume_token(MakeResumeToken(positions_));
         pending_.push_back(std::move(event));
       }
     }
@@ -279,13 +297,15 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
 
   void OnCheckpointTimer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (closed_ || cancelled_) return;
-    if (!writing_ && pending_.empty() && absl::Now() - last_write_ >= checkpoint_ * 0.9) {
-      current_.Clear();
-      current_.mutable_checkpoint();
-      current_.set_resume_token(MakeResumeToken(positions_));
-      *current_.mutable_time() =
+    if (!writing_ && next_pending_ == pending_.size() &&
+        absl::Now() - last_write_ >= checkpoint_ * 0.9) {
+      auto checkpoint = std::make_shared<v1::UpdateEvent>();
+      checkpoint->mutable_checkpoint();
+      checkpoint->set_resume_token(MakeResumeToken(positions_));
+      *checkpoint->mutable_time() =
           google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));
-      Write();
+      writing_event_ = std::move(checkpoint);
+      Write(writing_event_.get());
     }
     ArmCheckpoint();
   }
@@ -300,8 +320,13 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
   absl::Mutex mutex_;
   std::unique_ptr<asio::steady_timer> timer_ ABSL_GUARDED_BY(mutex_);
   size_t next_source_ ABSL_GUARDED_BY(mutex_) = 0;
-  std::vector<v1::UpdateEvent> pending_ ABSL_GUARDED_BY(mutex_);
-  v1::UpdateEvent current_ ABSL_GUARDED_BY(mutex_);
+  // Read and converted, not yet written: pending_[next_pending_...]. Events are shared with the
+  // conversion cache and the account's other streams (never changed once made).
+  std::vector<std::shared_ptr<const v1::UpdateEvent>> pending_ ABSL_GUARDED_BY(mutex_);
+  size_t next_pending_ ABSL_GUARDED_BY(mutex_) = 0;
+  size_t pending_bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+  // The event gRPC is writing (kept alive until OnWriteDone).
+  std::shared_ptr<const v1::UpdateEvent> writing_event_ ABSL_GUARDED_BY(mutex_);
   absl::Time last_write_ ABSL_GUARDED_BY(mutex_);
   bool writing_ ABSL_GUARDED_BY(mutex_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;

@@ -113,6 +113,10 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   AccountEnv env;
   env.io = server->io_.get();
   env.storage = server->storage_.get();
+  server->log_writer_ = std::make_unique<asio::thread_pool>(1);
+  env.run_log_write = [pool = server->log_writer_.get()](std::function<void()> job) {
+    asio::post(*pool, std::move(job));
+  };
   env.invoker.dcs = *dcs;
   env.invoker.app.api_id = config.api_id;
   env.invoker.app.api_hash = config.api_hash;
@@ -260,6 +264,8 @@ TgrpcServer::~TgrpcServer() {
   io_work_.reset();
   if (io_) io_->stop();
   for (std::thread& t : io_threads_) t.join();
+  // Queued update log writes finish before storage closes.
+  if (log_writer_) log_writer_->join();
 }
 
 }  // namespace tgrpc::service

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "asio.hpp"
 #include "grpcpp/grpcpp.h"
 #include "service/api/services.h"
 #include "service/metrics/metrics.h"
@@ -57,6 +58,9 @@ class TgrpcServer {
   std::shared_ptr<void> io_work_;
   std::vector<std::thread> io_threads_;
   std::unique_ptr<Storage> storage_;
+  // One thread for the accounts' update log writes (group commit, off the network threads);
+  // joined before storage_ goes.
+  std::unique_ptr<asio::thread_pool> log_writer_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<AccountManager> accounts_;
   RequestCache requests_;

@@ -47,6 +47,8 @@ struct AccountEnv {
   absl::Duration update_retention_age = absl::Hours(24 * 7);
   // Update log work, for metrics (UpdateEngineOptions::on_event).
   std::function<void(absl::string_view event, int64_t count)> on_update_event;
+  // Runs update log writes off the network threads (UpdateEngineOptions::run_log_write).
+  std::function<void(std::function<void()> job)> run_log_write;
 };
 
 using LoginCallback = std::function<void(absl::StatusOr<v1::LoginState>)>;

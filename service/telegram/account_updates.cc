@@ -35,6 +35,7 @@ void Account::StartUpdates() {
   options.retention_events = env_->update_retention_events;
   options.retention_age = env_->update_retention_age;
   options.on_event = env_->on_update_event;
+  options.run_log_write = env_->run_log_write;
   options.invoke = [weak](std::string body, std::string method,
                           std::function<void(absl::StatusOr<std::string>)> done) {
     auto self = weak.lock();

@@ -187,6 +187,7 @@ absl::StatusOr<std::shared_ptr<UpdateEngine>> UpdateEngine::Create(asio::io_cont
   engine->head_ = info->head;
   engine->oldest_ = info->oldest;
   if (info->state.has_value()) engine->stored_state_ = FromRecord(*info->state);
+  engine->queued_state_ = engine->stored_state_;
   return engine;
 }
 
@@ -241,6 +242,7 @@ void UpdateEngine::OnState(absl::StatusOr<std::string> answer) {
       options_.storage->AppendUpdates(options_.account, {}, ToRecord(initial));
   if (!head.ok()) Log(absl::StrCat("cannot store the update state: ", head.status().message()));
   stored_state_ = initial;
+  queued_state_ = initial;
   sequencer_ = std::make_unique<UpdateSequencer>(initial, options_.self_user_id);
   Log(absl::StrCat("update state: pts ", s->pts, ", qts ", s->qts, ", seq ", s->seq));
   Apply(sequencer_->RequestDifference(options_.clock()));
@@ -280,7 +282,7 @@ void UpdateEngine::Apply(SequencerOutput out) {
     Log(absl::StrCat("Telegram skipped ", jump.channel_id == 0 ? "the account's" : "a channel's",
                      " events from pts ", jump.from, " to ", jump.to, " (too long)"));
   }
-  if (!out.accepted.empty() || !out.jumps.empty() || sequencer_->state() != stored_state_) {
+  if (!out.accepted.empty() || !out.jumps.empty() || sequencer_->state() != queued_state_) {
     std::map<int64_t, const std::string*> by_id;
     std::vector<tl::Ptr<api::User>> users_decoded;
     for (const std::string& user : out.users) {
@@ -313,34 +315,93 @@ void UpdateEngine::Apply(SequencerOutput out) {
       entries.push_back(std::move(entry));
     }
     const UpdateState state = sequencer_->state();
-    absl::StatusOr<int64_t> head =
-        options_.storage->AppendUpdates(options_.account, entries, ToRecord(state));
-    if (!head.ok()) {
-      // Not logged: the state stays where storage has it, and the next catch-up fetches these
-      // again from Telegram.
-      Log(absl::StrCat("cannot log ", entries.size(), " updates: ", head.status().message()));
-      sequencer_ = std::make_unique<UpdateSequencer>(stored_state_.value_or(UpdateState()),
-                                                     options_.self_user_id);
-      return;
+    queued_state_ = state;
+    queue_.push_back(Batch{std::move(entries), state, static_cast<int64_t>(out.jumps.size())});
+    if (!options_.run_log_write) {
+      WriteQueued();
+    } else if (!writing_) {
+      writing_ = true;
+      options_.run_log_write([weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->DrainQueue();
+      });
     }
-    stored_state_ = state;
-    int64_t position = *head - static_cast<int64_t>(entries.size());
-    for (UpdateLogEntry& entry : entries) {
-      entry.position = ++position;
-      cache_.push_back(std::move(entry));
-    }
-    while (cache_.size() > options_.cache_events) cache_.pop_front();
-    stats_.logged += entries.size();
-    Count("logged", static_cast<int64_t>(entries.size()));
-    Count("gap", static_cast<int64_t>(out.jumps.size()));
-    if (oldest_ > head_ && !entries.empty()) oldest_ = head_ + 1;
-    head_ = *head;
-    Trim();
   }
   if (out.need_difference) AskDifference();
   for (int64_t channel : out.need_channel_difference) AskChannelDifference(channel);
   for (int64_t channel : out.need_channel_state) AskChannelState(channel);
   ArmTimer();
+}
+
+UpdateEngine::Batch UpdateEngine::TakeQueue() {
+  Batch batch;
+  batch.state = queue_.back().state;
+  for (Batch& queued : queue_) {
+    batch.jumps += queued.jumps;
+    for (UpdateLogEntry& entry : queued.entries) batch.entries.push_back(std::move(entry));
+  }
+  queue_.clear();
+  return batch;
+}
+
+void UpdateEngine::WriteQueued() {
+  if (queue_.empty()) return;
+  Batch batch = TakeQueue();
+  Committed(batch, options_.storage->AppendUpdates(options_.account, batch.entries,
+                                                   ToRecord(batch.state)));
+}
+
+void UpdateEngine::DrainQueue() {
+  for (;;) {
+    Batch batch;
+    {
+      absl::MutexLock lock(&mutex_);
+      // A stopped engine still writes what it queued: the state it stores must cover it.
+      if (queue_.empty()) {
+        writing_ = false;
+        return;
+      }
+      batch = TakeQueue();
+    }
+    // The write (and its fsync) runs under none of the engine's locks: pushes keep being
+    // sequenced and queued meanwhile, and the next turn writes them all in one transaction.
+    absl::StatusOr<int64_t> head =
+        options_.storage->AppendUpdates(options_.account, batch.entries, ToRecord(batch.state));
+    bool moved = false;
+    {
+      absl::MutexLock lock(&mutex_);
+      const int64_t before = head_;
+      Committed(batch, std::move(head));
+      moved = head_ != before;
+    }
+    if (moved) Notify();
+  }
+}
+
+void UpdateEngine::Committed(Batch& batch, absl::StatusOr<int64_t> head) {
+  if (!head.ok()) {
+    // Not logged: the state goes back to what storage has, what was queued after it is dropped
+    // too, and the next catch-up fetches all of it again from Telegram.
+    Log(absl::StrCat("cannot log ", batch.entries.size(), " updates: ", head.status().message()));
+    sequencer_ = std::make_unique<UpdateSequencer>(stored_state_.value_or(UpdateState()),
+                                                   options_.self_user_id);
+    queue_.clear();
+    queued_state_ = stored_state_;
+    return;
+  }
+  stored_state_ = batch.state;
+  int64_t position = *head - static_cast<int64_t>(batch.entries.size());
+  for (UpdateLogEntry& entry : batch.entries) {
+    entry.position = ++position;
+    cache_.push_back(std::move(entry));
+  }
+  while (cache_.size() > options_.cache_events) cache_.pop_front();
+  stats_.logged += batch.entries.size();
+  ++stats_.writes;
+  Count("logged", static_cast<int64_t>(batch.entries.size()));
+  Count("gap", batch.jumps);
+  if (oldest_ > head_ && !batch.entries.empty()) oldest_ = head_ + 1;
+  head_ = *head;
+  Trim();
 }
 
 void UpdateEngine::AskDifference() {

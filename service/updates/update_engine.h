@@ -58,6 +58,11 @@ struct UpdateEngineOptions {
   absl::Duration silence_probe = absl::Minutes(15);
   // A failed difference is asked again after this.
   absl::Duration retry_delay = absl::Seconds(2);
+  // Set: log writes (and their fsync) run through it, off the caller's thread, and what arrives
+  // while one runs goes into the next, in one transaction (group commit). Unset: each sequenced
+  // batch is written at once, under the engine's lock (tests). It must run jobs one after
+  // another or in parallel; the engine runs one write at a time.
+  std::function<void(std::function<void()> job)> run_log_write;
   // getChannelDifference's limit (Telegram allows users 100).
   int32_t channel_difference_limit = 100;
 };
@@ -95,6 +100,8 @@ class UpdateEngine : public std::enable_shared_from_this<UpdateEngine> {
     uint64_t differences = 0;
     uint64_t channel_differences = 0;
     uint64_t jumps = 0;
+    // Transactions that appended to the log (several batches each under load).
+    uint64_t writes = 0;
   };
   Stats stats() const;
 
@@ -103,6 +110,21 @@ class UpdateEngine : public std::enable_shared_from_this<UpdateEngine> {
 
   // Logs what `out` accepted and starts what it asks for. Under mutex_.
   void Apply(SequencerOutput out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Sequenced entries and the state after them, waiting for the log write.
+  struct Batch {
+    std::vector<UpdateLogEntry> entries;
+    UpdateState state;
+    int64_t jumps = 0;
+  };
+  // The queued batches as one (the last state).
+  Batch TakeQueue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Writes the queue now (no run_log_write).
+  void WriteQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Writes the queue until it is empty (on run_log_write).
+  void DrainQueue();
+  // After a write: positions, the tail cache, the head; or, if it failed, back to the stored
+  // state.
+  void Committed(Batch& batch, absl::StatusOr<int64_t> head) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void AskDifference() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Sends through options_.invoke from the io_context; `then` runs if the engine still lives.
   void Call(std::string body, std::string method,
@@ -130,6 +152,10 @@ class UpdateEngine : public std::enable_shared_from_this<UpdateEngine> {
   // Set once the state is known (stored, or from getState).
   std::unique_ptr<UpdateSequencer> sequencer_ ABSL_GUARDED_BY(mutex_);
   std::optional<UpdateState> stored_state_ ABSL_GUARDED_BY(mutex_);
+  // The state after the last queued batch (stored_state_ when none waits).
+  std::optional<UpdateState> queued_state_ ABSL_GUARDED_BY(mutex_);
+  std::vector<Batch> queue_ ABSL_GUARDED_BY(mutex_);
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
   int64_t head_ ABSL_GUARDED_BY(mutex_) = 0;
   int64_t oldest_ ABSL_GUARDED_BY(mutex_) = 1;
   std::deque<UpdateLogEntry> cache_ ABSL_GUARDED_BY(mutex_);

@@ -7,8 +7,11 @@
 //
 //   bazel run -c opt //tests/bench:update_fanout_bench -- [--consumers=1,10,100]
 //       [--messages=2000] [--rate=0] [--paced_rate=1000] [--paced_consumers=10]
+//       [--connections=10]
+// Consumers read on gRPC's callback API, spread over --connections connections.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -37,13 +40,80 @@ int64_t NowNanos() {
       .count();
 }
 
-struct Consumer {
-  std::unique_ptr<grpc::ClientContext> context;
-  std::unique_ptr<grpc::ClientReader<v1::UpdateEvent>> reader;
-  std::mutex mutex;
-  std::vector<double> latencies_ms;
-  int64_t last_receipt = 0;
-  std::thread thread;
+// One StreamUpdates consumer on gRPC's callback API (no thread of its own, as a caller with
+// many streams would do it): it records each of its round's messages' latency.
+class Consumer final : public grpc::ClientReadReactor<v1::UpdateEvent> {
+ public:
+  Consumer(std::string tag, int messages, std::atomic<int>* ready)
+      : tag_(std::move(tag)), messages_(messages), ready_(ready) {
+    latencies_ms_.reserve(messages);
+  }
+
+  void Start(v1::UpdateService::Stub* stub, std::unique_ptr<grpc::ClientContext> context) {
+    context_ = std::move(context);
+    request_.add_accounts("accounts/alice");
+    request_.set_now(true);
+    request_.mutable_filter()->add_kinds("new_message");
+    request_.mutable_checkpoint_interval()->set_nanos(200'000'000);
+    stub->async()->StreamUpdates(context_.get(), &request_, this);
+    StartRead(&event_);
+    StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // OnDone follows
+    if (!counted_) {  // the first event (a checkpoint) says the stream is open
+      ++*ready_;
+      counted_ = true;
+    }
+    if (event_.has_new_message()) Record(event_.new_message().text());
+    StartRead(&event_);
+  }
+
+  void OnDone(const grpc::Status&) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+    done_cv_.notify_all();
+  }
+
+  int received() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<int>(latencies_ms_.size());
+  }
+  // Ends the stream and waits for gRPC to be done with it.
+  void Stop() {
+    context_->TryCancel();
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_cv_.wait(lock, [this] { return done_; });
+  }
+  // After Stop.
+  const std::vector<double>& latencies_ms() const { return latencies_ms_; }
+  int64_t last_receipt() const { return last_receipt_; }
+
+ private:
+  void Record(const std::string& text) {
+    if (text.rfind(tag_, 0) != 0) return;  // an earlier round's
+    int64_t sent = 0;
+    if (!absl::SimpleAtoi(text.substr(tag_.size()), &sent)) return;
+    const int64_t now = NowNanos();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (static_cast<int>(latencies_ms_.size()) >= messages_) return;
+    latencies_ms_.push_back(static_cast<double>(now - sent) / 1e6);
+    last_receipt_ = now;
+  }
+
+  const std::string tag_;
+  const int messages_;
+  std::atomic<int>* const ready_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  v1::StreamUpdatesRequest request_;
+  v1::UpdateEvent event_;
+  bool counted_ = false;
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::vector<double> latencies_ms_;
+  int64_t last_receipt_ = 0;
 };
 
 struct Round {
@@ -57,9 +127,14 @@ struct Round {
 
 class Bench {
  public:
-  Bench(Sandbox* sandbox, Client* client, fakedc::TestPoster* poster, fakedc::PeerRef chat)
-      : sandbox_(sandbox), client_(client), poster_(poster), chat_(chat) {
-    stub_ = v1::UpdateService::NewStub(client_->channel);
+  // Consumers spread over `connections` gRPC connections (each Client has its own).
+  Bench(Sandbox* sandbox, int port, int connections, fakedc::TestPoster* poster,
+        fakedc::PeerRef chat)
+      : sandbox_(sandbox), poster_(poster), chat_(chat) {
+    for (int i = 0; i < std::max(connections, 1); ++i) {
+      clients_.push_back(std::make_unique<Client>(port));
+      stubs_.push_back(v1::UpdateService::NewStub(clients_.back()->channel));
+    }
   }
 
   absl::StatusOr<Round> Run(int consumers, int messages, double rate) {
@@ -67,38 +142,9 @@ class Bench {
     std::vector<std::unique_ptr<Consumer>> readers;
     std::atomic<int> ready{0};
     for (int i = 0; i < consumers; ++i) {
-      auto consumer = std::make_unique<Consumer>();
-      consumer->context = client_->Context(600);
-      v1::StreamUpdatesRequest request;
-      request.add_accounts("accounts/alice");
-      request.set_now(true);
-      request.mutable_filter()->add_kinds("new_message");
-      request.mutable_checkpoint_interval()->set_nanos(200'000'000);
-      consumer->reader = stub_->StreamUpdates(consumer->context.get(), request);
-      Consumer* c = consumer.get();
-      c->latencies_ms.reserve(messages);
-      c->thread = std::thread([c, &ready, messages, tag] {
-        v1::UpdateEvent event;
-        bool counted = false;
-        int received = 0;
-        while (received < messages && c->reader->Read(&event)) {
-          if (!counted) {  // the first event (a checkpoint) says the stream is open
-            ++ready;
-            counted = true;
-          }
-          if (!event.has_new_message()) continue;
-          const std::string& text = event.new_message().text();
-          if (text.rfind(tag, 0) != 0) continue;  // an earlier round's
-          int64_t sent = 0;
-          if (!absl::SimpleAtoi(text.substr(tag.size()), &sent)) continue;
-          const int64_t now = NowNanos();
-          std::lock_guard<std::mutex> lock(c->mutex);
-          c->latencies_ms.push_back(static_cast<double>(now - sent) / 1e6);
-          c->last_receipt = now;
-          ++received;
-        }
-      });
-      readers.push_back(std::move(consumer));
+      const size_t c = static_cast<size_t>(i) % clients_.size();
+      readers.push_back(std::make_unique<Consumer>(tag, messages, &ready));
+      readers.back()->Start(stubs_[c].get(), clients_[c]->Context(600));
     }
     for (int i = 0; i < 3000 && ready.load() < consumers; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -123,18 +169,13 @@ class Bench {
     int64_t last = start;
     const Clock::time_point give_up = Clock::now() + std::chrono::seconds(30);
     for (auto& c : readers) {
-      while (Clock::now() < give_up) {
-        {
-          std::lock_guard<std::mutex> lock(c->mutex);
-          if (static_cast<int>(c->latencies_ms.size()) >= messages) break;
-        }
+      while (Clock::now() < give_up && c->received() < messages) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
-      c->context->TryCancel();
-      c->thread.join();
-      round.delivered += static_cast<int64_t>(c->latencies_ms.size());
-      all.insert(all.end(), c->latencies_ms.begin(), c->latencies_ms.end());
-      last = std::max(last, c->last_receipt);
+      c->Stop();
+      round.delivered += static_cast<int64_t>(c->latencies_ms().size());
+      all.insert(all.end(), c->latencies_ms().begin(), c->latencies_ms().end());
+      last = std::max(last, c->last_receipt());
     }
     round.seconds = static_cast<double>(last - start) / 1e9;
     round.p50_ms = Quantile(all, 0.5);
@@ -145,10 +186,10 @@ class Bench {
 
  private:
   Sandbox* sandbox_;
-  Client* client_;
   fakedc::TestPoster* poster_;
   fakedc::PeerRef chat_;
-  std::unique_ptr<v1::UpdateService::Stub> stub_;
+  std::vector<std::unique_ptr<Client>> clients_;
+  std::vector<std::unique_ptr<v1::UpdateService::Stub>> stubs_;
   int round_ = 0;
 };
 
@@ -168,6 +209,8 @@ int Main(int argc, char** argv) {
   const double rate = args.TakeDouble("rate", 0);
   const double paced_rate = args.TakeDouble("paced_rate", 1000);
   const int paced_consumers = static_cast<int>(args.TakeInt("paced_consumers", 10));
+  // Consumers are spread over this many connections (separate callers would each have theirs).
+  const int connections = static_cast<int>(args.TakeInt("connections", 10));
   if (!args.Leftover().empty()) {
     std::fprintf(stderr, "unknown flags: %s\n", absl::StrJoin(args.Leftover(), ", ").c_str());
     return 2;
@@ -211,7 +254,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "chat: %s\n", chat.status().ToString().c_str());
     return 1;
   }
-  Bench bench(&*sandbox, &client, poster->get(), *chat);
+  Bench bench(&*sandbox, *port, connections, poster->get(), *chat);
   // A warm-up round, not printed: the account's sessions, the log and the first difference.
   if (absl::StatusOr<Round> warm = bench.Run(1, 50, 0); !warm.ok()) {
     std::fprintf(stderr, "warm-up: %s\n", warm.status().ToString().c_str());
