@@ -69,6 +69,7 @@ struct Options {
   std::string node = "node";
   std::string workspace;  // the source tree: the Node script, its node_modules, the schemas
   bool keep = false;
+  bool fakedc_verbose = false;  // fakedc logs every call to fakedc.log (with --keep)
 };
 
 // One direction of one row: wall time, CPU of the transferring process and of fakedc, and the
@@ -176,7 +177,8 @@ absl::StatusOr<std::string> ServerKeyPem() {
 }
 
 absl::StatusOr<std::unique_ptr<FakeDcProcess>> StartFakeDc(const std::string& root,
-                                                           const std::string& schema_dir) {
+                                                           const std::string& schema_dir,
+                                                           bool verbose) {
   auto dc = std::make_unique<FakeDcProcess>();
   absl::StatusOr<std::string> pem = ServerKeyPem();
   if (!pem.ok()) return pem.status();
@@ -187,6 +189,7 @@ absl::StatusOr<std::unique_ptr<FakeDcProcess>> StartFakeDc(const std::string& ro
   options.schema_dir = schema_dir;
   options.state_dir = dc->state_dir;
   options.big_channel_members = 5;
+  options.verbose = verbose;
   int control[2], report[2];
   if (pipe2(control, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
     return absl::ErrnoToStatus(errno, "pipe2");
@@ -443,7 +446,7 @@ void PrintTable(const Options& options, const std::vector<Row>& rows, double aes
         "%s\n",
         row.name.c_str(), row.size / kMiB, MBps(row.size, row.up), MBps(row.size, row.down),
         row.up.cpu / gib, row.down.cpu / gib, row.up.peak_rss / kMiB, row.down.peak_rss / kMiB,
-        row.up.fakedc_cpu / gib, row.down.fakedc_cpu / gib, row.sessions.c_str(),
+        row.up.fakedc_cpu / gib, row.down.fakedc_cpu / gib, row.send_seconds, row.sessions.c_str(),
         row.matched ? "byte for byte" : "MISMATCH");
   }
   std::printf(
@@ -490,6 +493,7 @@ int Run(int argc, char** argv) {
   options.seed = static_cast<uint64_t>(args.TakeInt("seed", 7));
   options.node = args.TakeString("node", "node");
   options.keep = args.TakeString("keep", "no") != "no";
+  options.fakedc_verbose = args.TakeString("fakedc_verbose", "no") != "no";
   const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");  // set by `bazel run`
   options.workspace = args.TakeString("workspace", workspace != nullptr ? workspace : "");
   if (options.workspace.empty() && !options.clients.empty()) {
@@ -503,7 +507,8 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: file_transfer_bench [--size_mib=64 (1..2000)] [--sessions=1,10] "
                  "[--clients=mtcute,gramjs] [--mtcute_size_mib=N] [--gramjs_size_mib=N] "
-                 "[--chunk_kib=512] [--warmup_mib=64] [--seed=7] [--node=node] [--keep]\n");
+                 "[--chunk_kib=512] [--warmup_mib=64] [--seed=7] [--node=node] [--keep] "
+                 "[--fakedc_verbose]\n");
     return 2;
   }
   if (absl::Status s = crash::EnterRunfiles(argv[0]); !s.ok()) {
@@ -520,7 +525,8 @@ int Run(int argc, char** argv) {
   // The interop clients' older layers (tl/schema/api_layer*.tl) are fakedc's own data, so fakedc
   // reads the schema from the source tree, as tests/interop/run_interop.py does.
   absl::StatusOr<std::unique_ptr<FakeDcProcess>> dc =
-      StartFakeDc(root, options.workspace.empty() ? "tl/schema" : options.workspace + "/tl/schema");
+      StartFakeDc(root, options.workspace.empty() ? "tl/schema" : options.workspace + "/tl/schema",
+                  options.fakedc_verbose);
   if (!dc.ok()) return std::fprintf(stderr, "fakedc: %s\n", dc.status().ToString().c_str()), 1;
   absl::StatusOr<std::unique_ptr<crash::TgrpcdChild>> tgrpcd =
       crash::TgrpcdChild::Spawn(TgrpcdFlags(**dc, root + "/tgrpcd"), root + "/tgrpcd.log");
@@ -536,7 +542,7 @@ int Run(int argc, char** argv) {
   // The first transfer through fresh tgrpcd and fakedc processes is slower (their heaps grow,
   // files are created): a warm-up, not printed, so that the first row is not the one paying.
   int number = 1;
-  if (options.warmup_mib > 0) {
+  if (options.warmup_mib > 0 && !options.sessions.empty()) {
     const int64_t warmup = std::min(options.warmup_mib, options.size_mib) * 1024 * 1024;
     const int sessions = *std::max_element(options.sessions.begin(), options.sessions.end());
     Row row = RunTgrpcd(options, client, *files, (*tgrpcd)->pid(), **dc, sessions, number++, warmup,
