@@ -82,14 +82,62 @@ void MemberChange(absl::string_view account, int64_t chat, int64_t user, int64_t
   if (date != 0) SetTime(date, out->mutable_time());
 }
 
+// A forum topic's service message (messageActionTopicCreate / TopicEdit) as a forum_topic
+// event; false for any other message.
+bool ForumTopic(const api::Message* m, absl::string_view account, v1::UpdateEvent* out) {
+  const auto* message = dynamic_cast<const api::messageService*>(m);
+  if (message == nullptr) return false;
+  const auto* create = dynamic_cast<const api::messageActionTopicCreate*>(message->action.get());
+  const auto* edit = dynamic_cast<const api::messageActionTopicEdit*>(message->action.get());
+  if (create == nullptr && edit == nullptr) return false;
+  v1::ForumTopicChange* topic = out->mutable_forum_topic();
+  topic->set_chat(ChatOf(account, MarkedPeerId(message->peer_id.get())));
+  const int64_t actor = MarkedPeerId(message->from_id.get());
+  if (actor != 0) topic->set_actor(actor > 0 ? UserName(account, actor) : ChatName(account, actor));
+  if (create != nullptr) {
+    // A topic is named after the message that created it.
+    topic->set_topic_id(message->id);
+    topic->set_created(true);
+    topic->set_title(ValidUtf8(create->title));
+    topic->set_icon_color(create->icon_color);
+    topic->set_icon_emoji_id(create->icon_emoji_id.value_or(0));
+  } else {
+    // An edit is posted in the topic: its reply header names it (the top message, or the
+    // replied-to one when that is the top).
+    if (const auto* reply = dynamic_cast<const api::messageReplyHeader*>(message->reply_to.get())) {
+      topic->set_topic_id(reply->reply_to_top_id.value_or(reply->reply_to_msg_id.value_or(0)));
+    }
+    if (edit->title.has_value()) {
+      topic->add_changed("title");
+      topic->set_title(ValidUtf8(*edit->title));
+    }
+    if (edit->icon_emoji_id.has_value()) {
+      topic->add_changed("icon");
+      topic->set_icon_emoji_id(*edit->icon_emoji_id);
+    }
+    if (edit->closed.has_value()) {
+      topic->add_changed("closed");
+      topic->set_closed(*edit->closed);
+    }
+    if (edit->hidden.has_value()) {
+      topic->add_changed("hidden");
+      topic->set_hidden(*edit->hidden);
+    }
+  }
+  ToProto(*message, account, topic->mutable_message());
+  return true;
+}
+
 // The typed event for `u`; false when it has none (it goes as raw JSON).
 bool Typed(const api::Update& u, absl::string_view account, const PeerIndex& index,
            v1::UpdateEvent* out) {
   if (const auto* x = dynamic_cast<const api::updateNewMessage*>(&u)) {
     if (dynamic_cast<const api::messageEmpty*>(x->message.get()) != nullptr) return false;
+    if (ForumTopic(x->message.get(), account, out)) return true;
     Message(x->message.get(), account, out->mutable_new_message());
   } else if (const auto* x = dynamic_cast<const api::updateNewChannelMessage*>(&u)) {
     if (dynamic_cast<const api::messageEmpty*>(x->message.get()) != nullptr) return false;
+    if (ForumTopic(x->message.get(), account, out)) return true;
     Message(x->message.get(), account, out->mutable_new_message());
   } else if (const auto* x = dynamic_cast<const api::updateEditMessage*>(&u)) {
     Message(x->message.get(), account, out->mutable_edited_message());
@@ -329,6 +377,8 @@ int64_t EventChat(const v1::UpdateEvent& event) {
       return ChatIdOf(event.chat_change().chat());
     case v1::UpdateEvent::kCallbackQuery:
       return ChatIdOf(event.callback_query().chat());
+    case v1::UpdateEvent::kForumTopic:
+      return ChatIdOf(event.forum_topic().chat());
     default:
       return 0;
   }
@@ -343,6 +393,8 @@ bool FilterPasses(const v1::UpdateFilter& filter, const std::vector<int64_t>& ch
       return false;
     }
   }
+  // About the stream's account, not a chat or a message: only kinds select them.
+  if (event.has_account_state()) return true;
   if (!chats.empty()) {
     const int64_t chat = EventChat(event);
     if (std::find(chats.begin(), chats.end(), chat) == chats.end()) return false;

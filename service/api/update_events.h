@@ -1,6 +1,6 @@
 // A logged Telegram update to a tgrpc.v1.UpdateEvent: typed events for what callers act on
-// (messages, deletions, user changes, reads, typing, pins), and the TL object as JSON for every
-// other update, so nothing Telegram sends is dropped. Plus the stream filter.
+// (messages, deletions, user changes, reads, typing, pins, forum topics, ...), and the TL object
+// as JSON for every other update, so nothing Telegram sends is dropped. Plus the stream filter.
 #ifndef TGRPC_SERVICE_API_UPDATE_EVENTS_H_
 #define TGRPC_SERVICE_API_UPDATE_EVENTS_H_
 

@@ -264,6 +264,130 @@ TEST(UpdateEventsTest, GarbageIsDataLoss) {
   EXPECT_EQ(UpdateToEvent("", {}, {}, 0, "alice", &event).code(), absl::StatusCode::kDataLoss);
 }
 
+// A service message of forum `channel_id` from user 42, as updateNewChannelMessage.
+std::string TopicMessage(int64_t channel_id, int32_t id, tl::Ptr<api::MessageAction> action,
+                         int32_t in_topic = 0) {
+  auto message = std::make_unique<api::messageService>();
+  message->id = id;
+  message->date = 1'700'000'000;
+  auto from = std::make_unique<api::peerUser>();
+  from->user_id = 42;
+  message->from_id = std::move(from);
+  auto peer = std::make_unique<api::peerChannel>();
+  peer->channel_id = channel_id;
+  message->peer_id = std::move(peer);
+  if (in_topic != 0) {
+    auto reply = std::make_unique<api::messageReplyHeader>();
+    reply->forum_topic = true;
+    reply->reply_to_msg_id = in_topic;
+    message->reply_to = std::move(reply);
+  }
+  message->action = std::move(action);
+  api::updateNewChannelMessage update;
+  update.message = std::move(message);
+  update.pts = 8;
+  update.pts_count = 1;
+  return Boxed(update);
+}
+
+TEST(UpdateEventsTest, ForumTopicsCreatedAndEditedAreTyped) {
+  auto create = std::make_unique<api::messageActionTopicCreate>();
+  create->title = "Releases";
+  create->icon_color = 0x6FB9F0;
+  create->icon_emoji_id = 5312536423851630001;
+  v1::UpdateEvent created;
+  ASSERT_TRUE(UpdateToEvent(TopicMessage(77, 120, std::move(create)), {AUser(42, "Bob")}, {}, 0,
+                            "alice", &created)
+                  .ok());
+  ASSERT_TRUE(created.has_forum_topic()) << created.DebugString();
+  const v1::ForumTopicChange& topic = created.forum_topic();
+  EXPECT_EQ(topic.chat(), "accounts/alice/chats/-1000000000077");
+  EXPECT_EQ(topic.topic_id(), 120);
+  EXPECT_TRUE(topic.created());
+  EXPECT_TRUE(topic.changed().empty());
+  EXPECT_EQ(topic.title(), "Releases");
+  EXPECT_EQ(topic.icon_color(), 0x6FB9F0);
+  EXPECT_EQ(topic.icon_emoji_id(), 5312536423851630001);
+  EXPECT_EQ(topic.actor(), "accounts/alice/users/42");
+  EXPECT_EQ(topic.message().id(), 120);
+  EXPECT_EQ(topic.message().service_action(), "topicCreate");
+  EXPECT_EQ(EventKind(created), "forum_topic");
+  EXPECT_EQ(EventChat(created), -1000000000077);
+  EXPECT_EQ(created.users_size(), 1);
+
+  // Renamed and closed, in topic 120; its icon and hidden flag untouched.
+  auto edit = std::make_unique<api::messageActionTopicEdit>();
+  edit->title = "Old releases";
+  edit->closed = true;
+  v1::UpdateEvent edited;
+  ASSERT_TRUE(
+      UpdateToEvent(TopicMessage(77, 130, std::move(edit), 120), {}, {}, 0, "alice", &edited).ok());
+  ASSERT_TRUE(edited.has_forum_topic()) << edited.DebugString();
+  EXPECT_EQ(edited.forum_topic().topic_id(), 120);
+  EXPECT_FALSE(edited.forum_topic().created());
+  EXPECT_EQ(std::vector<std::string>(edited.forum_topic().changed().begin(),
+                                     edited.forum_topic().changed().end()),
+            (std::vector<std::string>{"title", "closed"}));
+  EXPECT_EQ(edited.forum_topic().title(), "Old releases");
+  EXPECT_TRUE(edited.forum_topic().closed());
+  EXPECT_FALSE(edited.forum_topic().hidden());
+  EXPECT_EQ(edited.forum_topic().message().service_action(), "topicEdit");
+
+  // Reopened and hidden, with a new icon (a topic's top message named by reply_to_top_id).
+  auto reopen = std::make_unique<api::messageActionTopicEdit>();
+  reopen->closed = false;
+  reopen->hidden = true;
+  reopen->icon_emoji_id = 99;
+  v1::UpdateEvent reopened;
+  {
+    auto message = std::make_unique<api::messageService>();
+    message->id = 140;
+    auto peer = std::make_unique<api::peerChannel>();
+    peer->channel_id = 77;
+    message->peer_id = std::move(peer);
+    auto reply = std::make_unique<api::messageReplyHeader>();
+    reply->forum_topic = true;
+    reply->reply_to_msg_id = 135;
+    reply->reply_to_top_id = 120;
+    message->reply_to = std::move(reply);
+    message->action = std::move(reopen);
+    api::updateNewChannelMessage update;
+    update.message = std::move(message);
+    ASSERT_TRUE(UpdateToEvent(Boxed(update), {}, {}, 0, "alice", &reopened).ok());
+  }
+  EXPECT_EQ(reopened.forum_topic().topic_id(), 120);
+  EXPECT_EQ(std::vector<std::string>(reopened.forum_topic().changed().begin(),
+                                     reopened.forum_topic().changed().end()),
+            (std::vector<std::string>{"icon", "closed", "hidden"}));
+  EXPECT_EQ(reopened.forum_topic().icon_emoji_id(), 99);
+  EXPECT_FALSE(reopened.forum_topic().closed());
+  EXPECT_TRUE(reopened.forum_topic().hidden());
+  EXPECT_TRUE(reopened.forum_topic().actor().empty());
+
+  // Other service messages stay new messages.
+  auto renamed = std::make_unique<api::messageActionChatEditTitle>();
+  renamed->title = "New name";
+  v1::UpdateEvent other;
+  ASSERT_TRUE(
+      UpdateToEvent(TopicMessage(77, 150, std::move(renamed)), {}, {}, 0, "alice", &other).ok());
+  EXPECT_TRUE(other.has_new_message()) << other.DebugString();
+}
+
+TEST(UpdateEventsTest, AccountStateChangesPassChatAndDirectionFilters) {
+  v1::UpdateEvent revoked;
+  revoked.mutable_account_state()->set_state(v1::Account::REVOKED);
+  revoked.mutable_account_state()->set_change(v1::AccountStateChange::REVOKED);
+  v1::UpdateFilter filter;
+  filter.set_direction(v1::UpdateFilter::INCOMING);
+  EXPECT_TRUE(FilterPasses(filter, {-1000000000077}, revoked));
+  filter.add_kinds("new_message");
+  EXPECT_FALSE(FilterPasses(filter, {}, revoked));
+  filter.add_kinds("account_state");
+  EXPECT_TRUE(FilterPasses(filter, {-1000000000077}, revoked));
+  EXPECT_EQ(EventKind(revoked), "account_state");
+  EXPECT_EQ(EventChat(revoked), 0);
+}
+
 TEST(UpdateEventsTest, FiltersByKindChatAndDirection) {
   v1::UpdateEvent incoming;
   ASSERT_TRUE(UpdateToEvent(NewMessage(42, 0, false, 7), {}, {}, 0, "alice", &incoming).ok());
