@@ -450,6 +450,10 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
       if (self == nullptr || self->done_) return;
       if (!source.ok()) return self->Fail(source.status());
       self->account_ = std::move(account);
+      // As uploads: more blocks in flight when the account may open more sessions.
+      if (const auto invoker = self->account_->invoker(); invoker != nullptr) {
+        self->parts_in_flight_ = files::PartsInFlight(invoker->max_sessions());
+      }
       self->refresh_ = std::move(refresh);
       if (!self->Start(*std::move(source))) return;
       self->started_ = true;
@@ -506,7 +510,7 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
     }
     // While the location is refreshed, new blocks wait for the fresh one.
     while (!refreshing_ && next_fetch_ < plan_.end_block &&
-           next_fetch_ - next_write_ < files::kPartsInFlight) {
+           next_fetch_ - next_write_ < parts_in_flight_) {
       if (!AddFetch(next_fetch_, out)) return Fetches{};
       ++next_fetch_;
     }
@@ -707,6 +711,8 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
   int generation_ ABSL_GUARDED_BY(link_->mutex) = 0;
 
   int64_t next_fetch_ ABSL_GUARDED_BY(link_->mutex) = 0;
+  // Blocks fetched or waiting to be written, at most (files::PartsInFlight).
+  int parts_in_flight_ ABSL_GUARDED_BY(link_->mutex) = files::kPartsInFlight;
   int64_t next_write_ ABSL_GUARDED_BY(link_->mutex) = 0;
   // Fetched blocks waiting for their turn, by index.
   std::map<int64_t, Block> blocks_ ABSL_GUARDED_BY(link_->mutex);

@@ -1,8 +1,8 @@
 // FileService.DownloadFile on gRPC's callback API: the file's 512 KiB blocks are fetched with
 // upload.getFile on the DC that holds the file, several in flight, and written to the caller in
 // order with one write at a time; a block is fetched only while fewer than
-// files::kPartsInFlight are fetched or waiting to be written, so a slow reader holds the
-// download back and memory stays bounded.
+// files::PartsInFlight(the account's max_sessions) are fetched or waiting to be written, so a
+// slow reader holds the download back and memory stays bounded.
 #ifndef TGRPC_SERVICE_API_FILE_DOWNLOAD_H_
 #define TGRPC_SERVICE_API_FILE_DOWNLOAD_H_
 

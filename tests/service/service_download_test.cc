@@ -17,6 +17,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "service/api/file_parts.h"
 #include "tests/fakedc/photos.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
@@ -373,14 +374,16 @@ TEST_F(DownloadTest, APeerPhotoThatChangesIsReadAgain) {
   ASSERT_TRUE(down.status.ok()) << down.status.error_message();
   EXPECT_EQ(Sha256(down.data), Sha256(second));
 
-  // A photo of 18 blocks that changes when the 12th upload.getFile arrives: tgrpcd fetches at
-  // most 8 blocks ahead of what it wrote, so by then the caller has the first blocks.
-  const std::string big = PngLike(2000, 2000, 9 * kMiB, 10);
+  // A photo of 20 blocks that changes when the upload.getFile after the first in-flight window
+  // arrives: tgrpcd fetches at most PartsInFlight blocks (16 for the default 4 sessions) ahead
+  // of what it wrote, so it asks for that one only after the caller got the first block.
+  const int64_t change_at = service::files::PartsInFlight(4) + 2;
+  const std::string big = PngLike(2000, 2000, 10 * kMiB, 10);
   SeedPeerPhoto("bob_example", big);
   const int64_t again = GetFileCalls();
   dc_->Run([&](fakedc::World& world) {
-    world.files().before_get_file = [&world, path, again](int64_t call) {
-      if (call != again + 12) return;
+    world.files().before_get_file = [&world, path, again, change_at](int64_t call) {
+      if (call != again + change_at) return;
       absl::StatusOr<int64_t> photo = fakedc::AddPhotoFromFile(world, path, 2);
       if (photo.ok()) {
         (void)fakedc::SetPeerPhoto(
@@ -426,8 +429,10 @@ TEST_F(DownloadTest, ACancelledDownloadStopsFetching) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   const int64_t later = GetFileCalls() - before;
   dc_->SetFaults({});
-  // At most the 8 blocks tgrpcd keeps in flight were on their way when the caller cancelled.
-  EXPECT_LE(settled - at_cancel, 8) << at_cancel << " calls at the cancel, " << settled << " after";
+  // At most the blocks tgrpcd keeps in flight (for the default 4 sessions) were on their way
+  // when the caller cancelled.
+  EXPECT_LE(settled - at_cancel, service::files::PartsInFlight(4))
+      << at_cancel << " calls at the cancel, " << settled << " after";
   EXPECT_EQ(later, settled);
   EXPECT_LT(settled, blocks);
   std::cout << "cancelled download: " << at_cancel << " upload.getFile calls at the cancel, "
