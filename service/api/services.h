@@ -71,6 +71,28 @@ class UserServiceImpl final : public v1::UserService::CallbackService {
                                   const v1::GetMeRequest* request, v1::User* response) override;
   grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* context,
                                     const v1::GetUserRequest* request, v1::User* response) override;
+  grpc::ServerUnaryReactor* UpdateProfile(grpc::CallbackServerContext* context,
+                                          const v1::UpdateProfileRequest* request,
+                                          v1::User* response) override;
+  grpc::ServerUnaryReactor* ListProfilePhotos(grpc::CallbackServerContext* context,
+                                              const v1::ListProfilePhotosRequest* request,
+                                              v1::ListProfilePhotosResponse* response) override;
+  // contact_service.cc
+  grpc::ServerUnaryReactor* ListContacts(grpc::CallbackServerContext* context,
+                                         const v1::ListContactsRequest* request,
+                                         v1::ListContactsResponse* response) override;
+  grpc::ServerUnaryReactor* ImportContacts(grpc::CallbackServerContext* context,
+                                           const v1::ImportContactsRequest* request,
+                                           v1::ImportContactsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteContacts(grpc::CallbackServerContext* context,
+                                           const v1::DeleteContactsRequest* request,
+                                           v1::DeleteContactsResponse* response) override;
+  grpc::ServerUnaryReactor* BlockUser(grpc::CallbackServerContext* context,
+                                      const v1::BlockUserRequest* request,
+                                      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* UnblockUser(grpc::CallbackServerContext* context,
+                                        const v1::UnblockUserRequest* request,
+                                        google::protobuf::Empty* response) override;
 
  private:
   const ApiContext* api_;
