@@ -69,8 +69,12 @@ struct MethodEnv {
 void RegisterHelpMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterAuthMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterUserMethods(Dispatcher& dispatcher, MethodEnv& env);
-// contacts.importContacts, getContacts, deleteContacts, deleteByPhones: methods_contacts.cc.
+// contacts.importContacts, getContacts, deleteContacts, deleteByPhones, block, unblock,
+// getBlocked: methods_contacts.cc.
 void RegisterContactMethods(Dispatcher& dispatcher, MethodEnv& env);
+// Whether `sender_id` may write to user `recipient_id` in their private chat: 400 USER_IS_BLOCKED
+// when the recipient blocked the sender, YOU_BLOCKED_USER when the sender blocked the recipient.
+absl::Status CheckNotBlocked(World& world, int64_t sender_id, int64_t recipient_id);
 void RegisterUpdateMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterMessageMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterChannelMethods(Dispatcher& dispatcher, MethodEnv& env);

@@ -2,12 +2,15 @@
 // numbers given (others are just not imported, as Telegram documents: retry_contacts is for
 // numbers its limits turned away, which fakedc has none of), getContacts lists them with
 // Telegram's caching hash, deleteContacts / deleteByPhones remove them. Users carry contact and
-// mutual_contact as each viewer sees them (MakeUser).
+// mutual_contact as each viewer sees them (MakeUser). contacts.block / unblock keep a user's
+// blocklist (users only: blocking chats is not emulated); a blocked user cannot write to the one
+// who blocked them (CheckNotBlocked, before every private send).
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/fakedc/methods.h"
@@ -60,10 +63,92 @@ int64_t HashOf(const api::contacts_contacts& list) {
   return HashIds(ids);
 }
 
+// The user `input` names for contacts.block / unblock: a user other than the caller.
+absl::StatusOr<UserRecord*> BlockTarget(const api::InputPeer* input, const CallContext& context,
+                                        World& world) {
+  if (input == nullptr) return BadRequest("CONTACT_ID_INVALID");
+  absl::StatusOr<PeerRef> peer = ResolveInputPeer(*input, context, world);
+  if (!peer.ok()) return peer.status();
+  if (peer->kind != PeerKind::kUser) return BadRequest("PEER_ID_INVALID");
+  if (peer->id == context.user_id) return BadRequest("CONTACT_ID_INVALID");
+  return world.FindUser(peer->id);
+}
+
+// updatePeerBlocked for the blocker's other sessions, as Telegram sends it.
+void PushBlocked(MethodEnv& env, const CallContext& context, const UserRecord& user, bool blocked) {
+  auto update = std::make_unique<api::updatePeerBlocked>();
+  update->blocked = blocked;
+  update->peer_id = MakePeer({PeerKind::kUser, user.id});
+  auto updates = std::make_unique<api::updates>();
+  updates->updates_.push_back(std::move(update));
+  updates->users.push_back(MakeUser(user, context.user_id));
+  updates->date = env.world->Now();
+  if (env.push) env.push(context.user_id, *updates, context.session_id);
+}
+
 }  // namespace
+
+absl::Status CheckNotBlocked(World& world, int64_t sender_id, int64_t recipient_id) {
+  const UserRecord* recipient = world.FindUser(recipient_id);
+  if (recipient != nullptr && recipient->blocked.count(sender_id) != 0) {
+    return BadRequest("USER_IS_BLOCKED");
+  }
+  const UserRecord* sender = world.FindUser(sender_id);
+  if (sender != nullptr && sender->blocked.count(recipient_id) != 0) {
+    return BadRequest("YOU_BLOCKED_USER");
+  }
+  return absl::OkStatus();
+}
 
 void RegisterContactMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
+  // Bool: whether the blocklist changed (my_stories_from's story blocklist is not emulated).
+  d.On<api::contacts_block>([&env, &world](const api::contacts_block& request,
+                                           CallContext& context) -> absl::StatusOr<bool> {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    absl::StatusOr<UserRecord*> user = BlockTarget(request.id.get(), context, world);
+    if (!user.ok()) return user.status();
+    const bool changed =
+        world.FindUser(context.user_id)->blocked.emplace((*user)->id, world.Now()).second;
+    if (changed) PushBlocked(env, context, **user, true);
+    return changed;
+  });
+  d.On<api::contacts_unblock>([&env, &world](const api::contacts_unblock& request,
+                                             CallContext& context) -> absl::StatusOr<bool> {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    absl::StatusOr<UserRecord*> user = BlockTarget(request.id.get(), context, world);
+    if (!user.ok()) return user.status();
+    const bool changed = world.FindUser(context.user_id)->blocked.erase((*user)->id) != 0;
+    if (changed) PushBlocked(env, context, **user, false);
+    return changed;
+  });
+  d.On<api::contacts_getBlocked>(
+      [&world](const api::contacts_getBlocked& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::contacts_Blocked>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        const auto& blocked = world.FindUser(context.user_id)->blocked;
+        std::vector<std::pair<int64_t, int32_t>> ids(blocked.begin(), blocked.end());
+        const size_t from = std::min<size_t>(std::max(request.offset, 0), ids.size());
+        const size_t to = std::min<size_t>(from + std::max(request.limit, 0), ids.size());
+        auto page = [&](auto& out) {
+          for (size_t i = from; i < to; ++i) {
+            auto entry = std::make_unique<api::peerBlocked>();
+            entry->peer_id = MakePeer({PeerKind::kUser, ids[i].first});
+            entry->date = ids[i].second;
+            out.blocked.push_back(std::move(entry));
+            out.users.push_back(MakeUser(*world.FindUser(ids[i].first), context.user_id));
+          }
+        };
+        if (from == 0 && to == ids.size()) {
+          auto out = std::make_unique<api::contacts_blocked>();
+          page(*out);
+          return tl::Ptr<api::contacts_Blocked>(std::move(out));
+        }
+        auto out = std::make_unique<api::contacts_blockedSlice>();
+        out->count = static_cast<int32_t>(ids.size());
+        page(*out);
+        return tl::Ptr<api::contacts_Blocked>(std::move(out));
+      });
   d.On<api::contacts_importContacts>(
       [&world](const api::contacts_importContacts& request,
                CallContext& context) -> absl::StatusOr<tl::Ptr<api::contacts_ImportedContacts>> {

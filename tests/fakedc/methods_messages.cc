@@ -39,6 +39,9 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
                                               const PeerRef& peer, const MessageRecord& content,
                                               int64_t random_id) {
   World& world = *env.world;
+  if (peer.kind == PeerKind::kUser && peer.id != context.user_id) {
+    if (absl::Status s = CheckNotBlocked(world, context.user_id, peer.id); !s.ok()) return s;
+  }
   const int32_t now = world.Now();
   auto answer = std::make_unique<api::updates>();
   answer->date = now;

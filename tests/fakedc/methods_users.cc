@@ -1,15 +1,23 @@
-// users.*, contacts.resolveUsername and account profile changes (which notify other users with
-// updateUserName).
+// users.*, contacts.resolveUsername, account profile changes (which notify other users with
+// updateUserName) and photos.getUserPhotos. Telegram's limits: first and last names up to 64
+// characters, about up to 70 (140 with Premium), usernames 5-32 of a-z, 0-9 and _ from a letter.
 #include <algorithm>
 #include <cctype>
 #include <set>
 
 #include "tests/fakedc/methods.h"
+#include "tests/fakedc/photos.h"
 
 namespace tgrpc::fakedc {
 namespace {
 
 namespace api = tl::api;
+
+// Characters (Unicode code points) of UTF-8 `text`.
+size_t Characters(const std::string& text) {
+  return std::count_if(text.begin(), text.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
 
 bool ValidUsername(const std::string& name) {
   if (name.size() < 5 || name.size() > 32) return false;
@@ -70,9 +78,13 @@ void RegisterUserMethods(Dispatcher& d, MethodEnv& env) {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         absl::StatusOr<UserRecord*> user = ResolveInputUser(*request.id, context, world);
         if (!user.ok()) return user.status();
-        absl::StatusOr<tl::Value> full = env.builder->Build(
-            "userFull",
-            {{"id", tl::Value::Long((*user)->id)}, {"common_chats_count", tl::Value::Int(0)}});
+        std::vector<std::pair<std::string, tl::Value>> fields = {
+            {"id", tl::Value::Long((*user)->id)}, {"common_chats_count", tl::Value::Int(0)}};
+        if (!(*user)->about.empty()) fields.emplace_back("about", tl::Value::Bytes((*user)->about));
+        if (world.FindUser(context.user_id)->blocked.count((*user)->id) != 0) {
+          fields.emplace_back("blocked", tl::Value::Bool(true));
+        }
+        absl::StatusOr<tl::Value> full = env.builder->Build("userFull", std::move(fields));
         if (!full.ok()) return full.status();
         absl::StatusOr<tl::Value> self = env.builder->ToValue(*MakeUser(**user, context.user_id));
         if (!self.ok()) return self.status();
@@ -103,12 +115,20 @@ void RegisterUserMethods(Dispatcher& d, MethodEnv& env) {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         UserRecord* user = world.FindUser(context.user_id);
         if (request.first_name.has_value()) {
-          if (request.first_name->empty() || request.first_name->size() > 64) {
+          if (request.first_name->empty() || Characters(*request.first_name) > 64) {
             return BadRequest("FIRSTNAME_INVALID");
           }
-          user->first_name = *request.first_name;
         }
+        if (request.last_name.has_value() && Characters(*request.last_name) > 64) {
+          return BadRequest("LASTNAME_INVALID");
+        }
+        if (request.about.has_value() && Characters(*request.about) > (user->premium ? 140 : 70)) {
+          return BadRequest("ABOUT_TOO_LONG");
+        }
+        // Checked first, changed after: a refused call changes nothing.
+        if (request.first_name.has_value()) user->first_name = *request.first_name;
         if (request.last_name.has_value()) user->last_name = *request.last_name;
+        if (request.about.has_value()) user->about = *request.about;
         NotifyNameChange(env, *user, context);
         return MakeUser(*user, context.user_id);
       });
@@ -117,6 +137,9 @@ void RegisterUserMethods(Dispatcher& d, MethodEnv& env) {
                      CallContext& context) -> absl::StatusOr<tl::Ptr<api::User>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
         UserRecord* user = world.FindUser(context.user_id);
+        if (request.username.empty() && user->username.empty()) {
+          return BadRequest("USERNAME_NOT_MODIFIED");
+        }
         if (!request.username.empty()) {
           if (!ValidUsername(request.username)) return BadRequest("USERNAME_INVALID");
           const UserRecord* owner = world.FindUserByUsername(request.username);
@@ -131,6 +154,40 @@ void RegisterUserMethods(Dispatcher& d, MethodEnv& env) {
         user->username = request.username;
         NotifyNameChange(env, *user, context);
         return MakeUser(*user, context.user_id);
+      });
+  // Newest first. max_id > 0 starts after that photo (offset -1 with limit 1 gives the photo
+  // itself, for a new file reference); photos.photos when the answer is the whole list.
+  d.On<api::photos_getUserPhotos>(
+      [&world](const api::photos_getUserPhotos& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::photos_Photos>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        if (request.user_id == nullptr) return BadRequest("USER_ID_INVALID");
+        absl::StatusOr<UserRecord*> user = ResolveInputUser(*request.user_id, context, world);
+        if (!user.ok()) return user.status();
+        if (request.limit < 0 || request.offset < -1) return BadRequest("LIMIT_INVALID");
+        const std::vector<int64_t>& all = (*user)->profile_photos;
+        const int64_t total = static_cast<int64_t>(all.size());
+        int64_t start = 0;
+        if (request.max_id > 0) {
+          while (start < total && all[start] >= request.max_id) ++start;
+        }
+        start = std::clamp<int64_t>(start + request.offset, 0, total);
+        const int64_t end = std::min<int64_t>(start + std::min(request.limit, 100), total);
+        std::vector<tl::Ptr<api::Photo>> photos;
+        for (int64_t i = start; i < end; ++i) photos.push_back(MakePhoto(world, all[i]));
+        std::vector<tl::Ptr<api::User>> users;
+        users.push_back(MakeUser(**user, context.user_id));
+        if (start == 0 && end == total) {
+          auto out = std::make_unique<api::photos_photos>();
+          out->photos = std::move(photos);
+          out->users = std::move(users);
+          return tl::Ptr<api::photos_Photos>(std::move(out));
+        }
+        auto out = std::make_unique<api::photos_photosSlice>();
+        out->count = static_cast<int32_t>(total);
+        out->photos = std::move(photos);
+        out->users = std::move(users);
+        return tl::Ptr<api::photos_Photos>(std::move(out));
       });
 }
 

@@ -109,6 +109,7 @@ absl::Status SetPeerPhoto(World& world, const PeerRef& peer, int64_t photo_id) {
     case PeerKind::kUser:
       if (UserRecord* user = world.FindUser(peer.id)) {
         user->photo = value;
+        user->profile_photos.insert(user->profile_photos.begin(), value.id);
         return absl::OkStatus();
       }
       break;

@@ -44,6 +44,11 @@ struct UserRecord {
   std::set<int64_t> contacts;
   std::set<int64_t> contact_of;
   PeerPhoto photo;  // the profile photo (photos.uploadProfilePhoto)
+  // Every profile photo set (SetPeerPhoto), newest first: photos.getUserPhotos lists them.
+  std::vector<int64_t> profile_photos;
+  std::string about;  // userFull.about (account.updateProfile)
+  // Whom the user blocked (contacts.block), with when: they cannot write to the user.
+  std::map<int64_t, int32_t> blocked;
 };
 
 // The server's side of a user's 2FA password (core.telegram.org/api/srp): its KDF parameters
