@@ -148,6 +148,35 @@ class MessageServiceImpl final : public v1::MessageService::CallbackService {
   grpc::ServerUnaryReactor* ForwardMessages(grpc::CallbackServerContext* context,
                                             const v1::ForwardMessagesRequest* request,
                                             v1::ForwardMessagesResponse* response) override;
+  // message_actions.cc
+  grpc::ServerUnaryReactor* PinMessage(grpc::CallbackServerContext* context,
+                                       const v1::PinMessageRequest* request,
+                                       google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* UnpinMessage(grpc::CallbackServerContext* context,
+                                         const v1::UnpinMessageRequest* request,
+                                         v1::UnpinMessageResponse* response) override;
+  grpc::ServerUnaryReactor* MarkRead(grpc::CallbackServerContext* context,
+                                     const v1::MarkReadRequest* request,
+                                     v1::MarkReadResponse* response) override;
+  grpc::ServerUnaryReactor* SendChatAction(grpc::CallbackServerContext* context,
+                                           const v1::SendChatActionRequest* request,
+                                           v1::SendChatActionResponse* response) override;
+  grpc::ServerUnaryReactor* SetReaction(grpc::CallbackServerContext* context,
+                                        const v1::SetReactionRequest* request,
+                                        v1::SetReactionResponse* response) override;
+  grpc::ServerUnaryReactor* ListReactions(grpc::CallbackServerContext* context,
+                                          const v1::ListReactionsRequest* request,
+                                          v1::ListReactionsResponse* response) override;
+  // message_actions_send.cc
+  grpc::ServerUnaryReactor* SendLocation(grpc::CallbackServerContext* context,
+                                         const v1::SendLocationRequest* request,
+                                         v1::Message* response) override;
+  grpc::ServerUnaryReactor* SendContact(grpc::CallbackServerContext* context,
+                                        const v1::SendContactRequest* request,
+                                        v1::Message* response) override;
+  grpc::ServerUnaryReactor* SendDice(grpc::CallbackServerContext* context,
+                                     const v1::SendDiceRequest* request,
+                                     v1::Message* response) override;
 
  private:
   const ApiContext* api_;

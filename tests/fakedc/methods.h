@@ -120,6 +120,10 @@ tl::Ptr<tl::api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_
 tl::Ptr<tl::api::Chat> MakeChat(const ChatRecord& chat, int64_t viewer_id);
 tl::Ptr<tl::api::Peer> MakePeer(const PeerRef& peer);
 tl::Ptr<tl::api::Message> MakeMessage(const MessageRecord& message, World& world);
+// A message's reactions as `viewer_id` sees them (chosen_order for its own; 0: nobody's), or null
+// when it has none (methods_messages_actions.cc).
+tl::Ptr<tl::api::MessageReactions> MakeReactions(const MessageRecord& message, World& world,
+                                                 int64_t viewer_id);
 
 }  // namespace tgrpc::fakedc
 

@@ -55,7 +55,9 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   record.entities = content.entities;
   record.document_id = content.document_id;
   record.photo_id = content.photo_id;
+  record.media = content.media;
   if (peer.kind == PeerKind::kChat) {
+    record.group_key = world.NewGroupMessageKey();
     return DeliverToChat(env, context, peer.id, std::move(record), random_id);
   }
   if (peer.kind == PeerKind::kChannel) {
@@ -224,7 +226,7 @@ void FillById(const MessageBox& box, const std::vector<tl::Ptr<api::InputMessage
       continue;
     }
     found.push_back(&it->second);
-    out.messages.push_back(MakeMessage(it->second, world));
+    out.messages.push_back(MakeMessageFor(it->second, world, viewer));
   }
   AddReferenced(found, world, viewer, out.users, out.chats);
 }
@@ -319,6 +321,8 @@ void RegisterSearchAndDialogs(Dispatcher& d, MethodEnv& env) {
           dialog->peer = MakePeer(e.peer);
           dialog->top_message = e.top != nullptr ? e.top->id : 0;
           dialog->notify_settings = std::make_unique<api::peerNotifySettings>();
+          dialog->unread_count = UnreadCount(world, context.user_id, e.peer);
+          dialog->unread_mentions_count = UnreadMentionsCount(world, context.user_id, e.peer);
           if (e.peer.kind == PeerKind::kChannel) {
             dialog->pts = e.pts;
             channel_ids.insert(e.peer.id);
@@ -423,7 +427,10 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
     if (!peer.ok()) return peer.status();
     const auto* media = dynamic_cast<const api::inputMediaUploadedDocument*>(request.media.get());
     const auto* photo = dynamic_cast<const api::inputMediaUploadedPhoto*>(request.media.get());
-    if (media == nullptr && (photo == nullptr || photo->file == nullptr)) {
+    std::optional<absl::StatusOr<std::string>> simple =
+        request.media != nullptr ? SimpleMedia(*request.media, world) : std::nullopt;
+    if (simple.has_value() && !simple->ok()) return simple->status();
+    if (media == nullptr && !simple.has_value() && (photo == nullptr || photo->file == nullptr)) {
       return BadRequest("MEDIA_INVALID");
     }
     // The caption's entities are checked before the upload is committed.
@@ -433,7 +440,9 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         StoredEntities(request.entities, request.message, context, world);
     if (!entities.ok()) return entities.status();
     content.entities = *std::move(entities);
-    if (photo != nullptr) {
+    if (simple.has_value()) {
+      content.media = **std::move(simple);
+    } else if (photo != nullptr) {
       absl::StatusOr<int64_t> committed = CommitUploadedPhoto(env, context, *photo->file);
       if (!committed.ok()) return committed.status();
       content.photo_id = *committed;
@@ -492,11 +501,14 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         }
         auto out = std::make_unique<api::messages_messagesSlice>();
         out->count = static_cast<int32_t>(box->messages.size());
-        for (const MessageRecord* m : page) out->messages.push_back(MakeMessage(*m, world));
+        for (const MessageRecord* m : page) {
+          out->messages.push_back(MakeMessageFor(*m, world, context.user_id));
+        }
         AddReferenced(page, world, context.user_id, out->users, out->chats);
         return tl::Ptr<api::messages_Messages>(std::move(out));
       });
   RegisterMessageEditing(d, env);
+  RegisterMessageActions(d, env);
   RegisterSearchAndDialogs(d, env);
 }
 

@@ -1,9 +1,11 @@
 // The helpers the message methods share (methods_messages.cc: sends, reads, search, dialogs;
-// methods_messages_edit.cc: edits, deletions, forwards). Internal to fakedc_lib.
+// methods_messages_edit.cc: edits, deletions, forwards; methods_messages_actions.cc: pins, read
+// marks, typing, reactions). Internal to fakedc_lib.
 #ifndef TGRPC_TESTS_FAKEDC_METHODS_MESSAGES_INTERNAL_H_
 #define TGRPC_TESTS_FAKEDC_METHODS_MESSAGES_INTERNAL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,22 @@ absl::StatusOr<MessageBox*> BoxFor(World& world, const CallContext& context, con
 
 // A message of `peer` in `box`, or nullptr (a private box holds every chat of its owner).
 MessageRecord* FindIn(MessageBox& box, const PeerRef& peer, int32_t id);
+
+// MakeMessage with its reactions as `viewer` sees them (chosen_order for the viewer's own).
+tl::Ptr<tl::api::Message> MakeMessageFor(const MessageRecord& message, World& world,
+                                         int64_t viewer);
+
+// inputMediaGeoPoint, inputMediaContact and inputMediaDice as the boxed MessageMedia a message
+// keeps (GEO_POINT_INVALID, CONTACT_NAME_EMPTY, EMOTICON_INVALID, ...); nullopt for other media.
+std::optional<absl::StatusOr<std::string>> SimpleMedia(const tl::api::InputMedia& media,
+                                                       World& world);
+
+// A chat's unread messages and unread mentions for `viewer` (messages.getDialogs).
+int32_t UnreadCount(World& world, int64_t viewer, const PeerRef& peer);
+int32_t UnreadMentionsCount(World& world, int64_t viewer, const PeerRef& peer);
+
+// Pins, reads, typing, reactions (methods_messages_actions.cc); called by RegisterMessageMethods.
+void RegisterMessageActions(Dispatcher& d, MethodEnv& env);
 
 // messages.editMessage, messages.deleteMessages, channels.deleteMessages and
 // messages.forwardMessages (methods_messages_edit.cc); called by RegisterMessageMethods.

@@ -202,6 +202,12 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
   out->date = message.date;
   out->message_ = message.text;
   if (!message.entities.empty()) out->entities = MessageEntities(message.entities);
+  out->pinned = message.pinned;
+  out->reactions = MakeReactions(message, world, 0);
+  if (!message.media.empty()) {
+    absl::StatusOr<tl::Ptr<api::MessageMedia>> media = tl::Decode<api::MessageMedia>(message.media);
+    if (media.ok()) out->media = *std::move(media);
+  }
   if (!message.reply_markup.empty()) {
     absl::StatusOr<tl::Ptr<api::ReplyMarkup>> markup =
         tl::Decode<api::ReplyMarkup>(message.reply_markup);

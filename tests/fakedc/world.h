@@ -83,6 +83,14 @@ struct ServiceAction {
   std::vector<int64_t> user_ids;  // kChatCreate, kChatAddUser; kChatDeleteUser: the one removed
 };
 
+// One reaction of one user on a message (messages.sendReaction).
+struct ReactionRecord {
+  int64_t user_id = 0;
+  std::string reaction;  // an emoji, or "custom:<document id>"
+  int32_t date = 0;
+  bool big = false;
+};
+
 struct MessageRecord {
   int32_t id = 0;
   int64_t from_id = 0;
@@ -103,6 +111,22 @@ struct MessageRecord {
   // A private chat's message with someone else: the id of its copy in the other side's box, which
   // its edits and revoking deletions reach too (0: none).
   int32_t counterpart_id = 0;
+  // Every copy of one basic-group message sent with Deliver has the same key
+  // (World::NewGroupMessageKey), so pins, reactions and reads reach the other members' copies.
+  int64_t group_key = 0;
+  bool pinned = false;
+  // Media besides documents and photos (a geo point, a contact, a dice): boxed pinned-layer
+  // MessageMedia (empty: none).
+  std::string media;
+  std::vector<ReactionRecord> reactions;  // in the order they were set
+};
+
+// What a reader has read of one chat: messages.readHistory up to inbox_max_id, its own messages
+// read by the others up to outbox_max_id, and readMentions up to mentions_max_id.
+struct ReadState {
+  int32_t inbox_max_id = 0;
+  int32_t outbox_max_id = 0;
+  int32_t mentions_max_id = 0;
 };
 
 // One change that moved a box's pts, kept so that updates.getDifference (user boxes) and
@@ -134,6 +158,9 @@ struct MessageBox {
   // The newest events, oldest first, at most World::kMaxPtsEvents: a client further behind gets
   // differenceTooLong / channelDifferenceTooLong.
   std::deque<PtsEvent> events;
+  // Read state by chat (a user's box: keyed by the chat's kind and id) or by reader (a channel's:
+  // {kUser, reader}).
+  std::map<std::pair<int, int64_t>, ReadState> reads;
 };
 
 struct ChannelRecord {
@@ -211,6 +238,7 @@ class World {
   explicit World(uint64_t seed) : random_(seed) {}
 
   int64_t NewId() { return next_id_++; }
+  int64_t NewGroupMessageKey() { return ++group_message_keys_; }
   int64_t RandomLong();
   int32_t Now() const { return now_ ? now_() : static_cast<int32_t>(time(nullptr)); }
   void SetClock(std::function<int32_t()> now) { now_ = std::move(now); }
@@ -324,6 +352,7 @@ class World {
   std::mt19937_64 random_;
   std::function<int32_t()> now_;
   int64_t next_id_ = 1000000;
+  int64_t group_message_keys_ = 0;
   std::map<int64_t, UserRecord> users_;
   std::map<std::string, PendingCode> codes_;
   std::map<std::string, std::string> last_codes_;
