@@ -203,6 +203,65 @@ class GuardTest : public ServiceTest {
                       v1::ForwardMessagesResponse out;
                       return m->ForwardMessages(ctx, q, &out);
                     }});
+    rpcs.push_back({"PinMessage", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::PinMessageRequest q;
+                      q.set_name(r + "/chats/me/messages/1");
+                      google::protobuf::Empty out;
+                      return m->PinMessage(ctx, q, &out);
+                    }});
+    rpcs.push_back({"UnpinMessage", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::UnpinMessageRequest q;
+                      q.set_parent(r + "/chats/me");
+                      v1::UnpinMessageResponse out;
+                      return m->UnpinMessage(ctx, q, &out);
+                    }});
+    rpcs.push_back({"MarkRead", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::MarkReadRequest q;
+                      q.set_parent(r + "/chats/me");
+                      v1::MarkReadResponse out;
+                      return m->MarkRead(ctx, q, &out);
+                    }});
+    rpcs.push_back({"SendChatAction", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::SendChatActionRequest q;
+                      q.set_parent(r + "/chats/me");
+                      v1::SendChatActionResponse out;
+                      return m->SendChatAction(ctx, q, &out);
+                    }});
+    rpcs.push_back({"SetReaction", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::SetReactionRequest q;
+                      q.set_name(r + "/chats/me/messages/1");
+                      q.add_reactions("👍");
+                      v1::SetReactionResponse out;
+                      return m->SetReaction(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ListReactions", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListReactionsRequest q;
+                      q.set_name(r + "/chats/me/messages/1");
+                      v1::ListReactionsResponse out;
+                      return m->ListReactions(ctx, q, &out);
+                    }});
+    rpcs.push_back({"SendLocation", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::SendLocationRequest q;
+                      q.set_parent(r + "/chats/me");
+                      q.set_latitude(1);
+                      q.set_longitude(1);
+                      v1::Message out;
+                      return m->SendLocation(ctx, q, &out);
+                    }});
+    rpcs.push_back({"SendContact", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::SendContactRequest q;
+                      q.set_parent(r + "/chats/me");
+                      q.set_phone_number("+15550000009");
+                      q.set_first_name("X");
+                      v1::Message out;
+                      return m->SendContact(ctx, q, &out);
+                    }});
+    rpcs.push_back({"SendDice", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::SendDiceRequest q;
+                      q.set_parent(r + "/chats/me");
+                      v1::Message out;
+                      return m->SendDice(ctx, q, &out);
+                    }});
     auto* f = files_.get();
     rpcs.push_back({"UploadFile", [f](grpc::ClientContext* ctx, const std::string& r) {
                       v1::UploadedFile out;
@@ -287,7 +346,7 @@ TEST_F(GuardTest, AnotherTenantNeverReachesTheAccount) {
   EXPECT_EQ(listed.accounts_size(), 0);
   ASSERT_TRUE(accounts_->ListAccounts(Context(kTokenA).get(), list, &listed).ok());
   EXPECT_EQ(listed.accounts_size(), 1);
-  EXPECT_EQ(checked, 30);
+  EXPECT_EQ(checked, 39);
   ExpectStillServing();  // tenant B's DeleteAccount and LogOut did nothing
 }
 
@@ -411,7 +470,7 @@ TEST_F(GuardTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       if (invalid) EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
     }
   }
-  EXPECT_EQ(calls, 30 * 10);
+  EXPECT_EQ(calls, 39 * 10);
   ExpectStillServing();
 }
 
@@ -596,6 +655,34 @@ TEST_F(GuardTest, BadFieldsAreNamed) {
          return messages_->EditMessage(Context().get(), q, &out);
        },
        "name"},
+      {"reaction with a space",
+       [&] {
+         v1::SetReactionRequest q;
+         q.set_name("accounts/alice/chats/me/messages/1");
+         q.add_reactions("a b");
+         v1::SetReactionResponse out;
+         return messages_->SetReaction(Context().get(), q, &out);
+       },
+       "reactions[0]"},
+      {"upload progress over 100%",
+       [&] {
+         v1::SendChatActionRequest q;
+         q.set_parent("accounts/alice/chats/me");
+         q.set_action(v1::SendChatActionRequest::UPLOAD_DOCUMENT);
+         q.set_progress(150);
+         v1::SendChatActionResponse out;
+         return messages_->SendChatAction(Context().get(), q, &out);
+       },
+       "progress"},
+      {"longitude out of range",
+       [&] {
+         v1::SendLocationRequest q;
+         q.set_parent("accounts/alice/chats/me");
+         q.set_longitude(-181);
+         v1::Message out;
+         return messages_->SendLocation(Context().get(), q, &out);
+       },
+       "longitude"},
       {"account with both phone and token",
        [&] {
          v1::CreateAccountRequest q;
