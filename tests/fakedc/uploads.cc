@@ -1,7 +1,10 @@
 #include "tests/fakedc/uploads.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "tests/fakedc/photos.h"
@@ -21,6 +24,9 @@ fs::path PartsDir(const MethodEnv& env, int64_t user_id, int64_t file_id) {
   return fs::path(env.files_dir) / absl::StrCat("parts-", user_id, "-", file_id);
 }
 
+// The file_total_parts of an upload's first upload.saveBigFilePart, kept beside its parts.
+constexpr char kTotalPartsFile[] = "total_parts";
+
 absl::StatusOr<bool> SavePart(MethodEnv& env, const CallContext& context, int64_t file_id,
                               int32_t part, std::optional<int32_t> total_parts,
                               const std::string& bytes) {
@@ -39,6 +45,9 @@ absl::StatusOr<bool> SavePart(MethodEnv& env, const CallContext& context, int64_
   const fs::path dir = PartsDir(env, context.user_id, file_id);
   std::error_code error;
   fs::create_directories(dir, error);
+  if (total_parts.has_value() && !fs::exists(dir / kTotalPartsFile, error)) {
+    std::ofstream(dir / kTotalPartsFile) << *total_parts;
+  }
   std::ofstream out(dir / std::to_string(part), std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!out) return TelegramError(500, "FILE_WRITE_FAILED");
@@ -47,34 +56,50 @@ absl::StatusOr<bool> SavePart(MethodEnv& env, const CallContext& context, int64_
   return true;
 }
 
-}  // namespace
-
-absl::StatusOr<JoinedUpload> JoinUploadedParts(MethodEnv& env, const CallContext& context,
-                                               const api::InputFile& file, const std::string& path,
-                                               int64_t max_size) {
-  int64_t file_id = 0;
+// An upload whose parts passed Telegram's checks.
+struct CheckedUpload {
+  fs::path dir;
   int32_t parts = 0;
-  JoinedUpload out;
+  int64_t size = 0;
+  std::string name;
+};
+
+// All parts present (else FILE_PART_<i>_MISSING), all but the last of one size that divides
+// 512 KiB and the last no longer (FILE_PART_SIZE_INVALID), a big file's part count the
+// file_total_parts its parts were sent with, at most `max_size` bytes (FILE_PARTS_INVALID).
+absl::StatusOr<CheckedUpload> CheckUploadedParts(MethodEnv& env, const CallContext& context,
+                                                 const api::InputFile& file, int64_t max_size) {
+  int64_t file_id = 0;
+  CheckedUpload out;
+  bool big_file = false;
   if (const auto* small = dynamic_cast<const api::inputFile*>(&file)) {
     file_id = small->id;
-    parts = small->parts;
+    out.parts = small->parts;
     out.name = small->name;
   } else if (const auto* big = dynamic_cast<const api::inputFileBig*>(&file)) {
     file_id = big->id;
-    parts = big->parts;
+    out.parts = big->parts;
     out.name = big->name;
+    big_file = true;
   } else {
     return BadRequest("FILE_PARTS_INVALID");
   }
-  if (parts <= 0 || parts > MaxParts(env, context.user_id)) return BadRequest("FILE_PARTS_INVALID");
-  const fs::path dir = PartsDir(env, context.user_id, file_id);
-  // All parts present, all but the last of one size that divides 512 KiB.
+  if (out.parts <= 0 || out.parts > MaxParts(env, context.user_id)) {
+    return BadRequest("FILE_PARTS_INVALID");
+  }
+  out.dir = PartsDir(env, context.user_id, file_id);
+  if (big_file) {
+    int32_t total_parts = 0;
+    std::ifstream(out.dir / kTotalPartsFile) >> total_parts;
+    // Nothing read: no part was sent with saveBigFilePart, or none at all (part 0 is missing).
+    if (total_parts != 0 && total_parts != out.parts) return BadRequest("FILE_PARTS_INVALID");
+  }
   int64_t part_size = -1;
-  for (int32_t i = 0; i < parts; ++i) {
+  for (int32_t i = 0; i < out.parts; ++i) {
     std::error_code error;
-    const uintmax_t size = fs::file_size(dir / std::to_string(i), error);
+    const uintmax_t size = fs::file_size(out.dir / std::to_string(i), error);
     if (error) return BadRequest(absl::StrCat("FILE_PART_", i, "_MISSING"));
-    if (i + 1 < parts) {
+    if (i + 1 < out.parts) {
       if (part_size == -1) part_size = static_cast<int64_t>(size);
       if (static_cast<int64_t>(size) != part_size || part_size % 1024 != 0 ||
           kMaxPartSize % part_size != 0) {
@@ -86,11 +111,21 @@ absl::StatusOr<JoinedUpload> JoinUploadedParts(MethodEnv& env, const CallContext
     out.size += static_cast<int64_t>(size);
   }
   if (out.size > max_size) return BadRequest("FILE_PARTS_INVALID");
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<JoinedUpload> JoinUploadedParts(MethodEnv& env, const CallContext& context,
+                                               const api::InputFile& file, const std::string& path,
+                                               int64_t max_size) {
+  absl::StatusOr<CheckedUpload> upload = CheckUploadedParts(env, context, file, max_size);
+  if (!upload.ok()) return upload.status();
   {
     std::ofstream sink(path, std::ios::binary | std::ios::trunc);
     std::vector<char> buffer(kMaxPartSize);
-    for (int32_t i = 0; i < parts; ++i) {
-      std::ifstream in(dir / std::to_string(i), std::ios::binary);
+    for (int32_t i = 0; i < upload->parts; ++i) {
+      std::ifstream in(upload->dir / std::to_string(i), std::ios::binary);
       while (in) {
         in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
         sink.write(buffer.data(), in.gcount());
@@ -99,24 +134,34 @@ absl::StatusOr<JoinedUpload> JoinUploadedParts(MethodEnv& env, const CallContext
     if (!sink) return TelegramError(500, "FILE_WRITE_FAILED");
   }
   std::error_code ignored;
-  fs::remove_all(dir, ignored);
-  return out;
+  fs::remove_all(upload->dir, ignored);
+  return JoinedUpload{upload->size, upload->name};
 }
 
 absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
                                      const api::inputMediaUploadedDocument& media) {
   if (media.file == nullptr) return BadRequest("FILE_PARTS_INVALID");
+  absl::StatusOr<CheckedUpload> upload =
+      CheckUploadedParts(env, context, *media.file,
+                         // 2000 MiB, 4000 MiB premium: the most parts of 512 KiB.
+                         int64_t{MaxParts(env, context.user_id)} * kMaxPartSize);
+  if (!upload.ok()) return upload.status();
   DocumentRecord doc;
   doc.id = env.world->NewId();
   doc.path = (fs::path(env.files_dir) / absl::StrCat("doc-", doc.id)).string();
-  absl::StatusOr<JoinedUpload> joined =
-      JoinUploadedParts(env, context, *media.file, doc.path,
-                        // 2000 MiB, 4000 MiB premium: the most parts of 512 KiB.
-                        int64_t{MaxParts(env, context.user_id)} * kMaxPartSize);
-  if (!joined.ok()) return joined.status();
+  std::error_code error;
+  fs::remove(upload->dir / kTotalPartsFile, error);
+  // Parts past the count sent (a small file's, which has no total to check) stay out of it.
+  for (int32_t i = upload->parts; fs::exists(upload->dir / std::to_string(i), error); ++i) {
+    fs::remove(upload->dir / std::to_string(i), error);
+  }
+  // A World starts its ids afresh, so a state directory used before may hold this id's document.
+  fs::remove_all(doc.path, error);
+  fs::rename(upload->dir, doc.path, error);
+  if (error) return TelegramError(500, "FILE_WRITE_FAILED");
   doc.access_hash = env.world->RandomLong();
-  doc.size = joined->size;
-  doc.name = joined->name;
+  doc.size = upload->size;
+  doc.name = upload->name;
   doc.mime_type = media.mime_type.empty() ? "application/octet-stream" : media.mime_type;
   doc.dc_id = env.files_dc != 0 ? env.files_dc : context.dc_id;
   doc.date = env.world->Now();
@@ -128,6 +173,32 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
     }
   }
   return env.world->AddDocument(std::move(doc)).id;
+}
+
+absl::StatusOr<std::string> ReadStoredFile(const std::string& path, int64_t offset, int64_t n) {
+  std::string bytes(static_cast<size_t>(n), '\0');
+  std::error_code error;
+  if (!fs::is_directory(path, error)) {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(offset);
+    in.read(bytes.data(), n);
+    if (in.gcount() != n) return TelegramError(500, "FILE_READ_FAILED");
+    return bytes;
+  }
+  const uintmax_t part_size = fs::file_size(fs::path(path) / "0", error);
+  if (error || part_size == 0) return TelegramError(500, "FILE_READ_FAILED");
+  for (int64_t done = 0; done < n;) {
+    const int64_t at = offset + done;
+    const int64_t within = at % static_cast<int64_t>(part_size);
+    const int64_t take = std::min<int64_t>(n - done, static_cast<int64_t>(part_size) - within);
+    std::ifstream in(fs::path(path) / std::to_string(at / static_cast<int64_t>(part_size)),
+                     std::ios::binary);
+    in.seekg(within);
+    in.read(bytes.data() + done, take);
+    if (in.gcount() != take) return TelegramError(500, "FILE_READ_FAILED");
+    done += take;
+  }
+  return bytes;
 }
 
 void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
@@ -168,12 +239,10 @@ void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
     }
     std::string bytes;
     if (request.offset < doc->size) {
-      const int64_t n = std::min<int64_t>(request.limit, doc->size - request.offset);
-      bytes.resize(static_cast<size_t>(n));
-      std::ifstream in(doc->path, std::ios::binary);
-      in.seekg(request.offset);
-      in.read(bytes.data(), n);
-      if (in.gcount() != n) return TelegramError(500, "FILE_READ_FAILED");
+      absl::StatusOr<std::string> read = ReadStoredFile(
+          doc->path, request.offset, std::min<int64_t>(request.limit, doc->size - request.offset));
+      if (!read.ok()) return read.status();
+      bytes = *std::move(read);
     }
     if (doc->id != 0) files.CountPartServed(doc->id);
     auto out = std::make_unique<api::upload_file>();

@@ -4,6 +4,11 @@
 // (MethodEnv::files_dc, else the one it was uploaded to); upload.getFile elsewhere is 303
 // FILE_MIGRATE_X. A premium user (UserRecord::premium) gets the premium limits. Every part saved
 // is also noted in World::part_saves (which session carried it), for tests.
+//
+// A document keeps the parts it was uploaded in: messages.sendMedia checks them and renames their
+// directory, so committing 2000 MiB costs a few thousand stat calls on the event loop, not a copy
+// (which took ~15 s, long enough for clients' pings to time out). upload.getFile reads the parts
+// an offset falls in.
 #ifndef TGRPC_TESTS_FAKEDC_UPLOADS_H_
 #define TGRPC_TESTS_FAKEDC_UPLOADS_H_
 
@@ -21,7 +26,7 @@ inline constexpr int kMaxPartsPremium = 8000;
 
 // Checks the parts of an uploaded file (all present, all but the last of one size dividing
 // 512 KiB, at most `max_size` bytes in all) and writes them in order to `path`; the parts are
-// removed. Returns the size and the InputFile's name.
+// removed. Returns the size and the InputFile's name. For photos (10 MiB at most).
 struct JoinedUpload {
   int64_t size = 0;
   std::string name;
@@ -30,9 +35,15 @@ absl::StatusOr<JoinedUpload> JoinUploadedParts(MethodEnv& env, const CallContext
                                                const tl::api::InputFile& file,
                                                const std::string& path, int64_t max_size);
 
-// Joins the parts of an uploaded file into a document (with the attributes sent); returns its id.
+// Makes the parts of an uploaded file a document (with the attributes sent), keeping them where
+// they are (DocumentRecord::path is their directory); returns its id.
 absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
                                      const tl::api::inputMediaUploadedDocument& media);
+
+// `n` bytes at `offset` of a stored file: a file (photos), or a directory of parts named 0, 1, ...
+// all but the last of the size of part 0 (documents); the range may span parts. 500
+// FILE_READ_FAILED when fewer bytes are there.
+absl::StatusOr<std::string> ReadStoredFile(const std::string& path, int64_t offset, int64_t n);
 
 }  // namespace tgrpc::fakedc
 
