@@ -15,7 +15,9 @@
 // (tgrpcd, or node with its file reads and hashing) and of fakedc, and the process's peak
 // resident set (VmHWM, reset before each phase). The machine's single-core AES-256-CBC speed
 // (EVP, 16 KiB buffers, as `openssl speed -evp aes-256-cbc`) bounds an MTProto upload, whose
-// AES-256-IGE is as serial: tgrpcd's upload MB/s is printed against it.
+// AES-256-IGE is as serial: tgrpcd's upload MB/s is printed against it, by the wall clock and per
+// CPU second of tgrpcd's own (on a machine whose cores fakedc and this process share, the second is
+// the figure tgrpcd controls), and so is the download's per CPU second.
 //
 //   bazel run //tests/bench:file_transfer_bench -- [--size_mib=64] [--sessions=1,10]
 //       [--clients=mtcute,gramjs] [--mtcute_size_mib=N] [--gramjs_size_mib=N] [--chunk_kib=512]
@@ -85,7 +87,7 @@ struct Row {
   std::string name;
   int64_t size = 0;
   Phase up, down;
-  double send_seconds = 0;     // SendMedia (its answer comes after fakedc has joined the parts)
+  double send_seconds = 0;     // SendMedia (fakedc checks the parts and moves them)
   std::string sessions = "-";  // tgrpcd: READY / all sessions of the account after the transfer
   bool ran = false;
   bool matched = false;
@@ -93,11 +95,8 @@ struct Row {
 };
 
 // Writes the page cache's dirty pages out (untimed) before each phase and before a send, so that
-// a phase does not pay for the writeback of the one before. Without it, the 2000 MiB form left
-// about 4 GB dirty (fakedc's parts, then the document it copies them into on messages.sendMedia)
-// and fakedc's copy, which runs on its event loop, stalled it for longer than GramJS's 10 s ping
-// timeout: the libraries reconnected, sent messages.sendMedia again and got FILE_PART_0_MISSING
-// (the first call had joined and removed the parts).
+// a phase does not pay for the writeback of the one before (the 2000 MiB form leaves about 2 GB
+// of fakedc's parts dirty).
 void FlushDisk() { sync(); }
 
 // Snapshots of both processes' CPU time at the start of a phase.
@@ -240,7 +239,7 @@ void RemoveDocuments(const FakeDcProcess& dc) {
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(dc.state_dir + "/files", error)) {
     if (entry.path().filename().string().rfind("doc-", 0) == 0) {
-      std::filesystem::remove(entry.path(), error);
+      std::filesystem::remove_all(entry.path(), error);  // a directory of the upload's parts
     }
   }
 }
@@ -423,6 +422,11 @@ double MBps(int64_t size, const Phase& phase) {
   return phase.seconds > 0 ? static_cast<double>(size) / 1e6 / phase.seconds : 0;
 }
 
+// 10^6 bytes per CPU second of the transferring process.
+double MBPerCpuSecond(int64_t size, const Phase& phase) {
+  return phase.cpu > 0 ? static_cast<double>(size) / 1e6 / phase.cpu : 0;
+}
+
 void PrintTable(const Options& options, const std::vector<Row>& rows, double aes_cbc) {
   std::printf(
       "\nfile_transfer_bench: seed %llu, tgrpcd chunks of %lld KiB, after a warm-up of %lld MiB; "
@@ -468,8 +472,22 @@ void PrintTable(const Options& options, const std::vector<Row>& rows, double aes
                   MBps(mine.size, mine.up) / MBps(theirs->size, theirs->up),
                   MBps(mine.size, mine.down) / MBps(theirs->size, theirs->down), target);
     }
-    std::printf("%-20s upload / AES-256-CBC %.2f           >= 0.40\n", mine.name.c_str(),
-                MBps(mine.size, mine.up) / aes_cbc);
+    std::printf("%-20s upload / AES-256-CBC %.2f           >= 0.40 (wall clock)\n",
+                mine.name.c_str(), MBps(mine.size, mine.up) / aes_cbc);
+  }
+  // fakedc, this process and tgrpcd share the machine's cores, so the wall-clock rate is bounded
+  // by the others' CPU as much as by tgrpcd's; bytes per second of tgrpcd's own CPU time are not.
+  std::printf(
+      "\nCPU-bound figures: MB per CPU second of tgrpcd's own (utime + stime, all its threads), "
+      "i.e. the rate of one core\nspent only on tgrpcd; against one core's AES-256-CBC\n");
+  for (const Row& mine : rows) {
+    if (mine.name.rfind("tgrpcd", 0) != 0 || !mine.ran || !mine.note.empty()) continue;
+    std::printf("%-20s upload   %7.1f MB per tgrpcd CPU s, / AES-256-CBC %.2f   >= 0.40\n",
+                mine.name.c_str(), MBPerCpuSecond(mine.size, mine.up),
+                MBPerCpuSecond(mine.size, mine.up) / aes_cbc);
+    std::printf("%-20s download %7.1f MB per tgrpcd CPU s, / AES-256-CBC %.2f\n", mine.name.c_str(),
+                MBPerCpuSecond(mine.size, mine.down),
+                MBPerCpuSecond(mine.size, mine.down) / aes_cbc);
   }
   std::fflush(stdout);
 }
