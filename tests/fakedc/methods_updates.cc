@@ -1,6 +1,7 @@
 // updates.*: the update state, and the differences that fill a client's gaps, replayed from the
 // event logs of the boxes (World::AddMessage / AddEvent) with Telegram's slices, limits and
-// too-long answers (core.telegram.org/api/updates).
+// too-long answers (core.telegram.org/api/updates). A difference also names the member channels
+// that may hold news the client missed (updateChannelTooLong), for getChannelDifference.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -168,6 +169,26 @@ Page ReadEvents(const MessageBox& box, int32_t after_pts, int32_t max_events, Wo
   return page;
 }
 
+// updateChannelTooLong, with the channel's pts, for each channel the user is a member of that had
+// an event at or after `since` (the client's state date): pushes reach only connected sessions,
+// so a client that was away may lack them, and Telegram's difference names such channels for the
+// client to ask getChannelDifference (core.telegram.org/api/updates). A client that has the
+// channel's pts already skips it; one that never had the channel starts from that pts.
+std::vector<tl::Ptr<api::Update>> ChannelsWithNews(World& world, int64_t user_id, int32_t since,
+                                                   Mentions& mentions) {
+  std::vector<tl::Ptr<api::Update>> out;
+  for (const auto& [id, channel] : world.channels()) {
+    if (channel.box.events.empty() || channel.box.events.back().date < since) continue;
+    if (!channel.HasMember(user_id)) continue;
+    auto too_long = std::make_unique<api::updateChannelTooLong>();
+    too_long->channel_id = id;
+    too_long->pts = channel.box.pts;
+    mentions.AddChannel(id);
+    out.push_back(std::move(too_long));
+  }
+  return out;
+}
+
 tl::Ptr<api::updates_State> MakeState(int32_t pts, int32_t date, int32_t unread_count) {
   auto state = std::make_unique<api::updates_state>();
   state->pts = pts;
@@ -186,6 +207,17 @@ absl::StatusOr<tl::Ptr<api::updates_Difference>> GetDifference(
   // getState again).
   if (request.pts < 0 || request.pts > box.pts) return BadRequest("PERSISTENT_TIMESTAMP_INVALID");
   if (request.pts == box.pts) {
+    // Nothing new in the account's own box; maybe in its channels.
+    Mentions mentions;
+    std::vector<tl::Ptr<api::Update>> news =
+        ChannelsWithNews(world, context.user_id, request.date, mentions);
+    if (!news.empty()) {
+      auto out = std::make_unique<api::updates_difference>();
+      out->other_updates = std::move(news);
+      mentions.Fill(world, context.user_id, *out);
+      out->state = MakeState(box.pts, world.Now(), UnreadCount(box, context.user_id));
+      return tl::Ptr<api::updates_Difference>(std::move(out));
+    }
     auto empty = std::make_unique<api::updates_differenceEmpty>();
     empty->date = world.Now();
     empty->seq = 0;
@@ -213,9 +245,14 @@ absl::StatusOr<tl::Ptr<api::updates_Difference>> GetDifference(
     out->intermediate_state = MakeState(page.last->pts, page.last->date, unread);
     return tl::Ptr<api::updates_Difference>(std::move(out));
   }
+  // The last slice names the channels with news, after the box's own updates.
   auto out = std::make_unique<api::updates_difference>();
   out->new_messages = std::move(page.new_messages);
   out->other_updates = std::move(page.other_updates);
+  for (tl::Ptr<api::Update>& news :
+       ChannelsWithNews(world, context.user_id, request.date, page.mentions)) {
+    out->other_updates.push_back(std::move(news));
+  }
   page.mentions.Fill(world, context.user_id, *out);
   out->state = MakeState(box.pts, world.Now(), unread);
   return tl::Ptr<api::updates_Difference>(std::move(out));

@@ -392,6 +392,65 @@ TEST_F(UpdatesTest, ChannelMessagesArePushedToSignedInMembersOnly) {
   EXPECT_EQ(pushed_[4].updates, std::vector<std::string>{"updateDeleteChannelMessages"});
 }
 
+TEST_F(UpdatesTest, DifferenceNamesMemberChannelsWithNewsSinceTheClientsDate) {
+  int32_t now = 1'700'000'000;
+  world_.SetClock([&now] { return now; });
+  auto difference = [&](int32_t pts, int32_t date, CallContext& context) {
+    api::updates_getDifference get;
+    get.pts = pts;
+    get.date = date;
+    return Call(get, context);
+  };
+  const int32_t alice_pts = world_.BoxOf(alice_->id).pts;
+  const int32_t carol_pts = world_.BoxOf(carol_->id).pts;
+  const int32_t seen_at = now;  // the clients' state date
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> quiet =
+      difference(alice_pts, seen_at, alice_context_);
+  ASSERT_TRUE(quiet.ok()) << quiet.status();
+  EXPECT_NE(dynamic_cast<const api::updates_differenceEmpty*>(quiet->get()), nullptr);
+
+  now += 10;
+  Send(BigPeer(), "while you were away", bob_context_);
+  // Nothing new in Alice's own box, but in a channel of hers: named, with its pts.
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> news =
+      difference(alice_pts, seen_at, alice_context_);
+  ASSERT_TRUE(news.ok()) << news.status();
+  const auto* diff = dynamic_cast<const api::updates_difference*>(news->get());
+  ASSERT_NE(diff, nullptr) << (*news)->tl_name();
+  EXPECT_TRUE(diff->new_messages.empty());
+  ASSERT_EQ(NamesOf(diff->other_updates), std::vector<std::string>{"updateChannelTooLong"});
+  const auto& too_long = static_cast<const api::updateChannelTooLong&>(*diff->other_updates[0]);
+  EXPECT_EQ(too_long.channel_id, big_->id);
+  EXPECT_EQ(too_long.pts, big_->box.pts);
+  ASSERT_EQ(diff->chats.size(), 1u);
+  EXPECT_EQ(static_cast<const api::channel&>(*diff->chats[0]).id, big_->id);
+  const auto& state = static_cast<const api::updates_state&>(*diff->state);
+  EXPECT_EQ(state.pts, alice_pts);
+  EXPECT_EQ(state.date, now);
+  // From that state's date on, nothing new; Carol is no member.
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> after =
+      difference(alice_pts, state.date + 1, alice_context_);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_NE(dynamic_cast<const api::updates_differenceEmpty*>(after->get()), nullptr);
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> carol =
+      difference(carol_pts, seen_at, carol_context_);
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  EXPECT_NE(dynamic_cast<const api::updates_differenceEmpty*>(carol->get()), nullptr);
+
+  // With news of her own box too: the channels come after its updates, in the last slice.
+  Send(PeerOf(*alice_), "hi", bob_context_);
+  Edit(BigPeer(), world_.FindChannel(big_->id)->box.last_id, "edited", bob_context_);
+  absl::StatusOr<tl::Ptr<api::updates_Difference>> both =
+      difference(alice_pts, seen_at, alice_context_);
+  ASSERT_TRUE(both.ok()) << both.status();
+  const auto& full = dynamic_cast<const api::updates_difference&>(**both);
+  ASSERT_EQ(full.new_messages.size(), 1u);
+  EXPECT_EQ(TextOf(*full.new_messages[0]), "hi");
+  ASSERT_EQ(NamesOf(full.other_updates), std::vector<std::string>{"updateChannelTooLong"});
+  EXPECT_EQ(static_cast<const api::updateChannelTooLong&>(*full.other_updates[0]).pts,
+            big_->box.pts);
+}
+
 TEST_F(UpdatesTest, ChannelDifferencePagesByLimit) {
   std::vector<int32_t> sent;
   for (int i = 0; i < 25; ++i)
