@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
 #include "service/api/convert.h"
 #include "service/api/tl_json.h"
 #include "service/api/utf8.h"
@@ -407,6 +408,59 @@ bool FilterPasses(const v1::UpdateFilter& filter, const std::vector<int64_t>& ch
     if (message == nullptr || message->outgoing() != outgoing) return false;
   }
   return true;
+}
+
+std::vector<v1::AccountStateChange> AccountStateChanges(AccountView& seen, const AccountView& now,
+                                                        absl::string_view revoke_reason) {
+  std::vector<v1::AccountStateChange> out;
+  auto add = [&](v1::AccountStateChange::Change change) -> v1::AccountStateChange& {
+    v1::AccountStateChange& event = out.emplace_back();
+    event.set_state(now.state);
+    event.set_change(change);
+    event.set_home_dc(now.home_dc);
+    return event;
+  };
+  if (now.state != seen.state) {
+    switch (now.state) {
+      case v1::Account::SIGNED_IN:
+        add(v1::AccountStateChange::SIGNED_IN);
+        break;
+      case v1::Account::LOGGED_OUT:
+        add(v1::AccountStateChange::LOGGED_OUT);
+        break;
+      case v1::Account::REVOKED:
+        add(v1::AccountStateChange::REVOKED).set_reason(std::string(revoke_reason));
+        break;
+      case v1::Account::LOGIN_IN_PROGRESS:
+        add(v1::AccountStateChange::LOGIN_STARTED);
+        break;
+      default:
+        break;
+    }
+  }
+  const bool login_waits_or_ends = now.login_step == v1::LoginState::CODE_SENT ||
+                                   now.login_step == v1::LoginState::PASSWORD_NEEDED ||
+                                   now.login_step == v1::LoginState::SIGN_UP_NEEDED ||
+                                   now.login_step == v1::LoginState::QR_TOKEN ||
+                                   now.login_step == v1::LoginState::FAILED ||
+                                   now.login_step == v1::LoginState::CANCELLED;
+  if (now.state == v1::Account::LOGIN_IN_PROGRESS && now.login_step != seen.login_step &&
+      login_waits_or_ends) {
+    add(v1::AccountStateChange::LOGIN_STEP).set_login_step(now.login_step);
+  }
+  if (now.home_dc != seen.home_dc && seen.home_dc != 0) {
+    add(v1::AccountStateChange::HOME_DC_MOVED).set_previous_home_dc(seen.home_dc);
+  }
+  seen = now;
+  return out;
+}
+
+std::string RevokeReason(const v1::LoginState& login) {
+  for (const google::protobuf::Any& detail : login.error().details()) {
+    google::rpc::ErrorInfo info;
+    if (detail.UnpackTo(&info)) return info.reason();
+  }
+  return "";
 }
 
 }  // namespace tgrpc::service

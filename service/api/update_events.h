@@ -34,6 +34,24 @@ int64_t EventChat(const v1::UpdateEvent& event);
 bool FilterPasses(const v1::UpdateFilter& filter, const std::vector<int64_t>& chats,
                   const v1::UpdateEvent& event);
 
+// What a stream last saw of one of its accounts, to tell its changes as account_state events.
+struct AccountView {
+  v1::Account::State state = v1::Account::STATE_UNSPECIFIED;
+  // The login step as the account's login watchers were last told.
+  v1::LoginState::Step login_step = v1::LoginState::STEP_UNSPECIFIED;
+  int32_t home_dc = 0;
+};
+
+// The changes from `seen` to `now`, in this order: the state's (SIGNED_IN, LOGGED_OUT, REVOKED
+// with `revoke_reason`, LOGIN_STARTED), the login step's while a login is in progress (LOGIN_STEP,
+// for the steps that wait or end it), the home DC's. `seen` becomes `now`.
+std::vector<v1::AccountStateChange> AccountStateChanges(AccountView& seen, const AccountView& now,
+                                                        absl::string_view revoke_reason);
+
+// The reason of a login state's error (ErrorInfo), as an account sets it when Telegram ends its
+// authorization (AUTH_KEY_UNREGISTERED, ...); "" when it has none.
+std::string RevokeReason(const v1::LoginState& login);
+
 }  // namespace tgrpc::service
 
 #endif  // TGRPC_SERVICE_API_UPDATE_EVENTS_H_

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "tl/generated/api.h"
 
@@ -386,6 +387,60 @@ TEST(UpdateEventsTest, AccountStateChangesPassChatAndDirectionFilters) {
   EXPECT_TRUE(FilterPasses(filter, {-1000000000077}, revoked));
   EXPECT_EQ(EventKind(revoked), "account_state");
   EXPECT_EQ(EventChat(revoked), 0);
+}
+
+std::vector<std::string> Changes(const std::vector<v1::AccountStateChange>& changes) {
+  std::vector<std::string> out;
+  for (const v1::AccountStateChange& c : changes) {
+    out.push_back(v1::AccountStateChange::Change_Name(c.change()));
+  }
+  return out;
+}
+
+TEST(UpdateEventsTest, AccountStateChangesFollowLogoutLoginRevocationAndMigration) {
+  AccountView seen{v1::Account::SIGNED_IN, v1::LoginState::SIGNED_IN, 2};
+  AccountView now = seen;
+  EXPECT_TRUE(AccountStateChanges(seen, now, "").empty());
+
+  now = {v1::Account::LOGGED_OUT, v1::LoginState::STEP_UNSPECIFIED, 2};
+  std::vector<v1::AccountStateChange> out = AccountStateChanges(seen, now, "");
+  ASSERT_EQ(Changes(out), std::vector<std::string>{"LOGGED_OUT"});
+  EXPECT_EQ(out[0].state(), v1::Account::LOGGED_OUT);
+  EXPECT_EQ(out[0].home_dc(), 2);
+  EXPECT_TRUE(out[0].reason().empty());
+
+  // A login: started, then the code sent and the home DC moved (PHONE_MIGRATE) seen at once.
+  now.state = v1::Account::LOGIN_IN_PROGRESS;
+  EXPECT_EQ(Changes(AccountStateChanges(seen, now, "")), std::vector<std::string>{"LOGIN_STARTED"});
+  now.login_step = v1::LoginState::CODE_SENT;
+  now.home_dc = 4;
+  out = AccountStateChanges(seen, now, "");
+  ASSERT_EQ(Changes(out), (std::vector<std::string>{"LOGIN_STEP", "HOME_DC_MOVED"}));
+  EXPECT_EQ(out[0].login_step(), v1::LoginState::CODE_SENT);
+  EXPECT_EQ(out[1].previous_home_dc(), 2);
+  EXPECT_EQ(out[1].home_dc(), 4);
+  // The same step again (a QR token refreshed, a status change) is no change.
+  EXPECT_TRUE(AccountStateChanges(seen, now, "").empty());
+  now.login_step = v1::LoginState::PASSWORD_NEEDED;
+  EXPECT_EQ(AccountStateChanges(seen, now, "")[0].login_step(), v1::LoginState::PASSWORD_NEEDED);
+  now = {v1::Account::SIGNED_IN, v1::LoginState::SIGNED_IN, 4};
+  EXPECT_EQ(Changes(AccountStateChanges(seen, now, "")), std::vector<std::string>{"SIGNED_IN"});
+
+  now.state = v1::Account::REVOKED;
+  now.login_step = v1::LoginState::STEP_UNSPECIFIED;
+  out = AccountStateChanges(seen, now, "SESSION_REVOKED");
+  ASSERT_EQ(Changes(out), std::vector<std::string>{"REVOKED"});
+  EXPECT_EQ(out[0].reason(), "SESSION_REVOKED");
+  EXPECT_EQ(out[0].state(), v1::Account::REVOKED);
+
+  // The reason comes from the login state the account sets when Telegram ends it.
+  v1::LoginState login;
+  google::rpc::ErrorInfo info;
+  info.set_reason("AUTH_KEY_UNREGISTERED");
+  info.set_domain("telegram.org");
+  login.mutable_error()->add_details()->PackFrom(info);
+  EXPECT_EQ(RevokeReason(login), "AUTH_KEY_UNREGISTERED");
+  EXPECT_EQ(RevokeReason(v1::LoginState()), "");
 }
 
 TEST(UpdateEventsTest, FiltersByKindChatAndDirection) {

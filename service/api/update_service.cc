@@ -1,7 +1,9 @@
 // tgrpc.v1.UpdateService: streams read each account's update log (UpdateEngine) from a position,
 // convert and filter its entries, and write one event at a time. A stream holds at most one read
 // batch in memory: a consumer slower than Telegram is fed from the log as it catches up (the
-// log's retention is the limit: a stream that falls behind it ends with OUT_OF_RANGE).
+// log's retention is the limit: a stream that falls behind it ends with OUT_OF_RANGE). Besides the
+// logs, a stream watches its accounts' login and status and tells their changes (account_state
+// events, live only); after a logout and a new sign-in it reads the new sign-in's engine.
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -16,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "asio.hpp"
 #include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
 #include "service/api/common.h"
 #include "service/api/errors.h"
 #include "service/api/services.h"
@@ -111,11 +114,32 @@ class ConvertedEvents {
   std::deque<Key> order_ ABSL_GUARDED_BY(mutex_);
 };
 
+// At most this many account_state events wait for a slow stream (the oldest go first): they are
+// rare, and the account's state now is what matters.
+constexpr size_t kMaxLiveEvents = 64;
+
 struct Source {
   std::shared_ptr<Account> account;
   std::shared_ptr<UpdateEngine> engine;
   uint64_t watch_id = 0;
+  int login_watch_id = 0;
+  int status_watch_id = 0;
+  AccountView seen;
 };
+
+v1::Account::State StateOf(AccountState state) {
+  switch (state) {
+    case AccountState::kLoggedOut:
+      return v1::Account::LOGGED_OUT;
+    case AccountState::kLoginInProgress:
+      return v1::Account::LOGIN_IN_PROGRESS;
+    case AccountState::kSignedIn:
+      return v1::Account::SIGNED_IN;
+    case AccountState::kRevoked:
+      return v1::Account::REVOKED;
+  }
+  return v1::Account::STATE_UNSPECIFIED;
+}
 
 class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
  public:
@@ -133,15 +157,29 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
       return;
     }
     timer_ = std::make_unique<asio::steady_timer>(*io);
-    for (Source& source : sources_) {
-      source.watch_id = source.engine->Watch([link = link_] {
+    absl::MutexLock lock(&mutex_);
+    for (size_t i = 0; i < sources_.size(); ++i) {
+      Source& source = sources_[i];
+      WatchEngine(source);
+      const AccountRecord record = source.account->record();
+      source.seen = {StateOf(record.state), source.account->login_state().step(), record.home_dc};
+      // Login watchers may be called on a stack holding the invoker's lock: go through the io
+      // context. Status watchers are called there already.
+      source.login_watch_id = source.account->Watch([link = link_, io, i](const v1::LoginState& s) {
+        asio::post(*io, [link, i, s] {
+          absl::MutexLock lock(&link->mutex);
+          if (link->streamer == nullptr) return;
+          absl::MutexLock inner(&link->streamer->mutex_);
+          link->streamer->OnAccountChange(i, &s);
+        });
+      });
+      source.status_watch_id = source.account->WatchStatus([link = link_, i] {
         absl::MutexLock lock(&link->mutex);
         if (link->streamer == nullptr) return;
         absl::MutexLock inner(&link->streamer->mutex_);
-        link->streamer->Pump();
+        link->streamer->OnAccountChange(i, nullptr);
       });
     }
-    absl::MutexLock lock(&mutex_);
     last_write_ = absl::Now();
     ArmCheckpoint();
     Pump();
@@ -161,12 +199,15 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
   }
 
   void OnDone() override {
-    for (Source& source : sources_) {
-      if (source.watch_id != 0) source.engine->Unwatch(source.watch_id);
-    }
+    // First: no watcher reaches this streamer (and changes sources_) any more.
     {
       absl::MutexLock lock(&link_->mutex);
       link_->streamer = nullptr;
+    }
+    for (Source& source : sources_) {
+      if (source.watch_id != 0) source.engine->Unwatch(source.watch_id);
+      if (source.login_watch_id != 0) source.account->Unwatch(source.login_watch_id);
+      if (source.status_watch_id != 0) source.account->UnwatchStatus(source.status_watch_id);
     }
     {
       absl::MutexLock lock(&mutex_);
@@ -194,9 +235,61 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
     Finish(status);
   }
 
+  void WatchEngine(Source& source) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    source.watch_id = source.engine->Watch([link = link_] {
+      absl::MutexLock lock(&link->mutex);
+      if (link->streamer == nullptr) return;
+      absl::MutexLock inner(&link->streamer->mutex_);
+      link->streamer->Pump();
+    });
+  }
+
+  // An account's login state (`login`, as its watchers were told) or status changed: its changes
+  // become account_state events, and a new sign-in's engine replaces the old one.
+  void OnAccountChange(size_t i, const v1::LoginState* login)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (closed_ || cancelled_) return;
+    Source& source = sources_[i];
+    const AccountRecord record = source.account->record();
+    const AccountView now{StateOf(record.state), login ? login->step() : source.seen.login_step,
+                          record.home_dc};
+    const std::string reason =
+        now.state == v1::Account::REVOKED ? RevokeReason(source.account->login_state()) : "";
+    for (v1::AccountStateChange& change : AccountStateChanges(source.seen, now, reason)) {
+      auto event = std::make_shared<v1::UpdateEvent>();
+      *event->mutable_account_state() = std::move(change);
+      if (!FilterPasses(filter_, chats_, *event)) continue;
+      event->set_account(source.account->name());
+      *event->mutable_time() =
+          google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));
+      if (live_.size() == kMaxLiveEvents) live_.pop_front();
+      live_.push_back(std::move(event));
+    }
+    if (now.state == v1::Account::SIGNED_IN) {
+      // Signed in again after a logout: the engine the account started for it (the log and its
+      // positions are the same).
+      std::shared_ptr<UpdateEngine> engine = source.account->update_engine();
+      if (engine != nullptr && engine != source.engine) {
+        source.engine->Unwatch(source.watch_id);
+        source.engine = std::move(engine);
+        WatchEngine(source);
+      }
+    }
+    Pump();
+  }
+
   // Writes the next event, reading more from the logs when none is waiting.
   void Pump() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (writing_ || closed_ || cancelled_) return;
+    if (next_pending_ == pending_.size() && !live_.empty()) {
+      // Between read batches, so that its token (the positions read so far) covers only what
+      // was written.
+      std::shared_ptr<v1::UpdateEvent> event = std::move(live_.front());
+      live_.pop_front();
+      event->set_resume_token(MakeResumeToken(positions_));
+      writing_event_ = std::move(event);
+      return Write(writing_event_.get());
+    }
     if (next_pending_ == pending_.size()) {
       pending_.clear();
       next_pending_ = 0;
@@ -310,6 +403,7 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
     ArmCheckpoint();
   }
 
+  // Fixed in size once made; each Source's engine, watch ids and view change under mutex_.
   std::vector<Source> sources_;
   // Account id -> the position delivered (or filtered out) last.
   std::map<std::string, int64_t> positions_ ABSL_GUARDED_BY(mutex_);
@@ -325,6 +419,8 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
   std::vector<std::shared_ptr<const v1::UpdateEvent>> pending_ ABSL_GUARDED_BY(mutex_);
   size_t next_pending_ ABSL_GUARDED_BY(mutex_) = 0;
   size_t pending_bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+  // account_state events waiting to be written (this stream's own: their tokens differ).
+  std::deque<std::shared_ptr<v1::UpdateEvent>> live_ ABSL_GUARDED_BY(mutex_);
   // The event gRPC is writing (kept alive until OnWriteDone).
   std::shared_ptr<const v1::UpdateEvent> writing_event_ ABSL_GUARDED_BY(mutex_);
   absl::Time last_write_ ABSL_GUARDED_BY(mutex_);

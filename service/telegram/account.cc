@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "asio.hpp"
 #include "base/status_macros.h"
+#include "google/rpc/error_details.pb.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/srp.h"
 #include "mtproto/net/rpc_status.h"
@@ -49,6 +50,22 @@ bool RevokesAuthorization(absl::string_view type) {
   return type == "AUTH_KEY_UNREGISTERED" || type == "SESSION_REVOKED" ||
          type == "SESSION_EXPIRED" || type == "USER_DEACTIVATED" ||
          type == "USER_DEACTIVATED_BAN" || type == "AUTH_KEY_PERM_EMPTY";
+}
+
+// The login state after Telegram ended the authorization: no login, and why (ErrorInfo's reason
+// is Telegram's error, or tgrpc's AUTH_KEY_UNKNOWN), for WatchLogin and the update streams.
+v1::LoginState RevokedLoginState(absl::string_view reason, absl::string_view domain) {
+  v1::LoginState state;
+  state.set_step(v1::LoginState::STEP_UNSPECIFIED);
+  google::rpc::Status* error = state.mutable_error();
+  error->set_code(static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  error->set_message(
+      absl::StrCat("Telegram ended the authorization (", reason, "): sign in again"));
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(domain));
+  error->add_details()->PackFrom(info);
+  return state;
 }
 
 absl::Status LoginStepError(absl::string_view what) {
@@ -211,12 +228,16 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
   options.on_key_rejected = [weak](int dc) {
     auto self = weak.lock();
     if (!self) return;
+    v1::LoginState revoked = RevokedLoginState("AUTH_KEY_UNKNOWN", kTgrpcDomain);
+    revoked.set_account(self->name());
     {
       absl::MutexLock lock(&self->mutex_);
       if (dc != self->record_.home_dc || self->record_.state != AccountState::kSignedIn) return;
       self->record_.state = AccountState::kRevoked;
+      self->login_ = revoked;
     }
     self->Log(LogLevel::kWarning, "the home DC's key is unknown to Telegram: sign in again");
+    self->login_watchers_.Notify(revoked);
     (void)self->Persist();
   };
   options.log = [weak](LogLevel level, absl::string_view message) {
@@ -317,13 +338,18 @@ void Account::OnCall(const CallStats& stats) {
     NotifyStatusWhenFloodEnds(stats.method, until);
   }
   if (!RevokesAuthorization(stats.rpc_error_type)) return;
+  v1::LoginState revoked = RevokedLoginState(stats.rpc_error_type, kTelegramDomain);
+  revoked.set_account(name());
   {
+    // The state and the login's reason change together: a reader sees both or neither.
     absl::MutexLock lock(&mutex_);
     if (record_.state != AccountState::kSignedIn) return;
     record_.state = AccountState::kRevoked;
+    login_ = revoked;
   }
   Log(LogLevel::kWarning,
       absl::StrCat("Telegram ended the authorization (", stats.rpc_error_type, "): sign in again"));
+  login_watchers_.Notify(revoked);
   (void)Persist();
 }
 
@@ -650,40 +676,6 @@ void Account::RefreshQrToken(absl::Time deadline, LoginCallback done) {
           self->RefreshQrToken(absl::InfiniteFuture(), [](absl::StatusOr<v1::LoginState>) {});
         });
       });
-}
-
-void Account::OnUpdates(const std::string& body) {
-  absl::StatusOr<tl::Ptr<api::Updates>> updates = tl::Decode<api::Updates>(body);
-  if (!updates.ok()) {
-    Log(LogLevel::kWarning,
-        absl::StrCat("an Updates object that does not decode: ", updates.status().message()));
-    return;
-  }
-  peers_.AddFromUpdates(**updates);
-  if (std::shared_ptr<updates::UpdateEngine> engine = update_engine()) engine->OnUpdates(body);
-  // updateLoginToken: the QR token was accepted; exporting again gives the authorization.
-  bool login_token = false;
-  if (const auto* u = dynamic_cast<const api::updateShort*>(updates->get())) {
-    login_token = dynamic_cast<const api::updateLoginToken*>(u->update.get()) != nullptr;
-  } else if (const auto* u = dynamic_cast<const api::updates*>(updates->get())) {
-    for (const auto& update : u->updates_) {
-      login_token |= dynamic_cast<const api::updateLoginToken*>(update.get()) != nullptr;
-    }
-  }
-  if (login_token && login_state().step() == v1::LoginState::QR_TOKEN) {
-    Log(LogLevel::kInfo, "the QR login token was accepted");
-    std::weak_ptr<Account> weak = weak_from_this();
-    RefreshQrToken(absl::Now() + absl::Seconds(30), [weak](absl::StatusOr<v1::LoginState> state) {
-      auto self = weak.lock();
-      if (self && !state.ok()) {
-        v1::LoginState failed;
-        failed.set_step(v1::LoginState::FAILED);
-        failed.mutable_error()->set_code(static_cast<int>(state.status().code()));
-        failed.mutable_error()->set_message(ValidUtf8(state.status().message()));
-        self->SetState(failed);
-      }
-    });
-  }
 }
 
 void Account::CancelLogin(LoginCallback done) {

@@ -1,15 +1,19 @@
 // The account's update engine: started once it is signed in, fed by the invoker's update tap,
-// caught up after a home-DC session comes back, stopped on log out and with the account.
+// caught up after a home-DC session comes back, stopped on log out and with the account. And the
+// tap itself, which also sees a QR login token accepted.
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "service/api/utf8.h"
 #include "service/telegram/account.h"
 #include "service/telegram/peer_id.h"
+#include "tl/generated/api.h"
 
 namespace tgrpc::service {
 
+namespace api = tl::api;
 using mtproto::net::LogLevel;
 
 // A difference call waits at most this long (then the engine asks again later).
@@ -87,6 +91,40 @@ void Account::OnSessionReady(int dc, absl::string_view from) {
     engine = updates_;
   }
   if (engine) engine->CatchUp(absl::StrCat("a session on DC ", dc, " is ready after ", from));
+}
+
+void Account::OnUpdates(const std::string& body) {
+  absl::StatusOr<tl::Ptr<api::Updates>> updates = tl::Decode<api::Updates>(body);
+  if (!updates.ok()) {
+    Log(LogLevel::kWarning,
+        absl::StrCat("an Updates object that does not decode: ", updates.status().message()));
+    return;
+  }
+  peers_.AddFromUpdates(**updates);
+  if (std::shared_ptr<updates::UpdateEngine> engine = update_engine()) engine->OnUpdates(body);
+  // updateLoginToken: the QR token was accepted; exporting again gives the authorization.
+  bool login_token = false;
+  if (const auto* u = dynamic_cast<const api::updateShort*>(updates->get())) {
+    login_token = dynamic_cast<const api::updateLoginToken*>(u->update.get()) != nullptr;
+  } else if (const auto* u = dynamic_cast<const api::updates*>(updates->get())) {
+    for (const auto& update : u->updates_) {
+      login_token |= dynamic_cast<const api::updateLoginToken*>(update.get()) != nullptr;
+    }
+  }
+  if (login_token && login_state().step() == v1::LoginState::QR_TOKEN) {
+    Log(LogLevel::kInfo, "the QR login token was accepted");
+    std::weak_ptr<Account> weak = weak_from_this();
+    RefreshQrToken(absl::Now() + absl::Seconds(30), [weak](absl::StatusOr<v1::LoginState> state) {
+      auto self = weak.lock();
+      if (self && !state.ok()) {
+        v1::LoginState failed;
+        failed.set_step(v1::LoginState::FAILED);
+        failed.mutable_error()->set_code(static_cast<int>(state.status().code()));
+        failed.mutable_error()->set_message(ValidUtf8(state.status().message()));
+        self->SetState(failed);
+      }
+    });
+  }
 }
 
 }  // namespace tgrpc::service

@@ -267,6 +267,11 @@ class World {
   // Which user a permanent auth key is signed in as.
   void SignIn(uint64_t auth_key_id, int64_t user_id) { sessions_[auth_key_id] = user_id; }
   void SignOut(uint64_t auth_key_id) { sessions_.erase(auth_key_id); }
+  // Ends every authorization of the user, as "terminate all sessions" on another device does:
+  // its keys' calls get 401 AUTH_KEY_UNREGISTERED.
+  void SignOutEverywhere(int64_t user_id) {
+    std::erase_if(sessions_, [user_id](const auto& session) { return session.second == user_id; });
+  }
   int64_t UserOfKey(uint64_t auth_key_id) const;
   // The users signed in on at least one key, ascending: the only ones a push can reach (a channel
   // with 10,000 members pushes to these few, not to every member).
