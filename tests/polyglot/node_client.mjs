@@ -1,8 +1,9 @@
 // A Node.js caller of tgrpcd, as a service written in JavaScript would be: @grpc/grpc-js with
 // stubs loaded at run time from proto/ by @grpc/proto-loader (no code generation). It signs an
-// account in, sends and reads messages, pages the big group's members and decodes the
-// google.rpc.Status details (grpc-status-details-bin) of the errors it provokes. One line per
-// check: `polyglot node <check> PASSED|FAILED[: why]`; exits 1 if any failed.
+// account in, sends and reads messages, reacts to one and rolls a dice, pages the big group's
+// members and decodes the google.rpc.Status details (grpc-status-details-bin) of the errors it
+// provokes. One line per check: `polyglot node <check> PASSED|FAILED[: why]`; exits 1 if any
+// failed.
 //
 //   node node_client.mjs --target 127.0.0.1:50051 --token TOKEN --codes-dir DIR \
 //     --phone +15550000001 --account node-alice [--client node] [--big-group fakedc_big]
@@ -182,7 +183,27 @@ await check('messages', async () => {
   const history = await call(messages, 'ListMessages', { parent: chat, page_size: 10 })
   expect(history.messages?.[0]?.id === sent.id && history.messages[0].text === sent.text,
     `ListMessages ${JSON.stringify(history.messages?.[0])}`)
+  state.sent = sent
   return `sent ${sent.name}, read back by id and in history`
+})
+
+await check('reactions', async () => {
+  const sent = state.sent
+  expect(sent, 'no message from the messages check')
+  const reacted = await call(messages, 'SetReaction', { name: sent.name, reactions: ['👍'] })
+  const r = reacted.reactions?.[0]
+  expect(reacted.reactions?.length === 1 && r.reaction === '👍' && r.count === 1 && r.chosen,
+    `SetReaction ${JSON.stringify(reacted)}`)
+  const listed = await call(messages, 'ListReactions', { name: sent.name })
+  expect(listed.total_size === 1 && listed.reactors?.length === 1 && listed.reactors[0].own &&
+    listed.reactors[0].reaction === '👍', `ListReactions ${JSON.stringify(listed)}`)
+  const refused = await failing(messages, 'SetReaction', { name: sent.name, reactions: ['🍕'] })
+  expect(refused.code === grpc.status.INVALID_ARGUMENT && refused.errorInfo?.reason === 'REACTION_INVALID',
+    `a reaction the chat refuses: ${JSON.stringify(refused)}`)
+  const dice = await call(messages, 'SendDice', { parent: `${account}/chats/me` })
+  expect(dice.media?.type === 'dice' && dice.media.value >= 1 && dice.media.value <= 6,
+    `SendDice ${JSON.stringify(dice.media)}`)
+  return `👍 on ${sent.name}, listed; REACTION_INVALID; dice rolled ${dice.media.value}`
 })
 
 await check('members', async () => {

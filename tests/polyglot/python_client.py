@@ -10,10 +10,11 @@ The stubs come one of two ways (--stubs):
               channel.unary_unary with their serializers;
   auto        protoc when grpc_tools imports, else descriptor (the default).
 
-It signs an account in, sends and reads messages, pages the big group's members and decodes the
-google.rpc.Status details (grpc-status-details-bin) of the errors it provokes. One line per
-check: `polyglot <client> <check> PASSED|FAILED[: why]`; exits 1 if any failed. The fakedc under
-tgrpcd must limit messages.sendMessage to one call a minute (--flood=messages.sendMessage:1/60).
+It signs an account in, sends and reads messages, reacts to one and rolls a dice, pages the big
+group's members and decodes the google.rpc.Status details (grpc-status-details-bin) of the errors
+it provokes. One line per check: `polyglot <client> <check> PASSED|FAILED[: why]`; exits 1 if any
+failed. The fakedc under tgrpcd must limit messages.sendMessage to one call a minute
+(--flood=messages.sendMessage:1/60).
 
   /usr/bin/python3 python_client.py --target 127.0.0.1:50051 --token TOKEN --codes-dir DIR \\
       --phone +15550000002 --account py-bob [--stubs auto] [--client python]
@@ -229,6 +230,7 @@ def main():
 
     account = f"accounts/{args.account}"
     failures = 0
+    state = {}
 
     def check(name, body):
         nonlocal failures
@@ -297,7 +299,23 @@ def main():
         history = call(messages.ListMessages, api.ListMessagesRequest(parent=chat, page_size=10))
         expect(history.messages and history.messages[0].id == sent.id and
                history.messages[0].text == sent.text, f"ListMessages {history.messages[:1]}")
+        state["sent"] = sent
         return f"sent {sent.name}, read back by id and in history"
+
+    def reactions():
+        sent = state["sent"]
+        reacted = call(messages.SetReaction, api.SetReactionRequest(name=sent.name, reactions=["👍"]))
+        expect([(r.reaction, r.count, r.chosen) for r in reacted.reactions] == [("👍", 1, True)],
+               f"SetReaction {list(reacted.reactions)}")
+        listed = call(messages.ListReactions, api.ListReactionsRequest(name=sent.name))
+        expect(listed.total_size == 1 and len(listed.reactors) == 1 and listed.reactors[0].own and
+               listed.reactors[0].reaction == "👍", f"ListReactions {listed}")
+        d = failing(messages.SetReaction, api.SetReactionRequest(name=sent.name, reactions=["🍕"]))
+        expect(d["code"] == grpc.StatusCode.INVALID_ARGUMENT and d.get("ErrorInfo") is not None and
+               d["ErrorInfo"].reason == "REACTION_INVALID", f"a reaction the chat refuses: {d}")
+        dice = call(messages.SendDice, api.SendDiceRequest(parent=f"{account}/chats/me"))
+        expect(dice.media.type == "dice" and 1 <= dice.media.value <= 6, f"SendDice {dice.media}")
+        return f"👍 on {sent.name}, listed; REACTION_INVALID; dice rolled {dice.media.value}"
 
     def members():
         resolved = call(chats.ResolvePeer, api.ResolvePeerRequest(account=account,
@@ -365,6 +383,7 @@ def main():
     check("auth", auth)
     check("signin", signin)
     check("messages", send_and_read)
+    check("reactions", reactions)
     check("members", members)
     check("not_found", not_found)
     check("bad_request", bad_request)
