@@ -123,6 +123,53 @@ class GuardTest : public ServiceTest {
                       v1::User out;
                       return u->GetUser(ctx, q, &out);
                     }});
+    rpcs.push_back({"ListContacts", [u](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListContactsRequest q;
+                      q.set_account(r);
+                      v1::ListContactsResponse out;
+                      return u->ListContacts(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ImportContacts", [u](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ImportContactsRequest q;
+                      q.set_account(r);
+                      q.add_contacts()->set_phone_number("+15550000003");
+                      q.mutable_contacts(0)->set_first_name("C");
+                      v1::ImportContactsResponse out;
+                      return u->ImportContacts(ctx, q, &out);
+                    }});
+    rpcs.push_back({"DeleteContacts", [u](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::DeleteContactsRequest q;
+                      q.set_account(r);
+                      q.add_users(r + "/users/bob_example");
+                      v1::DeleteContactsResponse out;
+                      return u->DeleteContacts(ctx, q, &out);
+                    }});
+    rpcs.push_back({"BlockUser", [u](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::BlockUserRequest q;
+                      q.set_name(r + "/users/bob_example");
+                      google::protobuf::Empty out;
+                      return u->BlockUser(ctx, q, &out);
+                    }});
+    rpcs.push_back({"UnblockUser", [u](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::UnblockUserRequest q;
+                      q.set_name(r + "/users/bob_example");
+                      google::protobuf::Empty out;
+                      return u->UnblockUser(ctx, q, &out);
+                    }});
+    rpcs.push_back({"UpdateProfile", [u](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::UpdateProfileRequest q;
+                      q.mutable_user()->set_name(r + "/users/me");
+                      q.mutable_user()->set_first_name("A");
+                      q.mutable_update_mask()->add_paths("first_name");
+                      v1::User out;
+                      return u->UpdateProfile(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ListProfilePhotos", [u](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListProfilePhotosRequest q;
+                      q.set_parent(r + "/users/me");
+                      v1::ListProfilePhotosResponse out;
+                      return u->ListProfilePhotos(ctx, q, &out);
+                    }});
     rpcs.push_back({"ResolvePeer", [c](grpc::ClientContext* ctx, const std::string& r) {
                       v1::ResolvePeerRequest q;
                       q.set_account(r);
@@ -346,7 +393,7 @@ TEST_F(GuardTest, AnotherTenantNeverReachesTheAccount) {
   EXPECT_EQ(listed.accounts_size(), 0);
   ASSERT_TRUE(accounts_->ListAccounts(Context(kTokenA).get(), list, &listed).ok());
   EXPECT_EQ(listed.accounts_size(), 1);
-  EXPECT_EQ(checked, 39);
+  EXPECT_EQ(checked, 46);
   ExpectStillServing();  // tenant B's DeleteAccount and LogOut did nothing
 }
 
@@ -470,7 +517,7 @@ TEST_F(GuardTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       if (invalid) EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
     }
   }
-  EXPECT_EQ(calls, 39 * 10);
+  EXPECT_EQ(calls, 46 * 10);
   ExpectStillServing();
 }
 
