@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     account: { type: 'string', default: 'node-alice' },
     client: { type: 'string', default: 'node' },
     'big-group': { type: 'string', default: 'fakedc_big' },
+    // A registered number the account imports as a contact (fakedc's seeded carol).
+    'contact-phone': { type: 'string', default: '+15550000003' },
     'proto-dir': { type: 'string', default: path.join(here, '..', '..', 'proto') },
   },
 })
@@ -224,6 +226,33 @@ await check('members', async () => {
   expect(seen.size === total && total === chat.members_count, `${seen.size} members seen, total_size ${total}, members_count ${chat.members_count}`)
   expect(pages >= 2, `${pages} page(s)`)
   return `${seen.size} members of ${chat.name} in ${pages} pages`
+})
+
+await check('contacts', async () => {
+  const imported = await call(users, 'ImportContacts', {
+    account,
+    contacts: [
+      { phone_number: args['contact-phone'], first_name: 'Polyglot' },
+      { phone_number: '+1 555 999 0000', first_name: 'Nobody' }, // no account: no user
+    ],
+  })
+  const [found, nobody] = imported.results ?? []
+  expect(imported.results?.length === 2 && found.user?.is_contact && !nobody.user,
+    `ImportContacts ${JSON.stringify(imported)}`)
+  const seen = []
+  let pageToken = ''
+  let pages = 0
+  let total = 0
+  do {
+    const page = await call(users, 'ListContacts', { account, page_size: 1, page_token: pageToken })
+    for (const contact of page.contacts ?? []) seen.push(contact.id)
+    total = page.total_size
+    pageToken = page.next_page_token ?? ''
+    pages++
+  } while (pageToken && pages < 100)
+  expect(seen.includes(found.user.id) && seen.length === total && new Set(seen).size === total,
+    `ListContacts ${JSON.stringify(seen)}, total_size ${total}`)
+  return `imported ${found.user.name}, listed among ${total} contact(s) in ${pages} page(s)`
 })
 
 await check('not_found', async () => {

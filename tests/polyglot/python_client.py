@@ -176,6 +176,8 @@ def main():
     parser.add_argument("--phone", default="+15550000002")
     parser.add_argument("--account", default="py-bob")
     parser.add_argument("--client", default="python")
+    # A registered number the account imports as a contact (fakedc's seeded carol).
+    parser.add_argument("--contact-phone", default="+15550000003")
     parser.add_argument("--big-group", default="fakedc_big")
     parser.add_argument("--stubs", choices=["auto", "protoc", "descriptor"], default="auto")
     parser.add_argument("--proto-dir", default=os.path.join(ROOT, "proto"))
@@ -336,6 +338,27 @@ def main():
         expect(pages >= 2, f"{pages} page(s)")
         return f"{len(seen)} members of {chat.name} in {pages} pages"
 
+    def contacts():
+        request = api.ImportContactsRequest(account=account)
+        request.contacts.add(phone_number=args.contact_phone, first_name="Polyglot")
+        request.contacts.add(phone_number="+1 555 999 0000", first_name="Nobody")  # no account
+        imported = call(users.ImportContacts, request)
+        results = list(imported.results)
+        expect(len(results) == 2 and results[0].HasField("user") and results[0].user.is_contact
+               and not results[1].HasField("user"), f"ImportContacts {imported}")
+        user = results[0].user
+        seen, token, pages, total = [], "", 0, 0
+        while True:
+            page = call(users.ListContacts, api.ListContactsRequest(account=account, page_size=1,
+                                                                    page_token=token))
+            seen += [c.id for c in page.contacts]
+            total, token, pages = page.total_size, page.next_page_token, pages + 1
+            if not token or pages >= 100:
+                break
+        expect(user.id in seen and len(seen) == total and len(set(seen)) == total,
+               f"ListContacts: {seen}, total_size {total}")
+        return f"imported {user.name}, listed among {total} contact(s) in {pages} page(s)"
+
     def not_found():
         d = failing(messages.SendMessage, api.SendMessageRequest(
             parent=f"{account}/chats/987654321", text="hi"))
@@ -385,6 +408,7 @@ def main():
     check("messages", send_and_read)
     check("reactions", reactions)
     check("members", members)
+    check("contacts", contacts)
     check("not_found", not_found)
     check("bad_request", bad_request)
     check("flood_wait", flood_wait)
