@@ -134,9 +134,12 @@ void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
     return ResolvedPeer{marked, *std::move(input)};
   };
   if (reference == "me" || reference == "self") return done(from_cache(self));
-  int64_t marked = 0;
-  if (absl::SimpleAtoi(reference, &marked) && marked != 0) return done(from_cache(marked));
   absl::string_view text = reference;
+  // "+<digits>" is a phone number, not a marked id (SimpleAtoi would take the sign).
+  int64_t marked = 0;
+  if (!absl::StartsWith(text, "+") && absl::SimpleAtoi(text, &marked) && marked != 0) {
+    return done(from_cache(marked));
+  }
   if (absl::ConsumePrefix(&text, "+")) {
     std::optional<PeerRecord> known = account->peers().FindByPhone(text);
     if (!known.has_value()) {

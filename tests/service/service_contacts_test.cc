@@ -125,11 +125,11 @@ TEST_F(ContactsTest, ImportsListsPagesAndDeletesContacts) {
     EXPECT_EQ(contact.is_mutual_contact(), contact.id() == bob) << contact.id();
   }
 
-  // Delete by username and by id.
+  // Delete by username and by phone number ("+<digits>" is a phone, never read as an id).
   v1::DeleteContactsRequest remove;
   remove.set_account("accounts/alice");
   remove.add_users("accounts/alice/users/bob_example");
-  remove.add_users(absl::StrCat("accounts/alice/users/", carol));
+  remove.add_users(absl::StrCat("accounts/alice/users/+", fakedc::kSeedCarolPhone));
   v1::DeleteContactsResponse removed;
   grpc::Status status = users_->DeleteContacts(Context().get(), remove, &removed);
   ASSERT_TRUE(status.ok()) << status.error_message();
