@@ -340,14 +340,9 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ListChatMembers(
   if (request->query().size() > 128) {
     return Finish(reactor, InvalidField("query", "at most 128 bytes")), reactor;
   }
-  absl::StatusOr<std::map<std::string, std::string>> token =
-      ParsePageToken(request->page_token(), "page_token");
-  if (!token.ok()) return Finish(reactor, token.status()), reactor;
-  int32_t offset = 0;
-  if (!(*token)["offset"].empty() &&
-      (!absl::SimpleAtoi((*token)["offset"], &offset) || offset < 0)) {
-    return Finish(reactor, InvalidField("page_token", "not a page token from this API")), reactor;
-  }
+  absl::StatusOr<int32_t> page = ParseOffsetPageToken(request->page_token(), "page_token");
+  if (!page.ok()) return Finish(reactor, page.status()), reactor;
+  const int32_t offset = *page;
   const int32_t limit = request->page_size() == 0 ? 200 : request->page_size();
   const auto filter = request->filter();
   const std::string query = request->query();

@@ -237,4 +237,15 @@ absl::StatusOr<std::map<std::string, std::string>> ParsePageToken(absl::string_v
   return out;
 }
 
+absl::StatusOr<int32_t> ParseOffsetPageToken(absl::string_view token, absl::string_view field) {
+  absl::StatusOr<std::map<std::string, std::string>> values = ParsePageToken(token, field);
+  if (!values.ok()) return values.status();
+  int32_t offset = 0;
+  const std::string& text = (*values)["offset"];
+  if (!text.empty() && (!absl::SimpleAtoi(text, &offset) || offset < 0)) {
+    return InvalidField(field, "not a page token from this API");
+  }
+  return offset;
+}
+
 }  // namespace tgrpc::service

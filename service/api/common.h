@@ -94,6 +94,8 @@ void Finish(grpc::ServerUnaryReactor* reactor, const absl::Status& status);
 std::string MakePageToken(const std::map<std::string, std::string>& values);
 absl::StatusOr<std::map<std::string, std::string>> ParsePageToken(absl::string_view token,
                                                                   absl::string_view field);
+// The offset of a token made by MakePageToken({{"offset", N}}): 0 for an empty token.
+absl::StatusOr<int32_t> ParseOffsetPageToken(absl::string_view token, absl::string_view field);
 
 }  // namespace tgrpc::service
 

@@ -15,6 +15,7 @@
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/services.h"
+#include "service/api/utf8.h"
 #include "service/telegram/peer_id.h"
 #include "tl/generated/api.h"
 
@@ -26,12 +27,6 @@ namespace api = tl::api;
 
 constexpr int kMaxContactsPerCall = 100;
 constexpr int kMaxNameLength = 64;  // characters, Telegram's limit for first and last names
-
-// Unicode code points of valid UTF-8 `text`.
-size_t CodePoints(absl::string_view text) {
-  return std::count_if(text.begin(), text.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
 
 // A phone number as Telegram takes it: digits only. "+", spaces, dashes, dots and parentheses are
 // dropped; 5-20 digits must remain.
@@ -124,14 +119,9 @@ grpc::ServerUnaryReactor* UserServiceImpl::ListContacts(grpc::CallbackServerCont
   if (request->page_size() < 0 || request->page_size() > 1000) {
     return Finish(reactor, InvalidField("page_size", "0-1000")), reactor;
   }
-  absl::StatusOr<std::map<std::string, std::string>> token =
-      ParsePageToken(request->page_token(), "page_token");
-  if (!token.ok()) return Finish(reactor, token.status()), reactor;
-  int32_t offset = 0;
-  if (!(*token)["offset"].empty() &&
-      (!absl::SimpleAtoi((*token)["offset"], &offset) || offset < 0)) {
-    return Finish(reactor, InvalidField("page_token", "not a page token from this API")), reactor;
-  }
+  absl::StatusOr<int32_t> page = ParseOffsetPageToken(request->page_token(), "page_token");
+  if (!page.ok()) return Finish(reactor, page.status()), reactor;
+  const int32_t offset = *page;
   const int32_t limit = request->page_size() == 0 ? 200 : request->page_size();
   std::shared_ptr<Account> account = *found;
   api::contacts_getContacts get;

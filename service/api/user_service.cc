@@ -16,6 +16,7 @@
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/services.h"
+#include "service/api/utf8.h"
 #include "service/telegram/peer_id.h"
 #include "tl/generated/api.h"
 
@@ -47,12 +48,6 @@ void FetchFullUser(std::shared_ptr<Account> account, tl::Ptr<api::InputUser> inp
         ToProto(*info, response);
         Finish(reactor, absl::OkStatus());
       });
-}
-
-// Unicode code points of valid UTF-8 `text` (proto3 strings are).
-size_t CodePoints(absl::string_view text) {
-  return std::count_if(text.begin(), text.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
 // Telegram's username rules: 5-32 of a-z, A-Z, 0-9 and _, starting with a letter.
@@ -252,14 +247,9 @@ grpc::ServerUnaryReactor* UserServiceImpl::ListProfilePhotos(
   if (request->page_size() < 0 || request->page_size() > 100) {
     return Finish(reactor, InvalidField("page_size", "0-100")), reactor;
   }
-  absl::StatusOr<std::map<std::string, std::string>> token =
-      ParsePageToken(request->page_token(), "page_token");
-  if (!token.ok()) return Finish(reactor, token.status()), reactor;
-  int32_t offset = 0;
-  if (!(*token)["offset"].empty() &&
-      (!absl::SimpleAtoi((*token)["offset"], &offset) || offset < 0)) {
-    return Finish(reactor, InvalidField("page_token", "not a page token from this API")), reactor;
-  }
+  absl::StatusOr<int32_t> page = ParseOffsetPageToken(request->page_token(), "page_token");
+  if (!page.ok()) return Finish(reactor, page.status()), reactor;
+  const int32_t offset = *page;
   const int32_t limit = request->page_size() == 0 ? 50 : request->page_size();
   const absl::Time deadline = CallDeadline(*context, *api_);
   OnResolvedName(

@@ -1,5 +1,6 @@
 #include "service/api/utf8.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -66,6 +67,11 @@ std::string ValidUtf8(absl::string_view text) {
     }
   }
   return out;
+}
+
+size_t CodePoints(absl::string_view text) {
+  return std::count_if(text.begin(), text.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
 }  // namespace tgrpc::service

@@ -20,6 +20,10 @@ bool IsValidUtf8(absl::string_view text);
 // "a\xF1\x80\x80\xE1\x80\xC2b" becomes "a\uFFFD\uFFFD\uFFFDb". Valid text comes back unchanged.
 std::string ValidUtf8(absl::string_view text);
 
+// The Unicode code points of valid UTF-8 `text` (proto3 strings are): what Telegram's length
+// limits on names and texts count.
+size_t CodePoints(absl::string_view text);
+
 }  // namespace tgrpc::service
 
 #endif  // TGRPC_SERVICE_API_UTF8_H_
