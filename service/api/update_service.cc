@@ -339,11 +339,14 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
           made->set_account(source.account->name());
           made->set_position(entry.position);
           made->set_resume_token(MakeResumeToken({{id, entry.position}}));
+          // Its size, measured once here (the message never changes): streams read the cached
+          // figure instead of walking it again per consumer.
+          made->ByteSizeLong();
           converted = made;
           ConvertedEvents::Get().Put(source.engine, entry.position, converted);
         }
         if (!FilterPasses(filter_, chats_, *converted)) continue;
-        pending_bytes_ += converted->ByteSizeLong();
+        pending_bytes_ += static_cast<size_t>(converted->GetCachedSize());
         if (sources_.size() == 1) {
           pending_.push_back(std::move(converted));
           continue;
