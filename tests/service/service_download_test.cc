@@ -98,25 +98,6 @@ class DownloadTest : public ServiceTest {
     return sent;
   }
 
-  struct Downloaded {
-    grpc::Status status;
-    std::string data;
-    std::vector<v1::DownloadFileResponse> responses;  // without their data
-  };
-  Downloaded Download(const v1::DownloadFileRequest& request) {
-    Downloaded out;
-    std::unique_ptr<grpc::ClientContext> context = Context(kTokenA, 60);
-    auto reader = files_->DownloadFile(context.get(), request);
-    v1::DownloadFileResponse response;
-    while (reader->Read(&response)) {
-      EXPECT_EQ(response.offset(), request.offset() + static_cast<int64_t>(out.data.size()));
-      out.data += response.data();
-      response.clear_data();
-      out.responses.push_back(response);
-    }
-    out.status = reader->Finish();
-    return out;
-  }
   static v1::DownloadFileRequest ByMessage(const std::string& name) {
     v1::DownloadFileRequest request;
     request.set_message(name);

@@ -92,27 +92,6 @@ class FilesTest : public ServiceTest {
     return out;
   }
 
-  struct Downloaded {
-    grpc::Status status;
-    std::string data;
-    std::vector<v1::DownloadFileResponse> responses;  // without their data
-  };
-  Downloaded Download(const v1::DownloadFileRequest& request, const char* token = kTokenA) {
-    Downloaded out;
-    std::unique_ptr<grpc::ClientContext> context = Context(token, 60);
-    std::unique_ptr<grpc::ClientReader<v1::DownloadFileResponse>> reader =
-        files_->DownloadFile(context.get(), request);
-    v1::DownloadFileResponse response;
-    while (reader->Read(&response)) {
-      // Each response starts where the last one ended.
-      EXPECT_EQ(response.offset(), request.offset() + static_cast<int64_t>(out.data.size()));
-      out.data += response.data();
-      response.clear_data();
-      out.responses.push_back(response);
-    }
-    out.status = reader->Finish();
-    return out;
-  }
   static v1::DownloadFileRequest ByMessage(const std::string& name, int64_t offset = 0,
                                            int64_t limit = 0) {
     v1::DownloadFileRequest request;

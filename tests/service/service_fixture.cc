@@ -83,6 +83,23 @@ std::unique_ptr<grpc::ClientContext> ServiceTest::Context(const char* token, int
   return context;
 }
 
+ServiceTest::Downloaded ServiceTest::Download(const v1::DownloadFileRequest& request,
+                                              const char* token) {
+  Downloaded out;
+  std::unique_ptr<grpc::ClientContext> context = Context(token, 60);
+  std::unique_ptr<grpc::ClientReader<v1::DownloadFileResponse>> reader =
+      files_->DownloadFile(context.get(), request);
+  v1::DownloadFileResponse response;
+  while (reader->Read(&response)) {
+    EXPECT_EQ(response.offset(), request.offset() + static_cast<int64_t>(out.data.size()));
+    out.data += response.data();
+    response.clear_data();
+    out.responses.push_back(response);
+  }
+  out.status = reader->Finish();
+  return out;
+}
+
 std::string ServiceTest::LastCode(const std::string& phone) {
   std::optional<std::string> code;
   dc_->Run([&](fakedc::World& world) { code = world.LastCode(phone); });

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -40,6 +41,15 @@ class ServiceTest : public ::testing::Test {
 
   // A context with tenant A's (or B's) token and a deadline.
   std::unique_ptr<grpc::ClientContext> Context(const char* token = kTokenA, int seconds = 30);
+
+  // A whole DownloadFile stream: the bytes, the responses without their data, the status. Each
+  // response must start where the last one ended (checked).
+  struct Downloaded {
+    grpc::Status status;
+    std::string data;
+    std::vector<v1::DownloadFileResponse> responses;
+  };
+  Downloaded Download(const v1::DownloadFileRequest& request, const char* token = kTokenA);
 
   // Creates accounts/{id} for `phone` and signs it in with the code fakedc issued (and the
   // password when given), as the tenant of `token`. Fails the test on any error.
