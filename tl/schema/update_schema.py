@@ -12,6 +12,10 @@ Constructors the JSON leaves out (the built-in Bool/True/Vector/Null of the API 
 MTProto service envelopes and legacy handshake types) are written in from Telegram's published
 schema (core.telegram.org/schema/mtproto).
 
+api_comments.tsv carries the documentation comments the API JSON holds for its constructors,
+methods and their arguments: Telegram's own descriptions from core.telegram.org, kept as data so
+that the raw API .proto generator can put them on messages and fields.
+
 Usage: tl/schema/update_schema.py [--package-dir DIR]   (default: `npm pack` the pinned version)
 Re-running it reproduces the committed files byte for byte.
 """
@@ -100,6 +104,26 @@ def render(entry, strip_mt):
     return " ".join(parts) + f" = {result};"
 
 
+def one_line(comment):
+    # The .tsv is split on tabs and newlines; the HTML in the comments needs neither.
+    return comment.replace("\t", " ").replace("\r", " ").replace("\n", " ").strip()
+
+
+def api_comments(entries):
+    """The comment lines of api.tl's combinators, in api.tl's order (constructors, then methods)."""
+    lines = [f"# From {PACKAGE}@{VERSION} by tl/schema/update_schema.py. combinator<TAB>argument"
+             " (empty: the combinator itself)<TAB>comment (HTML; tabs and newlines in it are"
+             " replaced by spaces)"]
+    for kind in ("class", "method"):
+        for e in (e for e in entries if e["kind"] == kind):
+            if one_line(e.get("comment") or ""):
+                lines.append(f"{e['name']}\t\t{one_line(e['comment'])}")
+            for a in e["arguments"]:
+                if one_line(a.get("comment") or ""):
+                    lines.append(f"{e['name']}\t{a['name']}\t{one_line(a['comment'])}")
+    return "\n".join(lines) + "\n"
+
+
 def write(path, text):
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
@@ -143,6 +167,8 @@ def main():
         desc = " ".join(e.get("description", "").split())
         lines.append(f"{e['code']}\t{name}\t{desc}")
     write(os.path.join(OUT_DIR, "errors.tsv"), "\n".join(lines) + "\n")
+
+    write(os.path.join(OUT_DIR, "api_comments.tsv"), api_comments(api["e"]))
 
 
 if __name__ == "__main__":
