@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace tgrpc::tl::raw {
 namespace {
@@ -29,6 +30,20 @@ const char* ScalarName(Scalar s) {
   return "bytes";
 }
 
+// A description as `//` lines of at most 100 columns after `indent`.
+void EmitComment(const std::string* text, absl::string_view indent, std::string& out) {
+  if (text == nullptr) return;
+  std::string line;
+  for (absl::string_view word : absl::StrSplit(*text, ' ', absl::SkipEmpty())) {
+    if (!line.empty() && indent.size() + 3 + line.size() + 1 + word.size() > 100) {
+      absl::StrAppend(&out, indent, "// ", line, "\n");
+      line.clear();
+    }
+    absl::StrAppend(&line, line.empty() ? "" : " ", word);
+  }
+  if (!line.empty()) absl::StrAppend(&out, indent, "// ", line, "\n");
+}
+
 void EmitReserved(const Message& m, std::string& out) {
   if (m.reserved.empty()) return;
   std::vector<std::string> numbers, names;
@@ -49,14 +64,20 @@ std::string FieldComment(const Field& f) {
   return absl::StrCat("  // ", tl, "\n");
 }
 
-void EmitMessage(const RawModel& model, const Message& m, std::string& out) {
+void EmitMessage(const RawModel& model, const Comments* comments, const Message& m,
+                 std::string& out) {
+  auto describe = [comments](const Combinator* c) -> const std::string* {
+    return comments != nullptr && c != nullptr ? comments->Of(c->name) : nullptr;
+  };
   switch (m.kind) {
     case Message::Kind::kWrapper:
       absl::StrAppend(&out, "\n// The boxed type ", m.tl_type, ": one of its constructors.\n");
       break;
     case Message::Kind::kConstructor:
     case Message::Kind::kRequest:
-      absl::StrAppend(&out, "\n// ", m.combinator->ToString(), "\n");
+      out.push_back('\n');
+      EmitComment(describe(m.combinator), "", out);
+      absl::StrAppend(&out, "// ", m.combinator->ToString(), "\n");
       break;
     case Message::Kind::kVector:
       absl::StrAppend(&out, "\n// A result of type Vector<", m.tl_type, ">.\n");
@@ -79,6 +100,9 @@ void EmitMessage(const RawModel& model, const Message& m, std::string& out) {
       if (m.kind == Message::Kind::kRequest && f.param == nullptr) {
         absl::StrAppend(&out, "  // The account's resource name: accounts/{account}.\n");
       } else {
+        if (comments != nullptr && f.param != nullptr) {
+          EmitComment(comments->Of(m.combinator->name, f.param->name), "  ", out);
+        }
         absl::StrAppend(&out, FieldComment(f));
       }
     }
@@ -96,7 +120,7 @@ std::string ProtoType(const RawModel& model, const Field& field) {
   return field.is_message ? model.message(field.message).name : ScalarName(field.scalar);
 }
 
-std::map<std::string, std::string> EmitProtoFiles(const RawModel& model) {
+std::map<std::string, std::string> EmitProtoFiles(const RawModel& model, const Comments* comments) {
   std::map<std::string, std::string> bodies;
   std::map<std::string, std::set<std::string>> imports;
   auto refer = [&](const Message& m) {
@@ -110,19 +134,19 @@ std::map<std::string, std::string> EmitProtoFiles(const RawModel& model) {
   std::set<const Message*> written;
   for (const Message& w : model.messages()) {
     if (w.kind != Message::Kind::kWrapper) continue;
-    EmitMessage(model, w, bodies[w.file]);
+    EmitMessage(model, comments, w, bodies[w.file]);
     refer(w);
     for (const Field& f : w.fields) {
       if (f.constructor == nullptr) continue;
       const Message& c = model.message(f.message);
       if (!written.insert(&c).second) continue;
-      EmitMessage(model, c, bodies[c.file]);
+      EmitMessage(model, comments, c, bodies[c.file]);
       refer(c);
     }
   }
   for (const Message& m : model.messages()) {
     if (m.kind == Message::Kind::kVector || m.kind == Message::Kind::kScalarResult) {
-      EmitMessage(model, m, bodies[m.file]);
+      EmitMessage(model, comments, m, bodies[m.file]);
       refer(m);
     }
   }
@@ -130,7 +154,7 @@ std::map<std::string, std::string> EmitProtoFiles(const RawModel& model) {
   std::map<std::string, std::map<std::string, std::vector<const Rpc*>>> services;
   for (const Rpc& rpc : model.rpcs()) {
     const Message& request = model.message(rpc.request);
-    EmitMessage(model, request, bodies[request.file]);
+    EmitMessage(model, comments, request, bodies[request.file]);
     refer(request);
     const Message& response = model.message(rpc.response);
     if (response.file != request.file) imports[request.file].insert(response.file);
@@ -143,6 +167,7 @@ std::map<std::string, std::string> EmitProtoFiles(const RawModel& model) {
                       rpcs[0]->function->name.substr(0, rpcs[0]->function->name.find('.')),
                       "` namespace.\nservice ", service, " {\n");
       for (const Rpc* rpc : rpcs) {
+        if (comments != nullptr) EmitComment(comments->Of(rpc->function->name), "  ", out);
         absl::StrAppend(&out, "  // ", rpc->function->name, "#",
                         absl::Hex(rpc->function->id, absl::kZeroPad8), "\n", "  rpc ", rpc->method,
                         "(", model.message(rpc->request).name, ") returns (",

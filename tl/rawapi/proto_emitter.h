@@ -8,12 +8,15 @@
 #include <map>
 #include <string>
 
+#include "tl/rawapi/comments.h"
 #include "tl/rawapi/model.h"
 
 namespace tgrpc::tl::raw {
 
-// File name ("tgrpc/raw/v1/types.proto") -> contents, for every file of model.files().
-std::map<std::string, std::string> EmitProtoFiles(const RawModel& model);
+// File name ("tgrpc/raw/v1/types.proto") -> contents, for every file of model.files(). With
+// `comments`, Telegram's descriptions go on the messages, fields and RPCs.
+std::map<std::string, std::string> EmitProtoFiles(const RawModel& model,
+                                                  const Comments* comments = nullptr);
 
 // The proto type of a field's element ("int64", "TypeInputPeer").
 std::string ProtoType(const RawModel& model, const Field& field);

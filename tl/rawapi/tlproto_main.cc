@@ -1,5 +1,6 @@
 // tlproto: the raw API's build tool.
-//   tlproto protos <api.tl> <lock> <out_dir>   writes the .proto files under out_dir
+//   tlproto protos <api.tl> <lock> <out_dir> [comments.tsv]
+//                                              writes the .proto files under out_dir
 //   tlproto update-lock <api.tl> <lock>        appends what the schema has that the lock lacks
 //   tlproto embed <file> <out.cc> <name>       a .cc defining `absl::string_view name()` with the
 //                                              file's bytes (the descriptor set in tgrpcd)
@@ -7,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -38,14 +40,24 @@ absl::StatusOr<Lock> ReadLock(const std::string& path, bool may_be_missing) {
   return tgrpc::tl::raw::ParseLock(*text);
 }
 
-int Protos(const std::string& schema_path, const std::string& lock_path, const std::string& out) {
+int Protos(const std::string& schema_path, const std::string& lock_path, const std::string& out,
+           const std::string& comments_path) {
+  std::optional<tgrpc::tl::raw::Comments> comments;
+  if (!comments_path.empty()) {
+    absl::StatusOr<std::string> text = tgrpc::tl::ReadTextFile(comments_path);
+    if (!text.ok()) return Fail(text.status().message());
+    absl::StatusOr<tgrpc::tl::raw::Comments> parsed = tgrpc::tl::raw::ParseComments(*text);
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    comments = *std::move(parsed);
+  }
   absl::StatusOr<tgrpc::tl::Schema> schema = tgrpc::tl::LoadSchemaFiles({schema_path});
   if (!schema.ok()) return Fail(schema.status().message());
   absl::StatusOr<Lock> lock = ReadLock(lock_path, false);
   if (!lock.ok()) return Fail(lock.status().message());
   auto model = tgrpc::tl::raw::RawModel::Build(&*schema, *lock);
   if (!model.ok()) return Fail(model.status().message());
-  for (const auto& [name, contents] : tgrpc::tl::raw::EmitProtoFiles(**model)) {
+  for (const auto& [name, contents] :
+       tgrpc::tl::raw::EmitProtoFiles(**model, comments ? &*comments : nullptr)) {
     const std::filesystem::path path = std::filesystem::path(out) / name;
     std::filesystem::create_directories(path.parent_path());
     if (!WriteFile(path.string(), contents))
@@ -98,10 +110,13 @@ int Embed(const std::string& in, const std::string& out, const std::string& name
 
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
-  if (command == "protos" && argc == 5) return Protos(argv[2], argv[3], argv[4]);
+  if (command == "protos" && (argc == 5 || argc == 6)) {
+    return Protos(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : "");
+  }
   if (command == "update-lock" && argc == 4) return UpdateLock(argv[2], argv[3]);
   if (command == "embed" && argc == 5) return Embed(argv[2], argv[3], argv[4]);
   return Fail(
-      "usage: tlproto protos <api.tl> <lock> <out_dir> | update-lock <api.tl> <lock> | "
+      "usage: tlproto protos <api.tl> <lock> <out_dir> [comments.tsv] | update-lock <api.tl> "
+      "<lock> | "
       "embed <file> <out.cc> <namespace::name>");
 }
