@@ -8,11 +8,8 @@
 extern const char kTgrpcApiTl[];
 
 namespace tgrpc::service {
-namespace {
 
-// The pinned schema, parsed on first use; null if the compiled-in text does not parse (a build
-// error, reported by the calls).
-const tl::Schema* PinnedSchema() {
+const tl::Schema* PinnedApiSchema() {
   static const tl::Schema* const schema = []() -> const tl::Schema* {
     absl::StatusOr<tl::Schema> parsed = tl::ParseSchema(kTgrpcApiTl);
     return parsed.ok() ? new tl::Schema(*std::move(parsed)) : nullptr;
@@ -20,11 +17,9 @@ const tl::Schema* PinnedSchema() {
   return schema;
 }
 
-}  // namespace
-
 absl::StatusOr<std::string> TlFromJson(absl::string_view json, absl::string_view type,
                                        absl::string_view field) {
-  const tl::Schema* schema = PinnedSchema();
+  const tl::Schema* schema = PinnedApiSchema();
   if (schema == nullptr) return absl::InternalError("the compiled-in TL schema does not parse");
   absl::StatusOr<tl::Value> value = tl::FromJson(*schema, json, type);
   if (!value.ok()) {
@@ -39,7 +34,7 @@ absl::StatusOr<std::string> TlFromJson(absl::string_view json, absl::string_view
 }
 
 absl::StatusOr<std::string> TlToJson(absl::string_view boxed, absl::string_view type) {
-  const tl::Schema* schema = PinnedSchema();
+  const tl::Schema* schema = PinnedApiSchema();
   if (schema == nullptr) return absl::InternalError("the compiled-in TL schema does not parse");
   absl::StatusOr<tl::Value> value = tl::DynamicCodec(schema).Decode(boxed, type);
   if (!value.ok()) {

@@ -8,8 +8,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tl/parser/schema.h"
 
 namespace tgrpc::service {
+
+// The pinned schema compiled into tgrpcd, parsed on first use; null if the compiled-in text does
+// not parse (a build error, reported by the calls).
+const tl::Schema* PinnedApiSchema();
 
 // JSON of a value of boxed type `type` (e.g. "ReplyMarkup") to its boxed TL bytes.
 // INVALID_ARGUMENT naming `field` for JSON that is not such a value.

@@ -188,6 +188,11 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   server->message_service_ = std::make_unique<MessageServiceImpl>(&server->api_);
   server->file_service_ = std::make_unique<FileServiceImpl>(&server->api_);
   server->update_service_ = std::make_unique<UpdateServiceImpl>(&server->api_);
+  server->raw_json_service_ = std::make_unique<RawServiceImpl>(&server->api_);
+  // Also puts the raw .proto files into the generated pool, for reflection and metrics.
+  absl::StatusOr<std::vector<std::unique_ptr<grpc::Service>>> raw = MakeRawServices(&server->api_);
+  if (!raw.ok()) return raw.status();
+  server->raw_services_ = *std::move(raw);
 
   // Reflection describes services from the generated pool: make sure the health schema is there.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
@@ -215,6 +220,8 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   builder.RegisterService(server->message_service_.get());
   builder.RegisterService(server->file_service_.get());
   builder.RegisterService(server->update_service_.get());
+  builder.RegisterService(server->raw_json_service_.get());
+  for (const auto& service : server->raw_services_) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   // First: the metrics count the status it gives an unparsable request.
   interceptors.push_back(NewUnparsedRequestInterceptorFactory());

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "asio.hpp"
 #include "grpcpp/grpcpp.h"
+#include "service/api/raw_service.h"
 #include "service/api/services.h"
 #include "service/metrics/metrics.h"
 #include "service/server/config.h"
@@ -71,6 +72,8 @@ class TgrpcServer {
   std::unique_ptr<MessageServiceImpl> message_service_;
   std::unique_ptr<FileServiceImpl> file_service_;
   std::unique_ptr<UpdateServiceImpl> update_service_;
+  std::unique_ptr<RawServiceImpl> raw_json_service_;
+  std::vector<std::unique_ptr<grpc::Service>> raw_services_;  // tgrpc.raw.v1, one per namespace
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::atomic<bool> shut_down_{false};
