@@ -160,6 +160,18 @@ class Parser {
       absl::StatusOr<Value> f = Parse(j[p.name], p.type, c, fpath);
       if (!f.ok()) return f.status();
       if (p.type.name == "true" && !f->b) continue;  // false = flag not set
+      // An empty optional vector is absent (its bit clear), as mtcute's serializer writes it and
+      // as the raw API must, since protobuf cannot tell an empty repeated field from none.
+      // Unless another field on the same bit is given: then the bit is set and the vector is
+      // written, empty.
+      if (p.conditional() && f->kind == Value::Kind::kVector && f->items.empty()) {
+        bool shared = false;
+        for (const Param& q : c->params) {
+          shared |= q.name != p.name && q.cond_field == p.cond_field && q.cond_bit == p.cond_bit &&
+                    j.contains(q.name);
+        }
+        if (!shared) continue;
+      }
       v.Set(p.name, *std::move(f));
     }
     return v;

@@ -77,7 +77,17 @@ Value Sampler::Fields(const Combinator& c, int depth) {
       v.Set(p.name, Value::Bool(true));
       continue;
     }
-    v.Set(p.name, OfType(p.type, c, depth + 1));
+    Value field = OfType(p.type, c, depth + 1);
+    // An optional vector is never present and empty (the form JSON and the raw API give it),
+    // unless another field on its bit is set anyway.
+    if (p.conditional() && field.kind == Value::Kind::kVector && field.items.empty()) {
+      bool shared = false;
+      for (const Param& q : c.params) {
+        shared |= q.name != p.name && q.cond_field == p.cond_field && q.cond_bit == p.cond_bit;
+      }
+      if (!shared) continue;
+    }
+    v.Set(p.name, std::move(field));
   }
   return v;
 }

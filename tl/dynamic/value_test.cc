@@ -1,6 +1,5 @@
 #include "tl/dynamic/value.h"
 
-
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "tl/dynamic/json.h"
@@ -34,6 +33,23 @@ TEST(DynamicCodecTest, EncodesLikeTheWireFormat) {
   EXPECT_EQ(*back, *v);
   EXPECT_EQ(ObjectToJson(*back),
             R"({"_":"ex.poly","big":"5","closed":true,"points":[{"_":"ex.point","x":1,"y":-1}]})");
+}
+
+TEST(DynamicCodecTest, AnEmptyOptionalVectorInJsonIsAbsent) {
+  Schema s = Example();
+  DynamicCodec codec(&s);
+  // tags (flags.1?Vector<string>) empty and alone on its bit: the bit stays clear.
+  absl::StatusOr<Value> v = FromJson(s, R"({"_":"ex.poly","points":[],"tags":[]})", "ex.Shape");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->Field("tags"), nullptr);
+  absl::StatusOr<std::string> bytes = codec.EncodeBoxed(*v);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(absl::BytesToHexString(*bytes), "887766550000000015c4b51c0000000000000000");
+  // With name on the same bit, the bit is set and the empty vector is written.
+  v = FromJson(s, R"({"_":"ex.poly","name":"a","points":[],"tags":[]})", "ex.Shape");
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_NE(v->Field("tags"), nullptr);
+  EXPECT_TRUE(codec.EncodeBoxed(*v).ok());
 }
 
 TEST(DynamicCodecTest, JsonErrorsAreClear) {
