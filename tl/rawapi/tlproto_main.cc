@@ -1,6 +1,7 @@
 // tlproto: the raw API's build tool.
 //   tlproto protos <api.tl> <lock> <out_dir> [comments.tsv]
 //                                              writes the .proto files under out_dir
+//   tlproto stats <api.tl> <lock>              counts of messages, fields, services, RPCs
 //   tlproto update-lock <api.tl> <lock>        appends what the schema has that the lock lacks
 //   tlproto embed <file> <out.cc> <name>       a .cc defining `absl::string_view name()` with the
 //                                              file's bytes (the descriptor set in tgrpcd)
@@ -8,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -66,6 +69,33 @@ int Protos(const std::string& schema_path, const std::string& lock_path, const s
   return 0;
 }
 
+// Counts of what the raw API has, by kind (for docs and the closing note).
+int Stats(const std::string& schema_path, const std::string& lock_path) {
+  absl::StatusOr<tgrpc::tl::Schema> schema = tgrpc::tl::LoadSchemaFiles({schema_path});
+  if (!schema.ok()) return Fail(schema.status().message());
+  absl::StatusOr<Lock> lock = ReadLock(lock_path, false);
+  if (!lock.ok()) return Fail(lock.status().message());
+  auto model = tgrpc::tl::raw::RawModel::Build(&*schema, *lock);
+  if (!model.ok()) return Fail(model.status().message());
+  using Kind = tgrpc::tl::raw::Message::Kind;
+  std::map<Kind, int> kinds;
+  int fields = 0;
+  for (const auto& m : (*model)->messages()) {
+    ++kinds[m.kind];
+    fields += static_cast<int>(m.fields.size());
+  }
+  std::set<std::string> services;
+  for (const auto& rpc : (*model)->rpcs()) services.insert(rpc.service);
+  std::cout << "layer " << schema->layer << ": " << (*model)->messages().size() << " messages ("
+            << kinds[Kind::kConstructor] << " constructors, " << kinds[Kind::kWrapper]
+            << " oneof wrappers, " << kinds[Kind::kRequest] << " requests, "
+            << kinds[Kind::kVector] + kinds[Kind::kScalarResult] << " result messages), " << fields
+            << " fields, 0 enums, " << services.size() << " services, " << (*model)->rpcs().size()
+            << " RPCs, " << (*model)->files().size() << " files; "
+            << (*model)->skipped_functions().size() << " methods left out\n";
+  return 0;
+}
+
 int UpdateLock(const std::string& schema_path, const std::string& lock_path) {
   absl::StatusOr<tgrpc::tl::Schema> schema = tgrpc::tl::LoadSchemaFiles({schema_path});
   if (!schema.ok()) return Fail(schema.status().message());
@@ -113,10 +143,12 @@ int main(int argc, char** argv) {
   if (command == "protos" && (argc == 5 || argc == 6)) {
     return Protos(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : "");
   }
+  if (command == "stats" && argc == 4) return Stats(argv[2], argv[3]);
   if (command == "update-lock" && argc == 4) return UpdateLock(argv[2], argv[3]);
   if (command == "embed" && argc == 5) return Embed(argv[2], argv[3], argv[4]);
   return Fail(
-      "usage: tlproto protos <api.tl> <lock> <out_dir> [comments.tsv] | update-lock <api.tl> "
+      "usage: tlproto protos <api.tl> <lock> <out_dir> [comments.tsv] | stats <api.tl> <lock> | "
+      "update-lock <api.tl> "
       "<lock> | "
       "embed <file> <out.cc> <namespace::name>");
 }
