@@ -1,13 +1,18 @@
 #!/usr/bin/python3
 """Runs tgrpc's polyglot callers against a real tgrpcd on a real fakedc.
 
-Builds fakedc, tgrpcd and the API's descriptor set (unless --bazel-bin names a tree that has them),
-starts fakedc (a small big group, messages.sendMessage limited to one call a minute so the second
-message gets FLOOD_WAIT) and tgrpcd against it on free ports with a fresh token, then runs:
+Builds fakedc, tgrpcd, the API's descriptor set and the raw API's .proto tar (unless --bazel-bin
+names a tree that has them), starts fakedc (a small big group, messages.sendMessage limited to one
+call a minute so the second message gets FLOOD_WAIT) and tgrpcd against it on free ports with a
+fresh token, then runs:
 
   node            node_client.mjs: @grpc/grpc-js + @grpc/proto-loader (tests/polyglot/package.json)
   python          python_client.py, stubs generated now by Debian's grpc_tools.protoc
   python-dynamic  python_client.py, messages built from the descriptor set, no generated code
+  raw-python      raw_python.py: the raw API (tgrpc.raw.v1) from //proto/raw:raw_api's .proto tar,
+                  stubs by Debian's protoc + grpc_python_plugin, each method checked against the
+                  typed API
+  raw-node        raw_node.mjs: the same from Node, the tar's .proto files loaded by proto-loader
 
 each as its own Telegram user (the flood limit is per user). Prints one line per check,
 `polyglot <client> <check> PASSED|FAILED[: detail]`, and `polyglot tgrpcd shutdown ...` for a
@@ -34,13 +39,19 @@ from ready_process import Process  # noqa: E402
 
 # Debian's python3, which has python3-grpcio (a python3 first on PATH may not).
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-CHECKS = ["auth", "signin", "messages", "members", "not_found", "bad_request", "flood_wait"]
+# The checks of the typed-API clients; the raw clients list theirs (--list-checks), one per TL
+# method. A check a client never printed counts as failed.
+CHECKS = ["auth", "signin", "messages", "reactions", "members", "contacts", "not_found",
+          "bad_request", "flood_wait"]
 # (client, command builder, phone). Each its own user: FLOOD_WAIT is counted per user.
 CLIENTS = [
     ("node", "node", "+15550000001"),
     ("python", "protoc", "+15550000002"),
     ("python-dynamic", "descriptor", "+15550000004"),  # dave: home DC 1, a PHONE_MIGRATE first
+    ("raw-python", "raw-python", "+15550000003"),  # carol (2FA), with member 5 as a helper
+    ("raw-node", "raw-node", "+16660000006"),  # fakedc_big's member 6
 ]
+RAW_PYTHON_HELPER = "+16660000005"  # fakedc_big's member 5: writes to carol
 
 
 def log(message):
@@ -50,7 +61,8 @@ def log(message):
 def build(bazel_bin):
     if bazel_bin:
         return bazel_bin
-    targets = ["//tests/fakedc:fakedc", "//service:tgrpcd", "//proto:tgrpc_v1_descriptor_set"]
+    targets = ["//tests/fakedc:fakedc", "//service:tgrpcd", "//proto:tgrpc_v1_descriptor_set",
+               "//proto/raw:raw_api"]
     log("bazel build " + " ".join(targets))
     subprocess.run(["bazel", "build", *targets], cwd=ROOT, check=True)
     return subprocess.run(["bazel", "info", "bazel-bin"], cwd=ROOT, check=True,
@@ -63,12 +75,30 @@ def ensure_node_modules():
         subprocess.run(["bash", os.path.join(ROOT, "deploy", "polyglot_setup.sh")], check=True)
 
 
+def planned_checks(client, kind, argv):
+    """The checks a client should print: the raw clients say which (--list-checks)."""
+    if not kind.startswith("raw-"):
+        return CHECKS
+    try:
+        listed = subprocess.run(argv[:2] + ["--list-checks"], cwd=HERE, capture_output=True,
+                                text=True, timeout=60)
+        names = listed.stdout.split()
+        if listed.returncode == 0 and names:
+            return names
+        why = f"exit {listed.returncode}: {listed.stderr.strip()[-200:]}"
+    except (OSError, subprocess.TimeoutExpired) as error:
+        why = str(error)
+    log(f"{client}: --list-checks failed ({why})")
+    return ["list-checks"]  # never printed by the client, so counted as a failure
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--bazel-bin", help="bazel-bin with fakedc, tgrpcd and the descriptor "
-                        "set already built (default: build them)")
+    parser.add_argument("--bazel-bin", help="bazel-bin with fakedc, tgrpcd, the descriptor "
+                        "set and the raw API's .proto tar already built (default: build them)")
     parser.add_argument("--members", type=int, default=1000,
-                        help="members of fakedc_big (paged by every client)")
+                        help="members of fakedc_big (paged by every client; the raw clients "
+                        "sign in members 5 and 6)")
     parser.add_argument("--clients", default=",".join(c[0] for c in CLIENTS))
     parser.add_argument("--keep", action="store_true", help="keep the state directory")
     args = parser.parse_args()
@@ -78,6 +108,7 @@ def main():
     fakedc_bin = os.path.join(bazel_bin, "tests", "fakedc", "fakedc")
     tgrpcd_bin = os.path.join(bazel_bin, "service", "tgrpcd")
     descriptor_set = os.path.join(bazel_bin, "proto", "tgrpc_v1.binpb")
+    raw_tar = os.path.join(bazel_bin, "proto", "raw", "raw_api_proto.tar")
     ensure_node_modules()
 
     work = tempfile.mkdtemp(prefix="tgrpc-polyglot-")
@@ -110,9 +141,15 @@ def main():
                       "--phone", phone, "--account", f"{client}-{phone[-1]}", "--client", client]
             if kind == "node":
                 argv = ["node", os.path.join(HERE, "node_client.mjs"), *common]
+            elif kind == "raw-node":
+                argv = ["node", os.path.join(HERE, "raw_node.mjs"), *common, "--raw-tar", raw_tar]
+            elif kind == "raw-python":
+                argv = [PYTHON, os.path.join(HERE, "raw_python.py"), *common, "--raw-tar",
+                        raw_tar, "--helper-phone", RAW_PYTHON_HELPER]
             else:
                 argv = [PYTHON, os.path.join(HERE, "python_client.py"), *common,
                         "--stubs", kind, "--descriptor-set", descriptor_set]
+            checks = planned_checks(client, kind, argv)
             began = time.monotonic()
             try:
                 run = subprocess.run(argv, cwd=HERE, capture_output=True, text=True, timeout=120)
@@ -131,7 +168,7 @@ def main():
                     print(line, flush=True)
                 elif line.strip():
                     log(line)
-            for check in CHECKS:
+            for check in checks:
                 if check not in seen:
                     results.append((client, check, False))
                     print(f"polyglot {client} {check} FAILED: not run (the client exited {rc})",
