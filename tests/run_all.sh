@@ -2,7 +2,8 @@
 # The README's test command: build everything, run every test, run the fuzz targets again under
 # clang's libFuzzer with AddressSanitizer (own output base; see docs/testing.md), then run the
 # independent clients (tests/interop) against fakedc and the polyglot callers (tests/polyglot)
-# against tgrpcd. Prints a closing count line.
+# against tgrpcd, and check the generated raw API with buf (tools/raw_api_buf.sh). Prints a
+# closing count line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -72,8 +73,25 @@ else
   echo "session import tests SKIPPED (TGRPC_SKIP_SESSION_IMPORT=1)"
 fi
 
-passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
+if [ "${TGRPC_SKIP_RAWAPI_BUF:-0}" != 1 ]; then
+  # The generated raw API under buf (proto/raw/buf.yaml): lint, breaking against the previous
+  # commit's schema and lock, and the test that breaking catches what it should. No build, no
+  # server: about 10 s.
+  rawapi_log=$(mktemp)
+  rawapi_bin=$(bazel info bazel-bin 2>/dev/null)
+  tools/raw_api_buf.sh --bazel-bin "$rawapi_bin" 2>&1 | tee "$rawapi_log"
+  rawapi_rc=${PIPESTATUS[0]}
+  tests/rawapi/buf_breaking_test.sh --bazel-bin "$rawapi_bin" 2>&1 | tee -a "$rawapi_log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || rawapi_rc=1
+  grep -E '^rawapi [^ ]+ (PASSED|FAILED)' "$rawapi_log" >> "$log"
+  [ "$rawapi_rc" -eq 0 ] || rc=$rawapi_rc
+  echo "raw API buf checks done: $((SECONDS - start)) s"
+else
+  echo "raw API buf checks SKIPPED (TGRPC_SKIP_RAWAPI_BUF=1)"
+fi
+
+passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
 echo "tests: $passed passed, $failed failed"
 echo "total: $((SECONDS - start)) s"
 exit "$rc"
