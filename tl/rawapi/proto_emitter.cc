@@ -88,7 +88,7 @@ void EmitMessage(const RawModel& model, const Comments* comments, const Message&
   }
   absl::StrAppend(&out, "message ", m.name, " {\n");
   const bool oneof = m.kind == Message::Kind::kWrapper;
-  if (oneof) absl::StrAppend(&out, "  oneof value {\n");
+  if (oneof) absl::StrAppend(&out, "  // The constructor this value is.\n  oneof value {\n");
   for (const Field& f : m.fields) {
     const std::string indent = oneof ? "    " : "  ";
     if (oneof && f.constructor == nullptr) {
@@ -96,7 +96,12 @@ void EmitMessage(const RawModel& model, const Comments* comments, const Message&
                       "// A peer by marked id (-100... for channels) or @username: tgrpcd fills in "
                       "the\n",
                       indent, "// access hash from what the account has seen.\n");
-    } else if (!oneof) {
+    } else if (oneof) {
+      absl::StrAppend(&out, indent, "// ", f.constructor->name, "#",
+                      absl::Hex(f.constructor->id, absl::kZeroPad8), "\n");
+    } else if (m.kind == Message::Kind::kVector || m.kind == Message::Kind::kScalarResult) {
+      absl::StrAppend(&out, "  // The method's result.\n");
+    } else {
       if (m.kind == Message::Kind::kRequest && f.param == nullptr) {
         absl::StrAppend(&out, "  // The account's resource name: accounts/{account}.\n");
       } else {
