@@ -118,6 +118,14 @@ absl::StatusOr<Value> RefFromCache(const RawApi& raw, Account& account, absl::st
   return AsValue(raw, **input, type);
 }
 
+// The converter's INVALID_ARGUMENT about a field as the API's (BadRequest naming the field).
+absl::Status WithFieldDetails(const absl::Status& status) {
+  absl::optional<absl::Cord> path = status.GetPayload(tl::raw::kFieldPathPayload);
+  if (!path.has_value() || status.code() != absl::StatusCode::kInvalidArgument) return status;
+  const std::string field(*path);
+  return InvalidField(field, absl::StripPrefix(status.message(), absl::StrCat(field, ": ")));
+}
+
 // Resolves `refs` one after the other (a username the cache lacks is asked of Telegram).
 void ResolveRefs(std::shared_ptr<Account> account, std::vector<std::string> refs, size_t next,
                  absl::Time deadline, std::function<void(absl::Status)> done) {
@@ -146,7 +154,8 @@ void ConvertRequest(const RawApi& raw, std::shared_ptr<Account> account, const M
                                                   : "inputChannelEmpty");
   };
   absl::StatusOr<Value> query = raw.converter().FromProto(message, *bytes, nullptr, resolver);
-  if (!query.ok() || unknown.empty()) return done(std::move(query));
+  if (!query.ok()) return done(WithFieldDetails(query.status()));
+  if (unknown.empty()) return done(std::move(query));
   ResolveRefs(account, std::move(unknown), 0, deadline,
               [&raw, account, &message, bytes, deadline, done](absl::Status status) mutable {
                 if (!status.ok()) return done(status);

@@ -899,17 +899,17 @@ def bad_input(c):
                varint(2 << 3 | 2) + varint(len(peer)) + peer)
     get_history = c.channel.unary_unary("/tgrpc.raw.v1.MessagesService/GetHistory")
     d = c.failing_call(get_history, request)
-    expect(d["code"] == "INVALID_ARGUMENT" and "999" in d["message"] and "peer" in d["message"],
-           f"unknown case: {d['code']} {d['message']!r}")
+    def names_peer(details):
+        bad = details.get("BadRequest")
+        return bad is not None and any(v.field == "peer" for v in bad.field_violations)
+    expect(d["code"] == "INVALID_ARGUMENT" and "999" in d["message"] and names_peer(d),
+           f"unknown case: {d['code']} {d['message']!r} (BadRequest naming peer wanted)")
     missing = c.failing("messages", "GetHistory", c.R.MessagesGetHistoryRequest(limit=1))
-    bad = missing.get("BadRequest")
-    named = "peer" in missing["message"] or (bad is not None and any(
-        v.field.endswith("peer") for v in bad.field_violations))
-    expect(missing["code"] == "INVALID_ARGUMENT" and named,
-           f"missing peer: {missing['code']} {missing['message']!r}")
+    expect(missing["code"] == "INVALID_ARGUMENT" and names_peer(missing),
+           f"missing peer: {missing['code']} {missing['message']!r} (BadRequest naming peer wanted)")
     c.raw("help", "GetNearestDc", c.R.HelpGetNearestDcRequest())  # still serving
-    return (f"unknown case: {d['message']!r}; no peer: {missing['message']!r}"
-            f"{'' if bad else ' (no BadRequest detail)'}")
+    return (f"unknown case: {d['message']!r}; no peer: {missing['message']!r}; both with "
+            f"BadRequest field peer")
 
 
 @check("unimplemented")

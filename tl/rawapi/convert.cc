@@ -178,7 +178,10 @@ class Path {
   absl::Status Error(absl::StatusCode code, absl::string_view what,
                      const Field* last = nullptr) const {
     std::string path = Join(last);
-    return absl::Status(code, path.empty() ? std::string(what) : absl::StrCat(path, ": ", what));
+    if (path.empty()) return absl::Status(code, what);
+    absl::Status status(code, absl::StrCat(path, ": ", what));
+    status.SetPayload(kFieldPathPayload, absl::Cord(path));
+    return status;
   }
 
  private:
@@ -286,10 +289,7 @@ bool Decoder::ReadWrapper(const MessagePlan& plan, absl::string_view bytes, int 
     if (!in.Varint(&tag)) return Truncated();
     const int index = plan.Lookup(tag >> 3);
     if (index < 0) {
-      const std::string path = path_.Join();
-      status_ = absl::InvalidArgumentError(absl::StrCat(
-          "unknown case ", tag >> 3, " of ", plan.message->name, path.empty() ? "" : " at ", path));
-      return false;
+      return Fail(absl::StrCat("unknown case ", tag >> 3, " of ", plan.message->name));
     }
     const FieldPlan& f = plan.fields[index];
     path_.Push(*f.field);
@@ -486,9 +486,7 @@ bool Decoder::Assemble(const MessagePlan& plan, size_t base, Value* out) {
     } else if (!f.conditional) {
       Value v;
       if (!Default(f, &v)) {
-        status_ = absl::InvalidArgumentError(
-            absl::StrCat("missing required field ", path_.Join(f.field)));
-        return false;
+        return Fail("required, not set", f.field);
       }
       obj.fields.emplace_back(*f.tl_name, std::move(v));
     }

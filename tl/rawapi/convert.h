@@ -28,6 +28,10 @@
 
 namespace tgrpc::tl::raw {
 
+// An INVALID_ARGUMENT about a field carries the field's path (as in its message) in this payload,
+// for the caller's BadRequest details.
+inline constexpr absl::string_view kFieldPathPayload = "type.tgrpc.dev/tgrpc.raw.FieldPath";
+
 // Completes a `ref` case: `boxed_type` is "InputPeer", "InputUser" or "InputChannel", `ref` what
 // the caller gave (a marked id or a username). Returns the object (inputPeerUser, ...).
 using RefResolver =

@@ -392,7 +392,8 @@ TEST_F(ConvertTest, UnknownOneofCase) {
   send.Sub(Num("MessagesSendMessageRequest", "peer"), peer);
   absl::StatusOr<Value> v = converter_.FromProto(Msg("MessagesSendMessageRequest"), send.bytes);
   ASSERT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(v.status().message(), "unknown case 999 of TypeInputPeer at peer");
+  EXPECT_EQ(v.status().message(), "peer: unknown case 999 of TypeInputPeer");
+  EXPECT_EQ(v.status().GetPayload(kFieldPathPayload).value_or(absl::Cord()), "peer");
   v = converter_.FromProto(Msg("TypeInputPeer"), peer.bytes);
   EXPECT_EQ(v.status().message(), "unknown case 999 of TypeInputPeer");
 }
@@ -401,7 +402,7 @@ TEST_F(ConvertTest, MissingRequiredFields) {
   const Message& m = Msg("MessagesSendMessageRequest");
   absl::StatusOr<Value> v = converter_.FromProto(m, "");
   ASSERT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(v.status().message(), "missing required field peer");
+  EXPECT_EQ(v.status().message(), "peer: required, not set");
   // A wrapper that is there but holds no case.
   v = converter_.FromProto(m, Proto().Len(Num("MessagesSendMessageRequest", "peer"), "").bytes);
   ASSERT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
