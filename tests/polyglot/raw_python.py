@@ -337,7 +337,22 @@ def messages_send_message(c):
     typed = c.typed_messages("me", [c.sent])
     expect(len(typed.messages) == 1 and typed.messages[0].text == c.text and
            typed.messages[0].outgoing, f"GetMessages {short(typed)}")
-    return f"message {c.sent}, read by GetMessages"
+    # The raw call's Updates went into the update log, as a typed call's do: the account's
+    # stream (from the oldest retained event) has the message.
+    stream = c.typed_call("UpdateService", "StreamUpdates", c.T.StreamUpdatesRequest(
+        accounts=[c.account], oldest=True, filter=c.T.UpdateFilter(kinds=["new_message"])))
+    logged = False
+    try:
+        for event in stream:
+            if event.new_message.id == c.sent and event.new_message.text == c.text:
+                logged = True
+                break
+    except Exception as error:  # noqa: BLE001 - the deadline ends a stream that lacks it
+        expect(False, f"StreamUpdates ended before message {c.sent}: {error}")
+    finally:
+        stream.cancel()
+    expect(logged, f"message {c.sent} not in the update log")
+    return f"message {c.sent}, read by GetMessages and in StreamUpdates (the update log)"
 
 
 @check("messages.getMessages")
