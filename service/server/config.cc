@@ -111,6 +111,7 @@ const std::map<std::string, Setter>& Setters() {
        [](Config& c, const std::string& v) { return SetString(c.system_version, v); }},
       {"app_version", [](Config& c, const std::string& v) { return SetString(c.app_version, v); }},
       {"lang_code", [](Config& c, const std::string& v) { return SetString(c.lang_code, v); }},
+      {"instance", [](Config& c, const std::string& v) { return SetString(c.instance, v); }},
       {"transport",
        [](Config& c, const std::string& v) {
          if (v != "intermediate" && v != "abridged" && v != "padded" && v != "full") {
@@ -155,9 +156,8 @@ const std::map<std::string, Setter>& Setters() {
          return absl::OkStatus();
        }},
       {"io_threads",
-       [](Config& c, const std::string& v) {
-         return SetInt(c.io_threads, v, "io_threads", 1, 64);
-       }},
+       [](Config& c,
+          const std::string& v) { return SetInt(c.io_threads, v, "io_threads", 1, 64); }},
       {"shutdown_grace",
        [](Config& c,
           const std::string& v) { return SetDuration(c.shutdown_grace, v, "shutdown_grace"); }},

@@ -35,6 +35,10 @@ struct Config {
   std::string system_version = "Linux";
   std::string app_version = "0.1.0";
   std::string lang_code = "en";
+  // This process's name among the replicas that share accounts (initConnection's params carry it
+  // as {"tgrpc_instance": ...}, so a key used by two replicas at once can be told apart). Empty:
+  // the host name.
+  std::string instance;
   // intermediate, abridged, padded or full; obfuscated2 on top when `obfuscated`.
   std::string transport = "intermediate";
   bool obfuscated = false;

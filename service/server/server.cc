@@ -1,5 +1,7 @@
 #include "service/server/server.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -124,6 +126,11 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   env.invoker.app.system_version = config.system_version;
   env.invoker.app.app_version = config.app_version;
   env.invoker.app.lang_code = config.lang_code;
+  env.invoker.app.instance = config.instance;
+  if (env.invoker.app.instance.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) env.invoker.app.instance = host;
+  }
   env.invoker.app.system_lang_code = config.lang_code;
   env.invoker.flood_wait_threshold = config.flood_wait_threshold;
   env.invoker.max_calls_per_session = config.max_calls_per_session;

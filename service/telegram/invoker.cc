@@ -264,6 +264,16 @@ std::string Invoker::WrapForNewSession(const std::string& body) const {
   init->system_lang_code = options_.app.system_lang_code;
   init->lang_pack = options_.app.lang_pack;
   init->lang_code = options_.app.lang_code;
+  if (!options_.app.instance.empty()) {
+    auto value = std::make_unique<api::jsonObjectValue>();
+    value->key = "tgrpc_instance";
+    auto name = std::make_unique<api::jsonString>();
+    name->value = options_.app.instance;
+    value->value = std::move(name);
+    auto params = std::make_unique<api::jsonObject>();
+    params->value.push_back(std::move(value));
+    init->params = std::move(params);
+  }
   init->query = std::make_unique<RawFunction>(body);
   api::invokeWithLayer layer;
   layer.layer = api::kLayer;

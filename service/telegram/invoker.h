@@ -62,6 +62,8 @@ struct AppInfo {
   std::string system_lang_code = "en";
   std::string lang_pack;
   std::string lang_code = "en";
+  // The process's name among replicas: initConnection.params = {"tgrpc_instance": instance}.
+  std::string instance;
 };
 
 struct CallStats {

@@ -43,6 +43,7 @@ class DcConnection : public ConnectionHandler {
     delayed_.clear();
     // Its sessions may now be freed when their key needs the slots.
     dc_.slots->Closed(id_);
+    dc_.connection_use.erase(id_);
   }
 
   void SendFrame(absl::string_view payload);

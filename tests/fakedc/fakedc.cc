@@ -312,7 +312,7 @@ void FakeDc::Impl::OnEncrypted(Dc& dc, bool media_only,
   }
   for (const mtproto::session::ServerEvent& event : incoming->events) {
     if (const auto* call = std::get_if<mtproto::session::ServerRpcCallEvent>(&event)) {
-      HandleCall(dc, incoming->auth_key_id, *incoming->session, *call);
+      HandleCall(dc, handler.id(), incoming->auth_key_id, *incoming->session, *call);
     } else if (const auto* destroyed =
                    std::get_if<mtproto::session::ServerSessionDestroyedEvent>(&event)) {
       dc.slots->Destroyed(incoming->auth_key_id, destroyed->session_id);
@@ -375,6 +375,25 @@ void FakeDc::Impl::ForceNewSalt(Dc& dc, absl::string_view packet) {
                    ", this packet gets bad_server_salt"));
 }
 
+bool FakeDc::Impl::KeyUsedTwice(Dc& dc, int64_t connection_id, uint64_t perm_key,
+                                uint64_t session_id) {
+  if (dc.duplicated_keys.contains(perm_key)) return true;
+  auto instance = dc.session_instance.find(session_id);
+  if (instance == dc.session_instance.end()) return false;  // a client that names no instance
+  for (const auto& [other, use] : dc.connection_use) {
+    if (other != connection_id && use.perm_key == perm_key && use.instance != instance->second) {
+      dc.duplicated_keys.insert(perm_key);
+      ++duplicated_keys_;
+      Log(absl::StrCat("dc", dc.id, ": AUTH_KEY_DUPLICATED: key ", absl::Hex(perm_key), " used by ",
+                       instance->second, " while ", use.instance, " has it open (connection #",
+                       other, "); the key is revoked"));
+      return true;
+    }
+  }
+  dc.connection_use[connection_id] = {perm_key, instance->second};
+  return false;
+}
+
 void FakeDc::Impl::Flush(Dc& dc, mtproto::session::ServerSession& session, DcConnection& handler) {
   for (;;) {
     absl::StatusOr<std::optional<std::string>> packet = session.BuildPacket();
@@ -387,7 +406,7 @@ void FakeDc::Impl::Flush(Dc& dc, mtproto::session::ServerSession& session, DcCon
   }
 }
 
-void FakeDc::Impl::HandleCall(Dc& dc, uint64_t auth_key_id,
+void FakeDc::Impl::HandleCall(Dc& dc, int64_t connection_id, uint64_t auth_key_id,
                               mtproto::session::ServerSession& session,
                               const mtproto::session::ServerRpcCallEvent& call) {
   KeyRecord& key = dc.keys.at(auth_key_id);
@@ -408,6 +427,14 @@ void FakeDc::Impl::HandleCall(Dc& dc, uint64_t auth_key_id,
   context.layer = layer;
   context.user_id = world_.UserOfKey(context.auth_key_id);
   context.without_updates = unwrapped->without_updates;
+  if (unwrapped->client.has_value() && !unwrapped->client->instance.empty()) {
+    dc.session_instance[session.session_id()] = unwrapped->client->instance;
+  }
+  if (KeyUsedTwice(dc, connection_id, context.auth_key_id, session.session_id())) {
+    Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " -> rpc_error 406 AUTH_KEY_DUPLICATED"));
+    session.SendRpcError(call.req_msg_id, 406, "AUTH_KEY_DUPLICATED");
+    return;
+  }
 
   absl::StatusOr<std::string> result;
   if (const auto* bind = dynamic_cast<const api::auth_bindTempAuthKey*>(unwrapped->call.get())) {
@@ -591,6 +618,12 @@ std::vector<std::string> FakeDc::Methods() const {
   names.push_back("auth.bindTempAuthKey");
   std::sort(names.begin(), names.end());
   return names;
+}
+
+int64_t FakeDc::DuplicatedAuthKeys() {
+  int64_t count = 0;
+  impl_->RunOnServer([&] { count = impl_->duplicated_keys_; });
+  return count;
 }
 
 void FakeDc::Run(const std::function<void(World&)>& fn) {

@@ -100,6 +100,9 @@ class FakeDc {
   uint64_t fingerprint() const;
   // The method names the emulator answers, sorted.
   std::vector<std::string> Methods() const;
+  // Permanent keys revoked with AUTH_KEY_DUPLICATED so far: used by two instances (replicas,
+  // by initConnection's params {"tgrpc_instance": ...}) at once, each on its own connection.
+  int64_t DuplicatedAuthKeys();
 
   // Runs `fn` on the server thread with the emulated state and waits for it.
   void Run(const std::function<void(World&)>& fn);

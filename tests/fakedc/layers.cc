@@ -27,6 +27,23 @@ std::string FieldString(const tl::Value& v, absl::string_view name) {
   return f != nullptr && f->kind == tl::Value::Kind::kBytes ? f->s : std::string();
 }
 
+// params:{"tgrpc_instance": "<name>"} of initConnection (a jsonObject of jsonObjectValues), or "".
+std::string InstanceParam(const tl::Value& init) {
+  const tl::Value* params = init.Field("params");
+  if (params == nullptr || params->ctor == nullptr || params->ctor->name != "jsonObject") return "";
+  const tl::Value* entries = params->Field("value");
+  if (entries == nullptr) return "";
+  for (const tl::Value& entry : entries->items) {
+    const tl::Value* key = entry.Field("key");
+    const tl::Value* value = entry.Field("value");
+    if (key != nullptr && key->s == "tgrpc_instance" && value != nullptr &&
+        value->ctor != nullptr && value->ctor->name == "jsonString") {
+      return FieldString(*value, "value");
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<LayerSchemas>> LayerSchemas::Load(
@@ -106,6 +123,7 @@ absl::StatusOr<UnwrappedCall> LayerSchemas::DecodeCall(absl::string_view body, i
       info.system_version = FieldString(call, "system_version");
       info.app_version = FieldString(call, "app_version");
       info.lang_code = FieldString(call, "lang_code");
+      info.instance = InstanceParam(call);
       out.client = std::move(info);
     } else if (name == "invokeWithoutUpdates") {
       out.without_updates = true;

@@ -27,6 +27,8 @@ struct ClientInfo {
   std::string system_version;
   std::string app_version;
   std::string lang_code;
+  // initConnection.params {"tgrpc_instance": "..."}: which replica of a service this is.
+  std::string instance;
 };
 
 // A request with its wrappers taken off, ready for the dispatcher.

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +64,16 @@ struct Dc {
     bool media_only = false;
   };
   std::map<uint64_t, Route> routes;
+  // Which replica (initConnection's tgrpc_instance) each session and each open connection
+  // speaks for, and on which permanent key: a key used by two instances at once is
+  // AUTH_KEY_DUPLICATED from then on, as Telegram revokes such a key.
+  std::map<uint64_t, std::string> session_instance;
+  struct KeyUse {
+    uint64_t perm_key = 0;
+    std::string instance;
+  };
+  std::map<int64_t, KeyUse> connection_use;  // by connection id; erased when it closes
+  std::set<uint64_t> duplicated_keys;
 };
 
 // A listening address of a DC (FakeDc::endpoints() lists them in the same order).
@@ -75,6 +86,9 @@ struct Endpoint {
 
 class FakeDc::Impl {
  public:
+  // Keys revoked by KeyUsedTwice (FakeDc::DuplicatedAuthKeys); server thread only.
+  int64_t duplicated_keys_ = 0;
+
   explicit Impl(FakeDcOptions options)
       : options_(std::move(options)), world_(options_.seed), faults_(options_.faults) {}
 
@@ -140,8 +154,13 @@ class FakeDc::Impl {
   MethodEnv env_;
 
  private:
-  void HandleCall(Dc& dc, uint64_t auth_key_id, mtproto::session::ServerSession& session,
+  void HandleCall(Dc& dc, int64_t connection_id, uint64_t auth_key_id,
+                  mtproto::session::ServerSession& session,
                   const mtproto::session::ServerRpcCallEvent& call);
+  // Whether a call on `connection_id` with permanent key `perm_key` finds the key revoked, or
+  // used at this moment by another instance (initConnection's tgrpc_instance) on another open
+  // connection, which revokes it. Records the connection's instance otherwise.
+  bool KeyUsedTwice(Dc& dc, int64_t connection_id, uint64_t perm_key, uint64_t session_id);
   // bad_salt_packets: the key's salt schedule starts over, so the client's salt is stale.
   void ForceNewSalt(Dc& dc, absl::string_view packet);
   // A temporary key past its expires_at is forgotten before its packet is read (-404).
