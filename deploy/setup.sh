@@ -37,3 +37,5 @@ fi
 "$(dirname "$0")/interop_setup.sh"
 # The polyglot callers' npm packages and buf (npm ci in tests/polyglot; checks python3-grpcio).
 "$(dirname "$0")/polyglot_setup.sh"
+# kubectl (kustomize v4+), yamllint and the npm packages of deploy/k8s/check.sh.
+"$(dirname "$0")/k8s_setup.sh"

@@ -90,8 +90,20 @@ else
   echo "raw API buf checks SKIPPED (TGRPC_SKIP_RAWAPI_BUF=1)"
 fi
 
-passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
+if [ "${TGRPC_SKIP_K8S:-0}" != 1 ]; then
+  # deploy/k8s offline: each overlay renders, validates against the Kubernetes schemas, passes
+  # the policy checks and yamllint, and tgrpcd parses the pod's settings (about 10 s).
+  k8s_log=$(mktemp)
+  deploy/k8s/check.sh --bazel-bin "$(bazel info bazel-bin 2>/dev/null)" 2>&1 | tee "$k8s_log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+  grep -E '^k8s [^ ]+ [^ ]+ (PASSED|FAILED)' "$k8s_log" >> "$log"
+  echo "k8s checks done: $((SECONDS - start)) s"
+else
+  echo "k8s checks SKIPPED (TGRPC_SKIP_K8S=1)"
+fi
+
+passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+|k8s [^ ]+ [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+|k8s [^ ]+ [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
 echo "tests: $passed passed, $failed failed"
 echo "total: $((SECONDS - start)) s"
 exit "$rc"
