@@ -34,6 +34,22 @@ TEST(ConfigTest, FlagsOverrideEnvironmentWhichOverridesTheFile) {
   EXPECT_EQ(config->Describe().find("aaaaaaaaaaaaaaaa"), std::string::npos);
 }
 
+// Kubernetes mounts settings and secrets as separate files: every --config is read, in order,
+// a later file's keys over an earlier one's.
+TEST(ConfigTest, RepeatedConfigFilesApplyInOrder) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR"));
+  std::ofstream(dir + "/settings.json") << R"({"listen": "0.0.0.0:50051", "api_id": 1,
+                                               "instance": "tgrpcd-0"})";
+  std::ofstream(dir + "/secret.json") << R"({"api_id": 12345, "api_hash": "abcdef"})";
+  absl::StatusOr<Config> config = ParseConfig(
+      {"tgrpcd", "--config=" + dir + "/settings.json", "--config", dir + "/secret.json"}, {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "0.0.0.0:50051");
+  EXPECT_EQ(config->api_id, 12345);
+  EXPECT_EQ(config->api_hash, "abcdef");
+  EXPECT_EQ(config->instance, "tgrpcd-0");
+}
+
 TEST(ConfigTest, BadInputIsAClearError) {
   struct Case {
     std::vector<std::string> args;
