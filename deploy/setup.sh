@@ -39,3 +39,6 @@ fi
 "$(dirname "$0")/polyglot_setup.sh"
 # kubectl (kustomize v4+), yamllint and the npm packages of deploy/k8s/check.sh.
 "$(dirname "$0")/k8s_setup.sh"
+# The PostgreSQL server binaries //service/storage:postgres_storage_test runs (it makes its own
+# cluster in a temporary directory; no service is started).
+"$(dirname "$0")/postgres_setup.sh"
