@@ -283,10 +283,35 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
   return config;
 }
 
+std::string RedactedDb(const std::string& db) {
+  std::string out = db;
+  // postgresql://user:secret@host/db
+  if (size_t scheme = out.find("://"); scheme != std::string::npos) {
+    const size_t at = out.find('@', scheme + 3);
+    const size_t colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // host=... password=secret dbname=...
+  for (size_t key = out.find("password="); key != std::string::npos;
+       key = out.find("password=", key + 1)) {
+    const size_t from = key + 9;
+    const size_t to = out.find(' ', from);
+    out.replace(from, (to == std::string::npos ? out.size() : to) - from, "***");
+  }
+  return out;
+}
+
+bool IsPostgresDb(const std::string& db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0 ||
+         db.find("dbname=") != std::string::npos || db.find("host=") != std::string::npos;
+}
+
 std::string Config::Describe() const {
   return absl::StrCat(
-      "listen=", listen, " metrics_listen=", metrics_listen, " db=", db, " key_file=", key_file,
-      " telegram=", telegram,
+      "listen=", listen, " metrics_listen=", metrics_listen, " db=", RedactedDb(db),
+      " key_file=", key_file, " telegram=", telegram,
       telegram == "sandbox" ? absl::StrCat(" sandbox_dcs=", sandbox_dcs) : "", " api_id=", api_id,
       " api_hash=", api_hash.empty() ? "(unset)" : "(set)", " transport=", transport,
       obfuscated ? "+obfuscated" : "", mtproxy.empty() ? "" : " mtproxy=(set)",

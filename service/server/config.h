@@ -80,6 +80,12 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
 absl::Status ApplyConfigJson(const std::string& json, Config& config);
 std::string ConfigUsage();
 
+// `db` with any password in it replaced by *** (for logs and errors).
+std::string RedactedDb(const std::string& db);
+// Whether `db` names a PostgreSQL database (a postgresql:// URI or a libpq key=value string)
+// rather than a SQLite file.
+bool IsPostgresDb(const std::string& db);
+
 // --mtproxy: host:port:secret.
 struct MtProxy {
   std::string host;

@@ -50,6 +50,21 @@ TEST(ConfigTest, RepeatedConfigFilesApplyInOrder) {
   EXPECT_EQ(config->instance, "tgrpcd-0");
 }
 
+TEST(ConfigTest, DatabasePasswordsNeverReachTheLog) {
+  EXPECT_EQ(RedactedDb("postgresql://tgrpc:s3cret@db:5432/tgrpc"),
+            "postgresql://tgrpc:***@db:5432/tgrpc");
+  EXPECT_EQ(RedactedDb("host=db password=s3cret dbname=tgrpc"),
+            "host=db password=*** dbname=tgrpc");
+  EXPECT_EQ(RedactedDb("./state/tgrpc.db"), "./state/tgrpc.db");
+  EXPECT_TRUE(IsPostgresDb("postgresql://tgrpc@db/tgrpc"));
+  EXPECT_TRUE(IsPostgresDb("host=/run/postgresql dbname=tgrpc"));
+  EXPECT_FALSE(IsPostgresDb("./state/tgrpc.db"));
+  absl::StatusOr<Config> config =
+      ParseConfig({"tgrpcd", "--db=postgresql://tgrpc:s3cret@db/tgrpc"}, {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->Describe().find("s3cret"), std::string::npos);
+}
+
 TEST(ConfigTest, BadInputIsAClearError) {
   struct Case {
     std::vector<std::string> args;

@@ -17,6 +17,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "service/api/unparsed_request.h"
 #include "service/storage/key_cipher.h"
+#include "service/storage/postgres_storage.h"
 #include "service/storage/sqlite_storage.h"
 
 namespace tgrpc::service {
@@ -95,8 +96,13 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
                                     ": back it up; without it the stored auth keys are lost"));
   }
   absl::StatusOr<std::unique_ptr<Storage>> storage =
-      OpenSqliteStorage(config.db, *std::move(cipher));
-  if (!storage.ok()) return storage.status();
+      IsPostgresDb(config.db) ? OpenPostgresStorage(config.db, *std::move(cipher))
+                              : OpenSqliteStorage(config.db, *std::move(cipher));
+  if (!storage.ok()) {
+    return absl::Status(storage.status().code(),
+                        absl::StrCat("storage ", RedactedDb(config.db), ": ",
+                                     RedactedDb(std::string(storage.status().message()))));
+  }
   server->storage_ = *std::move(storage);
 
   server->metrics_ = std::make_unique<Metrics>();
