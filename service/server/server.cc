@@ -1,5 +1,6 @@
 #include "service/server/server.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -94,6 +95,27 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   if (created) {
     LogLine("warning", absl::StrCat("generated a new key-encryption key in ", config.key_file,
                                     ": back it up; without it the stored auth keys are lost"));
+  }
+  if (IsPostgresDb(config.db)) {
+    absl::StatusOr<std::unique_ptr<PostgresActiveLock>> lock = PostgresActiveLock::Acquire(
+        config.db,
+        [] {
+          LogLine("info",
+                  "standby: another tgrpcd is active on this database; waiting for it to stop "
+                  "(one active replica per database until account leases)");
+        },
+        [] {
+          // Another replica may take the lock now: stop before it starts on the same accounts.
+          LogLine("error", "lost the database's active lock (its session ended): shutting down");
+          kill(getpid(), SIGTERM);
+        });
+    if (!lock.ok()) {
+      return absl::Status(lock.status().code(),
+                          absl::StrCat("storage ", RedactedDb(config.db), ": ",
+                                       RedactedDb(std::string(lock.status().message()))));
+    }
+    LogLine("info", "active: holding the database's active lock");
+    server->active_lock_ = *std::move(lock);
   }
   absl::StatusOr<std::unique_ptr<Storage>> storage =
       IsPostgresDb(config.db) ? OpenPostgresStorage(config.db, *std::move(cipher))

@@ -17,6 +17,7 @@
 #include "service/api/services.h"
 #include "service/metrics/metrics.h"
 #include "service/server/config.h"
+#include "service/storage/postgres_active_lock.h"
 #include "service/storage/storage.h"
 #include "service/telegram/account_manager.h"
 #include "service/telegram/dc_options.h"
@@ -58,6 +59,9 @@ class TgrpcServer {
   std::unique_ptr<asio::io_context> io_;
   std::shared_ptr<void> io_work_;
   std::vector<std::thread> io_threads_;
+  // Held for the process's life on a PostgreSQL database (one active replica per database until
+  // account leases); destroyed after the storage.
+  std::unique_ptr<PostgresActiveLock> active_lock_;
   std::unique_ptr<Storage> storage_;
   // One thread for the accounts' update log writes (group commit, off the network threads);
   // joined before storage_ goes.
