@@ -37,6 +37,8 @@ fi
 "$(dirname "$0")/interop_setup.sh"
 # The polyglot callers' npm packages and buf (npm ci in tests/polyglot; checks python3-grpcio).
 "$(dirname "$0")/polyglot_setup.sh"
+# buildah and debootstrap for the OCI images (deploy/build_image.sh, deploy/image_test.sh).
+"$(dirname "$0")/image_setup.sh"
 # kubectl (kustomize v4+), yamllint and the npm packages of deploy/k8s/check.sh.
 "$(dirname "$0")/k8s_setup.sh"
 # The PostgreSQL server binaries //service/storage:postgres_storage_test runs (it makes its own

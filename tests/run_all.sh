@@ -90,6 +90,22 @@ else
   echo "raw API buf checks SKIPPED (TGRPC_SKIP_RAWAPI_BUF=1)"
 fi
 
+if [ "${TGRPC_SKIP_IMAGE:-0}" != 1 ]; then
+  # The OCI images (deploy/build_image.sh: strip, buildah) checked offline by
+  # deploy/image_test.sh, about 25 s. The test run packages the binaries this run built
+  # (.bazelrc builds with -O2 -g0) instead of building -c opt again; the release build is
+  # `bash deploy/build_image.sh` alone.
+  image_log=$(mktemp)
+  { TGRPC_IMAGE_BIN="$(bazel info bazel-bin 2>/dev/null)" bash deploy/build_image.sh &&
+    bash deploy/image_test.sh; } 2>&1 | tee "$image_log"
+  image_rc=${PIPESTATUS[0]}
+  grep -E '^image [^ ]+ (PASSED|FAILED)' "$image_log" >> "$log"
+  [ "$image_rc" -eq 0 ] || rc=$image_rc
+  echo "image tests done: $((SECONDS - start)) s"
+else
+  echo "image tests SKIPPED (TGRPC_SKIP_IMAGE=1)"
+fi
+
 if [ "${TGRPC_SKIP_K8S:-0}" != 1 ]; then
   # deploy/k8s offline: each overlay renders, validates against the Kubernetes schemas, passes
   # the policy checks and yamllint, and tgrpcd parses the pod's settings (about 10 s).
@@ -102,8 +118,8 @@ else
   echo "k8s checks SKIPPED (TGRPC_SKIP_K8S=1)"
 fi
 
-passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+|k8s [^ ]+ [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+|k8s [^ ]+ [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
+passed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+|k8s [^ ]+ [^ ]+|image [^ ]+) +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^(//[^ ]+|interop [^ ]+ [^ ]+ [^ ]+|polyglot [^ ]+ [^ ]+|session_import [^ ]+ [^ ]+|rawapi [^ ]+|k8s [^ ]+ [^ ]+|image [^ ]+) +(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)' "$log" || true)
 echo "tests: $passed passed, $failed failed"
 echo "total: $((SECONDS - start)) s"
 exit "$rc"
