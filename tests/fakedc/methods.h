@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,8 +80,23 @@ void RegisterUpdateMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterMessageMethods(Dispatcher& dispatcher, MethodEnv& env);
 void RegisterChannelMethods(Dispatcher& dispatcher, MethodEnv& env);
 // Basic groups (messages.createChat, addChatUser, ...) and channel membership (channels.
-// createChannel, inviteToChannel, joinChannel, leaveChannel): methods_chats.cc.
+// createChannel, inviteToChannel, joinChannel, leaveChannel): methods_chats.cc. Registers the
+// channel administration methods too.
 void RegisterChatMethods(Dispatcher& dispatcher, MethodEnv& env);
+// channels.editTitle and channels.editBanned: methods_chats_admin.cc.
+void RegisterChatAdminMethods(Dispatcher& dispatcher, MethodEnv& env);
+
+// The helpers of the chat methods (methods_chats.cc). A title as Telegram takes it: trimmed;
+// CHAT_TITLE_EMPTY when nothing is left.
+absl::StatusOr<std::string> CleanTitle(const std::string& title);
+// Adds a service message to the channel's box, from `from_id`.
+const MessageRecord& AddChannelService(World& world, ChannelRecord& channel, int64_t from_id,
+                                       ServiceAction action);
+// updates{updateChannel if asked, the service message if any} as `viewer` sees them, with the
+// users the message names and the channel.
+std::unique_ptr<tl::api::updates> ChannelUpdates(World& world, const ChannelRecord& channel,
+                                                 const MessageRecord* service, int64_t viewer,
+                                                 bool with_channel_update);
 void RegisterUploadMethods(Dispatcher& dispatcher, MethodEnv& env);
 // The checks before every handler: USER_MIGRATE for a signed-in user's calls away from the
 // account's home DC, then the World's FLOOD_WAIT limits.

@@ -55,13 +55,6 @@ MessageRecord ServiceMessage(World& world, int64_t from_id, ServiceAction action
   return record;
 }
 
-// A title as Telegram takes it: trimmed; CHAT_TITLE_EMPTY when nothing is left.
-absl::StatusOr<std::string> CleanTitle(const std::string& title) {
-  std::string out(absl::StripAsciiWhitespace(title));
-  if (out.empty()) return BadRequest("CHAT_TITLE_EMPTY");
-  return out;
-}
-
 // ---- Basic groups.
 
 std::vector<int64_t> MemberIds(const ChatRecord& chat) {
@@ -341,16 +334,19 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
       });
 }
 
+}  // namespace
+
 // ---- Channels.
 
-// Adds a service message to the channel's box. Stored as a member who did not send it sees it;
-// NewChannelMessage shows it to a viewer.
+// Stored as a member who did not send it sees it; NewChannelMessage shows it to a viewer.
 const MessageRecord& AddChannelService(World& world, ChannelRecord& channel, int64_t from_id,
                                        ServiceAction action) {
   MessageRecord record = ServiceMessage(world, from_id, std::move(action));
   record.peer = {PeerKind::kChannel, channel.id};
   return world.AddMessage(channel.box, std::move(record));
 }
+
+namespace {
 
 tl::Ptr<api::Update> NewChannelMessage(World& world, const ChannelRecord& channel,
                                        const MessageRecord& message, int64_t viewer) {
@@ -369,7 +365,8 @@ tl::Ptr<api::Update> ChannelChanged(const ChannelRecord& channel) {
   return update;
 }
 
-// updates{updateChannel, the service message if any} as `viewer` sees them.
+}  // namespace
+
 std::unique_ptr<api::updates> ChannelUpdates(World& world, const ChannelRecord& channel,
                                              const MessageRecord* service, int64_t viewer,
                                              bool with_channel_update) {
@@ -385,6 +382,8 @@ std::unique_ptr<api::updates> ChannelUpdates(World& world, const ChannelRecord& 
   return out;
 }
 
+namespace {
+
 void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
   // A broadcast channel unless `megagroup` (or `forum`) asks for a supergroup; private (no
@@ -398,6 +397,7 @@ void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
         if (request.about.size() > kMaxAboutLength) return BadRequest("CHAT_ABOUT_TOO_LONG");
         ChannelRecord& channel =
             world.AddChannel(*title, "", context.user_id, request.megagroup || request.forum);
+        channel.about = request.about;
         const MessageRecord& created = AddChannelService(
             world, channel, context.user_id, {ServiceAction::Kind::kChannelCreate, *title, {}});
         env.push(context.user_id, *ChannelUpdates(world, channel, &created, context.user_id, true),
@@ -429,8 +429,13 @@ void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
       if (channel.HasMember(id) || std::find(invited.begin(), invited.end(), id) != invited.end()) {
         continue;
       }
+      // Only an admin's invitation lifts a ban.
+      if (channel.kicked.count(id) != 0 && channel.creator_id != context.user_id) {
+        return BadRequest("USER_KICKED");
+      }
       invited.push_back(id);
     }
+    for (int64_t id : invited) channel.kicked.erase(id);
     if (invited.empty()) {
       return Invited(ChannelUpdates(world, channel, nullptr, context.user_id, false));
     }
@@ -463,7 +468,10 @@ void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
         if (channel.HasMember(context.user_id)) {
           return BadRequest("USER_ALREADY_PARTICIPANT");
         }
-        if (channel.username.empty()) return TelegramError(406, "CHANNEL_PRIVATE");
+        // A banned user cannot see the channel, so cannot join it either.
+        if (channel.username.empty() || channel.kicked.count(context.user_id) != 0) {
+          return TelegramError(406, "CHANNEL_PRIVATE");
+        }
         channel.members.push_back(context.user_id);
         const MessageRecord* joined = nullptr;
         if (channel.megagroup) {
@@ -514,6 +522,12 @@ void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
 
 }  // namespace
 
+absl::StatusOr<std::string> CleanTitle(const std::string& title) {
+  std::string out(absl::StripAsciiWhitespace(title));
+  if (out.empty()) return BadRequest("CHAT_TITLE_EMPTY");
+  return out;
+}
+
 absl::StatusOr<tl::Ptr<api::Updates>> DeliverToChat(MethodEnv& env, const CallContext& context,
                                                     int64_t chat_id, MessageRecord record,
                                                     int64_t random_id) {
@@ -534,6 +548,7 @@ absl::StatusOr<tl::Ptr<api::Updates>> DeliverToChat(MethodEnv& env, const CallCo
 void RegisterChatMethods(Dispatcher& d, MethodEnv& env) {
   RegisterBasicGroupMethods(d, env);
   RegisterChannelMembershipMethods(d, env);
+  RegisterChatAdminMethods(d, env);
 }
 
 }  // namespace tgrpc::fakedc

@@ -593,7 +593,7 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
         absl::StatusOr<tl::Value> full = env.builder->Build(
             "channelFull",
             {{"id", tl::Value::Long(c.id)},
-             {"about", tl::Value::Bytes("")},
+             {"about", tl::Value::Bytes(c.about)},
              {"participants_count", tl::Value::Int(static_cast<int32_t>(c.members.size()))},
              {"pts", tl::Value::Int(static_cast<int32_t>(c.box.pts))}});
         if (!full.ok()) return full.status();

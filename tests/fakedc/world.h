@@ -172,6 +172,10 @@ struct ChannelRecord {
   int64_t creator_id = 0;
   int32_t date = 0;
   std::vector<int64_t> members;  // in join order; the creator first
+  std::string about;             // channelFull.about (channels.createChannel)
+  // Users banned from viewing it (channels.editBanned with view_messages): not members, and they
+  // cannot join again until the ban is lifted or the creator invites them.
+  std::set<int64_t> kicked;
   PeerPhoto photo;
   bool HasMember(int64_t user_id) const {
     return std::find(members.begin(), members.end(), user_id) != members.end();
