@@ -16,14 +16,8 @@
 
 namespace tgrpc::service {
 
-namespace {
-
 namespace api = tl::api;
 
-using ChatCallback = std::function<void(absl::StatusOr<v1::Chat>)>;
-
-// The chat `peer` names, with full info (users.getFullUser, messages.getFullChat or
-// channels.getFullChannel).
 void FetchChat(std::shared_ptr<Account> account, const ResolvedPeer& peer, absl::Time deadline,
                ChatCallback done) {
   const std::string account_id = account->id();
@@ -92,6 +86,8 @@ void FetchChat(std::shared_ptr<Account> account, const ResolvedPeer& peer, absl:
     }
   }
 }
+
+namespace {
 
 tl::Ptr<api::ChannelParticipantsFilter> ChannelFilter(v1::ListChatMembersRequest::Filter filter,
                                                       const std::string& q) {

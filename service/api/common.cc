@@ -207,6 +207,29 @@ void OnResolvedName(const ApiContext& api, grpc::CallbackServerContext* context,
               });
 }
 
+void ResolveUsers(std::shared_ptr<Account> account, std::vector<std::string> references,
+                  std::string field, absl::Time deadline, InputUsersCallback done,
+                  std::vector<tl::Ptr<api::InputUser>> resolved) {
+  if (resolved.size() == references.size()) return done(std::move(resolved));
+  const std::string reference = references[resolved.size()];
+  auto shared = std::make_shared<std::vector<tl::Ptr<api::InputUser>>>(std::move(resolved));
+  ResolveChat(account, reference, field, deadline,
+              [account, references = std::move(references), field, deadline, done = std::move(done),
+               shared](absl::StatusOr<ResolvedPeer> peer) mutable {
+                if (!peer.ok()) return done(peer.status());
+                if (MarkedType(peer->marked_id) != PeerType::kUser) {
+                  return done(InvalidField(field, absl::StrCat("\"", references[shared->size()],
+                                                               "\" is a chat, not a user")));
+                }
+                absl::StatusOr<tl::Ptr<api::InputUser>> input =
+                    account->peers().InputUser(peer->marked_id, account->self_id());
+                if (!input.ok()) return done(input.status());
+                shared->push_back(*std::move(input));
+                ResolveUsers(account, std::move(references), field, deadline, std::move(done),
+                             std::move(*shared));
+              });
+}
+
 std::string RequestKey(const std::string& tenant, absl::string_view account,
                        absl::string_view method, const std::string& request_id) {
   if (request_id.empty()) return "";

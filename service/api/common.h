@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -75,6 +76,15 @@ using ResolveCallback = std::function<void(absl::StatusOr<ResolvedPeer>)>;
 // contacts.resolveUsername when the cache does not know it, or a +phone the cache knows.
 void ResolveChat(std::shared_ptr<Account> account, const std::string& reference,
                  absl::string_view field, absl::Time deadline, ResolveCallback done);
+
+using InputUsersCallback =
+    std::function<void(absl::StatusOr<std::vector<tl::Ptr<tl::api::InputUser>>>)>;
+// Resolves `references` (the {user} segments of user names in request field `field`) one after
+// the other with ResolveChat into inputUsers; INVALID_ARGUMENT naming `field` for the first one
+// that is a chat, not a user.
+void ResolveUsers(std::shared_ptr<Account> account, std::vector<std::string> references,
+                  std::string field, absl::Time deadline, InputUsersCallback done,
+                  std::vector<tl::Ptr<tl::api::InputUser>> resolved = {});
 
 // The preamble of a handler on a chat or user name,
 // accounts/{account}/{collection}/{reference}[/{sub_collection}/{rest}] in request field `field`:

@@ -54,34 +54,6 @@ absl::Status CheckName(absl::string_view name, absl::string_view field, bool req
   return absl::OkStatus();
 }
 
-using InputUsersCallback =
-    std::function<void(absl::StatusOr<std::vector<tl::Ptr<api::InputUser>>>)>;
-
-// Resolves `references` (the {user} segments of `field`'s names) one after the other into
-// inputUsers; `field` is named for the first one that is not a user.
-void ResolveUsers(std::shared_ptr<Account> account, std::vector<std::string> references,
-                  std::string field, absl::Time deadline, InputUsersCallback done,
-                  std::vector<tl::Ptr<api::InputUser>> resolved = {}) {
-  if (resolved.size() == references.size()) return done(std::move(resolved));
-  const std::string reference = references[resolved.size()];
-  auto shared = std::make_shared<std::vector<tl::Ptr<api::InputUser>>>(std::move(resolved));
-  ResolveChat(account, reference, field, deadline,
-              [account, references = std::move(references), field, deadline, done = std::move(done),
-               shared](absl::StatusOr<ResolvedPeer> peer) mutable {
-                if (!peer.ok()) return done(peer.status());
-                if (MarkedType(peer->marked_id) != PeerType::kUser) {
-                  return done(InvalidField(field, absl::StrCat("\"", references[shared->size()],
-                                                               "\" is a chat, not a user")));
-                }
-                absl::StatusOr<tl::Ptr<api::InputUser>> input =
-                    account->peers().InputUser(peer->marked_id, account->self_id());
-                if (!input.ok()) return done(input.status());
-                shared->push_back(*std::move(input));
-                ResolveUsers(account, std::move(references), field, deadline, std::move(done),
-                             std::move(*shared));
-              });
-}
-
 // contacts.block / contacts.unblock of the user `name` names.
 template <class Method>
 void SetBlocked(const ApiContext& api, grpc::CallbackServerContext* context,

@@ -98,6 +98,12 @@ class UserServiceImpl final : public v1::UserService::CallbackService {
   const ApiContext* api_;
 };
 
+// The chat `peer` names, with full info (users.getFullUser, messages.getFullChat or
+// channels.getFullChannel), as GetChat answers it: chat_service.cc.
+using ChatCallback = std::function<void(absl::StatusOr<v1::Chat>)>;
+void FetchChat(std::shared_ptr<Account> account, const ResolvedPeer& peer, absl::Time deadline,
+               ChatCallback done);
+
 class ChatServiceImpl final : public v1::ChatService::CallbackService {
  public:
   explicit ChatServiceImpl(const ApiContext* api) : api_(api) {}
@@ -115,6 +121,25 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
   grpc::ServerUnaryReactor* GetChatMember(grpc::CallbackServerContext* context,
                                           const v1::GetChatMemberRequest* request,
                                           v1::ChatMember* response) override;
+  // chat_admin.cc
+  grpc::ServerUnaryReactor* CreateChat(grpc::CallbackServerContext* context,
+                                       const v1::CreateChatRequest* request,
+                                       v1::Chat* response) override;
+  grpc::ServerUnaryReactor* JoinChat(grpc::CallbackServerContext* context,
+                                     const v1::JoinChatRequest* request,
+                                     v1::Chat* response) override;
+  grpc::ServerUnaryReactor* LeaveChat(grpc::CallbackServerContext* context,
+                                      const v1::LeaveChatRequest* request,
+                                      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* UpdateChat(grpc::CallbackServerContext* context,
+                                       const v1::UpdateChatRequest* request,
+                                       v1::Chat* response) override;
+  grpc::ServerUnaryReactor* AddChatMembers(grpc::CallbackServerContext* context,
+                                           const v1::AddChatMembersRequest* request,
+                                           v1::AddChatMembersResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveChatMember(grpc::CallbackServerContext* context,
+                                             const v1::RemoveChatMemberRequest* request,
+                                             google::protobuf::Empty* response) override;
 
  private:
   const ApiContext* api_;

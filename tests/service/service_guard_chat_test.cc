@@ -1,0 +1,174 @@
+// service_guard_test's guards for ChatService's administration RPCs (CreateChat, JoinChat,
+// LeaveChat, UpdateChat, AddChatMembers, RemoveChatMember), kept apart so that neither file
+// outgrows the style's 800 lines: a second tenant's token never reaches the first tenant's
+// accounts (NOT_FOUND, ACCOUNT_NOT_FOUND), a missing or unknown token is UNAUTHENTICATED, a
+// malformed name is INVALID_ARGUMENT naming its field or NOT_FOUND, and a request that does not
+// parse is INVALID_ARGUMENT with REQUEST_UNPARSABLE, while the process stays up. None of these
+// reaches Telegram, so the chats named need not exist.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/fakedc/seed.h"
+#include "tests/service/service_fixture.h"
+
+namespace tgrpc::service_test {
+namespace {
+
+// One RPC, called with a name-like argument substituted into the request's resource field.
+struct Rpc {
+  std::string name;
+  std::function<grpc::Status(grpc::ClientContext*, const std::string& resource)> call;
+};
+
+class GuardChatTest : public ServiceTest {
+ protected:
+  // `resource` is accounts/alice, or a chat / member / user of alice (the names are built from
+  // it). Each request is otherwise valid.
+  std::vector<Rpc> Rpcs() {
+    std::vector<Rpc> rpcs;
+    auto* c = chats_.get();
+    rpcs.push_back({"CreateChat", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::CreateChatRequest q;
+                      q.set_account(r);
+                      q.set_type(v1::Chat::BASIC_GROUP);
+                      q.set_title("Guarded");
+                      q.add_users(r + "/users/bob_example");
+                      q.set_request_id("guard-create");
+                      v1::Chat out;
+                      return c->CreateChat(ctx, q, &out);
+                    }});
+    rpcs.push_back({"JoinChat", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::JoinChatRequest q;
+                      q.set_name(r + "/chats/fakedc_big");
+                      q.set_request_id("guard-join");
+                      v1::Chat out;
+                      return c->JoinChat(ctx, q, &out);
+                    }});
+    rpcs.push_back({"LeaveChat", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::LeaveChatRequest q;
+                      q.set_name(r + "/chats/fakedc_big");
+                      q.set_request_id("guard-leave");
+                      google::protobuf::Empty out;
+                      return c->LeaveChat(ctx, q, &out);
+                    }});
+    rpcs.push_back({"UpdateChat", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::UpdateChatRequest q;
+                      q.mutable_chat()->set_name(r + "/chats/fakedc_big");
+                      q.mutable_chat()->set_title("Guarded");
+                      q.mutable_update_mask()->add_paths("title");
+                      q.set_request_id("guard-update");
+                      v1::Chat out;
+                      return c->UpdateChat(ctx, q, &out);
+                    }});
+    rpcs.push_back({"AddChatMembers", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::AddChatMembersRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.add_users(r + "/users/bob_example");
+                      q.set_request_id("guard-add");
+                      v1::AddChatMembersResponse out;
+                      return c->AddChatMembers(ctx, q, &out);
+                    }});
+    rpcs.push_back({"RemoveChatMember", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::RemoveChatMemberRequest q;
+                      q.set_name(r + "/chats/fakedc_big/members/1");
+                      q.set_request_id("guard-remove");
+                      google::protobuf::Empty out;
+                      return c->RemoveChatMember(ctx, q, &out);
+                    }});
+    return rpcs;
+  }
+
+  void ExpectStillServing() {
+    v1::GetMeRequest me;
+    me.set_account("accounts/alice");
+    v1::User user;
+    grpc::Status status = users_->GetMe(Context().get(), me, &user);
+    ASSERT_TRUE(status.ok()) << "the server stopped answering: " << status.error_message();
+  }
+};
+
+TEST_F(GuardChatTest, AnotherTenantNeverReachesTheAccount) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  int checked = 0;
+  for (const Rpc& rpc : Rpcs()) {
+    grpc::Status status = rpc.call(Context(kTokenB).get(), "accounts/alice");
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
+        << rpc.name << ": " << status.error_message();
+    EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 6);
+  // Tenant B's calls changed nothing of alice's: the seeded supergroup still has its title and
+  // alice in it.
+  v1::GetChatRequest get;
+  get.set_name("accounts/alice/chats/fakedc_big");
+  v1::Chat chat;
+  grpc::Status status = chats_->GetChat(Context().get(), get, &chat);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(chat.title(), "FakeDc Big Group");
+  EXPECT_FALSE(chat.has_left());
+  ExpectStillServing();
+}
+
+TEST_F(GuardChatTest, MissingOrUnknownTokenIsUnauthenticated) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  for (const Rpc& rpc : Rpcs()) {
+    grpc::ClientContext none;
+    none.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    EXPECT_EQ(rpc.call(&none, "accounts/alice").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << rpc.name;
+    EXPECT_EQ(rpc.call(Context("not-a-known-token-at-all").get(), "accounts/alice").error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << rpc.name;
+  }
+  ExpectStillServing();
+}
+
+TEST_F(GuardChatTest, MalformedNamesAreInvalidArgumentOrNotFound) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  const std::vector<std::string> bad = {
+      "",
+      "accounts/",
+      "accounts/Alice",
+      "accounts/alice/",
+      "account/alice",
+      "accounts/-alice",
+      "accounts/" + std::string(100, 'a'),
+      std::string(100000, 'x'),
+      std::string("accounts/ali\0ce", 15),
+      "accounts/alice/../bob",
+  };
+  int calls = 0;
+  for (const Rpc& rpc : Rpcs()) {
+    for (const std::string& name : bad) {
+      grpc::Status status = rpc.call(Context().get(), name);
+      ++calls;
+      const bool invalid = status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+      EXPECT_TRUE(invalid || status.error_code() == grpc::StatusCode::NOT_FOUND)
+          << rpc.name << " with \"" << name.substr(0, 40) << "\": " << status.error_code() << " "
+          << status.error_message();
+      if (invalid) {
+        EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
+      }
+    }
+  }
+  EXPECT_EQ(calls, 6 * 10);
+  ExpectStillServing();
+}
+
+// Invalid UTF-8 in a string field fails protobuf's parse before any handler runs.
+TEST_F(GuardChatTest, RequestThatDoesNotParseIsInvalidArgument) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  for (const Rpc& rpc : Rpcs()) {
+    grpc::Status status = rpc.call(Context().get(), "accounts/\xff\xfe");
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << rpc.name << ": " << status.error_code() << " " << status.error_message();
+    EXPECT_EQ(Reason(status), "REQUEST_UNPARSABLE") << rpc.name;
+  }
+  ExpectStillServing();
+}
+
+}  // namespace
+}  // namespace tgrpc::service_test
