@@ -14,6 +14,7 @@
 #include "service/storage/postgres_connection.h"
 #include "service/storage/postgres_schema.h"
 #include "service/storage/postgres_update_log.h"
+#include "service/storage/storage_util.h"
 
 namespace tgrpc::service {
 namespace {
@@ -25,32 +26,12 @@ constexpr int kMaxAttempts = 3;
 constexpr absl::string_view kKeyCheckAad = "keycheck";
 constexpr absl::string_view kKeyCheckPlaintext = "tgrpc postgres storage key check";
 
-// The associated data binding each sealed secret to its row, the same as the SQLite backend's
-// (sqlite_storage.cc), so that a sealed value means the same in either database: a sealed value
-// copied into another row, of this tenant or another, does not open there. The tenant's length
-// keeps any two (tenant, id) pairs apart whatever characters they hold.
-std::string BotTokenAad(const AccountKey& account) {
-  return absl::StrCat("bottoken:", account.tenant.size(), ":", account.tenant, ":", account.id);
-}
-std::string AuthKeyAad(const AccountKey& account, int dc_id) {
-  return absl::StrCat("authkey:", account.tenant.size(), ":", account.tenant, ":", account.id, ":",
-                      dc_id);
-}
-// How messages name an account.
-std::string Describe(const AccountKey& account) {
-  return absl::StrCat(account.tenant, "/", account.id);
-}
-
-absl::Status WithContext(const absl::Status& status, absl::string_view context) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
-}
-
-template <typename T>
-absl::StatusOr<T> WithContext(absl::StatusOr<T> value, absl::string_view context) {
-  if (value.ok()) return value;
-  return WithContext(value.status(), context);
-}
+// The associated data of sealed secrets is the SQLite backend's (storage_util.h), so a sealed
+// value means the same in either database.
+using storage_util::AuthKeyAad;
+using storage_util::BotTokenAad;
+using storage_util::Describe;
+using storage_util::WithContext;
 
 // Every statement names an account by $1 (tenant) and $2 (id). Column lists are in the order
 // ReadAccount and ReadPeer expect.

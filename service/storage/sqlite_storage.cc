@@ -20,6 +20,7 @@
 #include "service/storage/sqlite_connection.h"
 #include "service/storage/sqlite_schema.h"
 #include "service/storage/sqlite_update_log.h"
+#include "service/storage/storage_util.h"
 
 namespace tgrpc::service {
 namespace {
@@ -31,37 +32,17 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr absl::string_view kKeyCheckAad = "keycheck";
 constexpr absl::string_view kKeyCheckPlaintext = "tgrpc sqlite storage key check";
 
-// Associated data binding each sealed secret to its row: a sealed value copied into another row,
-// of this tenant or another, does not open there. The tenant's length keeps any two (tenant, id)
-// pairs apart whatever characters they hold.
-std::string BotTokenAad(const AccountKey& account) {
-  return absl::StrCat("bottoken:", account.tenant.size(), ":", account.tenant, ":", account.id);
-}
-std::string AuthKeyAad(const AccountKey& account, int dc_id) {
-  return absl::StrCat("authkey:", account.tenant.size(), ":", account.tenant, ":", account.id, ":",
-                      dc_id);
-}
+using storage_util::AuthKeyAad;
+using storage_util::BotTokenAad;
+using storage_util::Describe;
+using storage_util::WithContext;
+
 // Before schema step 3 an account was its id alone, and so were its secrets' associated data.
 std::string LegacyBotTokenAad(absl::string_view account_id) {
   return absl::StrCat("bottoken:", account_id);
 }
 std::string LegacyAuthKeyAad(absl::string_view account_id, int dc_id) {
   return absl::StrCat("authkey:", account_id, ":", dc_id);
-}
-// How messages name an account.
-std::string Describe(const AccountKey& account) {
-  return absl::StrCat(account.tenant, "/", account.id);
-}
-
-absl::Status WithContext(const absl::Status& status, absl::string_view context) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
-}
-
-template <typename T>
-absl::StatusOr<T> WithContext(absl::StatusOr<T> value, absl::string_view context) {
-  if (value.ok()) return value;
-  return WithContext(value.status(), context);
 }
 
 // The exclusive flock on "<database>.lock" that makes a database one process's at a time. A
