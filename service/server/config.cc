@@ -112,6 +112,18 @@ const std::map<std::string, Setter>& Setters() {
       {"app_version", [](Config& c, const std::string& v) { return SetString(c.app_version, v); }},
       {"lang_code", [](Config& c, const std::string& v) { return SetString(c.lang_code, v); }},
       {"instance", [](Config& c, const std::string& v) { return SetString(c.instance, v); }},
+      {"peer_listen", [](Config& c, const std::string& v) { return SetString(c.peer_listen, v); }},
+      {"advertise_host",
+       [](Config& c, const std::string& v) { return SetString(c.advertise_host, v); }},
+      {"lease_ttl",
+       [](Config& c, const std::string& v) -> absl::Status {
+         absl::Status set = SetDuration(c.lease_ttl, v, "lease_ttl");
+         if (!set.ok()) return set;
+         if (c.lease_ttl < absl::Milliseconds(500) || c.lease_ttl > absl::Minutes(10)) {
+           return absl::InvalidArgumentError("lease_ttl must be between 500ms and 10m");
+         }
+         return absl::OkStatus();
+       }},
       {"transport",
        [](Config& c, const std::string& v) {
          if (v != "intermediate" && v != "abridged" && v != "padded" && v != "full") {
@@ -133,28 +145,31 @@ const std::map<std::string, Setter>& Setters() {
       {"token", AddToken},
       {"tokens_file", LoadTokensFile},
       {"allow_unauthenticated",
-       [](Config& c, const std::string& v) {
-         return SetBool(c.allow_unauthenticated, v, "allow_unauthenticated");
-       }},
+       [](Config& c,
+          const std::string&
+              v) { return SetBool(c.allow_unauthenticated, v, "allow_unauthenticated"); }},
       {"flood_wait_threshold",
-       [](Config& c, const std::string& v) {
-         return SetDuration(c.flood_wait_threshold, v, "flood_wait_threshold");
-       }},
+       [](Config& c,
+          const std::string&
+              v) { return SetDuration(c.flood_wait_threshold, v, "flood_wait_threshold"); }},
       {"max_calls_per_session",
-       [](Config& c, const std::string& v) {
-         return SetInt(c.max_calls_per_session, v, "max_calls_per_session", 1, 1024);
-       }},
+       [](Config& c,
+          const std::string&
+              v) { return SetInt(c.max_calls_per_session, v, "max_calls_per_session", 1, 1024); }},
       {"pfs_key_lifetime",
-       [](Config& c, const std::string& v) -> absl::Status {
-         absl::Status set = SetDuration(c.pfs_key_lifetime, v, "pfs_key_lifetime");
-         if (!set.ok()) return set;
-         if (c.pfs_key_lifetime != absl::ZeroDuration() &&
-             (c.pfs_key_lifetime < absl::Minutes(1) || c.pfs_key_lifetime > absl::Hours(24 * 30))) {
-           return absl::InvalidArgumentError(
-               "pfs_key_lifetime must be 0 (off) or between 1m and 720h");
-         }
-         return absl::OkStatus();
-       }},
+       [](Config& c, const std::string& v)
+           -> absl::
+               Status {
+                 absl::Status set = SetDuration(c.pfs_key_lifetime, v, "pfs_key_lifetime");
+                 if (!set.ok()) return set;
+                 if (c.pfs_key_lifetime != absl::ZeroDuration() &&
+                     (c.pfs_key_lifetime < absl::Minutes(1) ||
+                      c.pfs_key_lifetime > absl::Hours(24 * 30))) {
+                   return absl::InvalidArgumentError(
+                       "pfs_key_lifetime must be 0 (off) or between 1m and 720h");
+                 }
+                 return absl::OkStatus();
+               }},
       {"io_threads",
        [](Config& c,
           const std::string& v) { return SetInt(c.io_threads, v, "io_threads", 1, 64); }},
@@ -280,6 +295,10 @@ absl::StatusOr<Config> ParseConfig(const std::vector<std::string>& args,
   if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
     return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
   }
+  if (!config.peer_listen.empty() && !IsPostgresDb(config.db)) {
+    return absl::InvalidArgumentError(
+        "--peer_listen (cluster mode) needs a PostgreSQL --db: the replicas share it");
+  }
   return config;
 }
 
@@ -320,6 +339,9 @@ std::string Config::Describe() const {
       pfs_key_lifetime == absl::ZeroDuration() ? std::string("off")
                                                : absl::FormatDuration(pfs_key_lifetime),
       " io_threads=", io_threads,
+      peer_listen.empty() ? ""
+                          : absl::StrCat(" peer_listen=", peer_listen,
+                                         " lease_ttl=", absl::FormatDuration(lease_ttl)),
       " tls=", tls_cert.empty() ? "off" : (tls_client_ca.empty() ? "on" : "mtls"));
 }
 

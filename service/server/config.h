@@ -39,6 +39,17 @@ struct Config {
   // as {"tgrpc_instance": ...}, so a key used by two replicas at once can be told apart). Empty:
   // the host name.
   std::string instance;
+
+  // Cluster mode (several replicas on one PostgreSQL database): the address of this replica's
+  // peer port, where the others forward calls for the accounts it owns. Empty: no cluster (on
+  // PostgreSQL, one active replica and standbys). Needs a PostgreSQL db.
+  std::string peer_listen;
+  // The host the other replicas dial for this replica's peer port (in Kubernetes the pod's IP).
+  // Empty: the host name.
+  std::string advertise_host;
+  // How long an account's lease lasts without renewal: after a replica dies, another takes its
+  // accounts once their leases expire, within about lease_ttl * 1.2. Renewed every lease_ttl / 5.
+  absl::Duration lease_ttl = absl::Seconds(10);
   // intermediate, abridged, padded or full; obfuscated2 on top when `obfuscated`.
   std::string transport = "intermediate";
   bool obfuscated = false;
