@@ -376,6 +376,21 @@ absl::StatusOr<cluster::RouteTarget> TgrpcServer::Route(const std::string& metho
   // Whatever names no account, or not one of the caller's, is answered here: the services give
   // the errors (bad name, unauthenticated, not found) as they always do.
   absl::StatusOr<std::string> id = cluster::AccountOfRequest(method, first);
+  if (id.ok() && id->empty() && method == "/tgrpc.v1.UpdateService/AckUpdates") {
+    // Its accounts are in its resume token ({account: position}, page-token encoded).
+    std::vector<grpc::Slice> slices;
+    v1::AckUpdatesRequest ack;
+    if (first.Dump(&slices).ok()) {
+      std::string bytes;
+      for (const grpc::Slice& slice : slices) {
+        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+      absl::StatusOr<std::map<std::string, std::string>> token =
+          ack.ParseFromString(bytes) ? ParsePageToken(ack.resume_token(), "resume_token")
+                                     : absl::InvalidArgumentError("unparsable");
+      if (token.ok() && !token->empty()) id = token->begin()->first;
+    }
+  }
   if (!id.ok() || id->empty()) return here;
   absl::StatusOr<std::string> tenant = Authenticate(*context, api_);
   if (!tenant.ok()) return here;
