@@ -115,10 +115,12 @@ absl::Status LeaseManager::Round() {
         held_.erase(now_held);
       }
     }
-    // Renewed but not served: dropped by the watchdog, or a claim whose answer was lost.
+    // Renewed but not served (dropped by the watchdog, a claim whose answer was lost): let go.
+    // A claim under way is not stray: its lease is taken and about to be held.
     for (const auto& [account, epoch] : *renewed) {
-      if (held_.count(account) == 0 && before.count(account) != 0)
+      if (held_.count(account) == 0 && claiming_.count(account) == 0) {
         stray.emplace_back(account, epoch);
+      }
     }
     figures_.lost += static_cast<int64_t>(lost.size());
   }
@@ -264,13 +266,18 @@ void LeaseManager::Drain() {
 }
 
 absl::Status LeaseManager::Claim(const AccountKey& account) {
+  {
+    absl::MutexLock lock(&mutex_);
+    claiming_.insert(account);
+  }
   absl::StatusOr<std::optional<int64_t>> epoch = leases_->Acquire(account, holder_, options_.ttl);
+  absl::MutexLock lock(&mutex_);
+  claiming_.erase(account);
   if (!epoch.ok()) return epoch.status();
   if (!epoch->has_value()) {
     return absl::UnavailableError(
         absl::StrCat("accounts/", account.id, " is being made by another replica: retry"));
   }
-  absl::MutexLock lock(&mutex_);
   held_[account] = **epoch;
   ++figures_.acquired;
   return absl::OkStatus();

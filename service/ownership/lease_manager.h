@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -109,6 +110,8 @@ class LeaseManager final : public LeaseFence {
   mutable absl::Mutex mutex_;
   // The leases held, with their epochs (what the fence checks).
   std::map<AccountKey, int64_t> held_ ABSL_GUARDED_BY(mutex_);
+  // New accounts whose leases are being taken (Claim).
+  std::set<AccountKey> claiming_ ABSL_GUARDED_BY(mutex_);
   // The last round's view for routing: account -> live holder, holder -> replica.
   std::map<AccountKey, std::string> owners_ ABSL_GUARDED_BY(mutex_);
   std::map<std::string, ReplicaRecord> replicas_ ABSL_GUARDED_BY(mutex_);

@@ -39,10 +39,11 @@ constexpr PgStatement kAcquire = {
     "$3, 1, now() + $4 * interval '1 millisecond') ON CONFLICT (tenant, account_id) DO UPDATE SET "
     "holder = excluded.holder, epoch = account_leases.epoch + 1, expires_at = excluded.expires_at "
     "WHERE account_leases.expires_at <= now() RETURNING epoch"};
+// A released lease belongs to nobody (holder ''): its former holder's renewals no longer find it.
 constexpr PgStatement kRelease = {
     "cluster_release",
-    "UPDATE account_leases SET expires_at = now() - interval '1 millisecond' WHERE tenant = $1 "
-    "AND account_id = $2 AND holder = $3 AND epoch = $4"};
+    "UPDATE account_leases SET holder = '', expires_at = now() - interval '1 millisecond' WHERE "
+    "tenant = $1 AND account_id = $2 AND holder = $3 AND epoch = $4"};
 constexpr PgStatement kForget = {"cluster_forget",
                                  "DELETE FROM account_leases WHERE tenant = $1 AND account_id = "
                                  "$2 AND holder = $3 AND epoch = $4"};

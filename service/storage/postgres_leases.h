@@ -85,7 +85,8 @@ class PostgresLeases {
   // another replica holds it.
   absl::StatusOr<std::optional<int64_t>> Acquire(const AccountKey& account,
                                                  const std::string& holder, absl::Duration ttl);
-  // Expires the lease now, if `holder` still has it at `epoch`: another replica may take it.
+  // Expires the lease now and clears its holder, if `holder` still has it at `epoch`: another
+  // replica may take it, and the releaser's renewals no longer extend it.
   absl::Status Release(const AccountKey& account, const std::string& holder, int64_t epoch);
   // Forgets the account's lease (the account was deleted), if `holder` has it at `epoch`.
   absl::Status Forget(const AccountKey& account, const std::string& holder, int64_t epoch);

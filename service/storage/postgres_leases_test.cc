@@ -93,8 +93,11 @@ TEST_F(PostgresLeasesTest, ALeaseIsHeldByOneHolderUntilItExpiresOrIsReleased) {
   EXPECT_EQ(*renewed, (std::map<AccountKey, int64_t>{{a, 1}}));
   EXPECT_TRUE(leases_->Renew("r2", absl::Seconds(30))->empty());
 
-  // Released: free at once, and the taker gets the next epoch.
+  // Released: free at once, and the taker gets the next epoch. The releaser's renewals before
+  // anyone takes it do not bring it back (a handed-over lease stayed live for its old holder).
   ASSERT_TRUE(leases_->Release(a, "r1", 1).ok());
+  EXPECT_TRUE(leases_->Renew("r1", absl::Seconds(30))->empty());
+  EXPECT_FALSE(leases_->Owner(a)->has_value());
   auto taken = leases_->Acquire(a, "r2", absl::Seconds(30));
   ASSERT_TRUE(taken.ok());
   ASSERT_TRUE(taken->has_value());
