@@ -90,19 +90,13 @@ for (const mount of mounts) {
   }
 }
 
-const underMount = (value) =>
-  mounts.some((m) => value === m.mountPath || value.startsWith(`${m.mountPath}/`))
-const args = (container.args ?? []).map((arg) => {
-  const flag = /^(--[^=]+=)(.*)$/s.exec(arg)
-  if (flag && underMount(flag[2])) return flag[1] + root + flag[2]
-  return underMount(arg) ? root + arg : arg
-})
-
 const env = {}
+const expand = (text) =>
+  text.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name) => env[name] ?? all)
 for (const variable of container.env ?? []) {
   let value = variable.value
   if (value !== undefined) {
-    value = value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name) => env[name] ?? all)
+    value = expand(value)
   } else if (variable.valueFrom?.fieldRef) {
     value = FIELD_VALUES[variable.valueFrom.fieldRef.fieldPath] ?? 'placeholder'
   } else {
@@ -116,6 +110,15 @@ for (const variable of container.env ?? []) {
   }
   env[variable.name] = value
 }
+
+const underMount = (value) =>
+  mounts.some((m) => value === m.mountPath || value.startsWith(`${m.mountPath}/`))
+// The kubelet expands $(VAR) in args as in env values (e.g. --advertise_host=$(POD_IP)).
+const args = (container.args ?? []).map((arg) => expand(arg)).map((arg) => {
+  const flag = /^(--[^=]+=)(.*)$/s.exec(arg)
+  if (flag && underMount(flag[2])) return flag[1] + root + flag[2]
+  return underMount(arg) ? root + arg : arg
+})
 
 writeFileSync(join(out, 'args'), args.map((a) => `${a}\0`).join(''))
 writeFileSync(join(out, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(''))

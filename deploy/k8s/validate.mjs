@@ -5,10 +5,14 @@
 //                                   ServiceMonitor: @kubernetes-models/prometheus-operator), and
 //                                   no field the schema does not know (a misspelt field is
 //                                   otherwise dropped silently by the API server)
-//   node validate.mjs policy FILE   what deploy/k8s promises (README.md): restricted security
-//                                   context, requests and limits, gRPC probes, a grace period
-//                                   longer than the drain, and a PodDisruptionBudget,
-//                                   NetworkPolicy and scrape target for the pods
+//   node validate.mjs policy FILE [OVERLAY]
+//                                   what deploy/k8s promises (README.md): restricted security
+//                                   context, requests and limits, gRPC probes (readiness on
+//                                   tgrpc.readiness), a grace period longer than the drain and
+//                                   handover, a PodDisruptionBudget, NetworkPolicy and scrape
+//                                   target for the pods; in cluster mode the peer port reachable
+//                                   by tgrpcd's pods only; and what OVERLAY (single, scaled,
+//                                   sandbox) is: its kind, replicas, cluster mode
 import { loadObjects } from './manifests.mjs'
 import { checkPolicy } from './policy.mjs'
 
@@ -93,12 +97,12 @@ async function checkSchemas(objects) {
   return problems
 }
 
-const [check, file] = process.argv.slice(2)
+const [check, file, overlay] = process.argv.slice(2)
 if (!['schema', 'policy'].includes(check) || !file) {
-  console.error('usage: node validate.mjs schema|policy FILE')
+  console.error('usage: node validate.mjs schema|policy FILE [OVERLAY]')
   process.exit(2)
 }
 const objects = loadObjects(file)
-const problems = check === 'schema' ? await checkSchemas(objects) : checkPolicy(objects)
+const problems = check === 'schema' ? await checkSchemas(objects) : checkPolicy(objects, overlay)
 for (const problem of problems) console.log(problem)
 process.exit(problems.length > 0 ? 1 : 0)

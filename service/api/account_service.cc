@@ -18,9 +18,8 @@ namespace {
 
 namespace api = tl::api;
 
-void AccountToProto(const Account& account, v1::Account* out) {
-  AccountRecord record = account.record();
-  out->set_name(account.name());
+void RecordToProto(const AccountRecord& record, v1::Account* out) {
+  out->set_name("accounts/" + record.id);
   out->set_phone_number(record.phone.empty() ? "" : absl::StrCat("+", record.phone));
   out->set_max_sessions(record.max_sessions);
   out->set_state(static_cast<v1::Account::State>(static_cast<int>(record.state)));
@@ -30,8 +29,12 @@ void AccountToProto(const Account& account, v1::Account* out) {
   out->set_display_name(record.display_name);
   if (!record.user_tl.empty() && record.state == AccountState::kSignedIn) {
     absl::StatusOr<tl::Ptr<api::User>> user = tl::Decode<api::User>(record.user_tl);
-    if (user.ok()) ToProto(**user, account.id(), out->mutable_user());
+    if (user.ok()) ToProto(**user, record.id, out->mutable_user());
   }
+}
+
+void AccountToProto(const Account& account, v1::Account* out) {
+  RecordToProto(account.record(), out);
 }
 
 // Digits of a phone number in international format: +, spaces, dashes and brackets dropped.
@@ -164,15 +167,17 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ListAccounts(grpc::CallbackServerC
   if (!token.ok()) return Finish(reactor, token.status()), reactor;
   const std::string after = (*token)["after"];
   const int size = request->page_size() == 0 ? 100 : request->page_size();
-  std::vector<std::shared_ptr<Account>> accounts = api_->accounts->List(*tenant);
-  for (const auto& account : accounts) {
-    if (!after.empty() && account->id() <= after) continue;
+  // In cluster mode, every replica's accounts (as stored for those served elsewhere).
+  absl::StatusOr<std::vector<AccountRecord>> records = api_->accounts->ListRecords(*tenant);
+  if (!records.ok()) return Finish(reactor, records.status()), reactor;
+  for (const AccountRecord& record : *records) {
+    if (!after.empty() && record.id <= after) continue;
     if (response->accounts_size() == size) {
       response->set_next_page_token(
           MakePageToken({{"after", response->accounts(size - 1).name().substr(9)}}));
       break;
     }
-    AccountToProto(*account, response->add_accounts());
+    RecordToProto(record, response->add_accounts());
   }
   Finish(reactor, absl::OkStatus());
   return reactor;

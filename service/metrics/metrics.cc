@@ -88,7 +88,17 @@ Metrics::Metrics()
                    .Name("tgrpc_update_events_total")
                    .Help("Update log work: events logged, getDifference and getChannelDifference "
                          "catch-ups asked, history gaps Telegram reported; by event.")
-                   .Register(*registry_)) {}
+                   .Register(*registry_)),
+      forwarded_(prometheus::BuildCounter()
+                     .Name("tgrpc_cluster_forwarded_calls_total")
+                     .Help("Cluster mode: calls the public port forwarded to the account's owner, "
+                           "by target (here: this replica; peer: another) and gRPC code.")
+                     .Register(*registry_)),
+      leases_(prometheus::BuildGauge()
+                  .Name("tgrpc_cluster_leases")
+                  .Help("Cluster mode: accounts served (kind=served) and leases taken, handed "
+                        "over and lost since start (acquired, released, lost).")
+                  .Register(*registry_)) {}
 
 Metrics::~Metrics() = default;
 
@@ -161,6 +171,17 @@ void Metrics::SessionStateChanged(int dc, const std::string& from, const std::st
 
 void Metrics::ObserveUpdates(const std::string& event, int64_t count) {
   if (count > 0) updates_.Add({{"event", LabelValue(event)}}).Increment(static_cast<double>(count));
+}
+
+void Metrics::ObserveForward(bool here, const std::string& code) {
+  forwarded_.Add({{"target", here ? "here" : "peer"}, {"code", LabelValue(code)}}).Increment();
+}
+
+void Metrics::SetLeases(int served, int64_t acquired, int64_t released, int64_t lost) {
+  leases_.Add({{"kind", "served"}}).Set(served);
+  leases_.Add({{"kind", "acquired"}}).Set(static_cast<double>(acquired));
+  leases_.Add({{"kind", "released"}}).Set(static_cast<double>(released));
+  leases_.Add({{"kind", "lost"}}).Set(static_cast<double>(lost));
 }
 
 void Metrics::SetAccounts(const std::map<std::string, int>& by_state) {

@@ -81,6 +81,12 @@ class Metrics {
   // Update log work (service/updates): `event` is "logged" (events appended), "difference" and
   // "channel_difference" (catch-ups asked), "gap" (history Telegram dropped); `count` how many.
   void ObserveUpdates(const std::string& event, int64_t count);
+  // Cluster mode: a call the public port forwarded, to this replica's own peer port ("here") or
+  // another's ("peer"), and the code its caller got.
+  void ObserveForward(bool here, const std::string& code);
+  // Cluster mode: the accounts this replica serves, and its lease counts so far (taken, handed
+  // over, lost), set whole.
+  void SetLeases(int served, int64_t acquired, int64_t released, int64_t lost);
 
  private:
   const std::shared_ptr<prometheus::Registry> registry_;
@@ -96,6 +102,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& sessions_;
   prometheus::Family<prometheus::Gauge>& accounts_;
   prometheus::Family<prometheus::Counter>& updates_;
+  prometheus::Family<prometheus::Counter>& forwarded_;
+  prometheus::Family<prometheus::Gauge>& leases_;
 
   mutable absl::Mutex mu_;
   std::unique_ptr<prometheus::Exposer> exposer_ ABSL_GUARDED_BY(mu_);

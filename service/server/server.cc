@@ -17,7 +17,10 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "service/api/unparsed_request.h"
+#include "service/cluster/account_of_request.h"
+#include "service/ownership/not_owner_interceptor.h"
 #include "service/storage/key_cipher.h"
+#include "service/storage/postgres_leases.h"
 #include "service/storage/postgres_storage.h"
 #include "service/storage/sqlite_storage.h"
 
@@ -96,7 +99,27 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
     LogLine("warning", absl::StrCat("generated a new key-encryption key in ", config.key_file,
                                     ": back it up; without it the stored auth keys are lost"));
   }
-  if (IsPostgresDb(config.db)) {
+  std::string instance = config.instance;
+  if (instance.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) instance = host;
+  }
+  if (!config.peer_listen.empty()) {
+    // Cluster mode: leases instead of one active replica.
+    absl::StatusOr<std::unique_ptr<PostgresLeases>> leases = PostgresLeases::Open(config.db);
+    if (!leases.ok()) {
+      return absl::Status(leases.status().code(),
+                          absl::StrCat("storage ", RedactedDb(config.db), ": ",
+                                       RedactedDb(std::string(leases.status().message()))));
+    }
+    LeaseManagerOptions options;
+    options.instance = instance;
+    options.ttl = config.lease_ttl;
+    options.log = [](absl::string_view level, absl::string_view message) {
+      LogLine(level, message);
+    };
+    server->lease_manager_ = std::make_shared<LeaseManager>(*std::move(leases), options);
+  } else if (IsPostgresDb(config.db)) {
     absl::StatusOr<std::unique_ptr<PostgresActiveLock>> lock = PostgresActiveLock::Acquire(
         config.db,
         [] {
@@ -118,8 +141,10 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
     server->active_lock_ = *std::move(lock);
   }
   absl::StatusOr<std::unique_ptr<Storage>> storage =
-      IsPostgresDb(config.db) ? OpenPostgresStorage(config.db, *std::move(cipher))
-                              : OpenSqliteStorage(config.db, *std::move(cipher));
+      IsPostgresDb(config.db)
+          ? OpenPostgresStorage(config.db, *std::move(cipher),
+                                PostgresStorageOptions{.fence = server->lease_manager_})
+          : OpenSqliteStorage(config.db, *std::move(cipher));
   if (!storage.ok()) {
     return absl::Status(storage.status().code(),
                         absl::StrCat("storage ", RedactedDb(config.db), ": ",
@@ -154,11 +179,10 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   env.invoker.app.system_version = config.system_version;
   env.invoker.app.app_version = config.app_version;
   env.invoker.app.lang_code = config.lang_code;
-  env.invoker.app.instance = config.instance;
-  if (env.invoker.app.instance.empty()) {
-    char host[256] = {};
-    if (gethostname(host, sizeof(host) - 1) == 0) env.invoker.app.instance = host;
-  }
+  // In cluster mode the holder id (instance#random): a restarted replica is another instance,
+  // so a key still used by its predecessor shows up as used twice.
+  env.invoker.app.instance =
+      server->lease_manager_ != nullptr ? server->lease_manager_->holder() : instance;
   env.invoker.app.system_lang_code = config.lang_code;
   env.invoker.flood_wait_threshold = config.flood_wait_threshold;
   env.invoker.max_calls_per_session = config.max_calls_per_session;
@@ -210,7 +234,14 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
     if (to == "backoff") metrics->ObserveReconnect(dc);
   };
   server->accounts_ = std::make_unique<AccountManager>(std::move(env));
-  if (absl::Status s = server->accounts_->LoadAll(); !s.ok()) return s;
+  if (LeaseManager* leases = server->lease_manager_.get()) {
+    // The accounts come with their leases (LeaseManager::Start).
+    server->accounts_->SetOwnership(
+        {[leases](const AccountKey& account) { return leases->Claim(account); },
+         [leases](const AccountKey& account) { leases->Forget(account); }});
+  } else if (absl::Status s = server->accounts_->LoadAll(); !s.ok()) {
+    return s;
+  }
   metrics->SetAccounts(server->accounts_->CountByState());
 
   server->api_.accounts = server->accounts_.get();
@@ -249,35 +280,136 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
     credentials = grpc::SslServerCredentials(tls);
   }
   builder.AddListeningPort(config.listen, credentials, &server->port_);
-  builder.RegisterService(server->account_service_.get());
-  builder.RegisterService(server->user_service_.get());
-  builder.RegisterService(server->chat_service_.get());
-  builder.RegisterService(server->message_service_.get());
-  builder.RegisterService(server->file_service_.get());
-  builder.RegisterService(server->update_service_.get());
-  builder.RegisterService(server->raw_json_service_.get());
-  for (const auto& service : server->raw_services_) builder.RegisterService(service.get());
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  // First: the metrics count the status it gives an unparsable request.
-  interceptors.push_back(NewUnparsedRequestInterceptorFactory());
-  interceptors.push_back(metrics->NewInterceptorFactory());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  const bool cluster = server->lease_manager_ != nullptr;
+  if (cluster) {
+    if (absl::Status s = server->StartCluster(builder); !s.ok()) return s;
+  } else {
+    server->RegisterServices(builder, false);
+  }
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
+  if (cluster) {
+    std::string host = config.advertise_host.empty() ? instance : config.advertise_host;
+    absl::Status joined = server->lease_manager_->Start(
+        server->accounts_.get(), absl::StrCat(host, ":", server->peer_port_));
+    if (!joined.ok()) {
+      return absl::Status(joined.code(), absl::StrCat("cluster: cannot join: ", joined.message()));
+    }
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(kReadinessService, true);
   // Account gauges refreshed every few seconds.
   server->metrics_thread_ = std::thread([raw = server.get()] {
     while (!raw->shut_down_.load()) {
       for (int i = 0; i < 50 && !raw->shut_down_.load(); ++i)
         absl::SleepFor(absl::Milliseconds(100));
       raw->metrics_->SetAccounts(raw->accounts_->CountByState());
+      if (raw->lease_manager_ != nullptr) {
+        const OwnershipFigures leases = raw->lease_manager_->figures();
+        raw->metrics_->SetLeases(leases.served, leases.acquired, leases.released, leases.lost);
+      }
     }
   });
   LogLine("info",
           absl::StrCat("tgrpcd serving on port ", server->port_, " (", config.Describe(), ")"));
   return server;
+}
+
+void TgrpcServer::RegisterServices(grpc::ServerBuilder& builder, bool cluster) {
+  builder.RegisterService(account_service_.get());
+  builder.RegisterService(user_service_.get());
+  builder.RegisterService(chat_service_.get());
+  builder.RegisterService(message_service_.get());
+  builder.RegisterService(file_service_.get());
+  builder.RegisterService(update_service_.get());
+  builder.RegisterService(raw_json_service_.get());
+  for (const auto& service : raw_services_) builder.RegisterService(service.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // First: the metrics count the status it gives an unparsable request.
+  interceptors.push_back(NewUnparsedRequestInterceptorFactory());
+  interceptors.push_back(metrics_->NewInterceptorFactory());
+  if (cluster) interceptors.push_back(NewNotOwnerInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+}
+
+absl::Status TgrpcServer::StartCluster(grpc::ServerBuilder& public_builder) {
+  grpc::ServerBuilder peer;
+  // Replicas talk inside the cluster's network (the NetworkPolicy keeps the port to tgrpcd's
+  // pods); callers' credentials travel with each call and are checked by the owner.
+  peer.AddListeningPort(config_.peer_listen, grpc::InsecureServerCredentials(), &peer_port_);
+  RegisterServices(peer, true);
+  peer_server_ = peer.BuildAndStart();
+  if (peer_server_ == nullptr || peer_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on peer_listen ", config_.peer_listen));
+  }
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(-1);
+  // This replica's own peer port over loopback TCP. (An in-process channel lost unary answers
+  // when relayed by the generic forwarder: seen in service_cluster_test, not chased further.)
+  std::string local = config_.peer_listen.substr(0, config_.peer_listen.rfind(':'));
+  if (local.empty() || local == "0.0.0.0" || local == "[::]" || local == "::") local = "127.0.0.1";
+  local_channel_ = grpc::CreateCustomChannel(absl::StrCat(local, ":", peer_port_),
+                                             grpc::InsecureChannelCredentials(), arguments);
+  cluster::ForwarderOptions options;
+  Metrics* metrics = metrics_.get();
+  options.on_forward = [metrics](const std::string& replica, grpc::StatusCode code) {
+    metrics->ObserveForward(replica == "here",
+                            absl::StatusCodeToString(static_cast<absl::StatusCode>(code)));
+  };
+  forwarder_ = std::make_unique<cluster::Forwarder>(
+      [this](const std::string& method, grpc::GenericCallbackServerContext* context,
+             const grpc::ByteBuffer& first,
+             bool refresh) { return Route(method, context, first, refresh); },
+      options);
+  public_builder.RegisterCallbackGenericService(forwarder_.get());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<cluster::RouteTarget> TgrpcServer::Route(const std::string& method,
+                                                        grpc::GenericCallbackServerContext* context,
+                                                        const grpc::ByteBuffer& first,
+                                                        bool refresh) {
+  const cluster::RouteTarget here{local_channel_, "here"};
+  // Whatever names no account, or not one of the caller's, is answered here: the services give
+  // the errors (bad name, unauthenticated, not found) as they always do.
+  absl::StatusOr<std::string> id = cluster::AccountOfRequest(method, first);
+  if (id.ok() && id->empty() && method == "/tgrpc.v1.UpdateService/AckUpdates") {
+    // Its accounts are in its resume token ({account: position}, page-token encoded).
+    std::vector<grpc::Slice> slices;
+    v1::AckUpdatesRequest ack;
+    if (first.Dump(&slices).ok()) {
+      std::string bytes;
+      for (const grpc::Slice& slice : slices) {
+        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+      absl::StatusOr<std::map<std::string, std::string>> token =
+          ack.ParseFromString(bytes) ? ParsePageToken(ack.resume_token(), "resume_token")
+                                     : absl::InvalidArgumentError("unparsable");
+      if (token.ok() && !token->empty()) id = token->begin()->first;
+    }
+  }
+  if (!id.ok() || id->empty()) return here;
+  absl::StatusOr<std::string> tenant = Authenticate(*context, api_);
+  if (!tenant.ok()) return here;
+  absl::StatusOr<std::optional<AccountOwner>> owner =
+      lease_manager_->OwnerOf({*tenant, *id}, refresh);
+  if (!owner.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot tell which replica serves accounts/", *id,
+                                               ": ", owner.status().message()));
+  }
+  if (!owner->has_value() || (*owner)->here) return here;
+  absl::MutexLock lock(&channels_mutex_);
+  std::shared_ptr<grpc::Channel>& channel = channels_[(*owner)->address];
+  if (channel == nullptr) {
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxReceiveMessageSize(-1);
+    channel =
+        grpc::CreateCustomChannel((*owner)->address, grpc::InsecureChannelCredentials(), arguments);
+  }
+  return cluster::RouteTarget{channel, (*owner)->instance};
 }
 
 int TgrpcServer::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
@@ -286,9 +418,17 @@ void TgrpcServer::Shutdown() {
   if (shut_down_.exchange(true)) return;
   LogLine("info", "shutting down: NOT_SERVING, draining calls");
   if (server_ != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(kReadinessService, false);
     server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoNanoseconds(config_.shutdown_grace));
+  }
+  // Cluster mode: hand the accounts over (stop MTProto, flush, release the leases), then close
+  // the peer port (calls other replicas still forward here meanwhile are told ACCOUNT_NOT_HERE
+  // and go to the new owners).
+  if (lease_manager_ != nullptr) lease_manager_->Drain();
+  if (peer_server_ != nullptr) {
+    peer_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   }
   if (accounts_ != nullptr) accounts_->StopAll();
   if (metrics_thread_.joinable()) metrics_thread_.join();
@@ -302,6 +442,7 @@ void TgrpcServer::Wait() {
 TgrpcServer::~TgrpcServer() {
   Shutdown();
   if (server_ != nullptr) server_->Wait();
+  if (peer_server_ != nullptr) peer_server_->Wait();
   accounts_.reset();
   io_work_.reset();
   if (io_) io_->stop();

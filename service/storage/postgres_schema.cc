@@ -106,6 +106,30 @@ CREATE TABLE update_consumers (
   FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
 );
 )sql",
+    // 2: cluster mode (several active replicas, service/ownership). A replica's row says where
+    // its peer port is and until when it counts as alive; an account's lease says which replica
+    // serves it, until when, and at which fencing epoch (bumped by every takeover, and checked by
+    // every write of the holder, so a replica that lost a lease cannot write even before it
+    // notices). Leases are not foreign-keyed to accounts: a new account's lease is taken before
+    // the account is stored. Expiry is the database's clock, the one all replicas share.
+    R"sql(
+CREATE TABLE replicas (
+  holder TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  instance TEXT NOT NULL,
+  address TEXT NOT NULL,
+  draining BOOLEAN NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE account_leases (
+  tenant TEXT COLLATE "C" NOT NULL,
+  account_id TEXT COLLATE "C" NOT NULL,
+  holder TEXT COLLATE "C" NOT NULL,
+  epoch BIGINT NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (tenant, account_id)
+);
+CREATE INDEX account_leases_by_holder ON account_leases (holder);
+)sql",
 };
 static_assert(std::size(kSteps) == kPostgresSchemaVersion,
               "kPostgresSchemaVersion must be the number of steps");

@@ -13,7 +13,7 @@
 namespace tgrpc::service {
 
 // The version this build brings databases to: the number of steps it knows.
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 
 // Runs the steps the database lacks, in the schema the connection's search_path names first.
 // FailedPrecondition for a database of a later version than kPostgresSchemaVersion: a newer

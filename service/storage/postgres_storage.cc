@@ -232,8 +232,9 @@ class ConnectionPool {
 
 class PostgresStorage final : public Storage {
  public:
-  PostgresStorage(std::unique_ptr<ConnectionPool> pool, KeyCipher cipher)
-      : cipher_(std::move(cipher)), pool_(std::move(pool)) {}
+  PostgresStorage(std::unique_ptr<ConnectionPool> pool, KeyCipher cipher,
+                  std::shared_ptr<const LeaseFence> fence)
+      : cipher_(std::move(cipher)), pool_(std::move(pool)), fence_(std::move(fence)) {}
 
   absl::Status PutAccount(const AccountRecord& account) override {
     PgParams params = Of(account.key());
@@ -252,7 +253,7 @@ class PostgresStorage final : public Storage {
         .Text(account.display_name)
         .Int(account.create_time_unix)
         .Text(account.create_request_id);
-    return WithContext(Run(kPutAccount, params).status(),
+    return WithContext(Write(account.key(), kPutAccount, params),
                        absl::StrCat("PutAccount ", Describe(account.key())));
   }
 
@@ -277,7 +278,7 @@ class PostgresStorage final : public Storage {
   }
 
   absl::Status DeleteAccount(const AccountKey& account) override {
-    return WithContext(Run(kDeleteAccount, Of(account)).status(),
+    return WithContext(Write(account, kDeleteAccount, Of(account)),
                        absl::StrCat("DeleteAccount ", Describe(account)));
   }
 
@@ -289,6 +290,7 @@ class PostgresStorage final : public Storage {
         .Int(key.time_offset_ms)
         .Bytes(EncodeFutureSalts(key.future_salts));
     const absl::Status status = InTransaction([&](PgConnection& db) -> absl::Status {
+      TGRPC_RETURN_IF_ERROR(Fence(db, key.account));
       TGRPC_RETURN_IF_ERROR(RequireAccount(db, key.account, kAccountExists));
       return db.Run(kPutAuthKey, params).status();
     });
@@ -330,17 +332,17 @@ class PostgresStorage final : public Storage {
   absl::Status UpdateSalt(const AccountKey& account, int dc_id, uint64_t salt,
                           int64_t time_offset_ms,
                           const std::vector<FutureSaltRecord>& future_salts) override {
-    return WithContext(Run(kUpdateSalt, Of(account)
-                                            .Int(dc_id)
-                                            .Int(static_cast<int64_t>(salt))
-                                            .Int(time_offset_ms)
-                                            .Bytes(EncodeFutureSalts(future_salts)))
-                           .status(),
+    return WithContext(Write(account, kUpdateSalt,
+                             Of(account)
+                                 .Int(dc_id)
+                                 .Int(static_cast<int64_t>(salt))
+                                 .Int(time_offset_ms)
+                                 .Bytes(EncodeFutureSalts(future_salts))),
                        absl::StrCat("UpdateSalt ", Describe(account), " DC ", dc_id));
   }
 
   absl::Status DeleteAuthKeys(const AccountKey& account) override {
-    return WithContext(Run(kDeleteAuthKeys, Of(account)).status(),
+    return WithContext(Write(account, kDeleteAuthKeys, Of(account)),
                        absl::StrCat("DeleteAuthKeys ", Describe(account)));
   }
 
@@ -352,6 +354,7 @@ class PostgresStorage final : public Storage {
       // Every account's row first, in one order, so that two batches over the same accounts
       // never wait for each other in a circle.
       for (const AccountKey& account : accounts) {
+        TGRPC_RETURN_IF_ERROR(Fence(db, account));
         TGRPC_RETURN_IF_ERROR(RequireAccount(db, account, kLockAccount));
       }
       for (const PeerRecord& peer : peers) TGRPC_RETURN_IF_ERROR(PutPeer(db, peer));
@@ -401,6 +404,7 @@ class PostgresStorage final : public Storage {
                                         const UpdateStateRecord& state) override {
     int64_t head = 0;
     const absl::Status status = InTransaction([&](PgConnection& db) -> absl::Status {
+      TGRPC_RETURN_IF_ERROR(Fence(db, account));
       TGRPC_ASSIGN_OR_RETURN(head, postgres_update_log::Append(db, account, entries, state));
       return absl::OkStatus();
     });
@@ -423,6 +427,7 @@ class PostgresStorage final : public Storage {
                                       int64_t keep_logged_after_unix) override {
     int64_t oldest = 0;
     const absl::Status status = InTransaction([&](PgConnection& db) -> absl::Status {
+      TGRPC_RETURN_IF_ERROR(Fence(db, account));
       TGRPC_ASSIGN_OR_RETURN(oldest, postgres_update_log::Trim(db, account, keep_from_position,
                                                                keep_logged_after_unix));
       return absl::OkStatus();
@@ -435,6 +440,7 @@ class PostgresStorage final : public Storage {
                                                  const ConsumerRecord& record) override {
     ConsumerRecord stored;
     const absl::Status status = InTransaction([&](PgConnection& db) -> absl::Status {
+      TGRPC_RETURN_IF_ERROR(Fence(db, account));
       TGRPC_RETURN_IF_ERROR(RequireAccount(db, account, kAccountExists));
       TGRPC_ASSIGN_OR_RETURN(stored, postgres_update_log::Advance(db, account, record));
       return absl::OkStatus();
@@ -457,6 +463,28 @@ class PostgresStorage final : public Storage {
   }
 
  private:
+  // Cluster mode, first in a write's transaction: this replica still holds the account's lease at
+  // the epoch it took (postgres_leases.h). Nothing without a fence.
+  absl::Status Fence(PgConnection& db, const AccountKey& account) const {
+    if (fence_ == nullptr) return absl::OkStatus();
+    const std::optional<int64_t> epoch = fence_->EpochOf(account);
+    if (!epoch.has_value()) {
+      return absl::UnavailableError(absl::StrCat(
+          "accounts/", account.id, ": this replica holds no lease on it; nothing was written"));
+    }
+    return CheckLeaseFence(db, account, fence_->holder(), *epoch);
+  }
+
+  // One statement writing `account`: alone, or after the fence check in a transaction.
+  absl::Status Write(const AccountKey& account, const PgStatement& statement,
+                     const PgParams& params) {
+    if (fence_ == nullptr) return Run(statement, params).status();
+    return InTransaction([&](PgConnection& db) -> absl::Status {
+      TGRPC_RETURN_IF_ERROR(Fence(db, account));
+      return db.Run(statement, params).status();
+    });
+  }
+
   // Runs `body` (absl::Status(PgConnection&)) on a connection of the pool. A connection found
   // lost is made anew, and a body that loses its connection runs once more on a new one: the
   // server rolled back whatever it had begun, and every single-statement write here is
@@ -553,6 +581,7 @@ class PostgresStorage final : public Storage {
 
   const KeyCipher cipher_;
   const std::unique_ptr<ConnectionPool> pool_;
+  const std::shared_ptr<const LeaseFence> fence_;
 };
 
 absl::StatusOr<std::unique_ptr<Storage>> Open(const std::string& conninfo, KeyCipher cipher,
@@ -567,7 +596,7 @@ absl::StatusOr<std::unique_ptr<Storage>> Open(const std::string& conninfo, KeyCi
   if (!ready.ok()) return WithContext(ready, db->Describe());
   return std::make_unique<PostgresStorage>(
       std::make_unique<ConnectionPool>(conninfo, options.max_connections, std::move(db)),
-      std::move(cipher));
+      std::move(cipher), options.fence);
 }
 
 }  // namespace

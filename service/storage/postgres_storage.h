@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "service/storage/key_cipher.h"
+#include "service/storage/postgres_leases.h"
 #include "service/storage/storage.h"
 
 namespace tgrpc::service {
@@ -23,6 +24,10 @@ struct PostgresStorageOptions {
   // Connections opened at most, as calls need them (the first at open); a call waits while all
   // are in use. Each serves one call at a time.
   int max_connections = 4;
+  // Cluster mode: every write of an account first checks, in its transaction, that this replica
+  // still holds the account's lease at the epoch the fence gives (Unavailable, writing nothing,
+  // if not). Null: no check (one replica).
+  std::shared_ptr<const LeaseFence> fence;
 };
 
 // Connects with `conninfo` (a libpq connection string, "host=/run/postgresql dbname=tgrpc", or

@@ -30,29 +30,39 @@ void ServiceTest::TearDown() {
   dc_.reset();
 }
 
-void ServiceTest::StartServer() {
+service::Config ServiceTest::BaseConfig(const std::string& state_dir) const {
   service::Config config;
   config.listen = "127.0.0.1:0";
   config.metrics_listen = "127.0.0.1:0";
-  config.state_dir = state_dir_;
-  config.db = state_dir_ + "/tgrpc.db";
-  config.key_file = state_dir_ + "/master.key";
+  config.state_dir = state_dir;
+  config.db = state_dir + "/tgrpc.db";
+  config.key_file = state_dir + "/master.key";
   config.telegram = "sandbox";
   config.api_id = 1;
   config.api_hash = "e2e";
   config.tokens = {{kTokenA, "tenant-a"}, {kTokenB, "tenant-b"}};
   config.flood_wait_threshold = absl::Seconds(3);
   config.shutdown_grace = absl::Seconds(2);
-  Configure(config);
+  return config;
+}
+
+service::ServerOverrides ServiceTest::SandboxOverrides() const {
   service::ServerOverrides overrides;
   service::DcTable table;
   table.network = "sandbox";
   for (int id = 1; id <= 3; ++id) table.dcs[id] = {"127.0.0.1", dc_->port(id)};
   absl::StatusOr<mtproto::crypto::RsaPrivateKey> key =
       mtproto::crypto::RsaPrivateKey::FromPem(e2e::ServerKeyPem());
-  ASSERT_TRUE(key.ok());
-  table.keys.push_back(key->public_key());
+  EXPECT_TRUE(key.ok());
+  if (key.ok()) table.keys.push_back(key->public_key());
   overrides.dcs = table;
+  return overrides;
+}
+
+void ServiceTest::StartServer() {
+  service::Config config = BaseConfig(state_dir_);
+  Configure(config);
+  service::ServerOverrides overrides = SandboxOverrides();
   absl::StatusOr<std::unique_ptr<service::TgrpcServer>> server =
       service::TgrpcServer::Start(config, overrides);
   ASSERT_TRUE(server.ok()) << server.status();

@@ -31,6 +31,10 @@ class ServiceTest : public ::testing::Test {
 
   // (Re)starts tgrpcd on the same state directory.
   void StartServer();
+  // What StartServer starts with (before Configure): a tgrpcd on 127.0.0.1, port 0, with its
+  // state in `state_dir`, talking to dc_.
+  service::Config BaseConfig(const std::string& state_dir) const;
+  service::ServerOverrides SandboxOverrides() const;
   // Settings a test changes before the server starts (TLS, ...).
   virtual void Configure(service::Config& config) {}
   // The channel's credentials (TLS tests replace them).
