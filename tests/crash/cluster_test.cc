@@ -19,7 +19,8 @@
 // CI form: 6 kills, 30 accounts, 6 consumers (about a minute). Full form: TGRPC_CLUSTER_KILLS=50;
 // TGRPC_CLUSTER_ACCOUNTS, TGRPC_CLUSTER_CONSUMERS, TGRPC_CLUSTER_SEED and TGRPC_CLUSTER_RATE (Bob's
 // messages per second over all consumers: 20) override.
-//   bazel test //tests/crash:cluster_test --test_output=streamed --test_env=TGRPC_CLUSTER_KILLS=50 --test_timeout=3600
+//   bazel test //tests/crash:cluster_test --test_output=streamed --test_env=TGRPC_CLUSTER_KILLS=50
+//   --test_timeout=3600
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -64,6 +65,8 @@ using tgrpcd_bench::Client;
 constexpr int kReplicas = 3;
 constexpr char kPrefix[] = "cl ";  // every message the consumers audit starts with it
 constexpr char kLeaseTtl[] = "2s";
+// How long a takeover may take (leases expire within about lease_ttl * 1.2).
+constexpr absl::Duration kTakeoverGuard = absl::Seconds(30);
 
 bool Retryable(grpc::StatusCode code) {
   return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
@@ -82,8 +85,7 @@ class Tally {
       other_.fetch_add(1);
       absl::MutexLock lock(&mutex_);
       if (first_other_.empty()) {
-        first_other_ =
-            absl::StrCat(what, ": ", status.error_code(), " ", status.error_message());
+        first_other_ = absl::StrCat(what, ": ", status.error_code(), " ", status.error_message());
       }
     }
   }
@@ -219,7 +221,7 @@ struct Replica {
 
 // A consumer of one account's update log: what Bob sent it, what it got.
 struct ConsumerSlot {
-  std::string id;  // the account
+  std::string id;        // the account
   fakedc::PeerRef chat;  // Bob's private chat with it
   PortBoard board;
   DeliveryAudit audit;
@@ -288,8 +290,8 @@ class ClusterTest : public ::testing::Test {
     const absl::Time deadline = absl::Now() + guard;
     absl::StatusOr<int> port = r.child->WaitReady(guard);
     if (!port.ok()) {
-      return ::testing::AssertionFailure()
-             << r.name << ": " << port.status() << "\n" << TailOf(r.log, 30);
+      return ::testing::AssertionFailure() << r.name << ": " << port.status() << "\n"
+                                           << TailOf(r.log, 30);
     }
     r.port = *port;
     grpc::Status status;
@@ -302,13 +304,15 @@ class ClusterTest : public ::testing::Test {
       if (Ended(r)) {
         return ::testing::AssertionFailure()
                << r.name << " ended before it joined: " << DescribeWaitStatus(*r.child->Wait({}))
-               << "\n" << TailOf(r.log, 30);
+               << "\n"
+               << TailOf(r.log, 30);
       }
       if (absl::Now() > deadline) {
         return ::testing::AssertionFailure()
                << r.name << ": tgrpc.readiness not SERVING within " << absl::FormatDuration(guard)
                << " (last: " << status.error_code() << " " << status.error_message()
-               << ", serving status " << response.status() << ")\n" << TailOf(r.log, 30);
+               << ", serving status " << response.status() << ")\n"
+               << TailOf(r.log, 30);
       }
       absl::SleepFor(absl::Milliseconds(50));
     }
@@ -323,9 +327,9 @@ class ClusterTest : public ::testing::Test {
   ::testing::AssertionResult AllRunning(const std::string& when) {
     for (Replica& r : replicas_) {
       if (!r.killed && Ended(r)) {
-        return ::testing::AssertionFailure()
-               << when << ": " << r.name << " ended by itself ("
-               << DescribeWaitStatus(*r.child->Wait({})) << ")\n" << TailOf(r.log, 30);
+        return ::testing::AssertionFailure() << when << ": " << r.name << " ended by itself ("
+                                             << DescribeWaitStatus(*r.child->Wait({})) << ")\n"
+                                             << TailOf(r.log, 30);
       }
     }
     return ::testing::AssertionSuccess();
@@ -349,8 +353,7 @@ class ClusterTest : public ::testing::Test {
       threads.emplace_back([&, slot] {
         Client client(replicas_[slot].port);
         for (int i = slot; i < settings_.accounts; i += kReplicas) {
-          absl::StatusOr<int64_t> user =
-              client.SignUp(ids_[i], Phone(i), /*max_sessions=*/1);
+          absl::StatusOr<int64_t> user = client.SignUp(ids_[i], Phone(i), /*max_sessions=*/1);
           if (!user.ok()) {
             absl::MutexLock lock(&mutex);
             if (failure.empty()) failure = user.status().ToString();
@@ -446,7 +449,8 @@ class ClusterTest : public ::testing::Test {
     const absl::Time killed = absl::Now();
     victim.child->Signal(SIGKILL);
     absl::StatusOr<int> status = victim.child->Wait(absl::Seconds(10));
-    if (!status.ok()) return ::testing::AssertionFailure() << victim_name << ": " << status.status();
+    if (!status.ok())
+      return ::testing::AssertionFailure() << victim_name << ": " << status.status();
     if (!WIFSIGNALED(*status) || WTERMSIG(*status) != SIGKILL) {
       return ::testing::AssertionFailure()
              << victim_name << " had ended by itself (" << DescribeWaitStatus(*status) << ")\n"
@@ -466,15 +470,16 @@ class ClusterTest : public ::testing::Test {
         if (auto spawned = Spawn(slot); !spawned) return spawned;
         respawned = true;
       }
-      if (absl::Now() - killed > absl::Seconds(60)) {
+      if (absl::Now() - killed > kTakeoverGuard) {
         std::string accounts;
         for (const std::string& id : pending) {
           absl::StrAppend(&accounts, "\n  ", id, ": ", last_failure[id]);
         }
         return ::testing::AssertionFailure()
                << "kill " << kill << " (" << victim_name << "): " << pending.size()
-               << " accounts still not answering through a survivor after 60 s:" << accounts
-               << "\n" << LogTails(30);
+               << " accounts still not answering through a survivor after "
+               << absl::FormatDuration(kTakeoverGuard) << ":" << accounts << "\n"
+               << LogTails(30);
       }
       std::vector<Probe> probes;
       for (const std::string& id : pending) {
@@ -572,7 +577,8 @@ TEST_F(ClusterTest, ReplicasKilledAtRandomLoseNoCallNoUpdateAndNoKeyIsUsedTwice)
   // A first message to each, through before the chaos starts.
   for (int c = 0; c < settings_.consumers; ++c) ASSERT_TRUE(Post(c, "warm-up").ok());
   ASSERT_TRUE(WaitForDelivery(absl::Seconds(30), /*flush=*/false))
-      << "the warm-up messages did not arrive\n" << LogTails(30);
+      << "the warm-up messages did not arrive\n"
+      << LogTails(30);
 
   // Two callers through random live replicas.
   for (int t = 0; t < 2; ++t) {
@@ -629,7 +635,10 @@ TEST_F(ClusterTest, ReplicasKilledAtRandomLoseNoCallNoUpdateAndNoKeyIsUsedTwice)
     takeover_ms.push_back(round.takeover_ms);
     early_restarts += round.early_restart ? 1 : 0;
   }
-  ASSERT_TRUE(chaos);
+  // A failed round ends the chaos; the consumers still drain (a shorter wait) and the figures are
+  // printed, so that what the updates went through shows too.
+  EXPECT_TRUE(chaos);
+  const bool chaos_failed = !chaos;
 
   // The end: Bob stops, one closing message each, and the consumers drain.
   stop_sender_.store(true);
@@ -640,10 +649,11 @@ TEST_F(ClusterTest, ReplicasKilledAtRandomLoseNoCallNoUpdateAndNoKeyIsUsedTwice)
     ASSERT_TRUE(sender_error.empty()) << "Bob: " << sender_error;
   }
   for (int c = 0; c < settings_.consumers; ++c) ASSERT_TRUE(Post(c, "closing").ok());
-  const bool drained = WaitForDelivery(absl::Seconds(60), /*flush=*/true);
+  const absl::Duration drain_guard = chaos_failed ? absl::Seconds(15) : absl::Seconds(60);
+  const bool drained = WaitForDelivery(drain_guard, /*flush=*/true);
   absl::SleepFor(absl::Milliseconds(700));  // the last batches get acknowledged at a checkpoint
   for (std::unique_ptr<ConsumerSlot>& c : consumers_) c->consumer->Stop();
-  ASSERT_TRUE(AllRunning("at the end"));
+  EXPECT_TRUE(AllRunning("at the end"));
 
   std::string per_consumer;
   int64_t lost_total = 0, duplicated_total = 0, out_of_order_total = 0;
@@ -672,14 +682,15 @@ TEST_F(ClusterTest, ReplicasKilledAtRandomLoseNoCallNoUpdateAndNoKeyIsUsedTwice)
   std::sort(joins.begin(), joins.end());
   const int64_t duplicated_keys = sandbox_->dc->DuplicatedAuthKeys();
   std::printf(
-      "cluster: %zu kills (%d restarted before the takeover ended), %d accounts, %d replicas "
+      "cluster: %s%zu kills (%d restarted before the takeover ended), %d accounts, %d replicas "
       "(lease_ttl %s, %d processes); takeover (SIGKILL until every account answered through a "
       "survivor) min %.0f ms, median %.0f ms, max %.0f ms; join (start until readiness SERVING) "
       "median %.0f ms, max %.0f ms; calls answered %lld, retryable %lld, other %lld; Bob sent "
       "%d messages (+ warm-up, closing, %d flush rounds); consumers: %s; AUTH_KEY_DUPLICATED "
       "%lld; %.1f s\n",
-      takeover_ms.size(), early_restarts, settings_.accounts, kReplicas, kLeaseTtl,
-      next_replica_, takeover_ms.empty() ? 0.0 : takeover_ms.front(),
+      chaos_failed ? "CHAOS STOPPED BY A FAILED ROUND, " : "", takeover_ms.size(), early_restarts,
+      settings_.accounts, kReplicas, kLeaseTtl, next_replica_,
+      takeover_ms.empty() ? 0.0 : takeover_ms.front(),
       takeover_ms.empty() ? 0.0 : takeover_ms[takeover_ms.size() / 2],
       takeover_ms.empty() ? 0.0 : takeover_ms.back(), joins.empty() ? 0.0 : joins[joins.size() / 2],
       joins.empty() ? 0.0 : joins.back(), static_cast<long long>(tally_.answered()),
@@ -691,7 +702,8 @@ TEST_F(ClusterTest, ReplicasKilledAtRandomLoseNoCallNoUpdateAndNoKeyIsUsedTwice)
   }
   std::fflush(stdout);
 
-  EXPECT_TRUE(drained) << "the consumers did not get every message within 60 s";
+  EXPECT_TRUE(drained) << "the consumers did not get every message within "
+                       << absl::FormatDuration(drain_guard);
   EXPECT_EQ(duplicated_keys, 0);
   EXPECT_EQ(tally_.other(), 0) << tally_.first_other();
   EXPECT_GT(tally_.answered(), 0);
