@@ -335,6 +335,24 @@ class ClusterTest : public ::testing::Test {
     return ::testing::AssertionSuccess();
   }
 
+  // The lease table as PostgreSQL has it (psql), for a failed takeover: who holds each account's
+  // lease, at which epoch, whether it is live, and the holder's instance.
+  std::string Leases() const {
+    const std::string command = absl::StrCat(
+        "psql '", pg_->Conninfo("tgrpc"),
+        "' -X -A -F ' ' -c \"SELECT l.account_id, r.instance, l.epoch, "
+        "CASE WHEN l.expires_at > now() THEN 'live' ELSE 'expired' END, "
+        "CASE WHEN r.expires_at > now() THEN 'replica live' ELSE 'replica gone' END "
+        "FROM account_leases l LEFT JOIN replicas r ON r.holder = l.holder ORDER BY 1\" 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return "(psql could not start)";
+    std::string out;
+    char buffer[4096];
+    for (size_t got; (got = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, got);
+    pclose(pipe);
+    return out;
+  }
+
   std::string LogTails(int lines) const {
     std::string out;
     for (const Replica& r : replicas_) {
@@ -478,8 +496,9 @@ class ClusterTest : public ::testing::Test {
         return ::testing::AssertionFailure()
                << "kill " << kill << " (" << victim_name << "): " << pending.size()
                << " accounts still not answering through a survivor after "
-               << absl::FormatDuration(kTakeoverGuard) << ":" << accounts << "\n"
-               << LogTails(30);
+               << absl::FormatDuration(kTakeoverGuard) << ":" << accounts
+               << "\nleases (account, holder instance, epoch, lease, holder):\n"
+               << Leases() << LogTails(30);
       }
       std::vector<Probe> probes;
       for (const std::string& id : pending) {
