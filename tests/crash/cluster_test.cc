@@ -19,8 +19,10 @@
 // CI form: 6 kills, 30 accounts, 6 consumers (about a minute). Full form: TGRPC_CLUSTER_KILLS=50;
 // TGRPC_CLUSTER_ACCOUNTS, TGRPC_CLUSTER_CONSUMERS, TGRPC_CLUSTER_SEED and TGRPC_CLUSTER_RATE (Bob's
 // messages per second over all consumers: 20) override.
-//   bazel test //tests/crash:cluster_test --test_output=streamed --test_env=TGRPC_CLUSTER_KILLS=50
-//   --test_timeout=3600
+// The full form, one line:
+// clang-format off
+//   bazel test //tests/crash:cluster_test --test_output=streamed --test_env=TGRPC_CLUSTER_KILLS=50 --test_timeout=3600
+// clang-format on
 #include <signal.h>
 #include <sys/wait.h>
 
