@@ -493,6 +493,7 @@ class StatusWatcher final : public grpc::ServerWriteReactor<v1::AccountStatus> {
   // Writes the status if it differs from the last one written (the first always goes).
   void SendIfChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (writing_ || closed_ || cancelled_) return;
+    if (account_->stopped()) return Close(ToGrpcStatus(NoLongerServed(*account_)));
     v1::AccountStatus status;
     StatusOf(*account_, &status);
     std::string shape = StatusShape(status);

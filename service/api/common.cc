@@ -82,6 +82,13 @@ absl::StatusOr<ChildName> ParseChildName(absl::string_view name, absl::string_vi
   return out;
 }
 
+absl::Status NoLongerServed(const Account& account) {
+  return ServiceError(absl::StatusCode::kUnavailable, "ACCOUNT_NOT_HERE",
+                      absl::StrCat(account.name(),
+                                   " is no longer served by this replica (it moved, or tgrpcd is "
+                                   "stopping): resume, from your last token for update streams"));
+}
+
 namespace {
 
 // `found` when it is a signed-in account.

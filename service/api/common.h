@@ -37,6 +37,11 @@ struct ApiContext {
 std::string RequestKey(const std::string& tenant, absl::string_view account,
                        absl::string_view method, const std::string& request_id);
 
+// For a stream of an account this process stopped serving (Account::stopped(): it moved to
+// another replica, or tgrpcd is stopping): UNAVAILABLE with reason ACCOUNT_NOT_HERE, so the caller
+// resumes, wherever the account is served now.
+absl::Status NoLongerServed(const Account& account);
+
 // The tenant of the call's `authorization: Bearer <token>`; UNAUTHENTICATED otherwise.
 absl::StatusOr<std::string> Authenticate(const grpc::CallbackServerContext& context,
                                          const ApiContext& api);

@@ -281,6 +281,10 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
   // Writes the next event, reading more from the logs when none is waiting.
   void Pump() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (writing_ || closed_ || cancelled_) return;
+    for (const Source& source : sources_) {
+      // Handed over to another replica: the caller resumes there from its last token.
+      if (source.account->stopped()) return Close(ToGrpcStatus(NoLongerServed(*source.account)));
+    }
     if (next_pending_ == pending_.size() && !live_.empty()) {
       // Between read batches, so that its token (the positions read so far) covers only what
       // was written.

@@ -770,6 +770,7 @@ void Account::LogOut(absl::Time deadline, std::function<void(absl::Status)> done
 }
 
 void Account::Stop() {
+  if (stopped_.exchange(true)) return;
   StopUpdates();
   std::shared_ptr<Invoker> invoker;
   {
@@ -777,6 +778,8 @@ void Account::Stop() {
     invoker = invoker_;
   }
   if (invoker) invoker->Stop();
+  // Streams watching the account end now (they resume wherever it is served next).
+  NotifyStatus(env_->io, weak_from_this());
 }
 
 }  // namespace tgrpc::service

@@ -10,6 +10,7 @@
 #ifndef TGRPC_SERVICE_TELEGRAM_ACCOUNT_H_
 #define TGRPC_SERVICE_TELEGRAM_ACCOUNT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -108,8 +109,11 @@ class Account : public std::enable_shared_from_this<Account> {
   }
   void UnwatchStatus(int id) { status_watchers_.Remove(id); }
 
-  // Closes the connections (shutdown, delete).
+  // Closes the connections (shutdown, delete, a handover to another replica) and tells the
+  // status watchers, whose streams then end (stopped()).
   void Stop();
+  // Stop was called: this process no longer serves the account.
+  bool stopped() const { return stopped_.load(); }
 
  private:
   Account(AccountRecord record, const AccountEnv* env);
@@ -153,6 +157,7 @@ class Account : public std::enable_shared_from_this<Account> {
   std::map<std::string, absl::Time> reported_flood_waits_ ABSL_GUARDED_BY(mutex_);
   std::shared_ptr<updates::UpdateEngine> updates_ ABSL_GUARDED_BY(mutex_);
 
+  std::atomic<bool> stopped_{false};
   WatcherList<v1::LoginState> login_watchers_;
   WatcherList<> status_watchers_;
 };

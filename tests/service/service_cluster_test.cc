@@ -158,8 +158,25 @@ TEST_F(ClusterServiceTest, AccountsSpreadCallsReachTheirOwnerAndAShutdownHandsOv
         server_->lease_manager()->figures().served + second_->lease_manager()->figures().served, 3);
   }
 
-  // An orderly shutdown of the second replica hands its accounts over to the first.
+  // An orderly shutdown of the second replica hands its accounts over to the first; a stream of
+  // one of them, forwarded there through the first, ends UNAVAILABLE (to be resumed), not idle.
+  std::string moving;
+  for (const std::string id : {"alice", "bob"}) {  // signed in (carol is not)
+    if (second_->lease_manager()->EpochOf({"tenant-a", id}).has_value()) moving = id;
+  }
+  ASSERT_FALSE(moving.empty());
+  auto moving_context = Context(kTokenA, 20);
+  v1::StreamUpdatesRequest moving_stream;
+  moving_stream.add_accounts("accounts/" + moving);
+  moving_stream.set_now(true);
+  moving_stream.mutable_checkpoint_interval()->set_nanos(100'000'000);
+  auto moving_reader = updates_->StreamUpdates(moving_context.get(), moving_stream);
+  ASSERT_TRUE(moving_reader->Read(&event)) << "no checkpoint";
   second_->Shutdown();
+  while (moving_reader->Read(&event)) {
+  }
+  grpc::Status ended = moving_reader->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
   EXPECT_TRUE(Eventually([&] { return server_->lease_manager()->figures().served == 3; }))
       << server_->lease_manager()->figures().served;
   for (const std::string id : {"alice", "bob"}) {
