@@ -9,27 +9,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "service/storage/postgres_test_server.h"
 #include "tests/fakedc/seed.h"
-#include "tests/service/service_fixture.h"
+#include "tests/service/postgres_fixture.h"
 
 namespace tgrpc::service_test {
 namespace {
 
-class ClusterServiceTest : public ServiceTest {
+class ClusterServiceTest : public PostgresServiceTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<service::PostgresTestServer>> pg =
-        service::PostgresTestServer::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = *std::move(pg);
-    ASSERT_TRUE(pg_->CreateDatabase("tgrpc").ok());
-    ServiceTest::SetUp();
-  }
   void TearDown() override {
     second_.reset();
-    ServiceTest::TearDown();
-    pg_.reset();
+    PostgresServiceTest::TearDown();
   }
   void Configure(service::Config& config) override { Cluster(config, "replica-a"); }
 
@@ -72,7 +62,6 @@ class ClusterServiceTest : public ServiceTest {
     return v1::UserService::NewStub(channel)->GetMe(Context().get(), request, user);
   }
 
-  std::unique_ptr<service::PostgresTestServer> pg_;
   std::unique_ptr<service::TgrpcServer> second_;
   std::shared_ptr<grpc::Channel> second_channel_;
 };

@@ -6,31 +6,11 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "service/storage/postgres_test_server.h"
 #include "tests/fakedc/seed.h"
-#include "tests/service/service_fixture.h"
+#include "tests/service/postgres_fixture.h"
 
 namespace tgrpc::service_test {
 namespace {
-
-class PostgresServiceTest : public ServiceTest {
- protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<service::PostgresTestServer>> pg =
-        service::PostgresTestServer::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = *std::move(pg);
-    ASSERT_TRUE(pg_->CreateDatabase("tgrpc").ok());
-    ServiceTest::SetUp();
-  }
-  void TearDown() override {
-    ServiceTest::TearDown();
-    pg_.reset();
-  }
-  void Configure(service::Config& config) override { config.db = pg_->Conninfo("tgrpc"); }
-
-  std::unique_ptr<service::PostgresTestServer> pg_;
-};
 
 TEST_F(PostgresServiceTest, SignsInSendsReadsAndKeepsItAllAcrossARestart) {
   SignIn("alice", fakedc::kSeedAlicePhone);
