@@ -205,13 +205,29 @@ absl::Status LeaseManager::Round() {
       absl::MutexLock lock(&mutex_);
       excess.assign(held_.begin(), held_.end());
     }
+    // Not an account in the middle of a sign-in, or made less than 5 lease_ttl ago (its caller
+    // is likely signing it in): moving it would break that.
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
+    const int64_t settle = std::max<int64_t>(1, absl::ToInt64Seconds(options_.ttl * 5));
+    excess.erase(std::remove_if(excess.begin(), excess.end(),
+                                [&](const auto& held) {
+                                  absl::StatusOr<std::shared_ptr<Account>> account =
+                                      accounts_->Get(held.first.tenant, held.first.id);
+                                  if (!account.ok()) return true;
+                                  const AccountRecord record = (*account)->record();
+                                  return record.state == AccountState::kLoginInProgress ||
+                                         now - record.create_time_unix < settle;
+                                }),
+                 excess.end());
     std::sort(excess.begin(), excess.end(), [this](const auto& a, const auto& b) {
       return Preference(holder_, a.first) > Preference(holder_, b.first);
     });
-    excess.resize(mine - share);
+    if (excess.size() > static_cast<size_t>(mine - share)) excess.resize(mine - share);
     for (const auto& [account, epoch] : excess) HandOver(account, epoch);
-    Log("info", absl::StrCat("handed ", excess.size(), " accounts over to rebalance (share ", share,
-                             " of ", total, " over ", live_replicas, " replicas)"));
+    if (!excess.empty()) {
+      Log("info", absl::StrCat("handed ", excess.size(), " accounts over to rebalance (share ",
+                               share, " of ", total, " over ", live_replicas, " replicas)"));
+    }
   }
   return absl::OkStatus();
 }

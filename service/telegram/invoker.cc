@@ -525,6 +525,17 @@ void Invoker::OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall>
 void Invoker::Finish(const std::shared_ptr<PendingCall>& call, absl::StatusOr<std::string> result) {
   if (call->finished) return;
   call->finished = true;
+  if (!result.ok() && result.status().code() == absl::StatusCode::kCancelled) {
+    const bool stopped = closed_.load();
+    // Closed under the call (a handover to another replica, a shutdown): the caller may retry,
+    // wherever the account is served next.
+    if (stopped) {
+      result = absl::UnavailableError(absl::StrCat(
+          "the account's connections were closed under the call (it moved to another replica, or "
+          "tgrpcd is stopping): retry (",
+          result.status().message(), ")"));
+    }
+  }
   call->done(std::move(result));
 }
 
@@ -739,6 +750,7 @@ void Invoker::Stop() {
     absl::MutexLock lock(&mutex_);
     if (stopped_) return;
     stopped_ = true;
+    closed_ = true;
     for (auto& [dc, state] : dcs_) {
       for (auto& session : state->sessions) {
         ReportClosed(dc, session->state);

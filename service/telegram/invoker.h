@@ -25,6 +25,7 @@
 #ifndef TGRPC_SERVICE_TELEGRAM_INVOKER_H_
 #define TGRPC_SERVICE_TELEGRAM_INVOKER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -219,6 +220,8 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   void OnResult(int dc, uint64_t session_id, std::shared_ptr<PendingCall> call, bool wrapped,
                 mtproto::net::CallResult result);
   void Finish(const std::shared_ptr<PendingCall>& call, absl::StatusOr<std::string> result);
+  // stopped_, readable without the lock (Finish may run under it).
+  std::atomic<bool> closed_{false};
   void RetryAfter(std::shared_ptr<PendingCall> call, absl::Duration delay);
   void StartIdleTimer();
   // Runs `fn` on the io_context after `delay` (on the virtual time, if set). Returns what
