@@ -1,6 +1,6 @@
 // ChatService's administration: CreateChat (a basic group, supergroup or broadcast channel),
-// JoinChat, LeaveChat, UpdateChat (the title), AddChatMembers and RemoveChatMember. Basic groups
-// and channels are different objects in MTProto (messages.* vs channels.* methods); each RPC
+// JoinChat, LeaveChat, UpdateChat (the title and photo), AddChatMembers and RemoveChatMember. Basic
+// groups and channels are different objects in MTProto (messages.* vs channels.* methods); each RPC
 // picks the method by the chat's marked id. Every one keeps its answer for retries of the same
 // request_id, so a retried call acts once.
 #include <functional>
@@ -18,6 +18,8 @@
 #include "mtproto/net/rpc_status.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
+#include "service/api/file_parts.h"
+#include "service/api/media_input.h"
 #include "service/api/services.h"
 #include "service/api/utf8.h"
 #include "service/telegram/peer_id.h"
@@ -237,6 +239,64 @@ void AnswerChat(std::shared_ptr<Account> account, int64_t marked, std::optional<
   });
 }
 
+// UpdateChat's photo: an UploadFile answer of the chat's account that can be a photo.
+absl::Status CheckChatPhoto(const v1::UploadedFile& photo, const std::string& chat_name) {
+  absl::StatusOr<std::string> owner = ParseAccountName(photo.account(), "photo.account");
+  if (!owner.ok()) return owner.status();
+  absl::StatusOr<ChildName> chat = ParseChildName(chat_name, "chat.name", "chats");
+  if (!chat.ok()) return chat.status();
+  if (*owner != chat->account) {
+    return InvalidField("photo.account", "the file was uploaded by another account than chat's");
+  }
+  if (photo.file_id() == 0) return InvalidField("photo.file_id", "required");
+  if (photo.size() <= 0 || photo.size() > files::kMaxPhotoSize) {
+    return InvalidField("photo.size", "a photo is 1 byte to 10 MiB");
+  }
+  if (photo.parts() != files::PartCount(photo.size()) ||
+      photo.big() != files::IsBigFile(photo.size())) {
+    return InvalidField("photo.parts", "does not match photo.size: pass UploadFile's answer");
+  }
+  return absl::OkStatus();
+}
+
+// Sets (`photo`) or removes (null) the photo of the group or channel `marked`; answers the chat
+// the Updates show, nullopt when there was nothing to change (CHAT_NOT_MODIFIED).
+void ChangeChatPhoto(std::shared_ptr<Account> account, int64_t marked,
+                     const v1::UploadedFile* photo, absl::Time deadline,
+                     std::function<void(absl::StatusOr<std::optional<v1::Chat>>)> done) {
+  tl::Ptr<api::InputChatPhoto> input;
+  if (photo != nullptr) {
+    auto uploaded = std::make_unique<api::inputChatUploadedPhoto>();
+    uploaded->file = InputFileOf(*photo);
+    input = std::move(uploaded);
+  } else {
+    input = std::make_unique<api::inputChatPhotoEmpty>();
+  }
+  auto changed = [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+    if (!result.ok()) {
+      if (IsTelegramError(result.status(), "CHAT_NOT_MODIFIED")) {
+        return done(std::optional<v1::Chat>());
+      }
+      return done(result.status());
+    }
+    account->peers().AddFromUpdates(**result);
+    done(ChatIn(**result, account->id(), marked));
+  };
+  if (MarkedType(marked) == PeerType::kChat) {
+    api::messages_editChatPhoto edit;
+    edit.chat_id = Unmark(marked);
+    edit.photo = std::move(input);
+    account->invoker()->Call<api::messages_editChatPhoto>(edit, {deadline}, changed);
+    return;
+  }
+  absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account->peers().InputChannel(marked);
+  if (!channel.ok()) return done(channel.status());
+  api::channels_editPhoto edit;
+  edit.channel = *std::move(channel);
+  edit.photo = std::move(input);
+  account->invoker()->Call<api::channels_editPhoto>(edit, {deadline}, changed);
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* ChatServiceImpl::CreateChat(grpc::CallbackServerContext* context,
@@ -447,27 +507,55 @@ grpc::ServerUnaryReactor* ChatServiceImpl::UpdateChat(grpc::CallbackServerContex
   if (request->update_mask().paths().empty()) {
     return Finish(reactor, InvalidField("update_mask", "required: the fields to change")), reactor;
   }
+  bool change_title = false;
+  bool change_photo = false;
   for (const std::string& path : request->update_mask().paths()) {
-    if (path != "title") {
+    if (path == "title") {
+      change_title = true;
+    } else if (path == "photo") {
+      change_photo = true;
+    } else {
       return Finish(reactor, InvalidField("update_mask",
                                           absl::StrCat("\"", absl::CHexEscape(path.substr(0, 64)),
-                                                       "\" is not title, the one field "
+                                                       "\" is not title or photo, the fields "
                                                        "UpdateChat changes"))),
              reactor;
     }
   }
-  absl::Status checked = CheckTitle(request->chat().title(), "chat.title");
+  absl::Status checked =
+      change_title ? CheckTitle(request->chat().title(), "chat.title") : absl::OkStatus();
   if (checked.ok()) checked = CheckRequestId(request->request_id());
+  if (checked.ok() && change_photo && request->has_photo()) {
+    checked = CheckChatPhoto(request->photo(), request->chat().name());
+  }
   if (!checked.ok()) return Finish(reactor, checked), reactor;
   const std::string& name = request->chat().name();
   const RetryRecord retry(*api_, *tenant, name, "UpdateChat", request->request_id());
   if (retry.Replay(response)) return Finish(reactor, absl::OkStatus()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
-  const std::string title = request->chat().title();
+  auto copy = std::make_shared<const v1::UpdateChatRequest>(*request);
   OnResolvedName(
       *api_, context, reactor, name, "chat.name", "chats", "",
       [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
         const int64_t marked = peer.marked_id;
+        if (MarkedType(marked) == PeerType::kUser) {
+          return Finish(
+              reactor,
+              InvalidField("chat.name", "names a user: a private chat has no title or photo"));
+        }
+        // The title first, then the photo; the answer is the chat as it is after both.
+        auto answer = [=](std::optional<v1::Chat> chat) {
+          AnswerChat(account, marked, chat, deadline, response, retry, reactor);
+        };
+        auto photo_then_answer = [=](std::optional<v1::Chat> chat) {
+          if (!change_photo) return answer(chat);
+          ChangeChatPhoto(account, marked, copy->has_photo() ? &copy->photo() : nullptr, deadline,
+                          [=](absl::StatusOr<std::optional<v1::Chat>> changed) {
+                            if (!changed.ok()) return FinishAdmin(reactor, changed.status());
+                            answer(changed->has_value() ? *changed : chat);
+                          });
+        };
+        if (!change_title) return photo_then_answer(std::nullopt);
         auto done = [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
           // CHAT_NOT_MODIFIED: the title already is the one asked for.
           if (!result.ok() && !IsTelegramError(result.status(), "CHAT_NOT_MODIFIED")) {
@@ -478,30 +566,21 @@ grpc::ServerUnaryReactor* ChatServiceImpl::UpdateChat(grpc::CallbackServerContex
             account->peers().AddFromUpdates(**result);
             chat = ChatIn(**result, account->id(), marked);
           }
-          AnswerChat(account, marked, chat, deadline, response, retry, reactor);
+          photo_then_answer(chat);
         };
-        switch (MarkedType(marked)) {
-          case PeerType::kUser:
-            return Finish(reactor,
-                          InvalidField("chat.name", "names a user: a private chat has no title"));
-          case PeerType::kChat: {
-            api::messages_editChatTitle edit;
-            edit.chat_id = Unmark(marked);
-            edit.title = title;
-            account->invoker()->Call<api::messages_editChatTitle>(edit, {deadline}, done);
-            return;
-          }
-          case PeerType::kChannel: {
-            absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
-                account->peers().InputChannel(marked);
-            if (!channel.ok()) return FinishAdmin(reactor, channel.status());
-            api::channels_editTitle edit;
-            edit.channel = *std::move(channel);
-            edit.title = title;
-            account->invoker()->Call<api::channels_editTitle>(edit, {deadline}, done);
-            return;
-          }
+        if (MarkedType(marked) == PeerType::kChat) {
+          api::messages_editChatTitle edit;
+          edit.chat_id = Unmark(marked);
+          edit.title = copy->chat().title();
+          account->invoker()->Call<api::messages_editChatTitle>(edit, {deadline}, done);
+          return;
         }
+        absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account->peers().InputChannel(marked);
+        if (!channel.ok()) return FinishAdmin(reactor, channel.status());
+        api::channels_editTitle edit;
+        edit.channel = *std::move(channel);
+        edit.title = copy->chat().title();
+        account->invoker()->Call<api::channels_editTitle>(edit, {deadline}, done);
       });
   return reactor;
 }

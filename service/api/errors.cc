@@ -88,6 +88,19 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
   return status;
 }
 
+absl::Status PrefixField(const absl::Status& status, absl::string_view prefix) {
+  auto field = status.GetPayload(kFieldPayload);
+  if (!field.has_value()) return status;
+  const std::string name = std::string(*field);
+  std::string message(status.message());
+  if (absl::StartsWith(message, name)) message = absl::StrCat(prefix, message);
+  absl::Status out(status.code(), message);
+  status.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  out.SetPayload(kFieldPayload, absl::Cord(absl::StrCat(prefix, name)));
+  return out;
+}
+
 absl::Status ServiceError(absl::StatusCode code, absl::string_view reason,
                           absl::string_view message) {
   absl::Status status(code, message);

@@ -23,6 +23,9 @@ inline constexpr absl::string_view kTgrpcDomain = "tgrpc.dev";
 
 // INVALID_ARGUMENT naming the request field (BadRequest.field_violations).
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
+// `status` with `prefix` before the field it names (an InvalidField of a request part checked on
+// its own, e.g. "items[2]." before "file.size"); other statuses unchanged.
+absl::Status PrefixField(const absl::Status& status, absl::string_view prefix);
 // A status with tgrpc's own reason (ErrorInfo, domain tgrpc.dev), e.g. ACCOUNT_NOT_SIGNED_IN.
 absl::Status ServiceError(absl::StatusCode code, absl::string_view reason,
                           absl::string_view message);

@@ -60,6 +60,20 @@ TEST(ErrorsTest, BadCallerInputNamesTheField) {
   EXPECT_EQ(bad.field_violations(0).field(), "parent");
 }
 
+// A request part checked on its own (an album item) is named where it sits in the request.
+TEST(ErrorsTest, PrefixFieldNamesThePartOfTheRequest) {
+  absl::Status part = InvalidField("file.size", "1 byte to 4000 MiB");
+  absl::Status prefixed = PrefixField(part, "items[2].");
+  EXPECT_EQ(prefixed.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(prefixed.message(), "items[2].file.size: 1 byte to 4000 MiB");
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(Details(ToGrpcStatus(prefixed)).details(0).UnpackTo(&bad));
+  EXPECT_EQ(bad.field_violations(0).field(), "items[2].file.size");
+  // Statuses that name no field are left alone.
+  absl::Status other = absl::UnavailableError("down");
+  EXPECT_EQ(PrefixField(other, "items[0]."), other);
+}
+
 TEST(ErrorsTest, OwnReasonsUseTheTgrpcDomain) {
   grpc::Status status = ToGrpcStatus(ServiceError(absl::StatusCode::kFailedPrecondition,
                                                   "ACCOUNT_NOT_SIGNED_IN", "sign in first"));

@@ -14,6 +14,7 @@
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/file_parts.h"
+#include "service/api/media_input.h"
 #include "service/api/message_text.h"
 #include "service/api/services.h"
 #include "service/text/formatting.h"
@@ -21,12 +22,7 @@
 
 namespace tgrpc::service {
 
-namespace {
-
 namespace api = tl::api;
-
-// UTF-16 units; Telegram allows 1024 without Premium and says MEDIA_CAPTION_TOO_LONG.
-constexpr int kMaxCaptionLength = 4096;
 
 absl::Status CheckSendMedia(const v1::SendMediaRequest& request) {
   if (request.caption().size() > 64 * 1024) return InvalidField("caption", "longer than 64 KiB");
@@ -81,24 +77,25 @@ absl::Status CheckSendMedia(const v1::SendMediaRequest& request) {
   return absl::OkStatus();
 }
 
-// The uploaded file as messages.sendMedia's InputMedia.
-tl::Ptr<api::InputMedia> MediaOf(const v1::SendMediaRequest& request) {
-  const v1::UploadedFile& uploaded = request.file();
-  tl::Ptr<api::InputFile> file;
+tl::Ptr<api::InputFile> InputFileOf(const v1::UploadedFile& uploaded) {
   if (uploaded.big()) {
     auto big = std::make_unique<api::inputFileBig>();
     big->id = uploaded.file_id();
     big->parts = uploaded.parts();
     big->name = uploaded.file_name();
-    file = std::move(big);
-  } else {
-    auto small = std::make_unique<api::inputFile>();
-    small->id = uploaded.file_id();
-    small->parts = uploaded.parts();
-    small->name = uploaded.file_name();
-    small->md5_checksum = uploaded.md5_checksum();
-    file = std::move(small);
+    return big;
   }
+  auto small = std::make_unique<api::inputFile>();
+  small->id = uploaded.file_id();
+  small->parts = uploaded.parts();
+  small->name = uploaded.file_name();
+  small->md5_checksum = uploaded.md5_checksum();
+  return small;
+}
+
+tl::Ptr<api::InputMedia> MediaOf(const v1::SendMediaRequest& request) {
+  const v1::UploadedFile& uploaded = request.file();
+  tl::Ptr<api::InputFile> file = InputFileOf(uploaded);
   if (request.kind() == v1::SendMediaRequest::PHOTO) {
     auto photo = std::make_unique<api::inputMediaUploadedPhoto>();
     photo->file = std::move(file);
@@ -132,8 +129,6 @@ tl::Ptr<api::InputMedia> MediaOf(const v1::SendMediaRequest& request) {
   }
   return document;
 }
-
-}  // namespace
 
 grpc::ServerUnaryReactor* MessageServiceImpl::SendMedia(grpc::CallbackServerContext* context,
                                                         const v1::SendMediaRequest* request,

@@ -155,6 +155,10 @@ class MessageServiceImpl final : public v1::MessageService::CallbackService {
   grpc::ServerUnaryReactor* SendMedia(grpc::CallbackServerContext* context,
                                       const v1::SendMediaRequest* request,
                                       v1::Message* response) override;
+  // media_album.cc
+  grpc::ServerUnaryReactor* SendAlbum(grpc::CallbackServerContext* context,
+                                      const v1::SendAlbumRequest* request,
+                                      v1::SendAlbumResponse* response) override;
   grpc::ServerUnaryReactor* GetMessages(grpc::CallbackServerContext* context,
                                         const v1::GetMessagesRequest* request,
                                         v1::GetMessagesResponse* response) override;

@@ -138,7 +138,10 @@ TEST(AccountOfRequestTest, FieldsOfTheIrregularRequests) {
   EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.FileService/UploadFile"), ElementsAre("header.account"));
   EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.FileService/DownloadFile"),
               ElementsAre("message", "peer_photo", "location.account"));
-  EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.ChatService/UpdateChat"), ElementsAre("chat.name"));
+  // The photo (an UploadedFile) names the same account as the chat when the request is valid;
+  // chat.name, always set, decides first.
+  EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.ChatService/UpdateChat"),
+              ElementsAre("chat.name", "photo.account"));
   EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.UserService/UpdateProfile"), ElementsAre("user.name"));
 }
 

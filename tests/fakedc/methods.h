@@ -89,9 +89,10 @@ void RegisterChatAdminMethods(Dispatcher& dispatcher, MethodEnv& env);
 // The helpers of the chat methods (methods_chats.cc). A title as Telegram takes it: trimmed;
 // CHAT_TITLE_EMPTY when nothing is left.
 absl::StatusOr<std::string> CleanTitle(const std::string& title);
-// Adds a service message to the channel's box, from `from_id`.
+// Adds a service message to the channel's box, from `from_id` (posted in forum topic `topic_id`
+// when not 0).
 const MessageRecord& AddChannelService(World& world, ChannelRecord& channel, int64_t from_id,
-                                       ServiceAction action);
+                                       ServiceAction action, int32_t topic_id = 0);
 // updates{updateChannel if asked, the service message if any} as `viewer` sees them, with the
 // users the message names and the channel.
 std::unique_ptr<tl::api::updates> ChannelUpdates(World& world, const ChannelRecord& channel,

@@ -13,6 +13,7 @@
 
 #include "absl/strings/ascii.h"
 #include "tests/fakedc/methods.h"
+#include "tests/fakedc/photos.h"
 
 namespace tgrpc::fakedc {
 namespace {
@@ -294,6 +295,35 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
         CallerCopy copy = StoreInChat(env, context, chat, record, MemberIds(chat));
         return tl::Ptr<api::Updates>(ChatAnswer(world, context, chat, record, std::move(copy)));
       });
+  // The brief fakedc follows: only the creator (fakedc's one admin) changes the photo, whereas
+  // the title is any member's to change.
+  d.On<api::messages_editChatPhoto>(
+      [&env, &world](const api::messages_editChatPhoto& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<ChatRecord*> found = FindKnownChat(world, request.chat_id, context.user_id);
+        if (!found.ok()) return found.status();
+        ChatRecord& chat = **found;
+        if (!chat.HasMember(context.user_id) || chat.creator_id != context.user_id) {
+          return BadRequest("CHAT_ADMIN_REQUIRED");
+        }
+        if (request.photo == nullptr) return BadRequest("PHOTO_INVALID");
+        absl::StatusOr<int64_t> photo = ChatPhotoOf(env, context, *request.photo);
+        if (!photo.ok()) return photo.status();
+        if (*photo == chat.photo.id) return BadRequest("CHAT_NOT_MODIFIED");
+        ServiceAction action{ServiceAction::Kind::kChatDeletePhoto, "", {}};
+        if (*photo != 0) {
+          if (absl::Status s = SetPeerPhoto(world, {PeerKind::kChat, chat.id}, *photo); !s.ok()) {
+            return s;
+          }
+          action = {ServiceAction::Kind::kChatEditPhoto, "", {}, *photo};
+        } else {
+          chat.photo = {};
+        }
+        const MessageRecord record = ServiceMessage(world, context.user_id, action);
+        CallerCopy copy = StoreInChat(env, context, chat, record, MemberIds(chat));
+        return tl::Ptr<api::Updates>(ChatAnswer(world, context, chat, record, std::move(copy)));
+      });
   d.On<api::messages_getChats>(
       [&world](const api::messages_getChats& request,
                CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_Chats>> {
@@ -317,6 +347,7 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
         auto full = std::make_unique<api::chatFull>();
         full->id = chat.id;
         full->notify_settings = std::make_unique<api::peerNotifySettings>();
+        if (chat.photo.id != 0) full->chat_photo = MakePhoto(world, chat.photo.id);
         auto out = std::make_unique<api::messages_chatFull>();
         if (chat.HasMember(context.user_id)) {
           full->participants = MakeParticipants(chat);
@@ -340,9 +371,10 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
 
 // Stored as a member who did not send it sees it; NewChannelMessage shows it to a viewer.
 const MessageRecord& AddChannelService(World& world, ChannelRecord& channel, int64_t from_id,
-                                       ServiceAction action) {
+                                       ServiceAction action, int32_t topic_id) {
   MessageRecord record = ServiceMessage(world, from_id, std::move(action));
   record.peer = {PeerKind::kChannel, channel.id};
+  record.topic_id = topic_id;
   return world.AddMessage(channel.box, std::move(record));
 }
 
@@ -398,6 +430,7 @@ void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
         ChannelRecord& channel =
             world.AddChannel(*title, "", context.user_id, request.megagroup || request.forum);
         channel.about = request.about;
+        channel.forum = request.forum;
         const MessageRecord& created = AddChannelService(
             world, channel, context.user_id, {ServiceAction::Kind::kChannelCreate, *title, {}});
         env.push(context.user_id, *ChannelUpdates(world, channel, &created, context.user_id, true),

@@ -1,5 +1,6 @@
 // Channel administration: channels.editTitle (a messageActionChatEditTitle service message, as
-// messages.editChatTitle posts in a basic group) and channels.editBanned (view_messages bans:
+// messages.editChatTitle posts in a basic group), channels.editPhoto (messageActionChatEditPhoto
+// or ChatDeletePhoto, as messages.editChatPhoto) and channels.editBanned (view_messages bans:
 // the member is removed, with a messageActionChatDeleteUser in a supergroup, and cannot join
 // again until the ban is lifted or the creator invites them). fakedc has no admins but the
 // creator, so only the creator may do either; other restrictions than view_messages are taken
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "tests/fakedc/methods.h"
+#include "tests/fakedc/photos.h"
 
 namespace tgrpc::fakedc {
 namespace {
@@ -52,6 +54,33 @@ void RegisterChatAdminMethods(Dispatcher& d, MethodEnv& env) {
     channel.title = *title;
     const MessageRecord& edited = AddChannelService(
         world, channel, context.user_id, {ServiceAction::Kind::kChatEditTitle, *title, {}});
+    PushToChannel(env, channel, context.session_id, [&](int64_t viewer) {
+      return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, &edited, viewer, false));
+    });
+    return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, &edited, context.user_id, false));
+  });
+  // A new photo reaches the members as messageActionChatEditPhoto, a removed one as
+  // messageActionChatDeletePhoto; the channel objects carry the chatPhoto.
+  d.On<api::channels_editPhoto>([&env, &world](
+                                    const api::channels_editPhoto& request,
+                                    CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+    absl::StatusOr<ChannelRecord*> found = AdministeredChannel(*request.channel, world, context);
+    if (!found.ok()) return found.status();
+    ChannelRecord& channel = **found;
+    if (request.photo == nullptr) return BadRequest("PHOTO_INVALID");
+    absl::StatusOr<int64_t> photo = ChatPhotoOf(env, context, *request.photo);
+    if (!photo.ok()) return photo.status();
+    if (*photo == channel.photo.id) return BadRequest("CHAT_NOT_MODIFIED");
+    ServiceAction action{ServiceAction::Kind::kChatDeletePhoto, "", {}};
+    if (*photo != 0) {
+      if (absl::Status s = SetPeerPhoto(world, {PeerKind::kChannel, channel.id}, *photo); !s.ok()) {
+        return s;
+      }
+      action = {ServiceAction::Kind::kChatEditPhoto, "", {}, *photo};
+    } else {
+      channel.photo = {};
+    }
+    const MessageRecord& edited = AddChannelService(world, channel, context.user_id, action);
     PushToChannel(env, channel, context.session_id, [&](int64_t viewer) {
       return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, &edited, viewer, false));
     });

@@ -56,6 +56,8 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   record.document_id = content.document_id;
   record.photo_id = content.photo_id;
   record.media = content.media;
+  record.grouped_id = content.grouped_id;
+  record.topic_id = content.topic_id;
   if (peer.kind == PeerKind::kChat) {
     record.group_key = world.NewGroupMessageKey();
     return DeliverToChat(env, context, peer.id, std::move(record), random_id);
@@ -390,6 +392,9 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         if (!peer.ok()) return peer.status();
         MessageRecord content;
         content.text = request.message;
+        absl::StatusOr<int32_t> topic = TopicOf(world, context, *peer, request.reply_to.get());
+        if (!topic.ok()) return topic.status();
+        content.topic_id = *topic;
         // Telegram keeps a reply markup on bots' messages only.
         const UserRecord* sender = world.FindUser(context.user_id);
         if (request.reply_markup != nullptr && sender != nullptr && sender->bot) {
@@ -433,9 +438,12 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
     if (media == nullptr && !simple.has_value() && (photo == nullptr || photo->file == nullptr)) {
       return BadRequest("MEDIA_INVALID");
     }
-    // The caption's entities are checked before the upload is committed.
+    // The caption's entities and the topic are checked before the upload is committed.
     MessageRecord content;
     content.text = request.message;
+    absl::StatusOr<int32_t> topic = TopicOf(world, context, *peer, request.reply_to.get());
+    if (!topic.ok()) return topic.status();
+    content.topic_id = *topic;
     absl::StatusOr<std::vector<std::string>> entities =
         StoredEntities(request.entities, request.message, context, world);
     if (!entities.ok()) return entities.status();
@@ -510,6 +518,8 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
   RegisterMessageEditing(d, env);
   RegisterMessageActions(d, env);
   RegisterSearchAndDialogs(d, env);
+  RegisterAlbumMethods(d, env);
+  RegisterForumMethods(d, env);
 }
 
 void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
@@ -590,12 +600,17 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
         const ChannelRecord& c = **channel;
         // Every other required field of channelFull (photo, notify settings, pts, ...) is defaulted
         // by the builder.
-        absl::StatusOr<tl::Value> full = env.builder->Build(
-            "channelFull",
-            {{"id", tl::Value::Long(c.id)},
-             {"about", tl::Value::Bytes(c.about)},
-             {"participants_count", tl::Value::Int(static_cast<int32_t>(c.members.size()))},
-             {"pts", tl::Value::Int(static_cast<int32_t>(c.box.pts))}});
+        std::vector<std::pair<std::string, tl::Value>> fields = {
+            {"id", tl::Value::Long(c.id)},
+            {"about", tl::Value::Bytes(c.about)},
+            {"participants_count", tl::Value::Int(static_cast<int32_t>(c.members.size()))},
+            {"pts", tl::Value::Int(static_cast<int32_t>(c.box.pts))}};
+        if (c.photo.id != 0) {
+          absl::StatusOr<tl::Value> photo = env.builder->ToValue(*MakePhoto(world, c.photo.id));
+          if (!photo.ok()) return photo.status();
+          fields.emplace_back("chat_photo", *std::move(photo));
+        }
+        absl::StatusOr<tl::Value> full = env.builder->Build("channelFull", std::move(fields));
         if (!full.ok()) return full.status();
         absl::StatusOr<tl::Value> chat = env.builder->ToValue(*MakeChannel(c, context.user_id));
         if (!chat.ok()) return chat.status();

@@ -55,6 +55,20 @@ int32_t UnreadMentionsCount(World& world, int64_t viewer, const PeerRef& peer);
 // Pins, reads, typing, reactions (methods_messages_actions.cc); called by RegisterMessageMethods.
 void RegisterMessageActions(Dispatcher& d, MethodEnv& env);
 
+// The forum topic a message sent to `peer` with `reply_to` is posted in (methods_forum.cc): 0
+// outside forums and topics; TOPIC_ID_INVALID for an unknown one, TOPIC_CLOSED for a closed one
+// (but for the forum's creator).
+absl::StatusOr<int32_t> TopicOf(World& world, const CallContext& context, const PeerRef& peer,
+                                const tl::api::InputReplyTo* reply_to);
+
+// messages.createForumTopic and messages.editForumTopic (methods_forum.cc); called by
+// RegisterMessageMethods.
+void RegisterForumMethods(Dispatcher& d, MethodEnv& env);
+
+// messages.uploadMedia and messages.sendMultiMedia (methods_albums.cc); called by
+// RegisterMessageMethods.
+void RegisterAlbumMethods(Dispatcher& d, MethodEnv& env);
+
 // messages.editMessage, messages.deleteMessages, channels.deleteMessages and
 // messages.forwardMessages (methods_messages_edit.cc); called by RegisterMessageMethods.
 void RegisterMessageEditing(Dispatcher& d, MethodEnv& env);

@@ -94,6 +94,7 @@ tl::Ptr<api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id) 
   out->photo = MakeChatPhoto(channel.photo);
   out->date = channel.date;
   out->megagroup = channel.megagroup;
+  out->forum = channel.forum;
   out->broadcast = !channel.megagroup;
   out->creator = channel.creator_id == viewer_id;
   out->participants_count = static_cast<int32_t>(channel.members.size());
@@ -147,7 +148,7 @@ tl::Ptr<api::Peer> MakePeer(const PeerRef& peer) {
 
 namespace {
 
-tl::Ptr<api::MessageAction> MakeAction(const ServiceAction& action) {
+tl::Ptr<api::MessageAction> MakeAction(const ServiceAction& action, World& world) {
   switch (action.kind) {
     case ServiceAction::Kind::kChatCreate: {
       auto out = std::make_unique<api::messageActionChatCreate>();
@@ -175,8 +176,40 @@ tl::Ptr<api::MessageAction> MakeAction(const ServiceAction& action) {
       out->title = action.title;
       return out;
     }
+    case ServiceAction::Kind::kChatEditPhoto: {
+      auto out = std::make_unique<api::messageActionChatEditPhoto>();
+      out->photo = MakePhoto(world, action.photo_id);
+      return out;
+    }
+    case ServiceAction::Kind::kChatDeletePhoto:
+      return std::make_unique<api::messageActionChatDeletePhoto>();
+    case ServiceAction::Kind::kTopicCreate: {
+      auto out = std::make_unique<api::messageActionTopicCreate>();
+      out->title = action.title;
+      out->icon_color = action.icon_color;
+      out->icon_emoji_id = action.icon_emoji_id;
+      return out;
+    }
+    case ServiceAction::Kind::kTopicEdit: {
+      auto out = std::make_unique<api::messageActionTopicEdit>();
+      if (action.title_changed) out->title = action.title;
+      out->icon_emoji_id = action.icon_emoji_id;
+      out->closed = action.closed;
+      out->hidden = action.hidden;
+      return out;
+    }
   }
   return std::make_unique<api::messageActionEmpty>();
+}
+
+// A message posted in a forum topic replies to the topic's creation message, as Telegram shows
+// it (forum_topic set).
+tl::Ptr<api::MessageReplyHeader> TopicHeader(int32_t topic_id) {
+  if (topic_id == 0) return nullptr;
+  auto out = std::make_unique<api::messageReplyHeader>();
+  out->forum_topic = true;
+  out->reply_to_msg_id = topic_id;
+  return out;
 }
 
 }  // namespace
@@ -189,7 +222,8 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
     out->from_id = MakePeer({PeerKind::kUser, message.from_id});
     out->peer_id = MakePeer(message.peer);
     out->date = message.date;
-    out->action = MakeAction(*message.action);
+    out->action = MakeAction(*message.action, world);
+    out->reply_to = TopicHeader(message.topic_id);
     return out;
   }
   auto out = std::make_unique<api::message>();
@@ -199,10 +233,12 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
                      ? MakePeer({PeerKind::kChannel, message.sent_as_channel})
                      : MakePeer({PeerKind::kUser, message.from_id});
   out->peer_id = MakePeer(message.peer);
+  out->reply_to = TopicHeader(message.topic_id);
   out->date = message.date;
   out->message_ = message.text;
   if (!message.entities.empty()) out->entities = MessageEntities(message.entities);
   out->pinned = message.pinned;
+  if (message.grouped_id != 0) out->grouped_id = message.grouped_id;
   out->reactions = MakeReactions(message, world, 0);
   if (!message.media.empty()) {
     absl::StatusOr<tl::Ptr<api::MessageMedia>> media = tl::Decode<api::MessageMedia>(message.media);

@@ -149,6 +149,24 @@ absl::StatusOr<int64_t> CommitUploadedPhoto(MethodEnv& env, const CallContext& c
   return photo;
 }
 
+absl::StatusOr<int64_t> ChatPhotoOf(MethodEnv& env, const CallContext& context,
+                                    const api::InputChatPhoto& input) {
+  if (dynamic_cast<const api::inputChatPhotoEmpty*>(&input) != nullptr) return 0;
+  if (const auto* uploaded = dynamic_cast<const api::inputChatUploadedPhoto*>(&input)) {
+    if (uploaded->file == nullptr) return BadRequest("PHOTO_INVALID");
+    return CommitUploadedPhoto(env, context, *uploaded->file);
+  }
+  if (const auto* existing = dynamic_cast<const api::inputChatPhoto*>(&input)) {
+    const auto* id = dynamic_cast<const api::inputPhoto*>(existing->id.get());
+    const PhotoRecord* photo = id != nullptr ? env.world->files().FindPhoto(id->id) : nullptr;
+    if (photo == nullptr || photo->access_hash != id->access_hash) {
+      return BadRequest("PHOTO_INVALID");
+    }
+    return photo->id;
+  }
+  return BadRequest("PHOTO_INVALID");
+}
+
 tl::Ptr<api::Photo> MakePhoto(World& world, int64_t photo_id) {
   const PhotoRecord* record = world.files().FindPhoto(photo_id);
   if (record == nullptr) {

@@ -45,6 +45,12 @@ absl::Status SetPeerPhoto(World& world, const PeerRef& peer, int64_t photo_id);
 absl::StatusOr<int64_t> CommitUploadedPhoto(MethodEnv& env, const CallContext& context,
                                             const tl::api::InputFile& file);
 
+// The photo messages.editChatPhoto / channels.editPhoto set: an uploaded one is made a photo,
+// inputChatPhoto names an existing one (PHOTO_INVALID if unknown); 0 for inputChatPhotoEmpty.
+// Video chat photos are not emulated (PHOTO_INVALID).
+absl::StatusOr<int64_t> ChatPhotoOf(MethodEnv& env, const CallContext& context,
+                                    const tl::api::InputChatPhoto& input);
+
 // A photo as `photo` (with its current file reference).
 tl::Ptr<tl::api::Photo> MakePhoto(World& world, int64_t photo_id);
 

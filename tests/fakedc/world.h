@@ -77,10 +77,28 @@ struct PeerRef {
 // What a service message (messageService) records: Telegram's messageAction* for a group's or a
 // channel's life (created, renamed, members added or removed).
 struct ServiceAction {
-  enum class Kind { kChatCreate, kChatEditTitle, kChatAddUser, kChatDeleteUser, kChannelCreate };
+  enum class Kind {
+    kChatCreate,
+    kChatEditTitle,
+    kChatAddUser,
+    kChatDeleteUser,
+    kChannelCreate,
+    kChatEditPhoto,
+    kChatDeletePhoto,
+    kTopicCreate,
+    kTopicEdit,
+  };
   Kind kind = Kind::kChatCreate;
   std::string title;              // kChatCreate, kChatEditTitle, kChannelCreate
   std::vector<int64_t> user_ids;  // kChatCreate, kChatAddUser; kChatDeleteUser: the one removed
+  int64_t photo_id = 0;           // kChatEditPhoto: the new photo (World::files())
+  // kTopicCreate: title, icon_color and icon_emoji_id; kTopicEdit: what changed (title when
+  // title_changed).
+  int32_t icon_color = 0;
+  std::optional<int64_t> icon_emoji_id;
+  bool title_changed = false;
+  std::optional<bool> closed;
+  std::optional<bool> hidden;
 };
 
 // One reaction of one user on a message (messages.sendReaction).
@@ -115,6 +133,10 @@ struct MessageRecord {
   // (World::NewGroupMessageKey), so pins, reactions and reads reach the other members' copies.
   int64_t group_key = 0;
   bool pinned = false;
+  // The album it was sent in (messages.sendMultiMedia), the same for every item; 0: none.
+  int64_t grouped_id = 0;
+  // The forum topic it was posted in (the id of the topic's creation message); 0: none.
+  int32_t topic_id = 0;
   // Media besides documents and photos (a geo point, a contact, a dice): boxed pinned-layer
   // MessageMedia (empty: none).
   std::string media;
@@ -163,12 +185,27 @@ struct MessageBox {
   std::map<std::pair<int, int64_t>, ReadState> reads;
 };
 
+// A topic of a forum supergroup (channels.createForumTopic); its id is the id of the service
+// message that created it.
+struct ForumTopicRecord {
+  int32_t id = 0;
+  std::string title;
+  int32_t icon_color = 0;
+  int64_t icon_emoji_id = 0;
+  bool closed = false;
+  bool hidden = false;
+  int64_t creator_id = 0;
+  int32_t date = 0;
+};
+
 struct ChannelRecord {
   int64_t id = 0;
   int64_t access_hash = 0;
   std::string title;
   std::string username;
   bool megagroup = false;
+  bool forum = false;  // a supergroup with topics (channels.createChannel's forum)
+  std::map<int32_t, ForumTopicRecord> topics;
   int64_t creator_id = 0;
   int32_t date = 0;
   std::vector<int64_t> members;  // in join order; the creator first

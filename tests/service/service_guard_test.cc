@@ -343,6 +343,18 @@ class GuardTest : public ServiceTest {
                       v1::Message out;
                       return m->SendMedia(ctx, q, &out);
                     }});
+    rpcs.push_back({"SendAlbum", [m](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::SendAlbumRequest q;
+                      q.set_parent(r + "/chats/me");
+                      for (int i = 0; i < 2; ++i) {
+                        v1::FileLocation* existing = q.add_items()->mutable_existing();
+                        existing->set_account(r);
+                        existing->set_type("photo");
+                        existing->set_id(1 + i);
+                      }
+                      v1::SendAlbumResponse out;
+                      return m->SendAlbum(ctx, q, &out);
+                    }});
     auto* up = updates_.get();
     rpcs.push_back({"StreamUpdates", [up](grpc::ClientContext* ctx, const std::string& r) {
                       v1::StreamUpdatesRequest q;
@@ -393,7 +405,7 @@ TEST_F(GuardTest, AnotherTenantNeverReachesTheAccount) {
   EXPECT_EQ(listed.accounts_size(), 0);
   ASSERT_TRUE(accounts_->ListAccounts(Context(kTokenA).get(), list, &listed).ok());
   EXPECT_EQ(listed.accounts_size(), 1);
-  EXPECT_EQ(checked, 46);
+  EXPECT_EQ(checked, 47);
   ExpectStillServing();  // tenant B's DeleteAccount and LogOut did nothing
 }
 
@@ -517,7 +529,7 @@ TEST_F(GuardTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       if (invalid) EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
     }
   }
-  EXPECT_EQ(calls, 46 * 10);
+  EXPECT_EQ(calls, 47 * 10);
   ExpectStillServing();
 }
 
