@@ -13,37 +13,12 @@
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
+#include "tests/service/test_bytes.h"
 
 namespace tgrpc::service_test {
 namespace {
 
 constexpr int64_t kMiB = 1024 * 1024;
-
-std::string RandomBytes(int64_t size, uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string out(static_cast<size_t>(size), '\0');
-  for (auto& c : out) c = static_cast<char>(random());
-  return out;
-}
-
-std::string Sha256(absl::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), length));
-}
-
-// A w x h PNG header followed by random bytes: fakedc reads only the header.
-std::string PngLike(int32_t w, int32_t h, int64_t size, uint64_t seed) {
-  std::string out("\x89PNG\r\n\x1a\n", 8);
-  out += std::string("\0\0\0\x0d", 4) + "IHDR";
-  for (int32_t v : {w, h}) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
-  }
-  out += std::string("\x08\x02\0\0\0", 5) + "crc!";
-  out += RandomBytes(size - static_cast<int64_t>(out.size()), seed);
-  return out;
-}
 
 class AlbumTest : public ServiceTest {
  protected:

@@ -21,39 +21,13 @@
 #include "tests/fakedc/photos.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
+#include "tests/service/test_bytes.h"
 
 namespace tgrpc::service_test {
 namespace {
 
 constexpr int64_t kMiB = 1024 * 1024;
 constexpr int64_t kBlock = 512 * 1024;
-
-std::string RandomBytes(int64_t size, uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string out(static_cast<size_t>(size), '\0');
-  for (auto& c : out) c = static_cast<char>(random());
-  return out;
-}
-
-std::string Sha256(absl::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), length));
-}
-
-// `size` bytes that start like a w x h PNG (signature and IHDR chunk) and go on at random: fakedc
-// reads only the header, as a photo's dimensions, and keeps the bytes as they are.
-std::string PngLike(int32_t w, int32_t h, int64_t size, uint64_t seed) {
-  std::string out("\x89PNG\r\n\x1a\n", 8);
-  out += std::string("\0\0\0\x0d", 4) + "IHDR";
-  for (int32_t v : {w, h}) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
-  }
-  out += std::string("\x08\x02\0\0\0", 5) + "crc!";
-  out += RandomBytes(size - static_cast<int64_t>(out.size()), seed);
-  return out;
-}
 
 class DownloadTest : public ServiceTest {
  protected:

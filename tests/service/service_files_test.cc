@@ -21,23 +21,12 @@
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
+#include "tests/service/test_bytes.h"
 
 namespace tgrpc::service_test {
 namespace {
 
 constexpr int64_t kMiB = 1024 * 1024;
-
-std::string RandomBytes(int64_t size, uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string out(static_cast<size_t>(size), '\0');
-  for (int64_t i = 0; i < size; i += 8) {
-    const uint64_t word = random();
-    for (int64_t j = i; j < std::min(size, i + 8); ++j) {
-      out[static_cast<size_t>(j)] = static_cast<char>(word >> (8 * (j - i)));
-    }
-  }
-  return out;
-}
 
 std::string Digest(const EVP_MD* md, absl::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -45,7 +34,6 @@ std::string Digest(const EVP_MD* md, absl::string_view data) {
   EVP_Digest(data.data(), data.size(), digest, &length, md, nullptr);
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), length));
 }
-std::string Sha256(absl::string_view data) { return Digest(EVP_sha256(), data); }
 
 // The files in fakedc's upload part directories (parts-<user>-<file id>), by directory.
 std::map<std::string, int> PartFiles() {

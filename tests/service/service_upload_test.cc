@@ -20,31 +20,13 @@
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
+#include "tests/service/test_bytes.h"
 
 namespace tgrpc::service_test {
 namespace {
 
 constexpr int64_t kMiB = 1024 * 1024;
 constexpr int64_t kPart = 512 * 1024;
-
-std::string RandomBytes(int64_t size, uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string out(static_cast<size_t>(size), '\0');
-  for (int64_t i = 0; i < size; i += 8) {
-    const uint64_t word = random();
-    for (int64_t j = i; j < std::min(size, i + 8); ++j) {
-      out[static_cast<size_t>(j)] = static_cast<char>(word >> (8 * (j - i)));
-    }
-  }
-  return out;
-}
-
-std::string Sha256(absl::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), length));
-}
 
 class UploadTest : public ServiceTest {
  protected:
