@@ -278,4 +278,26 @@ absl::StatusOr<int32_t> ParseOffsetPageToken(absl::string_view token, absl::stri
   return offset;
 }
 
+absl::StatusOr<std::map<std::string, int64_t>> ParseResumeToken(absl::string_view token,
+                                                                absl::string_view field) {
+  absl::StatusOr<std::map<std::string, std::string>> values = ParsePageToken(token, field);
+  if (!values.ok()) return values.status();
+  std::map<std::string, int64_t> out;
+  for (const auto& [account, position] : *values) {
+    int64_t p = 0;
+    if (!absl::SimpleAtoi(position, &p) || p < 0 || account.empty()) {
+      return InvalidField(field, "not a resume token from this API");
+    }
+    out[account] = p;
+  }
+  if (out.empty()) return InvalidField(field, "not a resume token from this API");
+  return out;
+}
+
+std::string MakeResumeToken(const std::map<std::string, int64_t>& positions) {
+  std::map<std::string, std::string> values;
+  for (const auto& [account, position] : positions) values[account] = absl::StrCat(position);
+  return MakePageToken(values);
+}
+
 }  // namespace tgrpc::service

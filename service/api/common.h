@@ -109,6 +109,11 @@ void Finish(grpc::ServerUnaryReactor* reactor, const absl::Status& status);
 std::string MakePageToken(const std::map<std::string, std::string>& values);
 absl::StatusOr<std::map<std::string, std::string>> ParsePageToken(absl::string_view token,
                                                                   absl::string_view field);
+// Resume tokens of UpdateService: the page-token encoding of {account id: position}, the
+// position delivered last of each account the stream covers.
+absl::StatusOr<std::map<std::string, int64_t>> ParseResumeToken(absl::string_view token,
+                                                                absl::string_view field);
+std::string MakeResumeToken(const std::map<std::string, int64_t>& positions);
 // The offset of a token made by MakePageToken({{"offset", N}}): 0 for an empty token.
 absl::StatusOr<int32_t> ParseOffsetPageToken(absl::string_view token, absl::string_view field);
 

@@ -225,6 +225,11 @@ class FileServiceImpl final : public v1::FileService::CallbackService {
   const ApiContext* api_;
 };
 
+// Request metadata (any value) that makes StreamUpdates start with a checkpoint carrying the
+// stream's starting position, before any event: cluster mode's merger of streams from several
+// replicas learns each one's position from it (service/cluster/update_merger.h).
+inline constexpr char kInitialCheckpointMetadataKey[] = "tgrpc-initial-checkpoint";
+
 class UpdateServiceImpl final : public v1::UpdateService::CallbackService {
  public:
   explicit UpdateServiceImpl(const ApiContext* api) : api_(api) {}

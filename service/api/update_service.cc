@@ -43,29 +43,6 @@ bool ValidConsumer(absl::string_view name) {
   });
 }
 
-// Resume tokens: the page-token encoding of {account id: position}.
-absl::StatusOr<std::map<std::string, int64_t>> ParseResumeToken(absl::string_view token,
-                                                                absl::string_view field) {
-  absl::StatusOr<std::map<std::string, std::string>> values = ParsePageToken(token, field);
-  if (!values.ok()) return values.status();
-  std::map<std::string, int64_t> out;
-  for (const auto& [account, position] : *values) {
-    int64_t p = 0;
-    if (!absl::SimpleAtoi(position, &p) || p < 0 || account.empty()) {
-      return InvalidField(field, "not a resume token from this API");
-    }
-    out[account] = p;
-  }
-  if (out.empty()) return InvalidField(field, "not a resume token from this API");
-  return out;
-}
-
-std::string MakeResumeToken(const std::map<std::string, int64_t>& positions) {
-  std::map<std::string, std::string> values;
-  for (const auto& [account, position] : positions) values[account] = absl::StrCat(position);
-  return MakePageToken(values);
-}
-
 absl::Status Expired(absl::string_view account, int64_t position, int64_t oldest) {
   return ServiceError(absl::StatusCode::kOutOfRange, "RESUME_TOKEN_EXPIRED",
                       absl::StrCat("accounts/", account, ": position ", position,
@@ -145,7 +122,8 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
  public:
   UpdateStreamer(asio::io_context* io, std::vector<Source> sources,
                  std::map<std::string, int64_t> positions, v1::UpdateFilter filter,
-                 std::vector<int64_t> chats, absl::Duration checkpoint, absl::Status error)
+                 std::vector<int64_t> chats, absl::Duration checkpoint, absl::Status error,
+                 bool initial_checkpoint = false)
       : sources_(std::move(sources)),
         positions_(std::move(positions)),
         filter_(std::move(filter)),
@@ -179,6 +157,14 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
         absl::MutexLock inner(&link->streamer->mutex_);
         link->streamer->OnAccountChange(i, nullptr);
       });
+    }
+    if (initial_checkpoint) {
+      // Written first by Pump (as live events are), with the starting positions as its token.
+      auto checkpoint = std::make_shared<v1::UpdateEvent>();
+      checkpoint->mutable_checkpoint();
+      *checkpoint->mutable_time() =
+          google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));
+      live_.push_back(std::move(checkpoint));
     }
     last_write_ = absl::Now();
     ArmCheckpoint();
@@ -560,8 +546,10 @@ grpc::ServerWriteReactor<v1::UpdateEvent>* UpdateServiceImpl::StreamUpdates(
     positions[id] = position;
     sources.push_back(Source{*account, *engine, 0});
   }
+  const bool initial_checkpoint =
+      context->client_metadata().count(kInitialCheckpointMetadataKey) != 0;
   return new UpdateStreamer(io, std::move(sources), std::move(positions), request->filter(),
-                            std::move(chats), checkpoint, absl::OkStatus());
+                            std::move(chats), checkpoint, absl::OkStatus(), initial_checkpoint);
 }
 
 grpc::ServerUnaryReactor* UpdateServiceImpl::AckUpdates(grpc::CallbackServerContext* context,

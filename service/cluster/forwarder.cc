@@ -22,18 +22,6 @@ namespace {
 
 using Metadata = std::multimap<grpc::string_ref, grpc::string_ref>;
 
-// Headers that HTTP/2 or gRPC itself puts on every call (pseudo-headers, te, content-type,
-// user-agent, host, grpc-timeout, grpc-encoding, grpc-status, grpc-status-details-bin, ...):
-// copying them would duplicate or contradict what the forwarder's own call and answer carry (the
-// deadline and the status are relayed their own way). Tracing context is kept: gRPC adds it only
-// when its census is on, so a caller's would otherwise be lost.
-bool IsTransportHeader(absl::string_view key) {
-  if (key.empty() || key.front() == ':') return true;
-  if (key == "te" || key == "content-type" || key == "user-agent" || key == "host") return true;
-  if (absl::StartsWith(key, "grpc-")) return key != "grpc-trace-bin" && key != "grpc-tags-bin";
-  return false;
-}
-
 std::string ToString(grpc::string_ref s) { return std::string(s.data(), s.size()); }
 
 bool HasKey(const Metadata& metadata, absl::string_view key) {
@@ -41,6 +29,13 @@ bool HasKey(const Metadata& metadata, absl::string_view key) {
 }
 
 }  // namespace
+
+bool IsTransportHeader(absl::string_view key) {
+  if (key.empty() || key.front() == ':') return true;
+  if (key == "te" || key == "content-type" || key == "user-agent" || key == "host") return true;
+  if (absl::StartsWith(key, "grpc-")) return key != "grpc-trace-bin" && key != "grpc-tags-bin";
+  return false;
+}
 
 // One call to a target. Its reactions go to the Call, which keeps all the state under its
 // mutex. The Call owns it until the Call ends (there are at most max_attempts), so that the

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/async_generic_service.h"
@@ -51,6 +52,13 @@ namespace tgrpc::service::cluster {
 
 // Trailing metadata of a replica's UNAVAILABLE answer for an account it does not own (any value).
 inline constexpr char kNotOwnerMetadataKey[] = "tgrpc-not-owner";
+
+// Headers that HTTP/2 or gRPC itself puts on every call (pseudo-headers, te, content-type,
+// user-agent, host, grpc-timeout, grpc-encoding, grpc-status, grpc-status-details-bin, ...):
+// copying them from one call to another would duplicate or contradict what the new call carries
+// (the deadline and the status are relayed their own way). Tracing context is not one of them:
+// gRPC adds it only when its census is on, so a caller's would otherwise be lost.
+bool IsTransportHeader(absl::string_view key);
 
 // Where a call goes: the owner replica's channel, and its name for on_forward.
 struct RouteTarget {

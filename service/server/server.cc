@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -365,6 +366,14 @@ absl::Status TgrpcServer::StartCluster(grpc::ServerBuilder& public_builder) {
              bool refresh) { return Route(method, context, first, refresh); },
       options);
   public_builder.RegisterCallbackGenericService(forwarder_.get());
+  // StreamUpdates may name accounts of several owners: merged here rather than forwarded whole.
+  cluster::UpdateMergerOptions merger;
+  merger.on_part_done = options.on_forward;
+  update_merger_ = std::make_unique<cluster::UpdateMerger>(
+      [this](grpc::CallbackServerContext* context, const v1::StreamUpdatesRequest& request,
+             bool refresh) { return RouteStream(context, request, refresh); },
+      merger);
+  public_builder.RegisterService(update_merger_.get());
   return absl::OkStatus();
 }
 
@@ -376,21 +385,6 @@ absl::StatusOr<cluster::RouteTarget> TgrpcServer::Route(const std::string& metho
   // Whatever names no account, or not one of the caller's, is answered here: the services give
   // the errors (bad name, unauthenticated, not found) as they always do.
   absl::StatusOr<std::string> id = cluster::AccountOfRequest(method, first);
-  if (id.ok() && id->empty() && method == "/tgrpc.v1.UpdateService/AckUpdates") {
-    // Its accounts are in its resume token ({account: position}, page-token encoded).
-    std::vector<grpc::Slice> slices;
-    v1::AckUpdatesRequest ack;
-    if (first.Dump(&slices).ok()) {
-      std::string bytes;
-      for (const grpc::Slice& slice : slices) {
-        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-      }
-      absl::StatusOr<std::map<std::string, std::string>> token =
-          ack.ParseFromString(bytes) ? ParsePageToken(ack.resume_token(), "resume_token")
-                                     : absl::InvalidArgumentError("unparsable");
-      if (token.ok() && !token->empty()) id = token->begin()->first;
-    }
-  }
   if (!id.ok() || id->empty()) return here;
   absl::StatusOr<std::string> tenant = Authenticate(*context, api_);
   if (!tenant.ok()) return here;
@@ -401,15 +395,51 @@ absl::StatusOr<cluster::RouteTarget> TgrpcServer::Route(const std::string& metho
                                                ": ", owner.status().message()));
   }
   if (!owner->has_value() || (*owner)->here) return here;
+  return cluster::RouteTarget{PeerChannel((*owner)->address), (*owner)->instance};
+}
+
+absl::StatusOr<std::vector<cluster::StreamRoute>> TgrpcServer::RouteStream(
+    grpc::CallbackServerContext* context, const v1::StreamUpdatesRequest& request, bool refresh) {
+  // Whatever cannot be split (no tenant, a bad or repeated name) goes whole to this replica's
+  // service, which answers as it always does.
+  const std::vector<cluster::StreamRoute> here_all = {
+      {local_channel_, "here", {request.accounts().begin(), request.accounts().end()}}};
+  absl::StatusOr<std::string> tenant = Authenticate(*context, api_);
+  if (!tenant.ok()) return here_all;
+  std::vector<cluster::StreamRoute> routes;
+  std::map<std::string, size_t> route_of;  // by peer address ("" here)
+  std::set<std::string> seen;
+  for (const std::string& name : request.accounts()) {
+    absl::StatusOr<std::string> id = ParseAccountName(name, "accounts");
+    if (!id.ok() || !seen.insert(*id).second) return here_all;
+    absl::StatusOr<std::optional<AccountOwner>> owner =
+        lease_manager_->OwnerOf({*tenant, *id}, refresh);
+    if (!owner.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot tell which replica serves ", name, ": ", owner.status().message()));
+    }
+    const bool here = !owner->has_value() || (*owner)->here;
+    const std::string address = here ? "" : (*owner)->address;
+    auto [it, added] = route_of.emplace(address, routes.size());
+    if (added) {
+      routes.push_back(here ? cluster::StreamRoute{local_channel_, "here", {}}
+                            : cluster::StreamRoute{PeerChannel(address), (*owner)->instance, {}});
+    }
+    routes[it->second].accounts.push_back(name);
+  }
+  if (routes.empty()) return here_all;
+  return routes;
+}
+
+std::shared_ptr<grpc::Channel> TgrpcServer::PeerChannel(const std::string& address) {
   absl::MutexLock lock(&channels_mutex_);
-  std::shared_ptr<grpc::Channel>& channel = channels_[(*owner)->address];
+  std::shared_ptr<grpc::Channel>& channel = channels_[address];
   if (channel == nullptr) {
     grpc::ChannelArguments arguments;
     arguments.SetMaxReceiveMessageSize(-1);
-    channel =
-        grpc::CreateCustomChannel((*owner)->address, grpc::InsecureChannelCredentials(), arguments);
+    channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
   }
-  return cluster::RouteTarget{channel, (*owner)->instance};
+  return channel;
 }
 
 int TgrpcServer::metrics_port() const { return metrics_ ? metrics_->port() : 0; }

@@ -23,6 +23,7 @@
 #include "service/api/raw_service.h"
 #include "service/api/services.h"
 #include "service/cluster/forwarder.h"
+#include "service/cluster/update_merger.h"
 #include "service/metrics/metrics.h"
 #include "service/ownership/lease_manager.h"
 #include "service/server/config.h"
@@ -72,6 +73,11 @@ class TgrpcServer {
   absl::StatusOr<cluster::RouteTarget> Route(const std::string& method,
                                              grpc::GenericCallbackServerContext* context,
                                              const grpc::ByteBuffer& first, bool refresh);
+  // StreamUpdates' accounts by owner, for the merger.
+  absl::StatusOr<std::vector<cluster::StreamRoute>> RouteStream(
+      grpc::CallbackServerContext* context, const v1::StreamUpdatesRequest& request, bool refresh);
+  // The channel to another replica's peer port (made once per address).
+  std::shared_ptr<grpc::Channel> PeerChannel(const std::string& address);
   // The services, on `builder`.
   void RegisterServices(grpc::ServerBuilder& builder, bool cluster);
 
@@ -100,11 +106,12 @@ class TgrpcServer {
   std::unique_ptr<UpdateServiceImpl> update_service_;
   std::unique_ptr<RawServiceImpl> raw_json_service_;
   std::vector<std::unique_ptr<grpc::Service>> raw_services_;  // tgrpc.raw.v1, one per namespace
-  // Cluster mode: the services' server on the peer port, the public port's forwarder, and the
-  // channels to the other replicas' peer ports by address.
+  // Cluster mode: the services' server on the peer port, the public port's forwarder and
+  // StreamUpdates merger, and the channels to the other replicas' peer ports by address.
   std::unique_ptr<grpc::Server> peer_server_;
   int peer_port_ = 0;
   std::unique_ptr<cluster::Forwarder> forwarder_;
+  std::unique_ptr<cluster::UpdateMerger> update_merger_;
   std::shared_ptr<grpc::Channel> local_channel_;
   absl::Mutex channels_mutex_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_ ABSL_GUARDED_BY(channels_mutex_);

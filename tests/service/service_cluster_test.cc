@@ -3,10 +3,16 @@
 // served by the account's owner (forwarded, streams included), a new account is made wherever the
 // call lands and rebalanced, an orderly shutdown hands the accounts over to the other replica,
 // and fakedc never sees a key used by two replicas at once.
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
@@ -175,6 +181,120 @@ TEST_F(ClusterServiceTest, AccountsSpreadCallsReachTheirOwnerAndAShutdownHandsOv
         << id << ": " << got.error_message();
   }
   second_.reset();
+  EXPECT_EQ(dc_->DuplicatedAuthKeys(), 0);
+}
+
+// A StreamUpdates over accounts served by different replicas: one stream, merged from each
+// owner's, with tokens that cover both accounts; its token resumes through the other replica
+// with nothing lost or repeated, and AckUpdates of such a token commits at both owners.
+TEST_F(ClusterServiceTest, OneStreamOverAccountsOfTwoReplicasResumesAnywhere) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  SignIn("bob", fakedc::kSeedBobPhone);
+  StartSecond();
+  ASSERT_TRUE(Eventually([&] {
+    return server_->lease_manager()->figures().served == 1 &&
+           second_->lease_manager()->figures().served == 1;
+  }));
+  v1::StreamUpdatesRequest request;
+  request.add_accounts("accounts/alice");
+  request.add_accounts("accounts/bob");
+  request.set_now(true);
+  request.mutable_filter()->add_kinds("new_message");
+  request.mutable_checkpoint_interval()->set_nanos(100'000'000);
+  auto context = Context(kTokenA, 20);
+  auto reader = updates_->StreamUpdates(context.get(), request);
+  v1::UpdateEvent event;
+  ASSERT_TRUE(reader->Read(&event)) << "no checkpoint";
+  ASSERT_TRUE(event.has_checkpoint());
+
+  // Three messages between them: each is an event of both accounts.
+  const std::vector<std::pair<std::string, std::string>> sends = {
+      {"alice", "bob_example"}, {"bob", "alice_example"}, {"alice", "bob_example"}};
+  for (size_t i = 0; i < sends.size(); ++i) {
+    v1::SendMessageRequest send;
+    send.set_parent(absl::StrCat("accounts/", sends[i].first, "/chats/", sends[i].second));
+    send.set_text(absl::StrCat("merged ", i));
+    send.set_request_id(absl::StrCat("merged-", i));
+    v1::Message sent;
+    grpc::Status status =
+        v1::MessageService::NewStub(channel_)->SendMessage(Context().get(), send, &sent);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  // (account, text) of each event in the order delivered, and the token after each.
+  std::vector<std::string> delivered;
+  std::vector<std::string> tokens;
+  while (delivered.size() < 6 && reader->Read(&event)) {
+    if (event.has_checkpoint()) continue;
+    delivered.push_back(absl::StrCat(event.account(), " ", event.new_message().text()));
+    tokens.push_back(event.resume_token());
+  }
+  context->TryCancel();
+  reader->Finish();
+  ASSERT_EQ(delivered.size(), 6u) << absl::StrJoin(delivered, ", ");
+  for (const char* text : {"merged 0", "merged 1", "merged 2"}) {
+    for (const char* account : {"accounts/alice", "accounts/bob"}) {
+      EXPECT_EQ(std::count(delivered.begin(), delivered.end(), absl::StrCat(account, " ", text)), 1)
+          << account << " " << text;
+    }
+  }
+  for (const std::string& token : tokens) {
+    std::string decoded;
+    ASSERT_TRUE(absl::WebSafeBase64Unescape(token, &decoded));
+    EXPECT_TRUE(absl::StrContains(decoded, "alice=") && absl::StrContains(decoded, "bob="))
+        << decoded;
+  }
+
+  // From the second event's token, through the other replica: the last four, each once.
+  request.set_resume_token(tokens[1]);
+  auto resumed_context = Context(kTokenA, 20);
+  auto resumed =
+      v1::UpdateService::NewStub(second_channel_)->StreamUpdates(resumed_context.get(), request);
+  std::vector<std::string> rest;
+  int checkpoints = 0;
+  // Until two checkpoints in a row: everything retained after the token has come by then.
+  while (checkpoints < 2 && resumed->Read(&event)) {
+    if (event.has_checkpoint()) {
+      ++checkpoints;
+      continue;
+    }
+    checkpoints = 0;
+    rest.push_back(absl::StrCat(event.account(), " ", event.new_message().text()));
+  }
+  resumed_context->TryCancel();
+  resumed->Finish();
+  std::vector<std::string> expected(delivered.begin() + 2, delivered.end());
+  std::sort(expected.begin(), expected.end());
+  std::sort(rest.begin(), rest.end());
+  EXPECT_EQ(rest, expected);
+
+  // The last token commits both accounts' positions, each at its owner.
+  v1::AckUpdatesRequest ack;
+  ack.set_consumer("merged-consumer");
+  ack.set_resume_token(tokens.back());
+  v1::AckUpdatesResponse acked;
+  grpc::Status status = updates_->AckUpdates(Context().get(), ack, &acked);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::string last;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(tokens.back(), &last));
+  ASSERT_EQ(acked.positions_size(), 2);
+  for (const v1::ConsumerPosition& position : acked.positions()) {
+    const std::string id = position.account().substr(position.account().rfind('/') + 1);
+    EXPECT_TRUE(absl::StrContains(absl::StrCat("&", last, "&"),
+                                  absl::StrCat("&", id, "=", position.position(), "&")))
+        << position.account() << " committed " << position.position() << ", token " << last;
+    // And its owner has it: GetUpdateState (forwarded) lists the consumer there.
+    v1::GetUpdateStateRequest get;
+    get.set_account(position.account());
+    v1::UpdateLogState state;
+    status =
+        v1::UpdateService::NewStub(second_channel_)->GetUpdateState(Context().get(), get, &state);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    bool listed = false;
+    for (const v1::ConsumerPosition& c : state.consumers()) {
+      listed |= c.consumer() == "merged-consumer" && c.position() == position.position();
+    }
+    EXPECT_TRUE(listed) << position.account();
+  }
   EXPECT_EQ(dc_->DuplicatedAuthKeys(), 0);
 }
 
