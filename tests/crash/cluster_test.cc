@@ -4,9 +4,10 @@
 // one each round, with a fixed seed) and restarted under a new instance name, while two callers
 // call GetMe on random accounts through random live replicas and named consumers stream the
 // update logs of some accounts (UpdateConsumer, each through a replica of its own, moved to a
-// live one when that one is killed) as Bob (a fakedc TestPoster, no tgrpcd) writes numbered
-// messages to those accounts. Some rounds restart the killed replica before the survivors have
-// taken its accounts, so that a join (and its rebalancing) runs while the leases are expiring.
+// live one when that one is killed; the first four accounts are read two by one stream, which
+// is merged from two owners whenever they differ) as Bob (a fakedc TestPoster, no tgrpcd) writes
+// numbered messages to those accounts. Some rounds restart the killed replica before the survivors
+// have taken its accounts, so that a join (and its rebalancing) runs while the leases are expiring.
 //
 // It proves: Telegram (fakedc) never sees an account's key used by two replicas at once
 // (AUTH_KEY_DUPLICATED: zero); every call is either answered or fails with a retryable status
@@ -221,13 +222,16 @@ struct Replica {
   bool killed = false;  // by the test
 };
 
-// A consumer of one account's update log: what Bob sent it, what it got.
+// One account's update log as a consumer reads it: what Bob sent it, what it got.
 struct ConsumerSlot {
   std::string id;        // the account
   fakedc::PeerRef chat;  // Bob's private chat with it
   PortBoard board;
   DeliveryAudit audit;
+  // The stream's owner: a consumer of this account alone, or of a pair (then the pair's first
+  // slot owns it and the second points to it).
   std::unique_ptr<UpdateConsumer> consumer;
+  UpdateConsumer* reader = nullptr;
 };
 
 class ClusterTest : public ::testing::Test {
@@ -585,16 +589,31 @@ TEST_F(ClusterTest, ReplicasKilledAtRandomLoseNoCallNoUpdateAndNoKeyIsUsedTwice)
     ASSERT_TRUE(chat.ok()) << chat.status();
     slot->chat = *chat;
     slot->board.Set(replicas_[c % kReplicas].port);
+    consumers_.push_back(std::move(slot));
+  }
+  // The first four accounts are read in pairs, one stream over two accounts (which replicas
+  // own them changes with every kill: the stream is merged from two owners, or one); the rest
+  // alone.
+  for (int c = 0; c < settings_.consumers;) {
+    const int accounts = c + 1 < std::min(4, settings_.consumers) ? 2 : 1;
     UpdateConsumerOptions options;
-    options.account = "accounts/" + slot->id;
+    std::vector<DeliveryAudit*> audits;
+    for (int i = c; i < c + accounts; ++i) {
+      options.accounts.push_back("accounts/" + consumers_[i]->id);
+      audits.push_back(&consumers_[i]->audit);
+    }
     options.consumer = absl::StrCat("cluster-consumer-", c);
     options.bearer_token = kToken;
     options.text_prefix = kPrefix;
     options.seed = settings_.seed * 1000 + 100 + c;
-    slot->consumer = std::make_unique<UpdateConsumer>(options, &slot->board, &slot->audit);
-    consumers_.push_back(std::move(slot));
+    consumers_[c]->consumer =
+        std::make_unique<UpdateConsumer>(options, &consumers_[c]->board, std::move(audits));
+    for (int i = c; i < c + accounts; ++i) consumers_[i]->reader = consumers_[c]->consumer.get();
+    c += accounts;
   }
-  for (std::unique_ptr<ConsumerSlot>& c : consumers_) c->consumer->Start();
+  for (std::unique_ptr<ConsumerSlot>& c : consumers_) {
+    if (c->consumer) c->consumer->Start();
+  }
   // A first message to each, through before the chaos starts.
   for (int c = 0; c < settings_.consumers; ++c) ASSERT_TRUE(Post(c, "warm-up").ok());
   ASSERT_TRUE(WaitForDelivery(absl::Seconds(30), /*flush=*/false))
@@ -673,7 +692,9 @@ TEST_F(ClusterTest, ReplicasKilledAtRandomLoseNoCallNoUpdateAndNoKeyIsUsedTwice)
   const absl::Duration drain_guard = chaos_failed ? absl::Seconds(15) : absl::Seconds(60);
   const bool drained = WaitForDelivery(drain_guard, /*flush=*/true);
   absl::SleepFor(absl::Milliseconds(700));  // the last batches get acknowledged at a checkpoint
-  for (std::unique_ptr<ConsumerSlot>& c : consumers_) c->consumer->Stop();
+  for (std::unique_ptr<ConsumerSlot>& c : consumers_) {
+    if (c->consumer) c->consumer->Stop();
+  }
   EXPECT_TRUE(AllRunning("at the end"));
 
   std::string per_consumer;
@@ -681,7 +702,7 @@ TEST_F(ClusterTest, ReplicasKilledAtRandomLoseNoCallNoUpdateAndNoKeyIsUsedTwice)
   std::vector<std::string> problems;
   for (size_t c = 0; c < consumers_.size(); ++c) {
     const DeliveryAudit::Figures f = consumers_[c]->audit.figures();
-    const UpdateConsumer::Figures u = consumers_[c]->consumer->figures();
+    const UpdateConsumer::Figures u = consumers_[c]->reader->figures();
     const std::set<std::string> expected = Expected(static_cast<int>(c));
     const std::vector<std::string> missing = consumers_[c]->audit.Missing(expected);
     lost_total += static_cast<int64_t>(missing.size());

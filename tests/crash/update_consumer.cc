@@ -1,5 +1,6 @@
 #include "tests/crash/update_consumer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <utility>
@@ -10,8 +11,8 @@
 namespace tgrpc::crash {
 
 UpdateConsumer::UpdateConsumer(UpdateConsumerOptions options, const PortBoard* board,
-                               DeliveryAudit* audit)
-    : options_(std::move(options)), board_(board), audit_(audit) {}
+                               std::vector<DeliveryAudit*> audits)
+    : options_(std::move(options)), board_(board), audits_(std::move(audits)) {}
 
 UpdateConsumer::~UpdateConsumer() { Stop(); }
 
@@ -60,37 +61,41 @@ void UpdateConsumer::Stream(int port, std::mt19937_64& rng) {
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   std::unique_ptr<v1::UpdateService::Stub> stub = v1::UpdateService::NewStub(channel);
 
-  // Where the stream will start: the committed position, as tgrpcd has it (an acknowledgment
-  // whose answer a kill cut off may have been committed or not).
-  v1::GetUpdateStateRequest get;
-  get.set_account(options_.account);
-  v1::UpdateLogState state;
-  grpc::Status status = stub->GetUpdateState(Context(absl::Seconds(3)).get(), get, &state);
-  if (!status.ok()) {
-    {
-      absl::MutexLock lock(&mutex_);
-      ++figures_.state_failures;
+  // Where the stream will start: the committed positions, as tgrpcd has them (an
+  // acknowledgment whose answer a kill cut off may have been committed or not).
+  std::vector<int64_t> committed(options_.accounts.size(), -1);
+  std::vector<int64_t> oldest(options_.accounts.size(), 0);
+  for (size_t i = 0; i < options_.accounts.size(); ++i) {
+    v1::GetUpdateStateRequest get;
+    get.set_account(options_.accounts[i]);
+    v1::UpdateLogState state;
+    grpc::Status status = stub->GetUpdateState(Context(absl::Seconds(3)).get(), get, &state);
+    if (!status.ok()) {
+      {
+        absl::MutexLock lock(&mutex_);
+        ++figures_.state_failures;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      return;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return;
-  }
-  int64_t committed = -1;
-  for (const v1::ConsumerPosition& c : state.consumers()) {
-    if (c.consumer() == options_.consumer) committed = c.position();
+    for (const v1::ConsumerPosition& c : state.consumers()) {
+      if (c.consumer() == options_.consumer) committed[i] = c.position();
+    }
+    oldest[i] = state.oldest_position();
   }
   v1::StreamUpdatesRequest request;
-  request.add_accounts(options_.account);
+  for (const std::string& account : options_.accounts) request.add_accounts(account);
   request.set_consumer(options_.consumer);
   request.mutable_filter()->add_kinds("new_message");
   const int64_t interval_ns = absl::ToInt64Nanoseconds(options_.checkpoint_interval);
   request.mutable_checkpoint_interval()->set_seconds(interval_ns / 1'000'000'000);
   request.mutable_checkpoint_interval()->set_nanos(
       static_cast<int32_t>(interval_ns % 1'000'000'000));
-  int64_t start = committed;
-  if (committed < 0) {
-    request.set_oldest(true);  // nothing committed yet: from the beginning
-    start = state.oldest_position() - 1;
-  }
+  // An account without a commit would start now: everything from the beginning instead (what
+  // the others had committed comes again, which the audits count as redelivered).
+  const bool all_committed =
+      std::all_of(committed.begin(), committed.end(), [](int64_t p) { return p >= 0; });
+  if (!all_committed) request.set_oldest(true);
 
   std::unique_ptr<grpc::ClientContext> context = Context(absl::InfiniteDuration());
   {
@@ -99,13 +104,17 @@ void UpdateConsumer::Stream(int port, std::mt19937_64& rng) {
     stream_context_ = context.get();
     ++figures_.streams;
   }
-  const int stream = audit_->BeginStream(start);
+  std::vector<int> streams;
+  for (size_t i = 0; i < audits_.size(); ++i) {
+    streams.push_back(audits_[i]->BeginStream(all_committed ? committed[i] : oldest[i] - 1));
+  }
   std::unique_ptr<grpc::ClientReader<v1::UpdateEvent>> reader =
       stub->StreamUpdates(context.get(), request);
   const auto draw_batch = [&] { return 1 + static_cast<int>(rng() % options_.max_batch); };
   int batch = 0;
   int batch_size = draw_batch();
   std::string token;
+  std::string token_account;
   int64_t token_position = 0;
   std::string last_acked;
   v1::UpdateEvent event;
@@ -117,11 +126,11 @@ void UpdateConsumer::Stream(int port, std::mt19937_64& rng) {
       }
       // Idle: the batch so far, or the checkpoint's token (past the entries the filter dropped).
       if (batch > 0) {
-        Ack(*stub, token, token_position);
+        Ack(*stub, token, token_account, token_position);
         batch = 0;
         last_acked = token;
       } else if (event.resume_token() != last_acked) {
-        Ack(*stub, event.resume_token(), -1);
+        Ack(*stub, event.resume_token(), "", -1);
         last_acked = event.resume_token();
       }
       continue;
@@ -132,25 +141,31 @@ void UpdateConsumer::Stream(int port, std::mt19937_64& rng) {
       ++figures_.ignored;
     } else {
       const v1::Message& m = event.new_message();
-      audit_->OnMessage(stream, event.position(), m.text(), m.chat_id(), m.id());
+      const size_t i =
+          std::find(options_.accounts.begin(), options_.accounts.end(), event.account()) -
+          options_.accounts.begin();
+      if (i < audits_.size()) {
+        audits_[i]->OnMessage(streams[i], event.position(), m.text(), m.chat_id(), m.id());
+      }
     }
     token = event.resume_token();
+    token_account = event.account();
     token_position = event.position();
     if (++batch >= batch_size) {
-      Ack(*stub, token, token_position);
+      Ack(*stub, token, token_account, token_position);
       last_acked = token;
       batch = 0;
       batch_size = draw_batch();
     }
   }
-  status = reader->Finish();
+  reader->Finish();
   absl::MutexLock lock(&mutex_);
   stream_context_ = nullptr;
   if (!stop_.load()) ++figures_.stream_errors;
 }
 
 void UpdateConsumer::Ack(v1::UpdateService::Stub& stub, const std::string& token,
-                         int64_t position) {
+                         const std::string& account, int64_t position) {
   v1::AckUpdatesRequest ack;
   ack.set_consumer(options_.consumer);
   ack.set_resume_token(token);
@@ -162,9 +177,14 @@ void UpdateConsumer::Ack(v1::UpdateService::Stub& stub, const std::string& token
     return;
   }
   ++figures_.acks;
-  if (position >= 0 &&
-      (answer.positions_size() != 1 || answer.positions(0).position() != position)) {
+  if (answer.positions_size() != static_cast<int>(options_.accounts.size())) {
     ++figures_.ack_mismatches;
+    return;
+  }
+  for (const v1::ConsumerPosition& p : answer.positions()) {
+    if (position >= 0 && p.account() == account && p.position() != position) {
+      ++figures_.ack_mismatches;
+    }
   }
 }
 

@@ -1,8 +1,9 @@
-// A named consumer of one account's update log in a tgrpcd that is killed and restarted: it reads
-// new_message events with StreamUpdates (consumer set), acknowledges each batch with AckUpdates,
-// and after every broken stream opens a new one wherever tgrpcd listens now, from the position
-// the consumer committed (asked with GetUpdateState first, so the audit knows where the stream
-// starts; before the first commit, from the oldest event). What it reads goes to a DeliveryAudit.
+// A named consumer of the update logs of one or more accounts (one StreamUpdates over all of them)
+// in a tgrpcd that is killed and restarted: it reads new_message events (consumer set),
+// acknowledges each batch with AckUpdates, and after every broken stream opens a new one wherever
+// tgrpcd listens now, from the positions the consumer committed (asked with GetUpdateState first,
+// so the audits know where the stream starts; while some account has no commit, every account
+// from its oldest event). What it reads of each account goes to that account's DeliveryAudit.
 #ifndef TGRPC_TESTS_CRASH_UPDATE_CONSUMER_H_
 #define TGRPC_TESTS_CRASH_UPDATE_CONSUMER_H_
 
@@ -12,6 +13,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -40,7 +42,7 @@ class PortBoard {
 };
 
 struct UpdateConsumerOptions {
-  std::string account;  // accounts/{id}
+  std::vector<std::string> accounts;  // accounts/{id}, one or more
   std::string consumer;
   std::string bearer_token;
   // Only messages whose text starts with this are audited (keyed by their text).
@@ -65,7 +67,9 @@ class UpdateConsumer {
     int64_t ack_mismatches = 0;
   };
 
-  UpdateConsumer(UpdateConsumerOptions options, const PortBoard* board, DeliveryAudit* audit);
+  // audits[i] gets what options.accounts[i] receives.
+  UpdateConsumer(UpdateConsumerOptions options, const PortBoard* board,
+                 std::vector<DeliveryAudit*> audits);
   ~UpdateConsumer();  // stops
 
   void Start();
@@ -76,12 +80,14 @@ class UpdateConsumer {
   void Run();
   // One stream from open to end.
   void Stream(int port, std::mt19937_64& rng);
-  void Ack(v1::UpdateService::Stub& stub, const std::string& token, int64_t position);
+  // position >= 0: the acknowledged event's, of `account`; the answer must commit it.
+  void Ack(v1::UpdateService::Stub& stub, const std::string& token, const std::string& account,
+           int64_t position);
   std::unique_ptr<grpc::ClientContext> Context(absl::Duration deadline) const;
 
   const UpdateConsumerOptions options_;
   const PortBoard* const board_;
-  DeliveryAudit* const audit_;
+  const std::vector<DeliveryAudit*> audits_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   mutable absl::Mutex mutex_;

@@ -226,12 +226,13 @@ class UpdatesFaultTest : public ::testing::Test {
   // Alice's named consumer, reading new messages with the test's prefix.
   void StartConsumer() {
     UpdateConsumerOptions options;
-    options.account = absl::StrCat("accounts/", kAccount);
+    options.accounts = {absl::StrCat("accounts/", kAccount)};
     options.consumer = kConsumer;
     options.bearer_token = kToken;
     options.text_prefix = kPrefix;
     options.seed = settings_.seed + 1;
-    consumer_ = std::make_unique<UpdateConsumer>(options, &board_, &audit_);
+    consumer_ =
+        std::make_unique<UpdateConsumer>(options, &board_, std::vector<DeliveryAudit*>{&audit_});
     consumer_->Start();
   }
 
