@@ -37,6 +37,24 @@ void AccountToProto(const Account& account, v1::Account* out) {
   RecordToProto(account.record(), out);
 }
 
+// Cluster mode: a retried CreateAccount or ImportSession whose first try made the account on
+// another replica (the retry names no account, so it was not routed there). Answered with the
+// account as stored, which is what the first try would have answered; `failed` otherwise.
+absl::Status MadeElsewhere(const ApiContext& api, const std::string& tenant,
+                           const std::string& request_id, absl::Status failed,
+                           v1::Account* response) {
+  if (request_id.empty() || failed.code() != absl::StatusCode::kUnavailable) return failed;
+  absl::StatusOr<std::vector<AccountRecord>> records = api.accounts->ListRecords(tenant);
+  if (!records.ok()) return failed;
+  for (const AccountRecord& record : *records) {
+    if (record.create_request_id == request_id) {
+      RecordToProto(record, response);
+      return absl::OkStatus();
+    }
+  }
+  return failed;
+}
+
 // Digits of a phone number in international format: +, spaces, dashes and brackets dropped.
 absl::StatusOr<std::string> PhoneDigits(absl::string_view phone) {
   std::string digits;
@@ -130,7 +148,11 @@ grpc::ServerUnaryReactor* AccountServiceImpl::CreateAccount(grpc::CallbackServer
   record.home_dc = api_->accounts->env().invoker.dcs.default_dc;
   absl::StatusOr<std::shared_ptr<Account>> account = api_->accounts->Create(
       *tenant, std::move(record), request->account_id(), request->request_id());
-  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  if (!account.ok()) {
+    Finish(reactor,
+           MadeElsewhere(*api_, *tenant, request->request_id(), account.status(), response));
+    return reactor;
+  }
   std::shared_ptr<Account> created = *account;
   if (!created->record().bot || created->signed_in()) {
     AccountToProto(*created, response);
@@ -608,7 +630,11 @@ grpc::ServerUnaryReactor* AccountServiceImpl::ImportSession(grpc::CallbackServer
   record.display_name = request->display_name();
   absl::StatusOr<std::shared_ptr<Account>> account = api_->accounts->CreateWithKey(
       *tenant, std::move(record), request->account_id(), request->request_id(), session->auth_key);
-  if (!account.ok()) return Finish(reactor, account.status()), reactor;
+  if (!account.ok()) {
+    Finish(reactor,
+           MadeElsewhere(*api_, *tenant, request->request_id(), account.status(), response));
+    return reactor;
+  }
   std::shared_ptr<Account> created = *account;
   if (created->signed_in()) {  // a retry of an import that completed
     AccountToProto(*created, response);

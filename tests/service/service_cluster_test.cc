@@ -186,7 +186,8 @@ TEST_F(ClusterServiceTest, AccountsSpreadCallsReachTheirOwnerAndAShutdownHandsOv
 
 // A StreamUpdates over accounts served by different replicas: one stream, merged from each
 // owner's, with tokens that cover both accounts; its token resumes through the other replica
-// with nothing lost or repeated, and AckUpdates of such a token commits at both owners.
+// with nothing lost or repeated, and AckUpdates of such a token commits at both owners. (And a
+// retried CreateAccount that names no account answers the account its first try made.)
 TEST_F(ClusterServiceTest, OneStreamOverAccountsOfTwoReplicasResumesAnywhere) {
   SignIn("alice", fakedc::kSeedAlicePhone);
   SignIn("bob", fakedc::kSeedBobPhone);
@@ -295,6 +296,21 @@ TEST_F(ClusterServiceTest, OneStreamOverAccountsOfTwoReplicasResumesAnywhere) {
     }
     EXPECT_TRUE(listed) << position.account();
   }
+
+  // A CreateAccount that names no account, retried through the other replica with the same
+  // request_id (as a caller does after a lost answer): the account the first try made.
+  v1::CreateAccountRequest unnamed;
+  unnamed.mutable_account()->set_phone_number(absl::StrCat("+", fakedc::kSeedDavePhone));
+  unnamed.set_request_id("unnamed-create");
+  v1::Account first, retried;
+  status = v1::AccountService::NewStub(channel_)->CreateAccount(Context().get(), unnamed, &first);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  status = v1::AccountService::NewStub(second_channel_)
+               ->CreateAccount(Context().get(), unnamed, &retried);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(retried.name(), first.name());
+  EXPECT_EQ(server_->lease_manager()->figures().served + second_->lease_manager()->figures().served,
+            3);
   EXPECT_EQ(dc_->DuplicatedAuthKeys(), 0);
 }
 
