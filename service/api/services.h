@@ -230,11 +230,15 @@ class FileServiceImpl final : public v1::FileService::CallbackService {
 // replicas learns each one's position from it (service/cluster/update_merger.h).
 inline constexpr char kInitialCheckpointMetadataKey[] = "tgrpc-initial-checkpoint";
 
-class UpdateServiceImpl final : public v1::UpdateService::CallbackService {
+// StreamUpdates is a raw method: an account's event is serialized once and its bytes are shared
+// by every stream that writes it (a fan-out to many consumers would otherwise serialize it once
+// per consumer). The wire format is StreamUpdatesRequest in, UpdateEvent out, as declared.
+class UpdateServiceImpl final : public v1::UpdateService::WithRawCallbackMethod_StreamUpdates<
+                                    v1::UpdateService::CallbackService> {
  public:
   explicit UpdateServiceImpl(const ApiContext* api) : api_(api) {}
-  grpc::ServerWriteReactor<v1::UpdateEvent>* StreamUpdates(
-      grpc::CallbackServerContext* context, const v1::StreamUpdatesRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamUpdates(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* AckUpdates(grpc::CallbackServerContext* context,
                                        const v1::AckUpdatesRequest* request,
                                        v1::AckUpdatesResponse* response) override;

@@ -26,11 +26,7 @@ class UnparsedRequestInterceptor final : public grpc::experimental::Interceptor 
     }
     if (unparsed_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         methods->GetSendStatus().error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-      methods->ModifySendStatus(ToGrpcStatus(ServiceError(
-          absl::StatusCode::kInvalidArgument, "REQUEST_UNPARSABLE",
-          absl::StrCat("the request of ", method_,
-                       " does not parse as its protobuf message: every string field must be "
-                       "valid UTF-8 (send raw bytes only in bytes fields)"))));
+      methods->ModifySendStatus(ToGrpcStatus(UnparsableRequest(method_)));
     }
     methods->Proceed();
   }
@@ -53,6 +49,13 @@ class UnparsedRequestInterceptorFactory final
 };
 
 }  // namespace
+
+absl::Status UnparsableRequest(absl::string_view method) {
+  return ServiceError(absl::StatusCode::kInvalidArgument, "REQUEST_UNPARSABLE",
+                      absl::StrCat("the request of ", method,
+                                   " does not parse as its protobuf message: every string field "
+                                   "must be valid UTF-8 (send raw bytes only in bytes fields)"));
+}
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 NewUnparsedRequestInterceptorFactory() {

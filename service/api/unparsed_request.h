@@ -7,9 +7,15 @@
 
 #include <memory>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/support/server_interceptor.h"
 
 namespace tgrpc::service {
+
+// INVALID_ARGUMENT with reason REQUEST_UNPARSABLE for `method` ("/tgrpc.v1.Service/Method"): what
+// the interceptor answers, and what a raw method that parses its own request answers too.
+absl::Status UnparsableRequest(absl::string_view method);
 
 // Register it before interceptors that look at the status sent (metrics), so they see the
 // INVALID_ARGUMENT: a server runs the interceptors of a sent status in their order.

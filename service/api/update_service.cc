@@ -22,6 +22,7 @@
 #include "service/api/common.h"
 #include "service/api/errors.h"
 #include "service/api/services.h"
+#include "service/api/unparsed_request.h"
 #include "service/api/update_events.h"
 #include "service/updates/update_engine.h"
 
@@ -50,16 +51,37 @@ absl::Status Expired(absl::string_view account, int64_t position, int64_t oldest
                                    "); start from `oldest` or `now`"));
 }
 
-// Converted events shared by the streams of one account: each log entry is converted once, not
-// once per consumer. Keyed by engine and position (an engine's positions never change content);
-// an entry also holds its engine weakly, so an engine made later at the same address misses.
+// An event and its wire bytes, serialized once: streams filter on the event and write the bytes
+// (a write refers to their slices, it does not copy them). Never changed once made.
+struct SerializedEvent {
+  v1::UpdateEvent event;
+  grpc::ByteBuffer bytes;
+  size_t size = 0;
+};
+
+std::shared_ptr<const SerializedEvent> Serialize(v1::UpdateEvent event) {
+  auto out = std::make_shared<SerializedEvent>();
+  out->event = std::move(event);
+  bool own = false;
+  // Only a message over 2 GiB fails to serialize; an event is far smaller.
+  if (!grpc::SerializationTraits<v1::UpdateEvent>::Serialize(out->event, &out->bytes, &own).ok()) {
+    out->bytes.Clear();
+  }
+  out->size = out->bytes.Length();
+  return out;
+}
+
+// Converted (and serialized) events shared by the streams of one account: each log entry is
+// converted and serialized once, not once per consumer. Keyed by engine and position (an engine's
+// positions never change content); an entry also holds its engine weakly, so an engine made later
+// at the same address misses.
 class ConvertedEvents {
  public:
   static ConvertedEvents& Get() {
     static ConvertedEvents* const cache = new ConvertedEvents;
     return *cache;
   }
-  std::shared_ptr<const v1::UpdateEvent> Find(const std::shared_ptr<UpdateEngine>& engine,
+  std::shared_ptr<const SerializedEvent> Find(const std::shared_ptr<UpdateEngine>& engine,
                                               int64_t position) {
     absl::MutexLock lock(&mutex_);
     auto it = events_.find({engine.get(), position});
@@ -67,7 +89,7 @@ class ConvertedEvents {
     return it->second.event;
   }
   void Put(const std::shared_ptr<UpdateEngine>& engine, int64_t position,
-           std::shared_ptr<const v1::UpdateEvent> event) {
+           std::shared_ptr<const SerializedEvent> event) {
     absl::MutexLock lock(&mutex_);
     const Key key{engine.get(), position};
     if (!events_.emplace(key, Entry{engine, std::move(event)}).second) return;
@@ -84,7 +106,7 @@ class ConvertedEvents {
   using Key = std::pair<const UpdateEngine*, int64_t>;
   struct Entry {
     std::weak_ptr<UpdateEngine> engine;
-    std::shared_ptr<const v1::UpdateEvent> event;
+    std::shared_ptr<const SerializedEvent> event;
   };
   absl::Mutex mutex_;
   std::map<Key, Entry> events_ ABSL_GUARDED_BY(mutex_);
@@ -118,7 +140,7 @@ v1::Account::State StateOf(AccountState state) {
   return v1::Account::STATE_UNSPECIFIED;
 }
 
-class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
+class UpdateStreamer final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   UpdateStreamer(asio::io_context* io, std::vector<Source> sources,
                  std::map<std::string, int64_t> positions, v1::UpdateFilter filter,
@@ -277,8 +299,7 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
       std::shared_ptr<v1::UpdateEvent> event = std::move(live_.front());
       live_.pop_front();
       event->set_resume_token(MakeResumeToken(positions_));
-      writing_event_ = std::move(event);
-      return Write(writing_event_.get());
+      return Write(Serialize(std::move(*event)));
     }
     if (next_pending_ == pending_.size()) {
       pending_.clear();
@@ -287,20 +308,22 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
       Fill();
     }
     if (closed_ || next_pending_ == pending_.size()) return;
-    writing_event_ = std::move(pending_[next_pending_++]);
-    Write(writing_event_.get());
+    Write(std::move(pending_[next_pending_++]));
   }
 
   // gRPC's buffer hint (hold a write to send it with the next) is not used: a hinted write may
   // not complete until a later one, which here waits for it.
-  void Write(const v1::UpdateEvent* event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+  void Write(std::shared_ptr<const SerializedEvent> event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     writing_ = true;
     last_write_ = absl::Now();
-    StartWrite(event);
+    writing_event_ = std::move(event);
+    // gRPC copies the buffer, which only refers to the shared slices.
+    StartWrite(&writing_event_->bytes);
   }
 
   // Reads one batch from the first source (round robin) that has events after its position:
-  // at most kReadBatch events and about kMaxPendingBytes.
+  // at most kReadBatch events and about kMaxPendingBytes. Events another stream of the account
+  // converted already come from the conversion cache, without reading (copying) the log.
   void Fill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     for (size_t tried = 0; tried < sources_.size() && pending_.empty(); ++tried) {
       Source& source = sources_[next_source_];
@@ -312,40 +335,57 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
       if (position + 1 < oldest) {
         return Close(ToGrpcStatus(Expired(id, position, oldest)));
       }
-      if (position >= source.engine->head()) continue;
+      const int64_t head = source.engine->head();
+      if (position >= head) continue;
+      size_t examined = 0;
+      for (; examined < kReadBatch && position < head && pending_bytes_ < kMaxPendingBytes;
+           ++examined) {
+        std::shared_ptr<const SerializedEvent> cached =
+            ConvertedEvents::Get().Find(source.engine, position + 1);
+        if (cached == nullptr) break;
+        position += 1;
+        Take(std::move(cached));
+      }
+      if (examined == kReadBatch || position >= head || pending_bytes_ >= kMaxPendingBytes) {
+        continue;
+      }
       absl::StatusOr<std::vector<UpdateLogEntry>> entries =
-          source.engine->Read(position, kReadBatch);
+          source.engine->Read(position, kReadBatch - examined);
       if (!entries.ok()) return Close(ToGrpcStatus(entries.status()));
       for (const UpdateLogEntry& entry : *entries) {
         if (pending_bytes_ >= kMaxPendingBytes) break;
         position = entry.position;
-        std::shared_ptr<const v1::UpdateEvent> converted =
+        std::shared_ptr<const SerializedEvent> converted =
             ConvertedEvents::Get().Find(source.engine, entry.position);
         if (converted == nullptr) {
-          auto made = std::make_shared<v1::UpdateEvent>();
-          if (!ToEvent(source, entry, made.get())) continue;
+          v1::UpdateEvent made;
+          if (!ToEvent(source, entry, &made)) continue;
           // What every stream of this account sends: with one account its resume token is
           // the same for all of them too.
-          made->set_account(source.account->name());
-          made->set_position(entry.position);
-          made->set_resume_token(MakeResumeToken({{id, entry.position}}));
-          // Its size, measured once here (the message never changes): streams read the cached
-          // figure instead of walking it again per consumer.
-          made->ByteSizeLong();
-          converted = made;
+          made.set_account(source.account->name());
+          made.set_position(entry.position);
+          made.set_resume_token(MakeResumeToken({{id, entry.position}}));
+          converted = Serialize(std::move(made));
           ConvertedEvents::Get().Put(source.engine, entry.position, converted);
         }
-        if (!FilterPasses(filter_, chats_, *converted)) continue;
-        pending_bytes_ += static_cast<size_t>(converted->GetCachedSize());
-        if (sources_.size() == 1) {
-          pending_.push_back(std::move(converted));
-          continue;
-        }
-        auto event = std::make_shared<v1::UpdateEvent>(*converted);
-        event->set_resume_token(MakeResumeToken(positions_));
-        pending_.push_back(std::move(event));
+        Take(std::move(converted));
       }
     }
+  }
+
+  // Queues a log event that passes the filter (positions_ already past it).
+  void Take(std::shared_ptr<const SerializedEvent> converted)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (!FilterPasses(filter_, chats_, converted->event)) return;
+    pending_bytes_ += converted->size;
+    if (sources_.size() == 1) {
+      pending_.push_back(std::move(converted));
+      return;
+    }
+    // Several accounts: the token names every account's position, this stream's own.
+    v1::UpdateEvent event = converted->event;
+    event.set_resume_token(MakeResumeToken(positions_));
+    pending_.push_back(Serialize(std::move(event)));
   }
 
   bool ToEvent(const Source& source, const UpdateLogEntry& entry, v1::UpdateEvent* event) {
@@ -390,8 +430,7 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
       checkpoint->set_resume_token(MakeResumeToken(positions_));
       *checkpoint->mutable_time() =
           google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));
-      writing_event_ = std::move(checkpoint);
-      Write(writing_event_.get());
+      Write(Serialize(std::move(*checkpoint)));
     }
     ArmCheckpoint();
   }
@@ -409,13 +448,13 @@ class UpdateStreamer final : public grpc::ServerWriteReactor<v1::UpdateEvent> {
   size_t next_source_ ABSL_GUARDED_BY(mutex_) = 0;
   // Read and converted, not yet written: pending_[next_pending_...]. Events are shared with the
   // conversion cache and the account's other streams (never changed once made).
-  std::vector<std::shared_ptr<const v1::UpdateEvent>> pending_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::shared_ptr<const SerializedEvent>> pending_ ABSL_GUARDED_BY(mutex_);
   size_t next_pending_ ABSL_GUARDED_BY(mutex_) = 0;
   size_t pending_bytes_ ABSL_GUARDED_BY(mutex_) = 0;
   // account_state events waiting to be written (this stream's own: their tokens differ).
   std::deque<std::shared_ptr<v1::UpdateEvent>> live_ ABSL_GUARDED_BY(mutex_);
   // The event gRPC is writing (kept alive until OnWriteDone).
-  std::shared_ptr<const v1::UpdateEvent> writing_event_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<const SerializedEvent> writing_event_ ABSL_GUARDED_BY(mutex_);
   absl::Time last_write_ ABSL_GUARDED_BY(mutex_);
   bool writing_ ABSL_GUARDED_BY(mutex_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
@@ -454,12 +493,20 @@ void FillConsumer(const Account& account, const ConsumerRecord& record, int64_t 
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::UpdateEvent>* UpdateServiceImpl::StreamUpdates(
-    grpc::CallbackServerContext* context, const v1::StreamUpdatesRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* UpdateServiceImpl::StreamUpdates(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request) {
   asio::io_context* io = api_->accounts->env().io;
   auto fail = [&](absl::Status status) {
     return new UpdateStreamer(io, {}, {}, {}, {}, absl::ZeroDuration(), std::move(status));
   };
+  // A raw method (services.h): the request is parsed here, from a copy (parsing consumes it).
+  v1::StreamUpdatesRequest parsed;
+  grpc::ByteBuffer request_bytes(*raw_request);
+  if (!grpc::SerializationTraits<v1::StreamUpdatesRequest>::Deserialize(&request_bytes, &parsed)
+           .ok()) {
+    return fail(UnparsableRequest("/tgrpc.v1.UpdateService/StreamUpdates"));
+  }
+  const v1::StreamUpdatesRequest* request = &parsed;
   if (request->accounts().empty()) return fail(InvalidField("accounts", "at least one"));
   if (static_cast<size_t>(request->accounts_size()) > kMaxAccounts) {
     return fail(InvalidField("accounts", absl::StrCat("at most ", kMaxAccounts)));
