@@ -3,16 +3,23 @@
 // into fakedc; fakedc pushes at once) to each consumer's receipt. Each round posts --messages
 // texts to the account's private chat, as fast as the poster goes (one call at a time) or at
 // --rate per second, each carrying its send time; every consumer must get every one.
+// Besides the wall clock (which other work on the machine disturbs), each round prints tgrpcd's
+// own CPU time per delivery (utime + stime over the round), which such work disturbs far less.
 // Figures only, never asserted.
 //
 //   bazel run -c opt //tests/bench:update_fanout_bench -- [--consumers=1,10,100]
 //       [--messages=2000] [--rate=0] [--paced_rate=1000] [--paced_consumers=10]
 //       [--connections=10]
 // Consumers read on gRPC's callback API, spread over --connections connections.
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +29,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "tests/bench/tgrpcd_bench_util.h"
 #include "tests/crash/tgrpcd_child.h"
 #include "tests/fakedc/test_posting.h"
@@ -38,6 +46,24 @@ constexpr char kBobPhone[] = "9996621002";
 int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
       .count();
+}
+
+// utime + stime of a process in seconds (/proc/<pid>/stat); -1 if unreadable.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos || close + 2 > text.size()) return -1;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(text).substr(close + 2), ' ');
+  // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+  int64_t utime = 0, stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
+      !absl::SimpleAtoi(fields[12], &stime)) {
+    return -1;
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // One StreamUpdates consumer on gRPC's callback API (no thread of its own, as a caller with
@@ -122,15 +148,16 @@ struct Round {
   int64_t delivered = 0;
   double seconds = 0;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
-  double rate = 0;  // posts per second asked (0: as fast as the poster goes)
+  double rate = 0;                // posts per second asked (0: as fast as the poster goes)
+  double tgrpcd_cpu_seconds = 0;  // over the round (posting to the last receipt)
 };
 
 class Bench {
  public:
   // Consumers spread over `connections` gRPC connections (each Client has its own).
-  Bench(Sandbox* sandbox, int port, int connections, fakedc::TestPoster* poster,
+  Bench(Sandbox* sandbox, int port, pid_t tgrpcd, int connections, fakedc::TestPoster* poster,
         fakedc::PeerRef chat)
-      : sandbox_(sandbox), poster_(poster), chat_(chat) {
+      : sandbox_(sandbox), tgrpcd_(tgrpcd), poster_(poster), chat_(chat) {
     for (int i = 0; i < std::max(connections, 1); ++i) {
       clients_.push_back(std::make_unique<Client>(port));
       stubs_.push_back(v1::UpdateService::NewStub(clients_.back()->channel));
@@ -151,6 +178,7 @@ class Bench {
     }
     if (ready.load() < consumers) return absl::DeadlineExceededError("streams did not open");
 
+    const double cpu_before = CpuSeconds(tgrpcd_);
     const int64_t start = NowNanos();
     for (int i = 0; i < messages; ++i) {
       if (rate > 0) {
@@ -172,6 +200,9 @@ class Bench {
       while (Clock::now() < give_up && c->received() < messages) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
+    }
+    round.tgrpcd_cpu_seconds = CpuSeconds(tgrpcd_) - cpu_before;
+    for (auto& c : readers) {
       c->Stop();
       round.delivered += static_cast<int64_t>(c->latencies_ms().size());
       all.insert(all.end(), c->latencies_ms().begin(), c->latencies_ms().end());
@@ -186,6 +217,7 @@ class Bench {
 
  private:
   Sandbox* sandbox_;
+  const pid_t tgrpcd_;
   fakedc::TestPoster* poster_;
   fakedc::PeerRef chat_;
   std::vector<std::unique_ptr<Client>> clients_;
@@ -194,10 +226,11 @@ class Bench {
 };
 
 void Print(const Round& r) {
-  std::printf("%9d  %8d  %10lld  %8.2f  %12.0f  %8.2f  %8.2f  %8.2f  %s\n", r.consumers, r.messages,
-              static_cast<long long>(r.delivered), r.seconds,
+  std::printf("%9d  %8d  %10lld  %8.2f  %12.0f  %8.2f  %8.2f  %8.2f  %13.2f  %s\n", r.consumers,
+              r.messages, static_cast<long long>(r.delivered), r.seconds,
               r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0.0, r.p50_ms,
               r.p99_ms, r.max_ms,
+              r.delivered > 0 ? 1e6 * r.tgrpcd_cpu_seconds / static_cast<double>(r.delivered) : 0.0,
               r.rate > 0 ? absl::StrCat(r.rate, "/s").c_str() : "as fast as posted");
   std::fflush(stdout);
 }
@@ -254,7 +287,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "chat: %s\n", chat.status().ToString().c_str());
     return 1;
   }
-  Bench bench(&*sandbox, *port, connections, poster->get(), *chat);
+  Bench bench(&*sandbox, *port, (*child)->pid(), connections, poster->get(), *chat);
   // A warm-up round, not printed: the account's sessions, the log and the first difference.
   if (absl::StatusOr<Round> warm = bench.Run(1, 50, 0); !warm.ok()) {
     std::fprintf(stderr, "warm-up: %s\n", warm.status().ToString().c_str());
@@ -262,8 +295,10 @@ int Main(int argc, char** argv) {
   }
   std::printf("update_fanout_bench: %d messages per round, latency from the post to receipt\n",
               messages);
-  std::printf("%9s  %8s  %10s  %8s  %12s  %8s  %8s  %8s  %s\n", "consumers", "messages",
-              "delivered", "seconds", "deliveries/s", "p50 ms", "p99 ms", "max ms", "posting");
+  std::printf("%9s  %8s  %10s  %8s  %12s  %8s  %8s  %8s  %13s  %s\n", "consumers", "messages",
+              "delivered", "seconds", "deliveries/s", "p50 ms", "p99 ms", "max ms", "tgrpcd CPU us",
+              "posting");
+  std::printf("%*s(tgrpcd's CPU microseconds per delivery)\n", 79, "");
   for (int consumers : consumer_counts) {
     absl::StatusOr<Round> round = bench.Run(consumers, messages, rate);
     if (!round.ok()) {
