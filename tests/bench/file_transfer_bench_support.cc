@@ -124,23 +124,6 @@ int ChildProcess::Stop(absl::Duration guard) {
   return status_;
 }
 
-double CpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(text).substr(close + 2), ' ');
-  // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
-  int64_t utime = 0, stime = 0;
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
-    return -1;
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 int64_t PeakRss(pid_t pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
   std::string line;

@@ -17,11 +17,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "tests/bench/tgrpcd_bench_util.h"
 
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
 typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace tgrpc::file_bench {
+
+using tgrpcd_bench::CpuSeconds;  // tgrpcd_bench_util.h
 
 // A program started with its stdin and stdout as pipes to this process and its stderr appended
 // to a log file. It gets SIGKILL if this process dies; the destructor kills and reaps it.
@@ -54,8 +57,6 @@ class ChildProcess {
   std::string buffer_;
 };
 
-// utime + stime of a process, in seconds (/proc/<pid>/stat); -1 if unreadable.
-double CpuSeconds(pid_t pid);
 // VmHWM of a process in bytes (/proc/<pid>/status); 0 if unreadable.
 int64_t PeakRss(pid_t pid);
 // Resets VmHWM to the current resident set (writes 5 to /proc/<pid>/clear_refs).

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -230,6 +232,23 @@ double Quantile(std::vector<double>& values, double q) {
 
 std::string Mib(int64_t bytes) {
   return absl::StrFormat("%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+}
+
+double CpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(text).substr(close + 2), ' ');
+  // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+  int64_t utime = 0, stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
+      !absl::SimpleAtoi(fields[12], &stime)) {
+    return -1;
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace tgrpc::tgrpcd_bench

@@ -5,6 +5,8 @@
 #ifndef TGRPC_TESTS_BENCH_TGRPCD_BENCH_UTIL_H_
 #define TGRPC_TESTS_BENCH_TGRPCD_BENCH_UTIL_H_
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -78,6 +80,9 @@ absl::Status SignUpMany(int port, const std::string& prefix, int dc, int phone_b
 double Quantile(std::vector<double>& values, double q);
 
 std::string Mib(int64_t bytes);
+
+// utime + stime of a process in seconds (/proc/<pid>/stat); -1 if unreadable.
+double CpuSeconds(pid_t pid);
 
 }  // namespace tgrpc::tgrpcd_bench
 

@@ -48,24 +48,6 @@ int64_t NowNanos() {
       .count();
 }
 
-// utime + stime of a process in seconds (/proc/<pid>/stat); -1 if unreadable.
-double CpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos || close + 2 > text.size()) return -1;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(text).substr(close + 2), ' ');
-  // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
-  int64_t utime = 0, stime = 0;
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
-    return -1;
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 // One StreamUpdates consumer on gRPC's callback API (no thread of its own, as a caller with
 // many streams would do it): it records each of its round's messages' latency.
 class Consumer final : public grpc::ClientReadReactor<v1::UpdateEvent> {
@@ -178,7 +160,7 @@ class Bench {
     }
     if (ready.load() < consumers) return absl::DeadlineExceededError("streams did not open");
 
-    const double cpu_before = CpuSeconds(tgrpcd_);
+    const double cpu_before = tgrpcd_bench::CpuSeconds(tgrpcd_);
     const int64_t start = NowNanos();
     for (int i = 0; i < messages; ++i) {
       if (rate > 0) {
@@ -201,7 +183,7 @@ class Bench {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
     }
-    round.tgrpcd_cpu_seconds = CpuSeconds(tgrpcd_) - cpu_before;
+    round.tgrpcd_cpu_seconds = tgrpcd_bench::CpuSeconds(tgrpcd_) - cpu_before;
     for (auto& c : readers) {
       c->Stop();
       round.delivered += static_cast<int64_t>(c->latencies_ms().size());
