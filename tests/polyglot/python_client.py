@@ -181,7 +181,7 @@ def main():
     parser.add_argument("--bot-token", default="1000000:AAFakeDcBotTokenForTests")
     parser.add_argument("--bot-username", default="fakedc_bot")
     parser.add_argument("--press-button", action="store_true",
-                        help="check bot_button: an independent client (mtcute) is the bot")
+                        help="check bot_button and bot_inline: an independent client (mtcute) is the bot")
     # A registered number the account imports as a contact (fakedc's seeded carol).
     parser.add_argument("--contact-phone", default="+15550000003")
     parser.add_argument("--big-group", default="fakedc_big")
@@ -456,6 +456,19 @@ def main():
         expect(answer.text == f"pong:{data}" and answer.alert, f"PressButton {answer}")
         return f"mtcute answered {answer.text!r} (alert)"
 
+    def bot_inline():
+        # mtcute's bot answers "@fakedc_bot hello" with one article; tgrpcd sends it.
+        chat = f"{account}/chats/me"
+        found = call(messages.QueryInlineBot, api.QueryInlineBotRequest(
+            parent=chat, bot=f"{account}/users/{args.bot_username}", query="hello"))
+        expect(len(found.results) == 1 and found.results[0].title == "mtcute: hello" and
+               found.results[0].type == "article", f"QueryInlineBot {found}")
+        sent = call(messages.SendInlineResult, api.SendInlineResultRequest(
+            parent=chat, query_id=found.query_id, result_id=found.results[0].id))
+        expect(sent.text == "mtcute says hello" and sent.via_bot_id != 0,
+               f"SendInlineResult {sent}")
+        return f"{found.results[0].title!r}, sent as message {sent.id} via bot {sent.via_bot_id}"
+
     check("auth", auth)
     check("signin", signin)
     check("messages", send_and_read)
@@ -468,6 +481,7 @@ def main():
     check("bot_commands", bot_commands)
     if args.press_button:
         check("bot_button", bot_button)
+        check("bot_inline", bot_inline)
     channel.close()
     return 0 if failures == 0 else 1
 

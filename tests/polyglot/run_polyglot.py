@@ -16,8 +16,9 @@ fresh token, then runs:
 
 each as its own Telegram user (the flood limit is per user). Before them, mtcute
 (tests/interop/mtcute_client.mjs, an independent MTProto client) signs in as fakedc's bot and
-answers button presses (answer-buttons): the Python callers' bot_button check presses its button
-through tgrpcd (MessageService.PressButton) and must get mtcute's answer. Prints one line per check,
+answers button presses and inline queries (answer-buttons): the Python callers' bot_button check
+presses its button through tgrpcd (MessageService.PressButton) and must get mtcute's answer, and
+bot_inline asks it for inline results (QueryInlineBot) and sends one (SendInlineResult). Prints one line per check,
 `polyglot <client> <check> PASSED|FAILED[: detail]`, and `polyglot tgrpcd shutdown ...` for a
 clean SIGTERM, then a count; exits 1 if anything failed. tests/run_all.sh runs it after interop.
 
@@ -56,8 +57,8 @@ CLIENTS = [
 ]
 RAW_PYTHON_HELPER = "+16660000005"  # fakedc_big's member 5: writes to carol
 # The typed clients' BotService check; the Python ones also press mtcute's button.
-BOT_CHECKS = {"node": ["bot_commands"], "protoc": ["bot_commands", "bot_button"],
-              "descriptor": ["bot_commands", "bot_button"]}
+BOT_CHECKS = {"node": ["bot_commands"], "protoc": ["bot_commands", "bot_button", "bot_inline"],
+              "descriptor": ["bot_commands", "bot_button", "bot_inline"]}
 BOT_TOKEN = "1000000:AAFakeDcBotTokenForTests"  # fakedc's seeded bot (tests/fakedc/seed.h)
 # mtcute must find fakedc's key by its fingerprint, which it cannot when that starts with 0: a
 # fixed key whose fingerprint does not (tests/interop uses it too).
@@ -86,8 +87,8 @@ def ensure_node_modules():
 
 
 def start_mtcute_bot(work, ready, presses):
-    """mtcute signed in as fakedc's bot, answering `presses` button presses; None if it is not
-    installed or does not get ready (the bot_button checks then fail)."""
+    """mtcute signed in as fakedc's bot, answering `presses` button presses and as many inline
+    queries (the bot_button and bot_inline checks fail if it does not get ready)."""
     interop = os.path.join(ROOT, "tests", "interop")
     if not os.path.isdir(os.path.join(interop, "node_modules", "@mtcute", "node")):
         subprocess.run(["bash", os.path.join(ROOT, "deploy", "interop_setup.sh")], check=False)
