@@ -338,6 +338,52 @@ TEST_F(BotTest, InlineQueryAnsweredAndSent) {
   EXPECT_EQ(page2.results_size(), 0);
   EXPECT_EQ(page2.next_page_token(), "");
 
+  // A document Telegram already has (stored_file), shown with its media and sent with it.
+  int64_t document_id = 0, access_hash = 0;
+  dc_->Run([&](fakedc::World& world) {
+    fakedc::DocumentRecord doc;
+    doc.id = world.NewId();
+    doc.access_hash = world.RandomLong();
+    doc.size = 3;
+    doc.name = "notes.txt";
+    doc.mime_type = "text/plain";
+    doc.date = world.Now();
+    document_id = world.AddDocument(doc).id;
+    access_hash = doc.access_hash;
+  });
+  query.set_page_token("");
+  query.set_query("docs");
+  auto docs = ask(query);
+  event = Next(queries);
+  v1::AnswerInlineQueryRequest with_file;
+  with_file.set_account(kBot);
+  with_file.set_query_id(event.inline_query().query_id());
+  auto* document = with_file.add_results();
+  document->set_id("d1");
+  document->set_kind(v1::InlineResult::DOCUMENT);
+  document->set_title("Notes");
+  document->mutable_stored_file()->set_id(document_id);
+  document->mutable_stored_file()->set_access_hash(access_hash);
+  document->set_message_text("the notes");
+  status = bots_->AnswerInlineQuery(Context().get(), with_file, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto [docs_status, doc_results] = docs.get();
+  ASSERT_TRUE(docs_status.ok()) << docs_status.error_message();
+  ASSERT_EQ(doc_results.results_size(), 1);
+  EXPECT_EQ(doc_results.results(0).media().type(), "document");
+  EXPECT_EQ(doc_results.results(0).media().id(), document_id);
+  EXPECT_EQ(doc_results.results(0).title(), "Notes");
+  v1::SendInlineResultRequest send_doc;
+  send_doc.set_parent("accounts/alice/chats/bob_example");
+  send_doc.set_query_id(doc_results.query_id());
+  send_doc.set_result_id("d1");
+  v1::Message sent_doc;
+  status = messages_->SendInlineResult(Context().get(), send_doc, &sent_doc);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(sent_doc.text(), "the notes");
+  EXPECT_EQ(sent_doc.media().type(), "document");
+  EXPECT_EQ(sent_doc.media().id(), document_id);
+
   v1::SendInlineResultRequest send;
   send.set_parent("accounts/alice/chats/bob_example");
   send.set_query_id(results.query_id());
