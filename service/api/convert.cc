@@ -95,6 +95,48 @@ void DocumentToProto(const api::document& document, v1::Media* out) {
   }
 }
 
+}  // namespace
+
+void PollToProto(const api::Poll& poll, const api::PollResults* results, v1::Poll* out) {
+  const auto* p = dynamic_cast<const api::poll*>(&poll);
+  if (p == nullptr) return;
+  out->set_id(p->id);
+  if (const auto* q = dynamic_cast<const api::textWithEntities*>(p->question.get())) {
+    out->set_question(ValidUtf8(q->text));
+  }
+  out->set_closed(p->closed);
+  out->set_public_voters(p->public_voters);
+  out->set_multiple_choice(p->multiple_choice);
+  out->set_quiz(p->quiz);
+  out->set_close_period_seconds(p->close_period.value_or(0));
+  for (const auto& a : p->answers) {
+    const auto* answer = dynamic_cast<const api::pollAnswer*>(a.get());
+    if (answer == nullptr) continue;
+    v1::PollOption* option = out->add_options();
+    if (const auto* t = dynamic_cast<const api::textWithEntities*>(answer->text.get())) {
+      option->set_text(ValidUtf8(t->text));
+    }
+    option->set_option(answer->option);
+  }
+  const auto* r = dynamic_cast<const api::pollResults*>(results);
+  if (r == nullptr) return;
+  out->set_total_voters(r->total_voters.value_or(0));
+  if (r->solution.has_value()) out->set_explanation(ValidUtf8(*r->solution));
+  if (!r->results.has_value()) return;
+  for (const auto& v : *r->results) {
+    const auto* voters = dynamic_cast<const api::pollAnswerVoters*>(v.get());
+    if (voters == nullptr) continue;
+    for (v1::PollOption& option : *out->mutable_options()) {
+      if (option.option() != voters->option) continue;
+      option.set_voters(voters->voters.value_or(0));
+      option.set_chosen(voters->chosen);
+      option.set_correct(voters->correct);
+    }
+  }
+}
+
+namespace {
+
 void MediaToProto(const api::MessageMedia& media, v1::Media* out) {
   out->set_type(KindName(media.tl_name(), "messageMedia"));
   if (const auto* m = dynamic_cast<const api::messageMediaPhoto*>(&media)) {
@@ -136,6 +178,8 @@ void MediaToProto(const api::MessageMedia& media, v1::Media* out) {
   } else if (const auto* m = dynamic_cast<const api::messageMediaDice*>(&media)) {
     out->set_title(ValidUtf8(m->emoticon));
     out->set_value(m->value);
+  } else if (const auto* m = dynamic_cast<const api::messageMediaPoll*>(&media)) {
+    if (m->poll != nullptr) PollToProto(*m->poll, m->results.get(), out->mutable_poll());
   } else if (const auto* m = dynamic_cast<const api::messageMediaWebPage*>(&media)) {
     if (const auto* page = dynamic_cast<const api::webPage*>(m->webpage.get())) {
       out->set_url(ValidUtf8(page->url));

@@ -33,6 +33,8 @@ void ToProto(const tl::api::Chat& chat, absl::string_view account, v1::Chat* out
 void ChatFromUser(const v1::User& user, absl::string_view account, v1::Chat* out);
 void ToProto(const tl::api::ChatFull& full, v1::Chat* out);
 void ToProto(const tl::api::Message& message, absl::string_view account, v1::Message* out);
+// A poll with its results (null: none known) as Media.poll.
+void PollToProto(const tl::api::Poll& poll, const tl::api::PollResults* results, v1::Poll* out);
 void ToProto(const tl::api::MessageEntity& entity, v1::MessageEntity* out);
 
 // The users and chats of a result, converted and indexed by id, to fill private chats' users and

@@ -47,6 +47,8 @@ bool MeansNotFound(absl::string_view type) {
 
 grpc::StatusCode TelegramCode(const mtproto::session::RpcError& error) {
   if (error.code == 420) return grpc::StatusCode::RESOURCE_EXHAUSTED;
+  // The bot did not answer in time: another try may find it answering.
+  if (error.type == "BOT_RESPONSE_TIMEOUT") return grpc::StatusCode::UNAVAILABLE;
   if (error.code == 400) {
     return MeansNotFound(error.type) ? grpc::StatusCode::NOT_FOUND
                                      : grpc::StatusCode::INVALID_ARGUMENT;

@@ -1,6 +1,7 @@
 // MessageService's one-media sends: SendLocation (inputMediaGeoPoint), SendContact
-// (inputMediaContact) and SendDice (inputMediaDice), each a messages.sendMedia with no caption,
-// answered with the sent message and kept for retries of the same request_id like SendMedia.
+// (inputMediaContact), SendDice (inputMediaDice) and SendPoll (inputMediaPoll), each a
+// messages.sendMedia with no caption, answered with the sent message and kept for retries of the
+// same request_id like SendMedia.
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -183,6 +184,77 @@ grpc::ServerUnaryReactor* MessageServiceImpl::SendDice(grpc::CallbackServerConte
           [emoticon] {
             auto media = std::make_unique<api::inputMediaDice>();
             media->emoticon = emoticon;
+            return tl::Ptr<api::InputMedia>(std::move(media));
+          });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* MessageServiceImpl::SendPoll(grpc::CallbackServerContext* context,
+                                                       const v1::SendPollRequest* request,
+                                                       v1::Message* response) {
+  auto* reactor = context->DefaultReactor();
+  const int question = Length(request->question());
+  if (question < 1 || question > 255) {
+    return Finish(reactor, InvalidField("question", "1-255 characters")), reactor;
+  }
+  if (request->answers_size() < 2 || request->answers_size() > 10) {
+    return Finish(reactor, InvalidField("answers", "2-10 answers")), reactor;
+  }
+  for (int i = 0; i < request->answers_size(); ++i) {
+    const int length = Length(request->answers(i));
+    if (length < 1 || length > 100) {
+      return Finish(reactor, InvalidField(absl::StrCat("answers[", i, "]"), "1-100 characters")),
+             reactor;
+    }
+  }
+  if (request->quiz()) {
+    if (request->multiple_choice()) {
+      return Finish(reactor, InvalidField("multiple_choice", "a quiz has one right answer")),
+             reactor;
+    }
+    if (request->correct_option() < 0 || request->correct_option() >= request->answers_size()) {
+      return Finish(reactor, InvalidField("correct_option", "the index of one of answers")),
+             reactor;
+    }
+    if (Length(request->explanation()) > 200) {
+      return Finish(reactor, InvalidField("explanation", "at most 200 characters")), reactor;
+    }
+  } else if (request->correct_option() != 0 || !request->explanation().empty()) {
+    return Finish(reactor, InvalidField("correct_option", "for quizzes only")), reactor;
+  }
+  const int32_t period = request->close_period_seconds();
+  if (period != 0 && (period < 5 || period > 600)) {
+    return Finish(reactor, InvalidField("close_period_seconds", "5-600 seconds, or 0")), reactor;
+  }
+  auto copy = std::make_shared<const v1::SendPollRequest>(*request);
+  SendOne(*api_, context, reactor, response, request->parent(), request->options(), "SendPoll",
+          [copy] {
+            auto poll = std::make_unique<api::poll>();
+            auto question = std::make_unique<api::textWithEntities>();
+            question->text = copy->question();
+            poll->question = std::move(question);
+            for (int i = 0; i < copy->answers_size(); ++i) {
+              auto answer = std::make_unique<api::pollAnswer>();
+              auto text = std::make_unique<api::textWithEntities>();
+              text->text = copy->answers(i);
+              answer->text = std::move(text);
+              answer->option = absl::StrCat(i);  // as Telegram's apps number them
+              poll->answers.push_back(std::move(answer));
+            }
+            poll->public_voters = copy->public_voters();
+            poll->multiple_choice = copy->multiple_choice();
+            poll->quiz = copy->quiz();
+            if (copy->close_period_seconds() != 0)
+              poll->close_period = copy->close_period_seconds();
+            auto media = std::make_unique<api::inputMediaPoll>();
+            media->poll = std::move(poll);
+            if (copy->quiz()) {
+              media->correct_answers = std::vector<int32_t>{copy->correct_option()};
+              if (!copy->explanation().empty()) {
+                media->solution = copy->explanation();
+                media->solution_entities = std::vector<tl::Ptr<api::MessageEntity>>();
+              }
+            }
             return tl::Ptr<api::InputMedia>(std::move(media));
           });
   return reactor;

@@ -5,6 +5,7 @@
 
 #include "service/api/common.h"
 #include "tgrpc/v1/account.grpc.pb.h"
+#include "tgrpc/v1/bot.grpc.pb.h"
 #include "tgrpc/v1/chat.grpc.pb.h"
 #include "tgrpc/v1/file.grpc.pb.h"
 #include "tgrpc/v1/message.grpc.pb.h"
@@ -206,6 +207,58 @@ class MessageServiceImpl final : public v1::MessageService::CallbackService {
   grpc::ServerUnaryReactor* SendDice(grpc::CallbackServerContext* context,
                                      const v1::SendDiceRequest* request,
                                      v1::Message* response) override;
+  grpc::ServerUnaryReactor* SendPoll(grpc::CallbackServerContext* context,
+                                     const v1::SendPollRequest* request,
+                                     v1::Message* response) override;
+  // message_bot.cc
+  grpc::ServerUnaryReactor* PressButton(grpc::CallbackServerContext* context,
+                                        const v1::PressButtonRequest* request,
+                                        v1::PressButtonResponse* response) override;
+  grpc::ServerUnaryReactor* SendBotCommand(grpc::CallbackServerContext* context,
+                                           const v1::SendBotCommandRequest* request,
+                                           v1::Message* response) override;
+  grpc::ServerUnaryReactor* VotePoll(grpc::CallbackServerContext* context,
+                                     const v1::VotePollRequest* request,
+                                     v1::Poll* response) override;
+  grpc::ServerUnaryReactor* QueryInlineBot(grpc::CallbackServerContext* context,
+                                           const v1::QueryInlineBotRequest* request,
+                                           v1::QueryInlineBotResponse* response) override;
+  grpc::ServerUnaryReactor* SendInlineResult(grpc::CallbackServerContext* context,
+                                             const v1::SendInlineResultRequest* request,
+                                             v1::Message* response) override;
+
+ private:
+  const ApiContext* api_;
+};
+
+// bot_service.cc: bot accounts only (FAILED_PRECONDITION / BOT_ACCOUNT_REQUIRED otherwise).
+class BotServiceImpl final : public v1::BotService::CallbackService {
+ public:
+  explicit BotServiceImpl(const ApiContext* api) : api_(api) {}
+  grpc::ServerUnaryReactor* AnswerCallbackQuery(grpc::CallbackServerContext* context,
+                                                const v1::AnswerCallbackQueryRequest* request,
+                                                google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* SetCommands(grpc::CallbackServerContext* context,
+                                        const v1::SetCommandsRequest* request,
+                                        google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* GetCommands(grpc::CallbackServerContext* context,
+                                        const v1::GetCommandsRequest* request,
+                                        v1::GetCommandsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteCommands(grpc::CallbackServerContext* context,
+                                           const v1::DeleteCommandsRequest* request,
+                                           google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* SetBotInfo(grpc::CallbackServerContext* context,
+                                       const v1::SetBotInfoRequest* request,
+                                       v1::BotInfo* response) override;
+  grpc::ServerUnaryReactor* GetBotInfo(grpc::CallbackServerContext* context,
+                                       const v1::GetBotInfoRequest* request,
+                                       v1::BotInfo* response) override;
+  grpc::ServerUnaryReactor* SetMenuButton(grpc::CallbackServerContext* context,
+                                          const v1::SetMenuButtonRequest* request,
+                                          google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* AnswerInlineQuery(grpc::CallbackServerContext* context,
+                                              const v1::AnswerInlineQueryRequest* request,
+                                              google::protobuf::Empty* response) override;
 
  private:
   const ApiContext* api_;

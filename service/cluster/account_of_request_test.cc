@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "proto/raw/embedded.h"
 #include "tgrpc/v1/account.pb.h"
+#include "tgrpc/v1/bot.pb.h"
 #include "tgrpc/v1/chat.pb.h"
 #include "tgrpc/v1/file.pb.h"
 #include "tgrpc/v1/message.pb.h"
@@ -81,13 +82,10 @@ std::unique_ptr<Message> RequestWith(const MethodDescriptor& method, const std::
 
 std::vector<const FileDescriptor*> V1Files() {
   // Naming a message of each file links it in, and with it its descriptor.
-  return {v1::Account::descriptor()->file(),
-          v1::Chat::descriptor()->file(),
-          v1::UploadedFile::descriptor()->file(),
-          v1::Message::descriptor()->file(),
-          v1::InvokeJsonRequest::descriptor()->file(),
-          v1::UpdateEvent::descriptor()->file(),
-          v1::User::descriptor()->file()};
+  return {v1::Account::descriptor()->file(),     v1::BotInfo::descriptor()->file(),
+          v1::Chat::descriptor()->file(),        v1::UploadedFile::descriptor()->file(),
+          v1::Message::descriptor()->file(),     v1::InvokeJsonRequest::descriptor()->file(),
+          v1::UpdateEvent::descriptor()->file(), v1::User::descriptor()->file()};
 }
 
 // Every field path of every method that names an account, set alone, is found.
@@ -121,12 +119,15 @@ TEST(AccountOfRequestTest, EveryTgrpcV1MethodThatNamesAnAccountIsFound) {
       }
     }
   }
-  EXPECT_GE(methods, 55);
+  EXPECT_GE(methods, 70);
   EXPECT_EQ(no_account_seen, kNoAccount);
 }
 
 TEST(AccountOfRequestTest, FieldsOfTheIrregularRequests) {
   EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.UserService/GetMe"), ElementsAre("account"));
+  EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.BotService/SetCommands"), ElementsAre("account"));
+  EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.MessageService/PressButton"), ElementsAre("name"));
+  EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.MessageService/QueryInlineBot"), ElementsAre("parent"));
   EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.MessageService/SendMessage"), ElementsAre("parent"));
   EXPECT_THAT(AccountFieldsOf("/tgrpc.v1.MessageService/UnpinMessage"),
               ElementsAre("name", "parent"));

@@ -251,6 +251,7 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
   server->api_.allow_unauthenticated = config.allow_unauthenticated;
   server->account_service_ = std::make_unique<AccountServiceImpl>(&server->api_);
   server->user_service_ = std::make_unique<UserServiceImpl>(&server->api_);
+  server->bot_service_ = std::make_unique<BotServiceImpl>(&server->api_);
   server->chat_service_ = std::make_unique<ChatServiceImpl>(&server->api_);
   server->message_service_ = std::make_unique<MessageServiceImpl>(&server->api_);
   server->file_service_ = std::make_unique<FileServiceImpl>(&server->api_);
@@ -321,6 +322,7 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
 void TgrpcServer::RegisterServices(grpc::ServerBuilder& builder, bool cluster) {
   builder.RegisterService(account_service_.get());
   builder.RegisterService(user_service_.get());
+  builder.RegisterService(bot_service_.get());
   builder.RegisterService(chat_service_.get());
   builder.RegisterService(message_service_.get());
   builder.RegisterService(file_service_.get());

@@ -100,6 +100,7 @@ class TgrpcServer {
   ApiContext api_;
   std::unique_ptr<AccountServiceImpl> account_service_;
   std::unique_ptr<UserServiceImpl> user_service_;
+  std::unique_ptr<BotServiceImpl> bot_service_;
   std::unique_ptr<ChatServiceImpl> chat_service_;
   std::unique_ptr<MessageServiceImpl> message_service_;
   std::unique_ptr<FileServiceImpl> file_service_;

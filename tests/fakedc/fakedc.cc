@@ -133,6 +133,13 @@ absl::Status FakeDc::Impl::Init() {
   env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
     Push(user_id, updates, except_session);
   };
+  env_.after = [this](int milliseconds, std::function<void()> run) {
+    auto timer = std::make_shared<asio::steady_timer>(io_);
+    timer->expires_after(std::chrono::milliseconds(milliseconds));
+    timer->async_wait([timer, run = std::move(run)](const asio::error_code& error) {
+      if (!error) run();
+    });
+  };
   env_.push_to_key = [this](uint64_t auth_key_id, const api::Updates& updates) {
     PushToKey(auth_key_id, updates);
   };
@@ -145,6 +152,7 @@ absl::Status FakeDc::Impl::Init() {
   RegisterChannelMethods(dispatcher_, env_);
   RegisterChatMethods(dispatcher_, env_);
   RegisterUploadMethods(dispatcher_, env_);
+  RegisterBotMethods(dispatcher_, env_);
   RegisterCallGuards(dispatcher_, env_);
   if (options_.seed_data) SeedWorld(world_, options_.big_channel_members);
   world_.flood().SetLimits(options_.flood_limits);
@@ -475,7 +483,17 @@ void FakeDc::Impl::HandleCall(Dc& dc, int64_t connection_id, uint64_t auth_key_i
       result = BadRequest(mtproto::handshake::BindErrorType(binding.status()));
     }
   } else {
+    context.defer = [this, dc_id = dc.id, auth_key_id, session_id = session.session_id(),
+                     req_msg_id = call.req_msg_id, name = unwrapped->name, layer] {
+      return [=](absl::StatusOr<std::string> later) {
+        SendLater(dc_id, auth_key_id, session_id, req_msg_id, name, layer, std::move(later));
+      };
+    };
     result = dispatcher_.Dispatch(*unwrapped->call, context);
+    if (!result.ok() && IsDeferred(result.status())) {
+      Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " answered later"));
+      return;
+    }
   }
   if (!result.ok()) {
     auto [code, message] = ToRpcError(result.status());
@@ -497,6 +515,32 @@ void FakeDc::Impl::HandleCall(Dc& dc, int64_t connection_id, uint64_t auth_key_i
   Log(absl::StrCat("dc", dc.id, ": ", unwrapped->name, " (layer ", layer, ") -> ", answer->size(),
                    " bytes"));
   session.SendRpcResult(call.req_msg_id, *std::move(answer));
+}
+
+void FakeDc::Impl::SendLater(int dc_id, uint64_t auth_key_id, uint64_t session_id,
+                             int64_t req_msg_id, const std::string& name, int layer,
+                             absl::StatusOr<std::string> result) {
+  for (auto& dc : dcs_) {
+    if (dc->id != dc_id) continue;
+    mtproto::session::ServerSession* session = dc->sessions->FindSession(auth_key_id, session_id);
+    auto route = dc->routes.find(session_id);
+    if (session == nullptr || route == dc->routes.end() || route->second.connection.expired()) {
+      Log(absl::StrCat("dc", dc_id, ": ", name, ": the session is gone, answer dropped"));
+      return;
+    }
+    absl::StatusOr<std::string> answer =
+        result.ok() ? layers_->EncodeResult(*result, name, layer) : result.status();
+    if (answer.ok()) {
+      Log(absl::StrCat("dc", dc_id, ": ", name, " (later) -> ", answer->size(), " bytes"));
+      session->SendRpcResult(req_msg_id, *std::move(answer));
+    } else {
+      auto [code, message] = ToRpcError(answer.status());
+      Log(absl::StrCat("dc", dc_id, ": ", name, " (later) -> rpc_error ", code, " ", message));
+      session->SendRpcError(req_msg_id, code, message);
+    }
+    Flush(*dc, *session, *route->second.handler);
+    return;
+  }
 }
 
 // Whether `updates` moves the receiver's pts (so losing it leaves a gap).

@@ -65,6 +65,8 @@ struct MethodEnv {
   // Sends an Updates object to the sessions of one auth key (e.g. updateLoginToken to the key
   // that exported a QR login token, before it is signed in).
   std::function<void(uint64_t auth_key_id, const tl::api::Updates& updates)> push_to_key;
+  // Runs `run` on the server thread after `milliseconds` (a bot's answer timing out).
+  std::function<void(int milliseconds, std::function<void()> run)> after;
 };
 
 void RegisterHelpMethods(Dispatcher& dispatcher, MethodEnv& env);
@@ -99,6 +101,10 @@ std::unique_ptr<tl::api::updates> ChannelUpdates(World& world, const ChannelReco
                                                  const MessageRecord* service, int64_t viewer,
                                                  bool with_channel_update);
 void RegisterUploadMethods(Dispatcher& dispatcher, MethodEnv& env);
+// Bots: bots.* (commands, info, menu button), callback buttons (messages.getBotCallbackAnswer
+// waits for the bot's messages.setBotCallbackAnswer), inline queries (getInlineBotResults waits
+// for setInlineBotResults; sendInlineBotResult) and polls (messages.sendVote): methods_bots.cc.
+void RegisterBotMethods(Dispatcher& dispatcher, MethodEnv& env);
 // The checks before every handler: USER_MIGRATE for a signed-in user's calls away from the
 // account's home DC, then the World's FLOOD_WAIT limits.
 void RegisterCallGuards(Dispatcher& dispatcher, MethodEnv& env);
@@ -137,6 +143,8 @@ tl::Ptr<tl::api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_
 tl::Ptr<tl::api::Chat> MakeChat(const ChatRecord& chat, int64_t viewer_id);
 tl::Ptr<tl::api::Peer> MakePeer(const PeerRef& peer);
 tl::Ptr<tl::api::Message> MakeMessage(const MessageRecord& message, World& world);
+// A poll as messageMediaPoll with its results now, `viewer_id`'s votes chosen (methods_bots.cc).
+tl::Ptr<tl::api::MessageMedia> MakePollMedia(const PollRecord& poll, int64_t viewer_id);
 // A message's reactions as `viewer_id` sees them (chosen_order for its own; 0: nobody's), or null
 // when it has none (methods_messages_actions.cc).
 tl::Ptr<tl::api::MessageReactions> MakeReactions(const MessageRecord& message, World& world,

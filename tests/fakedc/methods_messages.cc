@@ -56,6 +56,8 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
   record.document_id = content.document_id;
   record.photo_id = content.photo_id;
   record.media = content.media;
+  record.poll_id = content.poll_id;
+  record.via_bot_id = content.via_bot_id;
   record.grouped_id = content.grouped_id;
   record.topic_id = content.topic_id;
   if (peer.kind == PeerKind::kChat) {
@@ -435,12 +437,24 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
     std::optional<absl::StatusOr<std::string>> simple =
         request.media != nullptr ? SimpleMedia(*request.media, world) : std::nullopt;
     if (simple.has_value() && !simple->ok()) return simple->status();
-    if (media == nullptr && !simple.has_value() && (photo == nullptr || photo->file == nullptr)) {
+    std::optional<absl::StatusOr<int64_t>> poll =
+        request.media != nullptr ? PollFromInput(*request.media, world, context.user_id)
+                                 : std::nullopt;
+    if (poll.has_value() && !poll->ok()) return poll->status();
+    if (media == nullptr && !simple.has_value() && !poll.has_value() &&
+        (photo == nullptr || photo->file == nullptr)) {
       return BadRequest("MEDIA_INVALID");
     }
     // The caption's entities and the topic are checked before the upload is committed.
     MessageRecord content;
     content.text = request.message;
+    // Telegram keeps reply markups on bots' messages only.
+    const UserRecord* sender = world.FindUser(context.user_id);
+    if (request.reply_markup != nullptr && sender != nullptr && sender->bot) {
+      absl::StatusOr<std::string> markup = tl::Serialize(*request.reply_markup);
+      if (!markup.ok()) return BadRequest("REPLY_MARKUP_INVALID");
+      content.reply_markup = *std::move(markup);
+    }
     absl::StatusOr<int32_t> topic = TopicOf(world, context, *peer, request.reply_to.get());
     if (!topic.ok()) return topic.status();
     content.topic_id = *topic;
@@ -448,7 +462,9 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         StoredEntities(request.entities, request.message, context, world);
     if (!entities.ok()) return entities.status();
     content.entities = *std::move(entities);
-    if (simple.has_value()) {
+    if (poll.has_value()) {
+      content.poll_id = **poll;
+    } else if (simple.has_value()) {
       content.media = **std::move(simple);
     } else if (photo != nullptr) {
       absl::StatusOr<int64_t> committed = CommitUploadedPhoto(env, context, *photo->file);

@@ -48,6 +48,14 @@ tl::Ptr<tl::api::Message> MakeMessageFor(const MessageRecord& message, World& wo
 std::optional<absl::StatusOr<std::string>> SimpleMedia(const tl::api::InputMedia& media,
                                                        World& world);
 
+// inputMediaPoll as a new PollRecord of `creator_id` (POLL_ANSWERS_INVALID,
+// QUIZ_CORRECT_ANSWERS_EMPTY, ...): its id; nullopt for other media (methods_bots.cc).
+std::optional<absl::StatusOr<int64_t>> PollFromInput(const tl::api::InputMedia& media, World& world,
+                                                     int64_t creator_id);
+
+// messages.sendVote (methods_polls.cc); called by RegisterBotMethods.
+void RegisterPollMethods(Dispatcher& d, MethodEnv& env);
+
 // A chat's unread messages and unread mentions for `viewer` (messages.getDialogs).
 int32_t UnreadCount(World& world, int64_t viewer, const PeerRef& peer);
 int32_t UnreadMentionsCount(World& world, int64_t viewer, const PeerRef& peer);

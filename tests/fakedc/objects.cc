@@ -238,6 +238,7 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
   out->message_ = message.text;
   if (!message.entities.empty()) out->entities = MessageEntities(message.entities);
   out->pinned = message.pinned;
+  if (message.via_bot_id != 0) out->via_bot_id = message.via_bot_id;
   if (message.grouped_id != 0) out->grouped_id = message.grouped_id;
   out->reactions = MakeReactions(message, world, 0);
   if (!message.media.empty()) {
@@ -248,6 +249,11 @@ tl::Ptr<api::Message> MakeMessage(const MessageRecord& message, World& world) {
     absl::StatusOr<tl::Ptr<api::ReplyMarkup>> markup =
         tl::Decode<api::ReplyMarkup>(message.reply_markup);
     if (markup.ok()) out->reply_markup = *std::move(markup);
+  }
+  if (message.poll_id != 0) {
+    if (const PollRecord* poll = world.FindPoll(message.poll_id)) {
+      out->media = MakePollMedia(*poll, 0);
+    }
   }
   if (message.document_id.has_value()) {
     if (const DocumentRecord* doc = world.FindDocument(*message.document_id)) {

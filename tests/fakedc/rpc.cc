@@ -35,6 +35,12 @@ std::pair<int32_t, std::string> ToRpcError(const absl::Status& status) {
   return {500, "INTERNAL_SERVER_ERROR"};
 }
 
+absl::Status Deferred() { return absl::CancelledError("fakedc: answered later"); }
+
+bool IsDeferred(const absl::Status& status) {
+  return absl::IsCancelled(status) && status.message() == "fakedc: answered later";
+}
+
 absl::StatusOr<std::string> Dispatcher::Dispatch(const tl::Function& call,
                                                  CallContext& context) const {
   auto it = handlers_.find(call.tl_id());

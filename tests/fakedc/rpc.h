@@ -43,7 +43,30 @@ struct CallContext {
   int layer = 0;                 // the layer the client declared with invokeWithLayer
   int64_t user_id = 0;           // 0 while not signed in
   bool without_updates = false;  // invokeWithoutUpdates
+  // For a handler that answers later (a button press waits for the bot's answer): takes the
+  // call's reply, to be run once, on the server thread, with the result bytes or an error; the
+  // handler then returns Deferred(). Not set outside the server (Dispatch in unit tests).
+  std::function<std::function<void(absl::StatusOr<std::string>)>()> defer;
 };
+
+// What a handler returns once it took context.defer(): no answer now.
+absl::Status Deferred();
+bool IsDeferred(const absl::Status& status);
+
+// context.defer() for method F: its reply takes the typed result. Null when the context cannot
+// defer.
+template <class F>
+std::function<void(absl::StatusOr<typename F::Result>)> DeferReply(CallContext& context) {
+  if (!context.defer) return nullptr;
+  return [reply = context.defer()](absl::StatusOr<typename F::Result> result) {
+    if (!result.ok()) return reply(result.status());
+    std::string out;
+    tl::Writer writer(&out);
+    tl::Write(writer, *result);
+    if (!writer.ok()) return reply(writer.status());
+    reply(std::move(out));
+  };
+}
 
 // Routes methods to handlers by constructor id. Not thread-safe to register; Dispatch is const.
 class Dispatcher {

@@ -167,6 +167,10 @@ class FakeDc::Impl {
   void ExpireTemporaryKey(Dc& dc, absl::string_view packet);
   // A key at its session limit frees a session no connection uses (SessionSlots::MakeRoom).
   void MakeSessionRoom(Dc& dc, absl::string_view packet);
+  // The answer of a call whose handler deferred it (CallContext::defer), if its session is
+  // still there.
+  void SendLater(int dc_id, uint64_t auth_key_id, uint64_t session_id, int64_t req_msg_id,
+                 const std::string& name, int layer, absl::StatusOr<std::string> result);
   void Push(int64_t user_id, const tl::api::Updates& updates, uint64_t except_session);
   // Whether Push would send to a session: one of the user's but `except_session`, on a main
   // connection of the user's home DC.

@@ -141,6 +141,40 @@ struct MessageRecord {
   // MessageMedia (empty: none).
   std::string media;
   std::vector<ReactionRecord> reactions;  // in the order they were set
+  // A poll (World::FindPoll): shown with its results now, whatever `media` says.
+  int64_t poll_id = 0;
+  int64_t via_bot_id = 0;  // sent through an inline bot (messages.sendInlineBotResult)
+};
+
+// A poll or quiz (inputMediaPoll) with its votes (messages.sendVote).
+struct PollRecord {
+  int64_t id = 0;
+  std::string question;
+  std::vector<std::pair<std::string, std::string>> answers;  // (text, option bytes)
+  bool public_voters = false;
+  bool multiple_choice = false;
+  bool quiz = false;
+  std::string correct_option;  // a quiz's right option
+  std::string solution;
+  int32_t close_period = 0;
+  int32_t close_date = 0;  // 0: open until closed
+  bool closed = false;
+  int64_t creator_id = 0;
+  std::map<int64_t, std::vector<std::string>> votes;  // by voter: the options chosen
+};
+
+// What a bot set about itself (bots.*): commands by (scope, language), info by language, menu
+// buttons by user (0: the default), each a boxed pinned-layer BotMenuButton.
+struct BotSettings {
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, std::string>>>
+      commands;
+  struct Info {
+    std::string name;
+    std::string about;
+    std::string description;
+  };
+  std::map<std::string, Info> info;
+  std::map<int64_t, std::string> menu_buttons;
 };
 
 // What a reader has read of one chat: messages.readHistory up to inbox_max_id, its own messages
@@ -391,6 +425,22 @@ class World {
   // Photos and the file references of photos and documents.
   FileStore& files() { return files_; }
 
+  // Bots and polls (methods_bots.cc).
+  BotSettings& BotSettingsOf(int64_t bot_id) { return bot_settings_[bot_id]; }
+  PollRecord& AddPoll() {
+    const int64_t id = RandomLong();
+    PollRecord& poll = polls_[id];
+    poll.id = id;
+    return poll;
+  }
+  PollRecord* FindPoll(int64_t id) {
+    auto it = polls_.find(id);
+    return it == polls_.end() ? nullptr : &it->second;
+  }
+  // How long a button press or an inline query waits for the bot (BOT_RESPONSE_TIMEOUT after).
+  int bot_answer_timeout_ms() const { return bot_answer_timeout_ms_; }
+  void set_bot_answer_timeout_ms(int ms) { bot_answer_timeout_ms_ = ms; }
+
   const std::map<int64_t, UserRecord>& users() const { return users_; }
   std::map<int64_t, ChannelRecord>& channels() { return channels_; }
 
@@ -415,6 +465,9 @@ class World {
   std::map<int64_t, ChatRecord> chats_;
   std::map<int64_t, DocumentRecord> documents_;
   FileStore files_;
+  std::map<int64_t, BotSettings> bot_settings_;
+  std::map<int64_t, PollRecord> polls_;
+  int bot_answer_timeout_ms_ = 5000;
 };
 
 }  // namespace tgrpc::fakedc

@@ -15,7 +15,7 @@ for (const name of ['log', 'info', 'debug', 'warn', 'trace']) {
   console[name] = (...args) => console.error(...args)
 }
 
-export const STEPS = ['connect', 'signin-user', 'signup-user', 'sendcode-only', 'signin-bot', 'signin-qr', 'send-and-get', 'reconnect', 'members', 'file', 'receive-updates']
+export const STEPS = ['connect', 'signin-user', 'signup-user', 'sendcode-only', 'signin-bot', 'signin-qr', 'send-and-get', 'reconnect', 'members', 'file', 'receive-updates', 'answer-buttons']
 
 const OPTIONS = {
   'host': { type: 'string', env: 'INTEROP_HOST', def: '127.0.0.1', help: 'main DC address' },
@@ -33,7 +33,7 @@ const OPTIONS = {
   'first-name': { type: 'string', env: 'INTEROP_FIRST_NAME', def: 'Interop', help: 'signup-user: first name of the new account' },
   'password': { type: 'string', env: 'INTEROP_PASSWORD', help: 'signin-user / signin-qr: 2FA password, if the account has one' },
   'bot-token': { type: 'string', env: 'INTEROP_BOT_TOKEN', help: 'signin-bot: token; receive-updates: the token of the bot that sends the messages' },
-  'count': { type: 'string', env: 'INTEROP_COUNT', def: '100', help: 'receive-updates: messages the bot sends' },
+  'count': { type: 'string', env: 'INTEROP_COUNT', def: '100', help: 'receive-updates: messages the bot sends; answer-buttons: button presses (and inline queries) to answer' },
   'peer': { type: 'string', env: 'INTEROP_PEER', def: 'me', help: 'send-and-get / file: chat to use ("me" = saved messages)' },
   'channel': { type: 'string', env: 'INTEROP_CHANNEL', help: 'members: channel or supergroup username' },
   'min-members': { type: 'string', env: 'INTEROP_MIN_MEMBERS', def: '1', help: 'members: fail below this count' },

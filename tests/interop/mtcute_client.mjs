@@ -9,6 +9,10 @@
 // dd = obfuscated padded intermediate, ee = fake TLS around obfuscated padded intermediate).
 // It has no abridged and no full codec (node_modules/@mtcute/core/network/transports/).
 import {
+  BotInline,
+  BotInlineMessage,
+  BotKeyboard,
+  InputMedia,
   IntermediatePacketCodec,
   MemoryStorage,
   MtProxyTcpTransport,
@@ -316,6 +320,54 @@ const steps = {
     const user = await tg.signInBot(opts['bot-token'])
     self = user
     return { user_id: user.id, bot: user.isBot }
+  },
+
+  // As a bot (signin-bot first), for tgrpc's polyglot test: every private message a user sends
+  // gets a dice back with one callback button, data "ping:<the bot's id of that message>", every
+  // press of such a button is answered with an alert "pong:<data>", and every inline query "q"
+  // with one article "mtcute: q" that sends "mtcute says q", until --count presses and --count
+  // inline queries were answered (or the timeout). The dice, not a text: sendMedia is not
+  // flood-limited there.
+  async 'answer-buttons'() {
+    const count = Number(opts.count)
+    const deadline = Date.now() + opts.timeoutMs - 3000
+    let answered = 0
+    let offered = 0
+    let done
+    const all = new Promise((resolve) => { done = resolve })
+    tg.onNewMessage.add(async (msg) => {
+      if (msg.isOutgoing || msg.chat.type !== 'user') return
+      try {
+        await tg.sendMedia(msg.chat.id, InputMedia.dice('🎲', {}), {
+          replyMarkup: BotKeyboard.inline([[BotKeyboard.callback('Ping', `ping:${msg.id}`)]]),
+        })
+        offered++
+      } catch (e) {
+        console.error(`mtcute: cannot offer a button: ${errorText(e)}`)
+      }
+    })
+    let inline = 0
+    tg.onCallbackQuery.add(async (query) => {
+      await tg.answerCallbackQuery(query, { text: `pong:${query.dataStr}`, alert: true })
+      if (++answered >= count && inline >= count) done()
+    })
+    tg.onInlineQuery.add(async (query) => {
+      await tg.answerInlineQuery(query, [BotInline.article('m1', {
+        title: `mtcute: ${query.query}`,
+        description: 'an article from mtcute',
+        message: BotInlineMessage.text(`mtcute says ${query.query}`),
+      })], { cacheTime: 0 })
+      if (++inline >= count && answered >= count) done()
+    })
+    // Ready: the runner starts the callers once this line is out.
+    process.stderr.write('mtcute: answering buttons\n')
+    let timer
+    await Promise.race([all, new Promise((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())) })])
+    clearTimeout(timer)
+    if (answered < count || inline < count) {
+      throw new Error(`answered ${answered} presses and ${inline} inline queries of ${count} each (${offered} buttons offered)`)
+    }
+    return { answered, inline, offered }
   },
 
   async 'send-and-get'() {

@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     phone: { type: 'string', default: '+15550000001' },
     account: { type: 'string', default: 'node-alice' },
     client: { type: 'string', default: 'node' },
+  'bot-token': { type: 'string', default: '1000000:AAFakeDcBotTokenForTests' },
     'big-group': { type: 'string', default: 'fakedc_big' },
     // A registered number the account imports as a contact (fakedc's seeded carol).
     'contact-phone': { type: 'string', default: '+15550000003' },
@@ -39,7 +40,8 @@ const includeDirs = [protoDir, '/usr/include']
 
 // The services, from the .proto files as they are.
 const definition = protoLoader.loadSync(
-  ['tgrpc/v1/account.proto', 'tgrpc/v1/chat.proto', 'tgrpc/v1/message.proto', 'tgrpc/v1/user.proto'],
+  ['tgrpc/v1/account.proto', 'tgrpc/v1/bot.proto', 'tgrpc/v1/chat.proto', 'tgrpc/v1/message.proto',
+    'tgrpc/v1/user.proto'],
   { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true, includeDirs },
 )
 const v1 = grpc.loadPackageDefinition(definition).tgrpc.v1
@@ -48,6 +50,7 @@ const accounts = new v1.AccountService(args.target, credentials)
 const chats = new v1.ChatService(args.target, credentials)
 const messages = new v1.MessageService(args.target, credentials)
 const users = new v1.UserService(args.target, credentials)
+const bots = new v1.BotService(args.target, credentials)
 
 // google.rpc.Status and the detail messages, to decode grpc-status-details-bin.
 const rpcRoot = new protobuf.Root()
@@ -303,5 +306,28 @@ await check('flood_wait', async () => {
   return `FLOOD_WAIT (telegram.org, 420), retry in ${seconds}s`
 })
 
-for (const client of [accounts, chats, messages, users]) client.close()
+await check('bot_commands', async () => {
+  // A bot account (fakedc's seeded bot) publishes commands for its own language code, so the
+  // callers that share the bot do not see each other's lists.
+  const bot = `accounts/${args.account}-bot`
+  const created = await call(accounts, 'CreateAccount', {
+    account: { bot_token: args['bot-token'] }, account_id: `${args.account}-bot`,
+  })
+  expect(created.state === 'SIGNED_IN' && created.kind === 'BOT', `CreateAccount ${created.state} ${created.kind}`)
+  const language = 'nd'
+  await call(bots, 'SetCommands', {
+    account: bot, language_code: language,
+    commands: [{ command: 'start', description: 'from node' }, { command: 'help', description: 'help' }],
+  })
+  const got = await call(bots, 'GetCommands', { account: bot, language_code: language })
+  expect(got.commands?.length === 2 && got.commands[0].description === 'from node',
+    `GetCommands ${JSON.stringify(got.commands)}`)
+  // The user account is refused before Telegram is asked.
+  const d = await failing(bots, 'GetCommands', { account })
+  expect(d.code === grpc.status.FAILED_PRECONDITION && d.errorInfo?.reason === 'BOT_ACCOUNT_REQUIRED',
+    `a user account: ${JSON.stringify(d)}`)
+  return `SetCommands, GetCommands (${got.commands.length}), BOT_ACCOUNT_REQUIRED`
+})
+
+for (const client of [accounts, bots, chats, messages, users]) client.close()
 process.exit(failures === 0 ? 0 : 1)

@@ -20,8 +20,10 @@ failed. The fakedc under tgrpcd must limit messages.sendMessage to one call a mi
       --phone +15550000002 --account py-bob [--stubs auto] [--client python]
 """
 import argparse
+import base64
 import importlib
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -34,7 +36,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-V1_FILES = ["account", "chat", "file", "message", "update", "user"]
+V1_FILES = ["account", "bot", "chat", "file", "message", "update", "user"]
 RPC_FILES = ["status", "error_details"]
 
 
@@ -176,6 +178,10 @@ def main():
     parser.add_argument("--phone", default="+15550000002")
     parser.add_argument("--account", default="py-bob")
     parser.add_argument("--client", default="python")
+    parser.add_argument("--bot-token", default="1000000:AAFakeDcBotTokenForTests")
+    parser.add_argument("--bot-username", default="fakedc_bot")
+    parser.add_argument("--press-button", action="store_true",
+                        help="check bot_button and bot_inline: an independent client (mtcute) is the bot")
     # A registered number the account imports as a contact (fakedc's seeded carol).
     parser.add_argument("--contact-phone", default="+15550000003")
     parser.add_argument("--big-group", default="fakedc_big")
@@ -197,6 +203,7 @@ def main():
     chats = api.stub("ChatService", channel)
     messages = api.stub("MessageService", channel)
     users = api.stub("UserService", channel)
+    bots = api.stub("BotService", channel)
     Status = api.rpc("google.rpc.Status")
     detail_types = {name: api.rpc(name) for name in
                     ("google.rpc.ErrorInfo", "google.rpc.RetryInfo", "google.rpc.BadRequest")}
@@ -403,6 +410,65 @@ def main():
                f"flood_waits {list(status.flood_waits)}")
         return f"FLOOD_WAIT (telegram.org, 420), retry in {retry.retry_delay.seconds}s"
 
+    def bot_commands():
+        bot = f"{account}-bot"
+        created = call(accounts.CreateAccount, api.CreateAccountRequest(
+            account=api.Account(bot_token=args.bot_token), account_id=f"{args.account}-bot"))
+        expect(created.state == api.Account.SIGNED_IN and created.kind == api.Account.BOT,
+               f"CreateAccount {created}")
+        # Each caller its own language: they share fakedc's bot.
+        language = "pd" if args.client == "python-dynamic" else "py"
+        call(bots.SetCommands, api.SetCommandsRequest(
+            account=bot, language_code=language,
+            commands=[api.BotCommand(command="start", description=f"from {args.client}")]))
+        got = call(bots.GetCommands, api.GetCommandsRequest(account=bot, language_code=language))
+        expect([c.command for c in got.commands] == ["start"] and
+               got.commands[0].description == f"from {args.client}", f"GetCommands {got}")
+        info = call(bots.GetBotInfo, api.GetBotInfoRequest(account=bot))
+        expect(info.name != "", f"GetBotInfo {info}")
+        d = failing(bots.GetCommands, api.GetCommandsRequest(account=account))
+        expect(d["code"] == grpc.StatusCode.FAILED_PRECONDITION and
+               d.get("ErrorInfo") is not None and d["ErrorInfo"].reason == "BOT_ACCOUNT_REQUIRED",
+               f"a user account: {d}")
+        return f"SetCommands, GetCommands, GetBotInfo ({info.name}), BOT_ACCOUNT_REQUIRED"
+
+    def bot_button():
+        # The bot is mtcute (tests/interop/mtcute_client.mjs answer-buttons): any message to it
+        # gets a dice back with a callback button, and a press gets the alert "pong:<data>".
+        chat = f"{account}/chats/{args.bot_username}"
+        said = call(messages.SendDice, api.SendDiceRequest(parent=chat))
+        offer = None
+        for _ in range(100):
+            page = call(messages.ListMessages, api.ListMessagesRequest(parent=chat, page_size=1))
+            if page.messages and page.messages[0].id != said.id and \
+                    "keyboardButtonCallback" in page.messages[0].reply_markup_json:
+                offer = page.messages[0]
+                break
+            time.sleep(0.1)
+        expect(offer is not None, "the bot offered no button")
+        # Its data as the bot made it: "ping:<the bot's id of our message>" (private chats
+        # number messages per side), bytes in base64 in the markup's TL JSON.
+        button = json.loads(offer.reply_markup_json)["rows"][0]["buttons"][0]
+        data = base64.b64decode(button["data"]).decode()
+        expect(data.startswith("ping:"), f"button {offer.reply_markup_json}")
+        answer = call(messages.PressButton, api.PressButtonRequest(name=offer.name,
+                                                                   data=data.encode()))
+        expect(answer.text == f"pong:{data}" and answer.alert, f"PressButton {answer}")
+        return f"mtcute answered {answer.text!r} (alert)"
+
+    def bot_inline():
+        # mtcute's bot answers "@fakedc_bot hello" with one article; tgrpcd sends it.
+        chat = f"{account}/chats/me"
+        found = call(messages.QueryInlineBot, api.QueryInlineBotRequest(
+            parent=chat, bot=f"{account}/users/{args.bot_username}", query="hello"))
+        expect(len(found.results) == 1 and found.results[0].title == "mtcute: hello" and
+               found.results[0].type == "article", f"QueryInlineBot {found}")
+        sent = call(messages.SendInlineResult, api.SendInlineResultRequest(
+            parent=chat, query_id=found.query_id, result_id=found.results[0].id))
+        expect(sent.text == "mtcute says hello" and sent.via_bot_id != 0,
+               f"SendInlineResult {sent}")
+        return f"{found.results[0].title!r}, sent as message {sent.id} via bot {sent.via_bot_id}"
+
     check("auth", auth)
     check("signin", signin)
     check("messages", send_and_read)
@@ -412,6 +478,10 @@ def main():
     check("not_found", not_found)
     check("bad_request", bad_request)
     check("flood_wait", flood_wait)
+    check("bot_commands", bot_commands)
+    if args.press_button:
+        check("bot_button", bot_button)
+        check("bot_inline", bot_inline)
     channel.close()
     return 0 if failures == 0 else 1
 

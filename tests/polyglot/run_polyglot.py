@@ -14,7 +14,11 @@ fresh token, then runs:
                   typed API
   raw-node        raw_node.mjs: the same from Node, the tar's .proto files loaded by proto-loader
 
-each as its own Telegram user (the flood limit is per user). Prints one line per check,
+each as its own Telegram user (the flood limit is per user). Before them, mtcute
+(tests/interop/mtcute_client.mjs, an independent MTProto client) signs in as fakedc's bot and
+answers button presses and inline queries (answer-buttons): the Python callers' bot_button check
+presses its button through tgrpcd (MessageService.PressButton) and must get mtcute's answer, and
+bot_inline asks it for inline results (QueryInlineBot) and sends one (SendInlineResult). Prints one line per check,
 `polyglot <client> <check> PASSED|FAILED[: detail]`, and `polyglot tgrpcd shutdown ...` for a
 clean SIGTERM, then a count; exits 1 if anything failed. tests/run_all.sh runs it after interop.
 
@@ -52,6 +56,13 @@ CLIENTS = [
     ("raw-node", "raw-node", "+16660000006"),  # fakedc_big's member 6
 ]
 RAW_PYTHON_HELPER = "+16660000005"  # fakedc_big's member 5: writes to carol
+# The typed clients' BotService check; the Python ones also press mtcute's button.
+BOT_CHECKS = {"node": ["bot_commands"], "protoc": ["bot_commands", "bot_button", "bot_inline"],
+              "descriptor": ["bot_commands", "bot_button", "bot_inline"]}
+BOT_TOKEN = "1000000:AAFakeDcBotTokenForTests"  # fakedc's seeded bot (tests/fakedc/seed.h)
+# mtcute must find fakedc's key by its fingerprint, which it cannot when that starts with 0: a
+# fixed key whose fingerprint does not (tests/interop uses it too).
+RSA_KEY = os.path.join(ROOT, "mtproto", "crypto", "testdata", "test_rsa_key.pem")
 
 
 def log(message):
@@ -75,10 +86,60 @@ def ensure_node_modules():
         subprocess.run(["bash", os.path.join(ROOT, "deploy", "polyglot_setup.sh")], check=True)
 
 
+def start_mtcute_bot(work, ready, presses):
+    """mtcute signed in as fakedc's bot, answering `presses` button presses and as many inline
+    queries (the bot_button and bot_inline checks fail if it does not get ready)."""
+    interop = os.path.join(ROOT, "tests", "interop")
+    if not os.path.isdir(os.path.join(interop, "node_modules", "@mtcute", "node")):
+        subprocess.run(["bash", os.path.join(ROOT, "deploy", "interop_setup.sh")], check=False)
+    key = os.path.join(work, "fakedc_public.pem")
+    with open(key, "w") as f:
+        f.write(ready["public_key"])
+    port = next(e["port"] for e in ready["endpoints"] if e["dc"] == 2 and not e["media_only"])
+    log_path = os.path.join(work, "mtcute.log")
+    proc = subprocess.Popen(
+        ["node", os.path.join(interop, "mtcute_client.mjs"), "--host", ready["address"],
+         "--port", str(port), "--rsa-key", key, "--bot-token", BOT_TOKEN,
+         "--scenario", "connect,signin-bot,answer-buttons", "--count", str(presses),
+         "--timeout", "600"],
+        cwd=interop, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    answering = threading.Event()
+
+    def follow():
+        with open(log_path, "w") as out:
+            for line in proc.stderr:
+                out.write(line)
+                out.flush()
+                if "answering buttons" in line:
+                    answering.set()
+
+    threading.Thread(target=follow, daemon=True).start()
+    if not answering.wait(60):
+        log(f"mtcute bot not ready in 60 s (log {log_path})")
+    return proc
+
+
+def mtcute_result(proc):
+    """The answer-buttons step's line of the mtcute bot, once it is done."""
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    for line in out.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("step") == "answer-buttons":
+            return record.get("ok", False), record.get("detail")
+    return False, f"no answer-buttons result (exit {proc.returncode})"
+
+
 def planned_checks(client, kind, argv):
     """The checks a client should print: the raw clients say which (--list-checks)."""
     if not kind.startswith("raw-"):
-        return CHECKS
+        return CHECKS + BOT_CHECKS.get(kind, [])
     try:
         listed = subprocess.run(argv[:2] + ["--list-checks"], cwd=HERE, capture_output=True,
                                 text=True, timeout=60)
@@ -113,11 +174,12 @@ def main():
 
     work = tempfile.mkdtemp(prefix="tgrpc-polyglot-")
     results = []  # (client, check, passed)
-    fakedc = tgrpcd = None
+    fakedc = tgrpcd = mtcute = None
     try:
         fakedc = Process("fakedc", [
             fakedc_bin, f"--state_dir={work}/fakedc", f"--public_key_out={work}/fakedc.pem",
             f"--schema_dir={ROOT}/tl/schema", f"--members={args.members}",
+            f"--rsa_key={RSA_KEY}",
             "--flood=messages.sendMessage:1/60"], f"{work}/fakedc.log")
         ready = fakedc.ready_json()
         dcs = ",".join(f"{e['dc']}={ready['address']}:{e['port']}"
@@ -134,6 +196,9 @@ def main():
         log(f"fakedc {dcs}, tgrpcd {target} ({time.monotonic() - start:.0f} s)")
 
         wanted = args.clients.split(",")
+        presses = sum(1 for c, kind, _ in CLIENTS
+                      if c in wanted and "bot_button" in BOT_CHECKS.get(kind, []))
+        mtcute = start_mtcute_bot(work, ready, presses) if presses else None
         for client, kind, phone in CLIENTS:
             if client not in wanted:
                 continue
@@ -148,7 +213,7 @@ def main():
                         raw_tar, "--helper-phone", RAW_PYTHON_HELPER]
             else:
                 argv = [PYTHON, os.path.join(HERE, "python_client.py"), *common,
-                        "--stubs", kind, "--descriptor-set", descriptor_set]
+                        "--stubs", kind, "--descriptor-set", descriptor_set, "--press-button"]
             checks = planned_checks(client, kind, argv)
             began = time.monotonic()
             try:
@@ -176,10 +241,17 @@ def main():
             if rc != 0 and err.strip():
                 log(f"{client} exited {rc}; its stderr ends:\n" + "\n".join(err.splitlines()[-15:]))
             log(f"{client}: {time.monotonic() - began:.1f} s")
+        if mtcute is not None:
+            ok, detail = mtcute_result(mtcute)
+            results.append(("mtcute", "answer_buttons", ok))
+            print(f"polyglot mtcute answer_buttons {'PASSED' if ok else 'FAILED'}: {detail}",
+                  flush=True)
     except Exception as error:  # noqa: BLE001 - a setup failure fails the phase
         print(f"polyglot setup setup FAILED: {error}", flush=True)
         results.append(("setup", "setup", False))
     finally:
+        if mtcute is not None and mtcute.poll() is None:
+            mtcute.kill()
         if tgrpcd is not None:
             rc = tgrpcd.stop()
             ok = rc == 0

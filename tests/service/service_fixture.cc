@@ -70,6 +70,7 @@ void ServiceTest::StartServer() {
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), Credentials());
   accounts_ = v1::AccountService::NewStub(channel_);
   users_ = v1::UserService::NewStub(channel_);
+  bots_ = v1::BotService::NewStub(channel_);
   chats_ = v1::ChatService::NewStub(channel_);
   messages_ = v1::MessageService::NewStub(channel_);
   files_ = v1::FileService::NewStub(channel_);

@@ -13,6 +13,7 @@
 #include "service/server/server.h"
 #include "tests/fakedc/fakedc.h"
 #include "tgrpc/v1/account.grpc.pb.h"
+#include "tgrpc/v1/bot.grpc.pb.h"
 #include "tgrpc/v1/chat.grpc.pb.h"
 #include "tgrpc/v1/file.grpc.pb.h"
 #include "tgrpc/v1/message.grpc.pb.h"
@@ -73,6 +74,7 @@ class ServiceTest : public ::testing::Test {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AccountService::Stub> accounts_;
   std::unique_ptr<v1::UserService::Stub> users_;
+  std::unique_ptr<v1::BotService::Stub> bots_;
   std::unique_ptr<v1::ChatService::Stub> chats_;
   std::unique_ptr<v1::MessageService::Stub> messages_;
   std::unique_ptr<v1::FileService::Stub> files_;
