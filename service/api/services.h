@@ -137,9 +137,13 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
   grpc::ServerUnaryReactor* AddChatMembers(grpc::CallbackServerContext* context,
                                            const v1::AddChatMembersRequest* request,
                                            v1::AddChatMembersResponse* response) override;
-  grpc::ServerUnaryReactor* RemoveChatMember(grpc::CallbackServerContext* context,
-                                             const v1::RemoveChatMemberRequest* request,
-                                             google::protobuf::Empty* response) override;
+  // chat_members.cc
+  grpc::ServerUnaryReactor* UpdateChatMember(grpc::CallbackServerContext* context,
+                                             const v1::UpdateChatMemberRequest* request,
+                                             v1::ChatMember* response) override;
+  grpc::ServerUnaryReactor* DeleteChatHistory(grpc::CallbackServerContext* context,
+                                              const v1::DeleteChatHistoryRequest* request,
+                                              google::protobuf::Empty* response) override;
 
  private:
   const ApiContext* api_;

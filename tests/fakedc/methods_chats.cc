@@ -358,6 +358,7 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
         const ChatRecord& chat = **found;
         auto full = std::make_unique<api::chatFull>();
         full->id = chat.id;
+        full->about = chat.about;
         full->notify_settings = std::make_unique<api::peerNotifySettings>();
         if (chat.photo.id != 0) full->chat_photo = MakePhoto(world, chat.photo.id);
         auto out = std::make_unique<api::messages_chatFull>();

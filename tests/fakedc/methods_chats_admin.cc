@@ -81,6 +81,7 @@ void RegisterChatAdminMethods(Dispatcher& d, MethodEnv& env) {
     return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, &edited, context.user_id, false));
   });
   RegisterChatMemberMethods(d, env);
+  RegisterChatSettingsMethods(d, env);
 }
 
 }  // namespace tgrpc::fakedc

@@ -496,8 +496,14 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
         if (!peer.ok()) return peer.status();
         const MessageBox* box = nullptr;
+        int32_t cleared = 0;
         if (peer->kind == PeerKind::kChannel) {
-          box = &world.FindChannel(peer->id)->box;
+          const ChannelRecord* channel = world.FindChannel(peer->id);
+          box = &channel->box;
+          if (auto it = channel->history_cleared.find(context.user_id);
+              it != channel->history_cleared.end()) {
+            cleared = it->second;
+          }
         } else {
           box = &world.BoxOf(context.user_id);
         }
@@ -506,6 +512,7 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         for (auto it = box->messages.rbegin(); it != box->messages.rend(); ++it) {
           const MessageRecord& m = it->second;
           if (peer->kind != PeerKind::kChannel && !(m.peer == *peer)) continue;
+          if (m.id <= cleared) continue;  // channels.deleteHistory for the caller only
           if (request.offset_id > 0 && m.id >= request.offset_id) continue;
           if (request.max_id > 0 && m.id >= request.max_id) continue;
           if (m.id <= request.min_id) continue;
@@ -610,6 +617,7 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
             {"id", tl::Value::Long(c.id)},
             {"about", tl::Value::Bytes(c.about)},
             {"participants_count", tl::Value::Int(static_cast<int32_t>(c.members.size()))},
+            {"slowmode_seconds", tl::Value::Int(c.slowmode_seconds)},
             {"pts", tl::Value::Int(static_cast<int32_t>(c.box.pts))}};
         if (c.photo.id != 0) {
           absl::StatusOr<tl::Value> photo = env.builder->ToValue(*MakePhoto(world, c.photo.id));

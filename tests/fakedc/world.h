@@ -248,6 +248,9 @@ struct ChannelRecord {
   std::map<int64_t, int32_t> last_sent;  // by member, for slow mode
   bool signatures = false;
   std::vector<AdminLogRecord> admin_log;  // oldest first
+  // channels.deleteHistory without for_everyone: the history a member no longer sees, up to this
+  // message id.
+  std::map<int64_t, int32_t> history_cleared;
   PeerPhoto photo;
   bool HasMember(int64_t user_id) const {
     return std::find(members.begin(), members.end(), user_id) != members.end();

@@ -1,8 +1,8 @@
 // service_guard_test's guards for ChatService's administration RPCs (CreateChat, JoinChat,
-// LeaveChat, UpdateChat, AddChatMembers, RemoveChatMember), kept apart so that neither file
-// outgrows the style's 800 lines: a second tenant's token never reaches the first tenant's
-// accounts (NOT_FOUND, ACCOUNT_NOT_FOUND), a missing or unknown token is UNAUTHENTICATED, a
-// malformed name is INVALID_ARGUMENT naming its field or NOT_FOUND, and a request that does not
+// LeaveChat, UpdateChat, AddChatMembers, UpdateChatMember, DeleteChatHistory), kept apart so
+// that neither file outgrows the style's 800 lines: a second tenant's token never reaches the first
+// tenant's accounts (NOT_FOUND, ACCOUNT_NOT_FOUND), a missing or unknown token is UNAUTHENTICATED,
+// a malformed name is INVALID_ARGUMENT naming its field or NOT_FOUND, and a request that does not
 // parse is INVALID_ARGUMENT with REQUEST_UNPARSABLE, while the process stays up. None of these
 // reaches Telegram, so the chats named need not exist.
 #include <functional>
@@ -70,12 +70,21 @@ class GuardChatTest : public ServiceTest {
                       v1::AddChatMembersResponse out;
                       return c->AddChatMembers(ctx, q, &out);
                     }});
-    rpcs.push_back({"RemoveChatMember", [c](grpc::ClientContext* ctx, const std::string& r) {
-                      v1::RemoveChatMemberRequest q;
+    rpcs.push_back({"UpdateChatMember", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::UpdateChatMemberRequest q;
                       q.set_name(r + "/chats/fakedc_big/members/1");
-                      q.set_request_id("guard-remove");
+                      q.mutable_ban();
+                      q.set_request_id("guard-member");
+                      v1::ChatMember out;
+                      return c->UpdateChatMember(ctx, q, &out);
+                    }});
+    rpcs.push_back({"DeleteChatHistory", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::DeleteChatHistoryRequest q;
+                      q.set_name(r + "/chats/fakedc_big");
+                      q.set_revoke(true);
+                      q.set_request_id("guard-history");
                       google::protobuf::Empty out;
-                      return c->RemoveChatMember(ctx, q, &out);
+                      return c->DeleteChatHistory(ctx, q, &out);
                     }});
     return rpcs;
   }
@@ -99,7 +108,7 @@ TEST_F(GuardChatTest, AnotherTenantNeverReachesTheAccount) {
     EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
     ++checked;
   }
-  EXPECT_EQ(checked, 6);
+  EXPECT_EQ(checked, 7);
   // Tenant B's calls changed nothing of alice's: the seeded supergroup still has its title and
   // alice in it.
   v1::GetChatRequest get;
@@ -154,7 +163,7 @@ TEST_F(GuardChatTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       }
     }
   }
-  EXPECT_EQ(calls, 6 * 10);
+  EXPECT_EQ(calls, 7 * 10);
   ExpectStillServing();
 }
 
