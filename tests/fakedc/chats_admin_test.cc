@@ -314,6 +314,9 @@ TEST_F(ChatsAdminTest, RestrictedMembersAndSlowModeLimitSending) {
   ASSERT_NE(bob, nullptr);
   EXPECT_FALSE(bob->left);
   EXPECT_EQ(BannedBits(bob->banned_rights.get()), kSendMessages | kSendMedia);
+  // Without media only, text still goes.
+  ASSERT_TRUE(Restrict(*bob_, kSendMedia, 0, alice_context_).ok());
+  EXPECT_TRUE(send(bob_context_).ok());
   // Lifted: he writes again.
   ASSERT_TRUE(Restrict(*bob_, 0, 0, alice_context_).ok());
   ASSERT_TRUE(send(bob_context_).ok());

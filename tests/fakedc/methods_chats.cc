@@ -585,7 +585,8 @@ absl::StatusOr<tl::Ptr<api::Updates>> DeliverToChat(MethodEnv& env, const CallCo
   absl::StatusOr<ChatRecord*> chat = FindKnownChat(world, chat_id, context.user_id);
   if (!chat.ok()) return chat.status();
   if (!(*chat)->HasMember(context.user_id)) return TelegramError(403, "CHAT_WRITE_FORBIDDEN");
-  const bool media = record.document_id != 0 || record.photo_id != 0 || !record.media.empty();
+  const bool media =
+      record.document_id.has_value() || record.photo_id.has_value() || !record.media.empty();
   if (absl::Status s = CheckMaySendToChat(**chat, context.user_id, media); !s.ok()) return s;
   CallerCopy copy = StoreInChat(env, context, **chat, record, MemberIds(**chat));
   auto id = std::make_unique<api::updateMessageID>();

@@ -72,7 +72,8 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
         (AdminRightsOf(*channel, context.user_id) & admin_right::kPostMessages) == 0) {
       return TelegramError(403, "CHAT_ADMIN_REQUIRED");
     }
-    const bool media = record.document_id != 0 || record.photo_id != 0 || !record.media.empty();
+    const bool media =
+        record.document_id.has_value() || record.photo_id.has_value() || !record.media.empty();
     if (absl::Status s = CheckMaySend(*channel, context.user_id, media, now); !s.ok()) return s;
     NoteSent(*channel, context.user_id, now);
     record.peer = peer;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/empty.pb.h"
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
@@ -106,6 +107,37 @@ class ChatMembersTest : public ServiceTest {
     send.set_text(text);
     v1::Message sent;
     return messages_->SendMessage(Context().get(), send, &sent);
+  }
+
+  // UpdateChat of the mask paths in `paths`, the values in `request` (chat.name set here).
+  grpc::Status Update(const std::string& name, v1::UpdateChatRequest request,
+                      const std::vector<std::string>& paths, v1::Chat* chat = nullptr) {
+    request.mutable_chat()->set_name(name);
+    for (const std::string& path : paths) request.mutable_update_mask()->add_paths(path);
+    v1::Chat ignored;
+    return chats_->UpdateChat(Context().get(), request, chat != nullptr ? chat : &ignored);
+  }
+
+  grpc::Status DeleteHistory(const std::string& name, bool revoke) {
+    v1::DeleteChatHistoryRequest clear;
+    clear.set_name(name);
+    clear.set_revoke(revoke);
+    google::protobuf::Empty empty;
+    return chats_->DeleteChatHistory(Context().get(), clear, &empty);
+  }
+
+  // The texts of the account's messages in the chat that have text, newest first.
+  std::vector<std::string> Texts(const std::string& account, int64_t chat_id) {
+    v1::ListMessagesRequest list;
+    list.set_parent(Chat(account, chat_id));
+    v1::ListMessagesResponse page;
+    grpc::Status status = messages_->ListMessages(Context().get(), list, &page);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> out;
+    for (const v1::Message& m : page.messages()) {
+      if (!m.text().empty()) out.push_back(m.text());
+    }
+    return out;
   }
 
   grpc::Status Join(const std::string& account) {
@@ -324,6 +356,139 @@ TEST_F(ChatMembersTest, RetriedRequestIdActsOnceAndBadInputIsNamed) {
         << c.what << ": " << status.error_code() << " " << status.error_message();
     EXPECT_EQ(BadField(status), c.field) << c.what << ": " << status.error_message();
   }
+}
+
+TEST_F(ChatMembersTest, UpdatesAboutPermissionsSlowModeTopicsAndSignatures) {
+  SetUpAccounts();
+  const std::string group = Chat("alice", group_id_);
+  v1::UpdateChatRequest about;
+  about.set_about("Be kind");
+  v1::Chat chat;
+  grpc::Status status = Update(group, about, {"about"}, &chat);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(chat.full().about(), "Be kind");
+  ASSERT_TRUE(Update(group, about, {"about"}).ok());  // no change, no error
+  // A member who is no admin changes nothing.
+  status = Update(Chat("bob", group_id_), about, {"about"});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+
+  // Default permissions without sending: members read only; the creator still writes.
+  v1::UpdateChatRequest read_only;
+  read_only.mutable_default_permissions()->set_pin_messages(true);
+  ASSERT_TRUE(Update(group, read_only, {"default_permissions"}).ok());
+  status = Send("bob", group_id_, "can I?");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_WRITE_FORBIDDEN");
+  ASSERT_TRUE(Send("alice", group_id_, "announcement").ok());
+  v1::UpdateChatRequest open;
+  open.mutable_default_permissions()->set_send_messages(true);
+  ASSERT_TRUE(Update(group, open, {"default_permissions"}).ok());
+  status = Send("bob", group_id_, "yes");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // Slow mode: bob's second message within the minute waits, with the wait as RetryInfo.
+  v1::UpdateChatRequest slow;
+  slow.set_slow_mode_seconds(60);
+  status = Update(group, slow, {"slow_mode"}, &chat);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(chat.full().slow_mode_seconds(), 60);
+  ASSERT_TRUE(Send("bob", group_id_, "one").ok());
+  status = Send("bob", group_id_, "two");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_EQ(Reason(status), "SLOWMODE_WAIT");
+  EXPECT_GT(RetrySeconds(status), 0);
+  EXPECT_LE(RetrySeconds(status), 60);
+  ASSERT_TRUE(Send("alice", group_id_, "admins are exempt").ok());
+  slow.set_slow_mode_seconds(0);
+  ASSERT_TRUE(Update(group, slow, {"slow_mode"}).ok());
+  ASSERT_TRUE(Send("bob", group_id_, "three").ok());
+
+  // Topics on and off.
+  v1::UpdateChatRequest topics;
+  topics.set_topics(true);
+  status = Update(group, topics, {"topics"}, &chat);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(chat.is_forum());
+  topics.set_topics(false);
+  ASSERT_TRUE(Update(group, topics, {"topics"}, &chat).ok());
+  EXPECT_FALSE(chat.is_forum());
+
+  // Signatures, a broadcast channel's.
+  v1::CreateChatRequest create;
+  create.set_account("accounts/alice");
+  create.set_type(v1::Chat::CHANNEL);
+  create.set_title("Signed");
+  v1::Chat channel;
+  ASSERT_TRUE(chats_->CreateChat(Context().get(), create, &channel).ok());
+  v1::UpdateChatRequest signatures;
+  signatures.set_signatures(true);
+  status = Update(channel.name(), signatures, {"signatures"});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  bool signed_posts = false;
+  dc_->Run([&](fakedc::World& world) {
+    signed_posts = world.FindChannel(channel.raw_id())->signatures;
+  });
+  EXPECT_TRUE(signed_posts);
+
+  // Bad values, and settings a basic group has not.
+  v1::CreateChatRequest basic;
+  basic.set_account("accounts/alice");
+  basic.set_type(v1::Chat::BASIC_GROUP);
+  basic.set_title("Basic Settings");
+  basic.add_users("accounts/alice/users/bob_example");
+  v1::Chat basic_group;
+  ASSERT_TRUE(chats_->CreateChat(Context().get(), basic, &basic_group).ok());
+  status = Update(basic_group.name(), about, {"about"}, &chat);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(chat.full().about(), "Be kind");
+  slow.set_slow_mode_seconds(10);
+  status = Update(basic_group.name(), slow, {"slow_mode"});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "update_mask");
+  slow.set_slow_mode_seconds(5);
+  status = Update(group, slow, {"slow_mode"});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "slow_mode_seconds");
+  about.set_about(std::string(256, 'a'));
+  status = Update(group, about, {"about"});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "about");
+}
+
+TEST_F(ChatMembersTest, DeletesHistoryForOneselfOrEveryone) {
+  SetUpAccounts();
+  // A private chat, for both sides.
+  v1::SendMessageRequest send;
+  send.set_parent(Chat("alice", bob_id_));
+  send.set_text("private one");
+  v1::Message sent;
+  ASSERT_TRUE(messages_->SendMessage(Context().get(), send, &sent).ok());
+  send.set_text("private two");
+  ASSERT_TRUE(messages_->SendMessage(Context().get(), send, &sent).ok());
+  ASSERT_EQ(Texts("bob", alice_id_).size(), 2u);
+  grpc::Status status = DeleteHistory(Chat("alice", bob_id_), true);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(Texts("alice", bob_id_).empty());
+  EXPECT_TRUE(Texts("bob", alice_id_).empty());
+
+  // A supergroup: bob clears it for himself only; for everyone takes delete_messages.
+  ASSERT_TRUE(Send("alice", group_id_, "group one").ok());
+  ASSERT_TRUE(Send("bob", group_id_, "group two").ok());
+  status = DeleteHistory(Chat("bob", group_id_), false);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(Texts("bob", group_id_).empty());
+  EXPECT_EQ(Texts("alice", group_id_).size(), 2u);
+  status = DeleteHistory(Chat("bob", group_id_), true);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+  status = DeleteHistory(Chat("alice", group_id_), true);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(Texts("alice", group_id_).empty());
+  EXPECT_TRUE(Texts("carol", group_id_).empty());
+  // Later messages are seen again.
+  ASSERT_TRUE(Send("carol", group_id_, "after").ok());
+  EXPECT_EQ(Texts("bob", group_id_), std::vector<std::string>{"after"});
 }
 
 }  // namespace
