@@ -320,6 +320,10 @@ grpc::ServerUnaryReactor* ChatServiceImpl::JoinChat(grpc::CallbackServerContext*
   if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
     return Finish(reactor, s), reactor;
   }
+  if (!request->invite_link().empty() || !request->account().empty()) {
+    JoinChatByInviteLink(*api_, context, reactor, *request, *tenant, response);
+    return reactor;
+  }
   const RetryRecord retry(*api_, *tenant, request->name(), "JoinChat", request->request_id());
   if (retry.Replay(response)) return Finish(reactor, absl::OkStatus()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);

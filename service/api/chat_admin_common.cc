@@ -38,6 +38,10 @@ void FinishAdmin(grpc::ServerUnaryReactor* reactor, const absl::Status& status) 
     code = grpc::StatusCode::PERMISSION_DENIED;
   } else if (rpc.has_value() && rpc->type == "USER_ALREADY_PARTICIPANT") {
     code = grpc::StatusCode::ALREADY_EXISTS;
+  } else if (rpc.has_value() &&
+             (rpc->type == "INVITE_HASH_EXPIRED" || rpc->type == "USERS_TOO_MUCH" ||
+              rpc->type == "INVITE_REQUEST_SENT")) {
+    code = grpc::StatusCode::FAILED_PRECONDITION;
   }
   if (code == out.error_code()) return reactor->Finish(out);
   google::rpc::Status details;

@@ -24,7 +24,9 @@ namespace tgrpc::service {
 // Finishes with `status` as errors.h maps it, except the refusals whose meaning the general
 // mapping (by Telegram's numeric code, which varies by method for these) misses: a missing right
 // (CHAT_ADMIN_REQUIRED, USER_ADMIN_INVALID, RIGHT_FORBIDDEN) is PERMISSION_DENIED and a member
-// already in the chat ALREADY_EXISTS. The ErrorInfo keeps Telegram's reason, domain and code.
+// already in the chat ALREADY_EXISTS; an invite link that no longer admits (INVITE_HASH_EXPIRED,
+// USERS_TOO_MUCH) or that sent a join request (INVITE_REQUEST_SENT) is FAILED_PRECONDITION. The
+// ErrorInfo keeps Telegram's reason, domain and code.
 void FinishAdmin(grpc::ServerUnaryReactor* reactor, const absl::Status& status);
 
 // Where a mutation's answer is kept for retries of its request_id (AIP-155): keyed by the tenant,
@@ -57,6 +59,11 @@ std::optional<v1::Chat> ChatIn(const tl::api::Updates& updates, absl::string_vie
 void AnswerChat(std::shared_ptr<Account> account, int64_t marked, std::optional<v1::Chat> fallback,
                 absl::Time deadline, v1::Chat* response, RetryRecord retry,
                 grpc::ServerUnaryReactor* reactor);
+
+// JoinChat by request.invite_link (messages.importChatInvite): chat_invites.cc.
+void JoinChatByInviteLink(const ApiContext& api, grpc::CallbackServerContext* context,
+                          grpc::ServerUnaryReactor* reactor, const v1::JoinChatRequest& request,
+                          const std::string& tenant, v1::Chat* response);
 
 // UpdateChat's settings besides the title and photo (chat_settings.cc): which of them the
 // update_mask names.

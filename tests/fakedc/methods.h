@@ -90,6 +90,8 @@ void RegisterChatMemberMethods(Dispatcher& dispatcher, MethodEnv& env);
 // messages.editChatAbout, editChatDefaultBannedRights, channels.toggleSlowMode, toggleSignatures,
 // toggleForum: methods_chat_settings.cc.
 void RegisterChatSettingsMethods(Dispatcher& dispatcher, MethodEnv& env);
+// Invite links and join requests: methods_chat_invites.cc.
+void RegisterChatInviteMethods(Dispatcher& dispatcher, MethodEnv& env);
 // The channel an admin call names, checked for a caller who holds admin right `right` (an
 // admin_right:: bit of chat_rights.h): a member (of a private channel: 406 CHANNEL_PRIVATE) with
 // that right (400 CHAT_ADMIN_REQUIRED, as Telegram answers these methods).

@@ -82,6 +82,7 @@ void RegisterChatAdminMethods(Dispatcher& d, MethodEnv& env) {
   });
   RegisterChatMemberMethods(d, env);
   RegisterChatSettingsMethods(d, env);
+  RegisterChatInviteMethods(d, env);
 }
 
 }  // namespace tgrpc::fakedc

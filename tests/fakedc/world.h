@@ -224,6 +224,25 @@ struct AdminLogRecord {
   std::string action;
 };
 
+// An invite link of a channel (messages.exportChatInvite), and a request to join through one
+// that needs approval.
+struct InviteRecord {
+  std::string hash;
+  int64_t admin_id = 0;
+  int32_t date = 0;
+  int32_t expire_date = 0;  // 0: never
+  int32_t usage_limit = 0;  // 0: none
+  int32_t usage = 0;
+  bool request_needed = false;
+  bool revoked = false;
+  std::string title;
+};
+struct JoinRequestRecord {
+  int64_t user_id = 0;
+  int32_t date = 0;
+  std::string hash;  // the link it came through
+};
+
 struct ChannelRecord {
   int64_t id = 0;
   int64_t access_hash = 0;
@@ -251,6 +270,8 @@ struct ChannelRecord {
   // channels.deleteHistory without for_everyone: the history a member no longer sees, up to this
   // message id.
   std::map<int64_t, int32_t> history_cleared;
+  std::vector<InviteRecord> invites;             // oldest first
+  std::vector<JoinRequestRecord> join_requests;  // oldest first
   PeerPhoto photo;
   bool HasMember(int64_t user_id) const {
     return std::find(members.begin(), members.end(), user_id) != members.end();

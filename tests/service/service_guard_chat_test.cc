@@ -1,10 +1,11 @@
 // service_guard_test's guards for ChatService's administration RPCs (CreateChat, JoinChat,
-// LeaveChat, UpdateChat, AddChatMembers, UpdateChatMember, DeleteChatHistory), kept apart so
-// that neither file outgrows the style's 800 lines: a second tenant's token never reaches the first
-// tenant's accounts (NOT_FOUND, ACCOUNT_NOT_FOUND), a missing or unknown token is UNAUTHENTICATED,
-// a malformed name is INVALID_ARGUMENT naming its field or NOT_FOUND, and a request that does not
-// parse is INVALID_ARGUMENT with REQUEST_UNPARSABLE, while the process stays up. None of these
-// reaches Telegram, so the chats named need not exist.
+// LeaveChat, UpdateChat, AddChatMembers, UpdateChatMember, DeleteChatHistory, the invite links
+// and join requests), kept apart so that neither file outgrows the style's 800 lines: a second
+// tenant's token never reaches the first tenant's accounts (NOT_FOUND, ACCOUNT_NOT_FOUND), a
+// missing or unknown token is UNAUTHENTICATED, a malformed name is INVALID_ARGUMENT naming its
+// field or NOT_FOUND, and a request that does not parse is INVALID_ARGUMENT with
+// REQUEST_UNPARSABLE, while the process stays up. None of these reaches Telegram, so the chats
+// named need not exist.
 #include <functional>
 #include <string>
 #include <vector>
@@ -86,6 +87,53 @@ class GuardChatTest : public ServiceTest {
                       google::protobuf::Empty out;
                       return c->DeleteChatHistory(ctx, q, &out);
                     }});
+    rpcs.push_back({"JoinChat by link", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::JoinChatRequest q;
+                      q.set_account(r);
+                      q.set_invite_link("https://t.me/+AbCdEf123");
+                      v1::Chat out;
+                      return c->JoinChat(ctx, q, &out);
+                    }});
+    rpcs.push_back({"CreateInviteLink", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::CreateInviteLinkRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_request_id("guard-link");
+                      v1::InviteLink out;
+                      return c->CreateInviteLink(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ListInviteLinks", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListInviteLinksRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      v1::ListInviteLinksResponse out;
+                      return c->ListInviteLinks(ctx, q, &out);
+                    }});
+    rpcs.push_back({"RevokeInviteLink", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::RevokeInviteLinkRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_link("https://t.me/+AbCdEf123");
+                      v1::InviteLink out;
+                      return c->RevokeInviteLink(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ListJoinRequests", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListJoinRequestsRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      v1::ListJoinRequestsResponse out;
+                      return c->ListJoinRequests(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ApproveJoinRequest", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ApproveJoinRequestRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_all(true);
+                      google::protobuf::Empty out;
+                      return c->ApproveJoinRequest(ctx, q, &out);
+                    }});
+    rpcs.push_back({"DeclineJoinRequest", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::DeclineJoinRequestRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_all(true);
+                      google::protobuf::Empty out;
+                      return c->DeclineJoinRequest(ctx, q, &out);
+                    }});
     return rpcs;
   }
 
@@ -108,7 +156,7 @@ TEST_F(GuardChatTest, AnotherTenantNeverReachesTheAccount) {
     EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
     ++checked;
   }
-  EXPECT_EQ(checked, 7);
+  EXPECT_EQ(checked, 14);
   // Tenant B's calls changed nothing of alice's: the seeded supergroup still has its title and
   // alice in it.
   v1::GetChatRequest get;
@@ -163,7 +211,7 @@ TEST_F(GuardChatTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       }
     }
   }
-  EXPECT_EQ(calls, 7 * 10);
+  EXPECT_EQ(calls, 14 * 10);
   ExpectStillServing();
 }
 
