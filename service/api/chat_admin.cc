@@ -1,5 +1,6 @@
 // ChatService's administration: CreateChat (a basic group, supergroup or broadcast channel),
-// JoinChat, LeaveChat, UpdateChat (the title and photo), AddChatMembers and RemoveChatMember. Basic
+// JoinChat, LeaveChat, UpdateChat (the title and photo; its other settings are chat_settings.cc's)
+// and AddChatMembers. Basic
 // groups and channels are different objects in MTProto (messages.* vs channels.* methods); each RPC
 // picks the method by the chat's marked id. Every one keeps its answer for retries of the same
 // request_id, so a retried call acts once.
@@ -16,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "google/rpc/status.pb.h"
 #include "mtproto/net/rpc_status.h"
+#include "service/api/chat_admin_common.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/file_parts.h"
@@ -34,66 +36,9 @@ namespace api = tl::api;
 constexpr size_t kMaxTitleLength = 128;  // characters, Telegram's limit for a chat's title
 constexpr size_t kMaxAboutLength = 255;  // characters, channels.createChannel's about
 constexpr int kMaxUsersPerCall = 100;
-constexpr size_t kMaxRequestIdLength = 128;
 // messages.addChatUser's fwd_limit: how much history a new basic-group member sees, as
 // Telegram's own apps ask (the most Telegram gives).
 constexpr int32_t kHistoryForNewMembers = 100;
-
-// Finishes with `status` as errors.h maps it, except two refusals whose meaning the general
-// mapping (by Telegram's numeric code, which varies by method for these) misses: a missing right
-// is PERMISSION_DENIED and a member already in the chat ALREADY_EXISTS. The ErrorInfo keeps
-// Telegram's reason, domain and code.
-void FinishAdmin(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
-  grpc::Status out = ToGrpcStatus(status);
-  std::optional<mtproto::session::RpcError> rpc = mtproto::net::RpcErrorOf(status);
-  grpc::StatusCode code = out.error_code();
-  if (rpc.has_value() && rpc->type == "CHAT_ADMIN_REQUIRED") {
-    code = grpc::StatusCode::PERMISSION_DENIED;
-  } else if (rpc.has_value() && rpc->type == "USER_ALREADY_PARTICIPANT") {
-    code = grpc::StatusCode::ALREADY_EXISTS;
-  }
-  if (code == out.error_code()) return reactor->Finish(out);
-  google::rpc::Status details;
-  details.ParseFromString(out.error_details());
-  details.set_code(static_cast<int>(code));
-  reactor->Finish(grpc::Status(code, out.error_message(), details.SerializeAsString()));
-}
-
-// Where a mutation's answer is kept for retries of its request_id (AIP-155): keyed by the tenant,
-// the account the request's name starts with, the method and the request_id. Empty without a
-// request_id.
-class RetryRecord {
- public:
-  RetryRecord(const ApiContext& api, const std::string& tenant, absl::string_view name,
-              absl::string_view method, const std::string& request_id)
-      : cache_(api.requests) {
-    if (cache_ == nullptr) return;
-    absl::string_view account = name;
-    absl::ConsumePrefix(&account, "accounts/");
-    account = account.substr(0, account.find('/'));
-    key_ = RequestKey(tenant, account, method, request_id);
-  }
-  // The earlier call's answer, into `response`; false if there is none.
-  bool Replay(google::protobuf::Message* response) const {
-    if (key_.empty()) return false;
-    std::optional<std::string> answer = cache_->Find(key_);
-    return answer.has_value() && response->ParseFromString(*answer);
-  }
-  void Store(const google::protobuf::Message& answer) const {
-    if (!key_.empty()) cache_->Store(key_, answer.SerializeAsString());
-  }
-
- private:
-  RequestCache* cache_;
-  std::string key_;
-};
-
-absl::Status CheckRequestId(const std::string& request_id) {
-  if (request_id.size() > kMaxRequestIdLength) {
-    return InvalidField("request_id", absl::StrCat("at most ", kMaxRequestIdLength, " characters"));
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CheckTitle(const std::string& title, absl::string_view field) {
   if (absl::StripAsciiWhitespace(title).empty()) {
@@ -124,30 +69,11 @@ absl::StatusOr<std::vector<std::string>> UserReferences(
   return out;
 }
 
-// The chats and updates of an Updates answer (updates / updatesCombined; null for the short
-// forms, which carry neither).
-const std::vector<tl::Ptr<api::Chat>>* ChatsOf(const api::Updates& updates) {
-  if (const auto* u = dynamic_cast<const api::updates*>(&updates)) return &u->chats;
-  if (const auto* u = dynamic_cast<const api::updatesCombined*>(&updates)) return &u->chats;
-  return nullptr;
-}
+// The updates of an Updates answer (updates / updatesCombined; null for the short forms).
 const std::vector<tl::Ptr<api::Update>>* UpdateListOf(const api::Updates& updates) {
   if (const auto* u = dynamic_cast<const api::updates*>(&updates)) return &u->updates_;
   if (const auto* u = dynamic_cast<const api::updatesCombined*>(&updates)) return &u->updates;
   return nullptr;
-}
-
-// The chat an answer names with marked id `marked` (any if 0), as `account` sees it.
-std::optional<v1::Chat> ChatIn(const api::Updates& updates, absl::string_view account,
-                               int64_t marked) {
-  const std::vector<tl::Ptr<api::Chat>>* chats = ChatsOf(updates);
-  if (chats == nullptr) return std::nullopt;
-  for (const auto& c : *chats) {
-    v1::Chat chat;
-    ToProto(*c, account, &chat);
-    if (chat.id() != 0 && (marked == 0 || chat.id() == marked)) return chat;
-  }
-  return std::nullopt;
 }
 
 // The marked id of the chat a messages.createChat / channels.createChannel answer made: the chat
@@ -193,11 +119,6 @@ void AddInvitedPeers(Account& account, const api::messages_InvitedUsers& invited
   }
 }
 
-bool IsTelegramError(const absl::Status& status, absl::string_view type) {
-  std::optional<mtproto::session::RpcError> rpc = mtproto::net::RpcErrorOf(status);
-  return rpc.has_value() && rpc->type == type;
-}
-
 using StatusCallback = std::function<void(absl::Status)>;
 
 // messages.addChatUser for users[next], then the ones after it, one call each (the method takes
@@ -222,21 +143,6 @@ void AddToBasicGroup(std::shared_ptr<Account> account, int64_t chat_id,
         }
         AddToBasicGroup(account, chat_id, users, next + 1, deadline, response, done);
       });
-}
-
-// Answers `chat` as GetChat gives it (or as `fallback` has it, should that read fail: the change
-// is made), kept for retries.
-void AnswerChat(std::shared_ptr<Account> account, int64_t marked, std::optional<v1::Chat> fallback,
-                absl::Time deadline, v1::Chat* response, RetryRecord retry,
-                grpc::ServerUnaryReactor* reactor) {
-  ResolvedPeer peer;
-  peer.marked_id = marked;
-  FetchChat(account, peer, deadline, [=](absl::StatusOr<v1::Chat> chat) {
-    if (!chat.ok() && !fallback.has_value()) return FinishAdmin(reactor, chat.status());
-    *response = chat.ok() ? *std::move(chat) : *fallback;
-    retry.Store(*response);
-    Finish(reactor, absl::OkStatus());
-  });
 }
 
 // UpdateChat's photo: an UploadFile answer of the chat's account that can be a photo.
@@ -414,6 +320,10 @@ grpc::ServerUnaryReactor* ChatServiceImpl::JoinChat(grpc::CallbackServerContext*
   if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
     return Finish(reactor, s), reactor;
   }
+  if (!request->invite_link().empty() || !request->account().empty()) {
+    JoinChatByInviteLink(*api_, context, reactor, *request, *tenant, response);
+    return reactor;
+  }
   const RetryRecord retry(*api_, *tenant, request->name(), "JoinChat", request->request_id());
   if (retry.Replay(response)) return Finish(reactor, absl::OkStatus()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
@@ -509,22 +419,26 @@ grpc::ServerUnaryReactor* ChatServiceImpl::UpdateChat(grpc::CallbackServerContex
   }
   bool change_title = false;
   bool change_photo = false;
+  ChatSettingsMask settings;
   for (const std::string& path : request->update_mask().paths()) {
     if (path == "title") {
       change_title = true;
     } else if (path == "photo") {
       change_photo = true;
-    } else {
-      return Finish(reactor, InvalidField("update_mask",
-                                          absl::StrCat("\"", absl::CHexEscape(path.substr(0, 64)),
-                                                       "\" is not title or photo, the fields "
-                                                       "UpdateChat changes"))),
+    } else if (!AddSettingsPath(path, &settings)) {
+      return Finish(reactor,
+                    InvalidField("update_mask",
+                                 absl::StrCat("\"", absl::CHexEscape(path.substr(0, 64)),
+                                              "\" is none of title, photo, about, "
+                                              "default_permissions, slow_mode, signatures, "
+                                              "topics: the fields UpdateChat changes"))),
              reactor;
     }
   }
   absl::Status checked =
       change_title ? CheckTitle(request->chat().title(), "chat.title") : absl::OkStatus();
   if (checked.ok()) checked = CheckRequestId(request->request_id());
+  if (checked.ok()) checked = CheckChatSettings(*request, settings);
   if (checked.ok() && change_photo && request->has_photo()) {
     checked = CheckChatPhoto(request->photo(), request->chat().name());
   }
@@ -541,11 +455,18 @@ grpc::ServerUnaryReactor* ChatServiceImpl::UpdateChat(grpc::CallbackServerContex
         if (MarkedType(marked) == PeerType::kUser) {
           return Finish(
               reactor,
-              InvalidField("chat.name", "names a user: a private chat has no title or photo"));
+              InvalidField("chat.name", "names a user: a private chat has no title or settings"));
         }
-        // The title first, then the photo; the answer is the chat as it is after both.
+        // The title first, then the photo, then the settings; the answer is the chat as it is
+        // after all of them.
         auto answer = [=](std::optional<v1::Chat> chat) {
-          AnswerChat(account, marked, chat, deadline, response, retry, reactor);
+          if (!settings.any()) {
+            return AnswerChat(account, marked, chat, deadline, response, retry, reactor);
+          }
+          ChangeChatSettings(account, marked, copy, settings, deadline, [=](absl::Status status) {
+            if (!status.ok()) return FinishAdmin(reactor, status);
+            AnswerChat(account, marked, chat, deadline, response, retry, reactor);
+          });
         };
         auto photo_then_answer = [=](std::optional<v1::Chat> chat) {
           if (!change_photo) return answer(chat);
@@ -647,72 +568,6 @@ grpc::ServerUnaryReactor* ChatServiceImpl::AddChatMembers(grpc::CallbackServerCo
                     answer(absl::OkStatus());
                   });
             });
-      });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* ChatServiceImpl::RemoveChatMember(
-    grpc::CallbackServerContext* context, const v1::RemoveChatMemberRequest* request,
-    google::protobuf::Empty* response) {
-  auto* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> tenant = Authenticate(*context, *api_);
-  if (!tenant.ok()) return Finish(reactor, tenant.status()), reactor;
-  if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
-    return Finish(reactor, s), reactor;
-  }
-  const RetryRecord retry(*api_, *tenant, request->name(), "RemoveChatMember",
-                          request->request_id());
-  if (retry.Replay(response)) return Finish(reactor, absl::OkStatus()), reactor;
-  const absl::Time deadline = CallDeadline(*context, *api_);
-  OnResolvedName(
-      *api_, context, reactor, request->name(), "name", "chats", "members",
-      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName name) {
-        const int64_t marked = peer.marked_id;
-        int64_t user_id = 0;
-        if (!absl::SimpleAtoi(name.rest, &user_id) || user_id <= 0) {
-          return Finish(reactor, InvalidField("name", "the member must be a user id"));
-        }
-        if (user_id == account->self_id()) {
-          return Finish(reactor, InvalidField("name", "names the account itself: use LeaveChat"));
-        }
-        auto done = [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
-          if (!result.ok()) return FinishAdmin(reactor, result.status());
-          account->peers().AddFromUpdates(**result);
-          retry.Store(*response);
-          Finish(reactor, absl::OkStatus());
-        };
-        switch (MarkedType(marked)) {
-          case PeerType::kUser:
-            return Finish(reactor, InvalidField("name", "a private chat has no members to remove"));
-          case PeerType::kChat: {
-            absl::StatusOr<tl::Ptr<api::InputUser>> user =
-                account->peers().InputUser(user_id, account->self_id());
-            if (!user.ok()) return FinishAdmin(reactor, user.status());
-            api::messages_deleteChatUser remove;
-            remove.chat_id = Unmark(marked);
-            remove.user_id = *std::move(user);
-            account->invoker()->Call<api::messages_deleteChatUser>(remove, {deadline}, done);
-            return;
-          }
-          case PeerType::kChannel: {
-            absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
-                account->peers().InputChannel(marked);
-            if (!channel.ok()) return FinishAdmin(reactor, channel.status());
-            absl::StatusOr<tl::Ptr<api::InputPeer>> user =
-                account->peers().InputPeer(user_id, account->self_id());
-            if (!user.ok()) return FinishAdmin(reactor, user.status());
-            // Telegram removes a member by banning view_messages (until_date 0: for good), as
-            // its apps' "remove from group" does.
-            auto rights = std::make_unique<api::chatBannedRights>();
-            rights->view_messages = true;
-            api::channels_editBanned ban;
-            ban.channel = *std::move(channel);
-            ban.participant = *std::move(user);
-            ban.banned_rights = std::move(rights);
-            account->invoker()->Call<api::channels_editBanned>(ban, {deadline}, done);
-            return;
-          }
-        }
       });
   return reactor;
 }

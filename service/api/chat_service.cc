@@ -96,12 +96,13 @@ tl::Ptr<api::ChannelParticipantsFilter> ChannelFilter(v1::ListChatMembersRequest
       return std::make_unique<api::channelParticipantsAdmins>();
     case v1::ListChatMembersRequest::BOTS:
       return std::make_unique<api::channelParticipantsBots>();
-    case v1::ListChatMembersRequest::BANNED: {
+    case v1::ListChatMembersRequest::BANNED:
+    case v1::ListChatMembersRequest::KICKED: {
       auto f = std::make_unique<api::channelParticipantsKicked>();
       f->q = q;
       return f;
     }
-    case v1::ListChatMembersRequest::KICKED: {
+    case v1::ListChatMembersRequest::RESTRICTED: {
       auto f = std::make_unique<api::channelParticipantsBanned>();
       f->q = q;
       return f;

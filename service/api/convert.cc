@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "service/api/chat_rights.h"
 #include "service/api/tl_json.h"
 #include "service/api/utf8.h"
 #include "service/telegram/peer_id.h"
@@ -584,6 +585,15 @@ bool MemberToProto(const tl::Object& participant, absl::string_view account, int
     out->mutable_user()->set_name(UserName(account, user_id));
   }
   out->set_status(MemberStatus(participant));
+  if (const auto* p = dynamic_cast<const api::channelParticipantCreator*>(&participant)) {
+    if (p->admin_rights != nullptr) ToProto(*p->admin_rights, out->mutable_admin_rights());
+  } else if (const auto* p = dynamic_cast<const api::channelParticipantAdmin*>(&participant)) {
+    if (p->admin_rights != nullptr) ToProto(*p->admin_rights, out->mutable_admin_rights());
+  } else if (const auto* p = dynamic_cast<const api::channelParticipantBanned*>(&participant)) {
+    if (p->banned_rights != nullptr && out->status() == v1::ChatMember::RESTRICTED) {
+      ToProto(*p->banned_rights, out->mutable_permissions());
+    }
+  }
   if (date != 0) out->mutable_join_time()->set_seconds(date);
   out->set_inviter_id(inviter);
   out->set_rank(ValidUtf8(rank));

@@ -138,9 +138,32 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
   grpc::ServerUnaryReactor* AddChatMembers(grpc::CallbackServerContext* context,
                                            const v1::AddChatMembersRequest* request,
                                            v1::AddChatMembersResponse* response) override;
-  grpc::ServerUnaryReactor* RemoveChatMember(grpc::CallbackServerContext* context,
-                                             const v1::RemoveChatMemberRequest* request,
-                                             google::protobuf::Empty* response) override;
+  // chat_members.cc
+  grpc::ServerUnaryReactor* UpdateChatMember(grpc::CallbackServerContext* context,
+                                             const v1::UpdateChatMemberRequest* request,
+                                             v1::ChatMember* response) override;
+  grpc::ServerUnaryReactor* DeleteChatHistory(grpc::CallbackServerContext* context,
+                                              const v1::DeleteChatHistoryRequest* request,
+                                              google::protobuf::Empty* response) override;
+  // chat_invites.cc
+  grpc::ServerUnaryReactor* CreateInviteLink(grpc::CallbackServerContext* context,
+                                             const v1::CreateInviteLinkRequest* request,
+                                             v1::InviteLink* response) override;
+  grpc::ServerUnaryReactor* ListInviteLinks(grpc::CallbackServerContext* context,
+                                            const v1::ListInviteLinksRequest* request,
+                                            v1::ListInviteLinksResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeInviteLink(grpc::CallbackServerContext* context,
+                                             const v1::RevokeInviteLinkRequest* request,
+                                             v1::InviteLink* response) override;
+  grpc::ServerUnaryReactor* ListJoinRequests(grpc::CallbackServerContext* context,
+                                             const v1::ListJoinRequestsRequest* request,
+                                             v1::ListJoinRequestsResponse* response) override;
+  grpc::ServerUnaryReactor* ApproveJoinRequest(grpc::CallbackServerContext* context,
+                                               const v1::ApproveJoinRequestRequest* request,
+                                               google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* DeclineJoinRequest(grpc::CallbackServerContext* context,
+                                               const v1::DeclineJoinRequestRequest* request,
+                                               google::protobuf::Empty* response) override;
 
  private:
   const ApiContext* api_;

@@ -1,11 +1,14 @@
-// fakedc's channel administration (channels.editTitle, channels.editBanned) and the about text
+// fakedc's channel administration (channels.editTitle, channels.editBanned, channels.editAdmin
+// with Telegram's rights checks, restrictions and slow mode on sending) and the about text
 // channels.createChannel keeps, through a Dispatcher over a seeded World.
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/fakedc/chat_rights.h"
 #include "tests/fakedc/dispatcher_test_util.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/rpc.h"
@@ -57,6 +60,10 @@ class ChatsAdminTest : public testing::DispatcherTest {
     bob_context_ = ContextOf(2, bob_->id);
     ChannelRecord& group = world_.AddChannel("Admin", "admin_group", alice_->id, true);
     group.members.push_back(bob_->id);
+    carol_ = world_.FindUserByPhone(kSeedCarolPhone);
+    group.members.push_back(carol_->id);
+    world_.SignIn(3, carol_->id);
+    carol_context_ = ContextOf(3, carol_->id);
     group_ = group.id;
   }
 
@@ -97,10 +104,64 @@ class ChatsAdminTest : public testing::DispatcherTest {
   }
   bool IsMember(const UserRecord& user) { return world_.FindChannel(group_)->HasMember(user.id); }
 
+  tl::Ptr<api::InputUser> InputUserOf(const UserRecord& user) {
+    auto out = std::make_unique<api::inputUser>();
+    out->user_id = user.id;
+    out->access_hash = user.access_hash;
+    return out;
+  }
+  absl::StatusOr<tl::Ptr<api::Updates>> Promote(const UserRecord& user, uint32_t rights,
+                                                const std::string& rank, CallContext& context) {
+    api::channels_editAdmin edit;
+    edit.channel = InputChannel(group_);
+    edit.user_id = InputUserOf(user);
+    edit.admin_rights = MakeAdminRights(rights);
+    if (!rank.empty()) edit.rank = rank;
+    return Call(edit, context);
+  }
+  absl::StatusOr<tl::Ptr<api::Updates>> Restrict(const UserRecord& user, uint32_t banned,
+                                                 int32_t until, CallContext& context) {
+    api::channels_editBanned ban;
+    ban.channel = InputChannel(group_);
+    ban.participant = UserPeer(user);
+    ban.banned_rights = MakeBannedRights(banned, until);
+    return Call(ban, context);
+  }
+  // channels.getParticipants with `filter`, as `context`'s user: the participants by user id.
+  std::map<int64_t, tl::Ptr<api::ChannelParticipant>> Participants(
+      tl::Ptr<api::ChannelParticipantsFilter> filter, CallContext& context) {
+    api::channels_getParticipants get;
+    get.channel = InputChannel(group_);
+    get.filter = std::move(filter);
+    get.limit = 100;
+    std::map<int64_t, tl::Ptr<api::ChannelParticipant>> out;
+    absl::StatusOr<tl::Ptr<api::channels_ChannelParticipants>> got = Call(get, context);
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok()) return out;
+    auto* list = dynamic_cast<api::channels_channelParticipants*>(got->get());
+    if (list == nullptr) return out;
+    for (auto& p : list->participants) {
+      int64_t id = 0;
+      if (const auto* a = dynamic_cast<const api::channelParticipantAdmin*>(p.get()))
+        id = a->user_id;
+      if (const auto* c = dynamic_cast<const api::channelParticipantCreator*>(p.get())) {
+        id = c->user_id;
+      }
+      if (const auto* b = dynamic_cast<const api::channelParticipantBanned*>(p.get())) {
+        id = static_cast<const api::peerUser&>(*b->peer).user_id;
+      }
+      if (const auto* m = dynamic_cast<const api::channelParticipant*>(p.get())) id = m->user_id;
+      out[id] = std::move(p);
+    }
+    return out;
+  }
+
   const UserRecord* alice_ = nullptr;
   const UserRecord* bob_ = nullptr;
+  const UserRecord* carol_ = nullptr;
   CallContext alice_context_;
   CallContext bob_context_;
+  CallContext carol_context_;
   int64_t group_ = 0;
 };
 
@@ -174,6 +235,112 @@ TEST_F(ChatsAdminTest, CreateChannelKeepsItsAbout) {
   const ChannelRecord* channel = world_.FindChannel(ChannelIn(**created)->id);
   ASSERT_NE(channel, nullptr);
   EXPECT_EQ(channel->about, "What it is for");
+}
+
+TEST_F(ChatsAdminTest, AdminsGrantOnlyTheRightsTheyHold) {
+  using namespace admin_right;  // NOLINT: the rights' names read better bare
+  // A member without add_admins promotes nobody.
+  EXPECT_EQ(ErrorOf(Promote(*carol_, kBanUsers, "", bob_context_)), "400 CHAT_ADMIN_REQUIRED");
+  // The creator grants anything; bob gets ban_users and add_admins with a title.
+  ASSERT_TRUE(Promote(*bob_, kBanUsers | kAddAdmins, "Moderator", alice_context_).ok());
+  EXPECT_EQ(AdminRightsOf(*world_.FindChannel(group_), bob_->id), kBanUsers | kAddAdmins);
+  EXPECT_EQ(ErrorOf(Promote(*carol_, kBanUsers, std::string(17, 'r'), alice_context_)),
+            "400 ADMIN_RANK_INVALID");
+  // Bob grants only what he holds, and never touches the creator.
+  EXPECT_EQ(ErrorOf(Promote(*carol_, kBanUsers | kChangeInfo, "", bob_context_)),
+            "403 RIGHT_FORBIDDEN");
+  EXPECT_EQ(ErrorOf(Promote(*alice_, kBanUsers, "", bob_context_)), "400 USER_ADMIN_INVALID");
+  ASSERT_TRUE(Promote(*carol_, kBanUsers, "", bob_context_).ok());
+  // Nobody bans an admin (demote first); carol, without add_admins, demotes nobody.
+  EXPECT_EQ(ErrorOf(Ban(*bob_, true, carol_context_)), "400 USER_ADMIN_INVALID");
+  EXPECT_EQ(ErrorOf(Promote(*bob_, 0, "", carol_context_)), "400 CHAT_ADMIN_REQUIRED");
+  // change_info is not among bob's rights: no renaming.
+  api::channels_editTitle rename;
+  rename.channel = InputChannel(group_);
+  rename.title = "Bob's";
+  EXPECT_EQ(ErrorOf(Call(rename, bob_context_)), "400 CHAT_ADMIN_REQUIRED");
+
+  // The admins list shows the creator and both admins, with their rights and rank.
+  std::map<int64_t, tl::Ptr<api::ChannelParticipant>> admins =
+      Participants(std::make_unique<api::channelParticipantsAdmins>(), alice_context_);
+  ASSERT_EQ(admins.size(), 3u);
+  EXPECT_NE(dynamic_cast<const api::channelParticipantCreator*>(admins[alice_->id].get()), nullptr);
+  const auto* bob = dynamic_cast<const api::channelParticipantAdmin*>(admins[bob_->id].get());
+  ASSERT_NE(bob, nullptr);
+  EXPECT_EQ(bob->rank.value_or(""), "Moderator");
+  EXPECT_EQ(AdminBits(bob->admin_rights.get()), kBanUsers | kAddAdmins);
+  EXPECT_EQ(bob->promoted_by, alice_->id);
+  const auto* carol = dynamic_cast<const api::channelParticipantAdmin*>(admins[carol_->id].get());
+  ASSERT_NE(carol, nullptr);
+  EXPECT_EQ(carol->promoted_by, bob_->id);
+
+  // The creator demotes bob; then he bans nobody.
+  ASSERT_TRUE(Promote(*bob_, 0, "", alice_context_).ok());
+  EXPECT_EQ(ErrorOf(Ban(*carol_, true, bob_context_)), "400 CHAT_ADMIN_REQUIRED");
+  EXPECT_EQ(Participants(std::make_unique<api::channelParticipantsAdmins>(), alice_context_).size(),
+            2u);
+  // Each change is in the admin log, under promote (flag 7) or demote (flag 8).
+  const std::vector<AdminLogRecord>& log = world_.FindChannel(group_)->admin_log;
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].filter_bit, 1u << 7);
+  EXPECT_EQ(log[1].user_id, bob_->id);
+  EXPECT_EQ(log[2].filter_bit, 1u << 8);
+}
+
+TEST_F(ChatsAdminTest, RestrictedMembersAndSlowModeLimitSending) {
+  using namespace banned_right;  // NOLINT
+  auto group_peer = [this] {
+    auto peer = std::make_unique<api::inputPeerChannel>();
+    peer->channel_id = group_;
+    peer->access_hash = world_.FindChannel(group_)->access_hash;
+    return peer;
+  };
+  auto send = [&](CallContext& context) {
+    api::messages_sendMessage message;
+    message.peer = group_peer();
+    message.message = "hello";
+    message.random_id = world_.Now() + static_cast<int64_t>(context.user_id);
+    return Call(message, context);
+  };
+  ASSERT_TRUE(send(bob_context_).ok());
+  ASSERT_TRUE(Restrict(*bob_, kSendMessages | kSendMedia, 0, alice_context_).ok());
+  EXPECT_TRUE(IsMember(*bob_));  // restricted, not removed
+  EXPECT_EQ(ErrorOf(send(bob_context_)), "403 CHAT_WRITE_FORBIDDEN");
+  // channels.getParticipants' Banned filter lists him with his rights.
+  std::map<int64_t, tl::Ptr<api::ChannelParticipant>> banned =
+      Participants(std::make_unique<api::channelParticipantsBanned>(), alice_context_);
+  ASSERT_EQ(banned.size(), 1u);
+  const auto* bob = dynamic_cast<const api::channelParticipantBanned*>(banned[bob_->id].get());
+  ASSERT_NE(bob, nullptr);
+  EXPECT_FALSE(bob->left);
+  EXPECT_EQ(BannedBits(bob->banned_rights.get()), kSendMessages | kSendMedia);
+  // Without media only, text still goes.
+  ASSERT_TRUE(Restrict(*bob_, kSendMedia, 0, alice_context_).ok());
+  EXPECT_TRUE(send(bob_context_).ok());
+  // Lifted: he writes again.
+  ASSERT_TRUE(Restrict(*bob_, 0, 0, alice_context_).ok());
+  ASSERT_TRUE(send(bob_context_).ok());
+
+  // Slow mode: a second message within the window waits the rest of it; admins are exempt.
+  int32_t now = 1000000;
+  world_.SetClock([&now] { return now; });
+  world_.FindChannel(group_)->slowmode_seconds = 60;
+  ASSERT_TRUE(send(carol_context_).ok());
+  now += 20;
+  EXPECT_EQ(ErrorOf(send(carol_context_)), "420 SLOWMODE_WAIT_40");
+  ASSERT_TRUE(send(alice_context_).ok());
+  ASSERT_TRUE(send(alice_context_).ok());
+  now += 40;
+  EXPECT_TRUE(send(carol_context_).ok());
+
+  // A banned member is out, and cannot send or join again.
+  ASSERT_TRUE(Restrict(*carol_, kViewMessages, 0, alice_context_).ok());
+  EXPECT_FALSE(IsMember(*carol_));
+  EXPECT_EQ(ErrorOf(send(carol_context_)), "403 CHAT_WRITE_FORBIDDEN");
+  EXPECT_EQ(ErrorOf(Join(carol_context_)), "406 CHANNEL_PRIVATE");
+  std::map<int64_t, tl::Ptr<api::ChannelParticipant>> kicked =
+      Participants(std::make_unique<api::channelParticipantsKicked>(), alice_context_);
+  ASSERT_EQ(kicked.count(carol_->id), 1u);
 }
 
 }  // namespace

@@ -85,8 +85,20 @@ void RegisterChannelMethods(Dispatcher& dispatcher, MethodEnv& env);
 // createChannel, inviteToChannel, joinChannel, leaveChannel): methods_chats.cc. Registers the
 // channel administration methods too.
 void RegisterChatMethods(Dispatcher& dispatcher, MethodEnv& env);
-// channels.editTitle and channels.editBanned: methods_chats_admin.cc.
+// channels.editTitle and channels.editPhoto: methods_chats_admin.cc; it registers the ones below.
 void RegisterChatAdminMethods(Dispatcher& dispatcher, MethodEnv& env);
+// channels.editBanned, channels.editAdmin, messages.editChatAdmin: methods_chat_members.cc.
+void RegisterChatMemberMethods(Dispatcher& dispatcher, MethodEnv& env);
+// messages.editChatAbout, editChatDefaultBannedRights, channels.toggleSlowMode, toggleSignatures,
+// toggleForum: methods_chat_settings.cc.
+void RegisterChatSettingsMethods(Dispatcher& dispatcher, MethodEnv& env);
+// Invite links and join requests: methods_chat_invites.cc.
+void RegisterChatInviteMethods(Dispatcher& dispatcher, MethodEnv& env);
+// The channel an admin call names, checked for a caller who holds admin right `right` (an
+// admin_right:: bit of chat_rights.h): a member (of a private channel: 406 CHANNEL_PRIVATE) with
+// that right (400 CHAT_ADMIN_REQUIRED, as Telegram answers these methods).
+absl::StatusOr<ChannelRecord*> AdministeredChannel(const tl::api::InputChannel& input, World& world,
+                                                   const CallContext& context, uint32_t right);
 
 // The helpers of the chat methods (methods_chats.cc). A title as Telegram takes it: trimmed;
 // CHAT_TITLE_EMPTY when nothing is left.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "tests/fakedc/chat_rights.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/photos.h"
 
@@ -158,6 +159,14 @@ tl::Ptr<api::ChatParticipants> MakeParticipants(const ChatRecord& chat) {
       out->participants.push_back(std::move(creator));
       continue;
     }
+    if (chat.admins.count(p.user_id) != 0) {
+      auto admin = std::make_unique<api::chatParticipantAdmin>();
+      admin->user_id = p.user_id;
+      admin->inviter_id = p.inviter_id;
+      admin->date = p.date;
+      out->participants.push_back(std::move(admin));
+      continue;
+    }
     auto participant = std::make_unique<api::chatParticipant>();
     participant->user_id = p.user_id;
     participant->inviter_id = p.inviter_id;
@@ -249,7 +258,8 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
         CallerCopy copy = StoreInChat(env, context, chat, record, MemberIds(chat));
         return Invited(ChatAnswer(world, context, chat, record, std::move(copy)));
       });
-  // Removing oneself is leaving. Others are removed by the creator, or by whoever added them.
+  // Removing oneself is leaving. Others are removed by the creator, an admin (not the creator or
+  // another admin), or whoever added them.
   d.On<api::messages_deleteChatUser>(
       [&env, &world](const api::messages_deleteChatUser& request,
                      CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
@@ -264,13 +274,15 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
             chat.participants.begin(), chat.participants.end(),
             [user_id](const ChatParticipantRecord& p) { return p.user_id == user_id; });
         if (participant == chat.participants.end()) return BadRequest("USER_NOT_PARTICIPANT");
-        if (!leaving && context.user_id != chat.creator_id &&
+        const bool by_admin = chat.admins.count(context.user_id) != 0 && user_id != chat.creator_id;
+        if (!leaving && context.user_id != chat.creator_id && !by_admin &&
             participant->inviter_id != context.user_id) {
           return BadRequest("CHAT_ADMIN_REQUIRED");
         }
         // The one removed gets the service message too, as the last one of the chat.
         const std::vector<int64_t> recipients = MemberIds(chat);
         chat.participants.erase(participant);
+        chat.admins.erase(user_id);
         chat.former_members[user_id] = !leaving;
         ++chat.version;
         const MessageRecord record = ServiceMessage(
@@ -346,6 +358,7 @@ void RegisterBasicGroupMethods(Dispatcher& d, MethodEnv& env) {
         const ChatRecord& chat = **found;
         auto full = std::make_unique<api::chatFull>();
         full->id = chat.id;
+        full->about = chat.about;
         full->notify_settings = std::make_unique<api::peerNotifySettings>();
         if (chat.photo.id != 0) full->chat_photo = MakePhoto(world, chat.photo.id);
         auto out = std::make_unique<api::messages_chatFull>();
@@ -450,7 +463,8 @@ void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
     if (!channel.HasMember(context.user_id)) {
       return TelegramError(406, "CHANNEL_PRIVATE");
     }
-    if (!channel.megagroup && channel.creator_id != context.user_id) {
+    if (!channel.megagroup &&
+        (AdminRightsOf(channel, context.user_id) & admin_right::kInviteUsers) == 0) {
       return TelegramError(403, "CHAT_ADMIN_REQUIRED");
     }
     std::vector<int64_t> invited;
@@ -463,12 +477,15 @@ void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
         continue;
       }
       // Only an admin's invitation lifts a ban.
-      if (channel.kicked.count(id) != 0 && channel.creator_id != context.user_id) {
+      if (channel.kicked.count(id) != 0 &&
+          (AdminRightsOf(channel, context.user_id) & admin_right::kBanUsers) == 0) {
         return BadRequest("USER_KICKED");
       }
       invited.push_back(id);
     }
-    for (int64_t id : invited) channel.kicked.erase(id);
+    for (int64_t id : invited) {
+      if (channel.kicked.erase(id) != 0) channel.restricted.erase(id);
+    }
     if (invited.empty()) {
       return Invited(ChannelUpdates(world, channel, nullptr, context.user_id, false));
     }
@@ -568,6 +585,9 @@ absl::StatusOr<tl::Ptr<api::Updates>> DeliverToChat(MethodEnv& env, const CallCo
   absl::StatusOr<ChatRecord*> chat = FindKnownChat(world, chat_id, context.user_id);
   if (!chat.ok()) return chat.status();
   if (!(*chat)->HasMember(context.user_id)) return TelegramError(403, "CHAT_WRITE_FORBIDDEN");
+  const bool media =
+      record.document_id.has_value() || record.photo_id.has_value() || !record.media.empty();
+  if (absl::Status s = CheckMaySendToChat(**chat, context.user_id, media); !s.ok()) return s;
   CallerCopy copy = StoreInChat(env, context, **chat, record, MemberIds(**chat));
   auto id = std::make_unique<api::updateMessageID>();
   id->id = copy.id;

@@ -1,28 +1,22 @@
 // Channel administration: channels.editTitle (a messageActionChatEditTitle service message, as
-// messages.editChatTitle posts in a basic group), channels.editPhoto (messageActionChatEditPhoto
-// or ChatDeletePhoto, as messages.editChatPhoto) and channels.editBanned (view_messages bans:
-// the member is removed, with a messageActionChatDeleteUser in a supergroup, and cannot join
-// again until the ban is lifted or the creator invites them). fakedc has no admins but the
-// creator, so only the creator may do either; other restrictions than view_messages are taken
-// and not kept.
+// messages.editChatTitle posts in a basic group) and channels.editPhoto
+// (messageActionChatEditPhoto or ChatDeletePhoto, as messages.editChatPhoto), for admins with
+// change_info; the members' standing is methods_chat_members.cc's.
 #include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "tests/fakedc/chat_rights.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/photos.h"
 
 namespace tgrpc::fakedc {
-namespace {
 
 namespace api = tl::api;
 
-// The channel an admin call names, checked for a caller who may administer it: a member (of a
-// private channel: CHANNEL_PRIVATE) who is its creator (CHAT_ADMIN_REQUIRED, 400 as Telegram
-// answers these methods).
 absl::StatusOr<ChannelRecord*> AdministeredChannel(const api::InputChannel& input, World& world,
-                                                   const CallContext& context) {
+                                                   const CallContext& context, uint32_t right) {
   if (absl::Status s = RequireUser(context); !s.ok()) return s;
   absl::StatusOr<ChannelRecord*> found = ResolveInputChannel(input, world);
   if (!found.ok()) return found.status();
@@ -30,13 +24,11 @@ absl::StatusOr<ChannelRecord*> AdministeredChannel(const api::InputChannel& inpu
   if (!channel.HasMember(context.user_id) && channel.username.empty()) {
     return TelegramError(406, "CHANNEL_PRIVATE");
   }
-  if (channel.creator_id != context.user_id || !channel.HasMember(context.user_id)) {
+  if ((AdminRightsOf(channel, context.user_id) & right) == 0) {
     return BadRequest("CHAT_ADMIN_REQUIRED");
   }
   return &channel;
 }
-
-}  // namespace
 
 void RegisterChatAdminMethods(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
@@ -45,7 +37,8 @@ void RegisterChatAdminMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::channels_editTitle>([&env, &world](
                                     const api::channels_editTitle& request,
                                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
-    absl::StatusOr<ChannelRecord*> found = AdministeredChannel(*request.channel, world, context);
+    absl::StatusOr<ChannelRecord*> found =
+        AdministeredChannel(*request.channel, world, context, admin_right::kChangeInfo);
     if (!found.ok()) return found.status();
     ChannelRecord& channel = **found;
     absl::StatusOr<std::string> title = CleanTitle(request.title);
@@ -64,7 +57,8 @@ void RegisterChatAdminMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::channels_editPhoto>([&env, &world](
                                     const api::channels_editPhoto& request,
                                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
-    absl::StatusOr<ChannelRecord*> found = AdministeredChannel(*request.channel, world, context);
+    absl::StatusOr<ChannelRecord*> found =
+        AdministeredChannel(*request.channel, world, context, admin_right::kChangeInfo);
     if (!found.ok()) return found.status();
     ChannelRecord& channel = **found;
     if (request.photo == nullptr) return BadRequest("PHOTO_INVALID");
@@ -86,47 +80,9 @@ void RegisterChatAdminMethods(Dispatcher& d, MethodEnv& env) {
     });
     return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, &edited, context.user_id, false));
   });
-  d.On<api::channels_editBanned>([&env, &world](const api::channels_editBanned& request,
-                                                CallContext& context)
-                                     -> absl::StatusOr<tl::Ptr<api::Updates>> {
-    absl::StatusOr<ChannelRecord*> found = AdministeredChannel(*request.channel, world, context);
-    if (!found.ok()) return found.status();
-    ChannelRecord& channel = **found;
-    absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.participant, context, world);
-    if (!peer.ok()) return peer.status();
-    if (peer->kind != PeerKind::kUser) return BadRequest("PARTICIPANT_ID_INVALID");
-    const int64_t user_id = peer->id;
-    if (user_id == channel.creator_id) return BadRequest("USER_ADMIN_INVALID");
-    const auto* rights = dynamic_cast<const api::chatBannedRights*>(request.banned_rights.get());
-    if (rights == nullptr) return BadRequest("RIGHTS_NOT_MODIFIED");
-    if (!rights->view_messages) {
-      // Lifting the ban: the user may join again (and is not added back).
-      channel.kicked.erase(user_id);
-      return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, nullptr, context.user_id, true));
-    }
-    channel.kicked.insert(user_id);
-    auto member = std::find(channel.members.begin(), channel.members.end(), user_id);
-    if (member == channel.members.end()) {
-      // Banned before joining: nothing to tell the members.
-      return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, nullptr, context.user_id, true));
-    }
-    channel.members.erase(member);
-    // A supergroup says who was removed; a broadcast channel does not.
-    const MessageRecord* removed = nullptr;
-    if (channel.megagroup) {
-      removed = &AddChannelService(world, channel, context.user_id,
-                                   {ServiceAction::Kind::kChatDeleteUser, "", {user_id}});
-    }
-    if (removed != nullptr) {
-      PushToChannel(env, channel, context.session_id, [&](int64_t viewer) {
-        return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, removed, viewer, false));
-      });
-    }
-    // The one removed learns that the channel is gone from their list (it now has `left`).
-    env.push(user_id, *ChannelUpdates(world, channel, nullptr, user_id, true), 0);
-    return tl::Ptr<api::Updates>(
-        ChannelUpdates(world, channel, removed, context.user_id, removed == nullptr));
-  });
+  RegisterChatMemberMethods(d, env);
+  RegisterChatSettingsMethods(d, env);
+  RegisterChatInviteMethods(d, env);
 }
 
 }  // namespace tgrpc::fakedc

@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "tests/fakedc/chat_rights.h"
 #include "tests/fakedc/entities.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/methods_messages_internal.h"
@@ -69,9 +70,14 @@ absl::StatusOr<tl::Ptr<api::Updates>> Deliver(MethodEnv& env, const CallContext&
     if (channel == nullptr || !channel->HasMember(context.user_id)) {
       return TelegramError(403, "CHAT_WRITE_FORBIDDEN");
     }
-    if (!channel->megagroup && channel->creator_id != context.user_id) {
+    if (!channel->megagroup &&
+        (AdminRightsOf(*channel, context.user_id) & admin_right::kPostMessages) == 0) {
       return TelegramError(403, "CHAT_ADMIN_REQUIRED");
     }
+    const bool media =
+        record.document_id.has_value() || record.photo_id.has_value() || !record.media.empty();
+    if (absl::Status s = CheckMaySend(*channel, context.user_id, media, now); !s.ok()) return s;
+    NoteSent(*channel, context.user_id, now);
     record.peer = peer;
     record.out = true;
     record = world.AddMessage(channel->box, record);
@@ -507,8 +513,14 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
         if (!peer.ok()) return peer.status();
         const MessageBox* box = nullptr;
+        int32_t cleared = 0;
         if (peer->kind == PeerKind::kChannel) {
-          box = &world.FindChannel(peer->id)->box;
+          const ChannelRecord* channel = world.FindChannel(peer->id);
+          box = &channel->box;
+          if (auto it = channel->history_cleared.find(context.user_id);
+              it != channel->history_cleared.end()) {
+            cleared = it->second;
+          }
         } else {
           box = &world.BoxOf(context.user_id);
         }
@@ -517,6 +529,7 @@ void RegisterMessageMethods(Dispatcher& d, MethodEnv& env) {
         for (auto it = box->messages.rbegin(); it != box->messages.rend(); ++it) {
           const MessageRecord& m = it->second;
           if (peer->kind != PeerKind::kChannel && !(m.peer == *peer)) continue;
+          if (m.id <= cleared) continue;  // channels.deleteHistory for the caller only
           if (request.offset_id > 0 && m.id >= request.offset_id) continue;
           if (request.max_id > 0 && m.id >= request.max_id) continue;
           if (m.id <= request.min_id) continue;
@@ -550,13 +563,21 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
         if (channel.username.empty() && !channel.HasMember(context.user_id)) {
           return TelegramError(406, "CHANNEL_PRIVATE");
         }
-        if (!channel.megagroup && channel.creator_id != context.user_id) {
+        if (!channel.megagroup && !IsChannelAdmin(channel, context.user_id)) {
           return TelegramError(403, "CHAT_ADMIN_REQUIRED");
         }
         std::vector<int64_t> matching;
         if (dynamic_cast<const api::channelParticipantsAdmins*>(request.filter.get())) {
-          // The creator, while a member (a creator may leave, and join again).
+          // The creator, while a member (a creator may leave, and join again), then the admins.
           if (channel.HasMember(channel.creator_id)) matching.push_back(channel.creator_id);
+          for (const auto& [id, admin] : channel.admins) matching.push_back(id);
+        } else if (dynamic_cast<const api::channelParticipantsKicked*>(request.filter.get())) {
+          matching.assign(channel.kicked.begin(), channel.kicked.end());
+        } else if (dynamic_cast<const api::channelParticipantsBanned*>(request.filter.get())) {
+          // Restricted members (not the banned, who are Kicked).
+          for (const auto& [id, restriction] : channel.restricted) {
+            if (channel.kicked.count(id) == 0) matching.push_back(id);
+          }
         } else if (const auto* search =
                        dynamic_cast<const api::channelParticipantsSearch*>(request.filter.get())) {
           const std::string q = absl::AsciiStrToLower(search->q);
@@ -579,17 +600,10 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
         for (size_t i = begin; i < end; ++i) {
           const UserRecord* user = world.FindUser(matching[i]);
           if (user == nullptr) continue;
-          if (user->id == channel.creator_id) {
-            auto creator = std::make_unique<api::channelParticipantCreator>();
-            creator->user_id = user->id;
-            creator->admin_rights = std::make_unique<api::chatAdminRights>();
-            out->participants.push_back(std::move(creator));
-          } else {
-            auto participant = std::make_unique<api::channelParticipant>();
-            participant->user_id = user->id;
-            participant->date = channel.date;
-            out->participants.push_back(std::move(participant));
-          }
+          tl::Ptr<api::ChannelParticipant> participant =
+              MakeChannelParticipant(channel, user->id, context.user_id);
+          if (participant == nullptr) continue;
+          out->participants.push_back(std::move(participant));
           out->users.push_back(MakeUser(*user, context.user_id));
         }
         return tl::Ptr<api::channels_ChannelParticipants>(std::move(out));
@@ -620,6 +634,7 @@ void RegisterChannelMethods(Dispatcher& d, MethodEnv& env) {
             {"id", tl::Value::Long(c.id)},
             {"about", tl::Value::Bytes(c.about)},
             {"participants_count", tl::Value::Int(static_cast<int32_t>(c.members.size()))},
+            {"slowmode_seconds", tl::Value::Int(c.slowmode_seconds)},
             {"pts", tl::Value::Int(static_cast<int32_t>(c.box.pts))}};
         if (c.photo.id != 0) {
           absl::StatusOr<tl::Value> photo = env.builder->ToValue(*MakePhoto(world, c.photo.id));

@@ -1,12 +1,15 @@
 // messages.* and channels.* that change sent messages: edits (both copies of a private message),
 // deletions (with revoke, the other side's copies too; a channel's by its author or creator) and
 // forwards (copies delivered like new sends). Registered by RegisterMessageMethods.
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "tests/fakedc/chat_rights.h"
 #include "tests/fakedc/entities.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/methods_messages_internal.h"
@@ -193,11 +196,12 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         if (!channel.ok()) return channel.status();
         ChannelRecord& c = **channel;
         if (!c.HasMember(context.user_id)) return TelegramError(406, "CHANNEL_PRIVATE");
-        // Only the creator deletes others' messages (fakedc has no other admins).
+        // Only admins with delete_messages delete others' messages.
+        const bool may_delete =
+            (AdminRightsOf(c, context.user_id) & admin_right::kDeleteMessages) != 0;
         for (int32_t id : request.id) {
           auto it = c.box.messages.find(id);
-          if (it != c.box.messages.end() && it->second.from_id != context.user_id &&
-              c.creator_id != context.user_id) {
+          if (it != c.box.messages.end() && it->second.from_id != context.user_id && !may_delete) {
             return TelegramError(403, "MESSAGE_DELETE_FORBIDDEN");
           }
         }
@@ -228,6 +232,99 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         out->pts = c.box.pts;
         out->pts_count = pts_count;
         return tl::Ptr<api::messages_AffectedMessages>(std::move(out));
+      });
+  // A private chat's or basic group's history up to max_id (0: all), from the caller's box; with
+  // revoke also the other side's copies (in a basic group: every member's, by group_key). One
+  // batch: offset is always 0.
+  d.On<api::messages_deleteHistory>([&env, &world](const api::messages_deleteHistory& request,
+                                                   CallContext& context)
+                                        -> absl::StatusOr<tl::Ptr<api::messages_AffectedHistory>> {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
+    if (!peer.ok()) return peer.status();
+    if (peer->kind == PeerKind::kChannel) return BadRequest("PEER_ID_INVALID");
+    MessageBox& box = world.BoxOf(context.user_id);
+    std::vector<int32_t> ids;
+    std::vector<int64_t> group_keys;
+    std::map<int64_t, std::vector<int32_t>> revoked;  // by the other side: their copies' ids
+    for (const auto& [id, message] : box.messages) {
+      if (!(message.peer == *peer) || (request.max_id > 0 && id > request.max_id)) continue;
+      ids.push_back(id);
+      if (!request.revoke) continue;
+      if (const MessageRecord* copy = OtherSidesCopy(world, context.user_id, message)) {
+        revoked[message.peer.id].push_back(copy->id);
+      }
+      if (message.group_key != 0) group_keys.push_back(message.group_key);
+    }
+    if (const ChatRecord* chat = peer->kind == PeerKind::kChat ? world.FindChat(peer->id) : nullptr;
+        chat != nullptr && !group_keys.empty()) {
+      const std::set<int64_t> keys(group_keys.begin(), group_keys.end());
+      for (const ChatParticipantRecord& member : chat->participants) {
+        if (member.user_id == context.user_id) continue;
+        for (const auto& [id, message] : world.BoxOf(member.user_id).messages) {
+          if (message.peer == *peer && keys.count(message.group_key) != 0) {
+            revoked[member.user_id].push_back(id);
+          }
+        }
+      }
+    }
+    for (const auto& [user_id, copies] : revoked) DeleteFromBox(env, user_id, copies, 0);
+    const std::vector<int32_t> deleted =
+        DeleteFromBox(env, context.user_id, ids, context.session_id);
+    auto out = std::make_unique<api::messages_affectedHistory>();
+    out->pts = box.pts;
+    out->pts_count = static_cast<int32_t>(deleted.size());
+    return tl::Ptr<api::messages_AffectedHistory>(std::move(out));
+  });
+  // A supergroup's history up to max_id: for everyone (admins with delete_messages), or hidden
+  // from the caller only.
+  d.On<api::channels_deleteHistory>(
+      [&env, &world](const api::channels_deleteHistory& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<ChannelRecord*> channel = ResolveInputChannel(*request.channel, world);
+        if (!channel.ok()) return channel.status();
+        ChannelRecord& c = **channel;
+        if (!c.HasMember(context.user_id)) return TelegramError(406, "CHANNEL_PRIVATE");
+        if (!c.megagroup) return BadRequest("CHANNEL_INVALID");
+        auto answer = std::make_unique<api::updates>();
+        answer->date = world.Now();
+        answer->chats.push_back(MakeChannel(c, context.user_id));
+        if (!request.for_everyone) {
+          int32_t& cleared = c.history_cleared[context.user_id];
+          cleared = std::max(cleared, std::min(request.max_id, c.box.last_id));
+          return tl::Ptr<api::Updates>(std::move(answer));
+        }
+        if ((AdminRightsOf(c, context.user_id) & admin_right::kDeleteMessages) == 0) {
+          return BadRequest("CHAT_ADMIN_REQUIRED");
+        }
+        std::vector<int32_t> deleted;
+        for (auto it = c.box.messages.begin(); it != c.box.messages.end();) {
+          if (it->first > request.max_id) break;
+          deleted.push_back(it->first);
+          it = c.box.messages.erase(it);
+        }
+        const int32_t pts_count = static_cast<int32_t>(deleted.size());
+        if (pts_count > 0) {
+          auto make_update = [&](int32_t pts) {
+            auto update = std::make_unique<api::updateDeleteChannelMessages>();
+            update->channel_id = c.id;
+            update->messages = deleted;
+            update->pts = pts;
+            update->pts_count = pts_count;
+            return update;
+          };
+          const int32_t pts = world.AddEvent(c.box, pts_count, [&](int32_t new_pts) {
+            return UpdateBytes(*make_update(new_pts));
+          });
+          PushToChannel(env, c, context.session_id, [&](int64_t viewer) -> tl::Ptr<api::Updates> {
+            std::unique_ptr<api::updates> push = OneUpdate(make_update(pts), {}, world, viewer);
+            push->chats.push_back(MakeChannel(c, viewer));
+            return push;
+          });
+          answer->updates_.push_back(make_update(pts));
+        }
+        return tl::Ptr<api::Updates>(std::move(answer));
       });
   // Copies text, entities and document of each message into to_peer (no fwd_from header in
   // fakedc).

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "tests/fakedc/chat_rights.h"
 #include "tests/fakedc/entities.h"
 #include "tests/fakedc/methods.h"
 #include "tests/fakedc/photos.h"
@@ -100,6 +101,17 @@ tl::Ptr<api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id) 
   out->participants_count = static_cast<int32_t>(channel.members.size());
   out->left =
       std::find(channel.members.begin(), channel.members.end(), viewer_id) == channel.members.end();
+  out->signatures = channel.signatures;
+  out->slowmode_enabled = channel.slowmode_seconds > 0;
+  out->default_banned_rights = MakeBannedRights(channel.default_banned, 0);
+  if (viewer_id != channel.creator_id && channel.admins.count(viewer_id) != 0) {
+    out->admin_rights = MakeAdminRights(channel.admins.at(viewer_id).rights);
+  } else if (viewer_id == channel.creator_id) {
+    out->admin_rights = MakeAdminRights(admin_right::kAll);
+  }
+  if (auto it = channel.restricted.find(viewer_id); it != channel.restricted.end()) {
+    out->banned_rights = MakeBannedRights(it->second.banned, it->second.until_date);
+  }
   return out;
 }
 
@@ -122,6 +134,8 @@ tl::Ptr<api::Chat> MakeChat(const ChatRecord& chat, int64_t viewer_id) {
   out->participants_count = static_cast<int32_t>(chat.participants.size());
   out->date = chat.date;
   out->version = chat.version;
+  if (chat.admins.count(viewer_id) != 0) out->admin_rights = MakeAdminRights(admin_right::kAll);
+  out->default_banned_rights = MakeBannedRights(chat.default_banned, 0);
   return out;
 }
 

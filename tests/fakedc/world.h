@@ -232,6 +232,51 @@ struct ForumTopicRecord {
   int32_t date = 0;
 };
 
+// Rights as the bits of their TL flags: chatAdminRights' (change_info = 1 << 0, ...) and
+// chatBannedRights' (view_messages = 1 << 0, send_messages = 1 << 1, ...), so that a set is
+// compared and stored as one number (chat_rights.h converts).
+struct AdminRecord {
+  uint32_t rights = 0;
+  std::string rank;
+  int64_t promoted_by = 0;
+  int32_t date = 0;
+};
+struct RestrictionRecord {
+  uint32_t banned = 0;     // chatBannedRights bits; view_messages for a ban (see kicked)
+  int32_t until_date = 0;  // 0: for good (fakedc does not lift it when the time passes)
+  int64_t kicked_by = 0;
+  int32_t date = 0;
+};
+
+// One entry of a channel's admin log (channels.getAdminLog): the action as boxed pinned-layer
+// TL (a ChannelAdminLogEventAction), with the filter flag it falls under.
+struct AdminLogRecord {
+  int64_t id = 0;
+  int32_t date = 0;
+  int64_t user_id = 0;
+  uint32_t filter_bit = 0;  // channelAdminLogEventsFilter's flag bit
+  std::string action;
+};
+
+// An invite link of a channel (messages.exportChatInvite), and a request to join through one
+// that needs approval.
+struct InviteRecord {
+  std::string hash;
+  int64_t admin_id = 0;
+  int32_t date = 0;
+  int32_t expire_date = 0;  // 0: never
+  int32_t usage_limit = 0;  // 0: none
+  int32_t usage = 0;
+  bool request_needed = false;
+  bool revoked = false;
+  std::string title;
+};
+struct JoinRequestRecord {
+  int64_t user_id = 0;
+  int32_t date = 0;
+  std::string hash;  // the link it came through
+};
+
 struct ChannelRecord {
   int64_t id = 0;
   int64_t access_hash = 0;
@@ -247,6 +292,20 @@ struct ChannelRecord {
   // Users banned from viewing it (channels.editBanned with view_messages): not members, and they
   // cannot join again until the ban is lifted or the creator invites them.
   std::set<int64_t> kicked;
+  // Admins besides the creator (channels.editAdmin), and members restricted or banned
+  // (channels.editBanned; the banned are in `kicked` too).
+  std::map<int64_t, AdminRecord> admins;
+  std::map<int64_t, RestrictionRecord> restricted;
+  uint32_t default_banned = 0;  // messages.editChatDefaultBannedRights
+  int32_t slowmode_seconds = 0;
+  std::map<int64_t, int32_t> last_sent;  // by member, for slow mode
+  bool signatures = false;
+  std::vector<AdminLogRecord> admin_log;  // oldest first
+  // channels.deleteHistory without for_everyone: the history a member no longer sees, up to this
+  // message id.
+  std::map<int64_t, int32_t> history_cleared;
+  std::vector<InviteRecord> invites;             // oldest first
+  std::vector<JoinRequestRecord> join_requests;  // oldest first
   PeerPhoto photo;
   bool HasMember(int64_t user_id) const {
     return std::find(members.begin(), members.end(), user_id) != members.end();
@@ -272,6 +331,9 @@ struct ChatRecord {
   // Who was a member and is no more, each with whether someone else removed them (true) or they
   // left (false). They keep their copy of the history; the chat looks forbidden or left to them.
   std::map<int64_t, bool> former_members;
+  std::set<int64_t> admins;  // messages.editChatAdmin: every right, no title
+  uint32_t default_banned = 0;
+  std::string about;
   PeerPhoto photo;
 
   const ChatParticipantRecord* Participant(int64_t user_id) const;

@@ -1,7 +1,7 @@
 // ChatService's administration end to end against fakedc: CreateChat (a basic group, a supergroup
 // and a broadcast channel), JoinChat and LeaveChat, UpdateChat (the title), AddChatMembers and
-// RemoveChatMember, each seen afterwards through GetChat, ListChatMembers and ListChats of both
-// accounts; Telegram's refusals (CHAT_ADMIN_REQUIRED as PERMISSION_DENIED,
+// UpdateChatMember's ban, each seen afterwards through GetChat, ListChatMembers and ListChats of
+// both accounts; Telegram's refusals (CHAT_ADMIN_REQUIRED as PERMISSION_DENIED,
 // USER_ALREADY_PARTICIPANT as ALREADY_EXISTS, a banned user's CHANNEL_PRIVATE), retries of a
 // request_id that act once, and bad input naming its field.
 #include <functional>
@@ -154,12 +154,14 @@ class ChatAdminTest : public ServiceTest {
     v1::AddChatMembersResponse ignored;
     return chats_->AddChatMembers(Context().get(), add, added != nullptr ? added : &ignored);
   }
+  // UpdateChatMember's ban: out of a basic group; banned from a supergroup or channel.
   grpc::Status Remove(const std::string& name, const std::string& request_id = "") {
-    v1::RemoveChatMemberRequest remove;
+    v1::UpdateChatMemberRequest remove;
     remove.set_name(name);
+    remove.mutable_ban();
     remove.set_request_id(request_id);
-    google::protobuf::Empty empty;
-    return chats_->RemoveChatMember(Context().get(), remove, &empty);
+    v1::ChatMember member;
+    return chats_->UpdateChatMember(Context().get(), remove, &member);
   }
 
   int64_t alice_id_ = 0;
@@ -410,7 +412,7 @@ TEST_F(ChatAdminTest, RetriedRequestIdActsOnce) {
   }
   EXPECT_EQ(named, 1);
 
-  // RemoveChatMember and LeaveChat: the retry answers OK where a second call fails.
+  // UpdateChatMember and LeaveChat: the retry answers OK where a second call fails.
   const std::string bob_in_group = Member("alice", first.id(), bob_id_);
   ASSERT_TRUE(Remove(bob_in_group, "remove-1").ok());
   ASSERT_TRUE(Remove(bob_in_group, "remove-1").ok());
@@ -496,7 +498,7 @@ TEST_F(ChatAdminTest, BadInputIsNamed) {
        [&] { return create([](auto& q) { q.set_request_id(std::string(129, 'r')); }); },
        "request_id"},
       {"unknown mask path",
-       [&] { return update([](auto& q) { q.mutable_update_mask()->add_paths("about"); }); },
+       [&] { return update([](auto& q) { q.mutable_update_mask()->add_paths("username"); }); },
        "update_mask"},
       {"no mask", [&] { return update([](auto& q) { q.clear_update_mask(); }); }, "update_mask"},
       {"empty new title", [&] { return update([](auto& q) { q.mutable_chat()->clear_title(); }); },
@@ -509,8 +511,8 @@ TEST_F(ChatAdminTest, BadInputIsNamed) {
       {"adding nobody", [&] { return Add(group.name(), {}); }, "users"},
       {"adding a user of another account",
        [&] { return Add(group.name(), {User("bob", "fakedc_bot")}); }, "users[0]"},
-      {"a member that is not a user id",
-       [&] { return Remove(group.name() + "/members/bob_example"); }, "name"},
+      {"a member that is a chat", [&] { return Remove(group.name() + "/members/fakedc_big"); },
+       "name"},
       {"removing oneself", [&] { return Remove(Member("alice", group.id(), alice_id_)); }, "name"},
       {"leaving a private chat", [&] { return Leave(Chat("alice", "bob_example")); }, "name"},
       {"joining a private chat",

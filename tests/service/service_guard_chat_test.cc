@@ -1,10 +1,11 @@
 // service_guard_test's guards for ChatService's administration RPCs (CreateChat, JoinChat,
-// LeaveChat, UpdateChat, AddChatMembers, RemoveChatMember), kept apart so that neither file
-// outgrows the style's 800 lines: a second tenant's token never reaches the first tenant's
-// accounts (NOT_FOUND, ACCOUNT_NOT_FOUND), a missing or unknown token is UNAUTHENTICATED, a
-// malformed name is INVALID_ARGUMENT naming its field or NOT_FOUND, and a request that does not
-// parse is INVALID_ARGUMENT with REQUEST_UNPARSABLE, while the process stays up. None of these
-// reaches Telegram, so the chats named need not exist.
+// LeaveChat, UpdateChat, AddChatMembers, UpdateChatMember, DeleteChatHistory, the invite links
+// and join requests), kept apart so that neither file outgrows the style's 800 lines: a second
+// tenant's token never reaches the first tenant's accounts (NOT_FOUND, ACCOUNT_NOT_FOUND), a
+// missing or unknown token is UNAUTHENTICATED, a malformed name is INVALID_ARGUMENT naming its
+// field or NOT_FOUND, and a request that does not parse is INVALID_ARGUMENT with
+// REQUEST_UNPARSABLE, while the process stays up. None of these reaches Telegram, so the chats
+// named need not exist.
 #include <functional>
 #include <string>
 #include <vector>
@@ -70,12 +71,68 @@ class GuardChatTest : public ServiceTest {
                       v1::AddChatMembersResponse out;
                       return c->AddChatMembers(ctx, q, &out);
                     }});
-    rpcs.push_back({"RemoveChatMember", [c](grpc::ClientContext* ctx, const std::string& r) {
-                      v1::RemoveChatMemberRequest q;
+    rpcs.push_back({"UpdateChatMember", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::UpdateChatMemberRequest q;
                       q.set_name(r + "/chats/fakedc_big/members/1");
-                      q.set_request_id("guard-remove");
+                      q.mutable_ban();
+                      q.set_request_id("guard-member");
+                      v1::ChatMember out;
+                      return c->UpdateChatMember(ctx, q, &out);
+                    }});
+    rpcs.push_back({"DeleteChatHistory", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::DeleteChatHistoryRequest q;
+                      q.set_name(r + "/chats/fakedc_big");
+                      q.set_revoke(true);
+                      q.set_request_id("guard-history");
                       google::protobuf::Empty out;
-                      return c->RemoveChatMember(ctx, q, &out);
+                      return c->DeleteChatHistory(ctx, q, &out);
+                    }});
+    rpcs.push_back({"JoinChat by link", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::JoinChatRequest q;
+                      q.set_account(r);
+                      q.set_invite_link("https://t.me/+AbCdEf123");
+                      v1::Chat out;
+                      return c->JoinChat(ctx, q, &out);
+                    }});
+    rpcs.push_back({"CreateInviteLink", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::CreateInviteLinkRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_request_id("guard-link");
+                      v1::InviteLink out;
+                      return c->CreateInviteLink(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ListInviteLinks", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListInviteLinksRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      v1::ListInviteLinksResponse out;
+                      return c->ListInviteLinks(ctx, q, &out);
+                    }});
+    rpcs.push_back({"RevokeInviteLink", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::RevokeInviteLinkRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_link("https://t.me/+AbCdEf123");
+                      v1::InviteLink out;
+                      return c->RevokeInviteLink(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ListJoinRequests", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListJoinRequestsRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      v1::ListJoinRequestsResponse out;
+                      return c->ListJoinRequests(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ApproveJoinRequest", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ApproveJoinRequestRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_all(true);
+                      google::protobuf::Empty out;
+                      return c->ApproveJoinRequest(ctx, q, &out);
+                    }});
+    rpcs.push_back({"DeclineJoinRequest", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::DeclineJoinRequestRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_all(true);
+                      google::protobuf::Empty out;
+                      return c->DeclineJoinRequest(ctx, q, &out);
                     }});
     return rpcs;
   }
@@ -99,7 +156,7 @@ TEST_F(GuardChatTest, AnotherTenantNeverReachesTheAccount) {
     EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
     ++checked;
   }
-  EXPECT_EQ(checked, 6);
+  EXPECT_EQ(checked, 14);
   // Tenant B's calls changed nothing of alice's: the seeded supergroup still has its title and
   // alice in it.
   v1::GetChatRequest get;
@@ -154,7 +211,7 @@ TEST_F(GuardChatTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       }
     }
   }
-  EXPECT_EQ(calls, 6 * 10);
+  EXPECT_EQ(calls, 14 * 10);
   ExpectStillServing();
 }
 

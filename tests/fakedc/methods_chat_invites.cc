@@ -1,0 +1,297 @@
+// Invite links and join requests of supergroups and channels: messages.exportChatInvite,
+// getExportedChatInvites, editExportedChatInvite (revoke), importChatInvite (with Telegram's
+// INVITE_HASH_INVALID, INVITE_HASH_EXPIRED past the expiry, the usage limit or a revocation, and
+// INVITE_REQUEST_SENT for a link that needs approval), getChatInviteImporters (requested), and
+// hideChatJoinRequest / hideAllChatJoinRequests. Admins with invite_users manage them. Not
+// emulated: basic groups' links, the permanent link, checkChatInvite.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tests/fakedc/chat_rights.h"
+#include "tests/fakedc/methods.h"
+
+namespace tgrpc::fakedc {
+namespace {
+
+namespace api = tl::api;
+
+constexpr uint32_t kLogInvites = 1u << 15;  // channelAdminLogEventsFilter.invites
+constexpr uint32_t kLogJoin = 1u << 0;      // channelAdminLogEventsFilter.join
+
+tl::Ptr<api::ExportedChatInvite> MakeInvite(const ChannelRecord& channel,
+                                            const InviteRecord& invite) {
+  auto out = std::make_unique<api::chatInviteExported>();
+  out->link = "https://t.me/+" + invite.hash;
+  out->admin_id = invite.admin_id;
+  out->date = invite.date;
+  out->revoked = invite.revoked;
+  out->request_needed = invite.request_needed;
+  if (invite.expire_date != 0) out->expire_date = invite.expire_date;
+  if (invite.usage_limit != 0) out->usage_limit = invite.usage_limit;
+  if (invite.usage != 0) out->usage = invite.usage;
+  if (!invite.title.empty()) out->title = invite.title;
+  const int32_t requested = static_cast<int32_t>(
+      std::count_if(channel.join_requests.begin(), channel.join_requests.end(),
+                    [&](const JoinRequestRecord& r) { return r.hash == invite.hash; }));
+  if (requested != 0) out->requested = requested;
+  return out;
+}
+
+// The channel an invite call's peer names, for an admin with invite_users.
+absl::StatusOr<ChannelRecord*> InvitingChannel(const api::InputPeer& input, World& world,
+                                               const CallContext& context) {
+  if (absl::Status s = RequireUser(context); !s.ok()) return s;
+  absl::StatusOr<PeerRef> peer = ResolveInputPeer(input, context, world);
+  if (!peer.ok()) return peer.status();
+  if (peer->kind != PeerKind::kChannel) return BadRequest("PEER_ID_INVALID");
+  ChannelRecord* channel = world.FindChannel(peer->id);
+  if (channel == nullptr) return BadRequest("CHANNEL_INVALID");
+  auto in = std::make_unique<api::inputChannel>();
+  in->channel_id = channel->id;
+  in->access_hash = channel->access_hash;
+  return AdministeredChannel(*in, world, context, admin_right::kInviteUsers);
+}
+
+// "https://t.me/+HASH" (or t.me/joinchat/HASH, or the hash) to the hash.
+std::string HashOf(const std::string& link) {
+  const size_t cut = link.find_last_of("/+");
+  return cut == std::string::npos ? link : link.substr(cut + 1);
+}
+
+InviteRecord* FindInvite(ChannelRecord& channel, const std::string& hash) {
+  for (InviteRecord& invite : channel.invites) {
+    if (invite.hash == hash) return &invite;
+  }
+  return nullptr;
+}
+
+// Adds `user_id` to the channel, as channels.joinChannel does; the answer for `user_id`.
+tl::Ptr<api::Updates> AddMember(MethodEnv& env, ChannelRecord& channel, int64_t user_id,
+                                uint64_t except_session) {
+  World& world = *env.world;
+  channel.members.push_back(user_id);
+  const MessageRecord* joined = nullptr;
+  if (channel.megagroup) {
+    joined = &AddChannelService(world, channel, user_id,
+                                {ServiceAction::Kind::kChatAddUser, "", {user_id}});
+  }
+  PushToChannel(env, channel, except_session, [&](int64_t viewer) -> tl::Ptr<api::Updates> {
+    const bool self = viewer == user_id;
+    if (!self && joined == nullptr) return nullptr;
+    return ChannelUpdates(world, channel, joined, viewer, self);
+  });
+  return ChannelUpdates(world, channel, joined, user_id, true);
+}
+
+// Approves (adds) or declines the requests `which` selects; the updates for the caller.
+absl::StatusOr<tl::Ptr<api::Updates>> HideRequests(
+    MethodEnv& env, ChannelRecord& channel, const CallContext& context, bool approved,
+    const std::function<bool(const JoinRequestRecord&)>& which) {
+  World& world = *env.world;
+  std::vector<JoinRequestRecord> chosen;
+  auto& requests = channel.join_requests;
+  for (auto it = requests.begin(); it != requests.end();) {
+    if (which(*it)) {
+      chosen.push_back(*it);
+      it = requests.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (approved) {
+    for (const JoinRequestRecord& r : chosen) {
+      if (channel.HasMember(r.user_id)) continue;
+      AddMember(env, channel, r.user_id, 0);
+      if (InviteRecord* invite = FindInvite(channel, r.hash)) {
+        ++invite->usage;
+        api::channelAdminLogEventActionParticipantJoinByRequest action;
+        action.invite = MakeInvite(channel, *invite);
+        action.approved_by = context.user_id;
+        LogAdminAction(world, channel, r.user_id, kLogJoin, action);
+      }
+    }
+  }
+  return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, nullptr, context.user_id, true));
+}
+
+}  // namespace
+
+void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
+  World& world = *env.world;
+  d.On<api::messages_exportChatInvite>(
+      [&world](const api::messages_exportChatInvite& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::ExportedChatInvite>> {
+        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        if (!found.ok()) return found.status();
+        ChannelRecord& channel = **found;
+        InviteRecord invite;
+        invite.hash = absl::StrCat("Fk", channel.id % 100000, "x", channel.invites.size() + 1, "L",
+                                   world.Now() % 1000);
+        invite.admin_id = context.user_id;
+        invite.date = world.Now();
+        invite.expire_date = request.expire_date.value_or(0);
+        if (invite.expire_date != 0 && invite.expire_date <= invite.date) {
+          return BadRequest("EXPIRE_DATE_INVALID");
+        }
+        invite.usage_limit = request.usage_limit.value_or(0);
+        if (invite.usage_limit < 0 || invite.usage_limit > 99999) {
+          return BadRequest("USAGE_LIMIT_INVALID");
+        }
+        invite.request_needed = request.request_needed;
+        invite.title = request.title.value_or("");
+        channel.invites.push_back(invite);
+        return MakeInvite(channel, invite);
+      });
+  d.On<api::messages_getExportedChatInvites>(
+      [&world](const api::messages_getExportedChatInvites& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ExportedChatInvites>> {
+        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        if (!found.ok()) return found.status();
+        ChannelRecord& channel = **found;
+        absl::StatusOr<UserRecord*> admin = ResolveInputUser(*request.admin_id, context, world);
+        if (!admin.ok()) return admin.status();
+        auto out = std::make_unique<api::messages_exportedChatInvites>();
+        // Newest first, after offset_link when one is given.
+        bool past_offset = !request.offset_link.has_value() || request.offset_link->empty();
+        const int limit = std::clamp(request.limit, 1, 100);
+        for (auto it = channel.invites.rbegin(); it != channel.invites.rend(); ++it) {
+          if (it->admin_id != (*admin)->id || it->revoked != request.revoked) continue;
+          ++out->count;
+          if (!past_offset) {
+            past_offset = "https://t.me/+" + it->hash == *request.offset_link;
+            continue;
+          }
+          if (static_cast<int>(out->invites.size()) < limit) {
+            out->invites.push_back(MakeInvite(channel, *it));
+          }
+        }
+        out->users.push_back(MakeUser(**admin, context.user_id));
+        return tl::Ptr<api::messages_ExportedChatInvites>(std::move(out));
+      });
+  d.On<api::messages_editExportedChatInvite>(
+      [&world](const api::messages_editExportedChatInvite& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ExportedChatInvite>> {
+        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        if (!found.ok()) return found.status();
+        ChannelRecord& channel = **found;
+        InviteRecord* invite = FindInvite(channel, HashOf(request.link));
+        if (invite == nullptr) return BadRequest("INVITE_HASH_INVALID");
+        if (invite->admin_id != context.user_id && context.user_id != channel.creator_id) {
+          return BadRequest("CHAT_ADMIN_REQUIRED");
+        }
+        if (request.revoked) {
+          if (invite->revoked) return BadRequest("INVITE_REVOKED_MISSING");
+          invite->revoked = true;
+          api::channelAdminLogEventActionExportedInviteRevoke action;
+          action.invite = MakeInvite(channel, *invite);
+          LogAdminAction(world, channel, context.user_id, kLogInvites, action);
+        } else {
+          if (request.expire_date.has_value()) invite->expire_date = *request.expire_date;
+          if (request.usage_limit.has_value()) invite->usage_limit = *request.usage_limit;
+          if (request.request_needed.has_value()) invite->request_needed = *request.request_needed;
+          if (request.title.has_value()) invite->title = *request.title;
+        }
+        auto out = std::make_unique<api::messages_exportedChatInvite>();
+        out->invite = MakeInvite(channel, *invite);
+        if (const UserRecord* admin = world.FindUser(invite->admin_id)) {
+          out->users.push_back(MakeUser(*admin, context.user_id));
+        }
+        return tl::Ptr<api::messages_ExportedChatInvite>(std::move(out));
+      });
+  d.On<api::messages_importChatInvite>(
+      [&env, &world](
+          const api::messages_importChatInvite& request,
+          CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ChatInviteJoinResult>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        const std::string hash = HashOf(request.hash);
+        ChannelRecord* channel = nullptr;
+        InviteRecord* invite = nullptr;
+        for (auto& [id, c] : world.channels()) {
+          if (InviteRecord* found = FindInvite(c, hash)) channel = &c, invite = found;
+        }
+        if (invite == nullptr) return BadRequest("INVITE_HASH_INVALID");
+        if (invite->revoked || (invite->expire_date != 0 && world.Now() >= invite->expire_date) ||
+            (invite->usage_limit != 0 && invite->usage >= invite->usage_limit)) {
+          return BadRequest("INVITE_HASH_EXPIRED");
+        }
+        if (channel->HasMember(context.user_id)) return BadRequest("USER_ALREADY_PARTICIPANT");
+        if (channel->kicked.count(context.user_id) != 0) {
+          return BadRequest("USER_BANNED_IN_CHANNEL");
+        }
+        if (invite->request_needed) {
+          auto& requests = channel->join_requests;
+          if (std::none_of(requests.begin(), requests.end(), [&](const JoinRequestRecord& r) {
+                return r.user_id == context.user_id;
+              })) {
+            requests.push_back({context.user_id, world.Now(), hash});
+          }
+          return BadRequest("INVITE_REQUEST_SENT");
+        }
+        ++invite->usage;
+        api::channelAdminLogEventActionParticipantJoinByInvite action;
+        action.invite = MakeInvite(*channel, *invite);
+        LogAdminAction(world, *channel, context.user_id, kLogJoin, action);
+        auto out = std::make_unique<api::messages_chatInviteJoinResultOk>();
+        out->updates = AddMember(env, *channel, context.user_id, context.session_id);
+        return tl::Ptr<api::messages_ChatInviteJoinResult>(std::move(out));
+      });
+  d.On<api::messages_getChatInviteImporters>(
+      [&world](const api::messages_getChatInviteImporters& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ChatInviteImporters>> {
+        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        if (!found.ok()) return found.status();
+        ChannelRecord& channel = **found;
+        if (!request.requested) return BadRequest("INPUT_METHOD_INVALID");  // not emulated
+        const std::string link = request.link.has_value() ? HashOf(*request.link) : "";
+        auto out = std::make_unique<api::messages_chatInviteImporters>();
+        const int limit = std::clamp(request.limit, 1, 100);
+        // Newest first; offset_date: older than it.
+        for (auto it = channel.join_requests.rbegin(); it != channel.join_requests.rend(); ++it) {
+          if (!link.empty() && it->hash != link) continue;
+          ++out->count;
+          if (request.offset_date != 0 && it->date >= request.offset_date) continue;
+          if (static_cast<int>(out->importers.size()) >= limit) continue;
+          auto importer = std::make_unique<api::chatInviteImporter>();
+          importer->requested = true;
+          importer->user_id = it->user_id;
+          importer->date = it->date;
+          out->importers.push_back(std::move(importer));
+          if (const UserRecord* user = world.FindUser(it->user_id)) {
+            out->users.push_back(MakeUser(*user, context.user_id));
+          }
+        }
+        return tl::Ptr<api::messages_ChatInviteImporters>(std::move(out));
+      });
+  d.On<api::messages_hideChatJoinRequest>(
+      [&env, &world](const api::messages_hideChatJoinRequest& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        if (!found.ok()) return found.status();
+        absl::StatusOr<UserRecord*> user = ResolveInputUser(*request.user_id, context, world);
+        if (!user.ok()) return user.status();
+        const int64_t user_id = (*user)->id;
+        const auto& requests = (*found)->join_requests;
+        if (std::none_of(requests.begin(), requests.end(),
+                         [&](const JoinRequestRecord& r) { return r.user_id == user_id; })) {
+          return BadRequest("HIDE_REQUESTER_MISSING");
+        }
+        return HideRequests(env, **found, context, request.approved,
+                            [&](const JoinRequestRecord& r) { return r.user_id == user_id; });
+      });
+  d.On<api::messages_hideAllChatJoinRequests>(
+      [&env, &world](const api::messages_hideAllChatJoinRequests& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        if (!found.ok()) return found.status();
+        const std::string link = request.link.has_value() ? HashOf(*request.link) : "";
+        return HideRequests(
+            env, **found, context, request.approved,
+            [&](const JoinRequestRecord& r) { return link.empty() || r.hash == link; });
+      });
+}
+
+}  // namespace tgrpc::fakedc

@@ -1,0 +1,177 @@
+// A group's or channel's settings: messages.editChatAbout, messages.editChatDefaultBannedRights,
+// channels.toggleSlowMode, channels.toggleSignatures and channels.toggleForum, each for admins
+// with the right Telegram asks (change_info; ban_users for permissions and slow mode; a basic
+// group's creator or admins), each logged in a channel's admin log.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "tests/fakedc/chat_rights.h"
+#include "tests/fakedc/methods.h"
+
+namespace tgrpc::fakedc {
+namespace {
+
+namespace api = tl::api;
+
+constexpr size_t kMaxAboutLength = 255;
+constexpr int32_t kSlowModeSeconds[] = {0, 10, 30, 60, 300, 900, 3600};
+
+// channelAdminLogEventsFilter's flag bits.
+constexpr uint32_t kLogInfo = 1u << 9;
+constexpr uint32_t kLogSettings = 1u << 10;
+constexpr uint32_t kLogForums = 1u << 17;
+
+size_t CodePoints(const std::string& s) {
+  return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
+}
+
+// A basic group the caller administers: its creator or an admin (CHAT_ADMIN_REQUIRED).
+absl::StatusOr<ChatRecord*> AdministeredChat(World& world, int64_t chat_id,
+                                             const CallContext& context) {
+  ChatRecord* chat = world.FindChat(chat_id);
+  if (chat == nullptr || !chat->Knows(context.user_id)) return BadRequest("CHAT_ID_INVALID");
+  if (!chat->HasMember(context.user_id) ||
+      (chat->creator_id != context.user_id && chat->admins.count(context.user_id) == 0)) {
+    return BadRequest("CHAT_ADMIN_REQUIRED");
+  }
+  return chat;
+}
+
+// The channel an InputPeer names, as AdministeredChannel checks it.
+absl::StatusOr<ChannelRecord*> AdministeredChannelPeer(const PeerRef& peer, World& world,
+                                                       const CallContext& context, uint32_t right) {
+  ChannelRecord* channel = world.FindChannel(peer.id);
+  if (channel == nullptr) return BadRequest("CHANNEL_INVALID");
+  auto input = std::make_unique<api::inputChannel>();
+  input->channel_id = channel->id;
+  input->access_hash = channel->access_hash;
+  return AdministeredChannel(*input, world, context, right);
+}
+
+tl::Ptr<api::Updates> ChannelChanged(MethodEnv& env, ChannelRecord& channel,
+                                     const CallContext& context) {
+  World& world = *env.world;
+  PushToChannel(env, channel, context.session_id, [&](int64_t viewer) {
+    return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, nullptr, viewer, true));
+  });
+  return ChannelUpdates(world, channel, nullptr, context.user_id, true);
+}
+
+}  // namespace
+
+void RegisterChatSettingsMethods(Dispatcher& d, MethodEnv& env) {
+  World& world = *env.world;
+  d.On<api::messages_editChatAbout>([&world](const api::messages_editChatAbout& request,
+                                             CallContext& context) -> absl::StatusOr<bool> {
+    if (absl::Status s = RequireUser(context); !s.ok()) return s;
+    absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
+    if (!peer.ok()) return peer.status();
+    if (CodePoints(request.about) > kMaxAboutLength) return BadRequest("CHAT_ABOUT_TOO_LONG");
+    if (peer->kind == PeerKind::kChat) {
+      absl::StatusOr<ChatRecord*> chat = AdministeredChat(world, peer->id, context);
+      if (!chat.ok()) return chat.status();
+      if ((*chat)->about == request.about) return BadRequest("CHAT_ABOUT_NOT_MODIFIED");
+      (*chat)->about = request.about;
+      return true;
+    }
+    if (peer->kind != PeerKind::kChannel) return BadRequest("PEER_ID_INVALID");
+    absl::StatusOr<ChannelRecord*> channel =
+        AdministeredChannelPeer(*peer, world, context, admin_right::kChangeInfo);
+    if (!channel.ok()) return channel.status();
+    if ((*channel)->about == request.about) return BadRequest("CHAT_ABOUT_NOT_MODIFIED");
+    api::channelAdminLogEventActionChangeAbout action;
+    action.prev_value = (*channel)->about;
+    action.new_value = request.about;
+    (*channel)->about = request.about;
+    LogAdminAction(world, **channel, context.user_id, kLogInfo, action);
+    return true;
+  });
+  d.On<api::messages_editChatDefaultBannedRights>(
+      [&env, &world](const api::messages_editChatDefaultBannedRights& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
+        if (!peer.ok()) return peer.status();
+        // view_messages is no default: nobody could read the chat.
+        const uint32_t banned =
+            BannedBits(request.banned_rights.get()) & ~banned_right::kViewMessages;
+        if (peer->kind == PeerKind::kChat) {
+          absl::StatusOr<ChatRecord*> chat = AdministeredChat(world, peer->id, context);
+          if (!chat.ok()) return chat.status();
+          if ((*chat)->default_banned == banned) return BadRequest("CHAT_NOT_MODIFIED");
+          (*chat)->default_banned = banned;
+          ++(*chat)->version;
+          auto out = std::make_unique<api::updates>();
+          out->date = world.Now();
+          out->chats.push_back(MakeChat(**chat, context.user_id));
+          return tl::Ptr<api::Updates>(std::move(out));
+        }
+        if (peer->kind != PeerKind::kChannel) return BadRequest("PEER_ID_INVALID");
+        absl::StatusOr<ChannelRecord*> channel =
+            AdministeredChannelPeer(*peer, world, context, admin_right::kBanUsers);
+        if (!channel.ok()) return channel.status();
+        if ((*channel)->default_banned == banned) return BadRequest("CHAT_NOT_MODIFIED");
+        api::channelAdminLogEventActionDefaultBannedRights action;
+        action.prev_banned_rights = MakeBannedRights((*channel)->default_banned, 0);
+        action.new_banned_rights = MakeBannedRights(banned, 0);
+        (*channel)->default_banned = banned;
+        LogAdminAction(world, **channel, context.user_id, kLogSettings, action);
+        return ChannelChanged(env, **channel, context);
+      });
+  d.On<api::channels_toggleSlowMode>(
+      [&env, &world](const api::channels_toggleSlowMode& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        absl::StatusOr<ChannelRecord*> found =
+            AdministeredChannel(*request.channel, world, context, admin_right::kBanUsers);
+        if (!found.ok()) return found.status();
+        ChannelRecord& channel = **found;
+        if (!channel.megagroup) return BadRequest("INPUT_METHOD_INVALID");
+        if (std::find(std::begin(kSlowModeSeconds), std::end(kSlowModeSeconds), request.seconds) ==
+            std::end(kSlowModeSeconds)) {
+          return BadRequest("SECONDS_INVALID");
+        }
+        if (channel.slowmode_seconds == request.seconds) return BadRequest("CHAT_NOT_MODIFIED");
+        api::channelAdminLogEventActionToggleSlowMode action;
+        action.prev_value = channel.slowmode_seconds;
+        action.new_value = request.seconds;
+        channel.slowmode_seconds = request.seconds;
+        channel.last_sent.clear();
+        LogAdminAction(world, channel, context.user_id, kLogSettings, action);
+        return ChannelChanged(env, channel, context);
+      });
+  d.On<api::channels_toggleSignatures>(
+      [&env, &world](const api::channels_toggleSignatures& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        absl::StatusOr<ChannelRecord*> found =
+            AdministeredChannel(*request.channel, world, context, admin_right::kChangeInfo);
+        if (!found.ok()) return found.status();
+        ChannelRecord& channel = **found;
+        if (channel.megagroup) return BadRequest("CHANNEL_INVALID");
+        if (channel.signatures == request.signatures_enabled)
+          return BadRequest("CHAT_NOT_MODIFIED");
+        channel.signatures = request.signatures_enabled;
+        api::channelAdminLogEventActionToggleSignatures action;
+        action.new_value = channel.signatures;
+        LogAdminAction(world, channel, context.user_id, kLogSettings, action);
+        return ChannelChanged(env, channel, context);
+      });
+  d.On<api::channels_toggleForum>(
+      [&env, &world](const api::channels_toggleForum& request,
+                     CallContext& context) -> absl::StatusOr<tl::Ptr<api::Updates>> {
+        absl::StatusOr<ChannelRecord*> found =
+            AdministeredChannel(*request.channel, world, context, admin_right::kChangeInfo);
+        if (!found.ok()) return found.status();
+        ChannelRecord& channel = **found;
+        if (!channel.megagroup) return BadRequest("CHANNEL_INVALID");
+        if (channel.forum == request.enabled) return BadRequest("CHAT_NOT_MODIFIED");
+        channel.forum = request.enabled;
+        api::channelAdminLogEventActionToggleForum action;
+        action.new_value = channel.forum;
+        LogAdminAction(world, channel, context.user_id, kLogForums, action);
+        return ChannelChanged(env, channel, context);
+      });
+}
+
+}  // namespace tgrpc::fakedc
