@@ -164,6 +164,10 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
   grpc::ServerUnaryReactor* DeclineJoinRequest(grpc::CallbackServerContext* context,
                                                const v1::DeclineJoinRequestRequest* request,
                                                google::protobuf::Empty* response) override;
+  // chat_admin_log.cc
+  grpc::ServerUnaryReactor* ListAdminLog(grpc::CallbackServerContext* context,
+                                         const v1::ListAdminLogRequest* request,
+                                         v1::ListAdminLogResponse* response) override;
 
  private:
   const ApiContext* api_;

@@ -491,5 +491,74 @@ TEST_F(ChatMembersTest, DeletesHistoryForOneselfOrEveryone) {
   EXPECT_EQ(Texts("bob", group_id_), std::vector<std::string>{"after"});
 }
 
+TEST_F(ChatMembersTest, AdminLogListsTheActionsPagedAndFiltered) {
+  SetUpAccounts();
+  v1::ChatAdminRights banner;
+  banner.set_ban_users(true);
+  ASSERT_TRUE(Change(Member("alice", group_id_, bob_id_), Promote(banner)).ok());
+  v1::UpdateChatRequest about;
+  about.set_about("Logged");
+  ASSERT_TRUE(Update(Chat("alice", group_id_), about, {"about"}).ok());
+  ASSERT_TRUE(
+      Change(Member("bob", group_id_, carol_id_), Of([](auto& q) { q.mutable_ban(); })).ok());
+
+  v1::ListAdminLogRequest list;
+  list.set_parent(Chat("alice", group_id_));
+  v1::ListAdminLogResponse log;
+  grpc::Status status = chats_->ListAdminLog(Context().get(), list, &log);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(log.events_size(), 3);
+  // Newest first.
+  EXPECT_EQ(log.events(0).action(), "ParticipantToggleBan");
+  EXPECT_EQ(log.events(0).user_id(), bob_id_);
+  EXPECT_EQ(log.events(1).action(), "ChangeAbout");
+  EXPECT_NE(log.events(1).action_json().find("Logged"), std::string::npos)
+      << log.events(1).action_json();
+  EXPECT_EQ(log.events(2).action(), "ParticipantToggleAdmin");
+  EXPECT_GT(log.events(0).id(), log.events(1).id());
+
+  // Paged.
+  list.set_page_size(2);
+  ASSERT_TRUE(chats_->ListAdminLog(Context().get(), list, &log).ok());
+  ASSERT_EQ(log.events_size(), 2);
+  ASSERT_FALSE(log.next_page_token().empty());
+  list.set_page_token(log.next_page_token());
+  v1::ListAdminLogResponse rest;
+  ASSERT_TRUE(chats_->ListAdminLog(Context().get(), list, &rest).ok());
+  ASSERT_EQ(rest.events_size(), 1);
+  EXPECT_EQ(rest.events(0).action(), "ParticipantToggleAdmin");
+
+  // Filtered by kind and by admin.
+  v1::ListAdminLogRequest info;
+  info.set_parent(Chat("alice", group_id_));
+  info.add_filters(v1::ListAdminLogRequest::INFO);
+  ASSERT_TRUE(chats_->ListAdminLog(Context().get(), info, &log).ok());
+  ASSERT_EQ(log.events_size(), 1);
+  EXPECT_EQ(log.events(0).action(), "ChangeAbout");
+  v1::ListAdminLogRequest bobs;
+  bobs.set_parent(Chat("alice", group_id_));
+  bobs.add_admins(absl::StrCat("accounts/alice/users/", bob_id_));
+  ASSERT_TRUE(chats_->ListAdminLog(Context().get(), bobs, &log).ok());
+  ASSERT_EQ(log.events_size(), 1);
+  EXPECT_EQ(log.events(0).user_id(), bob_id_);
+
+  // Members who are no admins read no log; bad input is named.
+  v1::ListAdminLogRequest carols;
+  carols.set_parent(Chat("bob", group_id_));
+  ASSERT_TRUE(
+      Change(Member("alice", group_id_, bob_id_), Of([](auto& q) { q.mutable_demote(); })).ok());
+  status = chats_->ListAdminLog(Context().get(), carols, &log);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+  v1::ListAdminLogRequest bad = info;
+  bad.add_filters(static_cast<v1::ListAdminLogRequest::Filter>(99));
+  status = chats_->ListAdminLog(Context().get(), bad, &log);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "filters[1]");
+  bad = info;
+  bad.set_page_size(101);
+  EXPECT_EQ(BadField(chats_->ListAdminLog(Context().get(), bad, &log)), "page_size");
+}
+
 }  // namespace
 }  // namespace tgrpc::service_test

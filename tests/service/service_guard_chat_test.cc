@@ -1,8 +1,8 @@
 // service_guard_test's guards for ChatService's administration RPCs (CreateChat, JoinChat,
 // LeaveChat, UpdateChat, AddChatMembers, UpdateChatMember, DeleteChatHistory, the invite links
-// and join requests), kept apart so that neither file outgrows the style's 800 lines: a second
-// tenant's token never reaches the first tenant's accounts (NOT_FOUND, ACCOUNT_NOT_FOUND), a
-// missing or unknown token is UNAUTHENTICATED, a malformed name is INVALID_ARGUMENT naming its
+// and join requests, ListAdminLog), kept apart so that neither file outgrows the style's 800 lines:
+// a second tenant's token never reaches the first tenant's accounts (NOT_FOUND, ACCOUNT_NOT_FOUND),
+// a missing or unknown token is UNAUTHENTICATED, a malformed name is INVALID_ARGUMENT naming its
 // field or NOT_FOUND, and a request that does not parse is INVALID_ARGUMENT with
 // REQUEST_UNPARSABLE, while the process stays up. None of these reaches Telegram, so the chats
 // named need not exist.
@@ -134,6 +134,12 @@ class GuardChatTest : public ServiceTest {
                       google::protobuf::Empty out;
                       return c->DeclineJoinRequest(ctx, q, &out);
                     }});
+    rpcs.push_back({"ListAdminLog", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListAdminLogRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      v1::ListAdminLogResponse out;
+                      return c->ListAdminLog(ctx, q, &out);
+                    }});
     return rpcs;
   }
 
@@ -156,7 +162,7 @@ TEST_F(GuardChatTest, AnotherTenantNeverReachesTheAccount) {
     EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
     ++checked;
   }
-  EXPECT_EQ(checked, 14);
+  EXPECT_EQ(checked, 15);
   // Tenant B's calls changed nothing of alice's: the seeded supergroup still has its title and
   // alice in it.
   v1::GetChatRequest get;
@@ -211,7 +217,7 @@ TEST_F(GuardChatTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       }
     }
   }
-  EXPECT_EQ(calls, 14 * 10);
+  EXPECT_EQ(calls, 15 * 10);
   ExpectStillServing();
 }
 
