@@ -168,6 +168,19 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
   grpc::ServerUnaryReactor* ListAdminLog(grpc::CallbackServerContext* context,
                                          const v1::ListAdminLogRequest* request,
                                          v1::ListAdminLogResponse* response) override;
+  // Forum topics: chat_topics.cc.
+  grpc::ServerUnaryReactor* CreateForumTopic(grpc::CallbackServerContext* context,
+                                             const v1::CreateForumTopicRequest* request,
+                                             v1::ForumTopic* response) override;
+  grpc::ServerUnaryReactor* UpdateForumTopic(grpc::CallbackServerContext* context,
+                                             const v1::UpdateForumTopicRequest* request,
+                                             v1::ForumTopic* response) override;
+  grpc::ServerUnaryReactor* DeleteForumTopic(grpc::CallbackServerContext* context,
+                                             const v1::DeleteForumTopicRequest* request,
+                                             google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ListForumTopics(grpc::CallbackServerContext* context,
+                                            const v1::ListForumTopicsRequest* request,
+                                            v1::ListForumTopicsResponse* response) override;
 
  private:
   const ApiContext* api_;

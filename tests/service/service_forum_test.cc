@@ -1,7 +1,9 @@
 // Forum topics end to end against fakedc: Alice makes a forum supergroup with Bob in it, creates
 // and edits topics and posts in them; Bob's UpdateService stream gets each topic change as a
-// forum_topic event and the posts as new_message events naming their topic. tgrpc has no RPC
-// that makes a forum or a topic yet, so those steps go through RawService.InvokeJson.
+// forum_topic event and the posts as new_message events naming their topic (the forum and, in the
+// first test, its topics are made through RawService.InvokeJson). Then ChatService's topic RPCs:
+// CreateForumTopic, ListForumTopics with paging, UpdateForumTopic (rename, close, reopen),
+// DeleteForumTopic, and their refusals.
 #include <memory>
 #include <regex>
 #include <string>
@@ -53,6 +55,54 @@ class ForumTest : public ServiceTest {
     }
     ADD_FAILURE() << account << " has no dialog " << title;
     return v1::Chat();
+  }
+
+  // Alice's new forum supergroup "Team forum" with Bob in it, as Alice sees it.
+  v1::Chat MakeForum() {
+    SignIn("alice", fakedc::kSeedAlicePhone);
+    SignIn("bob", fakedc::kSeedBobPhone);
+    grpc::Status status = Invoke("alice",
+                                 R"({"_": "channels.createChannel", "megagroup": true,
+                                     "forum": true, "title": "Team forum", "about": ""})",
+                                 nullptr);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    const v1::Chat forum = DialogTitled("alice", "Team forum");
+    v1::AddChatMembersRequest add;
+    add.set_parent(forum.name());
+    add.add_users("accounts/alice/users/bob_example");
+    v1::AddChatMembersResponse added;
+    status = chats_->AddChatMembers(Context().get(), add, &added);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    DialogTitled("bob", "Team forum");
+    return forum;
+  }
+
+  grpc::Status CreateTopic(const std::string& parent, const std::string& title,
+                           v1::ForumTopic* topic, const std::string& request_id = "") {
+    v1::CreateForumTopicRequest create;
+    create.set_parent(parent);
+    create.set_title(title);
+    create.set_request_id(request_id);
+    return chats_->CreateForumTopic(Context().get(), create, topic);
+  }
+
+  // The titles of the forum's topics, page by page of `page_size`.
+  std::vector<std::string> ListTitles(const std::string& parent, int page_size, int* pages) {
+    std::vector<std::string> titles;
+    v1::ListForumTopicsRequest list;
+    list.set_parent(parent);
+    list.set_page_size(page_size);
+    *pages = 0;
+    do {
+      v1::ListForumTopicsResponse listed;
+      grpc::Status status = chats_->ListForumTopics(Context().get(), list, &listed);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      ++*pages;
+      for (const v1::ForumTopic& topic : listed.topics()) titles.push_back(topic.title());
+      list.set_page_token(listed.next_page_token());
+    } while (!list.page_token().empty() && *pages < 10);
+    return titles;
   }
 
   // The next event that is not a checkpoint.
@@ -175,6 +225,172 @@ TEST_F(ForumTest, AMembersStreamGetsTopicChangesAndPostsInTopics) {
   status = messages_->SendMessage(Context().get(), send, &sent);
   EXPECT_EQ(Reason(status), "TOPIC_ID_INVALID");
   context->TryCancel();
+}
+
+TEST_F(ForumTest, TopicsAreCreatedListedRenamedClosedAndDeleted) {
+  const v1::Chat forum = MakeForum();
+  v1::ForumTopic releases;
+  grpc::Status status = CreateTopic(forum.name(), "Releases", &releases, "topic-releases");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(releases.title(), "Releases");
+  EXPECT_NE(releases.topic_id(), 0);
+  EXPECT_EQ(releases.name(), absl::StrCat(forum.name(), "/topics/", releases.topic_id()));
+  EXPECT_EQ(releases.icon_color(), 0x6FB9F0);
+  EXPECT_TRUE(releases.my());
+  EXPECT_FALSE(releases.closed());
+  // A retry of the request_id is the same topic, not a second one.
+  v1::ForumTopic again;
+  status = CreateTopic(forum.name(), "Releases", &again, "topic-releases");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(again.topic_id(), releases.topic_id());
+  v1::CreateForumTopicRequest colored;
+  colored.set_parent(forum.name());
+  colored.set_title("Design");
+  colored.set_icon_color(0xFB6F5F);
+  colored.set_icon_emoji_id(5312536423851630001);
+  v1::ForumTopic design;
+  status = chats_->CreateForumTopic(Context().get(), colored, &design);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(design.icon_color(), 0xFB6F5F);
+  EXPECT_EQ(design.icon_emoji_id(), 5312536423851630001);
+  v1::ForumTopic bugs;
+  status = CreateTopic(forum.name(), "Bugs", &bugs);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // A post in Releases makes it the most recently active.
+  v1::SendMessageRequest send;
+  send.set_parent(forum.name());
+  send.set_text("v1.0 is out");
+  send.set_topic_id(releases.topic_id());
+  v1::Message sent;
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // Two to a page: every topic once, newest activity first, in two pages.
+  int pages = 0;
+  EXPECT_EQ(ListTitles(forum.name(), 2, &pages),
+            (std::vector<std::string>{"Releases", "Bugs", "Design"}));
+  EXPECT_EQ(pages, 2);
+  v1::ListForumTopicsRequest search;
+  search.set_parent(forum.name());
+  search.set_query("bug");
+  v1::ListForumTopicsResponse found;
+  status = chats_->ListForumTopics(Context().get(), search, &found);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(found.topics_size(), 1);
+  EXPECT_EQ(found.topics(0).title(), "Bugs");
+  EXPECT_EQ(found.topics(0).topic_id(), bugs.topic_id());
+
+  // Rename, then close and reopen.
+  v1::UpdateForumTopicRequest update;
+  update.mutable_topic()->set_name(releases.name());
+  update.mutable_topic()->set_title("Release notes");
+  update.mutable_update_mask()->add_paths("title");
+  v1::ForumTopic updated;
+  status = chats_->UpdateForumTopic(Context().get(), update, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(updated.title(), "Release notes");
+  EXPECT_EQ(updated.topic_id(), releases.topic_id());
+  update.mutable_update_mask()->Clear();
+  update.mutable_update_mask()->add_paths("closed");
+  update.mutable_topic()->set_closed(true);
+  status = chats_->UpdateForumTopic(Context().get(), update, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(updated.closed());
+  EXPECT_EQ(updated.title(), "Release notes");
+  // Closed: Bob may not post in it.
+  send.set_parent(absl::StrCat("accounts/bob/chats/", forum.id()));
+  send.set_text("late");
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_EQ(Reason(status), "TOPIC_CLOSED");
+  // Closing it again is no change, not an error.
+  status = chats_->UpdateForumTopic(Context().get(), update, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(updated.closed());
+  update.mutable_topic()->set_closed(false);
+  status = chats_->UpdateForumTopic(Context().get(), update, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(updated.closed());
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+
+  // Bob neither created Bugs nor is an admin: he may not rename or delete it.
+  v1::UpdateForumTopicRequest bobs;
+  bobs.mutable_topic()->set_name(
+      absl::StrCat("accounts/bob/chats/", forum.id(), "/topics/", bugs.topic_id()));
+  bobs.mutable_topic()->set_title("Features");
+  bobs.mutable_update_mask()->add_paths("title");
+  status = chats_->UpdateForumTopic(Context().get(), bobs, &updated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+  v1::DeleteForumTopicRequest remove;
+  remove.set_name(bobs.topic().name());
+  google::protobuf::Empty empty;
+  status = chats_->DeleteForumTopic(Context().get(), remove, &empty);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+
+  // Alice deletes Releases with its messages; it is gone from the list and cannot be edited.
+  remove.set_name(releases.name());
+  remove.set_request_id("delete-releases");
+  status = chats_->DeleteForumTopic(Context().get(), remove, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  status = chats_->DeleteForumTopic(Context().get(), remove, &empty);  // a retry: done already
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ListTitles(forum.name(), 0, &pages), (std::vector<std::string>{"Bugs", "Design"}));
+  update.mutable_topic()->set_closed(true);
+  status = chats_->UpdateForumTopic(Context().get(), update, &updated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(Reason(status), "TOPIC_ID_INVALID");
+  remove.set_request_id("");
+  status = chats_->DeleteForumTopic(Context().get(), remove, &empty);
+  EXPECT_EQ(Reason(status), "TOPIC_ID_INVALID");
+}
+
+TEST_F(ForumTest, TopicRequestsAreCheckedAndANonForumHasNoTopics) {
+  const v1::Chat forum = MakeForum();
+  v1::ForumTopic topic;
+  grpc::Status status = CreateTopic(forum.name(), "   ", &topic);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "title");
+  v1::CreateForumTopicRequest colored;
+  colored.set_parent(forum.name());
+  colored.set_title("Pink");
+  colored.set_icon_color(0x123456);
+  status = chats_->CreateForumTopic(Context().get(), colored, &topic);
+  EXPECT_EQ(BadField(status), "icon_color");
+  v1::UpdateForumTopicRequest update;
+  update.mutable_topic()->set_name(absl::StrCat(forum.name(), "/topics/2"));
+  update.mutable_update_mask()->add_paths("title");
+  update.mutable_update_mask()->add_paths("closed");
+  update.mutable_topic()->set_title("Both");
+  status = chats_->UpdateForumTopic(Context().get(), update, &topic);
+  EXPECT_EQ(BadField(status), "update_mask");
+  update.mutable_update_mask()->Clear();
+  update.mutable_update_mask()->add_paths("pinned");
+  status = chats_->UpdateForumTopic(Context().get(), update, &topic);
+  EXPECT_EQ(BadField(status), "update_mask");
+  v1::DeleteForumTopicRequest remove;
+  remove.set_name(absl::StrCat(forum.name(), "/topics/x"));
+  google::protobuf::Empty empty;
+  status = chats_->DeleteForumTopic(Context().get(), remove, &empty);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "name");
+  v1::ListForumTopicsRequest list;
+  list.set_parent(forum.name());
+  list.set_page_size(101);
+  v1::ListForumTopicsResponse listed;
+  status = chats_->ListForumTopics(Context().get(), list, &listed);
+  EXPECT_EQ(BadField(status), "page_size");
+
+  // The seeded supergroup has no topics: Telegram's CHANNEL_FORUM_MISSING.
+  list.set_parent("accounts/alice/chats/fakedc_big");
+  list.set_page_size(0);
+  status = chats_->ListForumTopics(Context().get(), list, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHANNEL_FORUM_MISSING");
+  status = CreateTopic("accounts/alice/chats/fakedc_big", "Nope", &topic);
+  EXPECT_EQ(Reason(status), "CHANNEL_FORUM_MISSING");
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 // service_guard_test's guards for ChatService's administration RPCs (CreateChat, JoinChat,
 // LeaveChat, UpdateChat, AddChatMembers, UpdateChatMember, DeleteChatHistory, the invite links
-// and join requests, ListAdminLog), kept apart so that neither file outgrows the style's 800 lines:
-// a second tenant's token never reaches the first tenant's accounts (NOT_FOUND, ACCOUNT_NOT_FOUND),
-// a missing or unknown token is UNAUTHENTICATED, a malformed name is INVALID_ARGUMENT naming its
-// field or NOT_FOUND, and a request that does not parse is INVALID_ARGUMENT with
-// REQUEST_UNPARSABLE, while the process stays up. None of these reaches Telegram, so the chats
-// named need not exist.
+// and join requests, ListAdminLog, the forum topics), kept apart so that neither file outgrows the
+// style's 800 lines: a second tenant's token never reaches the first tenant's accounts (NOT_FOUND,
+// ACCOUNT_NOT_FOUND), a missing or unknown token is UNAUTHENTICATED, a malformed name is
+// INVALID_ARGUMENT naming its field or NOT_FOUND, and a request that does not parse is
+// INVALID_ARGUMENT with REQUEST_UNPARSABLE, while the process stays up. None of these reaches
+// Telegram, so the chats named need not exist.
 #include <functional>
 #include <string>
 #include <vector>
@@ -140,6 +140,34 @@ class GuardChatTest : public ServiceTest {
                       v1::ListAdminLogResponse out;
                       return c->ListAdminLog(ctx, q, &out);
                     }});
+    rpcs.push_back({"CreateForumTopic", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::CreateForumTopicRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      q.set_title("Guarded");
+                      q.set_request_id("guard-topic");
+                      v1::ForumTopic out;
+                      return c->CreateForumTopic(ctx, q, &out);
+                    }});
+    rpcs.push_back({"UpdateForumTopic", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::UpdateForumTopicRequest q;
+                      q.mutable_topic()->set_name(r + "/chats/fakedc_big/topics/2");
+                      q.mutable_topic()->set_title("Guarded");
+                      q.mutable_update_mask()->add_paths("title");
+                      v1::ForumTopic out;
+                      return c->UpdateForumTopic(ctx, q, &out);
+                    }});
+    rpcs.push_back({"DeleteForumTopic", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::DeleteForumTopicRequest q;
+                      q.set_name(r + "/chats/fakedc_big/topics/2");
+                      google::protobuf::Empty out;
+                      return c->DeleteForumTopic(ctx, q, &out);
+                    }});
+    rpcs.push_back({"ListForumTopics", [c](grpc::ClientContext* ctx, const std::string& r) {
+                      v1::ListForumTopicsRequest q;
+                      q.set_parent(r + "/chats/fakedc_big");
+                      v1::ListForumTopicsResponse out;
+                      return c->ListForumTopics(ctx, q, &out);
+                    }});
     return rpcs;
   }
 
@@ -162,7 +190,7 @@ TEST_F(GuardChatTest, AnotherTenantNeverReachesTheAccount) {
     EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
     ++checked;
   }
-  EXPECT_EQ(checked, 15);
+  EXPECT_EQ(checked, 19);
   // Tenant B's calls changed nothing of alice's: the seeded supergroup still has its title and
   // alice in it.
   v1::GetChatRequest get;
@@ -217,7 +245,7 @@ TEST_F(GuardChatTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       }
     }
   }
-  EXPECT_EQ(calls, 15 * 10);
+  EXPECT_EQ(calls, 19 * 10);
   ExpectStillServing();
 }
 
