@@ -148,7 +148,7 @@ TEST_F(ChatPhotoTest, ASupergroupsPhotoDownloadsByteForByte) {
   EXPECT_EQ(Reason(status), "IMAGE_PROCESS_FAILED");
   v1::UpdateChatRequest unknown;
   unknown.mutable_chat()->set_name(group.name());
-  unknown.mutable_update_mask()->add_paths("about");
+  unknown.mutable_update_mask()->add_paths("colour");
   status = chats_->UpdateChat(Context().get(), unknown, &updated);
   EXPECT_EQ(BadField(status), "update_mask");
 
