@@ -166,6 +166,21 @@ void BotInfoToProto(const api::bots_botInfo& info, v1::BotInfo* out) {
   out->set_description(ValidUtf8(info.description));
 }
 
+// Finishes `reactor` with the bot's info in `language` as Telegram has it now (bots.getBotInfo).
+void AnswerBotInfo(Account& account, const std::string& language, absl::Time deadline,
+                   grpc::ServerUnaryReactor* reactor, v1::BotInfo* response) {
+  api::bots_getBotInfo get;
+  get.lang_code = language;
+  account.invoker()->Call<api::bots_getBotInfo>(
+      get, {deadline}, [response, reactor](absl::StatusOr<tl::Ptr<api::bots_BotInfo>> info) {
+        if (!info.ok()) return Finish(reactor, info.status());
+        if (const auto* i = dynamic_cast<const api::bots_botInfo*>(info->get())) {
+          BotInfoToProto(*i, response);
+        }
+        Finish(reactor, absl::OkStatus());
+      });
+}
+
 bool IsHttpUrl(const std::string& url) {
   return absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://");
 }
@@ -458,16 +473,7 @@ grpc::ServerUnaryReactor* BotServiceImpl::SetBotInfo(grpc::CallbackServerContext
   const std::string language = request->language_code();
   account->invoker()->Call<api::bots_setBotInfo>(set, {deadline}, [=](absl::StatusOr<bool> result) {
     if (!result.ok()) return Finish(reactor, result.status());
-    api::bots_getBotInfo get;
-    get.lang_code = language;
-    account->invoker()->Call<api::bots_getBotInfo>(
-        get, {deadline}, [=](absl::StatusOr<tl::Ptr<api::bots_BotInfo>> info) {
-          if (!info.ok()) return Finish(reactor, info.status());
-          if (const auto* i = dynamic_cast<const api::bots_botInfo*>(info->get())) {
-            BotInfoToProto(*i, response);
-          }
-          Finish(reactor, absl::OkStatus());
-        });
+    AnswerBotInfo(*account, language, deadline, reactor, response);
   });
   return reactor;
 }
@@ -481,17 +487,8 @@ grpc::ServerUnaryReactor* BotServiceImpl::GetBotInfo(grpc::CallbackServerContext
   if (absl::Status s = CheckLanguage(request->language_code(), "language_code"); !s.ok()) {
     return Finish(reactor, s), reactor;
   }
-  api::bots_getBotInfo get;
-  get.lang_code = request->language_code();
-  (*found)->invoker()->Call<api::bots_getBotInfo>(
-      get, {CallDeadline(*context, *api_)},
-      [response, reactor](absl::StatusOr<tl::Ptr<api::bots_BotInfo>> info) {
-        if (!info.ok()) return Finish(reactor, info.status());
-        if (const auto* i = dynamic_cast<const api::bots_botInfo*>(info->get())) {
-          BotInfoToProto(*i, response);
-        }
-        Finish(reactor, absl::OkStatus());
-      });
+  AnswerBotInfo(**found, request->language_code(), CallDeadline(*context, *api_), reactor,
+                response);
   return reactor;
 }
 

@@ -37,6 +37,11 @@ bool IsTransportHeader(absl::string_view key) {
   return false;
 }
 
+bool IsNotOwnerAnswer(const grpc::Status& status, const grpc::ClientContext& context) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+         HasKey(context.GetServerTrailingMetadata(), kNotOwnerMetadataKey);
+}
+
 // One call to a target. Its reactions go to the Call, which keeps all the state under its
 // mutex. The Call owns it until the Call ends (there are at most max_attempts), so that the
 // ClientContext, and the metadata the target sent into it, outlive the reactions.
@@ -314,10 +319,7 @@ void Forwarder::Call::OnTargetDone(const grpc::Status& status) {
     target_done_ = true;
     target_reading_ = false;
     target_writing_ = false;
-    const bool not_owner =
-        status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-        HasKey(attempt_->context()->GetServerTrailingMetadata(), kNotOwnerMetadataKey);
-    if (not_owner && RetryPossibleLocked()) {
+    if (IsNotOwnerAnswer(status, *attempt_->context()) && RetryPossibleLocked()) {
       BackoffLocked();
     } else {
       RelayLocked(status);

@@ -44,6 +44,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/status.h"
@@ -59,6 +60,10 @@ inline constexpr char kNotOwnerMetadataKey[] = "tgrpc-not-owner";
 // (the deadline and the status are relayed their own way). Tracing context is not one of them:
 // gRPC adds it only when its census is on, so a caller's would otherwise be lost.
 bool IsTransportHeader(absl::string_view key);
+
+// Whether a finished call's answer is a replica's "I do not own that account" (UNAVAILABLE with
+// kNotOwnerMetadataKey in its trailers), which a new routing may fix.
+bool IsNotOwnerAnswer(const grpc::Status& status, const grpc::ClientContext& context);
 
 // Where a call goes: the owner replica's channel, and its name for on_forward.
 struct RouteTarget {

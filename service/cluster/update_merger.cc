@@ -288,11 +288,8 @@ void UpdateMerger::Stream::OnPartDone(Part* part, const grpc::Status& status) {
     part->reading_ = false;
     part->read_closed_ = true;
     if (Current(part) && !final_status_.has_value()) {
-      const auto& trailers = part->context_->GetServerTrailingMetadata();
-      const bool not_owner = status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-                             trailers.find(kNotOwnerMetadataKey) != trailers.end();
-      if (not_owner && phase_ == Phase::kStarting && routed_ < merger_->options_.max_attempts &&
-          !caller_gone_) {
+      if (IsNotOwnerAnswer(status, *part->context_) && phase_ == Phase::kStarting &&
+          routed_ < merger_->options_.max_attempts && !caller_gone_) {
         // A lease moved: the whole attempt starts again, routed afresh, after a backoff.
         phase_ = Phase::kBackoff;
         for (Part* other : current_) other->has_event_ = false;
@@ -548,11 +545,7 @@ class UpdateMerger::Ack {
     const grpc::Status* failed = nullptr;
     for (const std::unique_ptr<Call>& c : calls_) {
       if (c->status.ok()) continue;
-      const auto& trailers = c->context->GetServerTrailingMetadata();
-      if (c->status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-          trailers.find(kNotOwnerMetadataKey) != trailers.end()) {
-        misrouted = true;
-      }
+      misrouted |= IsNotOwnerAnswer(c->status, *c->context);
       if (failed == nullptr) failed = &c->status;
     }
     if (misrouted && sent_ < merger_->options_.max_attempts) {
