@@ -359,15 +359,17 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
   crypto::MessageHeader header;
   header.salt = salts_.Select(msg_ids_.ServerNow(now), options_.salt_margin);
   header.session_id = session_id_;
-  std::string container;
-  absl::string_view body;
+  // The body is written straight into the packet, after room for its headers, and encrypted in
+  // place: a call's bytes (an upload's part) are copied once on their way to the socket.
+  std::string packet(crypto::PacketCipher::kBodyOffset, '\0');
   // A message resent with its old msg_id travels in a container, so the packet itself has a
   // fresh msg_id.
   if (batch.size() == 1 && !reused) {
     const Outgoing& out = outgoing_[batch[0]];
     header.msg_id = static_cast<uint64_t>(out.msg_id);
     header.seq_no = static_cast<uint32_t>(out.seqno);
-    body = out.body;
+    packet.reserve(crypto::PacketCipher::EncryptedSize(out.body.size()));
+    packet.append(out.body);
   } else {
     // A container's msg_id is above those of its messages (reused ones may be higher than
     // what the clock gives after a time correction).
@@ -377,22 +379,26 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
     SentContainer& sent = containers_[container_id];
     sent.sent_at = now;
     PushHeap(container_expiry_, Expiry<int64_t>{now, container_id});
-    AppendContainerHeader(batch.size(), container);
+    size_t bodies = 0;
+    for (uint64_t id : batch) bodies += outgoing_[id].body.size();
+    packet.reserve(crypto::PacketCipher::EncryptedSize(ContainerSize(batch.size(), bodies)));
+    AppendContainerHeader(batch.size(), packet);
     for (uint64_t id : batch) {
       const Outgoing& out = outgoing_[id];
-      AppendContainerMessage(out.msg_id, out.seqno, out.body, container);
+      AppendContainerMessage(out.msg_id, out.seqno, out.body, packet);
       sent.msg_ids.push_back(out.msg_id);
     }
     header.msg_id = static_cast<uint64_t>(container_id);
     header.seq_no = static_cast<uint32_t>(seqnos_.Next(false));
-    body = container;
   }
 
-  std::string packet(crypto::PacketCipher::EncryptedSize(body.size()), '\0');
+  const size_t body_size = packet.size() - crypto::PacketCipher::kBodyOffset;
+  packet.resize(crypto::PacketCipher::EncryptedSize(body_size));
   TGRPC_ASSIGN_OR_RETURN(
       const size_t size,
-      cipher_.Encrypt(header, base::AsBytes(body), options_.random,
-                      absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size())));
+      cipher_.EncryptInPlace(
+          header, body_size, options_.random,
+          absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size())));
   packet.resize(size);
   ++stats_.packets_sent;
 

@@ -347,28 +347,33 @@ absl::StatusOr<std::optional<std::string>> ServerSession::BuildPacket() {
   crypto::MessageHeader header;
   header.salt = key_.salts->Current(now);
   header.session_id = session_id_;
-  std::string container;
-  absl::string_view body;
+  // The body is written straight into the packet, after room for its headers, and encrypted in
+  // place (a file part is copied once on its way to the socket).
+  std::string packet(crypto::PacketCipher::kBodyOffset, '\0');
   // A message resent with its old msg_id travels in a container with a fresh msg_id.
   if (batch.size() == 1 && !resent) {
     header.msg_id = static_cast<uint64_t>(batch[0].msg_id);
     header.seq_no = static_cast<uint32_t>(batch[0].seqno);
-    body = batch[0].body;
+    packet.reserve(crypto::PacketCipher::EncryptedSize(batch[0].body.size()));
+    packet.append(batch[0].body);
   } else {
     if (msg_ids_.last() < max_inner) msg_ids_.set_floor(max_inner);
     header.msg_id = static_cast<uint64_t>(msg_ids_.Next(now, MsgIdKind::kServerOther));
     header.seq_no = static_cast<uint32_t>(seqnos_.Next(false));
-    AppendContainerHeader(batch.size(), container);
+    size_t bodies = 0;
+    for (const Pending& pending : batch) bodies += pending.body.size();
+    packet.reserve(crypto::PacketCipher::EncryptedSize(ContainerSize(batch.size(), bodies)));
+    AppendContainerHeader(batch.size(), packet);
     for (const Pending& pending : batch) {
-      AppendContainerMessage(pending.msg_id, pending.seqno, pending.body, container);
+      AppendContainerMessage(pending.msg_id, pending.seqno, pending.body, packet);
     }
-    body = container;
   }
-  std::string packet(crypto::PacketCipher::EncryptedSize(body.size()), '\0');
+  const size_t body_size = packet.size() - crypto::PacketCipher::kBodyOffset;
+  packet.resize(crypto::PacketCipher::EncryptedSize(body_size));
   TGRPC_ASSIGN_OR_RETURN(
       const size_t size,
-      key_.cipher->Encrypt(
-          header, base::AsBytes(body), options_->random,
+      key_.cipher->EncryptInPlace(
+          header, body_size, options_->random,
           absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size())));
   packet.resize(size);
   return packet;

@@ -80,6 +80,26 @@ absl::StatusOr<int32_t> PageSize(int32_t page_size) {
   return page_size == 0 ? kDefaultPageSize : page_size;
 }
 
+// Where a page of links or join requests starts: the date (and the link, for links) that
+// the last page ended at, from the `page_token` this file made.
+struct DatePage {
+  int32_t offset_date = 0;
+  std::string offset_link;
+};
+absl::StatusOr<DatePage> ParseDatePage(absl::string_view page_token) {
+  absl::StatusOr<std::map<std::string, std::string>> token =
+      ParsePageToken(page_token, "page_token");
+  if (!token.ok()) return token.status();
+  DatePage page;
+  if (auto it = token->find("date"); it != token->end()) {
+    if (!absl::SimpleAtoi(it->second, &page.offset_date)) {
+      return InvalidField("page_token", "not a token this method made");
+    }
+  }
+  if (auto it = token->find("link"); it != token->end()) page.offset_link = it->second;
+  return page;
+}
+
 // The parent a handler on a chat's links names must be a group or channel.
 absl::Status CheckGroup(int64_t marked, absl::string_view field) {
   if (MarkedType(marked) == PeerType::kUser) {
@@ -247,17 +267,10 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ListInviteLinks(
   auto* reactor = context->DefaultReactor();
   absl::StatusOr<int32_t> limit = PageSize(request->page_size());
   if (!limit.ok()) return Finish(reactor, limit.status()), reactor;
-  absl::StatusOr<std::map<std::string, std::string>> token =
-      ParsePageToken(request->page_token(), "page_token");
-  if (!token.ok()) return Finish(reactor, token.status()), reactor;
-  int32_t offset_date = 0;
-  std::string offset_link;
-  if (auto it = token->find("date"); it != token->end()) {
-    if (!absl::SimpleAtoi(it->second, &offset_date)) {
-      return Finish(reactor, InvalidField("page_token", "not a token this method made")), reactor;
-    }
-  }
-  if (auto it = token->find("link"); it != token->end()) offset_link = it->second;
+  absl::StatusOr<DatePage> page = ParseDatePage(request->page_token());
+  if (!page.ok()) return Finish(reactor, page.status()), reactor;
+  const int32_t offset_date = page->offset_date;
+  const std::string offset_link = page->offset_link;
   const absl::Time deadline = CallDeadline(*context, *api_);
   const bool revoked = request->revoked();
   OnResolvedName(
@@ -348,15 +361,9 @@ grpc::ServerUnaryReactor* ChatServiceImpl::ListJoinRequests(
   auto* reactor = context->DefaultReactor();
   absl::StatusOr<int32_t> limit = PageSize(request->page_size());
   if (!limit.ok()) return Finish(reactor, limit.status()), reactor;
-  absl::StatusOr<std::map<std::string, std::string>> token =
-      ParsePageToken(request->page_token(), "page_token");
-  if (!token.ok()) return Finish(reactor, token.status()), reactor;
-  int32_t offset_date = 0;
-  if (auto it = token->find("date"); it != token->end()) {
-    if (!absl::SimpleAtoi(it->second, &offset_date)) {
-      return Finish(reactor, InvalidField("page_token", "not a token this method made")), reactor;
-    }
-  }
+  absl::StatusOr<DatePage> page = ParseDatePage(request->page_token());
+  if (!page.ok()) return Finish(reactor, page.status()), reactor;
+  const int32_t offset_date = page->offset_date;
   std::string link;
   if (!request->invite_link().empty()) {
     absl::StatusOr<std::string> hash = InviteHash(request->invite_link(), "invite_link");

@@ -265,13 +265,12 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
     received_ += static_cast<int64_t>(chunk.size());
     absl::string_view rest = chunk;
     while (!rest.empty()) {
-      if (current_.empty()) current_.reserve(static_cast<size_t>(kPartSize));
-      const size_t take = std::min(rest.size(), static_cast<size_t>(kPartSize) - current_.size());
+      if (current_.empty()) StartPart();
+      const size_t take = std::min(rest.size(), part_size_ - PartBytes());
       current_.append(rest.data(), take);
       rest.remove_prefix(take);
-      if (static_cast<int64_t>(current_.size()) == kPartSize) CutPart();
+      if (PartBytes() == part_size_) CutPart();
     }
-    if (received_ == size_ && !current_.empty()) CutPart();
     request_.Clear();
     return absl::OkStatus();
   }
@@ -341,11 +340,55 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
     return absl::OkStatus();
   }
 
-  // The bytes in `current_` as the next part's call.
+  // Starts the next part's call in `current_`: its serialized fields up to the TL length of its
+  // bytes, which follow as the chunks bring them (so the part is never copied into its call).
+  // A part's length is known before its bytes: kPartSize, or what is left of the file.
+  void StartPart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    const int32_t index = next_part_;
+    part_size_ = static_cast<size_t>(std::min(kPartSize, size_ - files::BlockOffset(index)));
+    absl::StatusOr<std::string> fields;
+    if (big_) {
+      api::upload_saveBigFilePart part;
+      part.file_id = file_id_;
+      part.file_part = index;
+      part.file_total_parts = parts_;
+      fields = tl::Serialize(part);
+    } else {
+      api::upload_saveFilePart part;
+      part.file_id = file_id_;
+      part.file_part = index;
+      fields = tl::Serialize(part);
+    }
+    // `bytes` is the last field of both: empty, it is its length byte and 3 of padding.
+    current_ = fields.ok() ? *std::move(fields) : std::string(4, '\0');
+    current_.resize(current_.size() - 4);
+    current_.reserve(current_.size() + 4 + part_size_ + 3);
+    AppendBytesHeader(part_size_, current_);
+    part_start_ = current_.size();
+  }
+
+  // TL's length header of `size` bytes.
+  static void AppendBytesHeader(size_t size, std::string& out) {
+    if (size < 254) {
+      out.push_back(static_cast<char>(size));
+      return;
+    }
+    const char header[4] = {static_cast<char>(0xfe), static_cast<char>(size & 0xff),
+                            static_cast<char>((size >> 8) & 0xff),
+                            static_cast<char>((size >> 16) & 0xff)};
+    out.append(header, 4);
+  }
+
+  // The part bytes in `current_` so far.
+  size_t PartBytes() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    return current_.size() - part_start_;
+  }
+
+  // The part in `current_`, all its bytes in, as the next part's call.
   void CutPart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
-    absl::StatusOr<std::string> body;
     const int32_t index = next_part_++;
-    const uint64_t fingerprint = resume_ != nullptr ? Fingerprint(current_) : 0;
+    const absl::string_view bytes = absl::string_view(current_).substr(part_start_);
+    const uint64_t fingerprint = resume_ != nullptr ? Fingerprint(bytes) : 0;
     if (resume_ != nullptr && resume_->Has(index, fingerprint)) {
       // Telegram confirmed these very bytes to an earlier call: not sent again.
       current_ = std::string();
@@ -353,24 +396,13 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
       ++resumed_;
       return;
     }
-    if (big_) {
-      api::upload_saveBigFilePart part;
-      part.file_id = file_id_;
-      part.file_part = index;
-      part.file_total_parts = parts_;
-      part.bytes = std::move(current_);
-      body = tl::Serialize(part);
-    } else {
-      api::upload_saveFilePart part;
-      part.file_id = file_id_;
-      part.file_part = index;
-      part.bytes = std::move(current_);
-      body = tl::Serialize(part);
-    }
-    current_ = std::string();
-    ready_.push_back({body.ok() ? *std::move(body) : std::string(),
+    // TL's zero padding to 4 bytes, after the length header and the bytes.
+    const size_t header = part_size_ < 254 ? 1 : 4;
+    current_.append((4 - (header + part_size_) % 4) % 4, '\0');
+    ready_.push_back({std::move(current_),
                       big_ ? api::upload_saveBigFilePart::kName : api::upload_saveFilePart::kName,
                       index, fingerprint});
+    current_ = std::string();
   }
 
   // What may go now (Run sends it once the lock is released), the next read if there is room,
@@ -527,7 +559,10 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
   absl::Time started_ ABSL_GUARDED_BY(link_->mutex);
 
   int64_t received_ ABSL_GUARDED_BY(link_->mutex) = 0;
-  std::string current_ ABSL_GUARDED_BY(link_->mutex);  // the part being cut
+  // The part being cut, as its call: its fields, then its bytes from part_start_ on.
+  std::string current_ ABSL_GUARDED_BY(link_->mutex);
+  size_t part_start_ ABSL_GUARDED_BY(link_->mutex) = 0;
+  size_t part_size_ ABSL_GUARDED_BY(link_->mutex) = 0;  // the bytes the part will have
   int32_t next_part_ ABSL_GUARDED_BY(link_->mutex) = 0;
   std::deque<OutgoingPart> ready_ ABSL_GUARDED_BY(link_->mutex);
   int in_flight_ ABSL_GUARDED_BY(link_->mutex) = 0;

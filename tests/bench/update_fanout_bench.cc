@@ -132,6 +132,7 @@ struct Round {
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   double rate = 0;                // posts per second asked (0: as fast as the poster goes)
   double tgrpcd_cpu_seconds = 0;  // over the round (posting to the last receipt)
+  double bench_cpu_seconds = 0;   // this process's: fakedc, the poster and the consumers
 };
 
 class Bench {
@@ -161,6 +162,7 @@ class Bench {
     if (ready.load() < consumers) return absl::DeadlineExceededError("streams did not open");
 
     const double cpu_before = tgrpcd_bench::CpuSeconds(tgrpcd_);
+    const double bench_cpu_before = tgrpcd_bench::CpuSeconds(getpid());
     const int64_t start = NowNanos();
     for (int i = 0; i < messages; ++i) {
       if (rate > 0) {
@@ -184,6 +186,7 @@ class Bench {
       }
     }
     round.tgrpcd_cpu_seconds = tgrpcd_bench::CpuSeconds(tgrpcd_) - cpu_before;
+    round.bench_cpu_seconds = tgrpcd_bench::CpuSeconds(getpid()) - bench_cpu_before;
     for (auto& c : readers) {
       c->Stop();
       round.delivered += static_cast<int64_t>(c->latencies_ms().size());
@@ -208,11 +211,13 @@ class Bench {
 };
 
 void Print(const Round& r) {
-  std::printf("%9d  %8d  %10lld  %8.2f  %12.0f  %8.2f  %8.2f  %8.2f  %13.2f  %s\n", r.consumers,
-              r.messages, static_cast<long long>(r.delivered), r.seconds,
-              r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0.0, r.p50_ms,
-              r.p99_ms, r.max_ms,
-              r.delivered > 0 ? 1e6 * r.tgrpcd_cpu_seconds / static_cast<double>(r.delivered) : 0.0,
+  const double delivered = static_cast<double>(r.delivered);
+  std::printf("%9d  %8d  %10lld  %8.2f  %12.0f  %8.2f  %8.2f  %8.2f  %13.2f  %10.0f  %9.2f  %s\n",
+              r.consumers, r.messages, static_cast<long long>(r.delivered), r.seconds,
+              r.seconds > 0 ? delivered / r.seconds : 0.0, r.p50_ms, r.p99_ms, r.max_ms,
+              r.delivered > 0 ? 1e6 * r.tgrpcd_cpu_seconds / delivered : 0.0,
+              r.tgrpcd_cpu_seconds > 0 ? delivered / r.tgrpcd_cpu_seconds : 0.0,
+              r.seconds > 0 ? (r.tgrpcd_cpu_seconds + r.bench_cpu_seconds) / r.seconds : 0.0,
               r.rate > 0 ? absl::StrCat(r.rate, "/s").c_str() : "as fast as posted");
   std::fflush(stdout);
 }
@@ -277,10 +282,14 @@ int Main(int argc, char** argv) {
   }
   std::printf("update_fanout_bench: %d messages per round, latency from the post to receipt\n",
               messages);
-  std::printf("%9s  %8s  %10s  %8s  %12s  %8s  %8s  %8s  %13s  %s\n", "consumers", "messages",
-              "delivered", "seconds", "deliveries/s", "p50 ms", "p99 ms", "max ms", "tgrpcd CPU us",
-              "posting");
-  std::printf("%*s(tgrpcd's CPU microseconds per delivery)\n", 79, "");
+  std::printf("%9s  %8s  %10s  %8s  %12s  %8s  %8s  %8s  %13s  %10s  %9s  %s\n", "consumers",
+              "messages", "delivered", "seconds", "deliveries/s", "p50 ms", "p99 ms", "max ms",
+              "tgrpcd CPU us", "per CPU s", "cores", "posting");
+  std::printf(
+      "(tgrpcd CPU us: tgrpcd's CPU microseconds per delivery; per CPU s: deliveries per second of\n"
+      " tgrpcd's own CPU, the rate one core spent only on tgrpcd gives; cores: CPU seconds per\n"
+      " second of tgrpcd and of this process (fakedc, the poster and the consumers) together,\n"
+      " i.e. how much of the machine the round kept busy)\n");
   for (int consumers : consumer_counts) {
     absl::StatusOr<Round> round = bench.Run(consumers, messages, rate);
     if (!round.ok()) {

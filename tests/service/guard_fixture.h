@@ -12,17 +12,12 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
+#include "tests/service/guard_checks.h"
 #include "tests/service/service_fixture.h"
 
 namespace tgrpc::service_test {
 
-// One RPC, called with a name-like argument substituted into the request's resource field.
-struct Rpc {
-  std::string name;
-  std::function<grpc::Status(grpc::ClientContext*, const std::string& resource)> call;
-};
-
-class GuardTest : public ServiceTest {
+class GuardTest : public GuardChecks {
  protected:
   std::vector<Rpc> Rpcs() {
     std::vector<Rpc> rpcs;

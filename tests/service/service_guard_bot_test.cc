@@ -9,17 +9,13 @@
 
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
+#include "tests/service/guard_checks.h"
 #include "tests/service/service_fixture.h"
 
 namespace tgrpc::service_test {
 namespace {
 
-struct Rpc {
-  std::string name;
-  std::function<grpc::Status(grpc::ClientContext*, const std::string& account)> call;
-};
-
-class GuardBotTest : public ServiceTest {
+class GuardBotTest : public GuardChecks {
  protected:
   // `account` is accounts/{id}; each request is otherwise valid.
   std::vector<Rpc> Rpcs() {
@@ -140,16 +136,9 @@ class GuardBotTest : public ServiceTest {
 TEST_F(GuardBotTest, AnotherTenantNeverReachesTheAccount) {
   SignInBot();
   SignIn("alice", fakedc::kSeedAlicePhone);
-  int checked = 0;
-  for (const Rpc& rpc : Rpcs()) {
-    // BotService's on the bot, MessageService's on alice.
-    const std::string account = checked < 8 ? "accounts/bot" : "accounts/alice";
-    grpc::Status status = rpc.call(Context(kTokenB).get(), account);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
-        << rpc.name << ": " << status.error_message();
-    EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
-    ++checked;
-  }
+  // BotService's (the first 8) on the bot, MessageService's on alice.
+  const int checked = ExpectOtherTenantNotFound(
+      Rpcs(), [](size_t i) { return i < 8 ? "accounts/bot" : "accounts/alice"; });
   EXPECT_EQ(checked, 14);
 }
 
@@ -164,19 +153,7 @@ TEST_F(GuardBotTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       "accounts/bot/../alice",
       std::string(10000, 'x'),
   };
-  int calls = 0;
-  for (const Rpc& rpc : Rpcs()) {
-    for (const std::string& name : bad) {
-      grpc::Status status = rpc.call(Context().get(), name);
-      ++calls;
-      const bool invalid = status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
-      EXPECT_TRUE(invalid || status.error_code() == grpc::StatusCode::NOT_FOUND)
-          << rpc.name << " with \"" << name.substr(0, 40) << "\": " << status.error_code() << " "
-          << status.error_message();
-      if (invalid) EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
-    }
-  }
-  EXPECT_EQ(calls, 14 * 7);
+  EXPECT_EQ(ExpectMalformedNamesRejected(Rpcs(), bad), 14 * 7);
 }
 
 // Bad input, each named by its field, with the bot (BotService) or alice (MessageService).

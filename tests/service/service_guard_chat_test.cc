@@ -12,18 +12,13 @@
 
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
+#include "tests/service/guard_checks.h"
 #include "tests/service/service_fixture.h"
 
 namespace tgrpc::service_test {
 namespace {
 
-// One RPC, called with a name-like argument substituted into the request's resource field.
-struct Rpc {
-  std::string name;
-  std::function<grpc::Status(grpc::ClientContext*, const std::string& resource)> call;
-};
-
-class GuardChatTest : public ServiceTest {
+class GuardChatTest : public GuardChecks {
  protected:
   // `resource` is accounts/alice, or a chat / member / user of alice (the names are built from
   // it). Each request is otherwise valid.
@@ -182,15 +177,7 @@ class GuardChatTest : public ServiceTest {
 
 TEST_F(GuardChatTest, AnotherTenantNeverReachesTheAccount) {
   SignIn("alice", fakedc::kSeedAlicePhone);
-  int checked = 0;
-  for (const Rpc& rpc : Rpcs()) {
-    grpc::Status status = rpc.call(Context(kTokenB).get(), "accounts/alice");
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
-        << rpc.name << ": " << status.error_message();
-    EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
-    ++checked;
-  }
-  EXPECT_EQ(checked, 19);
+  EXPECT_EQ(ExpectOtherTenantNotFound(Rpcs(), [](size_t) { return "accounts/alice"; }), 19);
   // Tenant B's calls changed nothing of alice's: the seeded supergroup still has its title and
   // alice in it.
   v1::GetChatRequest get;
@@ -205,15 +192,7 @@ TEST_F(GuardChatTest, AnotherTenantNeverReachesTheAccount) {
 
 TEST_F(GuardChatTest, MissingOrUnknownTokenIsUnauthenticated) {
   SignIn("alice", fakedc::kSeedAlicePhone);
-  for (const Rpc& rpc : Rpcs()) {
-    grpc::ClientContext none;
-    none.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    EXPECT_EQ(rpc.call(&none, "accounts/alice").error_code(), grpc::StatusCode::UNAUTHENTICATED)
-        << rpc.name;
-    EXPECT_EQ(rpc.call(Context("not-a-known-token-at-all").get(), "accounts/alice").error_code(),
-              grpc::StatusCode::UNAUTHENTICATED)
-        << rpc.name;
-  }
+  ExpectUnauthenticated(Rpcs(), "accounts/alice");
   ExpectStillServing();
 }
 
@@ -231,33 +210,13 @@ TEST_F(GuardChatTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       std::string("accounts/ali\0ce", 15),
       "accounts/alice/../bob",
   };
-  int calls = 0;
-  for (const Rpc& rpc : Rpcs()) {
-    for (const std::string& name : bad) {
-      grpc::Status status = rpc.call(Context().get(), name);
-      ++calls;
-      const bool invalid = status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
-      EXPECT_TRUE(invalid || status.error_code() == grpc::StatusCode::NOT_FOUND)
-          << rpc.name << " with \"" << name.substr(0, 40) << "\": " << status.error_code() << " "
-          << status.error_message();
-      if (invalid) {
-        EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
-      }
-    }
-  }
-  EXPECT_EQ(calls, 19 * 10);
+  EXPECT_EQ(ExpectMalformedNamesRejected(Rpcs(), bad), 19 * 10);
   ExpectStillServing();
 }
 
-// Invalid UTF-8 in a string field fails protobuf's parse before any handler runs.
 TEST_F(GuardChatTest, RequestThatDoesNotParseIsInvalidArgument) {
   SignIn("alice", fakedc::kSeedAlicePhone);
-  for (const Rpc& rpc : Rpcs()) {
-    grpc::Status status = rpc.call(Context().get(), "accounts/\xff\xfe");
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
-        << rpc.name << ": " << status.error_code() << " " << status.error_message();
-    EXPECT_EQ(Reason(status), "REQUEST_UNPARSABLE") << rpc.name;
-  }
+  ExpectUnparsableRejected(Rpcs());
   ExpectStillServing();
 }
 

@@ -13,14 +13,7 @@ namespace {
 
 TEST_F(GuardTest, AnotherTenantNeverReachesTheAccount) {
   SignIn("alice", fakedc::kSeedAlicePhone);
-  int checked = 0;
-  for (const Rpc& rpc : Rpcs()) {
-    grpc::Status status = rpc.call(Context(kTokenB).get(), "accounts/alice");
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
-        << rpc.name << ": " << status.error_message();
-    EXPECT_EQ(Reason(status), "ACCOUNT_NOT_FOUND") << rpc.name;
-    ++checked;
-  }
+  const int checked = ExpectOtherTenantNotFound(Rpcs(), [](size_t) { return "accounts/alice"; });
   // And tenant B's list does not show it.
   v1::ListAccountsRequest list;
   v1::ListAccountsResponse listed;
@@ -114,15 +107,7 @@ TEST_F(GuardTest, EachTenantHasItsOwnAccountIds) {
 
 TEST_F(GuardTest, MissingOrUnknownTokenIsUnauthenticated) {
   SignIn("alice", fakedc::kSeedAlicePhone);
-  for (const Rpc& rpc : Rpcs()) {
-    grpc::ClientContext none;
-    none.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    EXPECT_EQ(rpc.call(&none, "accounts/alice").error_code(), grpc::StatusCode::UNAUTHENTICATED)
-        << rpc.name;
-    EXPECT_EQ(rpc.call(Context("not-a-known-token-at-all").get(), "accounts/alice").error_code(),
-              grpc::StatusCode::UNAUTHENTICATED)
-        << rpc.name;
-  }
+  ExpectUnauthenticated(Rpcs(), "accounts/alice");
   ExpectStillServing();
 }
 
@@ -140,38 +125,13 @@ TEST_F(GuardTest, MalformedNamesAreInvalidArgumentOrNotFound) {
       std::string("accounts/ali\0ce", 15),
       "accounts/alice/../bob",
   };
-  int calls = 0;
-  for (const Rpc& rpc : Rpcs()) {
-    for (const std::string& name : bad) {
-      grpc::Status status = rpc.call(Context().get(), name);
-      ++calls;
-      const bool invalid = status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
-      EXPECT_TRUE(invalid || status.error_code() == grpc::StatusCode::NOT_FOUND)
-          << rpc.name << " with \"" << name.substr(0, 40) << "\": " << status.error_code() << " "
-          << status.error_message();
-      if (invalid) EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
-    }
-  }
-  EXPECT_EQ(calls, 47 * 10);
+  EXPECT_EQ(ExpectMalformedNamesRejected(Rpcs(), bad), 47 * 10);
   ExpectStillServing();
 }
 
-// Invalid UTF-8 in a string field fails protobuf's parse before any handler runs; gRPC C++ alone
-// would answer UNIMPLEMENTED with no message, tgrpcd says INVALID_ARGUMENT and why.
 TEST_F(GuardTest, RequestThatDoesNotParseIsInvalidArgument) {
   SignIn("alice", fakedc::kSeedAlicePhone);
-  for (const Rpc& rpc : Rpcs()) {
-    grpc::Status status = rpc.call(Context().get(), "accounts/\xff\xfe");
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
-        << rpc.name << ": " << status.error_code() << " " << status.error_message();
-    if (rpc.name == "UploadFile") {
-      // A client stream's message that does not parse ends the stream for the handler (gRPC's
-      // callback API says no more): the upload answers that its header is missing.
-      EXPECT_EQ(BadField(status), "header") << status.error_message();
-    } else {
-      EXPECT_EQ(Reason(status), "REQUEST_UNPARSABLE") << rpc.name;
-    }
-  }
+  ExpectUnparsableRejected(Rpcs());
   // Raw bytes, as a caller in another language can send them.
   grpc::GenericStub generic(channel_);
   auto call = [&](const std::string& method, const std::string& payload) {
