@@ -419,7 +419,7 @@ TEST_F(ForumTest, CreateChatMakesAForum) {
   // fakedc says so too, and GetChat.
   bool fakedc_forum = false;
   dc_->Run([&](fakedc::World& world) {
-    const fakedc::ChannelRecord* channel = world.FindChannel(-forum.id() - 1000000000000);
+    const fakedc::ChannelRecord* channel = world.FindChannel(forum.raw_id());
     fakedc_forum = channel != nullptr && channel->forum && channel->megagroup;
   });
   EXPECT_TRUE(fakedc_forum);
