@@ -1,9 +1,8 @@
-// ChatService's administration: CreateChat (a basic group, supergroup or broadcast channel),
-// JoinChat, LeaveChat, UpdateChat (the title and photo; its other settings are chat_settings.cc's)
-// and AddChatMembers. Basic
-// groups and channels are different objects in MTProto (messages.* vs channels.* methods); each RPC
-// picks the method by the chat's marked id. Every one keeps its answer for retries of the same
-// request_id, so a retried call acts once.
+// ChatService's administration: CreateChat (a basic group, supergroup, forum or broadcast
+// channel), JoinChat, LeaveChat, UpdateChat (the title and photo; its other settings are
+// chat_settings.cc's) and AddChatMembers. Basic groups and channels are different objects in
+// MTProto (messages.* vs channels.* methods); each RPC picks the method by the chat's marked id.
+// Every one keeps its answer for retries of the same request_id, so a retried call acts once.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -226,6 +225,9 @@ grpc::ServerUnaryReactor* ChatServiceImpl::CreateChat(grpc::CallbackServerContex
   if (checked.ok() && CodePoints(request->about()) > kMaxAboutLength) {
     checked = InvalidField("about", absl::StrCat("at most ", kMaxAboutLength, " characters"));
   }
+  if (checked.ok() && request->forum() && type != v1::Chat::SUPERGROUP) {
+    checked = InvalidField("forum", "a forum is a SUPERGROUP");
+  }
   if (checked.ok() && type == v1::Chat::BASIC_GROUP && request->users().empty()) {
     checked = InvalidField("users", "a basic group needs at least one user besides the account");
   }
@@ -242,6 +244,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::CreateChat(grpc::CallbackServerContex
   const absl::Time deadline = CallDeadline(*context, *api_);
   const std::string title = request->title();
   const std::string about = request->about();
+  const bool forum = request->forum();
   // The users first: a bad one fails the call before anything is made.
   ResolveUsers(
       account, *std::move(references), "users", deadline,
@@ -274,6 +277,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::CreateChat(grpc::CallbackServerContex
         api::channels_createChannel create;
         create.broadcast = type == v1::Chat::CHANNEL;
         create.megagroup = type == v1::Chat::SUPERGROUP;
+        create.forum = forum;  // layer 228's createChannel makes it a forum: no toggleForum
         create.title = title;
         create.about = about;
         auto invitees = std::make_shared<std::vector<tl::Ptr<api::InputUser>>>(*std::move(users));

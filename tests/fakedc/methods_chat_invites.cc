@@ -1,9 +1,10 @@
 // Invite links and join requests of supergroups and channels: messages.exportChatInvite,
 // getExportedChatInvites, editExportedChatInvite (revoke), importChatInvite (with Telegram's
 // INVITE_HASH_INVALID, INVITE_HASH_EXPIRED past the expiry, the usage limit or a revocation, and
-// INVITE_REQUEST_SENT for a link that needs approval), getChatInviteImporters (requested), and
-// hideChatJoinRequest / hideAllChatJoinRequests. Admins with invite_users manage them. Not
-// emulated: basic groups' links, the permanent link, checkChatInvite.
+// INVITE_REQUEST_SENT for a link that needs approval), checkChatInvite (chatInvite, or
+// chatInviteAlready for members), getChatInviteImporters (requested), and hideChatJoinRequest /
+// hideAllChatJoinRequests. Admins with invite_users manage them. Not emulated: basic groups'
+// links, the permanent link, chatInvitePeek.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/fakedc/chat_rights.h"
 #include "tests/fakedc/methods.h"
+#include "tests/fakedc/photos.h"
 
 namespace tgrpc::fakedc {
 namespace {
@@ -67,6 +69,23 @@ InviteRecord* FindInvite(ChannelRecord& channel, const std::string& hash) {
     if (invite.hash == hash) return &invite;
   }
   return nullptr;
+}
+
+// The channel and invite of an invite hash (or link); INVITE_HASH_INVALID if none has it,
+// INVITE_HASH_EXPIRED past its expiry or usage limit, or revoked.
+absl::StatusOr<std::pair<ChannelRecord*, InviteRecord*>> UsableInvite(World& world,
+                                                                      const std::string& link) {
+  const std::string hash = HashOf(link);
+  for (auto& [id, channel] : world.channels()) {
+    InviteRecord* invite = FindInvite(channel, hash);
+    if (invite == nullptr) continue;
+    if (invite->revoked || (invite->expire_date != 0 && world.Now() >= invite->expire_date) ||
+        (invite->usage_limit != 0 && invite->usage >= invite->usage_limit)) {
+      return BadRequest("INVITE_HASH_EXPIRED");
+    }
+    return std::make_pair(&channel, invite);
+  }
+  return BadRequest("INVITE_HASH_INVALID");
 }
 
 // Adds `user_id` to the channel, as channels.joinChannel does; the answer for `user_id`.
@@ -207,17 +226,11 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
           const api::messages_importChatInvite& request,
           CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ChatInviteJoinResult>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        const std::string hash = HashOf(request.hash);
-        ChannelRecord* channel = nullptr;
-        InviteRecord* invite = nullptr;
-        for (auto& [id, c] : world.channels()) {
-          if (InviteRecord* found = FindInvite(c, hash)) channel = &c, invite = found;
-        }
-        if (invite == nullptr) return BadRequest("INVITE_HASH_INVALID");
-        if (invite->revoked || (invite->expire_date != 0 && world.Now() >= invite->expire_date) ||
-            (invite->usage_limit != 0 && invite->usage >= invite->usage_limit)) {
-          return BadRequest("INVITE_HASH_EXPIRED");
-        }
+        absl::StatusOr<std::pair<ChannelRecord*, InviteRecord*>> found =
+            UsableInvite(world, request.hash);
+        if (!found.ok()) return found.status();
+        auto [channel, invite] = *found;
+        const std::string& hash = invite->hash;
         if (channel->HasMember(context.user_id)) return BadRequest("USER_ALREADY_PARTICIPANT");
         if (channel->kicked.count(context.user_id) != 0) {
           return BadRequest("USER_BANNED_IN_CHANNEL");
@@ -238,6 +251,33 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
         auto out = std::make_unique<api::messages_chatInviteJoinResultOk>();
         out->updates = AddMember(env, *channel, context.user_id, context.session_id);
         return tl::Ptr<api::messages_ChatInviteJoinResult>(std::move(out));
+      });
+  // What a link shows before joining: the chat itself to its members (chatInviteAlready), else
+  // its title, kind, member count and whether joining needs approval (chatInvite).
+  d.On<api::messages_checkChatInvite>(
+      [&world](const api::messages_checkChatInvite& request,
+               CallContext& context) -> absl::StatusOr<tl::Ptr<api::ChatInvite>> {
+        if (absl::Status s = RequireUser(context); !s.ok()) return s;
+        absl::StatusOr<std::pair<ChannelRecord*, InviteRecord*>> found =
+            UsableInvite(world, request.hash);
+        if (!found.ok()) return found.status();
+        const auto [channel, invite] = *found;
+        if (channel->HasMember(context.user_id)) {
+          auto out = std::make_unique<api::chatInviteAlready>();
+          out->chat = MakeChannel(*channel, context.user_id);
+          return tl::Ptr<api::ChatInvite>(std::move(out));
+        }
+        auto out = std::make_unique<api::chatInvite>();
+        out->channel = true;
+        out->broadcast = !channel->megagroup;
+        out->megagroup = channel->megagroup;
+        out->public_ = !channel->username.empty();
+        out->request_needed = invite->request_needed;
+        out->title = channel->title;
+        if (!channel->about.empty()) out->about = channel->about;
+        out->photo = MakePhoto(world, channel->photo.id);
+        out->participants_count = static_cast<int32_t>(channel->members.size());
+        return tl::Ptr<api::ChatInvite>(std::move(out));
       });
   d.On<api::messages_getChatInviteImporters>(
       [&world](const api::messages_getChatInviteImporters& request,

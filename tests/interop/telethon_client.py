@@ -39,7 +39,8 @@ except ImportError as e:  # reported as a JSON line below
 
 CLIENT = "telethon"
 STEPS = ["connect", "signin-user", "signup-user", "sendcode-only", "signin-bot", "signin-qr",
-         "send-and-get", "reconnect", "members", "file", "receive-updates"]
+         "send-and-get", "reconnect", "members", "file", "receive-updates", "join-request",
+         "join-approved", "join-link"]
 
 
 def transports():
@@ -112,11 +113,15 @@ OPTIONS = [
     ("peer", "INTEROP_PEER", "me", 'send-and-get / file: chat to use ("me" = saved messages)'),
     ("channel", "INTEROP_CHANNEL", None, "members: channel or supergroup username"),
     ("min-members", "INTEROP_MIN_MEMBERS", "1", "members: fail below this count"),
+    ("invite", "INTEROP_INVITE", None, "join-request / join-approved / join-link: the invite "
+     "link (https://t.me/+HASH, t.me/joinchat/HASH or the hash)"),
+    ("chat-title", "INTEROP_CHAT_TITLE", None, "join-*: the title the invite must show"),
     ("file-size", "INTEROP_FILE_SIZE", str(10 * 1024 * 1024 + 12345), "file: bytes to upload"),
     ("api-id", "INTEROP_API_ID", "17349", "api_id sent in initConnection"),
     ("api-hash", "INTEROP_API_HASH", "344583e45741c457fe1862106095a5eb", "api_hash"),
     ("sync-dir", "INTEROP_SYNC_DIR", None, "reconnect: the step creates <dir>/ready, then waits for "
-     "<dir>/dropped (the runner drops the connections in between)"),
+     "<dir>/dropped (the runner drops the connections in between); join-approved: waits for "
+     "<dir>/approved (the admin approves the request in between)"),
     ("timeout", "INTEROP_TIMEOUT", "60", "seconds per step (the file step gets 5x)"),
 ]
 FLAGS = [
@@ -521,6 +526,95 @@ class Driver:
                              f"uploaded {len(data)} bytes sha256 {want}")
         return {"size": len(data), "sha256": want, "message_id": sent.id,
                 "upload_ms": int((t1 - t0) * 1000), "download_ms": int((t2 - t1) * 1000)}
+
+    def invite_hash(self):
+        """The hash of --invite: what follows t.me/+ or joinchat/ (or the whole value)."""
+        link = self.opts["invite"]
+        if not link:
+            raise ValueError("the join-* steps need --invite")
+        for marker in ("joinchat/", "+"):
+            if marker in link:
+                link = link.rsplit(marker, 1)[1]
+        return link
+
+    async def check_invite(self, request_needed):
+        """messages.checkChatInvite before joining: a chatInvite of a supergroup with the title of
+        --chat-title, asking for approval or not as expected."""
+        shown = await self.client(functions.messages.CheckChatInviteRequest(self.invite_hash()))
+        if not isinstance(shown, types.ChatInvite):
+            raise ValueError(f"checkChatInvite before joining gave {type(shown).__name__}")
+        title = self.opts["chat-title"]
+        if (not shown.megagroup or bool(shown.request_needed) != request_needed
+                or (title and shown.title != title)):
+            raise ValueError(f"checkChatInvite shows {shown.title!r} megagroup={shown.megagroup} "
+                             f"request_needed={shown.request_needed}")
+        return shown
+
+    async def verify_member(self, channel):
+        """This user is a member of `channel`, as three calls see it: checkChatInvite answers
+        chatInviteAlready with the channel, getDialogs lists it, and channels.getParticipants
+        has the user."""
+        me = await self.client.get_me()
+        already = await self.client(functions.messages.CheckChatInviteRequest(self.invite_hash()))
+        if not isinstance(already, types.ChatInviteAlready) or already.chat.id != channel.id:
+            raise ValueError(f"checkChatInvite of a member gave {already!r}")
+        if already.chat.left:
+            raise ValueError("checkChatInvite's channel says the user left")
+        dialog_ids = [d.entity.id async for d in self.client.iter_dialogs()]
+        if channel.id not in dialog_ids:
+            raise ValueError(f"channel {channel.id} is not among the dialogs {dialog_ids}")
+        participants = await self.client.get_participants(already.chat)
+        ids = [u.id for u in participants]
+        if me.id not in ids:
+            raise ValueError(f"user {me.id} is not among the participants {ids}")
+        return {"user_id": me.id, "channel_id": channel.id, "title": already.chat.title,
+                "participants": len(ids), "dialogs": len(dialog_ids)}
+
+    async def step_join_request(self):
+        """A link that needs approval: checkChatInvite shows it so, importChatInvite must raise
+        INVITE_REQUEST_SENT, and the user is no member yet."""
+        shown = await self.check_invite(request_needed=True)
+        try:
+            result = await self.client(functions.messages.ImportChatInviteRequest(
+                self.invite_hash()))
+            raise ValueError(f"importChatInvite joined without approval: {type(result).__name__}")
+        except errors.InviteRequestSentError:
+            pass
+        again = await self.client(functions.messages.CheckChatInviteRequest(self.invite_hash()))
+        if not isinstance(again, types.ChatInvite):
+            raise ValueError(f"a pending request made the user a member ({type(again).__name__})")
+        me = await self.client.get_me()
+        return {"user_id": me.id, "title": shown.title, "participants": shown.participants_count,
+                "error": "INVITE_REQUEST_SENT"}
+
+    async def step_join_approved(self):
+        """After an admin approved the request (the runner creates <sync-dir>/approved then):
+        the user is a member."""
+        directory = self.opts["sync-dir"]
+        if directory:
+            while not os.path.exists(os.path.join(directory, "approved")):
+                await asyncio.sleep(0.05)
+        already = await self.client(functions.messages.CheckChatInviteRequest(self.invite_hash()))
+        if not isinstance(already, types.ChatInviteAlready):
+            raise ValueError(f"not a member after approval: checkChatInvite gave "
+                             f"{type(already).__name__}")
+        return await self.verify_member(already.chat)
+
+    async def step_join_link(self):
+        """A link with no approval: importChatInvite joins at once; its Updates carry the
+        channel, and the user is a member."""
+        await self.check_invite(request_needed=False)
+        updates = await self.client(functions.messages.ImportChatInviteRequest(self.invite_hash()))
+        channels = [c for c in getattr(updates, "chats", []) if isinstance(c, types.Channel)]
+        if len(channels) != 1:
+            raise ValueError(f"importChatInvite's {type(updates).__name__} has chats "
+                             f"{getattr(updates, 'chats', None)!r}")
+        try:
+            await self.client(functions.messages.ImportChatInviteRequest(self.invite_hash()))
+            raise ValueError("a second importChatInvite joined again")
+        except errors.UserAlreadyParticipantError:
+            pass
+        return await self.verify_member(channels[0])
 
     async def run(self):
         code = 0

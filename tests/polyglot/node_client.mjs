@@ -306,6 +306,52 @@ await check('flood_wait', async () => {
   return `FLOOD_WAIT (telegram.org, 420), retry in ${seconds}s`
 })
 
+await check('forum', async () => {
+  const made = await call(chats, 'CreateChat', {
+    account, type: 'SUPERGROUP', title: `Forum of ${args.client}`, request_id: `forum-${args.account}`,
+  })
+  expect(made.type === 'SUPERGROUP' && !made.is_forum, `CreateChat ${JSON.stringify(made)}`)
+  const turned = await call(chats, 'UpdateChat', {
+    chat: { name: made.name }, update_mask: { paths: ['topics'] }, topics: true,
+  })
+  expect(turned.is_forum === true, `UpdateChat topics: ${JSON.stringify(turned)}`)
+  const topic = await call(chats, 'CreateForumTopic', {
+    parent: made.name, title: 'Releases', icon_color: 0xCB86DB, request_id: `topic-${args.account}`,
+  })
+  expect(topic.title === 'Releases' && topic.topic_id > 0 && topic.my &&
+    topic.name === `${made.name}/topics/${topic.topic_id}` && topic.icon_color === 0xCB86DB,
+  `CreateForumTopic ${JSON.stringify(topic)}`)
+  const listed = async () => {
+    const page = await call(chats, 'ListForumTopics', { parent: made.name })
+    return new Map((page.topics ?? []).map((t) => [t.topic_id, t]))
+  }
+  let found = await listed()
+  expect(found.get(topic.topic_id)?.title === 'Releases', `ListForumTopics ${JSON.stringify([...found.values()])}`)
+  const renamed = await call(chats, 'UpdateForumTopic', {
+    topic: { name: topic.name, title: 'Release notes' }, update_mask: { paths: ['title'] },
+  })
+  expect(renamed.title === 'Release notes' && !renamed.closed, `UpdateForumTopic title: ${JSON.stringify(renamed)}`)
+  const closed = await call(chats, 'UpdateForumTopic', {
+    topic: { name: topic.name, closed: true }, update_mask: { paths: ['closed'] },
+  })
+  expect(closed.closed === true && closed.title === 'Release notes', `UpdateForumTopic closed: ${JSON.stringify(closed)}`)
+  found = await listed()
+  expect(found.get(topic.topic_id)?.closed === true, `listed ${JSON.stringify([...found.values()])}`)
+  await call(chats, 'DeleteForumTopic', { name: topic.name })
+  found = await listed()
+  expect(!found.has(topic.topic_id), 'the deleted topic is still listed')
+  const gone = await failing(chats, 'DeleteForumTopic', { name: topic.name })
+  expect(gone.code === grpc.status.INVALID_ARGUMENT && gone.errorInfo?.reason === 'TOPIC_ID_INVALID',
+    `deleted twice: ${JSON.stringify(gone)}`)
+  // CreateChat's forum: topics on from the start.
+  const born = await call(chats, 'CreateChat', {
+    account, type: 'SUPERGROUP', forum: true, title: `Born a forum (${args.client})`,
+  })
+  expect(born.is_forum === true, `CreateChat forum: ${JSON.stringify(born)}`)
+  return `${made.name} made a forum; topic ${topic.topic_id} created, listed, renamed, closed, ` +
+    `deleted (then TOPIC_ID_INVALID); CreateChat forum ${born.name}`
+})
+
 await check('bot_commands', async () => {
   // A bot account (fakedc's seeded bot) publishes commands for its own language code, so the
   // callers that share the bot do not see each other's lists.

@@ -25,10 +25,12 @@ import importlib
 import importlib.util
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import grpc
@@ -185,6 +187,13 @@ def main():
     # A registered number the account imports as a contact (fakedc's seeded carol).
     parser.add_argument("--contact-phone", default="+15550000003")
     parser.add_argument("--big-group", default="fakedc_big")
+    # join_request and join_link: Telethon (tests/interop/telethon_client.py, an independent
+    # MTProto client) as two seeded users who join the caller's supergroup by its links.
+    parser.add_argument("--telethon-dcs", help='fakedc\'s DCs for Telethon, JSON '
+                        '{"1": ["127.0.0.1", port], ...}; the join checks run only with it')
+    parser.add_argument("--telethon-rsa-key", help="fakedc's public key, PKCS#1 PEM")
+    parser.add_argument("--telethon-phones", default="+16660000007,+16660000008",
+                        help="the users who join: by request, then by a plain link")
     parser.add_argument("--stubs", choices=["auto", "protoc", "descriptor"], default="auto")
     parser.add_argument("--proto-dir", default=os.path.join(ROOT, "proto"))
     parser.add_argument("--descriptor-set", default=os.path.join(ROOT, "bazel-bin", "proto",
@@ -469,6 +478,171 @@ def main():
                f"SendInlineResult {sent}")
         return f"{found.results[0].title!r}, sent as message {sent.id} via bot {sent.via_bot_id}"
 
+    def forum():
+        made = call(chats.CreateChat, api.CreateChatRequest(
+            account=account, type=api.Chat.SUPERGROUP, title=f"Forum of {args.client}",
+            request_id=f"forum-{args.account}"))
+        expect(made.type == api.Chat.SUPERGROUP and not made.is_forum, f"CreateChat {made}")
+        update = api.UpdateChatRequest(chat=api.Chat(name=made.name), topics=True)
+        update.update_mask.paths.append("topics")
+        turned = call(chats.UpdateChat, update)
+        expect(turned.is_forum, f"UpdateChat topics: {turned}")
+        topic = call(chats.CreateForumTopic, api.CreateForumTopicRequest(
+            parent=made.name, title="Releases", icon_color=0xFFD67E,
+            request_id=f"topic-{args.account}"))
+        expect(topic.title == "Releases" and topic.topic_id > 0 and topic.my and
+               topic.name == f"{made.name}/topics/{topic.topic_id}" and
+               topic.icon_color == 0xFFD67E, f"CreateForumTopic {topic}")
+
+        def listed():
+            page = call(chats.ListForumTopics, api.ListForumTopicsRequest(parent=made.name))
+            return {t.topic_id: t for t in page.topics}
+
+        found = listed()
+        expect(topic.topic_id in found and found[topic.topic_id].title == "Releases",
+               f"ListForumTopics {list(found.values())}")
+        rename = api.UpdateForumTopicRequest(topic=api.ForumTopic(name=topic.name,
+                                                                  title="Release notes"))
+        rename.update_mask.paths.append("title")
+        renamed = call(chats.UpdateForumTopic, rename)
+        expect(renamed.title == "Release notes" and not renamed.closed,
+               f"UpdateForumTopic title: {renamed}")
+        close = api.UpdateForumTopicRequest(topic=api.ForumTopic(name=topic.name, closed=True))
+        close.update_mask.paths.append("closed")
+        closed = call(chats.UpdateForumTopic, close)
+        expect(closed.closed and closed.title == "Release notes",
+               f"UpdateForumTopic closed: {closed}")
+        found = listed()
+        expect(topic.topic_id in found and found[topic.topic_id].closed and
+               found[topic.topic_id].title == "Release notes", f"listed {list(found.values())}")
+        call(chats.DeleteForumTopic, api.DeleteForumTopicRequest(name=topic.name))
+        expect(topic.topic_id not in listed(), "the deleted topic is still listed")
+        d = failing(chats.DeleteForumTopic, api.DeleteForumTopicRequest(name=topic.name))
+        expect(d["code"] == grpc.StatusCode.INVALID_ARGUMENT and d.get("ErrorInfo") is not None
+               and d["ErrorInfo"].reason == "TOPIC_ID_INVALID", f"deleted twice: {d}")
+        return (f"{made.name} made a forum; topic {topic.topic_id} created, listed, renamed, "
+                f"closed, deleted (then TOPIC_ID_INVALID)")
+
+    telethon_phones = args.telethon_phones.split(",")
+
+    def telethon(phone, scenario, link, title, sync_dir=None):
+        """tests/interop/telethon_client.py signed in as `phone`, running `scenario` on `link`;
+        its JSON lines (one per step) come through the returned queue as they are printed."""
+        argv = [sys.executable, os.path.join(ROOT, "tests", "interop", "telethon_client.py"),
+                "--dcs", args.telethon_dcs, "--dc", "2", "--rsa-key", args.telethon_rsa_key,
+                "--phone", phone, "--code-file", os.path.join(args.codes_dir, "{phone}"),
+                "--scenario", scenario, "--invite", link, "--chat-title", title,
+                "--timeout", "30"]
+        if sync_dir:
+            argv += ["--sync-dir", sync_dir]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines = queue.Queue()
+
+        def pump():
+            for line in proc.stdout:
+                try:
+                    lines.put(json.loads(line))
+                except ValueError:
+                    pass
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        return proc, lines
+
+    def telethon_step(proc, lines, step):
+        """The JSON line of `step` (the ones before it must have passed)."""
+        while True:
+            try:
+                record = lines.get(timeout=60)
+            except queue.Empty:
+                proc.kill()
+                raise Failure(f"Telethon printed no {step} line in 60 s")
+            if record is None:
+                err = proc.stderr.read()[-500:] if proc.stderr else ""
+                raise Failure(f"Telethon exited {proc.wait()} before {step}: {err}")
+            if not record.get("ok"):
+                raise Failure(f"Telethon {record.get('step')}: {record.get('detail')}")
+            if record.get("step") == step:
+                return record["detail"]
+
+    def member_ids(chat_name):
+        seen, token = set(), ""
+        while True:
+            page = call(chats.ListChatMembers, api.ListChatMembersRequest(
+                parent=chat_name, page_size=100, page_token=token))
+            seen.update(m.user.id for m in page.members)
+            token = page.next_page_token
+            if not token:
+                return seen
+
+    def join_group():
+        if "group" not in state:
+            state["group"] = call(chats.CreateChat, api.CreateChatRequest(
+                account=account, type=api.Chat.SUPERGROUP, title="Joined by Telethon",
+                request_id=f"join-group-{args.account}"))
+        return state["group"]
+
+    def join_request():
+        group = join_group()
+        link = call(chats.CreateInviteLink, api.CreateInviteLinkRequest(
+            parent=group.name, request_needed=True, title="approval"))
+        expect(link.request_needed and link.link.startswith("https://t.me/+"),
+               f"CreateInviteLink {link}")
+        sync_dir = tempfile.mkdtemp(prefix="tgrpc-join-")
+        proc, lines = telethon(telethon_phones[0], "connect,signin-user,join-request,join-approved",
+                               link.link, group.title, sync_dir)
+        try:
+            asked = telethon_step(proc, lines, "join-request")
+            user_id = asked["user_id"]
+            pending = call(chats.ListJoinRequests, api.ListJoinRequestsRequest(parent=group.name))
+            expect([r.user.id for r in pending.requests] == [user_id] and pending.total_size == 1,
+                   f"ListJoinRequests {pending}, Telethon is user {user_id}")
+            expect(user_id not in member_ids(group.name), "a member before approval")
+            call(chats.ApproveJoinRequest, api.ApproveJoinRequestRequest(
+                parent=group.name, user=f"{account}/users/{user_id}",
+                request_id=f"approve-{args.account}"))
+            with open(os.path.join(sync_dir, "approved"), "w"):
+                pass
+            joined = telethon_step(proc, lines, "join-approved")
+        finally:
+            if proc.poll() is None:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        expect(joined["channel_id"] == group.raw_id and joined["user_id"] == user_id,
+               f"Telethon joined {joined}, the group is {group.raw_id}")
+        expect(user_id in member_ids(group.name), "tgrpcd does not list the approved user")
+        left = call(chats.ListJoinRequests, api.ListJoinRequestsRequest(parent=group.name))
+        expect(not left.requests, f"requests left after approval: {left}")
+        state["requester"] = user_id
+        return (f"Telethon user {user_id}: INVITE_REQUEST_SENT, listed, approved, then a member "
+                f"(checkChatInvite, dialogs, {joined['participants']} participants)")
+
+    def join_link():
+        group = join_group()
+        link = call(chats.CreateInviteLink, api.CreateInviteLinkRequest(
+            parent=group.name, usage_limit=5, title="open"))
+        expect(not link.request_needed and link.usage_limit == 5, f"CreateInviteLink {link}")
+        proc, lines = telethon(telethon_phones[1], "connect,signin-user,join-link", link.link,
+                               group.title)
+        try:
+            joined = telethon_step(proc, lines, "join-link")
+        finally:
+            if proc.poll() is None:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        expect(joined["channel_id"] == group.raw_id, f"Telethon joined {joined}, "
+               f"the group is {group.raw_id}")
+        expect(joined["user_id"] in member_ids(group.name), "tgrpcd does not list the new member")
+        links = call(chats.ListInviteLinks, api.ListInviteLinksRequest(parent=group.name))
+        used = [x for x in links.links if x.link == link.link]
+        expect(len(used) == 1 and used[0].usage_count == 1, f"ListInviteLinks {links}")
+        return (f"Telethon user {joined['user_id']} joined directly; the link's usage_count is 1, "
+                f"{joined['participants']} participants")
+
     check("auth", auth)
     check("signin", signin)
     check("messages", send_and_read)
@@ -478,10 +652,14 @@ def main():
     check("not_found", not_found)
     check("bad_request", bad_request)
     check("flood_wait", flood_wait)
+    check("forum", forum)
     check("bot_commands", bot_commands)
     if args.press_button:
         check("bot_button", bot_button)
         check("bot_inline", bot_inline)
+    if args.telethon_dcs:
+        check("join_request", join_request)
+        check("join_link", join_link)
     channel.close()
     return 0 if failures == 0 else 1
 

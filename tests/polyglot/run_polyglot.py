@@ -18,7 +18,10 @@ each as its own Telegram user (the flood limit is per user). Before them, mtcute
 (tests/interop/mtcute_client.mjs, an independent MTProto client) signs in as fakedc's bot and
 answers button presses and inline queries (answer-buttons): the Python callers' bot_button check
 presses its button through tgrpcd (MessageService.PressButton) and must get mtcute's answer, and
-bot_inline asks it for inline results (QueryInlineBot) and sends one (SendInlineResult). Prints one line per check,
+bot_inline asks it for inline results (QueryInlineBot) and sends one (SendInlineResult). The
+python caller's join_request and join_link run Telethon (tests/interop/telethon_client.py), which
+joins the caller's supergroup by its invite links: once by a join request the caller approves
+(ListJoinRequests, ApproveJoinRequest), once directly. Prints one line per check,
 `polyglot <client> <check> PASSED|FAILED[: detail]`, and `polyglot tgrpcd shutdown ...` for a
 clean SIGTERM, then a count; exits 1 if anything failed. tests/run_all.sh runs it after interop.
 
@@ -46,7 +49,7 @@ PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.execu
 # The checks of the typed-API clients; the raw clients list theirs (--list-checks), one per TL
 # method. A check a client never printed counts as failed.
 CHECKS = ["auth", "signin", "messages", "reactions", "members", "contacts", "not_found",
-          "bad_request", "flood_wait"]
+          "bad_request", "flood_wait", "forum"]
 # (client, command builder, phone). Each its own user: FLOOD_WAIT is counted per user.
 CLIENTS = [
     ("node", "node", "+15550000001"),
@@ -59,6 +62,11 @@ RAW_PYTHON_HELPER = "+16660000005"  # fakedc_big's member 5: writes to carol
 # The typed clients' BotService check; the Python ones also press mtcute's button.
 BOT_CHECKS = {"node": ["bot_commands"], "protoc": ["bot_commands", "bot_button", "bot_inline"],
               "descriptor": ["bot_commands", "bot_button", "bot_inline"]}
+# Telethon (tests/interop/telethon_client.py, an independent MTProto client) joins the protoc
+# caller's supergroup as fakedc_big's members 7 (by a join request the caller approves) and 8 (by
+# a plain link).
+JOIN_CHECKS = {"protoc": ["join_request", "join_link"]}
+TELETHON_PHONES = "+16660000007,+16660000008"
 BOT_TOKEN = "1000000:AAFakeDcBotTokenForTests"  # fakedc's seeded bot (tests/fakedc/seed.h)
 # mtcute must find fakedc's key by its fingerprint, which it cannot when that starts with 0: a
 # fixed key whose fingerprint does not (tests/interop uses it too).
@@ -86,15 +94,12 @@ def ensure_node_modules():
         subprocess.run(["bash", os.path.join(ROOT, "deploy", "polyglot_setup.sh")], check=True)
 
 
-def start_mtcute_bot(work, ready, presses):
+def start_mtcute_bot(work, ready, key, presses):
     """mtcute signed in as fakedc's bot, answering `presses` button presses and as many inline
     queries (the bot_button and bot_inline checks fail if it does not get ready)."""
     interop = os.path.join(ROOT, "tests", "interop")
     if not os.path.isdir(os.path.join(interop, "node_modules", "@mtcute", "node")):
         subprocess.run(["bash", os.path.join(ROOT, "deploy", "interop_setup.sh")], check=False)
-    key = os.path.join(work, "fakedc_public.pem")
-    with open(key, "w") as f:
-        f.write(ready["public_key"])
     port = next(e["port"] for e in ready["endpoints"] if e["dc"] == 2 and not e["media_only"])
     log_path = os.path.join(work, "mtcute.log")
     proc = subprocess.Popen(
@@ -139,7 +144,7 @@ def mtcute_result(proc):
 def planned_checks(client, kind, argv):
     """The checks a client should print: the raw clients say which (--list-checks)."""
     if not kind.startswith("raw-"):
-        return CHECKS + BOT_CHECKS.get(kind, [])
+        return CHECKS + BOT_CHECKS.get(kind, []) + JOIN_CHECKS.get(kind, [])
     try:
         listed = subprocess.run(argv[:2] + ["--list-checks"], cwd=HERE, capture_output=True,
                                 text=True, timeout=60)
@@ -159,7 +164,7 @@ def main():
                         "set and the raw API's .proto tar already built (default: build them)")
     parser.add_argument("--members", type=int, default=1000,
                         help="members of fakedc_big (paged by every client; the raw clients "
-                        "sign in members 5 and 6)")
+                        "sign in members 5 and 6, Telethon 7 and 8)")
     parser.add_argument("--clients", default=",".join(c[0] for c in CLIENTS))
     parser.add_argument("--keep", action="store_true", help="keep the state directory")
     args = parser.parse_args()
@@ -193,12 +198,18 @@ def main():
             f"--state_dir={work}/tgrpcd", f"--tokens_file={work}/tokens",
             "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0"], f"{work}/tgrpcd.log")
         target = f"127.0.0.1:{tgrpcd.ready_json()['grpc_port']}"
+        # The independent clients' view of fakedc: its key as PKCS#1 PEM and its DCs.
+        public_key = os.path.join(work, "fakedc_public.pem")
+        with open(public_key, "w") as f:
+            f.write(ready["public_key"])
+        telethon_dcs = json.dumps({str(e["dc"]): [ready["address"], e["port"]]
+                                   for e in ready["endpoints"] if not e["media_only"]})
         log(f"fakedc {dcs}, tgrpcd {target} ({time.monotonic() - start:.0f} s)")
 
         wanted = args.clients.split(",")
         presses = sum(1 for c, kind, _ in CLIENTS
                       if c in wanted and "bot_button" in BOT_CHECKS.get(kind, []))
-        mtcute = start_mtcute_bot(work, ready, presses) if presses else None
+        mtcute = start_mtcute_bot(work, ready, public_key, presses) if presses else None
         for client, kind, phone in CLIENTS:
             if client not in wanted:
                 continue
@@ -214,10 +225,13 @@ def main():
             else:
                 argv = [PYTHON, os.path.join(HERE, "python_client.py"), *common,
                         "--stubs", kind, "--descriptor-set", descriptor_set, "--press-button"]
+                if kind in JOIN_CHECKS:
+                    argv += ["--telethon-dcs", telethon_dcs, "--telethon-rsa-key", public_key,
+                             "--telethon-phones", TELETHON_PHONES]
             checks = planned_checks(client, kind, argv)
             began = time.monotonic()
             try:
-                run = subprocess.run(argv, cwd=HERE, capture_output=True, text=True, timeout=120)
+                run = subprocess.run(argv, cwd=HERE, capture_output=True, text=True, timeout=180)
                 out, err, rc = run.stdout, run.stderr, run.returncode
             except subprocess.TimeoutExpired as e:
                 out, err, rc = (e.stdout or b"").decode(), (e.stderr or b"").decode(), "timeout"

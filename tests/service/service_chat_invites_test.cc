@@ -1,7 +1,8 @@
 // ChatService's invite links and join requests end to end against fakedc: CreateInviteLink,
 // ListInviteLinks (paged), RevokeInviteLink, JoinChat by a link (its usage limit, expiry and
-// revocation: INVITE_HASH_EXPIRED; a link that needs approval: INVITE_REQUEST_SENT), and
-// ListJoinRequests, ApproveJoinRequest, DeclineJoinRequest; bad input naming its field.
+// revocation: INVITE_HASH_EXPIRED; a link that needs approval: INVITE_REQUEST_SENT), ResolvePeer
+// of a link (messages.checkChatInvite, before and after joining), and ListJoinRequests,
+// ApproveJoinRequest, DeclineJoinRequest; bad input naming its field.
 #include <functional>
 #include <string>
 #include <vector>
@@ -174,6 +175,17 @@ TEST_F(ChatInvitesTest, JoinRequestsAreApprovedOrDeclined) {
   v1::InviteLink link;
   ASSERT_TRUE(Create(approval, &link).ok());
   EXPECT_TRUE(link.request_needed());
+  // What the link shows bob before he joins (messages.checkChatInvite's chatInvite): no id yet.
+  v1::ResolvePeerRequest resolve;
+  resolve.set_account("accounts/bob");
+  resolve.set_query(link.link());
+  v1::ResolvePeerResponse shown;
+  grpc::Status resolved = chats_->ResolvePeer(Context().get(), resolve, &shown);
+  ASSERT_TRUE(resolved.ok()) << resolved.error_message();
+  EXPECT_EQ(shown.chat().title(), "Invite Only");
+  EXPECT_EQ(shown.chat().type(), v1::Chat::SUPERGROUP);
+  EXPECT_EQ(shown.chat().members_count(), 1);
+  EXPECT_EQ(shown.chat().id(), 0);
   v1::Chat joined;
   for (const char* account : {"bob", "carol"}) {
     grpc::Status status = JoinBy(account, link.link(), &joined);
@@ -216,6 +228,11 @@ TEST_F(ChatInvitesTest, JoinRequestsAreApprovedOrDeclined) {
   status = chats_->GetChat(Context().get(), get, &seen);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_FALSE(seen.has_left());
+  // A member resolving the link gets the chat itself (chatInviteAlready).
+  resolved = chats_->ResolvePeer(Context().get(), resolve, &shown);
+  ASSERT_TRUE(resolved.ok()) << resolved.error_message();
+  EXPECT_EQ(shown.chat().id(), group_.id());
+  EXPECT_EQ(shown.chat().title(), "Invite Only");
 }
 
 TEST_F(ChatInvitesTest, BadInputIsNamed) {

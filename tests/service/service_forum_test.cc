@@ -3,7 +3,7 @@
 // forum_topic event and the posts as new_message events naming their topic (the forum and, in the
 // first test, its topics are made through RawService.InvokeJson). Then ChatService's topic RPCs:
 // CreateForumTopic, ListForumTopics with paging, UpdateForumTopic (rename, close, reopen),
-// DeleteForumTopic, and their refusals.
+// DeleteForumTopic, and their refusals; CreateChat's forum (topics on from the start).
 #include <memory>
 #include <regex>
 #include <string>
@@ -391,6 +391,75 @@ TEST_F(ForumTest, TopicRequestsAreCheckedAndANonForumHasNoTopics) {
   EXPECT_EQ(Reason(status), "CHANNEL_FORUM_MISSING");
   status = CreateTopic("accounts/alice/chats/fakedc_big", "Nope", &topic);
   EXPECT_EQ(Reason(status), "CHANNEL_FORUM_MISSING");
+}
+
+TEST_F(ForumTest, CreateChatMakesAForum) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  SignIn("bob", fakedc::kSeedBobPhone);
+  v1::CreateChatRequest create;
+  create.set_account("accounts/alice");
+  create.set_type(v1::Chat::SUPERGROUP);
+  create.set_forum(true);
+  create.set_title("Made a forum");
+  create.set_about("topics from the start");
+  create.add_users("accounts/alice/users/bob_example");
+  create.set_request_id("create-forum");
+  v1::Chat forum;
+  grpc::Status status = chats_->CreateChat(Context().get(), create, &forum);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(forum.type(), v1::Chat::SUPERGROUP);
+  EXPECT_TRUE(forum.is_forum());
+  EXPECT_TRUE(forum.is_creator());
+  EXPECT_EQ(forum.title(), "Made a forum");
+  // A retry of the request_id answers the same forum.
+  v1::Chat again;
+  status = chats_->CreateChat(Context().get(), create, &again);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(again.id(), forum.id());
+  // fakedc says so too, and GetChat.
+  bool fakedc_forum = false;
+  dc_->Run([&](fakedc::World& world) {
+    const fakedc::ChannelRecord* channel = world.FindChannel(forum.raw_id());
+    fakedc_forum = channel != nullptr && channel->forum && channel->megagroup;
+  });
+  EXPECT_TRUE(fakedc_forum);
+  v1::GetChatRequest get;
+  get.set_name(forum.name());
+  v1::Chat got;
+  status = chats_->GetChat(Context().get(), get, &got);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(got.is_forum());
+  EXPECT_EQ(got.full().about(), "topics from the start");
+
+  // Topics work at once, with no UpdateChat "topics" first; Bob, invited, sees one.
+  v1::ForumTopic topic;
+  status = CreateTopic(forum.name(), "Welcome", &topic);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  DialogTitled("bob", "Made a forum");
+  int pages = 0;
+  EXPECT_EQ(ListTitles(absl::StrCat("accounts/bob/chats/", forum.id()), 0, &pages),
+            std::vector<std::string>{"Welcome"});
+
+  // Without forum, a supergroup has none; forum is for supergroups only.
+  create.set_forum(false);
+  create.set_title("No topics");
+  create.clear_users();
+  create.set_request_id("");
+  v1::Chat plain;
+  status = chats_->CreateChat(Context().get(), create, &plain);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(plain.is_forum());
+  status = CreateTopic(plain.name(), "Nope", &topic);
+  EXPECT_EQ(Reason(status), "CHANNEL_FORUM_MISSING");
+  create.set_forum(true);
+  for (v1::Chat::Type type : {v1::Chat::CHANNEL, v1::Chat::BASIC_GROUP}) {
+    create.set_type(type);
+    create.set_about("");
+    create.add_users("accounts/alice/users/bob_example");
+    status = chats_->CreateChat(Context().get(), create, &plain);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_EQ(BadField(status), "forum");
+  }
 }
 
 }  // namespace
