@@ -1,7 +1,8 @@
 // Bots end to end against fakedc: BotService on a bot account (commands by scope and language,
-// info, menu button; a user account refused before Telegram is asked), a callback button that a
-// user account presses and the bot answers (PressButton + AnswerCallbackQuery, and Telegram's
-// BOT_RESPONSE_TIMEOUT when it does not), an inline query asked, answered and sent
+// one chat member's commands, info, menu buttons and Telegram's default one; a user account
+// refused before Telegram is asked), a callback button that a user account presses and the bot
+// answers (PressButton + AnswerCallbackQuery, and Telegram's BOT_RESPONSE_TIMEOUT when it does
+// not), an inline query asked, answered and sent
 // (QueryInlineBot + AnswerInlineQuery + SendInlineResult), SendBotCommand, and polls
 // (SendPoll, VotePoll; a closed poll, a quiz's second vote, options it does not have).
 #include <functional>
@@ -14,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
+#include "tl/generated/api.h"
 
 namespace tgrpc::service_test {
 namespace {
@@ -194,6 +196,91 @@ TEST_F(BotTest, CommandsInfoAndMenuButton) {
     ASSERT_EQ(buttons.size(), 2u);
     EXPECT_NE(buttons.at(0).find("https://example.org/app"), std::string::npos);
     EXPECT_EQ(buttons.count(alice->id), 1u);
+  });
+}
+
+TEST_F(BotTest, CommandsOfOneMemberAndTheDefaultMenuButton) {
+  SignInBot();
+  // Alice's own list in the seeded supergroup (botCommandScopePeerUser).
+  v1::SetCommandsRequest set;
+  set.set_account(kBot);
+  set.mutable_scope()->set_kind(v1::CommandScope::CHAT_MEMBER);
+  set.mutable_scope()->set_chat("accounts/bot/chats/fakedc_big");
+  set.mutable_scope()->set_user("accounts/bot/users/alice_example");
+  auto* mine = set.add_commands();
+  mine->set_command("mine");
+  mine->set_description("Alice's own");
+  google::protobuf::Empty empty;
+  grpc::Status status = bots_->SetCommands(Context().get(), set, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  v1::GetCommandsRequest get;
+  get.set_account(kBot);
+  *get.mutable_scope() = set.scope();
+  v1::GetCommandsResponse commands;
+  status = bots_->GetCommands(Context().get(), get, &commands);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(commands.commands_size(), 1);
+  EXPECT_EQ(commands.commands(0).command(), "mine");
+  EXPECT_EQ(commands.commands(0).description(), "Alice's own");
+  // Another member of the chat, and the chat as a whole, are other scopes.
+  get.mutable_scope()->set_user("accounts/bot/users/bob_example");
+  commands.Clear();
+  ASSERT_TRUE(bots_->GetCommands(Context().get(), get, &commands).ok());
+  EXPECT_EQ(commands.commands_size(), 0);
+  get.mutable_scope()->set_kind(v1::CommandScope::CHAT);
+  get.mutable_scope()->clear_user();
+  commands.Clear();
+  ASSERT_TRUE(bots_->GetCommands(Context().get(), get, &commands).ok());
+  EXPECT_EQ(commands.commands_size(), 0);
+  // A member scope names its user.
+  v1::SetCommandsRequest nobody = set;
+  nobody.mutable_scope()->clear_user();
+  status = bots_->SetCommands(Context().get(), nobody, &empty);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "scope.user");
+  int64_t alice_id = 0;
+  dc_->Run([&](fakedc::World& world) {
+    const fakedc::UserRecord* bot = world.FindUserByUsername(fakedc::kSeedBotUsername);
+    alice_id = world.FindUserByPhone(fakedc::kSeedAlicePhone)->id;
+    bool member_scope = false;
+    for (const auto& [key, list] : world.BotSettingsOf(bot->id).commands) {
+      member_scope |= key.first.rfind("botCommandScopePeerUser", 0) == 0 &&
+                      key.first.find(absl::StrCat(":user:", alice_id)) != std::string::npos;
+    }
+    EXPECT_TRUE(member_scope);
+  });
+
+  // Alice's menu button set to a web app, then back to Telegram's default (botMenuButtonDefault);
+  // and the default for everyone.
+  v1::SetMenuButtonRequest menu;
+  menu.set_account(kBot);
+  menu.set_user("accounts/bot/users/alice_example");
+  menu.set_kind(v1::SetMenuButtonRequest::WEB_APP);
+  menu.set_text("Open");
+  menu.set_url("https://example.org/app");
+  ASSERT_TRUE(bots_->SetMenuButton(Context().get(), menu, &empty).ok());
+  menu.set_kind(v1::SetMenuButtonRequest::DEFAULT);
+  menu.clear_text();
+  menu.clear_url();
+  status = bots_->SetMenuButton(Context().get(), menu, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  menu.clear_user();
+  menu.clear_kind();  // KIND_UNSPECIFIED: DEFAULT
+  status = bots_->SetMenuButton(Context().get(), menu, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  dc_->Run([&](fakedc::World& world) {
+    const fakedc::UserRecord* bot = world.FindUserByUsername(fakedc::kSeedBotUsername);
+    const auto& buttons = world.BotSettingsOf(bot->id).menu_buttons;
+    ASSERT_EQ(buttons.size(), 2u);
+    for (int64_t user : {alice_id, int64_t{0}}) {
+      ASSERT_EQ(buttons.count(user), 1u) << user;
+      absl::StatusOr<tl::Ptr<tl::api::BotMenuButton>> button =
+          tl::Decode<tl::api::BotMenuButton>(buttons.at(user));
+      ASSERT_TRUE(button.ok()) << button.status();
+      EXPECT_NE(dynamic_cast<const tl::api::botMenuButtonDefault*>(button->get()), nullptr)
+          << user << ": " << (*button)->tl_name();
+    }
   });
 }
 
