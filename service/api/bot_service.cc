@@ -1,6 +1,7 @@
 // BotService: what only bots do. Every handler first checks that the account is a bot (a user
 // account gets FAILED_PRECONDITION / BOT_ACCOUNT_REQUIRED without a call to Telegram), then makes
-// one bots.* or messages.set*Answer call.
+// one bots.* or messages.set*Answer call (AnswerInlineQuery first makes the files the bot uploaded
+// for its results Telegram's with messages.uploadMedia).
 #include <functional>
 #include <memory>
 #include <set>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
+#include "service/api/media_input.h"
 #include "service/api/services.h"
 #include "service/api/tl_json.h"
 #include "service/api/utf8.h"
@@ -203,9 +205,44 @@ tl::Ptr<api::InputWebDocument> WebDocument(const std::string& url, const std::st
   return out;
 }
 
-// One InlineResult as TL, checked (field names it as results[i]).
-absl::StatusOr<tl::Ptr<api::InputBotInlineResult>> InlineResultToTl(const v1::InlineResult& in,
-                                                                    const std::string& field) {
+// An InlineResult's uploaded file as the SendMedia that would send it to `account`'s chats, so
+// that it is checked and made InputMedia exactly as SendMedia's file is.
+v1::SendMediaRequest SendMediaOf(const v1::InlineResult& in, const std::string& account) {
+  v1::SendMediaRequest out;
+  out.set_parent(absl::StrCat(account, "/chats/self"));
+  out.set_kind(in.kind() == v1::InlineResult::PHOTO ? v1::SendMediaRequest::PHOTO
+                                                    : v1::SendMediaRequest::DOCUMENT);
+  *out.mutable_file() = in.file();
+  out.set_mime_type(in.mime_type());
+  return out;
+}
+
+// The photo or document messages.uploadMedia made of an uploaded file, as a StoredFile.
+absl::StatusOr<v1::StoredFile> StoredFileOf(const api::MessageMedia& media) {
+  v1::StoredFile out;
+  if (const auto* m = dynamic_cast<const api::messageMediaPhoto*>(&media)) {
+    if (const auto* photo = dynamic_cast<const api::photo*>(m->photo.get())) {
+      out.set_id(photo->id);
+      out.set_access_hash(photo->access_hash);
+      out.set_file_reference(photo->file_reference);
+      return out;
+    }
+  } else if (const auto* m = dynamic_cast<const api::messageMediaDocument*>(&media)) {
+    if (const auto* document = dynamic_cast<const api::document*>(m->document.get())) {
+      out.set_id(document->id);
+      out.set_access_hash(document->access_hash);
+      out.set_file_reference(document->file_reference);
+      return out;
+    }
+  }
+  return absl::DataLossError("messages.uploadMedia answered no photo or document");
+}
+
+// One InlineResult of `account` as TL, checked (field names it as results[i]). A result with an
+// uploaded file is null until `uploaded`, what messages.uploadMedia made of the file, is given.
+absl::StatusOr<tl::Ptr<api::InputBotInlineResult>> InlineResultToTl(
+    const v1::InlineResult& in, const std::string& field, const std::string& account,
+    const api::MessageMedia* uploaded = nullptr) {
   using Result = v1::InlineResult;
   if (in.id().empty() || in.id().size() > 64) return InvalidField(field + ".id", "1-64 bytes");
   const int title = CodePoints(in.title());
@@ -248,8 +285,16 @@ absl::StatusOr<tl::Ptr<api::InputBotInlineResult>> InlineResultToTl(const v1::In
     return InvalidField(field + ".title", "required for a document");
   }
   const bool by_url = !in.content_url().empty();
-  if (by_url == in.has_stored_file()) {
-    return InvalidField(field, "set exactly one of content_url and stored_file");
+  if (static_cast<int>(by_url) + static_cast<int>(in.has_stored_file()) +
+          static_cast<int>(in.has_file()) !=
+      1) {
+    return InvalidField(field, "set exactly one of content_url, stored_file and file");
+  }
+  if (in.has_file()) {
+    if (absl::Status s = CheckSendMedia(SendMediaOf(in, account)); !s.ok()) {
+      return PrefixField(s, absl::StrCat(field, "."));
+    }
+    if (uploaded == nullptr) return tl::Ptr<api::InputBotInlineResult>();
   }
   auto caption = std::make_unique<api::inputBotInlineMessageMediaAuto>();
   caption->message = in.message_text();
@@ -271,7 +316,12 @@ absl::StatusOr<tl::Ptr<api::InputBotInlineResult>> InlineResultToTl(const v1::In
     out->send_message = std::move(caption);
     return tl::Ptr<api::InputBotInlineResult>(std::move(out));
   }
-  const v1::StoredFile& file = in.stored_file();
+  v1::StoredFile file = in.stored_file();
+  if (uploaded != nullptr) {
+    absl::StatusOr<v1::StoredFile> made = StoredFileOf(*uploaded);
+    if (!made.ok()) return made.status();
+    file = *std::move(made);
+  }
   if (file.id() == 0) return InvalidField(field + ".stored_file.id", "required");
   if (kind == Result::PHOTO) {
     auto photo = std::make_unique<api::inputPhoto>();
@@ -305,6 +355,44 @@ bool IsStartParameter(const std::string& text) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
   }
   return true;
+}
+
+// An AnswerInlineQuery whose results' uploaded files are being made Telegram's.
+struct InlineAnswer {
+  grpc::ServerUnaryReactor* reactor = nullptr;
+  std::shared_ptr<Account> account;
+  std::shared_ptr<const v1::AnswerInlineQueryRequest> request;
+  // The answer; the results with an uploaded file are null until uploaded.
+  std::shared_ptr<api::messages_setInlineBotResults> set;
+  absl::Time deadline;
+};
+
+// Uploads the files of the results from `next` on (messages.uploadMedia, one at a time, with
+// inputPeerEmpty, the peer Telegram asks of bots), then answers the query.
+void UploadThenAnswer(std::shared_ptr<InlineAnswer> call, int next) {
+  const int size = static_cast<int>(call->set->results.size());
+  while (next < size && call->set->results[next] != nullptr) ++next;
+  if (next == size) {
+    grpc::ServerUnaryReactor* reactor = call->reactor;
+    call->account->invoker()->Call<api::messages_setInlineBotResults>(
+        *call->set, {call->deadline},
+        [reactor](absl::StatusOr<bool> result) { Finish(reactor, result.status()); });
+    return;
+  }
+  const v1::InlineResult& in = call->request->results(next);
+  api::messages_uploadMedia upload;
+  upload.peer = std::make_unique<api::inputPeerEmpty>();
+  upload.media = MediaOf(SendMediaOf(in, call->request->account()));
+  call->account->invoker()->Call<api::messages_uploadMedia>(
+      upload, {call->deadline}, [call, next](absl::StatusOr<tl::Ptr<api::MessageMedia>> media) {
+        if (!media.ok()) return Finish(call->reactor, media.status());
+        absl::StatusOr<tl::Ptr<api::InputBotInlineResult>> result =
+            InlineResultToTl(call->request->results(next), absl::StrCat("results[", next, "]"),
+                             call->request->account(), media->get());
+        if (!result.ok()) return Finish(call->reactor, result.status());
+        call->set->results[next] = *std::move(result);
+        UploadThenAnswer(call, next + 1);
+      });
 }
 
 // Finishes `reactor` with the outcome of a call answered by Bool.
@@ -576,31 +664,36 @@ grpc::ServerUnaryReactor* BotServiceImpl::AnswerInlineQuery(
                   InvalidField("switch_pm_parameter", "1-64 characters: A-Z, a-z, 0-9, _ and -")),
            reactor;
   }
-  api::messages_setInlineBotResults set;
-  set.query_id = request->query_id();
-  set.gallery = request->gallery();
-  set.private_ = request->personal();
-  set.cache_time = request->cache_time_seconds() == 0 ? 300 : request->cache_time_seconds();
-  if (!request->next_offset().empty()) set.next_offset = request->next_offset();
+  auto set = std::make_shared<api::messages_setInlineBotResults>();
+  set->query_id = request->query_id();
+  set->gallery = request->gallery();
+  set->private_ = request->personal();
+  set->cache_time = request->cache_time_seconds() == 0 ? 300 : request->cache_time_seconds();
+  if (!request->next_offset().empty()) set->next_offset = request->next_offset();
   std::set<std::string> ids;
   for (int i = 0; i < request->results_size(); ++i) {
     const std::string field = absl::StrCat("results[", i, "]");
     absl::StatusOr<tl::Ptr<api::InputBotInlineResult>> result =
-        InlineResultToTl(request->results(i), field);
+        InlineResultToTl(request->results(i), field, request->account());
     if (!result.ok()) return Finish(reactor, result.status()), reactor;
     if (!ids.insert(request->results(i).id()).second) {
       return Finish(reactor, InvalidField(field + ".id", "given twice")), reactor;
     }
-    set.results.push_back(*std::move(result));
+    set->results.push_back(*std::move(result));
   }
   if (!request->switch_pm_text().empty()) {
     auto pm = std::make_unique<api::inlineBotSwitchPM>();
     pm->text = request->switch_pm_text();
     pm->start_param = request->switch_pm_parameter();
-    set.switch_pm = std::move(pm);
+    set->switch_pm = std::move(pm);
   }
-  (*found)->invoker()->Call<api::messages_setInlineBotResults>(set, {CallDeadline(*context, *api_)},
-                                                               FinishBool(reactor));
+  auto call = std::make_shared<InlineAnswer>();
+  call->reactor = reactor;
+  call->account = *found;
+  call->request = std::make_shared<const v1::AnswerInlineQueryRequest>(*request);
+  call->set = std::move(set);
+  call->deadline = CallDeadline(*context, *api_);
+  UploadThenAnswer(std::move(call), 0);
   return reactor;
 }
 

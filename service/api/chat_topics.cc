@@ -1,7 +1,8 @@
 // ChatService's forum topics: CreateForumTopic (messages.createForumTopic), UpdateForumTopic
-// (messages.editForumTopic), DeleteForumTopic (messages.deleteTopicHistory) and ListForumTopics
-// (messages.getForumTopics). A topic's answer is read back with messages.getForumTopicsByID, so
-// that it is the topic as Telegram keeps it after the change.
+// (messages.editForumTopic; messages.updatePinnedForumTopic for `pinned`), DeleteForumTopic
+// (messages.deleteTopicHistory) and ListForumTopics (messages.getForumTopics). A topic's answer is
+// read back with messages.getForumTopicsByID, so that it is the topic as Telegram keeps it after
+// the change.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -220,7 +221,7 @@ grpc::ServerUnaryReactor* ChatServiceImpl::UpdateForumTopic(
   if (request->update_mask().paths().empty()) {
     return Finish(reactor, InvalidField("update_mask", "required: the fields to change")), reactor;
   }
-  bool title = false, icon = false, closed = false, hidden = false;
+  bool title = false, icon = false, closed = false, hidden = false, pinned = false;
   for (const std::string& path : request->update_mask().paths()) {
     if (path == "title") {
       title = true;
@@ -230,20 +231,24 @@ grpc::ServerUnaryReactor* ChatServiceImpl::UpdateForumTopic(
       closed = true;
     } else if (path == "hidden") {
       hidden = true;
+    } else if (path == "pinned") {
+      pinned = true;
     } else {
       return Finish(reactor, InvalidField("update_mask",
                                           absl::StrCat("\"", absl::CHexEscape(path.substr(0, 64)),
                                                        "\" is none of title, icon_emoji_id, "
-                                                       "closed, hidden: the fields "
+                                                       "closed, hidden, pinned: the fields "
                                                        "UpdateForumTopic changes"))),
              reactor;
     }
   }
   // Telegram takes closing, and hiding, each in a call of its own (TOPIC_CLOSE_SEPARATELY,
-  // TOPIC_HIDE_SEPARATELY).
+  // TOPIC_HIDE_SEPARATELY); pinning is a method of its own (messages.updatePinnedForumTopic).
   absl::Status checked = absl::OkStatus();
-  if (static_cast<int>(title || icon) + static_cast<int>(closed) + static_cast<int>(hidden) > 1) {
-    checked = InvalidField("update_mask", "closed and hidden each go alone");
+  if (static_cast<int>(title || icon) + static_cast<int>(closed) + static_cast<int>(hidden) +
+          static_cast<int>(pinned) >
+      1) {
+    checked = InvalidField("update_mask", "closed, hidden and pinned each go alone");
   }
   if (checked.ok() && title) checked = CheckTopicTitle(request->topic().title(), "topic.title");
   if (checked.ok()) checked = CheckRequestId(request->request_id());
@@ -256,35 +261,50 @@ grpc::ServerUnaryReactor* ChatServiceImpl::UpdateForumTopic(
   if (retry.Replay(response)) return Finish(reactor, absl::OkStatus()), reactor;
   const absl::Time deadline = CallDeadline(*context, *api_);
   auto copy = std::make_shared<const v1::UpdateForumTopicRequest>(*request);
-  OnResolvedName(
-      *api_, context, reactor, name, "topic.name", "chats", "topics",
-      [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
-        if (absl::Status s = CheckSupergroup(peer.marked_id, "topic.name"); !s.ok()) {
-          return Finish(reactor, s);
-        }
-        const std::string chat_name = ChatName(account->id(), peer.marked_id);
-        auto input = CopyPeer(*peer.input);
-        if (*input == nullptr) {
-          return Finish(reactor, absl::InternalError("no channel peer"));
-        }
-        api::messages_editForumTopic edit;
-        edit.peer = std::move(peer.input);
-        edit.topic_id = topic;
-        if (title) edit.title = std::string(absl::StripAsciiWhitespace(copy->topic().title()));
-        if (icon) edit.icon_emoji_id = copy->topic().icon_emoji_id();
-        if (closed) edit.closed = copy->topic().closed();
-        if (hidden) edit.hidden = copy->topic().hidden();
-        account->invoker()->Call<api::messages_editForumTopic>(
-            edit, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
-              // The values the topic already has are no change, not an error.
-              if (!result.ok() && !IsTelegramError(result.status(), "TOPIC_NOT_MODIFIED")) {
-                return FinishAdmin(reactor, result.status());
-              }
-              if (result.ok()) account->peers().AddFromUpdates(**result);
-              AnswerTopic(account, std::move(*input), chat_name, topic, deadline, response, retry,
-                          reactor);
-            });
-      });
+  OnResolvedName(*api_, context, reactor, name, "topic.name", "chats", "topics",
+                 [=](std::shared_ptr<Account> account, ResolvedPeer peer, ChildName) {
+                   if (absl::Status s = CheckSupergroup(peer.marked_id, "topic.name"); !s.ok()) {
+                     return Finish(reactor, s);
+                   }
+                   const std::string chat_name = ChatName(account->id(), peer.marked_id);
+                   auto input = CopyPeer(*peer.input);
+                   if (*input == nullptr) {
+                     return Finish(reactor, absl::InternalError("no channel peer"));
+                   }
+                   auto answer = [=](const absl::StatusOr<tl::Ptr<api::Updates>>& result,
+                                     absl::string_view unchanged) {
+                     // The values the topic already has are no change, not an error.
+                     if (!result.ok() && !IsTelegramError(result.status(), unchanged)) {
+                       return FinishAdmin(reactor, result.status());
+                     }
+                     if (result.ok()) account->peers().AddFromUpdates(**result);
+                     AnswerTopic(account, std::move(*input), chat_name, topic, deadline, response,
+                                 retry, reactor);
+                   };
+                   if (pinned) {
+                     api::messages_updatePinnedForumTopic pin;
+                     pin.peer = std::move(peer.input);
+                     pin.topic_id = topic;
+                     pin.pinned = copy->topic().pinned();
+                     account->invoker()->Call<api::messages_updatePinnedForumTopic>(
+                         pin, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                           answer(result, "PINNED_TOPIC_NOT_MODIFIED");
+                         });
+                     return;
+                   }
+                   api::messages_editForumTopic edit;
+                   edit.peer = std::move(peer.input);
+                   edit.topic_id = topic;
+                   if (title)
+                     edit.title = std::string(absl::StripAsciiWhitespace(copy->topic().title()));
+                   if (icon) edit.icon_emoji_id = copy->topic().icon_emoji_id();
+                   if (closed) edit.closed = copy->topic().closed();
+                   if (hidden) edit.hidden = copy->topic().hidden();
+                   account->invoker()->Call<api::messages_editForumTopic>(
+                       edit, {deadline}, [=](absl::StatusOr<tl::Ptr<api::Updates>> result) {
+                         answer(result, "TOPIC_NOT_MODIFIED");
+                       });
+                 });
   return reactor;
 }
 

@@ -1,6 +1,7 @@
 // fakedc's channel administration (channels.editTitle, channels.editBanned, channels.editAdmin
-// with Telegram's rights checks, restrictions and slow mode on sending) and the about text
-// channels.createChannel keeps, through a Dispatcher over a seeded World.
+// with Telegram's rights checks, restrictions and slow mode on sending, restrictions lapsing on
+// fakedc's clock), channels.getAdminLog's filter and q, and the about text channels.createChannel
+// keeps, through a Dispatcher over a seeded World.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -341,6 +342,103 @@ TEST_F(ChatsAdminTest, RestrictedMembersAndSlowModeLimitSending) {
   std::map<int64_t, tl::Ptr<api::ChannelParticipant>> kicked =
       Participants(std::make_unique<api::channelParticipantsKicked>(), alice_context_);
   ASSERT_EQ(kicked.count(carol_->id), 1u);
+}
+
+TEST_F(ChatsAdminTest, RestrictionsLapseWhenTheClockPassesTheirEnd) {
+  using namespace banned_right;  // NOLINT
+  int32_t now = 1000000;
+  world_.SetClock([&now] { return now; });
+  auto send = [&](CallContext& context) {
+    api::messages_sendMessage message;
+    auto peer = std::make_unique<api::inputPeerChannel>();
+    peer->channel_id = group_;
+    peer->access_hash = world_.FindChannel(group_)->access_hash;
+    message.peer = std::move(peer);
+    message.message = "hello";
+    message.random_id = ++random_id_;
+    return Call(message, context);
+  };
+  // Bob may not write for 100 seconds; carol is banned for 100 seconds.
+  ASSERT_TRUE(Restrict(*bob_, kSendMessages, now + 100, alice_context_).ok());
+  ASSERT_TRUE(Restrict(*carol_, kViewMessages, now + 100, alice_context_).ok());
+  EXPECT_EQ(ErrorOf(send(bob_context_)), "403 CHAT_WRITE_FORBIDDEN");
+  EXPECT_EQ(ErrorOf(Join(carol_context_)), "406 CHANNEL_PRIVATE");
+  std::map<int64_t, tl::Ptr<api::ChannelParticipant>> banned =
+      Participants(std::make_unique<api::channelParticipantsBanned>(), alice_context_);
+  ASSERT_EQ(banned.count(bob_->id), 1u);
+  EXPECT_EQ(
+      BannedUntil(
+          static_cast<const api::channelParticipantBanned&>(*banned[bob_->id]).banned_rights.get()),
+      now + 100);
+  now += 99;
+  EXPECT_EQ(ErrorOf(send(bob_context_)), "403 CHAT_WRITE_FORBIDDEN");
+
+  // Their end reached: bob writes, carol joins again, and neither is listed any more.
+  now += 1;
+  EXPECT_TRUE(send(bob_context_).ok());
+  EXPECT_TRUE(Join(carol_context_).ok());
+  EXPECT_TRUE(IsMember(*carol_));
+  EXPECT_TRUE(
+      Participants(std::make_unique<api::channelParticipantsBanned>(), alice_context_).empty());
+  EXPECT_TRUE(
+      Participants(std::make_unique<api::channelParticipantsKicked>(), alice_context_).empty());
+  std::map<int64_t, tl::Ptr<api::ChannelParticipant>> members =
+      Participants(std::make_unique<api::channelParticipantsRecent>(), alice_context_);
+  EXPECT_NE(dynamic_cast<const api::channelParticipant*>(members[bob_->id].get()), nullptr);
+
+  // An end less than 30 seconds ahead is Telegram's "for good".
+  ASSERT_TRUE(Restrict(*bob_, kSendMessages, now + 10, alice_context_).ok());
+  now += 1000;
+  EXPECT_EQ(ErrorOf(send(bob_context_)), "403 CHAT_WRITE_FORBIDDEN");
+}
+
+TEST_F(ChatsAdminTest, AdminLogHonoursItsFilterAndQuery) {
+  using namespace admin_right;  // NOLINT
+  ASSERT_TRUE(Promote(*bob_, kBanUsers, "", alice_context_).ok());
+  ASSERT_TRUE(EditTitle("Kindness Club", alice_context_).ok());
+  ASSERT_TRUE(Ban(*carol_, true, bob_context_).ok());
+  auto log = [&](tl::Ptr<api::ChannelAdminLogEventsFilter> filter, const std::string& q) {
+    api::channels_getAdminLog get;
+    get.channel = InputChannel(group_);
+    get.q = q;
+    get.events_filter = std::move(filter);
+    get.limit = 10;
+    std::vector<std::string> actions;
+    absl::StatusOr<tl::Ptr<api::channels_AdminLogResults>> got = Call(get, alice_context_);
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok()) return actions;
+    for (const auto& event : static_cast<const api::channels_adminLogResults&>(**got).events) {
+      actions.push_back(static_cast<const api::channelAdminLogEvent&>(*event).action->tl_name());
+    }
+    return actions;
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(log(nullptr, ""), (Names{"channelAdminLogEventActionParticipantToggleBan",
+                                     "channelAdminLogEventActionChangeTitle",
+                                     "channelAdminLogEventActionParticipantToggleAdmin"}));
+  // The filter's flags, decoded: info (the title), or ban and promote.
+  auto info = std::make_unique<api::channelAdminLogEventsFilter>();
+  info->info = true;
+  EXPECT_EQ(log(std::move(info), ""), Names{"channelAdminLogEventActionChangeTitle"});
+  auto ban_promote = std::make_unique<api::channelAdminLogEventsFilter>();
+  ban_promote->ban = true;
+  ban_promote->promote = true;
+  EXPECT_EQ(log(std::move(ban_promote), ""),
+            (Names{"channelAdminLogEventActionParticipantToggleBan",
+                   "channelAdminLogEventActionParticipantToggleAdmin"}));
+  auto leave = std::make_unique<api::channelAdminLogEventsFilter>();
+  leave->leave = true;
+  EXPECT_TRUE(log(std::move(leave), "").empty());
+  // q: a text the action carries, or the name of whom it concerns or who acted, any case.
+  EXPECT_EQ(log(nullptr, "kindness"), Names{"channelAdminLogEventActionChangeTitle"});
+  EXPECT_EQ(log(nullptr, "CAROL"), Names{"channelAdminLogEventActionParticipantToggleBan"});
+  EXPECT_EQ(log(nullptr, "bob"), (Names{"channelAdminLogEventActionParticipantToggleBan",
+                                        "channelAdminLogEventActionParticipantToggleAdmin"}));
+  EXPECT_TRUE(log(nullptr, "nothing like it").empty());
+  auto promote = std::make_unique<api::channelAdminLogEventsFilter>();
+  promote->promote = true;
+  EXPECT_EQ(log(std::move(promote), "bob"),
+            Names{"channelAdminLogEventActionParticipantToggleAdmin"});
 }
 
 }  // namespace

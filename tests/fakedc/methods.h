@@ -143,6 +143,12 @@ absl::StatusOr<tl::Ptr<tl::api::Updates>> DeliverToChat(MethodEnv& env, const Ca
                                                         int64_t chat_id, MessageRecord record,
                                                         int64_t random_id);
 
+// Adds the caller to basic group `chat` through an invite link `inviter_id` made
+// (messages.importChatInvite): a messageActionChatJoinedByLink to every member, the caller's
+// copy in the answer; 400 USERS_TOO_MUCH when the group is full (help.getConfig's chat_size_max).
+absl::StatusOr<tl::Ptr<tl::api::Updates>> JoinChatByLink(MethodEnv& env, const CallContext& context,
+                                                         ChatRecord& chat, int64_t inviter_id);
+
 // Pushes `make(viewer)` (unless it is null) to each signed-in member of `channel`, on every session
 // but `except_session` (the caller's: its answer carries the same updates).
 void PushToChannel(MethodEnv& env, const ChannelRecord& channel, uint64_t except_session,

@@ -100,8 +100,15 @@ void RegisterAlbumMethods(Dispatcher& d, MethodEnv& env) {
       [&env, &world](const api::messages_uploadMedia& request,
                      CallContext& context) -> absl::StatusOr<tl::Ptr<api::MessageMedia>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
-        if (!peer.ok()) return peer.status();
+        // Telegram's peer for bots may be inputPeerEmpty (inputPeerSelf for users).
+        const UserRecord* caller = world.FindUser(context.user_id);
+        const bool bot_without_peer =
+            caller != nullptr && caller->bot &&
+            dynamic_cast<const api::inputPeerEmpty*>(request.peer.get()) != nullptr;
+        if (!bot_without_peer) {
+          absl::StatusOr<PeerRef> peer = ResolveInputPeer(*request.peer, context, world);
+          if (!peer.ok()) return peer.status();
+        }
         MessageRecord stored;
         if (const auto* photo =
                 dynamic_cast<const api::inputMediaUploadedPhoto*>(request.media.get());

@@ -1,10 +1,12 @@
-// Invite links and join requests of supergroups and channels: messages.exportChatInvite,
-// getExportedChatInvites, editExportedChatInvite (revoke), importChatInvite (with Telegram's
-// INVITE_HASH_INVALID, INVITE_HASH_EXPIRED past the expiry, the usage limit or a revocation, and
-// INVITE_REQUEST_SENT for a link that needs approval), checkChatInvite (chatInvite, or
-// chatInviteAlready for members), getChatInviteImporters (requested), and hideChatJoinRequest /
-// hideAllChatJoinRequests. Admins with invite_users manage them. Not emulated: basic groups'
-// links, the permanent link, chatInvitePeek.
+// Invite links of supergroups, channels and basic groups, and join requests of supergroups and
+// channels: messages.exportChatInvite, getExportedChatInvites, editExportedChatInvite (revoke),
+// importChatInvite (with Telegram's INVITE_HASH_INVALID; INVITE_HASH_EXPIRED past the expiry or
+// after a revocation; USERS_TOO_MUCH once the link's usage limit is reached or a basic group is
+// full; INVITE_REQUEST_SENT for a link that needs approval), getChatInviteImporters (requested),
+// checkChatInvite (chatInvite, or chatInviteAlready for members), and hideChatJoinRequest /
+// hideAllChatJoinRequests. A channel's admins with invite_users, and a basic group's creator and
+// admins, manage them. Not emulated: the permanent link, chatInvitePeek, and links that need
+// approval in basic groups.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -24,8 +26,25 @@ namespace api = tl::api;
 constexpr uint32_t kLogInvites = 1u << 15;  // channelAdminLogEventsFilter.invites
 constexpr uint32_t kLogJoin = 1u << 0;      // channelAdminLogEventsFilter.join
 
-tl::Ptr<api::ExportedChatInvite> MakeInvite(const ChannelRecord& channel,
-                                            const InviteRecord& invite) {
+// The chat a link belongs to: a channel or a basic group (one of the two is set).
+struct LinkOwner {
+  ChannelRecord* channel = nullptr;
+  ChatRecord* chat = nullptr;
+
+  std::vector<InviteRecord>& invites() const {
+    return channel != nullptr ? channel->invites : chat->invites;
+  }
+  int64_t creator_id() const { return channel != nullptr ? channel->creator_id : chat->creator_id; }
+  // The join requests through the link `hash` (a basic group has none).
+  int32_t Requests(const std::string& hash) const {
+    if (channel == nullptr) return 0;
+    return static_cast<int32_t>(
+        std::count_if(channel->join_requests.begin(), channel->join_requests.end(),
+                      [&](const JoinRequestRecord& r) { return r.hash == hash; }));
+  }
+};
+
+tl::Ptr<api::ExportedChatInvite> MakeInvite(const LinkOwner& owner, const InviteRecord& invite) {
   auto out = std::make_unique<api::chatInviteExported>();
   out->link = "https://t.me/+" + invite.hash;
   out->admin_id = invite.admin_id;
@@ -36,26 +55,74 @@ tl::Ptr<api::ExportedChatInvite> MakeInvite(const ChannelRecord& channel,
   if (invite.usage_limit != 0) out->usage_limit = invite.usage_limit;
   if (invite.usage != 0) out->usage = invite.usage;
   if (!invite.title.empty()) out->title = invite.title;
-  const int32_t requested = static_cast<int32_t>(
-      std::count_if(channel.join_requests.begin(), channel.join_requests.end(),
-                    [&](const JoinRequestRecord& r) { return r.hash == invite.hash; }));
-  if (requested != 0) out->requested = requested;
+  if (const int32_t requested = owner.Requests(invite.hash); requested != 0) {
+    out->requested = requested;
+  }
   return out;
 }
+tl::Ptr<api::ExportedChatInvite> MakeInvite(ChannelRecord& channel, const InviteRecord& invite) {
+  return MakeInvite(LinkOwner{&channel, nullptr}, invite);
+}
 
-// The channel an invite call's peer names, for an admin with invite_users.
-absl::StatusOr<ChannelRecord*> InvitingChannel(const api::InputPeer& input, World& world,
-                                               const CallContext& context) {
+// The channel or basic group and the invite of an invite hash (or link), as importChatInvite and
+// checkChatInvite find it: INVITE_HASH_INVALID if none has it, INVITE_HASH_EXPIRED past its
+// expiry or revoked, USERS_TOO_MUCH (Telegram's answer) once its usage limit is reached.
+absl::StatusOr<std::pair<LinkOwner, InviteRecord*>> UsableInvite(World& world,
+                                                                 const std::string& link) {
+  const std::string hash = HashOf(link);
+  LinkOwner owner;
+  InviteRecord* invite = nullptr;
+  for (auto& [id, c] : world.channels()) {
+    if (InviteRecord* found = FindInvite(c, hash)) owner.channel = &c, invite = found;
+  }
+  for (auto& [id, c] : world.chats()) {
+    if (InviteRecord* found = FindInvite(c.invites, hash)) owner.chat = &c, invite = found;
+  }
+  if (invite == nullptr) return BadRequest("INVITE_HASH_INVALID");
+  if (invite->revoked || (invite->expire_date != 0 && world.Now() >= invite->expire_date)) {
+    return BadRequest("INVITE_HASH_EXPIRED");
+  }
+  if (invite->usage_limit != 0 && invite->usage >= invite->usage_limit) {
+    return BadRequest("USERS_TOO_MUCH");
+  }
+  return std::make_pair(owner, invite);
+}
+
+// The channel or basic group an invite call's peer names, for a caller who manages its links: a
+// channel's admin with invite_users, a basic group's creator or admin (CHAT_ADMIN_REQUIRED).
+absl::StatusOr<LinkOwner> InvitingOwner(const api::InputPeer& input, World& world,
+                                        const CallContext& context) {
   if (absl::Status s = RequireUser(context); !s.ok()) return s;
   absl::StatusOr<PeerRef> peer = ResolveInputPeer(input, context, world);
   if (!peer.ok()) return peer.status();
+  if (peer->kind == PeerKind::kChat) {
+    ChatRecord* chat = world.FindChat(peer->id);
+    if (chat == nullptr || !chat->Knows(context.user_id)) return BadRequest("CHAT_ID_INVALID");
+    if (!chat->HasMember(context.user_id) ||
+        (chat->creator_id != context.user_id && chat->admins.count(context.user_id) == 0)) {
+      return BadRequest("CHAT_ADMIN_REQUIRED");
+    }
+    return LinkOwner{nullptr, chat};
+  }
   if (peer->kind != PeerKind::kChannel) return BadRequest("PEER_ID_INVALID");
   ChannelRecord* channel = world.FindChannel(peer->id);
   if (channel == nullptr) return BadRequest("CHANNEL_INVALID");
   auto in = std::make_unique<api::inputChannel>();
   in->channel_id = channel->id;
   in->access_hash = channel->access_hash;
-  return AdministeredChannel(*in, world, context, admin_right::kInviteUsers);
+  absl::StatusOr<ChannelRecord*> administered =
+      AdministeredChannel(*in, world, context, admin_right::kInviteUsers);
+  if (!administered.ok()) return administered.status();
+  return LinkOwner{*administered, nullptr};
+}
+
+// The channel of a join-request call (basic groups have no requests: PEER_ID_INVALID).
+absl::StatusOr<ChannelRecord*> InvitingChannel(const api::InputPeer& input, World& world,
+                                               const CallContext& context) {
+  absl::StatusOr<LinkOwner> owner = InvitingOwner(input, world, context);
+  if (!owner.ok()) return owner.status();
+  if (owner->channel == nullptr) return BadRequest("PEER_ID_INVALID");
+  return owner->channel;
 }
 
 // "https://t.me/+HASH" (or t.me/joinchat/HASH, or the hash) to the hash.
@@ -64,28 +131,14 @@ std::string HashOf(const std::string& link) {
   return cut == std::string::npos ? link : link.substr(cut + 1);
 }
 
-InviteRecord* FindInvite(ChannelRecord& channel, const std::string& hash) {
-  for (InviteRecord& invite : channel.invites) {
+InviteRecord* FindInvite(std::vector<InviteRecord>& invites, const std::string& hash) {
+  for (InviteRecord& invite : invites) {
     if (invite.hash == hash) return &invite;
   }
   return nullptr;
 }
-
-// The channel and invite of an invite hash (or link); INVITE_HASH_INVALID if none has it,
-// INVITE_HASH_EXPIRED past its expiry or usage limit, or revoked.
-absl::StatusOr<std::pair<ChannelRecord*, InviteRecord*>> UsableInvite(World& world,
-                                                                      const std::string& link) {
-  const std::string hash = HashOf(link);
-  for (auto& [id, channel] : world.channels()) {
-    InviteRecord* invite = FindInvite(channel, hash);
-    if (invite == nullptr) continue;
-    if (invite->revoked || (invite->expire_date != 0 && world.Now() >= invite->expire_date) ||
-        (invite->usage_limit != 0 && invite->usage >= invite->usage_limit)) {
-      return BadRequest("INVITE_HASH_EXPIRED");
-    }
-    return std::make_pair(&channel, invite);
-  }
-  return BadRequest("INVITE_HASH_INVALID");
+InviteRecord* FindInvite(ChannelRecord& channel, const std::string& hash) {
+  return FindInvite(channel.invites, hash);
 }
 
 // Adds `user_id` to the channel, as channels.joinChannel does; the answer for `user_id`.
@@ -144,11 +197,16 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::messages_exportChatInvite>(
       [&world](const api::messages_exportChatInvite& request,
                CallContext& context) -> absl::StatusOr<tl::Ptr<api::ExportedChatInvite>> {
-        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        absl::StatusOr<LinkOwner> found = InvitingOwner(*request.peer, world, context);
         if (!found.ok()) return found.status();
-        ChannelRecord& channel = **found;
+        const LinkOwner& owner = *found;
+        // Not emulated: join requests of basic groups.
+        if (owner.chat != nullptr && request.request_needed) {
+          return BadRequest("INPUT_METHOD_INVALID");
+        }
+        const int64_t chat_id = owner.channel != nullptr ? owner.channel->id : owner.chat->id;
         InviteRecord invite;
-        invite.hash = absl::StrCat("Fk", channel.id % 100000, "x", channel.invites.size() + 1, "L",
+        invite.hash = absl::StrCat("Fk", chat_id % 100000, "x", owner.invites().size() + 1, "L",
                                    world.Now() % 1000);
         invite.admin_id = context.user_id;
         invite.date = world.Now();
@@ -162,22 +220,23 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
         }
         invite.request_needed = request.request_needed;
         invite.title = request.title.value_or("");
-        channel.invites.push_back(invite);
-        return MakeInvite(channel, invite);
+        owner.invites().push_back(invite);
+        return MakeInvite(owner, invite);
       });
   d.On<api::messages_getExportedChatInvites>(
       [&world](const api::messages_getExportedChatInvites& request,
                CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ExportedChatInvites>> {
-        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        absl::StatusOr<LinkOwner> found = InvitingOwner(*request.peer, world, context);
         if (!found.ok()) return found.status();
-        ChannelRecord& channel = **found;
+        const LinkOwner& owner = *found;
         absl::StatusOr<UserRecord*> admin = ResolveInputUser(*request.admin_id, context, world);
         if (!admin.ok()) return admin.status();
         auto out = std::make_unique<api::messages_exportedChatInvites>();
         // Newest first, after offset_link when one is given.
         bool past_offset = !request.offset_link.has_value() || request.offset_link->empty();
         const int limit = std::clamp(request.limit, 1, 100);
-        for (auto it = channel.invites.rbegin(); it != channel.invites.rend(); ++it) {
+        std::vector<InviteRecord>& invites = owner.invites();
+        for (auto it = invites.rbegin(); it != invites.rend(); ++it) {
           if (it->admin_id != (*admin)->id || it->revoked != request.revoked) continue;
           ++out->count;
           if (!past_offset) {
@@ -185,7 +244,7 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
             continue;
           }
           if (static_cast<int>(out->invites.size()) < limit) {
-            out->invites.push_back(MakeInvite(channel, *it));
+            out->invites.push_back(MakeInvite(owner, *it));
           }
         }
         out->users.push_back(MakeUser(**admin, context.user_id));
@@ -194,20 +253,22 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
   d.On<api::messages_editExportedChatInvite>(
       [&world](const api::messages_editExportedChatInvite& request,
                CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ExportedChatInvite>> {
-        absl::StatusOr<ChannelRecord*> found = InvitingChannel(*request.peer, world, context);
+        absl::StatusOr<LinkOwner> found = InvitingOwner(*request.peer, world, context);
         if (!found.ok()) return found.status();
-        ChannelRecord& channel = **found;
-        InviteRecord* invite = FindInvite(channel, HashOf(request.link));
+        const LinkOwner& owner = *found;
+        InviteRecord* invite = FindInvite(owner.invites(), HashOf(request.link));
         if (invite == nullptr) return BadRequest("INVITE_HASH_INVALID");
-        if (invite->admin_id != context.user_id && context.user_id != channel.creator_id) {
+        if (invite->admin_id != context.user_id && context.user_id != owner.creator_id()) {
           return BadRequest("CHAT_ADMIN_REQUIRED");
         }
         if (request.revoked) {
           if (invite->revoked) return BadRequest("INVITE_REVOKED_MISSING");
           invite->revoked = true;
-          api::channelAdminLogEventActionExportedInviteRevoke action;
-          action.invite = MakeInvite(channel, *invite);
-          LogAdminAction(world, channel, context.user_id, kLogInvites, action);
+          if (owner.channel != nullptr) {
+            api::channelAdminLogEventActionExportedInviteRevoke action;
+            action.invite = MakeInvite(owner, *invite);
+            LogAdminAction(world, *owner.channel, context.user_id, kLogInvites, action);
+          }
         } else {
           if (request.expire_date.has_value()) invite->expire_date = *request.expire_date;
           if (request.usage_limit.has_value()) invite->usage_limit = *request.usage_limit;
@@ -215,7 +276,7 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
           if (request.title.has_value()) invite->title = *request.title;
         }
         auto out = std::make_unique<api::messages_exportedChatInvite>();
-        out->invite = MakeInvite(channel, *invite);
+        out->invite = MakeInvite(owner, *invite);
         if (const UserRecord* admin = world.FindUser(invite->admin_id)) {
           out->users.push_back(MakeUser(*admin, context.user_id));
         }
@@ -226,11 +287,23 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
           const api::messages_importChatInvite& request,
           CallContext& context) -> absl::StatusOr<tl::Ptr<api::messages_ChatInviteJoinResult>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        absl::StatusOr<std::pair<ChannelRecord*, InviteRecord*>> found =
+        absl::StatusOr<std::pair<LinkOwner, InviteRecord*>> found =
             UsableInvite(world, request.hash);
         if (!found.ok()) return found.status();
-        auto [channel, invite] = *found;
-        const std::string& hash = invite->hash;
+        const auto [owner, invite] = *found;
+        const std::string hash = invite->hash;
+        auto out = std::make_unique<api::messages_chatInviteJoinResultOk>();
+        if (owner.chat != nullptr) {
+          if (owner.chat->HasMember(context.user_id)) return BadRequest("USER_ALREADY_PARTICIPANT");
+          absl::StatusOr<tl::Ptr<api::Updates>> joined =
+              JoinChatByLink(env, context, *owner.chat, invite->admin_id);
+          if (!joined.ok()) return joined.status();
+          ++invite->usage;
+          out->updates = *std::move(joined);
+          return tl::Ptr<api::messages_ChatInviteJoinResult>(std::move(out));
+        }
+        // Found again through the World, so that a lapsed ban is lifted first.
+        ChannelRecord* channel = world.FindChannel(owner.channel->id);
         if (channel->HasMember(context.user_id)) return BadRequest("USER_ALREADY_PARTICIPANT");
         if (channel->kicked.count(context.user_id) != 0) {
           return BadRequest("USER_BANNED_IN_CHANNEL");
@@ -248,7 +321,6 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
         api::channelAdminLogEventActionParticipantJoinByInvite action;
         action.invite = MakeInvite(*channel, *invite);
         LogAdminAction(world, *channel, context.user_id, kLogJoin, action);
-        auto out = std::make_unique<api::messages_chatInviteJoinResultOk>();
         out->updates = AddMember(env, *channel, context.user_id, context.session_id);
         return tl::Ptr<api::messages_ChatInviteJoinResult>(std::move(out));
       });
@@ -258,25 +330,36 @@ void RegisterChatInviteMethods(Dispatcher& d, MethodEnv& env) {
       [&world](const api::messages_checkChatInvite& request,
                CallContext& context) -> absl::StatusOr<tl::Ptr<api::ChatInvite>> {
         if (absl::Status s = RequireUser(context); !s.ok()) return s;
-        absl::StatusOr<std::pair<ChannelRecord*, InviteRecord*>> found =
+        absl::StatusOr<std::pair<LinkOwner, InviteRecord*>> found =
             UsableInvite(world, request.hash);
         if (!found.ok()) return found.status();
-        const auto [channel, invite] = *found;
-        if (channel->HasMember(context.user_id)) {
+        const auto [owner, invite] = *found;
+        const ChannelRecord* channel = owner.channel;
+        const ChatRecord* chat = owner.chat;
+        if (channel != nullptr ? channel->HasMember(context.user_id)
+                               : chat->HasMember(context.user_id)) {
           auto out = std::make_unique<api::chatInviteAlready>();
-          out->chat = MakeChannel(*channel, context.user_id);
+          out->chat = channel != nullptr ? MakeChannel(*channel, context.user_id)
+                                         : MakeChat(*chat, context.user_id);
           return tl::Ptr<api::ChatInvite>(std::move(out));
         }
         auto out = std::make_unique<api::chatInvite>();
-        out->channel = true;
-        out->broadcast = !channel->megagroup;
-        out->megagroup = channel->megagroup;
-        out->public_ = !channel->username.empty();
         out->request_needed = invite->request_needed;
-        out->title = channel->title;
-        if (!channel->about.empty()) out->about = channel->about;
-        out->photo = MakePhoto(world, channel->photo.id);
-        out->participants_count = static_cast<int32_t>(channel->members.size());
+        if (channel != nullptr) {
+          out->channel = true;
+          out->broadcast = !channel->megagroup;
+          out->megagroup = channel->megagroup;
+          out->public_ = !channel->username.empty();
+          out->title = channel->title;
+          if (!channel->about.empty()) out->about = channel->about;
+          out->photo = MakePhoto(world, channel->photo.id);
+          out->participants_count = static_cast<int32_t>(channel->members.size());
+        } else {
+          out->title = chat->title;
+          if (!chat->about.empty()) out->about = chat->about;
+          out->photo = MakePhoto(world, chat->photo.id);
+          out->participants_count = static_cast<int32_t>(chat->participants.size());
+        }
         return tl::Ptr<api::ChatInvite>(std::move(out));
       });
   d.On<api::messages_getChatInviteImporters>(

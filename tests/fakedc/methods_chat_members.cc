@@ -3,7 +3,8 @@
 // rank, demote with none) and messages.editChatAdmin (a basic group's all-or-nothing admins),
 // with Telegram's checks: the caller needs ban_users / add_admins (CHAT_ADMIN_REQUIRED), grants
 // only rights it holds (RIGHT_FORBIDDEN), and changes neither the creator nor an admin someone
-// else promoted (USER_ADMIN_INVALID). Each change goes into the channel's admin log.
+// else promoted (USER_ADMIN_INVALID). Each change goes into the channel's admin log. A ban or
+// restriction with an until_date lapses when fakedc's clock reaches it.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -18,6 +19,8 @@ namespace {
 namespace api = tl::api;
 
 constexpr size_t kMaxRankLength = 16;  // characters of an admin's custom title
+// chatBannedRights.until_date: closer than this to now means for good.
+constexpr int32_t kMinRestrictionSeconds = 30;
 
 // channelAdminLogEventsFilter's flag bits.
 constexpr uint32_t kLogBan = 1u << 3;
@@ -72,8 +75,11 @@ void RegisterChatMemberMethods(Dispatcher& d, MethodEnv& env) {
       log(kLogUnban);
       return tl::Ptr<api::Updates>(ChannelUpdates(world, channel, nullptr, context.user_id, true));
     }
-    channel.restricted[user_id] = {banned, BannedUntil(request.banned_rights.get()),
-                                   context.user_id, world.Now()};
+    // Telegram takes an until_date less than 30 seconds ahead as "for good"; a later one lapses
+    // when the clock reaches it (ChannelRecord::LiftLapsedRestrictions).
+    int32_t until = BannedUntil(request.banned_rights.get());
+    if (until != 0 && until < world.Now() + kMinRestrictionSeconds) until = 0;
+    channel.restricted[user_id] = {banned, until, context.user_id, world.Now()};
     if ((banned & banned_right::kViewMessages) == 0) {
       // A restriction: the member stays.
       channel.kicked.erase(user_id);

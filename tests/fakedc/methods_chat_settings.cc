@@ -2,13 +2,18 @@
 // channels.toggleSlowMode, channels.toggleSignatures and channels.toggleForum, each for admins
 // with the right Telegram asks (change_info; ban_users for permissions and slow mode; a basic
 // group's creator or admins), each logged in a channel's admin log; and channels.getAdminLog,
-// which reads that log.
+// which reads that log (its events_filter, admins and q honoured).
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "tests/fakedc/chat_rights.h"
 #include "tests/fakedc/methods.h"
 
@@ -24,6 +29,95 @@ constexpr int32_t kSlowModeSeconds[] = {0, 10, 30, 60, 300, 900, 3600};
 constexpr uint32_t kLogInfo = 1u << 9;
 constexpr uint32_t kLogSettings = 1u << 10;
 constexpr uint32_t kLogForums = 1u << 17;
+
+// channelAdminLogEventsFilter's flags as the bits AdminLogRecord::filter_bit is one of.
+uint32_t FilterBits(const api::channelAdminLogEventsFilter& filter) {
+  const bool flags[] = {filter.join,   filter.leave,   filter.invite,     filter.ban,
+                        filter.unban,  filter.kick,    filter.unkick,     filter.promote,
+                        filter.demote, filter.info,    filter.settings,   filter.pinned,
+                        filter.edit,   filter.delete_, filter.group_call, filter.invites,
+                        filter.send,   filter.forums,  filter.sub_extend, filter.edit_rank};
+  uint32_t bits = 0;
+  for (size_t i = 0; i < std::size(flags); ++i) {
+    if (flags[i]) bits |= 1u << i;
+  }
+  return bits;
+}
+
+// The user a participant record names, or 0.
+int64_t ParticipantUser(const api::ChannelParticipant* participant) {
+  const api::Peer* peer = nullptr;
+  if (const auto* p = dynamic_cast<const api::channelParticipant*>(participant)) return p->user_id;
+  if (const auto* p = dynamic_cast<const api::channelParticipantSelf*>(participant)) {
+    return p->user_id;
+  }
+  if (const auto* p = dynamic_cast<const api::channelParticipantCreator*>(participant)) {
+    return p->user_id;
+  }
+  if (const auto* p = dynamic_cast<const api::channelParticipantAdmin*>(participant)) {
+    return p->user_id;
+  }
+  if (const auto* p = dynamic_cast<const api::channelParticipantBanned*>(participant)) {
+    peer = p->peer.get();
+  }
+  if (const auto* p = dynamic_cast<const api::channelParticipantLeft*>(participant)) {
+    peer = p->peer.get();
+  }
+  const auto* user = dynamic_cast<const api::peerUser*>(peer);
+  return user != nullptr ? user->user_id : 0;
+}
+
+// Whether an admin log entry matches channels.getAdminLog's q (empty: every entry): a
+// case-insensitive part of the acting user's or the concerned member's name or username, or of
+// a text the action carries (a title, an about text, an invite link or its title).
+bool AdminLogMatches(World& world, int64_t actor, const api::ChannelAdminLogEventAction& action,
+                     const std::string& q) {
+  if (q.empty()) return true;
+  std::vector<std::string> texts;
+  std::vector<int64_t> users = {actor};
+  auto add_invite = [&](const api::ExportedChatInvite* invite) {
+    if (const auto* i = dynamic_cast<const api::chatInviteExported*>(invite)) {
+      texts.push_back(i->link);
+      texts.push_back(i->title.value_or(""));
+    }
+  };
+  if (const auto* a = dynamic_cast<const api::channelAdminLogEventActionChangeTitle*>(&action)) {
+    texts = {a->prev_value, a->new_value};
+  } else if (const auto* a =
+                 dynamic_cast<const api::channelAdminLogEventActionChangeAbout*>(&action)) {
+    texts = {a->prev_value, a->new_value};
+  } else if (const auto* a =
+                 dynamic_cast<const api::channelAdminLogEventActionParticipantToggleBan*>(
+                     &action)) {
+    users.push_back(ParticipantUser(a->new_participant.get()));
+  } else if (const auto* a =
+                 dynamic_cast<const api::channelAdminLogEventActionParticipantToggleAdmin*>(
+                     &action)) {
+    users.push_back(ParticipantUser(a->new_participant.get()));
+  } else if (const auto* a =
+                 dynamic_cast<const api::channelAdminLogEventActionParticipantJoinByInvite*>(
+                     &action)) {
+    add_invite(a->invite.get());
+  } else if (const auto* a =
+                 dynamic_cast<const api::channelAdminLogEventActionParticipantJoinByRequest*>(
+                     &action)) {
+    add_invite(a->invite.get());
+  } else if (const auto* a =
+                 dynamic_cast<const api::channelAdminLogEventActionExportedInviteRevoke*>(
+                     &action)) {
+    add_invite(a->invite.get());
+  }
+  for (int64_t id : users) {
+    if (const UserRecord* user = world.FindUser(id)) {
+      texts.push_back(absl::StrCat(user->first_name, " ", user->last_name));
+      texts.push_back(user->username);
+    }
+  }
+  const std::string needle = absl::AsciiStrToLower(q);
+  return std::any_of(texts.begin(), texts.end(), [&](const std::string& text) {
+    return absl::StrContains(absl::AsciiStrToLower(text), needle);
+  });
+}
 
 size_t CodePoints(const std::string& s) {
   return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
@@ -175,7 +269,7 @@ void RegisterChatSettingsMethods(Dispatcher& d, MethodEnv& env) {
         return ChannelChanged(env, channel, context);
       });
   // The log, newest first below max_id (0: from the newest), of the kinds the filter's flags name
-  // (none: all) and by the admins listed (none: all). q is not emulated.
+  // (none: all), by the admins listed (none: all), and matching q (AdminLogMatches).
   d.On<api::channels_getAdminLog>(
       [&world](const api::channels_getAdminLog& request,
                CallContext& context) -> absl::StatusOr<tl::Ptr<api::channels_AdminLogResults>> {
@@ -187,12 +281,10 @@ void RegisterChatSettingsMethods(Dispatcher& d, MethodEnv& env) {
         if (!IsChannelAdmin(channel, context.user_id)) return BadRequest("CHAT_ADMIN_REQUIRED");
         uint32_t kinds = ~0u;
         if (request.events_filter != nullptr) {
-          absl::StatusOr<std::string> bytes = tl::Serialize(*request.events_filter);
-          if (!bytes.ok() || bytes->size() < 8) return BadRequest("INPUT_METHOD_INVALID");
-          // The flags word follows the constructor id.
-          kinds = static_cast<uint8_t>((*bytes)[4]) | static_cast<uint8_t>((*bytes)[5]) << 8 |
-                  static_cast<uint8_t>((*bytes)[6]) << 16 |
-                  static_cast<uint32_t>(static_cast<uint8_t>((*bytes)[7])) << 24;
+          const auto* filter =
+              dynamic_cast<const api::channelAdminLogEventsFilter*>(request.events_filter.get());
+          if (filter == nullptr) return BadRequest("INPUT_METHOD_INVALID");
+          kinds = FilterBits(*filter);
         }
         std::set<int64_t> admins;
         if (request.admins.has_value()) {
@@ -213,6 +305,7 @@ void RegisterChatSettingsMethods(Dispatcher& d, MethodEnv& env) {
           absl::StatusOr<tl::Ptr<api::ChannelAdminLogEventAction>> action =
               tl::Decode<api::ChannelAdminLogEventAction>(it->action);
           if (!action.ok()) return action.status();
+          if (!AdminLogMatches(world, it->user_id, **action, request.q)) continue;
           auto event = std::make_unique<api::channelAdminLogEvent>();
           event->id = it->id;
           event->date = it->date;

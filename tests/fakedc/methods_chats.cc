@@ -572,6 +572,19 @@ void RegisterChannelMembershipMethods(Dispatcher& d, MethodEnv& env) {
 
 }  // namespace
 
+absl::StatusOr<tl::Ptr<api::Updates>> JoinChatByLink(MethodEnv& env, const CallContext& context,
+                                                     ChatRecord& chat, int64_t inviter_id) {
+  World& world = *env.world;
+  if (chat.participants.size() >= kMaxChatMembers) return BadRequest("USERS_TOO_MUCH");
+  chat.participants.push_back({context.user_id, inviter_id, world.Now()});
+  chat.former_members.erase(context.user_id);
+  ++chat.version;
+  const MessageRecord record = ServiceMessage(
+      world, context.user_id, {ServiceAction::Kind::kChatJoinedByLink, "", {inviter_id}});
+  CallerCopy copy = StoreInChat(env, context, chat, record, MemberIds(chat));
+  return tl::Ptr<api::Updates>(ChatAnswer(world, context, chat, record, std::move(copy)));
+}
+
 absl::StatusOr<std::string> CleanTitle(const std::string& title) {
   std::string out(absl::StripAsciiWhitespace(title));
   if (out.empty()) return BadRequest("CHAT_TITLE_EMPTY");

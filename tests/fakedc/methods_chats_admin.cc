@@ -1,5 +1,5 @@
 // Channel administration: channels.editTitle (a messageActionChatEditTitle service message, as
-// messages.editChatTitle posts in a basic group) and channels.editPhoto
+// messages.editChatTitle posts in a basic group; logged as ChangeTitle) and channels.editPhoto
 // (messageActionChatEditPhoto or ChatDeletePhoto, as messages.editChatPhoto), for admins with
 // change_info; the members' standing is methods_chat_members.cc's.
 #include <algorithm>
@@ -14,6 +14,10 @@
 namespace tgrpc::fakedc {
 
 namespace api = tl::api;
+
+namespace {
+constexpr uint32_t kLogInfo = 1u << 9;  // channelAdminLogEventsFilter.info
+}  // namespace
 
 absl::StatusOr<ChannelRecord*> AdministeredChannel(const api::InputChannel& input, World& world,
                                                    const CallContext& context, uint32_t right) {
@@ -44,6 +48,10 @@ void RegisterChatAdminMethods(Dispatcher& d, MethodEnv& env) {
     absl::StatusOr<std::string> title = CleanTitle(request.title);
     if (!title.ok()) return title.status();
     if (*title == channel.title) return BadRequest("CHAT_NOT_MODIFIED");
+    api::channelAdminLogEventActionChangeTitle logged;
+    logged.prev_value = channel.title;
+    logged.new_value = *title;
+    LogAdminAction(world, channel, context.user_id, kLogInfo, logged);
     channel.title = *title;
     const MessageRecord& edited = AddChannelService(
         world, channel, context.user_id, {ServiceAction::Kind::kChatEditTitle, *title, {}});

@@ -197,6 +197,11 @@ tl::Ptr<api::MessageAction> MakeAction(const ServiceAction& action, World& world
     }
     case ServiceAction::Kind::kChatDeletePhoto:
       return std::make_unique<api::messageActionChatDeletePhoto>();
+    case ServiceAction::Kind::kChatJoinedByLink: {
+      auto out = std::make_unique<api::messageActionChatJoinedByLink>();
+      out->inviter_id = action.user_ids.empty() ? 0 : action.user_ids.front();
+      return out;
+    }
     case ServiceAction::Kind::kTopicCreate: {
       auto out = std::make_unique<api::messageActionTopicCreate>();
       out->title = action.title;

@@ -256,15 +256,29 @@ ChannelRecord& World::AddChannel(const std::string& title, const std::string& us
   return channels_[channel.id] = std::move(channel);
 }
 
+void ChannelRecord::LiftLapsedRestrictions(int32_t now) {
+  for (auto it = restricted.begin(); it != restricted.end();) {
+    if (it->second.until_date != 0 && it->second.until_date <= now) {
+      kicked.erase(it->first);
+      it = restricted.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 ChannelRecord* World::FindChannel(int64_t id) {
   auto it = channels_.find(id);
-  return it == channels_.end() ? nullptr : &it->second;
+  if (it == channels_.end()) return nullptr;
+  it->second.LiftLapsedRestrictions(Now());
+  return &it->second;
 }
 
 ChannelRecord* World::FindChannelByUsername(const std::string& username) {
   for (auto& [id, channel] : channels_) {
     if (!channel.username.empty() &&
         absl::AsciiStrToLower(channel.username) == absl::AsciiStrToLower(username)) {
+      channel.LiftLapsedRestrictions(Now());
       return &channel;
     }
   }

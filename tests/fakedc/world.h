@@ -87,11 +87,14 @@ struct ServiceAction {
     kChatDeletePhoto,
     kTopicCreate,
     kTopicEdit,
+    kChatJoinedByLink,
   };
   Kind kind = Kind::kChatCreate;
-  std::string title;              // kChatCreate, kChatEditTitle, kChannelCreate
-  std::vector<int64_t> user_ids;  // kChatCreate, kChatAddUser; kChatDeleteUser: the one removed
-  int64_t photo_id = 0;           // kChatEditPhoto: the new photo (World::files())
+  std::string title;  // kChatCreate, kChatEditTitle, kChannelCreate
+  // kChatCreate, kChatAddUser; kChatDeleteUser: the one removed; kChatJoinedByLink: the link's
+  // maker.
+  std::vector<int64_t> user_ids;
+  int64_t photo_id = 0;  // kChatEditPhoto: the new photo (World::files())
   // kTopicCreate: title, icon_color and icon_emoji_id; kTopicEdit: what changed (title when
   // title_changed).
   int32_t icon_color = 0;
@@ -220,7 +223,9 @@ struct MessageBox {
 };
 
 // A topic of a forum supergroup (channels.createForumTopic); its id is the id of the service
-// message that created it.
+// message that created it, but for the General topic's (kGeneralTopicId), which holds the messages
+// posted in no other topic.
+inline constexpr int32_t kGeneralTopicId = 1;
 struct ForumTopicRecord {
   int32_t id = 0;
   std::string title;
@@ -242,8 +247,9 @@ struct AdminRecord {
   int32_t date = 0;
 };
 struct RestrictionRecord {
-  uint32_t banned = 0;     // chatBannedRights bits; view_messages for a ban (see kicked)
-  int32_t until_date = 0;  // 0: for good (fakedc does not lift it when the time passes)
+  uint32_t banned = 0;  // chatBannedRights bits; view_messages for a ban (see kicked)
+  // 0: for good; else lifted once World::Now() reaches it (ChannelRecord::LiftLapsedRestrictions).
+  int32_t until_date = 0;
   int64_t kicked_by = 0;
   int32_t date = 0;
 };
@@ -258,8 +264,8 @@ struct AdminLogRecord {
   std::string action;
 };
 
-// An invite link of a channel (messages.exportChatInvite), and a request to join through one
-// that needs approval.
+// An invite link of a channel or basic group (messages.exportChatInvite), and a request to join
+// through one that needs approval (channels only).
 struct InviteRecord {
   std::string hash;
   int64_t admin_id = 0;
@@ -284,7 +290,9 @@ struct ChannelRecord {
   std::string username;
   bool megagroup = false;
   bool forum = false;  // a supergroup with topics (channels.createChannel's forum)
+  // Its topics, the General topic (kGeneralTopicId) among them once a forum method saw the forum.
   std::map<int32_t, ForumTopicRecord> topics;
+  std::vector<int32_t> pinned_topics;  // messages.updatePinnedForumTopic, the newest pin first
   int64_t creator_id = 0;
   int32_t date = 0;
   std::vector<int64_t> members;  // in join order; the creator first
@@ -310,6 +318,9 @@ struct ChannelRecord {
   bool HasMember(int64_t user_id) const {
     return std::find(members.begin(), members.end(), user_id) != members.end();
   }
+  // Drops the bans and restrictions whose until_date is not after `now`: as in Telegram, the
+  // member may write, and the banned may join, again (World::FindChannel calls it).
+  void LiftLapsedRestrictions(int32_t now);
   MessageBox box;
 };
 
@@ -335,6 +346,7 @@ struct ChatRecord {
   uint32_t default_banned = 0;
   std::string about;
   PeerPhoto photo;
+  std::vector<InviteRecord> invites;  // oldest first
 
   const ChatParticipantRecord* Participant(int64_t user_id) const;
   bool HasMember(int64_t user_id) const { return Participant(user_id) != nullptr; }
@@ -481,6 +493,7 @@ class World {
   // Basic groups: a new one has its creator as the only participant.
   ChatRecord& AddChat(const std::string& title, int64_t creator_id);
   ChatRecord* FindChat(int64_t id);
+  std::map<int64_t, ChatRecord>& chats() { return chats_; }
 
   DocumentRecord& AddDocument(DocumentRecord doc);
   DocumentRecord* FindDocument(int64_t id);

@@ -1,9 +1,11 @@
 // Bots end to end against fakedc: BotService on a bot account (commands by scope and language,
-// info, menu button; a user account refused before Telegram is asked), a callback button that a
-// user account presses and the bot answers (PressButton + AnswerCallbackQuery, and Telegram's
-// BOT_RESPONSE_TIMEOUT when it does not), an inline query asked, answered and sent
-// (QueryInlineBot + AnswerInlineQuery + SendInlineResult), SendBotCommand, and polls
-// (SendPoll, VotePoll; a closed poll, a quiz's second vote, options it does not have).
+// one chat member's commands, info, menu buttons and Telegram's default one; a user account
+// refused before Telegram is asked), a callback button that a user account presses and the bot
+// answers (PressButton + AnswerCallbackQuery, and Telegram's BOT_RESPONSE_TIMEOUT when it does
+// not), an inline query asked, answered and sent (QueryInlineBot + AnswerInlineQuery +
+// SendInlineResult; results by URL, of stored files, and of files the bot uploaded),
+// SendBotCommand, and polls (SendPoll, VotePoll; a closed poll, a quiz's second vote, options it
+// does not have).
 #include <functional>
 #include <future>
 #include <memory>
@@ -14,6 +16,8 @@
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
+#include "tests/service/test_bytes.h"
+#include "tl/generated/api.h"
 
 namespace tgrpc::service_test {
 namespace {
@@ -62,6 +66,25 @@ class BotTest : public ServiceTest {
     }
     ADD_FAILURE() << "the stream ended: " << stream.reader->Finish().error_message();
     return {};
+  }
+
+  // `data` uploaded by `account` (UploadFile) as `name`.
+  v1::UploadedFile Upload(const std::string& account, const std::string& name,
+                          const std::string& data) {
+    v1::UploadedFile file;
+    std::unique_ptr<grpc::ClientContext> context = Context(kTokenA, 60);
+    auto writer = files_->UploadFile(context.get(), &file);
+    v1::UploadFileRequest header;
+    header.mutable_header()->set_account(account);
+    header.mutable_header()->set_file_name(name);
+    header.mutable_header()->set_size(static_cast<int64_t>(data.size()));
+    v1::UploadFileRequest chunk;
+    chunk.set_chunk(data);
+    EXPECT_TRUE(writer->Write(header) && writer->Write(chunk));
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return file;
   }
 
   // The bot's message to alice with one callback button (data "yes"), as alice sees it.
@@ -194,6 +217,91 @@ TEST_F(BotTest, CommandsInfoAndMenuButton) {
     ASSERT_EQ(buttons.size(), 2u);
     EXPECT_NE(buttons.at(0).find("https://example.org/app"), std::string::npos);
     EXPECT_EQ(buttons.count(alice->id), 1u);
+  });
+}
+
+TEST_F(BotTest, CommandsOfOneMemberAndTheDefaultMenuButton) {
+  SignInBot();
+  // Alice's own list in the seeded supergroup (botCommandScopePeerUser).
+  v1::SetCommandsRequest set;
+  set.set_account(kBot);
+  set.mutable_scope()->set_kind(v1::CommandScope::CHAT_MEMBER);
+  set.mutable_scope()->set_chat("accounts/bot/chats/fakedc_big");
+  set.mutable_scope()->set_user("accounts/bot/users/alice_example");
+  auto* mine = set.add_commands();
+  mine->set_command("mine");
+  mine->set_description("Alice's own");
+  google::protobuf::Empty empty;
+  grpc::Status status = bots_->SetCommands(Context().get(), set, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  v1::GetCommandsRequest get;
+  get.set_account(kBot);
+  *get.mutable_scope() = set.scope();
+  v1::GetCommandsResponse commands;
+  status = bots_->GetCommands(Context().get(), get, &commands);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(commands.commands_size(), 1);
+  EXPECT_EQ(commands.commands(0).command(), "mine");
+  EXPECT_EQ(commands.commands(0).description(), "Alice's own");
+  // Another member of the chat, and the chat as a whole, are other scopes.
+  get.mutable_scope()->set_user("accounts/bot/users/bob_example");
+  commands.Clear();
+  ASSERT_TRUE(bots_->GetCommands(Context().get(), get, &commands).ok());
+  EXPECT_EQ(commands.commands_size(), 0);
+  get.mutable_scope()->set_kind(v1::CommandScope::CHAT);
+  get.mutable_scope()->clear_user();
+  commands.Clear();
+  ASSERT_TRUE(bots_->GetCommands(Context().get(), get, &commands).ok());
+  EXPECT_EQ(commands.commands_size(), 0);
+  // A member scope names its user.
+  v1::SetCommandsRequest nobody = set;
+  nobody.mutable_scope()->clear_user();
+  status = bots_->SetCommands(Context().get(), nobody, &empty);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "scope.user");
+  int64_t alice_id = 0;
+  dc_->Run([&](fakedc::World& world) {
+    const fakedc::UserRecord* bot = world.FindUserByUsername(fakedc::kSeedBotUsername);
+    alice_id = world.FindUserByPhone(fakedc::kSeedAlicePhone)->id;
+    bool member_scope = false;
+    for (const auto& [key, list] : world.BotSettingsOf(bot->id).commands) {
+      member_scope |= key.first.rfind("botCommandScopePeerUser", 0) == 0 &&
+                      key.first.find(absl::StrCat(":user:", alice_id)) != std::string::npos;
+    }
+    EXPECT_TRUE(member_scope);
+  });
+
+  // Alice's menu button set to a web app, then back to Telegram's default (botMenuButtonDefault);
+  // and the default for everyone.
+  v1::SetMenuButtonRequest menu;
+  menu.set_account(kBot);
+  menu.set_user("accounts/bot/users/alice_example");
+  menu.set_kind(v1::SetMenuButtonRequest::WEB_APP);
+  menu.set_text("Open");
+  menu.set_url("https://example.org/app");
+  ASSERT_TRUE(bots_->SetMenuButton(Context().get(), menu, &empty).ok());
+  menu.set_kind(v1::SetMenuButtonRequest::DEFAULT);
+  menu.clear_text();
+  menu.clear_url();
+  status = bots_->SetMenuButton(Context().get(), menu, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  menu.clear_user();
+  menu.clear_kind();  // KIND_UNSPECIFIED: DEFAULT
+  status = bots_->SetMenuButton(Context().get(), menu, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  dc_->Run([&](fakedc::World& world) {
+    const fakedc::UserRecord* bot = world.FindUserByUsername(fakedc::kSeedBotUsername);
+    const auto& buttons = world.BotSettingsOf(bot->id).menu_buttons;
+    ASSERT_EQ(buttons.size(), 2u);
+    for (int64_t user : {alice_id, int64_t{0}}) {
+      ASSERT_EQ(buttons.count(user), 1u) << user;
+      absl::StatusOr<tl::Ptr<tl::api::BotMenuButton>> button =
+          tl::Decode<tl::api::BotMenuButton>(buttons.at(user));
+      ASSERT_TRUE(button.ok()) << button.status();
+      EXPECT_NE(dynamic_cast<const tl::api::botMenuButtonDefault*>(button->get()), nullptr)
+          << user << ": " << (*button)->tl_name();
+    }
   });
 }
 
@@ -396,6 +504,83 @@ TEST_F(BotTest, InlineQueryAnsweredAndSent) {
   send.set_result_id("nope");
   status = messages_->SendInlineResult(Context().get(), send, &sent);
   EXPECT_EQ(Reason(status), "RESULT_ID_INVALID");
+}
+
+TEST_F(BotTest, InlineResultsWithFilesTheBotUploaded) {
+  SignInBot();
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  SignIn("bob", fakedc::kSeedBobPhone);
+  Stream queries = Watch("bot", "inline_query");
+  const v1::UploadedFile photo = Upload(kBot, "cat.png", PngLike(64, 48, 2000, 7));
+  const v1::UploadedFile notes = Upload(kBot, "notes.txt", "three\nshort\nlines");
+  v1::QueryInlineBotRequest query;
+  query.set_parent("accounts/alice/chats/bob_example");
+  query.set_bot("accounts/alice/users/fakedc_bot");
+  query.set_query("files");
+  auto asked = std::async(std::launch::async, [&] {
+    v1::QueryInlineBotResponse response;
+    grpc::Status status = messages_->QueryInlineBot(Context().get(), query, &response);
+    return std::make_pair(status, response);
+  });
+  v1::UpdateEvent event = Next(queries);
+  ASSERT_TRUE(event.has_inline_query()) << event.DebugString();
+
+  // A file of another account is refused before Telegram is asked.
+  v1::AnswerInlineQueryRequest answer;
+  answer.set_account(kBot);
+  answer.set_query_id(event.inline_query().query_id());
+  auto* foreign = answer.add_results();
+  foreign->set_id("x");
+  foreign->set_kind(v1::InlineResult::PHOTO);
+  *foreign->mutable_file() = photo;
+  foreign->mutable_file()->set_account("accounts/alice");
+  google::protobuf::Empty empty;
+  grpc::Status status = bots_->AnswerInlineQuery(Context().get(), answer, &empty);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(BadField(status), "results[0].file.account");
+  *foreign->mutable_stored_file() = v1::StoredFile();
+  foreign->mutable_stored_file()->set_id(1);
+  status = bots_->AnswerInlineQuery(Context().get(), answer, &empty);
+  EXPECT_EQ(BadField(status), "results[0]");
+
+  // The bot's uploads, made Telegram's with messages.uploadMedia, answer the query.
+  answer.clear_results();
+  auto* picture = answer.add_results();
+  picture->set_id("p1");
+  picture->set_kind(v1::InlineResult::PHOTO);
+  *picture->mutable_file() = photo;
+  picture->set_message_text("A cat");
+  auto* document = answer.add_results();
+  document->set_id("d1");
+  document->set_kind(v1::InlineResult::DOCUMENT);
+  document->set_title("Notes");
+  document->set_mime_type("text/plain");
+  *document->mutable_file() = notes;
+  document->set_message_text("the notes");
+  status = bots_->AnswerInlineQuery(Context().get(), answer, &empty);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto [query_status, results] = asked.get();
+  ASSERT_TRUE(query_status.ok()) << query_status.error_message();
+  ASSERT_EQ(results.results_size(), 2);
+  EXPECT_EQ(results.results(0).media().type(), "photo");
+  EXPECT_NE(results.results(0).media().id(), 0);
+  EXPECT_EQ(results.results(1).media().type(), "document");
+  EXPECT_NE(results.results(1).media().id(), 0);
+  EXPECT_EQ(results.results(1).title(), "Notes");
+
+  // Alice sends the document: it is the bot's upload, with its name.
+  v1::SendInlineResultRequest send;
+  send.set_parent("accounts/alice/chats/bob_example");
+  send.set_query_id(results.query_id());
+  send.set_result_id("d1");
+  v1::Message sent;
+  status = messages_->SendInlineResult(Context().get(), send, &sent);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(sent.text(), "the notes");
+  EXPECT_EQ(sent.media().type(), "document");
+  EXPECT_EQ(sent.media().id(), results.results(1).media().id());
+  EXPECT_EQ(sent.media().file_name(), "notes.txt");
+  EXPECT_EQ(sent.media().mime_type(), "text/plain");
 }
 
 TEST_F(BotTest, SendBotCommandAndPolls) {

@@ -1,8 +1,9 @@
 // ChatService's invite links and join requests end to end against fakedc: CreateInviteLink,
-// ListInviteLinks (paged), RevokeInviteLink, JoinChat by a link (its usage limit, expiry and
-// revocation: INVITE_HASH_EXPIRED; a link that needs approval: INVITE_REQUEST_SENT), ResolvePeer
-// of a link (messages.checkChatInvite, before and after joining), and ListJoinRequests,
-// ApproveJoinRequest, DeclineJoinRequest; bad input naming its field.
+// ListInviteLinks (paged), RevokeInviteLink, JoinChat by a link of a supergroup or a basic group
+// (its usage limit: USERS_TOO_MUCH; expiry and revocation: INVITE_HASH_EXPIRED; a link that needs
+// approval: INVITE_REQUEST_SENT), ResolvePeer of a link (messages.checkChatInvite, before and
+// after joining), and ListJoinRequests, ApproveJoinRequest, DeclineJoinRequest; bad input naming
+// its field.
 #include <functional>
 #include <string>
 #include <vector>
@@ -101,7 +102,7 @@ TEST_F(ChatInvitesTest, LinksAdmitWithinTheirLimitsAndUntilRevoked) {
   EXPECT_TRUE(IsMember(bob_id));
   status = JoinBy("carol", link.link(), &joined);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
-  EXPECT_EQ(Reason(status), "INVITE_HASH_EXPIRED");
+  EXPECT_EQ(Reason(status), "USERS_TOO_MUCH");
   status = JoinBy("bob", link.link(), &joined);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 
@@ -164,6 +165,58 @@ TEST_F(ChatInvitesTest, LinksAdmitWithinTheirLimitsAndUntilRevoked) {
                   absl::StrCat("accounts/bob/chats/", group_.id()));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
   EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+}
+
+TEST_F(ChatInvitesTest, BasicGroupLinksAdmitUpToTheirLimit) {
+  SetUpAccounts();
+  v1::CreateChatRequest create;
+  create.set_account("accounts/alice");
+  create.set_type(v1::Chat::BASIC_GROUP);
+  create.set_title("Small Talk");
+  create.add_users("accounts/alice/users/bob_example");
+  v1::Chat basic;
+  grpc::Status status = chats_->CreateChat(Context().get(), create, &basic);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(basic.type(), v1::Chat::BASIC_GROUP);
+  v1::CreateInviteLinkRequest once;
+  once.set_usage_limit(1);
+  v1::InviteLink link;
+  status = Create(once, &link, basic.name());
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(link.usage_limit(), 1);
+  // Bob is a member, not an admin: no links of his own.
+  v1::InviteLink bobs;
+  status =
+      Create(v1::CreateInviteLinkRequest(), &bobs, absl::StrCat("accounts/bob/chats/", basic.id()));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+
+  // Carol joins by it, and is a member in alice's view; then it is used up.
+  v1::Chat joined;
+  status = JoinBy("carol", link.link(), &joined);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(joined.id(), basic.id());
+  EXPECT_EQ(joined.type(), v1::Chat::BASIC_GROUP);
+  EXPECT_EQ(joined.title(), "Small Talk");
+  v1::ListChatMembersRequest members;
+  members.set_parent(basic.name());
+  v1::ListChatMembersResponse listed;
+  ASSERT_TRUE(chats_->ListChatMembers(Context().get(), members, &listed).ok());
+  bool carol_in = false;
+  for (const v1::ChatMember& m : listed.members()) carol_in |= m.user().id() == UserId("carol");
+  EXPECT_TRUE(carol_in);
+  status = JoinBy("carol", link.link(), &joined);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_EQ(Reason(status), "USERS_TOO_MUCH");
+
+  // Listed with its one use.
+  v1::ListInviteLinksRequest list;
+  list.set_parent(basic.name());
+  v1::ListInviteLinksResponse page;
+  ASSERT_TRUE(chats_->ListInviteLinks(Context().get(), list, &page).ok());
+  ASSERT_EQ(page.links_size(), 1);
+  EXPECT_EQ(page.links(0).link(), link.link());
+  EXPECT_EQ(page.links(0).usage_count(), 1);
 }
 
 TEST_F(ChatInvitesTest, JoinRequestsAreApprovedOrDeclined) {

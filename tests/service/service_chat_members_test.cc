@@ -4,11 +4,14 @@
 // ListChatMembers, GetChat, SendMessage and ListMessages of the accounts involved, and each
 // refusal (CHAT_ADMIN_REQUIRED, RIGHT_FORBIDDEN, USER_ADMIN_INVALID, CHAT_WRITE_FORBIDDEN,
 // SLOWMODE_WAIT) as the status the API promises.
+#include <atomic>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/empty.pb.h"
 #include "gtest/gtest.h"
 #include "tests/fakedc/seed.h"
@@ -456,6 +459,38 @@ TEST_F(ChatMembersTest, UpdatesAboutPermissionsSlowModeTopicsAndSignatures) {
   EXPECT_EQ(BadField(status), "about");
 }
 
+TEST_F(ChatMembersTest, RestrictionsAndBansLapseWhenTheirTimeComes) {
+  SetUpAccounts();
+  // fakedc's clock, moved by the test.
+  auto now = std::make_shared<std::atomic<int32_t>>(
+      static_cast<int32_t>(absl::ToUnixSeconds(absl::Now())));
+  const int32_t start = now->load();
+  dc_->Run([now](fakedc::World& world) { world.SetClock([now] { return now->load(); }); });
+  v1::UpdateChatMemberRequest restrict;
+  restrict.mutable_restrict()->mutable_permissions()->set_pin_messages(true);
+  restrict.mutable_restrict()->mutable_until_time()->set_seconds(start + 3600);
+  grpc::Status status = Change(Member("alice", group_id_, bob_id_), restrict);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::UpdateChatMemberRequest ban;
+  ban.mutable_ban()->mutable_until_time()->set_seconds(start + 3600);
+  status = Change(Member("alice", group_id_, carol_id_), ban);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Reason(Send("bob", group_id_, "muted")), "CHAT_WRITE_FORBIDDEN");
+  EXPECT_EQ(Reason(Join("carol")), "CHANNEL_PRIVATE");
+  EXPECT_EQ(Members("alice", group_id_, v1::ListChatMembersRequest::RESTRICTED).count(bob_id_), 1u);
+  EXPECT_EQ(Members("alice", group_id_, v1::ListChatMembersRequest::BANNED).count(carol_id_), 1u);
+
+  // An hour on, both ended: bob writes, carol joins, and neither list has them.
+  *now = start + 3600;
+  status = Send("bob", group_id_, "free again");
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  status = Join("carol");
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Members("alice", group_id_, v1::ListChatMembersRequest::RESTRICTED).count(bob_id_), 0u);
+  EXPECT_EQ(Members("alice", group_id_, v1::ListChatMembersRequest::BANNED).count(carol_id_), 0u);
+  EXPECT_EQ(Members("alice", group_id_, v1::ListChatMembersRequest::RECENT).count(carol_id_), 1u);
+}
+
 TEST_F(ChatMembersTest, DeletesHistoryForOneselfOrEveryone) {
   SetUpAccounts();
   // A private chat, for both sides.
@@ -541,6 +576,27 @@ TEST_F(ChatMembersTest, AdminLogListsTheActionsPagedAndFiltered) {
   ASSERT_TRUE(chats_->ListAdminLog(Context().get(), bobs, &log).ok());
   ASSERT_EQ(log.events_size(), 1);
   EXPECT_EQ(log.events(0).user_id(), bob_id_);
+
+  // Matched by query: a text an action carries, or the name of the member it concerns.
+  v1::ListAdminLogRequest search;
+  search.set_parent(Chat("alice", group_id_));
+  search.set_query("LOGGED");
+  ASSERT_TRUE(chats_->ListAdminLog(Context().get(), search, &log).ok());
+  ASSERT_EQ(log.events_size(), 1);
+  EXPECT_EQ(log.events(0).action(), "ChangeAbout");
+  search.set_query("Carol");
+  ASSERT_TRUE(chats_->ListAdminLog(Context().get(), search, &log).ok());
+  ASSERT_EQ(log.events_size(), 1);
+  EXPECT_EQ(log.events(0).action(), "ParticipantToggleBan");
+  search.set_query("nobody at all");
+  ASSERT_TRUE(chats_->ListAdminLog(Context().get(), search, &log).ok());
+  EXPECT_EQ(log.events_size(), 0);
+  // With a kind too: both must match.
+  search.set_query("Bob");
+  search.add_filters(v1::ListAdminLogRequest::PROMOTE);
+  ASSERT_TRUE(chats_->ListAdminLog(Context().get(), search, &log).ok());
+  ASSERT_EQ(log.events_size(), 1);
+  EXPECT_EQ(log.events(0).action(), "ParticipantToggleAdmin");
 
   // Members who are no admins read no log; bad input is named.
   v1::ListAdminLogRequest carols;

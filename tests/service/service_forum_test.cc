@@ -2,8 +2,9 @@
 // and edits topics and posts in them; Bob's UpdateService stream gets each topic change as a
 // forum_topic event and the posts as new_message events naming their topic (the forum and, in the
 // first test, its topics are made through RawService.InvokeJson). Then ChatService's topic RPCs:
-// CreateForumTopic, ListForumTopics with paging, UpdateForumTopic (rename, close, reopen),
-// DeleteForumTopic, and their refusals; CreateChat's forum (topics on from the start).
+// CreateForumTopic, ListForumTopics with paging, UpdateForumTopic (rename, close, reopen, hide
+// the General topic, pin), DeleteForumTopic, and their refusals; CreateChat's forum (topics on
+// from the start).
 #include <memory>
 #include <regex>
 #include <string>
@@ -266,11 +267,12 @@ TEST_F(ForumTest, TopicsAreCreatedListedRenamedClosedAndDeleted) {
   status = messages_->SendMessage(Context().get(), send, &sent);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
-  // Two to a page: every topic once, newest activity first, in two pages.
+  // Two to a page: every topic once, newest activity first, the General topic (whose newest
+  // message is Bob's joining) last.
   int pages = 0;
   EXPECT_EQ(ListTitles(forum.name(), 2, &pages),
-            (std::vector<std::string>{"Releases", "Bugs", "Design"}));
-  EXPECT_EQ(pages, 2);
+            (std::vector<std::string>{"Releases", "Bugs", "Design", "General"}));
+  EXPECT_GE(pages, 2);
   v1::ListForumTopicsRequest search;
   search.set_parent(forum.name());
   search.set_query("bug");
@@ -337,7 +339,8 @@ TEST_F(ForumTest, TopicsAreCreatedListedRenamedClosedAndDeleted) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   status = chats_->DeleteForumTopic(Context().get(), remove, &empty);  // a retry: done already
   EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(ListTitles(forum.name(), 0, &pages), (std::vector<std::string>{"Bugs", "Design"}));
+  EXPECT_EQ(ListTitles(forum.name(), 0, &pages),
+            (std::vector<std::string>{"Bugs", "Design", "General"}));
   update.mutable_topic()->set_closed(true);
   status = chats_->UpdateForumTopic(Context().get(), update, &updated);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
@@ -368,6 +371,11 @@ TEST_F(ForumTest, TopicRequestsAreCheckedAndANonForumHasNoTopics) {
   EXPECT_EQ(BadField(status), "update_mask");
   update.mutable_update_mask()->Clear();
   update.mutable_update_mask()->add_paths("pinned");
+  update.mutable_update_mask()->add_paths("hidden");
+  status = chats_->UpdateForumTopic(Context().get(), update, &topic);
+  EXPECT_EQ(BadField(status), "update_mask");
+  update.mutable_update_mask()->Clear();
+  update.mutable_update_mask()->add_paths("my");
   status = chats_->UpdateForumTopic(Context().get(), update, &topic);
   EXPECT_EQ(BadField(status), "update_mask");
   v1::DeleteForumTopicRequest remove;
@@ -438,7 +446,7 @@ TEST_F(ForumTest, CreateChatMakesAForum) {
   DialogTitled("bob", "Made a forum");
   int pages = 0;
   EXPECT_EQ(ListTitles(absl::StrCat("accounts/bob/chats/", forum.id()), 0, &pages),
-            std::vector<std::string>{"Welcome"});
+            (std::vector<std::string>{"Welcome", "General"}));
 
   // Without forum, a supergroup has none; forum is for supergroups only.
   create.set_forum(false);
@@ -460,6 +468,88 @@ TEST_F(ForumTest, CreateChatMakesAForum) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
     EXPECT_EQ(BadField(status), "forum");
   }
+}
+
+TEST_F(ForumTest, TheGeneralTopicHidesAndTopicsArePinned) {
+  const v1::Chat forum = MakeForum();
+  v1::ForumTopic releases;
+  grpc::Status status = CreateTopic(forum.name(), "Releases", &releases);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::string bobs_forum = absl::StrCat("accounts/bob/chats/", forum.id());
+
+  // Hiding the General topic (1) closes it: Bob posts there no more.
+  v1::UpdateForumTopicRequest hide;
+  hide.mutable_topic()->set_name(absl::StrCat(forum.name(), "/topics/1"));
+  hide.mutable_topic()->set_hidden(true);
+  hide.mutable_update_mask()->add_paths("hidden");
+  v1::ForumTopic general;
+  status = chats_->UpdateForumTopic(Context().get(), hide, &general);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(general.topic_id(), 1);
+  EXPECT_EQ(general.title(), "General");
+  EXPECT_TRUE(general.hidden());
+  EXPECT_TRUE(general.closed());
+  v1::SendMessageRequest send;
+  send.set_parent(bobs_forum);
+  send.set_text("anyone?");
+  send.set_topic_id(1);
+  v1::Message sent;
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_EQ(Reason(status), "TOPIC_CLOSED") << status.error_message();
+  // Only General hides; only admins with manage_topics hide it.
+  v1::UpdateForumTopicRequest hide_other = hide;
+  hide_other.mutable_topic()->set_name(releases.name());
+  v1::ForumTopic topic;
+  status = chats_->UpdateForumTopic(Context().get(), hide_other, &topic);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(Reason(status), "NOGENERAL_HIDE_FORBIDDEN");
+  v1::UpdateForumTopicRequest bobs = hide;
+  bobs.mutable_topic()->set_name(absl::StrCat(bobs_forum, "/topics/1"));
+  bobs.mutable_topic()->set_hidden(false);
+  status = chats_->UpdateForumTopic(Context().get(), bobs, &topic);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+  hide.mutable_topic()->set_hidden(false);
+  status = chats_->UpdateForumTopic(Context().get(), hide, &general);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(general.hidden());
+  EXPECT_FALSE(general.closed());
+  status = messages_->SendMessage(Context().get(), send, &sent);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+
+  // Pinned, Releases is listed first although General has the newest message.
+  v1::UpdateForumTopicRequest pin;
+  pin.mutable_topic()->set_name(releases.name());
+  pin.mutable_topic()->set_pinned(true);
+  pin.mutable_update_mask()->add_paths("pinned");
+  status = chats_->UpdateForumTopic(Context().get(), pin, &topic);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(topic.pinned());
+  EXPECT_EQ(topic.topic_id(), releases.topic_id());
+  v1::ListForumTopicsRequest list;
+  list.set_parent(forum.name());
+  v1::ListForumTopicsResponse listed;
+  status = chats_->ListForumTopics(Context().get(), list, &listed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(listed.topics_size(), 2);
+  EXPECT_EQ(listed.topics(0).title(), "Releases");
+  EXPECT_TRUE(listed.topics(0).pinned());
+  EXPECT_EQ(listed.topics(1).title(), "General");
+  EXPECT_FALSE(listed.topics(1).pinned());
+  // Pinning it again is no change; Bob, no admin, pins nothing.
+  status = chats_->UpdateForumTopic(Context().get(), pin, &topic);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(topic.pinned());
+  v1::UpdateForumTopicRequest bobs_pin = pin;
+  bobs_pin.mutable_topic()->set_name(absl::StrCat(bobs_forum, "/topics/", releases.topic_id()));
+  bobs_pin.mutable_topic()->set_pinned(false);
+  status = chats_->UpdateForumTopic(Context().get(), bobs_pin, &topic);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_EQ(Reason(status), "CHAT_ADMIN_REQUIRED");
+  pin.mutable_topic()->set_pinned(false);
+  status = chats_->UpdateForumTopic(Context().get(), pin, &topic);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(topic.pinned());
 }
 
 }  // namespace
