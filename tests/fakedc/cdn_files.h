@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 namespace tgrpc::fakedc {
@@ -17,7 +18,9 @@ struct CdnFile {
   std::string token;          // file_token
   std::string key;            // encryption_key, 32 bytes
   std::string iv;             // encryption_iv, 16 bytes
-  std::string request_token;  // of the last cdnFileReuploadNeeded; empty: none asked
+  // The request tokens of the cdnFileReuploadNeeded answers since it was last put on the CDN:
+  // any of them is good for upload.reuploadCdnFile.
+  std::set<std::string> request_tokens;
   bool on_cdn = false;        // the CDN holds it (else getCdnFile asks for a reupload)
 };
 

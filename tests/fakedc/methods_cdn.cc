@@ -132,10 +132,10 @@ void RegisterCdnMethods(Dispatcher& d, MethodEnv& env) {
       return BadRequest("LIMIT_INVALID");
     }
     if (!file->on_cdn) {
-      file->request_token = RandomString(*env.world, 16);
-      ++cdn.reupload_answers;
       auto out = std::make_unique<api::upload_cdnFileReuploadNeeded>();
-      out->request_token = file->request_token;
+      out->request_token = RandomString(*env.world, 16);
+      file->request_tokens.insert(out->request_token);
+      ++cdn.reupload_answers;
       return tl::Ptr<api::upload_CdnFile>(std::move(out));
     }
     std::string bytes;
@@ -162,13 +162,12 @@ void RegisterCdnMethods(Dispatcher& d, MethodEnv& env) {
         if (!found.ok()) return found.status();
         auto [file, doc] = *found;
         // Telegram's request token is the CDN's RSA-encrypted note; fakedc's is opaque.
-        if (!file->on_cdn &&
-            (file->request_token.empty() || file->request_token != request.request_token)) {
+        if (!file->on_cdn && file->request_tokens.count(request.request_token) == 0) {
           return BadRequest("RSA_DECRYPT_FAILED");
         }
         if (!file->on_cdn) ++env.world->files().cdn().reuploads;
         file->on_cdn = true;
-        file->request_token.clear();
+        file->request_tokens.clear();
         return Hashes(*doc, 0);
       });
   d.On<api::upload_getCdnFileHashes>(
