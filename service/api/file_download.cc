@@ -299,10 +299,6 @@ constexpr int kMaxCdnReuploadsPerPiece = 2;
 // CDN pieces per block (a block is upload.getFile's 512 KiB; a piece, one hashed 128 KiB).
 constexpr int kCdnPiecesPerBlock = static_cast<int>(files::kPartSize / CdnFile::kPieceSize);
 
-bool IsRpcError(const absl::Status& status, absl::string_view type) {
-  std::optional<mtproto::session::RpcError> error = mtproto::net::RpcErrorOf(status);
-  return error.has_value() && error->type == type;
-}
 
 class Download;
 
