@@ -7,6 +7,7 @@
 #define TGRPC_TESTS_FAKEDC_CDN_FILES_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -44,6 +45,9 @@ class CdnFiles {
   // Fault: the CDN flips one bit of every upload.cdnFile it serves.
   bool corrupt() const { return corrupt_; }
   void set_corrupt(bool on) { corrupt_ = on; }
+
+  // A test hook run before each upload.getCdnFile is served, with the call's number from 1.
+  std::function<void(int64_t call)> before_get_cdn_file;
 
   // Counters for tests.
   int64_t redirects = 0;           // upload.fileCdnRedirect answers

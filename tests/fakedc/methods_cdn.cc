@@ -119,6 +119,7 @@ void RegisterCdnMethods(Dispatcher& d, MethodEnv& env) {
                                    -> absl::StatusOr<tl::Ptr<api::upload_CdnFile>> {
     CdnFiles& cdn = env.world->files().cdn();
     ++cdn.cdn_file_calls;
+    if (cdn.before_get_cdn_file) cdn.before_get_cdn_file(cdn.cdn_file_calls);
     CdnFile* file = cdn.FindByToken(request.file_token);
     const DocumentRecord* doc =
         file != nullptr ? env.world->FindDocument(file->document_id) : nullptr;

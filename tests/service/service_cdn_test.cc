@@ -128,5 +128,33 @@ TEST_F(CdnDownloadTest, CorruptCdnBytesFailTheDownloadWithDataLoss) {
   EXPECT_TRUE(down.data.empty()) << down.data.size();
 }
 
+TEST_F(CdnDownloadTest, AnExpiredCdnTokenFallsBackToTheFilesDc) {
+  SignIn("alice", fakedc::kSeedAlicePhone);
+  const std::string data = RandomBytes(2 * kMiB + 777, 44);
+  const std::string message = SendDocument("expiring.bin", data);
+  // The token expires before the CDN serves anything: FILE_TOKEN_INVALID.
+  dc_->Run([](fakedc::World& world) {
+    world.files().cdn().before_get_cdn_file = [&world](int64_t) {
+      world.files().cdn().ExpireTokens();
+    };
+  });
+  int64_t get_file_calls = 0;
+  dc_->Run([&](fakedc::World& world) { get_file_calls = world.files().get_file_calls(); });
+
+  Downloaded down = Download(ByMessage(message));
+  ASSERT_TRUE(down.status.ok()) << down.status.error_message();
+  EXPECT_EQ(Sha256(down.data), Sha256(data));
+  const fakedc::CdnFiles cdn = Cdn();
+  EXPECT_GE(cdn.redirects, 1);
+  EXPECT_GE(cdn.cdn_file_calls, 1);
+  // The blocks came from the files DC after all (5 blocks, besides the redirected asks).
+  int64_t now = 0;
+  dc_->Run([&](fakedc::World& world) {
+    now = world.files().get_file_calls();
+    world.files().cdn().before_get_cdn_file = nullptr;
+  });
+  EXPECT_GE(now - get_file_calls, 5 + cdn.redirects);
+}
+
 }  // namespace
 }  // namespace tgrpc::service_test
