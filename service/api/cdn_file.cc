@@ -13,10 +13,10 @@ namespace api = tl::api;
 absl::StatusOr<CdnFile> CdnFile::FromRedirect(const api::upload_fileCdnRedirect& redirect) {
   if (redirect.dc_id <= 0 || redirect.encryption_key.size() != mtproto::crypto::kCdnKeySize ||
       redirect.encryption_iv.size() != mtproto::crypto::kCdnIvSize || redirect.file_token.empty()) {
-    return absl::DataLossError(absl::StrCat(
-        "Telegram's CDN redirect is malformed (DC ", redirect.dc_id, ", a ",
-        redirect.encryption_key.size(), "-byte key, a ", redirect.encryption_iv.size(),
-        "-byte IV, a ", redirect.file_token.size(), "-byte token)"));
+    return absl::DataLossError(
+        absl::StrCat("Telegram's CDN redirect is malformed (DC ", redirect.dc_id, ", a ",
+                     redirect.encryption_key.size(), "-byte key, a ", redirect.encryption_iv.size(),
+                     "-byte IV, a ", redirect.file_token.size(), "-byte token)"));
   }
   CdnFile out;
   out.dc_ = redirect.dc_id;
@@ -53,13 +53,13 @@ absl::Status CdnFile::DecryptAndVerify(int64_t offset, std::string& bytes) const
   const mtproto::crypto::Sha256Digest digest = mtproto::crypto::Sha256(
       absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   if (static_cast<int64_t>(bytes.size()) != it->second.limit ||
-      it->second.sha256 != absl::string_view(reinterpret_cast<const char*>(digest.data()),
-                                             digest.size())) {
+      it->second.sha256 !=
+          absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())) {
     return ServiceError(
         absl::StatusCode::kDataLoss, "CDN_FILE_HASH_MISMATCH",
         absl::StrCat("the CDN DC ", dc_, " served ", bytes.size(), " bytes at offset ", offset,
-                     " that do not match Telegram's SHA-256 hash of that piece (",
-                     it->second.limit, " bytes): the CDN's copy is corrupt or tampered with"));
+                     " that do not match Telegram's SHA-256 hash of that piece (", it->second.limit,
+                     " bytes): the CDN's copy is corrupt or tampered with"));
   }
   return absl::OkStatus();
 }

@@ -38,9 +38,9 @@ class CdnFileTest : public testing::Test {
   // The CDN's bytes for the piece at `offset`.
   std::string Encrypted(int64_t offset) {
     std::string piece = plain_.substr(offset, CdnFile::kPieceSize);
-    EXPECT_TRUE(mtproto::crypto::CdnCrypt(redirect_.encryption_key, redirect_.encryption_iv,
-                                          offset, piece)
-                    .ok());
+    EXPECT_TRUE(
+        mtproto::crypto::CdnCrypt(redirect_.encryption_key, redirect_.encryption_iv, offset, piece)
+            .ok());
     return piece;
   }
 

@@ -299,7 +299,6 @@ constexpr int kMaxCdnReuploadsPerPiece = 2;
 // CDN pieces per block (a block is upload.getFile's 512 KiB; a piece, one hashed 128 KiB).
 constexpr int kCdnPiecesPerBlock = static_cast<int>(files::kPartSize / CdnFile::kPieceSize);
 
-
 class Download;
 
 // How the invoker's callbacks reach the reactor: `download` is cleared before the reactor is
@@ -637,12 +636,13 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
     options.dc = cdn_->dc();
     options.cdn = true;
     const std::string token = cdn_->token();
-    AddCall(*std::move(body), api::upload_getCdnFile::kName, options,
-            [index, piece, reuploads, token](Download& self, absl::StatusOr<std::string> result) {
-              if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
-              return self.OnCdnPiece(index, piece, reuploads, std::move(result));
-            },
-            out);
+    AddCall(
+        *std::move(body), api::upload_getCdnFile::kName, options,
+        [index, piece, reuploads, token](Download& self, absl::StatusOr<std::string> result) {
+          if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
+          return self.OnCdnPiece(index, piece, reuploads, std::move(result));
+        },
+        out);
     return true;
   }
 
@@ -652,9 +652,9 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
     absl::StatusOr<tl::Ptr<api::upload_CdnFile>> file =
         result.ok() ? tl::DecodeResult<api::upload_getCdnFile>(*result) : result.status();
     if (!file.ok()) {
-      if (result.ok()) return FailNow(absl::DataLossError(absl::StrCat(
-                           "upload.getCdnFile: the answer does not decode: ",
-                           file.status().message())));
+      if (result.ok())
+        return FailNow(absl::DataLossError(absl::StrCat(
+            "upload.getCdnFile: the answer does not decode: ", file.status().message())));
       return FallBack(file.status());
     }
     if (const auto* needed = dynamic_cast<const api::upload_cdnFileReuploadNeeded*>(file->get())) {
@@ -684,19 +684,20 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
     if (!body.ok()) return FailNow(absl::InternalError(body.status().message()));
     Fetches out;
     const std::string token = cdn_->token();
-    AddCall(*std::move(body), api::upload_reuploadCdnFile::kName, BlockOptions(),
-            [index, piece, reuploads, token](Download& self, absl::StatusOr<std::string> result) {
-              if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
-              absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> hashes =
-                  result.ok() ? tl::DecodeResult<api::upload_reuploadCdnFile>(*result)
-                              : result.status();
-              if (!hashes.ok()) return self.FallBack(hashes.status());
-              if (absl::Status s = self.cdn_->AddHashes(*hashes); !s.ok()) return self.FailNow(s);
-              Fetches again;
-              if (!self.AddCdnPiece(index, piece, reuploads, again)) return Fetches{};
-              return again;
-            },
-            out);
+    AddCall(
+        *std::move(body), api::upload_reuploadCdnFile::kName, BlockOptions(),
+        [index, piece, reuploads, token](Download& self, absl::StatusOr<std::string> result) {
+          if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
+          absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> hashes =
+              result.ok() ? tl::DecodeResult<api::upload_reuploadCdnFile>(*result)
+                          : result.status();
+          if (!hashes.ok()) return self.FallBack(hashes.status());
+          if (absl::Status s = self.cdn_->AddHashes(*hashes); !s.ok()) return self.FailNow(s);
+          Fetches again;
+          if (!self.AddCdnPiece(index, piece, reuploads, again)) return Fetches{};
+          return again;
+        },
+        out);
     return out;
   }
 
@@ -711,25 +712,26 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
     if (!body.ok()) return FailNow(absl::InternalError(body.status().message()));
     Fetches out;
     const std::string token = cdn_->token();
-    AddCall(*std::move(body), api::upload_getCdnFileHashes::kName, BlockOptions(),
-            [index, piece, offset, token, bytes = std::move(bytes)](
-                Download& self, absl::StatusOr<std::string> result) mutable {
-              if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
-              absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> hashes =
-                  result.ok() ? tl::DecodeResult<api::upload_getCdnFileHashes>(*result)
-                              : result.status();
-              if (!hashes.ok()) return self.FallBack(hashes.status());
-              if (absl::Status s = self.cdn_->AddHashes(*hashes); !s.ok()) return self.FailNow(s);
-              if (!self.cdn_->HasHash(offset)) {
-                return self.FailNow(absl::DataLossError(absl::StrCat(
-                    "upload.getCdnFileHashes gave no hash for the CDN piece at ", offset)));
-              }
-              if (absl::Status s = self.cdn_->DecryptAndVerify(offset, bytes); !s.ok()) {
-                return self.FailNow(s);
-              }
-              return self.PieceDone(index, piece, std::move(bytes));
-            },
-            out);
+    AddCall(
+        *std::move(body), api::upload_getCdnFileHashes::kName, BlockOptions(),
+        [index, piece, offset, token, bytes = std::move(bytes)](
+            Download& self, absl::StatusOr<std::string> result) mutable {
+          if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
+          absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> hashes =
+              result.ok() ? tl::DecodeResult<api::upload_getCdnFileHashes>(*result)
+                          : result.status();
+          if (!hashes.ok()) return self.FallBack(hashes.status());
+          if (absl::Status s = self.cdn_->AddHashes(*hashes); !s.ok()) return self.FailNow(s);
+          if (!self.cdn_->HasHash(offset)) {
+            return self.FailNow(absl::DataLossError(absl::StrCat(
+                "upload.getCdnFileHashes gave no hash for the CDN piece at ", offset)));
+          }
+          if (absl::Status s = self.cdn_->DecryptAndVerify(offset, bytes); !s.ok()) {
+            return self.FailNow(s);
+          }
+          return self.PieceDone(index, piece, std::move(bytes));
+        },
+        out);
     return out;
   }
 

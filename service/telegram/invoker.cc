@@ -194,8 +194,7 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
         // Dispatched again once help.getCdnConfig answers.
       } else if (!rejected.ok()) {
         // A CDN DC without a key.
-      } else if (!cdn && dc != home_dc_ && signed_in_ && !state->authorized &&
-                 !call->skip_import) {
+      } else if (!cdn && dc != home_dc_ && signed_in_ && !state->authorized && !call->skip_import) {
         state->queue.push_back(std::move(call));
         if (!state->importing) {
           state->importing = true;

@@ -99,8 +99,8 @@ void Invoker::OnCdnConfig(absl::StatusOr<tl::Ptr<api::CdnConfig>> got) {
     Log(LogLevel::kWarning, absl::StrCat("help.getCdnConfig: ignored a key: ", problem));
   }
   if (config == nullptr) {
-    const absl::Status status = got.ok() ? absl::DataLossError("help.getCdnConfig: not a cdnConfig")
-                                         : got.status();
+    const absl::Status status =
+        got.ok() ? absl::DataLossError("help.getCdnConfig: not a cdnConfig") : got.status();
     Log(LogLevel::kWarning, absl::StrCat("help.getCdnConfig failed: ", status.message()));
     for (auto& call : waiting) Finish(call, status);
     return;

@@ -16,13 +16,13 @@ namespace tgrpc::fakedc {
 
 struct CdnFile {
   int64_t document_id = 0;
-  std::string token;          // file_token
-  std::string key;            // encryption_key, 32 bytes
-  std::string iv;             // encryption_iv, 16 bytes
+  std::string token;  // file_token
+  std::string key;    // encryption_key, 32 bytes
+  std::string iv;     // encryption_iv, 16 bytes
   // The request tokens of the cdnFileReuploadNeeded answers since it was last put on the CDN:
   // any of them is good for upload.reuploadCdnFile.
   std::set<std::string> request_tokens;
-  bool on_cdn = false;        // the CDN holds it (else getCdnFile asks for a reupload)
+  bool on_cdn = false;  // the CDN holds it (else getCdnFile asks for a reupload)
 };
 
 class CdnFiles {
@@ -50,11 +50,11 @@ class CdnFiles {
   std::function<void(int64_t call)> before_get_cdn_file;
 
   // Counters for tests.
-  int64_t redirects = 0;           // upload.fileCdnRedirect answers
-  int64_t cdn_file_calls = 0;      // upload.getCdnFile calls
-  int64_t reupload_answers = 0;    // upload.cdnFileReuploadNeeded answers
-  int64_t reuploads = 0;           // upload.reuploadCdnFile calls that put a file on the CDN
-  int64_t file_hashes_calls = 0;   // upload.getCdnFileHashes calls
+  int64_t redirects = 0;          // upload.fileCdnRedirect answers
+  int64_t cdn_file_calls = 0;     // upload.getCdnFile calls
+  int64_t reupload_answers = 0;   // upload.cdnFileReuploadNeeded answers
+  int64_t reuploads = 0;          // upload.reuploadCdnFile calls that put a file on the CDN
+  int64_t file_hashes_calls = 0;  // upload.getCdnFileHashes calls
 
  private:
   std::map<std::string, CdnFile> by_token_;

@@ -60,7 +60,8 @@ absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> Hashes(const DocumentRecord&
 absl::StatusOr<std::pair<CdnFile*, const DocumentRecord*>> FindToken(MethodEnv& env,
                                                                      const std::string& token) {
   CdnFile* file = env.world->files().cdn().FindByToken(token);
-  const DocumentRecord* doc = file != nullptr ? env.world->FindDocument(file->document_id) : nullptr;
+  const DocumentRecord* doc =
+      file != nullptr ? env.world->FindDocument(file->document_id) : nullptr;
   if (doc == nullptr) return BadRequest("FILE_TOKEN_INVALID");
   return std::make_pair(file, doc);
 }
@@ -103,20 +104,20 @@ void RegisterCdnMethods(Dispatcher& d, MethodEnv& env) {
     if (!OnCdn(env, context) && cdn_method) return BadRequest("METHOD_INVALID");
     return absl::OkStatus();
   });
-  d.On<api::help_getCdnConfig>(
-      [&env](const api::help_getCdnConfig&,
-             CallContext&) -> absl::StatusOr<tl::Ptr<api::CdnConfig>> {
-        auto out = std::make_unique<api::cdnConfig>();
-        if (env.cdn_dc != 0 && !env.cdn_public_key_pem.empty()) {
-          auto key = std::make_unique<api::cdnPublicKey>();
-          key->dc_id = env.cdn_dc;
-          key->public_key = env.cdn_public_key_pem;
-          out->public_keys.push_back(std::move(key));
-        }
-        return tl::Ptr<api::CdnConfig>(std::move(out));
-      });
-  d.On<api::upload_getCdnFile>([&env](const api::upload_getCdnFile& request, CallContext&)
-                                   -> absl::StatusOr<tl::Ptr<api::upload_CdnFile>> {
+  d.On<api::help_getCdnConfig>([&env](const api::help_getCdnConfig&,
+                                      CallContext&) -> absl::StatusOr<tl::Ptr<api::CdnConfig>> {
+    auto out = std::make_unique<api::cdnConfig>();
+    if (env.cdn_dc != 0 && !env.cdn_public_key_pem.empty()) {
+      auto key = std::make_unique<api::cdnPublicKey>();
+      key->dc_id = env.cdn_dc;
+      key->public_key = env.cdn_public_key_pem;
+      out->public_keys.push_back(std::move(key));
+    }
+    return tl::Ptr<api::CdnConfig>(std::move(out));
+  });
+  d.On<api::upload_getCdnFile>([&env](
+                                   const api::upload_getCdnFile& request,
+                                   CallContext&) -> absl::StatusOr<tl::Ptr<api::upload_CdnFile>> {
     CdnFiles& cdn = env.world->files().cdn();
     ++cdn.cdn_file_calls;
     if (cdn.before_get_cdn_file) cdn.before_get_cdn_file(cdn.cdn_file_calls);

@@ -231,8 +231,8 @@ class CdnTest : public UploadsTest {
     return Call(request, alice_);
   }
 
-  absl::StatusOr<tl::Ptr<api::upload_CdnFile>> GetCdnFile(const std::string& token,
-                                                          int64_t offset, int32_t limit) {
+  absl::StatusOr<tl::Ptr<api::upload_CdnFile>> GetCdnFile(const std::string& token, int64_t offset,
+                                                          int32_t limit) {
     api::upload_getCdnFile request;
     request.file_token = token;
     request.offset = offset;
@@ -285,9 +285,9 @@ TEST_F(CdnTest, ABigDocumentComesEncryptedFromTheCdnWithHashesOfItsPlainBytes) {
     ASSERT_TRUE(piece.ok()) << piece.status();
     std::string bytes = static_cast<const api::upload_cdnFile&>(**piece).bytes;
     EXPECT_NE(bytes, data.substr(offset, bytes.size()));
-    ASSERT_TRUE(mtproto::crypto::CdnCrypt(redirect->encryption_key, redirect->encryption_iv,
-                                          offset, bytes)
-                    .ok());
+    ASSERT_TRUE(
+        mtproto::crypto::CdnCrypt(redirect->encryption_key, redirect->encryption_iv, offset, bytes)
+            .ok());
     decrypted += bytes;
   }
   EXPECT_EQ(decrypted, data);
