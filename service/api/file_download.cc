@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "mtproto/net/rpc_status.h"
+#include "service/api/cdn_file.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
 #include "service/api/file_parts.h"
@@ -292,6 +293,11 @@ bool IsStaleLocation(const absl::Status& status, bool peer_photo) {
 
 // Refreshes in a row that brought no block: past this, the download fails with Telegram's error.
 constexpr int kMaxRefreshesWithoutProgress = 3;
+// upload.cdnFileReuploadNeeded answers for one CDN piece: past this, the download falls back to
+// the master DC.
+constexpr int kMaxCdnReuploadsPerPiece = 2;
+// CDN pieces per block (a block is upload.getFile's 512 KiB; a piece, one hashed 128 KiB).
+constexpr int kCdnPiecesPerBlock = static_cast<int>(files::kPartSize / CdnFile::kPieceSize);
 
 class Download;
 
@@ -310,7 +316,22 @@ struct Fetches {
   int generation = 0;
   std::vector<std::pair<int64_t, std::string>> blocks;  // index, serialized upload.getFile
   Refresher refresh;
+  // Other calls to start (the CDN's pieces, reuploads, hashes), each bound to its own answer.
+  std::vector<std::function<void()>> calls;
 };
+
+// Adds `from`'s work to `into`.
+void Merge(Fetches& into, Fetches from) {
+  if (into.invoker == nullptr && from.invoker != nullptr) {
+    into.link = from.link;
+    into.invoker = from.invoker;
+    into.options = from.options;
+    into.generation = from.generation;
+  }
+  for (auto& block : from.blocks) into.blocks.push_back(std::move(block));
+  for (auto& call : from.calls) into.calls.push_back(std::move(call));
+  if (from.refresh) into.refresh = std::move(from.refresh);
+}
 
 class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse> {
  public:
@@ -479,6 +500,9 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
     next_fetch_ = next_write_ = plan->first_block;
     blocks_.clear();
     retry_.clear();
+    cdn_.reset();
+    cdn_off_ = false;
+    cdn_blocks_.clear();
     ++generation_;  // blocks of the old file still in flight are dropped
     return true;
   }
@@ -519,7 +543,11 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
 
   // Adds upload.getFile of block `index` at the current location; false when it failed the call.
   bool AddFetch(int64_t index, Fetches& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    // Once Telegram redirected the file to a CDN DC, its blocks come from there.
+    if (cdn_.has_value()) return AddCdnBlock(index, out);
     api::upload_getFile get;
+    // Telegram may then answer upload.fileCdnRedirect (a popular file of a big public channel).
+    get.cdn_supported = !cdn_off_;
     get.location = std::move(location_);
     get.offset = files::BlockOffset(index);
     get.limit = static_cast<int32_t>(files::kPartSize);
@@ -535,14 +563,249 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
       out.generation = generation_;
       // The document's DC (FILE_MIGRATE is followed inside too). Each block's deadline: the
       // call's, or the default one from now when the caller set none.
-      out.options.dc = dc_;
-      out.options.bulk = true;  // blocks spread over the account's sessions
-      out.options.deadline = context_->deadline() != std::chrono::system_clock::time_point::max()
-                                 ? CallDeadline(*context_, *api_)
-                                 : absl::Now() + api_->default_deadline;
+      out.options = BlockOptions();
     }
     out.blocks.emplace_back(index, *std::move(body));
     return true;
+  }
+
+  // A block's call: on the document's DC (FILE_MIGRATE is followed inside too), spread over the
+  // account's sessions, with the call's deadline, or the default one from now when it set none.
+  InvokeOptions BlockOptions() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    InvokeOptions options;
+    options.dc = dc_;
+    options.bulk = true;
+    options.deadline = context_->deadline() != std::chrono::system_clock::time_point::max()
+                           ? CallDeadline(*context_, *api_)
+                           : absl::Now() + api_->default_deadline;
+    return options;
+  }
+
+  // A call of `body` (method `method`) to start once the lock is released; its answer goes to
+  // `on_answer` under the lock, unless the download ended or started over meanwhile.
+  using Answer = std::function<Fetches(Download&, absl::StatusOr<std::string>)>;
+  void AddCall(std::string body, const char* method, InvokeOptions options, Answer on_answer,
+               Fetches& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    out.calls.push_back([invoker = account_->invoker(), link = link_, generation = generation_,
+                         body = std::move(body), method, options,
+                         on_answer = std::move(on_answer)]() mutable {
+      invoker->Invoke(std::move(body), method, options,
+                      [link, generation, on_answer](absl::StatusOr<std::string> result) {
+                        Fetches fetches;
+                        {
+                          absl::MutexLock lock(&link->mutex);
+                          Download* self = link->download;
+                          if (self == nullptr || self->done_ || generation != self->generation_) {
+                            return;
+                          }
+                          fetches = on_answer(*self, std::move(result));
+                        }
+                        Fetch(std::move(fetches));
+                      });
+    });
+  }
+
+  // Block `index` from the CDN DC: one upload.getCdnFile per 128 KiB piece (none past a known
+  // end), each decrypted and checked against its hash; the block is done when all are.
+  bool AddCdnBlock(int64_t index, Fetches& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    CdnBlock& block = cdn_blocks_[index];
+    block.pieces.assign(kCdnPiecesPerBlock, std::string());
+    block.pending = 0;
+    for (int i = 0; i < kCdnPiecesPerBlock; ++i) {
+      const int64_t offset = files::BlockOffset(index) + i * CdnFile::kPieceSize;
+      if (size_known_ && offset >= info_.size() && i > 0) continue;
+      ++block.pending;
+      if (!AddCdnPiece(index, i, 0, out)) return false;
+    }
+    return true;
+  }
+
+  bool AddCdnPiece(int64_t index, int piece, int reuploads, Fetches& out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    const int64_t offset = files::BlockOffset(index) + piece * CdnFile::kPieceSize;
+    api::upload_getCdnFile get;
+    get.file_token = cdn_->token();
+    get.offset = offset;
+    get.limit = static_cast<int32_t>(CdnFile::kPieceSize);
+    absl::StatusOr<std::string> body = tl::Serialize(get);
+    if (!body.ok()) {
+      Fail(absl::InternalError(body.status().message()));
+      return false;
+    }
+    InvokeOptions options = BlockOptions();
+    options.dc = cdn_->dc();
+    options.cdn = true;
+    const std::string token = cdn_->token();
+    AddCall(
+        *std::move(body), api::upload_getCdnFile::kName, options,
+        [index, piece, reuploads, token](Download& self, absl::StatusOr<std::string> result) {
+          if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
+          return self.OnCdnPiece(index, piece, reuploads, std::move(result));
+        },
+        out);
+    return true;
+  }
+
+  Fetches OnCdnPiece(int64_t index, int piece, int reuploads, absl::StatusOr<std::string> result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    const int64_t offset = files::BlockOffset(index) + piece * CdnFile::kPieceSize;
+    absl::StatusOr<tl::Ptr<api::upload_CdnFile>> file =
+        result.ok() ? tl::DecodeResult<api::upload_getCdnFile>(*result) : result.status();
+    if (!file.ok()) {
+      if (result.ok())
+        return FailNow(absl::DataLossError(absl::StrCat(
+            "upload.getCdnFile: the answer does not decode: ", file.status().message())));
+      return FallBack(file.status());
+    }
+    if (const auto* needed = dynamic_cast<const api::upload_cdnFileReuploadNeeded*>(file->get())) {
+      if (reuploads >= kMaxCdnReuploadsPerPiece) {
+        return FallBack(absl::UnavailableError("the CDN DC keeps asking for a reupload"));
+      }
+      return Reupload(index, piece, reuploads + 1, needed->request_token);
+    }
+    const auto* part = dynamic_cast<const api::upload_cdnFile*>(file->get());
+    if (part == nullptr) return FailNow(absl::DataLossError("upload.getCdnFile: no file"));
+    std::string bytes = part->bytes;
+    if (bytes.empty() && (!size_known_ || offset >= info_.size())) {
+      return PieceDone(index, piece, std::move(bytes));  // past the end
+    }
+    if (!cdn_->HasHash(offset)) return AskHashes(index, piece, std::move(bytes));
+    if (absl::Status s = cdn_->DecryptAndVerify(offset, bytes); !s.ok()) return FailNow(s);
+    return PieceDone(index, piece, std::move(bytes));
+  }
+
+  // upload.reuploadCdnFile on the master DC, then the piece again.
+  Fetches Reupload(int64_t index, int piece, int reuploads, const std::string& request_token)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    api::upload_reuploadCdnFile reupload;
+    reupload.file_token = cdn_->token();
+    reupload.request_token = request_token;
+    absl::StatusOr<std::string> body = tl::Serialize(reupload);
+    if (!body.ok()) return FailNow(absl::InternalError(body.status().message()));
+    Fetches out;
+    const std::string token = cdn_->token();
+    AddCall(
+        *std::move(body), api::upload_reuploadCdnFile::kName, BlockOptions(),
+        [index, piece, reuploads, token](Download& self, absl::StatusOr<std::string> result) {
+          if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
+          absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> hashes =
+              result.ok() ? tl::DecodeResult<api::upload_reuploadCdnFile>(*result)
+                          : result.status();
+          if (!hashes.ok()) return self.FallBack(hashes.status());
+          if (absl::Status s = self.cdn_->AddHashes(*hashes); !s.ok()) return self.FailNow(s);
+          Fetches again;
+          if (!self.AddCdnPiece(index, piece, reuploads, again)) return Fetches{};
+          return again;
+        },
+        out);
+    return out;
+  }
+
+  // upload.getCdnFileHashes on the master DC for a piece whose hash is not known yet.
+  Fetches AskHashes(int64_t index, int piece, std::string bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    const int64_t offset = files::BlockOffset(index) + piece * CdnFile::kPieceSize;
+    api::upload_getCdnFileHashes get;
+    get.file_token = cdn_->token();
+    get.offset = offset;
+    absl::StatusOr<std::string> body = tl::Serialize(get);
+    if (!body.ok()) return FailNow(absl::InternalError(body.status().message()));
+    Fetches out;
+    const std::string token = cdn_->token();
+    AddCall(
+        *std::move(body), api::upload_getCdnFileHashes::kName, BlockOptions(),
+        [index, piece, offset, token, bytes = std::move(bytes)](
+            Download& self, absl::StatusOr<std::string> result) mutable {
+          if (!self.cdn_.has_value() || self.cdn_->token() != token) return Fetches{};
+          absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> hashes =
+              result.ok() ? tl::DecodeResult<api::upload_getCdnFileHashes>(*result)
+                          : result.status();
+          if (!hashes.ok()) return self.FallBack(hashes.status());
+          if (absl::Status s = self.cdn_->AddHashes(*hashes); !s.ok()) return self.FailNow(s);
+          if (!self.cdn_->HasHash(offset)) {
+            return self.FailNow(absl::DataLossError(absl::StrCat(
+                "upload.getCdnFileHashes gave no hash for the CDN piece at ", offset)));
+          }
+          if (absl::Status s = self.cdn_->DecryptAndVerify(offset, bytes); !s.ok()) {
+            return self.FailNow(s);
+          }
+          return self.PieceDone(index, piece, std::move(bytes));
+        },
+        out);
+    return out;
+  }
+
+  // A checked piece of block `index`; the block joins the others once its pieces are all here.
+  Fetches PieceDone(int64_t index, int piece, std::string bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    auto it = cdn_blocks_.find(index);
+    if (it == cdn_blocks_.end()) return Fetches{};
+    it->second.pieces[piece] = std::move(bytes);
+    if (--it->second.pending > 0) return Fetches{};
+    std::string data;
+    for (std::string& p : it->second.pieces) {
+      if (static_cast<int64_t>(data.size()) % CdnFile::kPieceSize != 0 && !p.empty()) {
+        return FailNow(absl::DataLossError("the CDN DC served a short piece inside the file"));
+      }
+      data += p;
+      p.clear();
+    }
+    cdn_blocks_.erase(it);
+    return BlockArrived(index, data);
+  }
+
+  // Gives up on the CDN (an expired token, an unreachable CDN DC): the blocks it owed come from
+  // the master DC, asked without cdn_supported from now on.
+  Fetches FallBack(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    if (!cdn_.has_value()) return Fetches{};
+    // The CDN's failure is not the caller's: the master DC serves the same bytes.
+    (void)status;
+    cdn_.reset();
+    cdn_off_ = true;
+    std::vector<int64_t> owed;
+    for (const auto& [index, unused] : cdn_blocks_) owed.push_back(index);
+    cdn_blocks_.clear();
+    Fetches out;
+    if (refreshing_) {
+      for (int64_t index : owed) retry_.push_back(index);
+      return out;
+    }
+    for (int64_t index : owed) {
+      if (!AddFetch(index, out)) return Fetches{};
+    }
+    return out;
+  }
+
+  Fetches FailNow(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    Fail(status);
+    return Fetches{};
+  }
+
+  // Block `index`'s bytes, from the master DC or the CDN: kept for its turn to be written.
+  Fetches BlockArrived(int64_t index, absl::string_view bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    refreshes_without_progress_ = 0;
+    if (index < plan_.end_block) {
+      absl::StatusOr<files::BlockSlice> slice = files::SliceBlock(plan_, index, bytes, size_known_);
+      if (!slice.ok()) return FailNow(slice.status());
+      if (index < plan_.end_block) blocks_[index] = {std::string(slice->data), slice->offset};
+    }
+    return Pump();
+  }
+
+  // upload.fileCdnRedirect for block `index`: the file's blocks come from the CDN DC now.
+  Fetches OnRedirect(int64_t index, const api::upload_fileCdnRedirect& redirect)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    if (!cdn_.has_value() || cdn_->token() != redirect.file_token) {
+      absl::StatusOr<CdnFile> file = CdnFile::FromRedirect(redirect);
+      if (!file.ok()) return FailNow(file.status());
+      cdn_ = *std::move(file);
+    } else if (absl::Status s = cdn_->AddHashes(redirect.file_hashes); !s.ok()) {
+      return FailNow(s);
+    }
+    Fetches out;
+    if (!AddCdnBlock(index, out)) return Fetches{};
+    return out;
   }
 
   void Write() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
@@ -567,6 +830,7 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
   }
 
   static void Fetch(Fetches fetches) {
+    for (auto& call : fetches.calls) call();
     for (auto& [index, body] : fetches.blocks) {
       fetches.invoker->Invoke(
           std::move(body), api::upload_getFile::kName, fetches.options,
@@ -593,21 +857,14 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
         if (!IsStaleLocation(file.status(), self->peer_photo_)) return self->Fail(file.status());
         fetches = self->OnStale(index, file.status());
       } else {
-        const auto* part = dynamic_cast<const api::upload_file*>(file->get());
-        if (part == nullptr) {
-          // upload.fileCdnRedirect: cdn_supported is not set, so Telegram should not send it.
-          return self->Fail(absl::UnimplementedError("Telegram redirected the file to a CDN"));
+        if (const auto* part = dynamic_cast<const api::upload_file*>(file->get())) {
+          fetches = self->BlockArrived(index, part->bytes);
+        } else if (const auto* redirect =
+                       dynamic_cast<const api::upload_fileCdnRedirect*>(file->get())) {
+          fetches = self->OnRedirect(index, *redirect);
+        } else {
+          return self->Fail(absl::DataLossError("upload.getFile: neither a file nor a redirect"));
         }
-        self->refreshes_without_progress_ = 0;
-        if (index < self->plan_.end_block) {
-          absl::StatusOr<files::BlockSlice> slice =
-              files::SliceBlock(self->plan_, index, part->bytes, self->size_known_);
-          if (!slice.ok()) return self->Fail(slice.status());
-          if (index < self->plan_.end_block) {
-            self->blocks_[index] = {std::string(slice->data), slice->offset};
-          }
-        }
-        fetches = self->Pump();
       }
     }
     Fetch(std::move(fetches));
@@ -675,15 +932,19 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
     for (int64_t index : retry) {
       if (!AddFetch(index, out)) return Fetches{};
     }
-    Fetches more = Pump();
-    if (more.invoker != nullptr && out.invoker == nullptr) return more;
-    for (auto& block : more.blocks) out.blocks.push_back(std::move(block));
+    Merge(out, Pump());
     return out;
   }
 
   struct Block {
     std::string data;
     int64_t offset = 0;
+  };
+  // A block coming from the CDN: its pieces (kCdnPiecesPerBlock; those past the end stay empty)
+  // and how many are still awaited.
+  struct CdnBlock {
+    std::vector<std::string> pieces;
+    int pending = 0;
   };
 
   const ApiContext* const api_;
@@ -707,6 +968,11 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
   bool refreshing_ ABSL_GUARDED_BY(link_->mutex) = false;
   std::vector<int64_t> retry_ ABSL_GUARDED_BY(link_->mutex);
   int refreshes_without_progress_ ABSL_GUARDED_BY(link_->mutex) = 0;
+  // The file's CDN copy once Telegram redirected it there (upload.fileCdnRedirect), the blocks
+  // being fetched from it, and whether the CDN failed (then the master DC serves every block).
+  std::optional<CdnFile> cdn_ ABSL_GUARDED_BY(link_->mutex);
+  std::map<int64_t, CdnBlock> cdn_blocks_ ABSL_GUARDED_BY(link_->mutex);
+  bool cdn_off_ ABSL_GUARDED_BY(link_->mutex) = false;
   // Bumped when the download starts over with another file: answers for the old one are dropped.
   int generation_ ABSL_GUARDED_BY(link_->mutex) = 0;
 

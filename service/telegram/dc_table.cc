@@ -91,6 +91,16 @@ std::vector<DcAddress> DcAddressTable::Media(int dc) const {
   return media;
 }
 
+std::optional<DcEndpoint> DcAddressTable::Cdn(int dc) const {
+  std::optional<DcEndpoint> ipv6;
+  for (const DcAddress& address : ListedRef(dc)) {
+    if (!address.cdn || !address.secret.empty()) continue;
+    if (!address.ipv6) return address.endpoint;
+    if (!ipv6.has_value()) ipv6 = address.endpoint;
+  }
+  return ipv6;
+}
+
 std::vector<DcAddress> DcAddressTable::Listed(int dc) const { return ListedRef(dc); }
 
 std::vector<int> DcAddressTable::Dcs() const {

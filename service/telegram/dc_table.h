@@ -47,6 +47,9 @@ class DcAddressTable {
   bool Knows(int dc) const { return Main(dc).has_value(); }
   // The config's media-only addresses of `dc` (for file sessions), IPv4 first; empty: use Main.
   std::vector<DcAddress> Media(int dc) const;
+  // Where a CDN DC's sessions connect: the config's first cdn address of `dc`, IPv4 first, without
+  // a secret. nullopt: the config names no CDN address for it.
+  std::optional<DcEndpoint> Cdn(int dc) const;
   // Every checked address the last config that listed `dc` gave for it.
   std::vector<DcAddress> Listed(int dc) const;
   // Every DC with a main address, ascending.

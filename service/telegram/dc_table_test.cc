@@ -137,5 +137,19 @@ TEST(DcAddressTableTest, Ipv6OnlyWhenNothingElse) {
   EXPECT_EQ(MainOf(table, 5), "[2001:db8::5]:443");
 }
 
+TEST(DcAddressTableTest, CdnDcsHaveOnlyTheirCdnAddress) {
+  DcAddressTable table = BuiltIn();
+  table.Apply(ConfigOf({{203, "2001:db8::cd", 443, true, false, /*cdn=*/true},
+                        {203, "10.0.203.1", 8443, false, false, /*cdn=*/true},
+                        {204, "10.0.204.1", 443, false, false, true, false, "secret"}}));
+  // A CDN DC is no main DC: only CDN calls go there, IPv4 first, never through a secret.
+  EXPECT_EQ(MainOf(table, 203), "none");
+  EXPECT_EQ(table.Dcs(), std::vector<int>{2});
+  ASSERT_TRUE(table.Cdn(203).has_value());
+  EXPECT_EQ(DcEndpointString(*table.Cdn(203)), "10.0.203.1:8443");
+  EXPECT_FALSE(table.Cdn(204).has_value());
+  EXPECT_FALSE(table.Cdn(2).has_value());
+}
+
 }  // namespace
 }  // namespace tgrpc::service

@@ -169,6 +169,7 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
   absl::Duration flood_left = absl::ZeroDuration();
   int import_dc = 0;
   int config_dc = 0;
+  bool ask_cdn_config = false;
   bool stopped = false;
   absl::Status rejected;
   {
@@ -185,10 +186,15 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
     }
     if (!stopped && flood_left <= absl::ZeroDuration()) {
       const int dc = call->target_dc != 0 ? call->target_dc : home_dc_;
-      DcState* state = &StateOf(dc);
+      const bool cdn = call->options.cdn;
+      DcState* state = cdn ? &CdnStateOf(dc) : &StateOf(dc);
       if (!state->rejected.ok()) {
         rejected = state->rejected;
-      } else if (dc != home_dc_ && signed_in_ && !state->authorized && !call->skip_import) {
+      } else if (cdn && WaitForCdnKey(dc, call, ask_cdn_config, rejected)) {
+        // Dispatched again once help.getCdnConfig answers.
+      } else if (!rejected.ok()) {
+        // A CDN DC without a key.
+      } else if (!cdn && dc != home_dc_ && signed_in_ && !state->authorized && !call->skip_import) {
         state->queue.push_back(std::move(call));
         if (!state->importing) {
           state->importing = true;
@@ -230,6 +236,7 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
     }
   }
   if (config_dc != 0) AskConfig(config_dc);
+  if (ask_cdn_config) AskCdnConfig();
   if (stopped) {
     Finish(call, absl::CancelledError("the account's connections are closed"));
     return;
@@ -318,12 +325,12 @@ Invoker::Session* Invoker::FindSession(int dc, uint64_t id) {
 }
 
 Invoker::Session* Invoker::OpenSession(int dc) {
-  const std::optional<DcEndpoint> endpoint = dc_table_.Main(dc);
+  DcState& state = StateOf(dc);
+  const std::optional<DcEndpoint> endpoint = state.cdn ? dc_table_.Cdn(dc) : dc_table_.Main(dc);
   if (!endpoint.has_value()) {
-    Log(LogLevel::kError, absl::StrCat("no address for DC ", dc));
+    Log(LogLevel::kError, absl::StrCat("no address for ", state.cdn ? "CDN " : "", "DC ", dc));
     return nullptr;
   }
-  DcState& state = StateOf(dc);
   auto session = std::make_unique<Session>();
   session->id = next_session_id_++;
   session->dc = dc;
@@ -342,10 +349,11 @@ Invoker::Session* Invoker::OpenSession(int dc) {
   }
   connection.transport = options_.transport;
   connection.virtual_time = options_.virtual_time;
-  connection.server_keys = options_.dcs.keys;
+  connection.server_keys = state.cdn ? cdn_keys_[dc] : options_.dcs.keys;
   connection.keys = state.keys;
-  // A key is never dropped without the account's decision.
-  connection.forget_key_on_404 = false;
+  // A key is never dropped without the account's decision; a CDN DC's is the invoker's own
+  // (in memory, signed in as nobody): a new one is made.
+  connection.forget_key_on_404 = state.cdn;
   if (options_.random) connection.random = options_.random();
   connection.on_update = [weak](std::string body) {
     auto self = weak.lock();
@@ -579,7 +587,7 @@ void Invoker::DrainQueue(int dc) {
     auto it = dcs_.find(dc);
     if (it == dcs_.end()) return;
     DcState& state = *it->second;
-    if (dc != home_dc_ && signed_in_ && !state.authorized) return;
+    if (dc != home_dc_ && signed_in_ && !state.authorized && !state.cdn) return;
     while (!state.queue.empty()) {
       ready.push_back(std::move(state.queue.front()));
       state.queue.pop_front();
@@ -712,21 +720,24 @@ void Invoker::Dispose(std::vector<std::unique_ptr<ClientConnection>> connections
 }
 
 std::shared_ptr<mtproto::net::DcKeyStore> Invoker::MakeKeyStore(int dc,
-                                                                std::optional<StoredAuthKey> key) {
+                                                                std::optional<StoredAuthKey> key,
+                                                                bool cdn) {
   mtproto::net::DcKeyStoreOptions options;
   options.permanent = std::move(key);
-  options.temp_key_lifetime = options_.temp_key_lifetime;
+  // A CDN DC's key is not bound to a temporary key: no auth methods are called there.
+  options.temp_key_lifetime = cdn ? 0 : options_.temp_key_lifetime;
   std::weak_ptr<Invoker> weak = weak_from_this();
-  options.on_auth_key = [weak, dc](const StoredAuthKey& key) {
+  options.on_auth_key = [weak, dc, cdn](const StoredAuthKey& key) {
     auto self = weak.lock();
     if (!self) return;
-    self->Log(LogLevel::kInfo, absl::StrCat("made a permanent auth key on DC ", dc));
-    if (self->options_.on_auth_key) self->options_.on_auth_key(dc, key);
+    self->Log(LogLevel::kInfo,
+              absl::StrCat("made a permanent auth key on ", cdn ? "CDN " : "", "DC ", dc));
+    if (self->options_.on_auth_key && !cdn) self->options_.on_auth_key(dc, key);
     self->DrainQueue(dc);
   };
-  options.on_key_state = [weak, dc](const StoredAuthKey& key) {
+  options.on_key_state = [weak, dc, cdn](const StoredAuthKey& key) {
     auto self = weak.lock();
-    if (!self) return;
+    if (!self || cdn) return;
     self->Log(LogLevel::kDebug, absl::StrCat("DC ", dc, ": new salt, time offset (",
                                              absl::FormatDuration(key.time_offset),
                                              ") or future salts (", key.future_salts.size(), ")"));
@@ -762,6 +773,8 @@ void Invoker::Stop() {
     }
     for (auto& call : awaiting_config_) waiting.push_back(std::move(call));
     awaiting_config_.clear();
+    for (auto& call : awaiting_cdn_config_) waiting.push_back(std::move(call));
+    awaiting_cdn_config_.clear();
   }
   {
     absl::MutexLock lock(&timer_mutex_);

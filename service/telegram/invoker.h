@@ -155,6 +155,10 @@ struct InvokeOptions {
   // ride several connections at once. Other calls open a session only when every session has
   // max_calls_per_session in flight.
   bool bulk = false;
+  // `dc` is a CDN DC (core.telegram.org/cdn, upload.getCdnFile): its address is the config's
+  // cdn entry, its key is made with the RSA key help.getCdnConfig gives (asked on the home DC the
+  // first time), kept in memory only, never bound (no PFS) nor authorized (no import).
+  bool cdn = false;
 };
 
 using InvokeCallback = std::function<void(absl::StatusOr<std::string>)>;
@@ -235,7 +239,7 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // The key store a DC's sessions share, starting from its stored key (if any).
   std::shared_ptr<mtproto::net::DcKeyStore> MakeKeyStore(
-      int dc, std::optional<mtproto::net::StoredAuthKey> key);
+      int dc, std::optional<mtproto::net::StoredAuthKey> key, bool cdn = false);
   // Reports sessions leaving (metrics) before they are disposed of.
   void ReportClosed(int dc, mtproto::net::ConnectionState state);
   Session* OpenSession(int dc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -252,6 +256,14 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   bool WaitForConfig(int dc, std::shared_ptr<PendingCall>& call, int& ask_dc)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void AskConfig(int dc);
+  // CDN DCs (invoker_cdn.cc): parks a CDN call while the DC's RSA key is unknown (asking
+  // help.getCdnConfig once: `ask` set), fails it when help.getCdnConfig named no key for it.
+  bool WaitForCdnKey(int dc, std::shared_ptr<PendingCall>& call, bool& ask, absl::Status& failed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void AskCdnConfig();
+  void OnCdnConfig(absl::StatusOr<tl::Ptr<tl::api::CdnConfig>> config);
+  // The state of CDN DC `dc`: a key store of its own, not persisted, without PFS.
+  DcState& CdnStateOf(int dc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void OnConfig(absl::StatusOr<tl::Ptr<tl::api::Config>> config);
   // Closes the DC's failed sessions on an address the table no longer gives.
   void CloseStaleSessions(int dc, std::vector<std::unique_ptr<mtproto::net::ClientConnection>>& out)
@@ -270,6 +282,11 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   bool config_asking_ ABSL_GUARDED_BY(mutex_) = false;
   absl::Time config_due_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
   std::vector<std::shared_ptr<PendingCall>> awaiting_config_ ABSL_GUARDED_BY(mutex_);
+  // CDN DCs' RSA keys from help.getCdnConfig, and the calls waiting for it.
+  std::map<int, std::vector<mtproto::crypto::RsaPublicKey>> cdn_keys_ ABSL_GUARDED_BY(mutex_);
+  bool cdn_config_asked_ ABSL_GUARDED_BY(mutex_) = false;
+  bool cdn_config_asking_ ABSL_GUARDED_BY(mutex_) = false;
+  std::vector<std::shared_ptr<PendingCall>> awaiting_cdn_config_ ABSL_GUARDED_BY(mutex_);
   // Method -> until when Telegram asked it to wait.
   std::map<std::string, absl::Time> flood_until_ ABSL_GUARDED_BY(mutex_);
   uint64_t next_session_id_ ABSL_GUARDED_BY(mutex_) = 1;

@@ -39,8 +39,12 @@ bool Invoker::ConfigDue(absl::Time now) {
 }
 
 bool Invoker::WaitForConfig(int dc, std::shared_ptr<PendingCall>& call, int& ask_dc) {
-  if (call->waited_for_config || dc_table_.Knows(dc)) return false;
-  if (call->migrations == 0 && dc != home_dc_) return false;
+  const bool cdn = call->options.cdn;
+  if (call->waited_for_config || (cdn ? dc_table_.Cdn(dc).has_value() : dc_table_.Knows(dc))) {
+    return false;
+  }
+  // A CDN DC came from a redirect, as a migration does: the config may name it.
+  if (call->migrations == 0 && dc != home_dc_ && !cdn) return false;
   // Ask a DC we can reach: the home DC, else one with a session, else any known one.
   int source = dc_table_.Knows(home_dc_) ? home_dc_ : 0;
   for (const auto& [id, state] : dcs_) {

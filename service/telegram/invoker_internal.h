@@ -55,6 +55,8 @@ struct Invoker::DcState {
   std::shared_ptr<mtproto::net::DcKeyStore> keys;
   std::vector<std::unique_ptr<Session>> sessions;
   std::deque<std::shared_ptr<PendingCall>> queue;
+  // A CDN DC: no authorization to import, its own RSA key, its key never persisted.
+  bool cdn = false;
   // Not the home DC: whether the authorization was imported (needed once signed in).
   bool authorized = false;
   bool importing = false;

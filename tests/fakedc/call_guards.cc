@@ -17,7 +17,7 @@ bool AllowedAwayFromHome(absl::string_view method) {
 
 bool IsDcId(const MethodEnv& env, int dc_id) {
   for (const DcEndpoint& endpoint : env.endpoints) {
-    if (endpoint.id == dc_id && !endpoint.media_only) return true;
+    if (endpoint.id == dc_id && !endpoint.media_only && !endpoint.cdn) return true;
   }
   return false;
 }

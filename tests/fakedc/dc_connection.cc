@@ -143,7 +143,8 @@ void DcConnection::OnPayload(std::string payload) {
   }
   if (!handshake_.has_value()) {
     absl::StatusOr<mtproto::handshake::ServerHandshake> created =
-        mtproto::handshake::ServerHandshake::Create(impl_.handshake_config_);
+        mtproto::handshake::ServerHandshake::Create(
+            dc_.handshake != nullptr ? dc_.handshake : impl_.handshake_config_);
     if (!created.ok()) {
       impl_.Log(absl::StrCat("handshake setup failed: ", created.status().ToString()));
       Close();

@@ -114,12 +114,15 @@ absl::Status FakeDc::Impl::Init() {
                   ? dcs_[options_.media_dc - 1].get()
                   : add_dc(options_.media_dc);
   listeners_.push_back({media, true});
+  if (options_.cdn_min_size > 0) {
+    if (absl::Status cdn = AddCdnDc(add_dc); !cdn.ok()) return cdn;
+  }
   for (size_t i = 0; i < listeners_.size(); ++i) {
     if (i < options_.ports.size()) listeners_[i].port = options_.ports[i];
   }
   if (absl::Status listening = ListenAll(); !listening.ok()) return listening;
   for (const Endpoint& endpoint : listeners_) {
-    endpoints_.push_back({endpoint.dc->id, endpoint.media_only, endpoint.port});
+    endpoints_.push_back({endpoint.dc->id, endpoint.media_only, endpoint.port, endpoint.dc->cdn});
   }
 
   env_.world = &world_;
@@ -130,6 +133,11 @@ absl::Status FakeDc::Impl::Init() {
   env_.codes_dir = options_.state_dir + "/codes";
   env_.files_dc = options_.files_dc;
   env_.network_dc = options_.network_dc;
+  if (options_.cdn_min_size > 0) {
+    env_.cdn_dc = options_.cdn_dc;
+    env_.cdn_min_size = options_.cdn_min_size;
+    env_.cdn_public_key_pem = cdn_public_pem_;
+  }
   env_.push = [this](int64_t user_id, const api::Updates& updates, uint64_t except_session) {
     Push(user_id, updates, except_session);
   };
@@ -153,12 +161,39 @@ absl::Status FakeDc::Impl::Init() {
   RegisterChatMethods(dispatcher_, env_);
   RegisterUploadMethods(dispatcher_, env_);
   RegisterBotMethods(dispatcher_, env_);
+  RegisterCdnMethods(dispatcher_, env_);
   RegisterCallGuards(dispatcher_, env_);
   if (options_.seed_data) SeedWorld(world_, options_.big_channel_members);
   world_.flood().SetLimits(options_.flood_limits);
 
   work_.emplace(asio::make_work_guard(io_));
   thread_ = std::thread([this] { io_.run(); });
+  return absl::OkStatus();
+}
+
+absl::Status FakeDc::Impl::AddCdnDc(const std::function<Dc*(int)>& add_dc) {
+  const int id = options_.cdn_dc;
+  const bool taken = (id >= 1 && id <= options_.dc_count) || id == options_.media_dc;
+  if (id < 1 || id > 9999 || taken) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cdn_dc ", id, " must be a DC id of its own (not 1..", options_.dc_count,
+                     " nor the media DC ", options_.media_dc, ")"));
+  }
+  absl::StatusOr<mtproto::crypto::RsaPrivateKey> rsa =
+      options_.cdn_rsa_key_pem.empty()
+          ? mtproto::crypto::RsaPrivateKey::Generate(2048)
+          : mtproto::crypto::RsaPrivateKey::FromPem(options_.cdn_rsa_key_pem);
+  if (!rsa.ok()) return rsa.status();
+  absl::StatusOr<std::string> pem = rsa->public_key().ToPem();
+  if (!pem.ok()) return pem.status();
+  cdn_public_pem_ = *pem;
+  // Clients make their key on the CDN DC with its own RSA key, the one help.getCdnConfig gives.
+  auto config = std::make_shared<mtproto::handshake::ServerHandshakeConfig>();
+  config->rsa_keys.push_back(*std::move(rsa));
+  Dc* cdn = add_dc(id);
+  cdn->cdn = true;
+  cdn->handshake = std::move(config);
+  listeners_.push_back({cdn, false});
   return absl::OkStatus();
 }
 
@@ -657,6 +692,7 @@ uint16_t FakeDc::port(int dc_id) const {
 
 const std::string& FakeDc::public_key_pem() const { return impl_->public_pem_; }
 uint64_t FakeDc::fingerprint() const { return impl_->fingerprint_; }
+const std::string& FakeDc::cdn_public_key_pem() const { return impl_->cdn_public_pem_; }
 std::vector<std::string> FakeDc::Methods() const {
   std::vector<std::string> names = impl_->dispatcher_.MethodNames();
   names.push_back("auth.bindTempAuthKey");

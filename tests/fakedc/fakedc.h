@@ -56,6 +56,14 @@ struct FakeDcOptions {
   // auth.sendCode / signIn for a number without an account is 303 NETWORK_MIGRATE_<network_dc>
   // on other DCs (an existing account's number is PHONE_MIGRATE to its home, as without it).
   int network_dc = 0;
+  // The CDN (core.telegram.org/cdn), off while cdn_min_size is 0: upload.getFile with
+  // cdn_supported of a document of at least cdn_min_size bytes answers upload.fileCdnRedirect to
+  // DC cdn_dc, a CDN DC with its own port (the last of `ports`, after the media endpoint) and its
+  // own RSA key (cdn_rsa_key_pem; empty: a fresh 2048-bit key), given by help.getCdnConfig. See
+  // cdn_files.h for what tests may change at run time (World::files().cdn()).
+  int64_t cdn_min_size = 0;
+  int cdn_dc = 203;
+  std::string cdn_rsa_key_pem;
   // FLOOD_WAIT limits by method, per account (see flood.h); also World::flood() at run time.
   FloodLimits flood_limits;
   // Faults injected from the start (see faults.h); FakeDc::SetFaults changes them.
@@ -72,6 +80,7 @@ struct DcEndpoint {
   int id = 0;
   bool media_only = false;
   uint16_t port = 0;
+  bool cdn = false;  // the CDN DC (FakeDcOptions::cdn_min_size)
 };
 
 // An open client connection (FakeDc::Connections()).
@@ -98,6 +107,8 @@ class FakeDc {
   // The public key clients must trust, PKCS#1 PEM, and its Telegram fingerprint.
   const std::string& public_key_pem() const;
   uint64_t fingerprint() const;
+  // The CDN DC's public key (PKCS#1 PEM); empty without a CDN.
+  const std::string& cdn_public_key_pem() const;
   // The method names the emulator answers, sorted.
   std::vector<std::string> Methods() const;
   // Permanent keys revoked with AUTH_KEY_DUPLICATED so far: used by two instances (replicas,

@@ -7,7 +7,8 @@
 //          [--public_key_out=FILE] [--mtproxy_secret=HEX[,HEX...]] [--media_dc=2] [--files_dc=N]
 //          [--flood=method:calls/seconds,...] [--drop_after_packets=N] [--bad_salt_packets=N]
 //          [--delay_ms=D] [--update_gaps=N] [--updates_too_long=N] [--fault_dcs=1,2]
-//          [--fault_connections=ID,...] [--faults_file=FILE] [--network_dc=N] [--verbose]
+//          [--fault_connections=ID,...] [--faults_file=FILE] [--network_dc=N]
+//          [--cdn_min_size=BYTES] [--cdn_dc=203] [--cdn_rsa_key=cdn.pem] [--verbose]
 //          [--list_methods]
 //
 // While it runs, SIGUSR1 drops every connection, SIGUSR2 restarts it (listeners and connections
@@ -58,7 +59,8 @@ int Usage(const std::string& error) {
                "[--media_dc=N] [--files_dc=N] [--flood=method:calls/seconds,...] "
                "[--drop_after_packets=N] [--bad_salt_packets=N] [--delay_ms=D] [--update_gaps=N] "
                "[--updates_too_long=N] [--fault_dcs=1,2] [--fault_connections=ID,...] "
-               "[--faults_file=FILE] [--network_dc=N] [--verbose] [--list_methods]\n";
+               "[--faults_file=FILE] [--network_dc=N] [--cdn_min_size=BYTES] [--cdn_dc=N] "
+               "[--cdn_rsa_key=cdn.pem] [--verbose] [--list_methods]\n";
   return 2;
 }
 
@@ -122,6 +124,18 @@ int main(int argc, char** argv) {
       options.faults = *std::move(faults);
     } else if (name == "--faults_file") {
       faults_file = value;
+    } else if (name == "--cdn_min_size") {
+      if (!absl::SimpleAtoi(value, &options.cdn_min_size) || options.cdn_min_size < 0) {
+        return Usage("bad --cdn_min_size");
+      }
+    } else if (name == "--cdn_dc") {
+      if (!absl::SimpleAtoi(value, &options.cdn_dc)) return Usage("bad --cdn_dc");
+    } else if (name == "--cdn_rsa_key") {
+      std::ifstream in(value);
+      if (!in) return Usage("cannot read --cdn_rsa_key " + value);
+      std::stringstream pem;
+      pem << in.rdbuf();
+      options.cdn_rsa_key_pem = pem.str();
     } else if (name == "--network_dc") {
       if (!absl::SimpleAtoi(value, &options.network_dc)) return Usage("bad --network_dc");
     } else if (name == "--list_methods") {
@@ -148,7 +162,8 @@ int main(int argc, char** argv) {
   std::string ports;
   for (const tgrpc::fakedc::DcEndpoint& e : (*dc)->endpoints()) {
     absl::StrAppend(&ports, ports.empty() ? "" : ",", "{\"dc\":", e.id,
-                    ",\"media_only\":", e.media_only ? "true" : "false", ",\"port\":", e.port, "}");
+                    ",\"media_only\":", e.media_only ? "true" : "false", ",\"port\":", e.port,
+                    e.cdn ? ",\"cdn\":true" : "", "}");
   }
   std::cout << "{\"ready\":true,\"address\":" << JsonString(options.address) << ",\"endpoints\":["
             << ports << "],\"fingerprint\":\"" << static_cast<int64_t>((*dc)->fingerprint())

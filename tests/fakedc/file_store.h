@@ -12,6 +12,8 @@
 #include <set>
 #include <string>
 
+#include "tests/fakedc/cdn_files.h"
+
 namespace tgrpc::fakedc {
 
 // A user's or chat's current photo (userProfilePhoto / chatPhoto); id 0: none.
@@ -60,6 +62,9 @@ class FileStore {
   // A test hook run before each upload.getFile is served, with the call's number from 1.
   std::function<void(int64_t call)> before_get_file;
 
+  // The documents the CDN DC holds (FakeDcOptions::cdn_min_size).
+  CdnFiles& cdn() { return cdn_; }
+
  private:
   std::map<int64_t, PhotoRecord> photos_;
   std::map<int64_t, int> generation_;    // by file id: how many times its reference changed
@@ -67,6 +72,7 @@ class FileStore {
   int lifetime_parts_ = 0;
   int64_t get_file_calls_ = 0;
   int64_t expired_answers_ = 0;
+  CdnFiles cdn_;
 };
 
 }  // namespace tgrpc::fakedc

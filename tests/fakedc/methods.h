@@ -57,6 +57,12 @@ struct MethodEnv {
   // Not 0: the DC of the clients' network, where new accounts sign up: auth.sendCode / signIn for
   // a number without an account elsewhere is 303 NETWORK_MIGRATE_<network_dc>.
   int network_dc = 0;
+  // Not 0: the CDN DC's id (help.getConfig lists it with the cdn flag), whose RSA public key
+  // help.getCdnConfig gives; documents of at least cdn_min_size bytes (> 0) are redirected there
+  // by upload.getFile with cdn_supported (methods_cdn.cc).
+  int cdn_dc = 0;
+  int64_t cdn_min_size = 0;
+  std::string cdn_public_key_pem;
   // sendCode writes each code to <codes_dir>/<digits of the phone> for clients in other processes.
   std::string codes_dir;
   // Sends an Updates object (pinned-layer TL) to every session of `user_id` but the caller's.
@@ -113,6 +119,12 @@ std::unique_ptr<tl::api::updates> ChannelUpdates(World& world, const ChannelReco
                                                  const MessageRecord* service, int64_t viewer,
                                                  bool with_channel_update);
 void RegisterUploadMethods(Dispatcher& dispatcher, MethodEnv& env);
+// The CDN (methods_cdn.cc): help.getCdnConfig, upload.getCdnFile (on the CDN DC only, which
+// answers nothing else), upload.reuploadCdnFile and upload.getCdnFileHashes.
+void RegisterCdnMethods(Dispatcher& dispatcher, MethodEnv& env);
+// upload.fileCdnRedirect for document `document_id` when the CDN serves it (env.cdn_min_size),
+// else null.
+absl::StatusOr<tl::Ptr<tl::api::upload_File>> CdnRedirect(MethodEnv& env, int64_t document_id);
 // Bots: bots.* (commands, info, menu button), callback buttons (messages.getBotCallbackAnswer
 // waits for the bot's messages.setBotCallbackAnswer), inline queries (getInlineBotResults waits
 // for setInlineBotResults; sendInlineBotResult) and polls (messages.sendVote): methods_bots.cc.

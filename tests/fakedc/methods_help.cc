@@ -16,6 +16,7 @@ void RegisterHelpMethods(Dispatcher& d, MethodEnv& env) {
       absl::StatusOr<Value> option = env.builder->Build(
           "dcOption", {{"ipv6", Value::Bool(absl::StrContains(env.address, ':'))},
                        {"media_only", Value::Bool(endpoint.media_only)},
+                       {"cdn", Value::Bool(endpoint.cdn)},
                        {"id", Value::Int(endpoint.id)},
                        {"ip_address", Value::Bytes(env.address)},
                        {"port", Value::Int(endpoint.port)}});

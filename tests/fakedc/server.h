@@ -51,6 +51,9 @@ class DcConnection;
 // one), as Telegram's keys are valid on every address of their DC.
 struct Dc {
   int id = 0;
+  // The CDN DC: its own RSA key (handshake) and only CDN methods.
+  bool cdn = false;
+  std::shared_ptr<const mtproto::handshake::ServerHandshakeConfig> handshake;
   std::map<uint64_t, KeyRecord> keys;
   mtproto::session::ServerSessionOptions session_options;
   std::unique_ptr<mtproto::session::SessionServer> sessions;
@@ -93,6 +96,8 @@ class FakeDc::Impl {
       : options_(std::move(options)), world_(options_.seed), faults_(options_.faults) {}
 
   absl::Status Init();
+  // The CDN DC (options_.cdn_dc) with its own RSA key, listening after the media endpoint.
+  absl::Status AddCdnDc(const std::function<Dc*(int)>& add_dc);
   void Shutdown();
   // Runs `fn` on the server thread and waits for it.
   void RunOnServer(const std::function<void()>& fn);
@@ -147,6 +152,7 @@ class FakeDc::Impl {
   int64_t last_connection_id_ = 0;
   std::shared_ptr<const mtproto::handshake::ServerHandshakeConfig> handshake_config_;
   std::string public_pem_;
+  std::string cdn_public_pem_;
   uint64_t fingerprint_ = 0;
   std::unique_ptr<LayerSchemas> layers_;
   std::unique_ptr<ObjectBuilder> builder_;  // over the pinned schema

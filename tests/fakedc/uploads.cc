@@ -237,6 +237,12 @@ void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
     if (request.offset / kMiB != (request.offset + request.limit - 1) / kMiB) {
       return BadRequest("LIMIT_INVALID");
     }
+    // A document the CDN serves, to a client that supports it (FakeDcOptions::cdn_min_size).
+    if (request.cdn_supported && doc->id != 0) {
+      absl::StatusOr<tl::Ptr<api::upload_File>> redirect = CdnRedirect(env, doc->id);
+      if (!redirect.ok()) return redirect.status();
+      if (*redirect != nullptr) return *std::move(redirect);
+    }
     std::string bytes;
     if (request.offset < doc->size) {
       absl::StatusOr<std::string> read = ReadStoredFile(

@@ -12,6 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "mtproto/crypto/cdn_cipher.h"
+#include "mtproto/crypto/sha.h"
 #include "tests/fakedc/dispatcher_test_util.h"
 #include "tests/fakedc/seed.h"
 
@@ -199,6 +201,174 @@ TEST_F(UploadsTest, TheCommitKeepsTelegramsPartRules) {
   SaveBigParts(15, data, 8 * kKiB);
   ASSERT_TRUE(SendDocument(15, 4).ok());
   EXPECT_EQ(ErrorOf(SendDocument(15, 4)), "400 FILE_PART_0_MISSING");
+}
+
+// The CDN (methods_cdn.cc): a big document is redirected, the CDN DC serves it AES-256-CTR-
+// encrypted, asks for a reupload first when told to, and the master DC's hashes match the plain
+// bytes.
+class CdnTest : public UploadsTest {
+ protected:
+  void SetUp() override {
+    env_.cdn_dc = 203;
+    env_.cdn_min_size = 256 * kKiB;
+    env_.cdn_public_key_pem = "-----BEGIN RSA PUBLIC KEY-----\ncdn\n-----END RSA PUBLIC KEY-----\n";
+    env_.endpoints.push_back({203, false, 0, /*cdn=*/true});
+    RegisterCdnMethods(dispatcher_, env_);
+    UploadsTest::SetUp();
+    cdn_ = ContextOf(99, /*user_id=*/0, /*dc_id=*/203);
+  }
+
+  absl::StatusOr<tl::Ptr<api::upload_File>> GetFile(const api::document& document,
+                                                    bool cdn_supported) {
+    auto location = std::make_unique<api::inputDocumentFileLocation>();
+    location->id = document.id;
+    location->access_hash = document.access_hash;
+    location->file_reference = document.file_reference;
+    api::upload_getFile request;
+    request.cdn_supported = cdn_supported;
+    request.location = std::move(location);
+    request.limit = 512 * kKiB;
+    return Call(request, alice_);
+  }
+
+  absl::StatusOr<tl::Ptr<api::upload_CdnFile>> GetCdnFile(const std::string& token, int64_t offset,
+                                                          int32_t limit) {
+    api::upload_getCdnFile request;
+    request.file_token = token;
+    request.offset = offset;
+    request.limit = limit;
+    return Call(request, cdn_);
+  }
+
+  CallContext cdn_;
+};
+
+std::string Sha256Of(absl::string_view bytes) {
+  const mtproto::crypto::Sha256Digest d = mtproto::crypto::Sha256(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+TEST_F(CdnTest, ABigDocumentComesEncryptedFromTheCdnWithHashesOfItsPlainBytes) {
+  const std::string data = RandomBytes(1300 * kKiB + 123, 21);
+  SaveBigParts(31, data, kMaxPartSize);
+  absl::StatusOr<tl::Ptr<api::Document>> sent = SendDocument(31, 3);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const auto& document = static_cast<const api::document&>(**sent);
+
+  // Without cdn_supported the master DC serves it itself.
+  absl::StatusOr<tl::Ptr<api::upload_File>> plain = GetFile(document, false);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_NE(dynamic_cast<const api::upload_file*>(plain->get()), nullptr);
+
+  absl::StatusOr<tl::Ptr<api::upload_File>> got = GetFile(document, true);
+  ASSERT_TRUE(got.ok()) << got.status();
+  const auto* redirect = dynamic_cast<const api::upload_fileCdnRedirect*>(got->get());
+  ASSERT_NE(redirect, nullptr);
+  EXPECT_EQ(redirect->dc_id, 203);
+  ASSERT_EQ(redirect->encryption_key.size(), 32u);
+  ASSERT_EQ(redirect->encryption_iv.size(), 16u);
+  // 1 MiB of hashes with the redirect, 128 KiB each.
+  ASSERT_EQ(redirect->file_hashes.size(), 8u);
+  for (size_t i = 0; i < redirect->file_hashes.size(); ++i) {
+    const auto& hash = static_cast<const api::fileHash&>(*redirect->file_hashes[i]);
+    EXPECT_EQ(hash.offset, static_cast<int64_t>(i) * 128 * kKiB);
+    EXPECT_EQ(hash.limit, 128 * kKiB);
+    EXPECT_EQ(hash.hash, Sha256Of(absl::string_view(data).substr(hash.offset, hash.limit)));
+  }
+
+  // The CDN's bytes decrypt, piece by piece, to the document (offset / 16 in the IV).
+  std::string decrypted;
+  for (int64_t offset = 0; offset < static_cast<int64_t>(data.size()); offset += 128 * kKiB) {
+    absl::StatusOr<tl::Ptr<api::upload_CdnFile>> piece =
+        GetCdnFile(redirect->file_token, offset, 128 * kKiB);
+    ASSERT_TRUE(piece.ok()) << piece.status();
+    std::string bytes = static_cast<const api::upload_cdnFile&>(**piece).bytes;
+    EXPECT_NE(bytes, data.substr(offset, bytes.size()));
+    ASSERT_TRUE(
+        mtproto::crypto::CdnCrypt(redirect->encryption_key, redirect->encryption_iv, offset, bytes)
+            .ok());
+    decrypted += bytes;
+  }
+  EXPECT_EQ(decrypted, data);
+
+  // The rest of the hashes from the master DC; the CDN DC answers only getCdnFile.
+  api::upload_getCdnFileHashes hashes;
+  hashes.file_token = redirect->file_token;
+  hashes.offset = 1024 * kKiB + 4096;
+  absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> more = Call(hashes, alice_);
+  ASSERT_TRUE(more.ok()) << more.status();
+  ASSERT_EQ(more->size(), 3u);
+  const auto& last = static_cast<const api::fileHash&>(*more->back());
+  EXPECT_EQ(last.offset, 1280 * kKiB);
+  EXPECT_EQ(last.limit, 20 * kKiB + 123);
+  EXPECT_EQ(last.hash, Sha256Of(absl::string_view(data).substr(1280 * kKiB)));
+  EXPECT_EQ(ErrorOf(Call(hashes, cdn_)), "400 CDN_METHOD_INVALID");
+  EXPECT_EQ(ErrorOf(Call(api::upload_getCdnFile(), alice_)), "400 METHOD_INVALID");
+
+  api::help_getCdnConfig config;
+  absl::StatusOr<tl::Ptr<api::CdnConfig>> keys = Call(config, alice_);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  const auto& cdn_keys = static_cast<const api::cdnConfig&>(**keys).public_keys;
+  ASSERT_EQ(cdn_keys.size(), 1u);
+  EXPECT_EQ(static_cast<const api::cdnPublicKey&>(*cdn_keys[0]).dc_id, 203);
+
+  // A small document is never redirected.
+  SaveBigParts(32, data.substr(0, 100 * kKiB), 100 * kKiB);
+  absl::StatusOr<tl::Ptr<api::Document>> small = SendDocument(32, 1);
+  ASSERT_TRUE(small.ok()) << small.status();
+  absl::StatusOr<tl::Ptr<api::upload_File>> direct =
+      GetFile(static_cast<const api::document&>(**small), true);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_NE(dynamic_cast<const api::upload_file*>(direct->get()), nullptr);
+}
+
+TEST_F(CdnTest, TheCdnAsksForAReuploadAndBadTokensAreRefused) {
+  world_.files().cdn().set_reupload_first(true);
+  const std::string data = RandomBytes(600 * kKiB, 22);
+  SaveBigParts(41, data, kMaxPartSize);
+  absl::StatusOr<tl::Ptr<api::Document>> sent = SendDocument(41, 2);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  absl::StatusOr<tl::Ptr<api::upload_File>> got =
+      GetFile(static_cast<const api::document&>(**sent), true);
+  ASSERT_TRUE(got.ok()) << got.status();
+  const auto& redirect = static_cast<const api::upload_fileCdnRedirect&>(**got);
+
+  absl::StatusOr<tl::Ptr<api::upload_CdnFile>> first = GetCdnFile(redirect.file_token, 0, 4096);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const auto* needed = dynamic_cast<const api::upload_cdnFileReuploadNeeded*>(first->get());
+  ASSERT_NE(needed, nullptr);
+
+  api::upload_reuploadCdnFile reupload;
+  reupload.file_token = redirect.file_token;
+  reupload.request_token = "not the one";
+  EXPECT_EQ(ErrorOf(Call(reupload, alice_)), "400 RSA_DECRYPT_FAILED");
+  reupload.request_token = needed->request_token;
+  absl::StatusOr<std::vector<tl::Ptr<api::FileHash>>> hashes = Call(reupload, alice_);
+  ASSERT_TRUE(hashes.ok()) << hashes.status();
+  EXPECT_EQ(hashes->size(), 5u);
+  EXPECT_EQ(world_.files().cdn().reuploads, 1);
+
+  absl::StatusOr<tl::Ptr<api::upload_CdnFile>> now = GetCdnFile(redirect.file_token, 0, 4096);
+  ASSERT_TRUE(now.ok()) << now.status();
+  std::string bytes = static_cast<const api::upload_cdnFile&>(**now).bytes;
+  ASSERT_TRUE(
+      mtproto::crypto::CdnCrypt(redirect.encryption_key, redirect.encryption_iv, 0, bytes).ok());
+  EXPECT_EQ(bytes, data.substr(0, 4096));
+
+  // The corruption fault flips a bit; Telegram's part rules hold; expired tokens are refused.
+  world_.files().cdn().set_corrupt(true);
+  absl::StatusOr<tl::Ptr<api::upload_CdnFile>> bad = GetCdnFile(redirect.file_token, 0, 4096);
+  ASSERT_TRUE(bad.ok());
+  std::string flipped = static_cast<const api::upload_cdnFile&>(**bad).bytes;
+  ASSERT_TRUE(
+      mtproto::crypto::CdnCrypt(redirect.encryption_key, redirect.encryption_iv, 0, flipped).ok());
+  EXPECT_NE(flipped, data.substr(0, 4096));
+  EXPECT_EQ(ErrorOf(GetCdnFile(redirect.file_token, 100, 4096)), "400 OFFSET_INVALID");
+  EXPECT_EQ(ErrorOf(GetCdnFile(redirect.file_token, 1020 * kKiB, 8192)), "400 LIMIT_INVALID");
+  world_.files().cdn().ExpireTokens();
+  EXPECT_EQ(ErrorOf(GetCdnFile(redirect.file_token, 0, 4096)), "400 FILE_TOKEN_INVALID");
+  EXPECT_EQ(ErrorOf(Call(reupload, alice_)), "400 FILE_TOKEN_INVALID");
 }
 
 }  // namespace

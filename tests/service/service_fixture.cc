@@ -17,6 +17,7 @@ void ServiceTest::SetUp() {
   options.rsa_key_pem = e2e::ServerKeyPem();
   options.schema_dir = "tl/schema";
   options.big_channel_members = 450;
+  ConfigureFakeDc(options);
   absl::StatusOr<std::unique_ptr<fakedc::FakeDc>> dc = fakedc::FakeDc::Start(std::move(options));
   ASSERT_TRUE(dc.ok()) << dc.status();
   dc_ = *std::move(dc);

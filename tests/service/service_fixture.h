@@ -36,6 +36,8 @@ class ServiceTest : public ::testing::Test {
   // state in `state_dir`, talking to dc_.
   service::Config BaseConfig(const std::string& state_dir) const;
   service::ServerOverrides SandboxOverrides() const;
+  // fakedc's options a test changes before it starts (the CDN, ...).
+  virtual void ConfigureFakeDc(fakedc::FakeDcOptions& options) {}
   // Settings a test changes before the server starts (TLS, ...).
   virtual void Configure(service::Config& config) {}
   // The channel's credentials (TLS tests replace them).
