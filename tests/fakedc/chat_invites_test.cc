@@ -18,25 +18,7 @@ namespace {
 namespace api = tl::api;
 using testing::ContextOf;
 using testing::ErrorOf;
-
-// The action of the first service message an updates object carries, or null.
-template <class Action>
-const Action* ServiceActionIn(const api::Updates& updates) {
-  const auto* list = dynamic_cast<const api::updates*>(&updates);
-  if (list == nullptr) return nullptr;
-  for (const auto& u : list->updates_) {
-    const api::Message* message = nullptr;
-    if (const auto* m = dynamic_cast<const api::updateNewMessage*>(u.get())) {
-      message = m->message.get();
-    }
-    if (const auto* m = dynamic_cast<const api::updateNewChannelMessage*>(u.get())) {
-      message = m->message.get();
-    }
-    const auto* service = dynamic_cast<const api::messageService*>(message);
-    if (service != nullptr) return dynamic_cast<const Action*>(service->action.get());
-  }
-  return nullptr;
-}
+using testing::ServiceActionIn;
 
 class ChatInvitesTest : public testing::DispatcherTest {
  protected:

@@ -22,6 +22,7 @@ namespace {
 namespace api = tl::api;
 using testing::ContextOf;
 using testing::ErrorOf;
+using testing::ServiceActionIn;
 
 std::string Png(int32_t w, int32_t h) {
   std::string out("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
@@ -30,25 +31,6 @@ std::string Png(int32_t w, int32_t h) {
   }
   out.resize(2000, 'c');
   return out;
-}
-
-// The action of the first service message in an updates object, or null.
-template <class Action>
-const Action* ActionIn(const api::Updates& updates) {
-  const auto* list = dynamic_cast<const api::updates*>(&updates);
-  if (list == nullptr) return nullptr;
-  for (const auto& u : list->updates_) {
-    const api::Message* message = nullptr;
-    if (const auto* m = dynamic_cast<const api::updateNewMessage*>(u.get())) {
-      message = m->message.get();
-    } else if (const auto* c = dynamic_cast<const api::updateNewChannelMessage*>(u.get())) {
-      message = c->message.get();
-    }
-    if (const auto* service = dynamic_cast<const api::messageService*>(message)) {
-      return dynamic_cast<const Action*>(service->action.get());
-    }
-  }
-  return nullptr;
 }
 
 class ChatPhotosTest : public testing::DispatcherTest {
@@ -143,14 +125,14 @@ TEST_F(ChatPhotosTest, ABasicGroupsPhotoIsSetShownServedAndRemoved) {
   absl::StatusOr<tl::Ptr<api::Updates>> set =
       EditChatPhoto(UploadedPhoto(image, alice_context_), alice_context_);
   ASSERT_TRUE(set.ok()) << set.status();
-  const auto* action = ActionIn<api::messageActionChatEditPhoto>(**set);
+  const auto* action = ServiceActionIn<api::messageActionChatEditPhoto>(**set);
   ASSERT_NE(action, nullptr);
   const auto& photo = static_cast<const api::photo&>(*action->photo);
   EXPECT_EQ(world_.FindChat(chat_)->photo.id, photo.id);
   // Bob is told with the same service message in his box.
   const api::Updates* pushed = LastPushTo(bob_->id);
   ASSERT_NE(pushed, nullptr);
-  EXPECT_NE(ActionIn<api::messageActionChatEditPhoto>(*pushed), nullptr);
+  EXPECT_NE(ServiceActionIn<api::messageActionChatEditPhoto>(*pushed), nullptr);
 
   // The chat objects and getFullChat carry it; upload.getFile serves the bytes uploaded.
   api::messages_getFullChat full;
@@ -174,7 +156,7 @@ TEST_F(ChatPhotosTest, ABasicGroupsPhotoIsSetShownServedAndRemoved) {
   absl::StatusOr<tl::Ptr<api::Updates>> removed =
       EditChatPhoto(std::make_unique<api::inputChatPhotoEmpty>(), alice_context_);
   ASSERT_TRUE(removed.ok()) << removed.status();
-  EXPECT_NE(ActionIn<api::messageActionChatDeletePhoto>(**removed), nullptr);
+  EXPECT_NE(ServiceActionIn<api::messageActionChatDeletePhoto>(**removed), nullptr);
   EXPECT_EQ(world_.FindChat(chat_)->photo.id, 0);
   EXPECT_EQ(ErrorOf(EditChatPhoto(std::make_unique<api::inputChatPhotoEmpty>(), alice_context_)),
             "400 CHAT_NOT_MODIFIED");
@@ -187,12 +169,12 @@ TEST_F(ChatPhotosTest, AChannelsPhotoIsSetShownAndRemoved) {
   absl::StatusOr<tl::Ptr<api::Updates>> set =
       EditChannelPhoto(UploadedPhoto(image, alice_context_), alice_context_);
   ASSERT_TRUE(set.ok()) << set.status();
-  const auto* action = ActionIn<api::messageActionChatEditPhoto>(**set);
+  const auto* action = ServiceActionIn<api::messageActionChatEditPhoto>(**set);
   ASSERT_NE(action, nullptr);
   const int64_t photo_id = static_cast<const api::photo&>(*action->photo).id;
   const api::Updates* pushed = LastPushTo(bob_->id);
   ASSERT_NE(pushed, nullptr);
-  EXPECT_NE(ActionIn<api::messageActionChatEditPhoto>(*pushed), nullptr);
+  EXPECT_NE(ServiceActionIn<api::messageActionChatEditPhoto>(*pushed), nullptr);
 
   api::channels_getFullChannel full;
   auto input = std::make_unique<api::inputChannel>();
@@ -218,11 +200,11 @@ TEST_F(ChatPhotosTest, AChannelsPhotoIsSetShownAndRemoved) {
   absl::StatusOr<tl::Ptr<api::Updates>> removed =
       EditChannelPhoto(std::make_unique<api::inputChatPhotoEmpty>(), alice_context_);
   ASSERT_TRUE(removed.ok()) << removed.status();
-  EXPECT_NE(ActionIn<api::messageActionChatDeletePhoto>(**removed), nullptr);
+  EXPECT_NE(ServiceActionIn<api::messageActionChatDeletePhoto>(**removed), nullptr);
   EXPECT_EQ(world_.FindChannel(channel_)->photo.id, 0);
   pushed = LastPushTo(bob_->id);
   ASSERT_NE(pushed, nullptr);
-  EXPECT_NE(ActionIn<api::messageActionChatDeletePhoto>(*pushed), nullptr);
+  EXPECT_NE(ServiceActionIn<api::messageActionChatDeletePhoto>(*pushed), nullptr);
 }
 
 }  // namespace

@@ -23,20 +23,7 @@ namespace {
 namespace api = tl::api;
 using testing::ContextOf;
 using testing::ErrorOf;
-
-// The action of the updateNewChannelMessage in an updates object, or null.
-template <class Action>
-const Action* ChannelAction(const api::Updates& updates) {
-  const auto* list = dynamic_cast<const api::updates*>(&updates);
-  if (list == nullptr) return nullptr;
-  for (const auto& u : list->updates_) {
-    const auto* added = dynamic_cast<const api::updateNewChannelMessage*>(u.get());
-    const auto* service =
-        added != nullptr ? dynamic_cast<const api::messageService*>(added->message.get()) : nullptr;
-    if (service != nullptr) return dynamic_cast<const Action*>(service->action.get());
-  }
-  return nullptr;
-}
+using testing::ServiceActionIn;
 
 // The channel an updates object carries, or null.
 const api::channel* ChannelIn(const api::Updates& updates) {
@@ -169,7 +156,7 @@ class ChatsAdminTest : public testing::DispatcherTest {
 TEST_F(ChatsAdminTest, EditTitlePostsTheServiceMessage) {
   absl::StatusOr<tl::Ptr<api::Updates>> edited = EditTitle("  Renamed  ", alice_context_);
   ASSERT_TRUE(edited.ok()) << edited.status();
-  const auto* action = ChannelAction<api::messageActionChatEditTitle>(**edited);
+  const auto* action = ServiceActionIn<api::messageActionChatEditTitle>(**edited);
   ASSERT_NE(action, nullptr);
   EXPECT_EQ(action->title, "Renamed");  // trimmed, as Telegram takes titles
   ASSERT_NE(ChannelIn(**edited), nullptr);
@@ -178,7 +165,7 @@ TEST_F(ChatsAdminTest, EditTitlePostsTheServiceMessage) {
   // Bob, a member, gets it pushed.
   const api::Updates* pushed = LastPushTo(bob_->id);
   ASSERT_NE(pushed, nullptr);
-  EXPECT_NE(ChannelAction<api::messageActionChatEditTitle>(*pushed), nullptr);
+  EXPECT_NE(ServiceActionIn<api::messageActionChatEditTitle>(*pushed), nullptr);
 
   EXPECT_EQ(ErrorOf(EditTitle("Renamed", alice_context_)), "400 CHAT_NOT_MODIFIED");
   EXPECT_EQ(ErrorOf(EditTitle("   ", alice_context_)), "400 CHAT_TITLE_EMPTY");
@@ -193,7 +180,7 @@ TEST_F(ChatsAdminTest, ViewMessagesBanRemovesUntilLiftedOrInvited) {
   pushes_.clear();
   absl::StatusOr<tl::Ptr<api::Updates>> banned = Ban(*bob_, true, alice_context_);
   ASSERT_TRUE(banned.ok()) << banned.status();
-  const auto* removed = ChannelAction<api::messageActionChatDeleteUser>(**banned);
+  const auto* removed = ServiceActionIn<api::messageActionChatDeleteUser>(**banned);
   ASSERT_NE(removed, nullptr);
   EXPECT_EQ(removed->user_id, bob_->id);
   EXPECT_FALSE(IsMember(*bob_));

@@ -28,6 +28,26 @@ std::string ErrorOf(const absl::StatusOr<T>& result) {
   return absl::StrCat(code, " ", message);
 }
 
+// The action of the first service message (of a chat or a channel) an updates object carries,
+// if it is an Action; null otherwise.
+template <class Action>
+const Action* ServiceActionIn(const tl::api::Updates& updates) {
+  const auto* list = dynamic_cast<const tl::api::updates*>(&updates);
+  if (list == nullptr) return nullptr;
+  for (const auto& u : list->updates_) {
+    const tl::api::Message* message = nullptr;
+    if (const auto* m = dynamic_cast<const tl::api::updateNewMessage*>(u.get())) {
+      message = m->message.get();
+    } else if (const auto* c = dynamic_cast<const tl::api::updateNewChannelMessage*>(u.get())) {
+      message = c->message.get();
+    }
+    if (const auto* service = dynamic_cast<const tl::api::messageService*>(message)) {
+      return dynamic_cast<const Action*>(service->action.get());
+    }
+  }
+  return nullptr;
+}
+
 // A caller: a key on a DC, signed in as `user_id` (0: not signed in), its session numbered after
 // the key.
 inline CallContext ContextOf(uint64_t auth_key_id, int64_t user_id = 0, int dc_id = 2) {

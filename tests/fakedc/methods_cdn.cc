@@ -140,12 +140,11 @@ void RegisterCdnMethods(Dispatcher& d, MethodEnv& env) {
       ++cdn.reupload_answers;
       return tl::Ptr<api::upload_CdnFile>(std::move(out));
     }
-    std::string bytes;
-    if (request.offset < doc->size) {
-      absl::StatusOr<std::string> read = ReadStoredFile(
-          doc->path, request.offset, std::min<int64_t>(request.limit, doc->size - request.offset));
-      if (!read.ok()) return read.status();
-      bytes = *std::move(read);
+    absl::StatusOr<std::string> read =
+        ReadStoredRange(doc->path, doc->size, request.offset, request.limit);
+    if (!read.ok()) return read.status();
+    std::string bytes = *std::move(read);
+    if (!bytes.empty()) {
       if (absl::Status s = mtproto::crypto::CdnCrypt(file->key, file->iv, request.offset, bytes);
           !s.ok()) {
         return s;

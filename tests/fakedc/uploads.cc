@@ -175,6 +175,12 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
   return env.world->AddDocument(std::move(doc)).id;
 }
 
+absl::StatusOr<std::string> ReadStoredRange(const std::string& path, int64_t size, int64_t offset,
+                                            int64_t limit) {
+  if (offset >= size) return std::string();
+  return ReadStoredFile(path, offset, std::min<int64_t>(limit, size - offset));
+}
+
 absl::StatusOr<std::string> ReadStoredFile(const std::string& path, int64_t offset, int64_t n) {
   std::string bytes(static_cast<size_t>(n), '\0');
   std::error_code error;
@@ -243,13 +249,9 @@ void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
       if (!redirect.ok()) return redirect.status();
       if (*redirect != nullptr) return *std::move(redirect);
     }
-    std::string bytes;
-    if (request.offset < doc->size) {
-      absl::StatusOr<std::string> read = ReadStoredFile(
-          doc->path, request.offset, std::min<int64_t>(request.limit, doc->size - request.offset));
-      if (!read.ok()) return read.status();
-      bytes = *std::move(read);
-    }
+    absl::StatusOr<std::string> read = ReadStoredRange(doc->path, doc->size, request.offset, request.limit);
+    if (!read.ok()) return read.status();
+    std::string bytes = *std::move(read);
     if (doc->id != 0) files.CountPartServed(doc->id);
     auto out = std::make_unique<api::upload_file>();
     out->type = std::make_unique<api::storage_filePartial>();

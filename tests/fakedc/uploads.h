@@ -45,6 +45,11 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
 // FILE_READ_FAILED when fewer bytes are there.
 absl::StatusOr<std::string> ReadStoredFile(const std::string& path, int64_t offset, int64_t n);
 
+// Up to `limit` bytes from `offset` of a stored file of `size` bytes: none past its end
+// (upload.getFile's and upload.getCdnFile's answer to an offset at or after the end is empty).
+absl::StatusOr<std::string> ReadStoredRange(const std::string& path, int64_t size, int64_t offset,
+                                            int64_t limit);
+
 }  // namespace tgrpc::fakedc
 
 #endif  // TGRPC_TESTS_FAKEDC_UPLOADS_H_

@@ -565,6 +565,14 @@ def main():
             if record.get("step") == step:
                 return record["detail"]
 
+    def telethon_done(proc):
+        """Lets the Telethon process end (10 s), then kills it."""
+        if proc.poll() is None:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
     def member_ids(chat_name):
         seen, token = set(), ""
         while True:
@@ -605,11 +613,7 @@ def main():
                 pass
             joined = telethon_step(proc, lines, "join-approved")
         finally:
-            if proc.poll() is None:
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            telethon_done(proc)
         expect(joined["channel_id"] == group.raw_id and joined["user_id"] == user_id,
                f"Telethon joined {joined}, the group is {group.raw_id}")
         expect(user_id in member_ids(group.name), "tgrpcd does not list the approved user")
@@ -629,11 +633,7 @@ def main():
         try:
             joined = telethon_step(proc, lines, "join-link")
         finally:
-            if proc.poll() is None:
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            telethon_done(proc)
         expect(joined["channel_id"] == group.raw_id, f"Telethon joined {joined}, "
                f"the group is {group.raw_id}")
         expect(joined["user_id"] in member_ids(group.name), "tgrpcd does not list the new member")

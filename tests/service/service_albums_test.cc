@@ -23,23 +23,7 @@ constexpr int64_t kMiB = 1024 * 1024;
 class AlbumTest : public ServiceTest {
  protected:
   v1::UploadedFile Upload(const std::string& name, absl::string_view data) {
-    v1::UploadedFile file;
-    std::unique_ptr<grpc::ClientContext> context = Context(kTokenA, 60);
-    auto writer = files_->UploadFile(context.get(), &file);
-    v1::UploadFileRequest header;
-    header.mutable_header()->set_account("accounts/alice");
-    header.mutable_header()->set_file_name(name);
-    header.mutable_header()->set_size(static_cast<int64_t>(data.size()));
-    bool open = writer->Write(header);
-    for (size_t at = 0; open && at < data.size(); at += kMiB) {
-      v1::UploadFileRequest chunk;
-      chunk.set_chunk(std::string(data.substr(at, kMiB)));
-      open = writer->Write(chunk);
-    }
-    writer->WritesDone();
-    grpc::Status status = writer->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return file;
+    return UploadBytes("accounts/alice", name, data);
   }
 
   v1::SendAlbumRequest::Item Photo(const std::string& image, const std::string& caption) {

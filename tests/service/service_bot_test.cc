@@ -71,20 +71,7 @@ class BotTest : public ServiceTest {
   // `data` uploaded by `account` (UploadFile) as `name`.
   v1::UploadedFile Upload(const std::string& account, const std::string& name,
                           const std::string& data) {
-    v1::UploadedFile file;
-    std::unique_ptr<grpc::ClientContext> context = Context(kTokenA, 60);
-    auto writer = files_->UploadFile(context.get(), &file);
-    v1::UploadFileRequest header;
-    header.mutable_header()->set_account(account);
-    header.mutable_header()->set_file_name(name);
-    header.mutable_header()->set_size(static_cast<int64_t>(data.size()));
-    v1::UploadFileRequest chunk;
-    chunk.set_chunk(data);
-    EXPECT_TRUE(writer->Write(header) && writer->Write(chunk));
-    writer->WritesDone();
-    grpc::Status status = writer->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return file;
+    return UploadBytes(account, name, data);
   }
 
   // The bot's message to alice with one callback button (data "yes"), as alice sees it.

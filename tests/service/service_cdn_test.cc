@@ -28,24 +28,7 @@ class CdnDownloadTest : public ServiceTest {
 
   // Uploads `data` as alice and sends it to her Saved Messages; the message's name.
   std::string SendDocument(const std::string& name, const std::string& data) {
-    v1::UploadedFile file;
-    {
-      std::unique_ptr<grpc::ClientContext> context = Context(kTokenA, 60);
-      auto writer = files_->UploadFile(context.get(), &file);
-      v1::UploadFileRequest header;
-      header.mutable_header()->set_account("accounts/alice");
-      header.mutable_header()->set_file_name(name);
-      header.mutable_header()->set_size(static_cast<int64_t>(data.size()));
-      bool open = writer->Write(header);
-      for (size_t at = 0; open && at < data.size(); at += kMiB) {
-        v1::UploadFileRequest chunk;
-        chunk.set_chunk(data.substr(at, kMiB));
-        open = writer->Write(chunk);
-      }
-      writer->WritesDone();
-      grpc::Status status = writer->Finish();
-      EXPECT_TRUE(status.ok()) << status.error_message();
-    }
+    const v1::UploadedFile file = UploadBytes("accounts/alice", name, data);
     v1::SendMediaRequest request;
     request.set_parent("accounts/alice/chats/me");
     *request.mutable_file() = file;
@@ -54,15 +37,6 @@ class CdnDownloadTest : public ServiceTest {
     grpc::Status status = messages_->SendMedia(Context().get(), request, &sent);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return sent.name();
-  }
-
-  static v1::DownloadFileRequest ByMessage(const std::string& name, int64_t offset = 0,
-                                           int64_t limit = 0) {
-    v1::DownloadFileRequest request;
-    request.set_message(name);
-    request.set_offset(offset);
-    request.set_limit(limit);
-    return request;
   }
 
   fakedc::CdnFiles Cdn() {

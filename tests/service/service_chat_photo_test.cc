@@ -20,21 +20,7 @@ namespace {
 class ChatPhotoTest : public ServiceTest {
  protected:
   v1::UploadedFile Upload(const std::string& account, absl::string_view data) {
-    v1::UploadedFile file;
-    std::unique_ptr<grpc::ClientContext> context = Context(kTokenA, 60);
-    auto writer = files_->UploadFile(context.get(), &file);
-    v1::UploadFileRequest header;
-    header.mutable_header()->set_account("accounts/" + account);
-    header.mutable_header()->set_file_name("photo.png");
-    header.mutable_header()->set_size(static_cast<int64_t>(data.size()));
-    bool open = writer->Write(header);
-    v1::UploadFileRequest chunk;
-    chunk.set_chunk(std::string(data));
-    if (open) writer->Write(chunk);
-    writer->WritesDone();
-    grpc::Status status = writer->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return file;
+    return UploadBytes("accounts/" + account, "photo.png", data);
   }
 
   v1::Chat Create(v1::Chat::Type type, const std::string& title) {

@@ -33,23 +33,7 @@ class DownloadTest : public ServiceTest {
  protected:
   v1::UploadedFile Upload(const std::string& account, const std::string& name,
                           absl::string_view data) {
-    v1::UploadedFile file;
-    std::unique_ptr<grpc::ClientContext> context = Context(kTokenA, 60);
-    auto writer = files_->UploadFile(context.get(), &file);
-    v1::UploadFileRequest header;
-    header.mutable_header()->set_account("accounts/" + account);
-    header.mutable_header()->set_file_name(name);
-    header.mutable_header()->set_size(static_cast<int64_t>(data.size()));
-    bool open = writer->Write(header);
-    for (size_t at = 0; open && at < data.size(); at += kMiB) {
-      v1::UploadFileRequest chunk;
-      chunk.set_chunk(std::string(data.substr(at, kMiB)));
-      open = writer->Write(chunk);
-    }
-    writer->WritesDone();
-    grpc::Status status = writer->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return file;
+    return UploadBytes("accounts/" + account, name, data);
   }
 
   v1::Message Send(const std::string& parent, const v1::UploadedFile& file,
@@ -72,11 +56,6 @@ class DownloadTest : public ServiceTest {
     return sent;
   }
 
-  static v1::DownloadFileRequest ByMessage(const std::string& name) {
-    v1::DownloadFileRequest request;
-    request.set_message(name);
-    return request;
-  }
   static v1::DownloadFileRequest ByPeerPhoto(const std::string& name, bool big) {
     v1::DownloadFileRequest request;
     request.set_peer_photo(name);

@@ -80,15 +80,6 @@ class FilesTest : public ServiceTest {
     return out;
   }
 
-  static v1::DownloadFileRequest ByMessage(const std::string& name, int64_t offset = 0,
-                                           int64_t limit = 0) {
-    v1::DownloadFileRequest request;
-    request.set_message(name);
-    request.set_offset(offset);
-    request.set_limit(limit);
-    return request;
-  }
-
   v1::Message SendMedia(v1::SendMediaRequest request, grpc::Status* status = nullptr,
                         const char* token = kTokenA) {
     v1::Message sent;

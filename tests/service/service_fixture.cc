@@ -95,6 +95,37 @@ std::unique_ptr<grpc::ClientContext> ServiceTest::Context(const char* token, int
   return context;
 }
 
+v1::DownloadFileRequest ServiceTest::ByMessage(const std::string& message, int64_t offset,
+                                               int64_t limit) {
+  v1::DownloadFileRequest request;
+  request.set_message(message);
+  request.set_offset(offset);
+  request.set_limit(limit);
+  return request;
+}
+
+v1::UploadedFile ServiceTest::UploadBytes(const std::string& account, const std::string& name,
+                                          absl::string_view data) {
+  constexpr size_t kChunk = 1024 * 1024;
+  v1::UploadedFile file;
+  std::unique_ptr<grpc::ClientContext> context = Context(kTokenA, 60);
+  auto writer = files_->UploadFile(context.get(), &file);
+  v1::UploadFileRequest header;
+  header.mutable_header()->set_account(account);
+  header.mutable_header()->set_file_name(name);
+  header.mutable_header()->set_size(static_cast<int64_t>(data.size()));
+  bool open = writer->Write(header);
+  for (size_t at = 0; open && at < data.size(); at += kChunk) {
+    v1::UploadFileRequest chunk;
+    chunk.set_chunk(std::string(data.substr(at, kChunk)));
+    open = writer->Write(chunk);
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  EXPECT_TRUE(status.ok()) << name << ": " << status.error_message();
+  return file;
+}
+
 ServiceTest::Downloaded ServiceTest::Download(const v1::DownloadFileRequest& request,
                                               const char* token) {
   Downloaded out;

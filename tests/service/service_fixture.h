@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "service/server/server.h"
@@ -57,6 +58,14 @@ class ServiceTest : public ::testing::Test {
     std::vector<v1::DownloadFileResponse> responses;
   };
   Downloaded Download(const v1::DownloadFileRequest& request, const char* token = kTokenA);
+  // A DownloadFile request for a message's media from `offset`, at most `limit` bytes (0: to
+  // the end).
+  static v1::DownloadFileRequest ByMessage(const std::string& message, int64_t offset = 0,
+                                           int64_t limit = 0);
+  // `data` uploaded by `account` ("accounts/{id}") as `name` in 1 MiB chunks, with tenant A's
+  // token; fails the test unless UploadFile answers OK. Its answer.
+  v1::UploadedFile UploadBytes(const std::string& account, const std::string& name,
+                               absl::string_view data);
 
   // Creates accounts/{id} for `phone` and signs it in with the code fakedc issued (and the
   // password when given), as the tenant of `token`. Fails the test on any error.
