@@ -64,30 +64,6 @@ tl::Ptr<api::ExportedChatInvite> MakeInvite(ChannelRecord& channel, const Invite
   return MakeInvite(LinkOwner{&channel, nullptr}, invite);
 }
 
-// The channel or basic group and the invite of an invite hash (or link), as importChatInvite and
-// checkChatInvite find it: INVITE_HASH_INVALID if none has it, INVITE_HASH_EXPIRED past its
-// expiry or revoked, USERS_TOO_MUCH (Telegram's answer) once its usage limit is reached.
-absl::StatusOr<std::pair<LinkOwner, InviteRecord*>> UsableInvite(World& world,
-                                                                 const std::string& link) {
-  const std::string hash = HashOf(link);
-  LinkOwner owner;
-  InviteRecord* invite = nullptr;
-  for (auto& [id, c] : world.channels()) {
-    if (InviteRecord* found = FindInvite(c, hash)) owner.channel = &c, invite = found;
-  }
-  for (auto& [id, c] : world.chats()) {
-    if (InviteRecord* found = FindInvite(c.invites, hash)) owner.chat = &c, invite = found;
-  }
-  if (invite == nullptr) return BadRequest("INVITE_HASH_INVALID");
-  if (invite->revoked || (invite->expire_date != 0 && world.Now() >= invite->expire_date)) {
-    return BadRequest("INVITE_HASH_EXPIRED");
-  }
-  if (invite->usage_limit != 0 && invite->usage >= invite->usage_limit) {
-    return BadRequest("USERS_TOO_MUCH");
-  }
-  return std::make_pair(owner, invite);
-}
-
 // The channel or basic group an invite call's peer names, for a caller who manages its links: a
 // channel's admin with invite_users, a basic group's creator or admin (CHAT_ADMIN_REQUIRED).
 absl::StatusOr<LinkOwner> InvitingOwner(const api::InputPeer& input, World& world,
@@ -139,6 +115,30 @@ InviteRecord* FindInvite(std::vector<InviteRecord>& invites, const std::string& 
 }
 InviteRecord* FindInvite(ChannelRecord& channel, const std::string& hash) {
   return FindInvite(channel.invites, hash);
+}
+
+// The channel or basic group and the invite of an invite hash (or link), as importChatInvite and
+// checkChatInvite find it: INVITE_HASH_INVALID if none has it, INVITE_HASH_EXPIRED past its
+// expiry or revoked, USERS_TOO_MUCH (Telegram's answer) once its usage limit is reached.
+absl::StatusOr<std::pair<LinkOwner, InviteRecord*>> UsableInvite(World& world,
+                                                                 const std::string& link) {
+  const std::string hash = HashOf(link);
+  LinkOwner owner;
+  InviteRecord* invite = nullptr;
+  for (auto& [id, c] : world.channels()) {
+    if (InviteRecord* found = FindInvite(c, hash)) owner.channel = &c, invite = found;
+  }
+  for (auto& [id, c] : world.chats()) {
+    if (InviteRecord* found = FindInvite(c.invites, hash)) owner.chat = &c, invite = found;
+  }
+  if (invite == nullptr) return BadRequest("INVITE_HASH_INVALID");
+  if (invite->revoked || (invite->expire_date != 0 && world.Now() >= invite->expire_date)) {
+    return BadRequest("INVITE_HASH_EXPIRED");
+  }
+  if (invite->usage_limit != 0 && invite->usage >= invite->usage_limit) {
+    return BadRequest("USERS_TOO_MUCH");
+  }
+  return std::make_pair(owner, invite);
 }
 
 // Adds `user_id` to the channel, as channels.joinChannel does; the answer for `user_id`.
