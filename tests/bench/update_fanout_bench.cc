@@ -286,7 +286,8 @@ int Main(int argc, char** argv) {
               "messages", "delivered", "seconds", "deliveries/s", "p50 ms", "p99 ms", "max ms",
               "tgrpcd CPU us", "per CPU s", "cores", "posting");
   std::printf(
-      "(tgrpcd CPU us: tgrpcd's CPU microseconds per delivery; per CPU s: deliveries per second of\n"
+      "(tgrpcd CPU us: tgrpcd's CPU microseconds per delivery; per CPU s: deliveries per second "
+      "of\n"
       " tgrpcd's own CPU, the rate one core spent only on tgrpcd gives; cores: CPU seconds per\n"
       " second of tgrpcd and of this process (fakedc, the poster and the consumers) together,\n"
       " i.e. how much of the machine the round kept busy)\n");

@@ -249,7 +249,8 @@ void RegisterUploadMethods(Dispatcher& d, MethodEnv& env) {
       if (!redirect.ok()) return redirect.status();
       if (*redirect != nullptr) return *std::move(redirect);
     }
-    absl::StatusOr<std::string> read = ReadStoredRange(doc->path, doc->size, request.offset, request.limit);
+    absl::StatusOr<std::string> read =
+        ReadStoredRange(doc->path, doc->size, request.offset, request.limit);
     if (!read.ok()) return read.status();
     std::string bytes = *std::move(read);
     if (doc->id != 0) files.CountPartServed(doc->id);

@@ -63,8 +63,8 @@ class GuardChecks : public ServiceTest {
         ++calls;
         const bool invalid = status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
         EXPECT_TRUE(invalid || status.error_code() == grpc::StatusCode::NOT_FOUND)
-            << rpc.name << " with \"" << name.substr(0, 40) << "\": " << status.error_code()
-            << " " << status.error_message();
+            << rpc.name << " with \"" << name.substr(0, 40) << "\": " << status.error_code() << " "
+            << status.error_message();
         if (invalid) EXPECT_FALSE(BadField(status).empty()) << rpc.name << ": no field named";
       }
     }
