@@ -166,6 +166,12 @@ absl::StatusOr<tl::Ptr<tl::api::Updates>> JoinChatByLink(MethodEnv& env, const C
 void PushToChannel(MethodEnv& env, const ChannelRecord& channel, uint64_t except_session,
                    const std::function<tl::Ptr<tl::api::Updates>(int64_t viewer)>& make);
 
+// Logs updateDeleteChannelMessages of `deleted` (not empty) in the channel's box and pushes it to
+// its members as PushToChannel does; the update, for the caller's answer.
+tl::Ptr<tl::api::Update> PushChannelDeletion(MethodEnv& env, ChannelRecord& channel,
+                                             const std::vector<int32_t>& deleted,
+                                             uint64_t except_session);
+
 // Pinned-layer objects from records, as `viewer_id` sees them.
 tl::Ptr<tl::api::User> MakeUser(const UserRecord& user, int64_t viewer_id);
 tl::Ptr<tl::api::Chat> MakeChannel(const ChannelRecord& channel, int64_t viewer_id);

@@ -419,24 +419,7 @@ void RegisterForumMethods(Dispatcher& d, MethodEnv& env) {
         c.topics.erase(found);
         const int32_t pts_count = static_cast<int32_t>(deleted.size());
         if (pts_count > 0) {
-          auto make_update = [&](int32_t pts) {
-            auto update = std::make_unique<api::updateDeleteChannelMessages>();
-            update->channel_id = c.id;
-            update->messages = deleted;
-            update->pts = pts;
-            update->pts_count = pts_count;
-            return update;
-          };
-          const int32_t pts = world.AddEvent(c.box, pts_count, [&](int32_t new_pts) {
-            return UpdateBytes(*make_update(new_pts));
-          });
-          PushToChannel(env, c, context.session_id, [&](int64_t viewer) -> tl::Ptr<api::Updates> {
-            auto push = std::make_unique<api::updates>();
-            push->updates_.push_back(make_update(pts));
-            push->chats.push_back(MakeChannel(c, viewer));
-            push->date = static_cast<int32_t>(world.Now());
-            return push;
-          });
+          PushChannelDeletion(env, c, deleted, context.session_id);
         }
         auto out = std::make_unique<api::messages_affectedHistory>();
         out->pts = c.box.pts;

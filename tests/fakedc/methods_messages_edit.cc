@@ -92,6 +92,29 @@ std::vector<int32_t> DeleteFromBox(MethodEnv& env, int64_t owner, const std::vec
 
 }  // namespace
 
+tl::Ptr<api::Update> PushChannelDeletion(MethodEnv& env, ChannelRecord& channel,
+                                         const std::vector<int32_t>& deleted,
+                                         uint64_t except_session) {
+  World& world = *env.world;
+  const int32_t pts_count = static_cast<int32_t>(deleted.size());
+  auto make_update = [&](int32_t pts) {
+    auto update = std::make_unique<api::updateDeleteChannelMessages>();
+    update->channel_id = channel.id;
+    update->messages = deleted;
+    update->pts = pts;
+    update->pts_count = pts_count;
+    return update;
+  };
+  const int32_t pts = world.AddEvent(
+      channel.box, pts_count, [&](int32_t new_pts) { return UpdateBytes(*make_update(new_pts)); });
+  PushToChannel(env, channel, except_session, [&](int64_t viewer) -> tl::Ptr<api::Updates> {
+    std::unique_ptr<api::updates> push = OneUpdate(make_update(pts), {}, world, viewer);
+    push->chats.push_back(MakeChannel(channel, viewer));
+    return push;
+  });
+  return make_update(pts);
+}
+
 // edit, delete, forward.
 void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
   World& world = *env.world;
@@ -211,22 +234,7 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         }
         const int32_t pts_count = static_cast<int32_t>(deleted.size());
         if (pts_count > 0) {
-          auto make_update = [&](int32_t pts) {
-            auto update = std::make_unique<api::updateDeleteChannelMessages>();
-            update->channel_id = c.id;
-            update->messages = deleted;
-            update->pts = pts;
-            update->pts_count = pts_count;
-            return update;
-          };
-          const int32_t pts = world.AddEvent(c.box, pts_count, [&](int32_t new_pts) {
-            return UpdateBytes(*make_update(new_pts));
-          });
-          PushToChannel(env, c, context.session_id, [&](int64_t viewer) -> tl::Ptr<api::Updates> {
-            std::unique_ptr<api::updates> push = OneUpdate(make_update(pts), {}, world, viewer);
-            push->chats.push_back(MakeChannel(c, viewer));
-            return push;
-          });
+          PushChannelDeletion(env, c, deleted, context.session_id);
         }
         auto out = std::make_unique<api::messages_affectedMessages>();
         out->pts = c.box.pts;
@@ -306,23 +314,7 @@ void RegisterMessageEditing(Dispatcher& d, MethodEnv& env) {
         }
         const int32_t pts_count = static_cast<int32_t>(deleted.size());
         if (pts_count > 0) {
-          auto make_update = [&](int32_t pts) {
-            auto update = std::make_unique<api::updateDeleteChannelMessages>();
-            update->channel_id = c.id;
-            update->messages = deleted;
-            update->pts = pts;
-            update->pts_count = pts_count;
-            return update;
-          };
-          const int32_t pts = world.AddEvent(c.box, pts_count, [&](int32_t new_pts) {
-            return UpdateBytes(*make_update(new_pts));
-          });
-          PushToChannel(env, c, context.session_id, [&](int64_t viewer) -> tl::Ptr<api::Updates> {
-            std::unique_ptr<api::updates> push = OneUpdate(make_update(pts), {}, world, viewer);
-            push->chats.push_back(MakeChannel(c, viewer));
-            return push;
-          });
-          answer->updates_.push_back(make_update(pts));
+          answer->updates_.push_back(PushChannelDeletion(env, c, deleted, context.session_id));
         }
         return tl::Ptr<api::Updates>(std::move(answer));
       });
