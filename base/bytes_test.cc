@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "base/shared_bytes.h"
 #include "gtest/gtest.h"
 
 namespace tgrpc::base {
@@ -56,6 +57,31 @@ TEST(BytesTest, HexDigitValue) {
   EXPECT_EQ(HexDigitValue('F'), 15);
   EXPECT_EQ(HexDigitValue('g'), -1);
   EXPECT_EQ(HexDigitValue(' '), -1);
+}
+
+TEST(SharedBytesTest, CopiesShareOneBuffer) {
+  std::string body(1000, 'x');
+  const char* const original = body.data();
+  const SharedBytes shared(std::move(body));
+  EXPECT_EQ(shared.data(), original);  // moved in, not copied
+  const SharedBytes copy = shared;
+  EXPECT_EQ(copy.data(), shared.data());
+  EXPECT_EQ(copy.size(), 1000u);
+  EXPECT_EQ(copy, std::string(1000, 'x'));
+  const absl::string_view view = copy;
+  EXPECT_EQ(view.data(), original);
+  EXPECT_EQ(copy.str(), std::string(1000, 'x'));
+  EXPECT_NE(copy.str().data(), original);
+}
+
+TEST(SharedBytesTest, EmptyIsEmpty) {
+  const SharedBytes none;
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.size(), 0u);
+  EXPECT_EQ(none.view(), "");
+  const SharedBytes from_empty{std::string()};
+  EXPECT_TRUE(from_empty.empty());
+  EXPECT_EQ(SharedBytes("abc").view(), "abc");
 }
 
 }  // namespace

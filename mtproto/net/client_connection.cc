@@ -91,7 +91,7 @@ ClientConnection::~ClientConnection() {
   impl_.reset();
 }
 
-CallId ClientConnection::Invoke(std::string body, CallCallback done, CallOptions options) {
+CallId ClientConnection::Invoke(base::SharedBytes body, CallCallback done, CallOptions options) {
   const CallId id = impl_->NewCallId();
   asio::post(impl_->strand(), [impl = impl_, id, body = std::move(body), done = std::move(done),
                                options = std::move(options)]() mutable {
@@ -100,7 +100,7 @@ CallId ClientConnection::Invoke(std::string body, CallCallback done, CallOptions
   return id;
 }
 
-std::future<CallResult> ClientConnection::Invoke(std::string body, CallOptions options) {
+std::future<CallResult> ClientConnection::Invoke(base::SharedBytes body, CallOptions options) {
   auto promise = std::make_shared<std::promise<CallResult>>();
   std::future<CallResult> future = promise->get_future();
   Invoke(

@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "base/shared_bytes.h"
 #include "mtproto/crypto/auth_key.h"
 #include "mtproto/crypto/random_source.h"
 #include "mtproto/crypto/rsa_key.h"
@@ -173,9 +174,10 @@ class ClientConnection {
   ClientConnection& operator=(const ClientConnection&) = delete;
 
   // Queues a query: `body` is one boxed TL function (often wrapped in invokeWithLayer and
-  // initConnection). `done` runs once, on the strand.
-  CallId Invoke(std::string body, CallCallback done, CallOptions options = {});
-  std::future<CallResult> Invoke(std::string body, CallOptions options = {});
+  // initConnection). `done` runs once, on the strand. The connection keeps a reference to
+  // `body` (for a resend after a reconnect), not a copy.
+  CallId Invoke(base::SharedBytes body, CallCallback done, CallOptions options = {});
+  std::future<CallResult> Invoke(base::SharedBytes body, CallOptions options = {});
 
   // Typed: sends `request` (F itself, or F wrapped in invokeWithLayer / initConnection /
   // invokeWithoutUpdates) and decodes the answer as F's result.

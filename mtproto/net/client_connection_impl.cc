@@ -422,7 +422,7 @@ void ClientConnection::Impl::OnTick() {
 
 // ---- Calls ---------------------------------------------------------------------------------
 
-void ClientConnection::Impl::Invoke(CallId id, std::string body, CallCallback done,
+void ClientConnection::Impl::Invoke(CallId id, base::SharedBytes body, CallCallback done,
                                     CallOptions options) {
   if (stopped_) {
     if (done) done(absl::CancelledError("the connection is stopped"));

@@ -40,7 +40,7 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
 
   // On the strand.
   void Start();
-  void Invoke(CallId id, std::string body, CallCallback done, CallOptions options);
+  void Invoke(CallId id, base::SharedBytes body, CallCallback done, CallOptions options);
   void Reject(absl::Status status, CallCallback done);
   void Cancel(CallId id, absl::Status status);
   void Stop();
@@ -63,7 +63,7 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     bool bound = false;
   };
   struct PendingCall {
-    std::string body;
+    base::SharedBytes body;  // shared with the session that carries it
     CallOptions options;
     CallCallback done;
     // Set while the current session carries it.

@@ -71,7 +71,8 @@ ClientSession::ClientSession(const crypto::AuthKey& auth_key, ClientSessionOptio
   last_ping_ = options_.clock();
 }
 
-absl::StatusOr<CallId> ClientSession::Send(std::string body, const SendOptions& send_options) {
+absl::StatusOr<CallId> ClientSession::Send(base::SharedBytes body,
+                                           const SendOptions& send_options) {
   if (send_options.body_for_msg_id) {
     const bool content = send_options.content_related;
     const uint64_t id = Enqueue(content ? Kind::kCall : Kind::kFireAndForget, "", content);
@@ -127,7 +128,7 @@ void ClientSession::Cancel(CallId call) {
   }
 }
 
-uint64_t ClientSession::Enqueue(Kind kind, std::string body, bool content_related) {
+uint64_t ClientSession::Enqueue(Kind kind, base::SharedBytes body, bool content_related) {
   const uint64_t id = next_id_++;
   Outgoing& out = outgoing_[id];
   out.kind = kind;
@@ -369,7 +370,7 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
     header.msg_id = static_cast<uint64_t>(out.msg_id);
     header.seq_no = static_cast<uint32_t>(out.seqno);
     packet.reserve(crypto::PacketCipher::EncryptedSize(out.body.size()));
-    packet.append(out.body);
+    packet.append(out.body.data(), out.body.size());
   } else {
     // A container's msg_id is above those of its messages (reused ones may be higher than
     // what the clock gives after a time correction).

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "base/clock.h"
+#include "base/shared_bytes.h"
 #include "mtproto/crypto/auth_key.h"
 #include "mtproto/crypto/packet_cipher.h"
 #include "mtproto/crypto/random_source.h"
@@ -126,7 +127,8 @@ class ClientSession {
   // Queues `body`, one boxed TL object (an API method, often wrapped in invokeWithLayer, or a
   // service function such as ping). InvalidArgument if it is not a whole number of 4-byte words
   // or does not fit max_packet_body_size.
-  absl::StatusOr<CallId> Send(std::string body, const SendOptions& options = {});
+  // `body` is shared, not copied: the caller may keep its own reference for a retry.
+  absl::StatusOr<CallId> Send(base::SharedBytes body, const SendOptions& options = {});
 
   // Forgets a call. If it was already sent, the server is asked to drop the answer
   // (rpc_drop_answer). No event is reported for it afterwards.
@@ -181,7 +183,7 @@ class ClientSession {
   };
   struct Outgoing {
     Kind kind = Kind::kCall;
-    std::string body;
+    base::SharedBytes body;
     // Rebuilds `body` for every new msg_id (SendOptions::body_for_msg_id).
     std::function<absl::StatusOr<std::string>(int64_t msg_id)> body_for_msg_id;
     bool content_related = true;
@@ -212,7 +214,7 @@ class ClientSession {
     bool operator<(const Expiry& other) const { return sent_at > other.sent_at; }
   };
 
-  uint64_t Enqueue(Kind kind, std::string body, bool content_related);
+  uint64_t Enqueue(Kind kind, base::SharedBytes body, bool content_related);
   void Requeue(const std::vector<uint64_t>& ids, bool reuse_msg_id);
   void Remove(uint64_t id);
   void Fail(uint64_t id, absl::Status status, std::vector<Event>& events);

@@ -7,8 +7,8 @@
 
 namespace tgrpc::service {
 
-grpc::ServerReadReactor<v1::UploadFileRequest>* FileServiceImpl::UploadFile(
-    grpc::CallbackServerContext* context, v1::UploadedFile* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* FileServiceImpl::UploadFile(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
   return NewUploadReactor(api_, context, response);
 }
 

@@ -17,6 +17,7 @@
 #include "mtproto/crypto/random_source.h"
 #include "service/api/errors.h"
 #include "service/api/file_parts.h"
+#include "service/api/upload_message.h"
 #include "tl/generated/api.h"
 
 namespace tgrpc::service {
@@ -206,9 +207,9 @@ struct Dispatch {
   bool check_premium = false;
 };
 
-class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
+class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  Upload(const ApiContext* api, grpc::CallbackServerContext* context, v1::UploadedFile* response)
+  Upload(const ApiContext* api, grpc::CallbackServerContext* context, grpc::ByteBuffer* response)
       : api_(api), context_(context), response_(response), link_(std::make_shared<UploadLink>()) {
     absl::MutexLock lock(&link_->mutex);
     link_->upload = this;
@@ -246,33 +247,37 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
  private:
   // The message just read: the header first, then chunks.
   absl::Status Take() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    absl::Status read = ReadUploadMessage(request_, message_);
+    if (!read.ok()) return read;
     if (!have_header_) {
-      if (!request_.has_header()) {
+      if (!message_.header.has_value()) {
         return InvalidField("header", "the first message must be the header");
       }
       have_header_ = true;
-      return TakeHeader(request_.header());
+      return TakeHeader(*message_.header);
     }
-    if (request_.has_header()) return InvalidField("header", "only the first message");
-    const std::string& chunk = request_.chunk();
-    if (static_cast<int64_t>(chunk.size()) > files::kMaxChunkSize) {
-      return InvalidField("chunk", "at most 1 MiB per message");
-    }
-    if (static_cast<int64_t>(chunk.size()) > size_ - received_) {
+    if (message_.header.has_value()) return InvalidField("header", "only the first message");
+    const int64_t chunk = static_cast<int64_t>(message_.chunk_size);
+    if (chunk > files::kMaxChunkSize) return InvalidField("chunk", "at most 1 MiB per message");
+    if (chunk > size_ - received_) {
       return InvalidField("chunk", absl::StrCat("more bytes than header.size (", size_, ")"));
     }
-    if (md5_ != nullptr) md5_->Update(chunk);
-    received_ += static_cast<int64_t>(chunk.size());
-    absl::string_view rest = chunk;
-    while (!rest.empty()) {
+    received_ += chunk;
+    for (absl::string_view piece : message_.chunk) TakeBytes(piece);
+    message_ = UploadMessage();  // gives gRPC's slices back
+    return absl::OkStatus();
+  }
+
+  // The chunk's bytes, from gRPC's slices into the part being cut (its only copy on the way).
+  void TakeBytes(absl::string_view bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    if (md5_ != nullptr) md5_->Update(bytes);
+    while (!bytes.empty()) {
       if (current_.empty()) StartPart();
-      const size_t take = std::min(rest.size(), part_size_ - PartBytes());
-      current_.append(rest.data(), take);
-      rest.remove_prefix(take);
+      const size_t take = std::min(bytes.size(), part_size_ - PartBytes());
+      current_.append(bytes.data(), take);
+      bytes.remove_prefix(take);
       if (PartBytes() == part_size_) CutPart();
     }
-    request_.Clear();
-    return absl::OkStatus();
   }
 
   absl::Status TakeHeader(const v1::UploadFileRequest::Header& header)
@@ -309,8 +314,9 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
         RequestKey(tenant.ok() ? *tenant : "", account_->id(), "UploadFile", header.request_id());
     if (api_->requests != nullptr && !cache_key_.empty()) {
       std::optional<std::string> answer = api_->requests->Find(cache_key_);
-      if (answer.has_value() && response_->ParseFromString(*answer)) {
+      if (answer.has_value() && answer_.ParseFromString(*answer)) {
         // The first call's answer; its bytes are not needed again.
+        SetResponse(*answer);
         finished_ = true;
         Finish(grpc::Status::OK);
         return absl::OkStatus();
@@ -428,21 +434,23 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
       ++in_flight_;
     }
     if (ended_ && saved_ == parts_) {
-      response_->set_account(account_->name());
-      response_->set_file_id(file_id_);
-      response_->set_parts(parts_);
-      response_->set_size(size_);
-      response_->set_file_name(file_name_);
-      response_->set_big(big_);
-      response_->set_resumed_parts(resumed_);
-      if (md5_ != nullptr) response_->set_md5_checksum(md5_->HexDigest());
+      answer_.set_account(account_->name());
+      answer_.set_file_id(file_id_);
+      answer_.set_parts(parts_);
+      answer_.set_size(size_);
+      answer_.set_file_name(file_name_);
+      answer_.set_big(big_);
+      answer_.set_resumed_parts(resumed_);
+      if (md5_ != nullptr) answer_.set_md5_checksum(md5_->HexDigest());
       const absl::Duration elapsed = absl::Now() - started_;
-      response_->mutable_elapsed()->set_seconds(absl::ToInt64Seconds(elapsed));
-      response_->mutable_elapsed()->set_nanos(
+      answer_.mutable_elapsed()->set_seconds(absl::ToInt64Seconds(elapsed));
+      answer_.mutable_elapsed()->set_nanos(
           static_cast<int32_t>(absl::ToInt64Nanoseconds(elapsed % absl::Seconds(1))));
+      const std::string answer = answer_.SerializeAsString();
       if (!cache_key_.empty() && api_->requests != nullptr) {
-        api_->requests->Store(cache_key_, response_->SerializeAsString());
+        api_->requests->Store(cache_key_, answer);
       }
+      SetResponse(answer);
       if (resume_ != nullptr) ResumeTable::Get().Forget(cache_key_);
       finished_ = true;
       Finish(grpc::Status::OK);
@@ -451,6 +459,12 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
       StartRead(&request_);
     }
     return out;
+  }
+
+  // The answer, an UploadedFile, in the raw method's response.
+  void SetResponse(const std::string& answer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+    grpc::Slice slice(answer);
+    *response_ = grpc::ByteBuffer(&slice, 1);
   }
 
   void Fail(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
@@ -540,10 +554,12 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
 
   const ApiContext* const api_;
   grpc::CallbackServerContext* const context_;
-  v1::UploadedFile* const response_;
+  grpc::ByteBuffer* const response_;
   const std::shared_ptr<UploadLink> link_;
 
-  v1::UploadFileRequest request_ ABSL_GUARDED_BY(link_->mutex);
+  grpc::ByteBuffer request_ ABSL_GUARDED_BY(link_->mutex);
+  UploadMessage message_ ABSL_GUARDED_BY(link_->mutex);  // request_, read
+  v1::UploadedFile answer_ ABSL_GUARDED_BY(link_->mutex);
   std::shared_ptr<Account> account_ ABSL_GUARDED_BY(link_->mutex);
   bool have_header_ ABSL_GUARDED_BY(link_->mutex) = false;
   bool premium_check_ ABSL_GUARDED_BY(link_->mutex) = false;
@@ -577,8 +593,9 @@ class Upload final : public grpc::ServerReadReactor<v1::UploadFileRequest> {
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::UploadFileRequest>* NewUploadReactor(
-    const ApiContext* api, grpc::CallbackServerContext* context, v1::UploadedFile* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* NewUploadReactor(const ApiContext* api,
+                                                            grpc::CallbackServerContext* context,
+                                                            grpc::ByteBuffer* response) {
   return new Upload(api, context, response);
 }
 

@@ -11,9 +11,11 @@
 
 namespace tgrpc::service {
 
-// The reactor of one UploadFile call; it deletes itself when the call is done.
-grpc::ServerReadReactor<v1::UploadFileRequest>* NewUploadReactor(
-    const ApiContext* api, grpc::CallbackServerContext* context, v1::UploadedFile* response);
+// The reactor of one UploadFile call, a raw method: UploadFileRequest messages in (read by
+// upload_message.h), an UploadedFile out. It deletes itself when the call is done.
+grpc::ServerReadReactor<grpc::ByteBuffer>* NewUploadReactor(const ApiContext* api,
+                                                            grpc::CallbackServerContext* context,
+                                                            grpc::ByteBuffer* response);
 
 }  // namespace tgrpc::service
 

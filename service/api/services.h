@@ -305,12 +305,15 @@ class BotServiceImpl final : public v1::BotService::CallbackService {
 };
 
 // Uploads (client streaming) and downloads (server streaming) in 512 KiB parts: file_upload.h,
-// file_download.h.
-class FileServiceImpl final : public v1::FileService::CallbackService {
+// file_download.h. UploadFile is a raw method: its chunks are read from gRPC's slices without
+// protobuf's copy (upload_message.h). The wire format is UploadFileRequest in, UploadedFile out,
+// as declared.
+class FileServiceImpl final
+    : public v1::FileService::WithRawCallbackMethod_UploadFile<v1::FileService::CallbackService> {
  public:
   explicit FileServiceImpl(const ApiContext* api) : api_(api) {}
-  grpc::ServerReadReactor<v1::UploadFileRequest>* UploadFile(grpc::CallbackServerContext* context,
-                                                             v1::UploadedFile* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* UploadFile(grpc::CallbackServerContext* context,
+                                                        grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<v1::DownloadFileResponse>* DownloadFile(
       grpc::CallbackServerContext* context, const v1::DownloadFileRequest* request) override;
 

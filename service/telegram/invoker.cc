@@ -262,7 +262,7 @@ void Invoker::Dispatch(std::shared_ptr<PendingCall> call) {
   }
 }
 
-std::string Invoker::WrapForNewSession(const std::string& body) const {
+std::string Invoker::WrapForNewSession(absl::string_view body) const {
   auto init = std::make_unique<api::initConnection>();
   init->api_id = options_.app.api_id;
   init->device_model = options_.app.device_model;
@@ -281,19 +281,19 @@ std::string Invoker::WrapForNewSession(const std::string& body) const {
     params->value.push_back(std::move(value));
     init->params = std::move(params);
   }
-  init->query = std::make_unique<RawFunction>(body);
+  init->query = std::make_unique<RawFunction>(std::string(body));
   api::invokeWithLayer layer;
   layer.layer = api::kLayer;
   layer.query = std::move(init);
   absl::StatusOr<std::string> wrapped = tl::Serialize(layer);
-  return wrapped.ok() ? *std::move(wrapped) : body;
+  return wrapped.ok() ? *std::move(wrapped) : std::string(body);
 }
 
 void Invoker::SendOn(Session* session, std::shared_ptr<PendingCall> call) {
   ++session->in_flight;
   session->last_used = Now();
   const bool wrap = !session->initialized;
-  std::string body = wrap ? WrapForNewSession(call->body) : call->body;
+  base::SharedBytes body = wrap ? base::SharedBytes(WrapForNewSession(call->body)) : call->body;
   mtproto::net::CallOptions options;
   if (call->options.deadline != absl::InfiniteFuture()) {
     options.timeout = std::max(call->options.deadline - Now(), absl::Milliseconds(1));

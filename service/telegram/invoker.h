@@ -269,7 +269,7 @@ class Invoker : public std::enable_shared_from_this<Invoker> {
   void CloseStaleSessions(int dc, std::vector<std::unique_ptr<mtproto::net::ClientConnection>>& out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Log(mtproto::net::LogLevel level, absl::string_view message) const;
-  std::string WrapForNewSession(const std::string& body) const;
+  std::string WrapForNewSession(absl::string_view body) const;
 
   asio::io_context& io_;
   const InvokerOptions options_;

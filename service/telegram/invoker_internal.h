@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/shared_bytes.h"
 #include "mtproto/net/client_connection.h"
 #include "mtproto/net/dc_key_store.h"
 #include "service/telegram/invoker.h"
@@ -18,7 +19,8 @@
 namespace tgrpc::service {
 
 struct Invoker::PendingCall {
-  std::string body;
+  // Shared with the connection and session that carry it: a retry resends it without a copy.
+  base::SharedBytes body;
   std::string method;
   InvokeOptions options;
   InvokeCallback done;
