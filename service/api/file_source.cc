@@ -133,32 +133,31 @@ absl::StatusOr<FileSource> FileSourceOf(const v1::FileLocation& location) {
   return out;
 }
 
-// The message `id` in the chat `chat` (a marked id), and its file.
-void FetchMessageFile(std::shared_ptr<Account> account, int64_t chat, int32_t id,
-                      absl::Time deadline, SourceCallback done) {
+// Message `id` of chat `chat` (messages.getMessages, channels.getMessages in channels);
+// NOT_FOUND (MESSAGE_NOT_FOUND) when it is not there.
+void FetchMessage(std::shared_ptr<Account> account, int64_t chat, int32_t id, absl::Time deadline,
+                  MessageCallback done) {
   std::vector<tl::Ptr<api::InputMessage>> ids;
   auto input = std::make_unique<api::inputMessageID>();
   input->id = id;
   ids.push_back(std::move(input));
-  auto answer = [account, id, chat, done](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
+  auto answer = [account, chat, id, done](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
     if (!result.ok()) return done(result.status());
-    const std::vector<tl::Ptr<api::Message>>* messages = nullptr;
-    if (const auto* m = dynamic_cast<const api::messages_messages*>(result->get())) {
-      messages = &m->messages;
+    std::vector<tl::Ptr<api::Message>>* messages = nullptr;
+    if (auto* m = dynamic_cast<api::messages_messages*>(result->get())) {
       account->peers().AddUsers(m->users);
       account->peers().AddChats(m->chats);
-    } else if (const auto* m = dynamic_cast<const api::messages_messagesSlice*>(result->get())) {
       messages = &m->messages;
-    } else if (const auto* m = dynamic_cast<const api::messages_channelMessages*>(result->get())) {
+    } else if (auto* m = dynamic_cast<api::messages_messagesSlice*>(result->get())) {
+      messages = &m->messages;
+    } else if (auto* m = dynamic_cast<api::messages_channelMessages*>(result->get())) {
       messages = &m->messages;
     }
     if (messages != nullptr) {
-      for (const auto& message : *messages) {
+      for (auto& message : *messages) {
         const auto* found = dynamic_cast<const api::message*>(message.get());
-        // messages.getMessages looks in every private chat and basic group: the id must be the
-        // named chat's.
         if (found != nullptr && found->id == id && MarkedPeerId(found->peer_id.get()) == chat) {
-          return done(FileSourceOf(*found, "message"));
+          return done(std::move(message));
         }
       }
     }
@@ -177,6 +176,15 @@ void FetchMessageFile(std::shared_ptr<Account> account, int64_t chat, int32_t id
     get.id = std::move(ids);
     account->invoker()->Call<api::messages_getMessages>(get, {deadline}, answer);
   }
+}
+
+void FetchMessageFile(std::shared_ptr<Account> account, int64_t chat, int32_t id,
+                      absl::Time deadline, SourceCallback done) {
+  FetchMessage(std::move(account), chat, id, deadline,
+               [done](absl::StatusOr<tl::Ptr<api::Message>> message) {
+                 if (!message.ok()) return done(message.status());
+                 done(FileSourceOf(**message, "message"));
+               });
 }
 
 // The current photo of a user or chat: its id and DC from users.getUsers / messages.getChats /

@@ -31,6 +31,15 @@ absl::StatusOr<FileSource> FileSourceOf(const tl::api::Message& message, absl::s
 // A FileLocation as the caller gave it (checked).
 absl::StatusOr<FileSource> FileSourceOf(const v1::FileLocation& location);
 
+using MessageCallback = std::function<void(absl::StatusOr<tl::Ptr<tl::api::Message>>)>;
+
+// Message `id` of chat `chat` (a marked id): messages.getMessages, or channels.getMessages in a
+// channel; the answer's users and chats go to the account's peers. NOT_FOUND (MESSAGE_NOT_FOUND)
+// when it is not there (messages.getMessages looks in every private chat and basic group: the
+// message must be the named chat's).
+void FetchMessage(std::shared_ptr<Account> account, int64_t chat, int32_t id, absl::Time deadline,
+                  MessageCallback done);
+
 using SourceCallback = std::function<void(absl::StatusOr<FileSource>)>;
 
 // The message `id` in the chat `chat` (a marked id), and its file. NOT_FOUND (MESSAGE_NOT_FOUND)

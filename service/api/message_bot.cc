@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
+#include "service/api/file_source.h"
 #include "service/api/message_text.h"
 #include "service/api/services.h"
 #include "service/api/utf8.h"
@@ -45,52 +46,6 @@ bool IsCommandName(const std::string& text, size_t max) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
   }
   return true;
-}
-
-using MessageCallback = std::function<void(absl::StatusOr<tl::Ptr<api::Message>>)>;
-
-// Message `id` of chat `chat` (messages.getMessages, channels.getMessages in channels);
-// NOT_FOUND (MESSAGE_NOT_FOUND) when it is not there.
-void FetchMessage(std::shared_ptr<Account> account, int64_t chat, int32_t id, absl::Time deadline,
-                  MessageCallback done) {
-  std::vector<tl::Ptr<api::InputMessage>> ids;
-  auto input = std::make_unique<api::inputMessageID>();
-  input->id = id;
-  ids.push_back(std::move(input));
-  auto answer = [account, chat, id, done](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
-    if (!result.ok()) return done(result.status());
-    std::vector<tl::Ptr<api::Message>>* messages = nullptr;
-    if (auto* m = dynamic_cast<api::messages_messages*>(result->get())) {
-      account->peers().AddUsers(m->users);
-      messages = &m->messages;
-    } else if (auto* m = dynamic_cast<api::messages_messagesSlice*>(result->get())) {
-      messages = &m->messages;
-    } else if (auto* m = dynamic_cast<api::messages_channelMessages*>(result->get())) {
-      messages = &m->messages;
-    }
-    if (messages != nullptr) {
-      for (auto& message : *messages) {
-        const auto* found = dynamic_cast<const api::message*>(message.get());
-        if (found != nullptr && found->id == id && MarkedPeerId(found->peer_id.get()) == chat) {
-          return done(std::move(message));
-        }
-      }
-    }
-    done(ServiceError(absl::StatusCode::kNotFound, "MESSAGE_NOT_FOUND",
-                      absl::StrCat("message ", id, " does not exist or is not visible")));
-  };
-  if (MarkedType(chat) == PeerType::kChannel) {
-    absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account->peers().InputChannel(chat);
-    if (!channel.ok()) return done(channel.status());
-    api::channels_getMessages get;
-    get.channel = *std::move(channel);
-    get.id = std::move(ids);
-    account->invoker()->Call<api::channels_getMessages>(get, {deadline}, answer);
-  } else {
-    api::messages_getMessages get;
-    get.id = std::move(ids);
-    account->invoker()->Call<api::messages_getMessages>(get, {deadline}, answer);
-  }
 }
 
 // The poll an Updates answer of messages.sendVote carries (updateMessagePoll).

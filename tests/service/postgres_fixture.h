@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "service/storage/postgres_test_server.h"
+#include "service/server/server.h"
 #include "tests/service/service_fixture.h"
 
 namespace tgrpc::service_test {

@@ -7,10 +7,14 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "mtproto/crypto/rsa_key.h"
+#include "service/server/server.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/fakedc/seed.h"
 
 namespace tgrpc::service_test {
+
+ServiceTest::ServiceTest() = default;
+ServiceTest::~ServiceTest() = default;
 
 void ServiceTest::SetUp() {
   fakedc::FakeDcOptions options;

@@ -11,7 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "service/server/server.h"
+#include "service/server/config.h"
 #include "tests/fakedc/fakedc.h"
 #include "tgrpc/v1/account.grpc.pb.h"
 #include "tgrpc/v1/bot.grpc.pb.h"
@@ -21,6 +21,13 @@
 #include "tgrpc/v1/update.grpc.pb.h"
 #include "tgrpc/v1/user.grpc.pb.h"
 
+// The server itself is declared only (service/server/server.h is the costliest header to
+// compile; a test that reaches into the server includes it).
+namespace tgrpc::service {
+struct ServerOverrides;
+class TgrpcServer;
+}  // namespace tgrpc::service
+
 namespace tgrpc::service_test {
 
 inline constexpr char kTokenA[] = "tenant-a-token-0123456789";
@@ -28,6 +35,8 @@ inline constexpr char kTokenB[] = "tenant-b-token-0123456789";
 
 class ServiceTest : public ::testing::Test {
  protected:
+  ServiceTest();
+  ~ServiceTest() override;
   void SetUp() override;
   void TearDown() override;
 
