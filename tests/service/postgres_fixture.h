@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "gtest/gtest.h"
-#include "service/storage/postgres_test_server.h"
 #include "service/server/server.h"
+#include "service/storage/postgres_test_server.h"
 #include "tests/service/service_fixture.h"
 
 namespace tgrpc::service_test {

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "service/server/server.h"
 #include "tests/crash/metrics_scrape.h"
 #include "tests/fakedc/seed.h"
-#include "service/server/server.h"
 #include "tests/service/service_fixture.h"
 
 namespace tgrpc::service_test {

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/fakedc/seed.h"
 #include "service/server/server.h"
+#include "tests/fakedc/seed.h"
 #include "tests/service/service_fixture.h"
 
 namespace tgrpc::service_test {
