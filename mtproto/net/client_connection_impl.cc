@@ -47,7 +47,8 @@ ClientConnection::Impl::Impl(asio::io_context& io, ClientConnectionOptions optio
       backoff_(options_.backoff, options_.random),
       attempt_timer_(strand_),
       reconnect_timer_(strand_),
-      tick_timer_(strand_) {
+      tick_timer_(strand_),
+      deadline_timer_(strand_) {
   if (owns_io) work_.emplace(asio::make_work_guard(io));
   keys_ = options_.keys;
   if (keys_ == nullptr) {
@@ -395,8 +396,10 @@ void ClientConnection::Impl::ScheduleTick() {
   if (!ready() || session_ == nullptr) return;
   absl::Time next = session_->NextTickTime();
   if (pfs() && !renew_waiting_) next = std::min(next, TempKeyRenewTime());
-  const absl::Duration wait = std::max(next - options_.clock(), kMinTickWait);
-  Arm(tick_timer_, wait, [this] { OnTick(); });
+  const absl::Time now = options_.clock();
+  // Calls and packets move the next tick later, seldom earlier: the timer stays armed for the
+  // earlier time and OnTick, finding nothing due, arms it again.
+  ArmBy(tick_timer_, now + std::max(next - now, kMinTickWait), [this] { OnTick(); });
 }
 
 void ClientConnection::Impl::OnTick() {
@@ -432,24 +435,10 @@ void ClientConnection::Impl::Invoke(CallId id, base::SharedBytes body, CallCallb
   call.body = std::move(body);
   call.done = std::move(done);
   call.options = std::move(options);
-  if (call.options.timeout != absl::InfiniteDuration() && options_.virtual_time != nullptr) {
-    call.virtual_deadline = options_.virtual_time->Schedule(
-        options_.clock() + call.options.timeout, [weak = weak_from_this(), id, strand = strand_] {
-          asio::post(strand, [weak, id] {
-            if (auto self = weak.lock()) {
-              self->Cancel(id, absl::DeadlineExceededError("the call timed out"));
-            }
-          });
-        });
-  } else if (call.options.timeout != absl::InfiniteDuration()) {
-    call.deadline = std::make_unique<asio::steady_timer>(strand_);
-    call.deadline->expires_after(ToWait(call.options.timeout));
-    call.deadline->async_wait([weak = weak_from_this(), id](const asio::error_code& error) {
-      if (error) return;
-      if (auto self = weak.lock()) {
-        self->Cancel(id, absl::DeadlineExceededError("the call timed out"));
-      }
-    });
+  if (call.options.timeout != absl::InfiniteDuration()) {
+    call.deadline = options_.clock() + call.options.timeout;
+    deadlines_.emplace(call.deadline, id);
+    ArmDeadlines();
   }
   // Sent once a key and session exist (and, with PFS, the key is bound).
   if (session_ == nullptr || awaiting_bind()) return;
@@ -478,9 +467,24 @@ void ClientConnection::Impl::Complete(CallId id, CallResult result) {
   PendingCall call = std::move(it->second);
   calls_.erase(it);
   if (call.session_call.has_value()) session_calls_.erase(*call.session_call);
-  if (call.deadline != nullptr) call.deadline->cancel();
-  if (call.virtual_deadline != 0) options_.virtual_time->Cancel(call.virtual_deadline);
+  // The deadline timer stays armed: it finds nothing due, or the next call's deadline.
+  if (call.deadline != absl::InfiniteFuture()) deadlines_.erase({call.deadline, id});
   if (call.done) call.done(std::move(result));
+}
+
+void ClientConnection::Impl::ArmDeadlines() {
+  if (deadlines_.empty() || stopped_) return;
+  ArmBy(deadline_timer_, deadlines_.begin()->first, [this] { OnDeadlines(); });
+}
+
+void ClientConnection::Impl::OnDeadlines() {
+  const absl::Time now = options_.clock();
+  std::vector<CallId> expired;
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
+    expired.push_back(it->second);
+  }
+  for (CallId id : expired) Cancel(id, absl::DeadlineExceededError("the call timed out"));
+  ArmDeadlines();
 }
 
 void ClientConnection::Impl::CompleteSessionCall(session::CallId call, CallResult result) {
@@ -495,6 +499,7 @@ void ClientConnection::Impl::Stop() {
   stopped_ = true;
   if (member_ != nullptr) member_.reset();  // gives up a key this connection was making
   Disarm(reconnect_timer_);
+  Disarm(deadline_timer_);
   SetState({ConnectionState::kStopped});
   std::vector<CallId> ids;
   for (const auto& [id, call] : calls_) ids.push_back(id);
@@ -519,8 +524,15 @@ void ClientConnection::Impl::StopAndWait() {
 
 // ---- Helpers -------------------------------------------------------------------------------
 
+void ClientConnection::Impl::ArmBy(Timer& timer, absl::Time due, std::function<void()> fn) {
+  if (timer.due <= due) return;
+  Arm(timer, due - options_.clock(), std::move(fn));
+  timer.due = due;
+}
+
 void ClientConnection::Impl::Arm(Timer& timer, absl::Duration delay, std::function<void()> fn) {
   const uint64_t token = ++timer.token;
+  timer.due = options_.clock() + delay;
   if (VirtualTime* time = options_.virtual_time; time != nullptr) {
     if (timer.virtual_id != 0) time->Cancel(timer.virtual_id);
     timer.virtual_id = time->Schedule(
@@ -531,6 +543,7 @@ void ClientConnection::Impl::Arm(Timer& timer, absl::Duration delay, std::functi
             // `timer` is a member of *self, alive while self is.
             if (self == nullptr || self->stopped_ || timer.token != token) return;
             timer.virtual_id = 0;
+            timer.due = absl::InfiniteFuture();
             fn();
           });
         });
@@ -543,12 +556,14 @@ void ClientConnection::Impl::Arm(Timer& timer, absl::Duration delay, std::functi
         std::shared_ptr<Impl> self = weak.lock();
         // `timer` is a member of *self, alive while self is.
         if (self == nullptr || self->stopped_ || timer.token != token) return;
+        timer.due = absl::InfiniteFuture();
         fn();
       });
 }
 
 void ClientConnection::Impl::Disarm(Timer& timer) {
   ++timer.token;
+  timer.due = absl::InfiniteFuture();
   if (timer.virtual_id != 0) {
     options_.virtual_time->Cancel(timer.virtual_id);
     timer.virtual_id = 0;

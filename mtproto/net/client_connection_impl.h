@@ -9,7 +9,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -55,6 +57,8 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     asio::steady_timer timer;
     uint64_t token = 0;
     uint64_t virtual_id = 0;  // with virtual time: its VirtualTime timer
+    // When it fires (by options_.clock); InfiniteFuture while disarmed.
+    absl::Time due = absl::InfiniteFuture();
   };
   // PFS: the session's key, and whether auth.bindTempAuthKey succeeded on it.
   struct TempKey {
@@ -68,8 +72,8 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     CallCallback done;
     // Set while the current session carries it.
     std::optional<session::CallId> session_call;
-    std::unique_ptr<asio::steady_timer> deadline;
-    uint64_t virtual_deadline = 0;  // with virtual time
+    // By options_.clock; InfiniteFuture without a timeout. Also a key of deadlines_.
+    absl::Time deadline = absl::InfiniteFuture();
   };
 
   // Connection lifecycle.
@@ -118,8 +122,15 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   // Calls.
   void Complete(CallId id, CallResult result);
   void CompleteSessionCall(session::CallId call, CallResult result);
+  // One timer for all calls' deadlines, armed for the earliest: a call costs the event loop no
+  // timer of its own, and one that completes in time costs it nothing.
+  void ArmDeadlines();
+  void OnDeadlines();
 
   void Arm(Timer& timer, absl::Duration delay, std::function<void()> fn);
+  // Arms `timer` for `due` unless it already fires at or before then. Its handler must then
+  // check what is due: it may run early. Saves the event loop a cancel and a wake-up per call.
+  void ArmBy(Timer& timer, absl::Time due, std::function<void()> fn);
   void Disarm(Timer& timer);
   void SetState(ConnectionStateChange change);
   void Log(LogLevel level, absl::string_view message) const;
@@ -161,8 +172,10 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   Timer attempt_timer_;
   Timer reconnect_timer_;
   Timer tick_timer_;
+  Timer deadline_timer_;
 
   std::map<CallId, PendingCall> calls_;
+  std::set<std::pair<absl::Time, CallId>> deadlines_;
   absl::flat_hash_map<session::CallId, CallId> session_calls_;
 };
 

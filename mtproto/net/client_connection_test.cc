@@ -381,6 +381,48 @@ TEST(ClientConnectionTest, ConnectTimeoutAndDeadlinesWaitOnVirtualTime) {
   EXPECT_EQ(call.get().status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+// All calls' deadlines share one timer: a later call with a shorter timeout moves it earlier,
+// a completed call's deadline no longer fires, and each call times out at its own deadline.
+TEST(ClientConnectionTest, DeadlinesOfManyCallsShareOneTimer) {
+  StubServer server(StubServer::Mode::kSilent);
+  VirtualTime time;
+  ClientConnectionOptions options = OptionsFor(server.port());
+  options.virtual_time = &time;
+  options.connect_timeout = absl::Hours(1);
+  auto connection = ClientConnection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  ClientConnection& c = **connection;
+  std::future<CallResult> slow =
+      c.Invoke(std::string(8, '\x06'), CallOptions{.timeout = absl::Seconds(20)});
+  std::future<CallResult> fast =
+      c.Invoke(std::string(8, '\x07'), CallOptions{.timeout = absl::Seconds(5)});
+  std::promise<CallResult> cancelled;
+  const CallId id = c.Invoke(
+      std::string(8, '\x08'), [&](CallResult result) { cancelled.set_value(std::move(result)); },
+      CallOptions{.timeout = absl::Seconds(2)});
+  c.Cancel(id);
+  std::future<CallResult> cancelled_future = cancelled.get_future();
+  ASSERT_EQ(cancelled_future.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(cancelled_future.get().status().code(), absl::StatusCode::kCancelled);
+
+  ASSERT_TRUE(WaitForTimers(time, 2));  // the attempt's timeout and the earliest deadline
+  time.Advance(absl::Seconds(4));
+  // The timer fired for the cancelled call's deadline, found nothing due and moved on.
+  ASSERT_TRUE(WaitForTimers(time, 2));
+  EXPECT_EQ(fast.wait_for(std::chrono::milliseconds(30)), std::future_status::timeout);
+  time.Advance(absl::Seconds(1));
+  ASSERT_EQ(fast.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(fast.get().status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(slow.wait_for(std::chrono::milliseconds(30)), std::future_status::timeout);
+  // The timer is armed again for the next deadline once the first has passed.
+  ASSERT_TRUE(WaitForTimers(time, 2));  // the attempt's timeout and the next deadline
+  time.Advance(absl::Seconds(14));
+  EXPECT_EQ(slow.wait_for(std::chrono::milliseconds(30)), std::future_status::timeout);
+  time.Advance(absl::Seconds(1));
+  ASSERT_EQ(slow.wait_for(kGuard), std::future_status::ready);
+  EXPECT_EQ(slow.get().status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
 TEST(ClientConnectionTest, MalformedBodiesAreRejected) {
   StubServer server(StubServer::Mode::kSilent);
   ClientConnectionOptions options = OptionsFor(server.port());

@@ -158,16 +158,21 @@ absl::StatusOr<std::unique_ptr<TgrpcServer>> TgrpcServer::Start(Config config,
     if (absl::Status s = server->metrics_->StartExposer(config.metrics_listen); !s.ok()) return s;
   }
 
-  server->io_ = std::make_unique<asio::io_context>();
-  auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
-      server->io_->get_executor());
-  server->io_work_ = work;
   for (int i = 0; i < config.io_threads; ++i) {
-    server->io_threads_.emplace_back([io = server->io_.get()] { io->run(); });
+    // The hint: this loop has one thread, so it need not lock against others.
+    server->ios_.push_back(std::make_unique<asio::io_context>(1));
+    server->io_work_.push_back(asio::make_work_guard(*server->ios_.back()));
+  }
+  for (const auto& io : server->ios_) {
+    server->io_threads_.emplace_back([io = io.get()] { io->run(); });
   }
 
   AccountEnv env;
-  env.io = server->io_.get();
+  env.io = server->ios_[0].get();
+  env.next_io = [raw = server.get()] {
+    return raw->ios_[raw->next_io_.fetch_add(1, std::memory_order_relaxed) % raw->ios_.size()]
+        .get();
+  };
   env.storage = server->storage_.get();
   server->log_writer_ = std::make_unique<asio::thread_pool>(1);
   env.run_log_write = [pool = server->log_writer_.get()](std::function<void()> job) {
@@ -476,8 +481,8 @@ TgrpcServer::~TgrpcServer() {
   if (server_ != nullptr) server_->Wait();
   if (peer_server_ != nullptr) peer_server_->Wait();
   accounts_.reset();
-  io_work_.reset();
-  if (io_) io_->stop();
+  io_work_.clear();
+  for (const auto& io : ios_) io->stop();
   for (std::thread& t : io_threads_) t.join();
   // Queued update log writes finish before storage closes.
   if (log_writer_) log_writer_->join();

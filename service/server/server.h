@@ -10,6 +10,7 @@
 #ifndef TGRPC_SERVICE_SERVER_SERVER_H_
 #define TGRPC_SERVICE_SERVER_SERVER_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,9 +83,13 @@ class TgrpcServer {
   void RegisterServices(grpc::ServerBuilder& builder, bool cluster);
 
   Config config_;
-  std::unique_ptr<asio::io_context> io_;
-  std::shared_ptr<void> io_work_;
+  // One event loop per io thread (Config::io_threads), each run by its thread alone: an account's
+  // network work stays on one thread, with no locking or wake-ups between threads inside it.
+  // ios_[0] also runs what belongs to no account.
+  std::vector<std::unique_ptr<asio::io_context>> ios_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> io_work_;
   std::vector<std::thread> io_threads_;
+  std::atomic<size_t> next_io_{0};
   // Held for the process's life on a PostgreSQL database (one active replica per database until
   // account leases); destroyed after the storage.
   std::unique_ptr<PostgresActiveLock> active_lock_;

@@ -148,6 +148,7 @@ Account::Account(AccountRecord record, const AccountEnv* env)
     : id_(record.id),
       key_(record.key()),
       env_(env),
+      io_(env->next_io ? env->next_io() : env->io),
       peers_(record.key(), env->storage),
       record_(std::move(record)) {
   login_.set_account(name());
@@ -217,7 +218,7 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
   options.on_call = [weak](const CallStats& stats) {
     if (auto self = weak.lock()) self->OnCall(stats);
   };
-  options.on_session_state = [weak, io = env_->io, report = env_->on_session_state](
+  options.on_session_state = [weak, io = io_, report = env_->on_session_state](
                                  int dc, absl::string_view from, absl::string_view to) {
     if (report) report(dc, from, to);
     if (to == "ready") {
@@ -244,7 +245,7 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
     if (auto self = weak.lock()) self->Log(level, message);
   };
   std::shared_ptr<Invoker> invoker =
-      Invoker::Create(*env_->io, std::move(options), home_dc, std::move(keys));
+      Invoker::Create(*io_, std::move(options), home_dc, std::move(keys));
   invoker->SetSignedIn(signed_in);
   std::shared_ptr<Invoker> old;
   {
@@ -255,7 +256,7 @@ void Account::StartInvoker(std::map<int, StoredAuthKey> keys) {
     reported_flood_waits_.clear();
   }
   if (old) old->Stop();
-  NotifyStatus(env_->io, weak);
+  NotifyStatus(io_, weak);
 }
 
 AccountRecord Account::record() const {
@@ -297,7 +298,7 @@ absl::Status Account::Persist() {
   absl::Status status = env_->storage->PutAccount(copy);
   if (!status.ok())
     Log(LogLevel::kError, absl::StrCat("cannot store the account: ", status.message()));
-  NotifyStatus(env_->io, weak_from_this());
+  NotifyStatus(io_, weak_from_this());
   return status;
 }
 
@@ -308,7 +309,7 @@ void Account::NotifyStatus(asio::io_context* io, std::weak_ptr<Account> account)
 }
 
 void Account::NotifyStatusWhenFloodEnds(std::string method, absl::Time until) {
-  auto timer = std::make_shared<asio::steady_timer>(*env_->io);
+  auto timer = std::make_shared<asio::steady_timer>(*io_);
   timer->expires_after(
       absl::ToChronoNanoseconds(std::max(until - absl::Now(), absl::ZeroDuration())));
   timer->async_wait([weak = weak_from_this(), timer,
@@ -334,7 +335,7 @@ void Account::OnCall(const CallStats& stats) {
       absl::Time& reported = reported_flood_waits_[stats.method];
       reported = std::max(reported, until);
     }
-    NotifyStatus(env_->io, weak_from_this());
+    NotifyStatus(io_, weak_from_this());
     NotifyStatusWhenFloodEnds(stats.method, until);
   }
   if (!RevokesAuthorization(stats.rpc_error_type)) return;
@@ -662,7 +663,7 @@ void Account::RefreshQrToken(absl::Time deadline, LoginCallback done) {
         self->SetState(state);
         done(state);
         // A new token before this one expires, while the login still waits for it.
-        auto timer = std::make_shared<asio::steady_timer>(*self->env_->io);
+        auto timer = std::make_shared<asio::steady_timer>(*self->io_);
         const absl::Duration left =
             std::max(absl::FromUnixSeconds(login->expires) - absl::Now() - absl::Seconds(2),
                      absl::Seconds(1));
@@ -779,7 +780,7 @@ void Account::Stop() {
   }
   if (invoker) invoker->Stop();
   // Streams watching the account end now (they resume wherever it is served next).
-  NotifyStatus(env_->io, weak_from_this());
+  NotifyStatus(io_, weak_from_this());
 }
 
 }  // namespace tgrpc::service

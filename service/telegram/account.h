@@ -30,7 +30,12 @@
 namespace tgrpc::service {
 
 struct AccountEnv {
+  // The event loop of what belongs to no account.
   asio::io_context* io = nullptr;
+  // Gives each new account the event loop its network work runs on (its Invoker and their
+  // connections, its timers and its update engine), by turns over the server's io threads. An
+  // account's work then stays on one thread; accounts spread over all. Null: `io` for all.
+  std::function<asio::io_context*()> next_io;
   Storage* storage = nullptr;
   // The DCs, the app's identity and the session policy; per-account fields are filled in.
   InvokerOptions invoker;
@@ -144,6 +149,8 @@ class Account : public std::enable_shared_from_this<Account> {
   const std::string id_;
   const AccountKey key_;
   const AccountEnv* const env_;
+  // Its event loop (AccountEnv::next_io).
+  asio::io_context* const io_;
   PeerCache peers_;
 
   mutable absl::Mutex mutex_;

@@ -57,7 +57,7 @@ void Account::StartUpdates() {
     if (auto self = weak.lock()) self->Log(LogLevel::kInfo, absl::StrCat("updates: ", message));
   };
   absl::StatusOr<std::shared_ptr<updates::UpdateEngine>> engine =
-      updates::UpdateEngine::Create(*env_->io, std::move(options));
+      updates::UpdateEngine::Create(*io_, std::move(options));
   if (!engine.ok()) {
     Log(LogLevel::kError, absl::StrCat("cannot open the update log: ", engine.status().message()));
     return;
