@@ -183,7 +183,7 @@ class ResumeTable {
 class Upload;
 
 // How the invoker's callbacks reach the reactor: `upload` is cleared before the reactor is
-// deleted. Its mutex guards all of the reactor's state too.
+// deleted. Its mutex guards the reactor's state, but for what only the reader touches.
 struct UploadLink {
   absl::Mutex mutex;
   Upload* upload ABSL_GUARDED_BY(mutex) = nullptr;
@@ -219,14 +219,24 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   void OnReadDone(bool ok) override {
     Dispatch dispatch;
+    bool chunk = false;
     {
       absl::MutexLock lock(&link_->mutex);
-      reading_ = false;
-      if (finished_) return;
-      absl::Status status = ok ? Take() : EndOfStream();
-      if (!status.ok()) return Fail(status);
-      dispatch = Pump();
+      if (finished_) {
+        reading_ = false;
+        return;
+      }
+      // A chunk is taken below, reading_ still set so that no other read starts meanwhile.
+      chunk = ok && have_header_;
+      if (!chunk) {
+        // The header, or the end of the stream: short work, under the lock.
+        reading_ = false;
+        absl::Status status = ok ? TakeFirst() : EndOfStream();
+        if (!status.ok()) return Fail(status);
+        dispatch = Pump();
+      }
     }
+    if (chunk) return TakeChunk();
     Run(std::move(dispatch));
   }
 
@@ -245,38 +255,67 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   }
 
  private:
-  // The message just read: the header first, then chunks.
-  absl::Status Take() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+  // The first message, which must be the header.
+  absl::Status TakeFirst() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
     absl::Status read = ReadUploadMessage(request_, message_);
     if (!read.ok()) return read;
-    if (!have_header_) {
-      if (!message_.header.has_value()) {
-        return InvalidField("header", "the first message must be the header");
-      }
-      have_header_ = true;
-      return TakeHeader(*message_.header);
+    if (!message_.header.has_value()) {
+      return InvalidField("header", "the first message must be the header");
     }
-    if (message_.header.has_value()) return InvalidField("header", "only the first message");
-    const int64_t chunk = static_cast<int64_t>(message_.chunk_size);
-    if (chunk > files::kMaxChunkSize) return InvalidField("chunk", "at most 1 MiB per message");
-    if (chunk > size_ - received_) {
-      return InvalidField("chunk", absl::StrCat("more bytes than header.size (", size_, ")"));
-    }
-    received_ += chunk;
-    for (absl::string_view piece : message_.chunk) TakeBytes(piece);
-    message_ = UploadMessage();  // gives gRPC's slices back
-    return absl::OkStatus();
+    absl::Status taken = TakeHeader(*message_.header);
+    message_ = UploadMessage();
+    // Set last: from now on the reader alone touches the part being cut (TakeChunk).
+    have_header_ = true;
+    return taken;
   }
 
-  // The chunk's bytes, from gRPC's slices into the part being cut (its only copy on the way).
-  void TakeBytes(absl::string_view bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+  // A chunk, read after the header. Its bytes are copied into the part being cut without the
+  // lock, which the parts' answers take meanwhile on the network thread: only this reader (one
+  // read at a time, and reading_ stays set until it is done) touches the reader's state below.
+  void TakeChunk() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    absl::Status status = ReadUploadMessage(request_, message_);
+    if (status.ok() && message_.header.has_value()) {
+      status = InvalidField("header", "only the first message");
+    }
+    const int64_t chunk = static_cast<int64_t>(message_.chunk_size);
+    if (status.ok() && chunk > files::kMaxChunkSize) {
+      status = InvalidField("chunk", "at most 1 MiB per message");
+    }
+    if (status.ok() && chunk > size_ - received_) {
+      status = InvalidField("chunk", absl::StrCat("more bytes than header.size (", size_, ")"));
+    }
+    std::vector<OutgoingPart> cut;
+    int32_t skipped = 0;
+    if (status.ok()) {
+      received_ += chunk;
+      for (absl::string_view piece : message_.chunk) TakeBytes(piece, cut, skipped);
+    }
+    message_ = UploadMessage();  // gives gRPC's slices back
+    Dispatch dispatch;
+    {
+      absl::MutexLock lock(&link_->mutex);
+      reading_ = false;
+      if (finished_) return;
+      if (!status.ok()) return Fail(status);
+      saved_ += skipped;
+      resumed_ += skipped;
+      for (OutgoingPart& part : cut) ready_.push_back(std::move(part));
+      dispatch = Pump();
+    }
+    Run(std::move(dispatch));
+  }
+
+  // The chunk's bytes, from gRPC's slices into the part being cut (its only copy on the way);
+  // parts cut whole go to `cut`, or count in `skipped` when an earlier call saved them.
+  void TakeBytes(absl::string_view bytes, std::vector<OutgoingPart>& cut,
+                 int32_t& skipped) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (md5_ != nullptr) md5_->Update(bytes);
     while (!bytes.empty()) {
       if (current_.empty()) StartPart();
       const size_t take = std::min(bytes.size(), part_size_ - PartBytes());
       current_.append(bytes.data(), take);
       bytes.remove_prefix(take);
-      if (PartBytes() == part_size_) CutPart();
+      if (PartBytes() == part_size_) CutPart(cut, skipped);
     }
   }
 
@@ -349,7 +388,7 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   // Starts the next part's call in `current_`: its serialized fields up to the TL length of its
   // bytes, which follow as the chunks bring them (so the part is never copied into its call).
   // A part's length is known before its bytes: kPartSize, or what is left of the file.
-  void StartPart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+  void StartPart() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     const int32_t index = next_part_;
     part_size_ = static_cast<size_t>(std::min(kPartSize, size_ - files::BlockOffset(index)));
     absl::StatusOr<std::string> fields;
@@ -386,28 +425,25 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   }
 
   // The part bytes in `current_` so far.
-  size_t PartBytes() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
-    return current_.size() - part_start_;
-  }
+  size_t PartBytes() const ABSL_NO_THREAD_SAFETY_ANALYSIS { return current_.size() - part_start_; }
 
   // The part in `current_`, all its bytes in, as the next part's call.
-  void CutPart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(link_->mutex) {
+  void CutPart(std::vector<OutgoingPart>& cut, int32_t& skipped) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     const int32_t index = next_part_++;
     const absl::string_view bytes = absl::string_view(current_).substr(part_start_);
     const uint64_t fingerprint = resume_ != nullptr ? Fingerprint(bytes) : 0;
     if (resume_ != nullptr && resume_->Has(index, fingerprint)) {
       // Telegram confirmed these very bytes to an earlier call: not sent again.
       current_ = std::string();
-      ++saved_;
-      ++resumed_;
+      ++skipped;
       return;
     }
     // TL's zero padding to 4 bytes, after the length header and the bytes.
     const size_t header = part_size_ < 254 ? 1 : 4;
     current_.append((4 - (header + part_size_) % 4) % 4, '\0');
-    ready_.push_back({std::move(current_),
-                      big_ ? api::upload_saveBigFilePart::kName : api::upload_saveFilePart::kName,
-                      index, fingerprint});
+    cut.push_back({std::move(current_),
+                   big_ ? api::upload_saveBigFilePart::kName : api::upload_saveFilePart::kName,
+                   index, fingerprint});
     current_ = std::string();
   }
 
@@ -472,7 +508,7 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     // A retry may start now; parts still in flight confirm into the record when they return.
     if (resume_ != nullptr) resume_->Release();
     ready_.clear();
-    current_ = std::string();
+    // The part being cut is the reader's (it may be filling it now): freed with the reactor.
     Finish(ToGrpcStatus(status));
   }
 
@@ -557,8 +593,18 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   grpc::ByteBuffer* const response_;
   const std::shared_ptr<UploadLink> link_;
 
-  grpc::ByteBuffer request_ ABSL_GUARDED_BY(link_->mutex);
-  UploadMessage message_ ABSL_GUARDED_BY(link_->mutex);  // request_, read
+  // The reader's: read and written by the OnReadDone in progress only (gRPC runs one read at a
+  // time, and StartRead waits for reading_ to clear), without the lock while a chunk is taken.
+  grpc::ByteBuffer request_;
+  UploadMessage message_;  // request_, read
+  int64_t received_ = 0;
+  std::unique_ptr<Md5> md5_;  // read by Pump once the stream has ended
+  // The part being cut, as its call: its fields, then its bytes from part_start_ on.
+  std::string current_;
+  size_t part_start_ = 0;
+  size_t part_size_ = 0;  // the bytes the part will have
+  int32_t next_part_ = 0;
+
   v1::UploadedFile answer_ ABSL_GUARDED_BY(link_->mutex);
   std::shared_ptr<Account> account_ ABSL_GUARDED_BY(link_->mutex);
   bool have_header_ ABSL_GUARDED_BY(link_->mutex) = false;
@@ -571,15 +617,8 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   int64_t file_id_ ABSL_GUARDED_BY(link_->mutex) = 0;
   std::string file_name_ ABSL_GUARDED_BY(link_->mutex);
   std::string cache_key_ ABSL_GUARDED_BY(link_->mutex);
-  std::unique_ptr<Md5> md5_ ABSL_GUARDED_BY(link_->mutex);
   absl::Time started_ ABSL_GUARDED_BY(link_->mutex);
 
-  int64_t received_ ABSL_GUARDED_BY(link_->mutex) = 0;
-  // The part being cut, as its call: its fields, then its bytes from part_start_ on.
-  std::string current_ ABSL_GUARDED_BY(link_->mutex);
-  size_t part_start_ ABSL_GUARDED_BY(link_->mutex) = 0;
-  size_t part_size_ ABSL_GUARDED_BY(link_->mutex) = 0;  // the bytes the part will have
-  int32_t next_part_ ABSL_GUARDED_BY(link_->mutex) = 0;
   std::deque<OutgoingPart> ready_ ABSL_GUARDED_BY(link_->mutex);
   int in_flight_ ABSL_GUARDED_BY(link_->mutex) = 0;
   int parts_in_flight_ ABSL_GUARDED_BY(link_->mutex) = files::kPartsInFlight;  // the cap
