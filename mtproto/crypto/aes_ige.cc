@@ -95,45 +95,64 @@ TGRPC_AESNI void ExpandKeys(const uint8_t* key, int rounds, uint8_t* enc, uint8_
 }
 
 // The loops are templated on the round count so the round keys stay in registers and the
-// rounds unroll.
+// rounds unroll. IGE is serial: each block's AES waits for the block before. So no XOR is left
+// between two blocks' rounds: aesenclast(x, k) is the last round's output XOR k, so the last round
+// key folded with the previous plaintext gives the ciphertext block, and folded further with the
+// next plaintext block and the first round key it gives the next block's state straight away,
+// both from the plaintext alone, known ahead. (Decryption: the same with the roles swapped.)
 template <int kRounds>
 TGRPC_AESNI void IgeEncryptAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in,
                                  uint8_t* out, size_t blocks) {
+  if (blocks == 0) return;
   __m128i rk[kRounds + 1];
   for (int i = 0; i <= kRounds; ++i)
     rk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
-  __m128i prev_cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv));
+  const __m128i* src = reinterpret_cast<const __m128i*>(in);
+  __m128i* dst = reinterpret_cast<__m128i*>(out);
   __m128i prev_plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16));
+  __m128i plain = _mm_loadu_si128(src);
+  // The first block's state after the initial round key.
+  __m128i x = _mm_xor_si128(
+      _mm_xor_si128(plain, _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv))), rk[0]);
   for (size_t b = 0; b < blocks; ++b) {
-    // Load before store: `in` may equal `out`.
-    const __m128i plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in) + b);
-    __m128i x = _mm_xor_si128(_mm_xor_si128(plain, prev_cipher), rk[0]);
     for (int r = 1; r < kRounds; ++r) x = _mm_aesenc_si128(x, rk[r]);
-    x = _mm_aesenclast_si128(x, rk[kRounds]);
-    const __m128i cipher = _mm_xor_si128(x, prev_plain);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out) + b, cipher);
-    prev_cipher = cipher;
-    prev_plain = plain;
+    const __m128i last = _mm_xor_si128(rk[kRounds], prev_plain);
+    const __m128i cipher = _mm_aesenclast_si128(x, last);
+    if (b + 1 < blocks) {
+      // Loaded before this block's store: `in` may equal `out`.
+      const __m128i next = _mm_loadu_si128(src + b + 1);
+      x = _mm_aesenclast_si128(x, _mm_xor_si128(last, _mm_xor_si128(next, rk[0])));
+      prev_plain = plain;
+      plain = next;
+    }
+    _mm_storeu_si128(dst + b, cipher);
   }
 }
 
 template <int kRounds>
 TGRPC_AESNI void IgeDecryptAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in,
                                  uint8_t* out, size_t blocks) {
+  if (blocks == 0) return;
   __m128i dk[kRounds + 1];
   for (int i = 0; i <= kRounds; ++i)
     dk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
+  const __m128i* src = reinterpret_cast<const __m128i*>(in);
+  __m128i* dst = reinterpret_cast<__m128i*>(out);
   __m128i prev_cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv));
-  __m128i prev_plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16));
+  __m128i cipher = _mm_loadu_si128(src);
+  __m128i x = _mm_xor_si128(
+      _mm_xor_si128(cipher, _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16))), dk[0]);
   for (size_t b = 0; b < blocks; ++b) {
-    const __m128i cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in) + b);
-    __m128i x = _mm_xor_si128(_mm_xor_si128(cipher, prev_plain), dk[0]);
     for (int r = 1; r < kRounds; ++r) x = _mm_aesdec_si128(x, dk[r]);
-    x = _mm_aesdeclast_si128(x, dk[kRounds]);
-    const __m128i plain = _mm_xor_si128(x, prev_cipher);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out) + b, plain);
-    prev_cipher = cipher;
-    prev_plain = plain;
+    const __m128i last = _mm_xor_si128(dk[kRounds], prev_cipher);
+    const __m128i plain = _mm_aesdeclast_si128(x, last);
+    if (b + 1 < blocks) {
+      const __m128i next = _mm_loadu_si128(src + b + 1);
+      x = _mm_aesdeclast_si128(x, _mm_xor_si128(last, _mm_xor_si128(next, dk[0])));
+      prev_cipher = cipher;
+      cipher = next;
+    }
+    _mm_storeu_si128(dst + b, plain);
   }
 }
 
