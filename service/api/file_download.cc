@@ -401,9 +401,9 @@ class Download final : public grpc::ServerWriteReactor<v1::DownloadFileResponse>
       }
       return Reupload(index, piece, reuploads + 1, needed->request_token);
     }
-    const auto* part = dynamic_cast<const api::upload_cdnFile*>(file->get());
+    auto* part = dynamic_cast<api::upload_cdnFile*>(file->get());
     if (part == nullptr) return FailNow(absl::DataLossError("upload.getCdnFile: no file"));
-    std::string bytes = part->bytes;
+    std::string bytes = std::move(part->bytes);  // the decoded answer is not used again
     if (bytes.empty() && (!size_known_ || offset >= info_.size())) {
       return PieceDone(index, piece, std::move(bytes));  // past the end
     }

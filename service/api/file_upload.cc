@@ -353,7 +353,7 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
         RequestKey(tenant.ok() ? *tenant : "", account_->id(), "UploadFile", header.request_id());
     if (api_->requests != nullptr && !cache_key_.empty()) {
       std::optional<std::string> answer = api_->requests->Find(cache_key_);
-      if (answer.has_value() && answer_.ParseFromString(*answer)) {
+      if (v1::UploadedFile cached; answer.has_value() && cached.ParseFromString(*answer)) {
         // The first call's answer; its bytes are not needed again.
         SetResponse(*answer);
         finished_ = true;
@@ -470,19 +470,20 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       ++in_flight_;
     }
     if (ended_ && saved_ == parts_) {
-      answer_.set_account(account_->name());
-      answer_.set_file_id(file_id_);
-      answer_.set_parts(parts_);
-      answer_.set_size(size_);
-      answer_.set_file_name(file_name_);
-      answer_.set_big(big_);
-      answer_.set_resumed_parts(resumed_);
-      if (md5_ != nullptr) answer_.set_md5_checksum(md5_->HexDigest());
+      v1::UploadedFile uploaded;
+      uploaded.set_account(account_->name());
+      uploaded.set_file_id(file_id_);
+      uploaded.set_parts(parts_);
+      uploaded.set_size(size_);
+      uploaded.set_file_name(file_name_);
+      uploaded.set_big(big_);
+      uploaded.set_resumed_parts(resumed_);
+      if (md5_ != nullptr) uploaded.set_md5_checksum(md5_->HexDigest());
       const absl::Duration elapsed = absl::Now() - started_;
-      answer_.mutable_elapsed()->set_seconds(absl::ToInt64Seconds(elapsed));
-      answer_.mutable_elapsed()->set_nanos(
+      uploaded.mutable_elapsed()->set_seconds(absl::ToInt64Seconds(elapsed));
+      uploaded.mutable_elapsed()->set_nanos(
           static_cast<int32_t>(absl::ToInt64Nanoseconds(elapsed % absl::Seconds(1))));
-      const std::string answer = answer_.SerializeAsString();
+      const std::string answer = uploaded.SerializeAsString();
       if (!cache_key_.empty() && api_->requests != nullptr) {
         api_->requests->Store(cache_key_, answer);
       }
@@ -605,7 +606,6 @@ class Upload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   size_t part_size_ = 0;  // the bytes the part will have
   int32_t next_part_ = 0;
 
-  v1::UploadedFile answer_ ABSL_GUARDED_BY(link_->mutex);
   std::shared_ptr<Account> account_ ABSL_GUARDED_BY(link_->mutex);
   bool have_header_ ABSL_GUARDED_BY(link_->mutex) = false;
   bool premium_check_ ABSL_GUARDED_BY(link_->mutex) = false;
