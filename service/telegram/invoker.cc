@@ -359,14 +359,16 @@ Invoker::Session* Invoker::OpenSession(int dc) {
     auto self = weak.lock();
     if (self && self->options_.on_updates && IsUpdatesObject(body)) self->options_.on_updates(body);
   };
-  connection.on_new_session = [weak, dc, id](const mtproto::session::NewSessionEvent&) {
+  connection.on_new_session = [weak, dc, id,
+                               cdn = state.cdn](const mtproto::session::NewSessionEvent&) {
     auto self = weak.lock();
     if (!self) return;
     {
       absl::MutexLock lock(&self->mutex_);
       if (Session* s = self->FindSession(dc, id)) s->initialized = false;
     }
-    if (self->options_.on_new_session) self->options_.on_new_session(dc);
+    // A CDN DC sends no updates: its new sessions are no reason for a catch-up.
+    if (self->options_.on_new_session && !cdn) self->options_.on_new_session(dc);
   };
   connection.on_state = [weak, dc, id](const mtproto::net::ConnectionStateChange& change) {
     auto self = weak.lock();
