@@ -94,65 +94,44 @@ TGRPC_AESNI void ExpandKeys(const uint8_t* key, int rounds, uint8_t* enc, uint8_
   OPENSSL_cleanse(dk, sizeof(dk));
 }
 
-// The loops are templated on the round count so the round keys stay in registers and the
-// rounds unroll. IGE is serial: each block's AES waits for the block before. So no XOR is left
-// between two blocks' rounds: aesenclast(x, k) is the last round's output XOR k, so the last round
-// key folded with the previous plaintext gives the ciphertext block, and folded further with the
-// next plaintext block and the first round key it gives the next block's state straight away,
-// both from the plaintext alone, known ahead. (Decryption: the same with the roles swapped.)
-template <int kRounds>
-TGRPC_AESNI void IgeEncryptAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in,
-                                 uint8_t* out, size_t blocks) {
+// The loop is templated on the direction and the round count so the round keys stay in
+// registers and the rounds unroll. IGE is serial: each block's AES waits for the block before.
+// So no XOR is left between two blocks' rounds: the last AES round gives its output XOR its key,
+// so the last round key folded with the previous input block gives this output block, and folded
+// further with the next input block and the first round key it gives the next block's state
+// straight away, both from the input alone, known ahead. Encryption's input is the plaintext and
+// its previous output the ciphertext; decryption swaps the two (and the halves of the IV).
+template <bool kEncrypt, int kRounds>
+TGRPC_AESNI void IgeAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in, uint8_t* out,
+                          size_t blocks) {
   if (blocks == 0) return;
-  __m128i rk[kRounds + 1];
+  __m128i k[kRounds + 1];
   for (int i = 0; i <= kRounds; ++i)
-    rk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
+    k[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
   const __m128i* src = reinterpret_cast<const __m128i*>(in);
   __m128i* dst = reinterpret_cast<__m128i*>(out);
-  __m128i prev_plain = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16));
-  __m128i plain = _mm_loadu_si128(src);
+  const __m128i* iv_blocks = reinterpret_cast<const __m128i*>(iv);
+  // iv[0:16] is the previous ciphertext block, iv[16:32] the previous plaintext block.
+  __m128i prev_in = _mm_loadu_si128(iv_blocks + (kEncrypt ? 1 : 0));
+  const __m128i prev_out = _mm_loadu_si128(iv_blocks + (kEncrypt ? 0 : 1));
+  __m128i current = _mm_loadu_si128(src);
   // The first block's state after the initial round key.
-  __m128i x = _mm_xor_si128(
-      _mm_xor_si128(plain, _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv))), rk[0]);
+  __m128i x = _mm_xor_si128(_mm_xor_si128(current, prev_out), k[0]);
   for (size_t b = 0; b < blocks; ++b) {
-    for (int r = 1; r < kRounds; ++r) x = _mm_aesenc_si128(x, rk[r]);
-    const __m128i last = _mm_xor_si128(rk[kRounds], prev_plain);
-    const __m128i cipher = _mm_aesenclast_si128(x, last);
+    for (int r = 1; r < kRounds; ++r) {
+      x = kEncrypt ? _mm_aesenc_si128(x, k[r]) : _mm_aesdec_si128(x, k[r]);
+    }
+    const __m128i last = _mm_xor_si128(k[kRounds], prev_in);
+    const __m128i result = kEncrypt ? _mm_aesenclast_si128(x, last) : _mm_aesdeclast_si128(x, last);
     if (b + 1 < blocks) {
       // Loaded before this block's store: `in` may equal `out`.
       const __m128i next = _mm_loadu_si128(src + b + 1);
-      x = _mm_aesenclast_si128(x, _mm_xor_si128(last, _mm_xor_si128(next, rk[0])));
-      prev_plain = plain;
-      plain = next;
+      const __m128i fold = _mm_xor_si128(last, _mm_xor_si128(next, k[0]));
+      x = kEncrypt ? _mm_aesenclast_si128(x, fold) : _mm_aesdeclast_si128(x, fold);
+      prev_in = current;
+      current = next;
     }
-    _mm_storeu_si128(dst + b, cipher);
-  }
-}
-
-template <int kRounds>
-TGRPC_AESNI void IgeDecryptAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in,
-                                 uint8_t* out, size_t blocks) {
-  if (blocks == 0) return;
-  __m128i dk[kRounds + 1];
-  for (int i = 0; i <= kRounds; ++i)
-    dk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
-  const __m128i* src = reinterpret_cast<const __m128i*>(in);
-  __m128i* dst = reinterpret_cast<__m128i*>(out);
-  __m128i prev_cipher = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv));
-  __m128i cipher = _mm_loadu_si128(src);
-  __m128i x = _mm_xor_si128(
-      _mm_xor_si128(cipher, _mm_loadu_si128(reinterpret_cast<const __m128i*>(iv + 16))), dk[0]);
-  for (size_t b = 0; b < blocks; ++b) {
-    for (int r = 1; r < kRounds; ++r) x = _mm_aesdec_si128(x, dk[r]);
-    const __m128i last = _mm_xor_si128(dk[kRounds], prev_cipher);
-    const __m128i plain = _mm_aesdeclast_si128(x, last);
-    if (b + 1 < blocks) {
-      const __m128i next = _mm_loadu_si128(src + b + 1);
-      x = _mm_aesdeclast_si128(x, _mm_xor_si128(last, _mm_xor_si128(next, dk[0])));
-      prev_cipher = cipher;
-      cipher = next;
-    }
-    _mm_storeu_si128(dst + b, plain);
+    _mm_storeu_si128(dst + b, result);
   }
 }
 
@@ -252,9 +231,9 @@ absl::Status AesIge::Encrypt(const Iv& iv, absl::Span<const uint8_t> in,
   if (backend_ == AesBackend::kPortable) {
     IgePortable(portable_->enc, /*encrypt=*/true, iv.data(), in.data(), out.data(), blocks);
   } else if (rounds_ == 14) {
-    IgeEncryptAesNi<14>(enc_keys_.data(), iv.data(), in.data(), out.data(), blocks);
+    IgeAesNi<true, 14>(enc_keys_.data(), iv.data(), in.data(), out.data(), blocks);
   } else {
-    IgeEncryptAesNi<10>(enc_keys_.data(), iv.data(), in.data(), out.data(), blocks);
+    IgeAesNi<true, 10>(enc_keys_.data(), iv.data(), in.data(), out.data(), blocks);
   }
   return absl::OkStatus();
 }
@@ -267,9 +246,9 @@ absl::Status AesIge::Decrypt(const Iv& iv, absl::Span<const uint8_t> in,
   if (backend_ == AesBackend::kPortable) {
     IgePortable(portable_->dec, /*encrypt=*/false, iv.data(), in.data(), out.data(), blocks);
   } else if (rounds_ == 14) {
-    IgeDecryptAesNi<14>(dec_keys_.data(), iv.data(), in.data(), out.data(), blocks);
+    IgeAesNi<false, 14>(dec_keys_.data(), iv.data(), in.data(), out.data(), blocks);
   } else {
-    IgeDecryptAesNi<10>(dec_keys_.data(), iv.data(), in.data(), out.data(), blocks);
+    IgeAesNi<false, 10>(dec_keys_.data(), iv.data(), in.data(), out.data(), blocks);
   }
   return absl::OkStatus();
 }
