@@ -718,6 +718,10 @@ def channels_join_channel(c):
 @check("channels.readHistory")
 def channels_read_history(c):
     # The helper (a member) posts in the big group, which carol has joined: one unread message.
+    # It resolves the group first: the push of carol's join, which also shows the group to the
+    # helper's account, may not be handled yet (a chat the account never saw is PEER_ID_INVALID).
+    c.typed_call("ChatService", "ResolvePeer", c.T.ResolvePeerRequest(
+        account=c.helper_account, query=c.args.big_group))
     post = c.typed_call("MessageService", "SendLocation", c.T.SendLocationRequest(
         parent=f"{c.helper_account}/chats/{c.big.id}", latitude=1.5, longitude=2.5))
     before = c.unread(c.big.id)
