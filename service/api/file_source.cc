@@ -133,8 +133,34 @@ absl::StatusOr<FileSource> FileSourceOf(const v1::FileLocation& location) {
   return out;
 }
 
-// Message `id` of chat `chat` (messages.getMessages, channels.getMessages in channels);
-// NOT_FOUND (MESSAGE_NOT_FOUND) when it is not there.
+MessageList ListOf(api::messages_Messages& result) {
+  MessageList out;
+  if (auto* m = dynamic_cast<api::messages_messages*>(&result)) {
+    out = {&m->messages, &m->chats, &m->users, static_cast<int32_t>(m->messages.size())};
+  } else if (auto* m = dynamic_cast<api::messages_messagesSlice*>(&result)) {
+    out = {&m->messages, &m->chats, &m->users, m->count, m->next_rate.value_or(0)};
+  } else if (auto* m = dynamic_cast<api::messages_channelMessages*>(&result)) {
+    out = {&m->messages, &m->chats, &m->users, m->count};
+  }
+  return out;
+}
+
+void GetMessagesOf(Account& account, int64_t chat, std::vector<tl::Ptr<api::InputMessage>> ids,
+                   absl::Time deadline, MessagesCallback done) {
+  if (MarkedType(chat) == PeerType::kChannel) {
+    absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account.peers().InputChannel(chat);
+    if (!channel.ok()) return done(channel.status());
+    api::channels_getMessages get;
+    get.channel = *std::move(channel);
+    get.id = std::move(ids);
+    account.invoker()->Call<api::channels_getMessages>(get, {deadline}, std::move(done));
+    return;
+  }
+  api::messages_getMessages get;
+  get.id = std::move(ids);
+  account.invoker()->Call<api::messages_getMessages>(get, {deadline}, std::move(done));
+}
+
 void FetchMessage(std::shared_ptr<Account> account, int64_t chat, int32_t id, absl::Time deadline,
                   MessageCallback done) {
   std::vector<tl::Ptr<api::InputMessage>> ids;
@@ -143,18 +169,11 @@ void FetchMessage(std::shared_ptr<Account> account, int64_t chat, int32_t id, ab
   ids.push_back(std::move(input));
   auto answer = [account, chat, id, done](absl::StatusOr<tl::Ptr<api::messages_Messages>> result) {
     if (!result.ok()) return done(result.status());
-    std::vector<tl::Ptr<api::Message>>* messages = nullptr;
-    if (auto* m = dynamic_cast<api::messages_messages*>(result->get())) {
-      account->peers().AddUsers(m->users);
-      account->peers().AddChats(m->chats);
-      messages = &m->messages;
-    } else if (auto* m = dynamic_cast<api::messages_messagesSlice*>(result->get())) {
-      messages = &m->messages;
-    } else if (auto* m = dynamic_cast<api::messages_channelMessages*>(result->get())) {
-      messages = &m->messages;
-    }
-    if (messages != nullptr) {
-      for (auto& message : *messages) {
+    MessageList list = ListOf(**result);
+    if (list.messages != nullptr) {
+      account->peers().AddUsers(*list.users);
+      account->peers().AddChats(*list.chats);
+      for (auto& message : *list.messages) {
         const auto* found = dynamic_cast<const api::message*>(message.get());
         if (found != nullptr && found->id == id && MarkedPeerId(found->peer_id.get()) == chat) {
           return done(std::move(message));
@@ -164,18 +183,7 @@ void FetchMessage(std::shared_ptr<Account> account, int64_t chat, int32_t id, ab
     done(ServiceError(absl::StatusCode::kNotFound, "MESSAGE_NOT_FOUND",
                       absl::StrCat("message ", id, " does not exist or is not visible")));
   };
-  if (MarkedType(chat) == PeerType::kChannel) {
-    absl::StatusOr<tl::Ptr<api::InputChannel>> channel = account->peers().InputChannel(chat);
-    if (!channel.ok()) return done(channel.status());
-    api::channels_getMessages get;
-    get.channel = *std::move(channel);
-    get.id = std::move(ids);
-    account->invoker()->Call<api::channels_getMessages>(get, {deadline}, answer);
-  } else {
-    api::messages_getMessages get;
-    get.id = std::move(ids);
-    account->invoker()->Call<api::messages_getMessages>(get, {deadline}, answer);
-  }
+  GetMessagesOf(*account, chat, std::move(ids), deadline, std::move(answer));
 }
 
 void FetchMessageFile(std::shared_ptr<Account> account, int64_t chat, int32_t id,

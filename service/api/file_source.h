@@ -1,12 +1,14 @@
 // Where a file to download is (DownloadFile, file_download.h): the location upload.getFile takes,
 // its DC and size, from a message's media or a FileLocation the caller kept; and, when Telegram
-// says a location went stale (an expired file reference), how to read it again.
+// says a location went stale (an expired file reference), how to read it again. Also the message
+// fetch that needs, which MessageService.GetMessages and bot callbacks share.
 #ifndef TGRPC_SERVICE_API_FILE_SOURCE_H_
 #define TGRPC_SERVICE_API_FILE_SOURCE_H_
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -30,6 +32,24 @@ struct FileSource {
 absl::StatusOr<FileSource> FileSourceOf(const tl::api::Message& message, absl::string_view field);
 // A FileLocation as the caller gave it (checked).
 absl::StatusOr<FileSource> FileSourceOf(const v1::FileLocation& location);
+
+// A messages.Messages answer, whichever constructor; null vectors for messagesNotModified.
+struct MessageList {
+  std::vector<tl::Ptr<tl::api::Message>>* messages = nullptr;
+  std::vector<tl::Ptr<tl::api::Chat>>* chats = nullptr;
+  std::vector<tl::Ptr<tl::api::User>>* users = nullptr;
+  int32_t count = 0;
+  int32_t next_rate = 0;
+};
+MessageList ListOf(tl::api::messages_Messages& result);
+
+using MessagesCallback = std::function<void(absl::StatusOr<tl::Ptr<tl::api::messages_Messages>>)>;
+
+// Messages `ids` of chat `chat` (a marked id): channels.getMessages in a channel (NOT_FOUND when
+// the account has not seen it), else messages.getMessages, which looks in every private chat and
+// basic group: the caller keeps the named chat's.
+void GetMessagesOf(Account& account, int64_t chat, std::vector<tl::Ptr<tl::api::InputMessage>> ids,
+                   absl::Time deadline, MessagesCallback done);
 
 using MessageCallback = std::function<void(absl::StatusOr<tl::Ptr<tl::api::Message>>)>;
 

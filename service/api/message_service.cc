@@ -9,6 +9,7 @@
 #include "mtproto/crypto/random_source.h"
 #include "service/api/convert.h"
 #include "service/api/errors.h"
+#include "service/api/file_source.h"
 #include "service/api/message_text.h"
 #include "service/api/services.h"
 #include "service/api/tl_json.h"
@@ -23,27 +24,6 @@ namespace {
 namespace api = tl::api;
 
 constexpr int kMaxTextLength = 4096;  // UTF-16 units, Telegram's limit for a message
-
-// A messages.Messages answer, whichever constructor.
-struct MessageList {
-  const std::vector<tl::Ptr<api::Message>>* messages = nullptr;
-  const std::vector<tl::Ptr<api::Chat>>* chats = nullptr;
-  const std::vector<tl::Ptr<api::User>>* users = nullptr;
-  int32_t count = 0;
-  int32_t next_rate = 0;
-};
-
-MessageList ListOf(const api::messages_Messages& result) {
-  MessageList out;
-  if (const auto* m = dynamic_cast<const api::messages_messages*>(&result)) {
-    out = {&m->messages, &m->chats, &m->users, static_cast<int32_t>(m->messages.size())};
-  } else if (const auto* m = dynamic_cast<const api::messages_messagesSlice*>(&result)) {
-    out = {&m->messages, &m->chats, &m->users, m->count, m->next_rate.value_or(0)};
-  } else if (const auto* m = dynamic_cast<const api::messages_channelMessages*>(&result)) {
-    out = {&m->messages, &m->chats, &m->users, m->count};
-  }
-  return out;
-}
 
 template <class Response>
 void AddPeers(const Account& account, const MessageList& list, Response* response) {
@@ -250,19 +230,7 @@ grpc::ServerUnaryReactor* MessageServiceImpl::GetMessages(grpc::CallbackServerCo
                      AddPeers(*account, list, response);
                      Finish(reactor, absl::OkStatus());
                    };
-                   if (MarkedType(marked) == PeerType::kChannel) {
-                     absl::StatusOr<tl::Ptr<api::InputChannel>> channel =
-                         account->peers().InputChannel(marked);
-                     if (!channel.ok()) return Finish(reactor, channel.status());
-                     api::channels_getMessages get;
-                     get.channel = *std::move(channel);
-                     get.id = std::move(inputs);
-                     account->invoker()->Call<api::channels_getMessages>(get, {deadline}, answer);
-                   } else {
-                     api::messages_getMessages get;
-                     get.id = std::move(inputs);
-                     account->invoker()->Call<api::messages_getMessages>(get, {deadline}, answer);
-                   }
+                   GetMessagesOf(*account, marked, std::move(inputs), deadline, answer);
                  });
   return reactor;
 }
