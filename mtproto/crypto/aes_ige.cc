@@ -3,6 +3,7 @@
 // The portable fallback uses OpenSSL's AES block functions, deprecated in OpenSSL 3.0 but the
 // only per-block API it has; the hot path never calls them.
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <cpuid.h>
 #include <openssl/aes.h>
 #include <openssl/crypto.h>
 #include <wmmintrin.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "mtproto/crypto/sha256_ni.h"
 
 namespace tgrpc::mtproto::crypto {
 
@@ -94,47 +96,121 @@ TGRPC_AESNI void ExpandKeys(const uint8_t* key, int rounds, uint8_t* enc, uint8_
   OPENSSL_cleanse(dk, sizeof(dk));
 }
 
-// The loop is templated on the direction and the round count so the round keys stay in
+// The IGE chain, templated on the direction and the round count so the round keys stay in
 // registers and the rounds unroll. IGE is serial: each block's AES waits for the block before.
 // So no XOR is left between two blocks' rounds: the last AES round gives its output XOR its key,
 // so the last round key folded with the previous input block gives this output block, and folded
 // further with the next input block and the first round key it gives the next block's state
 // straight away, both from the input alone, known ahead. Encryption's input is the plaintext and
 // its previous output the ciphertext; decryption swaps the two (and the halves of the IV).
+//
+// Run takes the blocks in pieces, in order, so other work can go between them (DecryptAndSha256);
+// inlined, the chain's state stays in registers across the pieces.
+template <bool kEncrypt, int kRounds>
+class IgeAesNiChain {
+ public:
+  // `blocks` is at least 1.
+  TGRPC_AESNI __attribute__((always_inline))
+  IgeAesNiChain(const uint8_t* keys, const uint8_t* iv, const uint8_t* in, uint8_t* out,
+                size_t blocks)
+      : src_(reinterpret_cast<const __m128i*>(in)),
+        dst_(reinterpret_cast<__m128i*>(out)),
+        blocks_(blocks) {
+    for (int i = 0; i <= kRounds; ++i) {
+      k_[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
+    }
+    const __m128i* iv_blocks = reinterpret_cast<const __m128i*>(iv);
+    // iv[0:16] is the previous ciphertext block, iv[16:32] the previous plaintext block.
+    prev_in_ = _mm_loadu_si128(iv_blocks + (kEncrypt ? 1 : 0));
+    const __m128i prev_out = _mm_loadu_si128(iv_blocks + (kEncrypt ? 0 : 1));
+    current_ = _mm_loadu_si128(src_);
+    // The first block's state after the initial round key.
+    x_ = _mm_xor_si128(_mm_xor_si128(current_, prev_out), k_[0]);
+  }
+
+  // Blocks [from, to), where `from` is where the last Run stopped (0 at first).
+  TGRPC_AESNI __attribute__((always_inline)) void Run(size_t from, size_t to) {
+    __m128i x = x_, prev_in = prev_in_, current = current_;
+    for (size_t b = from; b < to; ++b) {
+      for (int r = 1; r < kRounds; ++r) {
+        x = kEncrypt ? _mm_aesenc_si128(x, k_[r]) : _mm_aesdec_si128(x, k_[r]);
+      }
+      const __m128i last = _mm_xor_si128(k_[kRounds], prev_in);
+      const __m128i result =
+          kEncrypt ? _mm_aesenclast_si128(x, last) : _mm_aesdeclast_si128(x, last);
+      if (b + 1 < blocks_) {
+        // Loaded before this block's store: `in` may equal `out`.
+        const __m128i next = _mm_loadu_si128(src_ + b + 1);
+        const __m128i fold = _mm_xor_si128(last, _mm_xor_si128(next, k_[0]));
+        x = kEncrypt ? _mm_aesenclast_si128(x, fold) : _mm_aesdeclast_si128(x, fold);
+        prev_in = current;
+        current = next;
+      }
+      _mm_storeu_si128(dst_ + b, result);
+    }
+    x_ = x;
+    prev_in_ = prev_in;
+    current_ = current;
+  }
+
+ private:
+  __m128i k_[kRounds + 1];
+  const __m128i* src_;
+  __m128i* dst_;
+  size_t blocks_;
+  __m128i prev_in_;
+  __m128i current_;
+  __m128i x_;
+};
+
 template <bool kEncrypt, int kRounds>
 TGRPC_AESNI void IgeAesNi(const uint8_t* keys, const uint8_t* iv, const uint8_t* in, uint8_t* out,
                           size_t blocks) {
   if (blocks == 0) return;
-  __m128i k[kRounds + 1];
-  for (int i = 0; i <= kRounds; ++i)
-    k[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(keys) + i);
-  const __m128i* src = reinterpret_cast<const __m128i*>(in);
-  __m128i* dst = reinterpret_cast<__m128i*>(out);
-  const __m128i* iv_blocks = reinterpret_cast<const __m128i*>(iv);
-  // iv[0:16] is the previous ciphertext block, iv[16:32] the previous plaintext block.
-  __m128i prev_in = _mm_loadu_si128(iv_blocks + (kEncrypt ? 1 : 0));
-  const __m128i prev_out = _mm_loadu_si128(iv_blocks + (kEncrypt ? 0 : 1));
-  __m128i current = _mm_loadu_si128(src);
-  // The first block's state after the initial round key.
-  __m128i x = _mm_xor_si128(_mm_xor_si128(current, prev_out), k[0]);
-  for (size_t b = 0; b < blocks; ++b) {
-    for (int r = 1; r < kRounds; ++r) {
-      x = kEncrypt ? _mm_aesenc_si128(x, k[r]) : _mm_aesdec_si128(x, k[r]);
-    }
-    const __m128i last = _mm_xor_si128(k[kRounds], prev_in);
-    const __m128i result = kEncrypt ? _mm_aesenclast_si128(x, last) : _mm_aesdeclast_si128(x, last);
-    if (b + 1 < blocks) {
-      // Loaded before this block's store: `in` may equal `out`.
-      const __m128i next = _mm_loadu_si128(src + b + 1);
-      const __m128i fold = _mm_xor_si128(last, _mm_xor_si128(next, k[0]));
-      x = kEncrypt ? _mm_aesenclast_si128(x, fold) : _mm_aesdeclast_si128(x, fold);
-      prev_in = current;
-      current = next;
-    }
-    _mm_storeu_si128(dst + b, result);
-  }
+  IgeAesNiChain<kEncrypt, kRounds> chain(keys, iv, in, out, blocks);
+  chain.Run(0, blocks);
 }
 
+#define TGRPC_AESNI_SHANI __attribute__((target("aes,sha,ssse3,sse4.1")))
+
+// Decryption and SHA-256(prefix + plaintext) in one pass. The hash's first block is the 32-byte
+// prefix and the first two plaintext blocks; each later one is four plaintext blocks. Each step
+// decrypts the next four blocks and then hashes the four before them, whose plaintext is ready:
+// the CPU runs that hash while the next step's AES chain waits on its own latency.
+template <int kRounds>
+TGRPC_AESNI_SHANI void IgeDecryptSha256NiFused(const uint8_t* keys, const uint8_t* iv,
+                                               const uint8_t* prefix, const uint8_t* in,
+                                               uint8_t* out, size_t blocks, uint8_t* digest) {
+  constexpr size_t kPrefixSize = 32;
+  const uint64_t total = kPrefixSize + AesIge::kBlockSize * blocks;
+  sha256_ni::State sha = sha256_ni::Init();
+  alignas(16) uint8_t first[64];
+  std::memcpy(first, prefix, kPrefixSize);
+  if (blocks < 2) {
+    if (blocks == 1) IgeAesNi<false, kRounds>(keys, iv, in, out, 1);
+    std::memcpy(first + kPrefixSize, out, AesIge::kBlockSize * blocks);
+    sha256_ni::Finish(sha, first, static_cast<size_t>(total), total, digest);
+    OPENSSL_cleanse(first, sizeof(first));
+    return;
+  }
+  IgeAesNiChain<false, kRounds> chain(keys, iv, in, out, blocks);
+  chain.Run(0, 2);
+  std::memcpy(first + kPrefixSize, out, 2 * AesIge::kBlockSize);
+  const uint8_t* pending = first;  // decrypted, not yet hashed
+  size_t b = 2;
+  for (; b + 4 <= blocks; b += 4) {
+    chain.Run(b, b + 4);
+    sha256_ni::Compress(sha, pending);
+    pending = out + AesIge::kBlockSize * b;
+  }
+  chain.Run(b, blocks);
+  sha256_ni::Compress(sha, pending);
+  sha256_ni::Finish(sha, out + AesIge::kBlockSize * b, AesIge::kBlockSize * (blocks - b), total,
+                    digest);
+  OPENSSL_cleanse(first, sizeof(first));
+}
+
+#undef TGRPC_AESNI_SHANI
 #undef TGRPC_AESNI
 
 void Xor16(const uint8_t* a, const uint8_t* b, uint8_t* out) {
@@ -195,6 +271,17 @@ bool AesIge::CpuHasAesNi() {
   return has_aes;
 }
 
+bool AesIge::CpuHasShaNi() {
+  static const bool has_sha = [] {
+    __builtin_cpu_init();
+    unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
+    // CPUID leaf 7, sub-leaf 0: EBX bit 29 is SHA.
+    const bool sha = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (ebx >> 29 & 1) != 0;
+    return sha && __builtin_cpu_supports("ssse3") != 0 && __builtin_cpu_supports("sse4.1") != 0;
+  }();
+  return has_sha;
+}
+
 absl::StatusOr<AesIge> AesIge::Create(absl::Span<const uint8_t> key, AesBackend backend) {
   if (key.size() != 16 && key.size() != 32) {
     return absl::InvalidArgumentError(
@@ -251,6 +338,31 @@ absl::Status AesIge::Decrypt(const Iv& iv, absl::Span<const uint8_t> in,
     IgeAesNi<false, 10>(dec_keys_.data(), iv.data(), in.data(), out.data(), blocks);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Sha256Digest> AesIge::DecryptAndSha256(const Iv& iv,
+                                                      absl::Span<const uint8_t> prefix,
+                                                      absl::Span<const uint8_t> in,
+                                                      absl::Span<uint8_t> out, bool fused) const {
+  if (prefix.size() != 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DecryptAndSha256: the prefix is ", prefix.size(), " bytes, not 32"));
+  }
+  if (absl::Status status = CheckLengths(in, out); !status.ok()) return status;
+  Sha256Digest digest;
+  if (fused && backend_ == AesBackend::kAesNi && CpuHasShaNi()) {
+    const size_t blocks = in.size() / kBlockSize;
+    if (rounds_ == 14) {
+      IgeDecryptSha256NiFused<14>(dec_keys_.data(), iv.data(), prefix.data(), in.data(), out.data(),
+                                  blocks, digest.data());
+    } else {
+      IgeDecryptSha256NiFused<10>(dec_keys_.data(), iv.data(), prefix.data(), in.data(), out.data(),
+                                  blocks, digest.data());
+    }
+    return digest;
+  }
+  if (absl::Status status = Decrypt(iv, in, out); !status.ok()) return status;
+  return Sha256Concat({prefix, out});
 }
 
 }  // namespace tgrpc::mtproto::crypto

@@ -3,8 +3,15 @@
 // The cross-check against OpenSSL's own (deprecated, slow) AES_ige_encrypt lives only here.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/aes.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -118,6 +125,76 @@ TEST_P(AesIgeBackendTest, RejectsBadLengths) {
   EXPECT_TRUE(aes->Encrypt(iv, {}, {}).ok());
 }
 
+// The one-pass decryption and hash against Decrypt and OpenSSL's SHA-256 (EVP, independent of
+// this file's SHA-NI code) on every tail length the hash's padding can see: the plaintext after
+// the 32-byte prefix ends 0, 16, 32 or 48 bytes into a 64-byte block, with and without a second
+// padding block; AES-256 and AES-128; in place and not.
+TEST_P(AesIgeBackendTest, DecryptAndSha256MatchesDecryptThenHash) {
+  RandomSource random = SeededRandom(7);
+  std::vector<size_t> sizes;
+  for (size_t blocks = 0; blocks <= 24; ++blocks) sizes.push_back(16 * blocks);
+  sizes.push_back(4096 + 48);
+  sizes.push_back(512 * 1024);
+  for (size_t key_size : {32u, 16u}) {
+    for (size_t size : sizes) {
+      std::vector<uint8_t> key(key_size), prefix(32), plain(size), cipher(size);
+      AesIge::Iv iv;
+      random(absl::MakeSpan(key));
+      random(absl::MakeSpan(prefix));
+      random(absl::MakeSpan(iv));
+      random(absl::MakeSpan(plain));
+      auto aes = AesIge::Create(key, GetParam());
+      ASSERT_TRUE(aes.ok()) << aes.status();
+      ASSERT_TRUE(aes->Encrypt(iv, plain, absl::MakeSpan(cipher)).ok());
+
+      std::vector<uint8_t> message = prefix;
+      message.insert(message.end(), plain.begin(), plain.end());
+      uint8_t expected[SHA256_DIGEST_LENGTH];
+      unsigned int digest_size = 0;
+      ASSERT_EQ(
+          EVP_Digest(message.data(), message.size(), expected, &digest_size, EVP_sha256(), nullptr),
+          1);
+      const std::string expected_hex = ToHex(absl::MakeConstSpan(expected, digest_size));
+
+      for (bool fused : {true, false}) {
+        std::vector<uint8_t> out(size);
+        auto digest = aes->DecryptAndSha256(iv, prefix, cipher, absl::MakeSpan(out), fused);
+        ASSERT_TRUE(digest.ok()) << digest.status();
+        EXPECT_EQ(ToHex(*digest), expected_hex) << "key " << key_size << " size " << size;
+        EXPECT_EQ(out, plain) << "key " << key_size << " size " << size;
+
+        std::vector<uint8_t> in_place = cipher;
+        digest = aes->DecryptAndSha256(iv, prefix, in_place, absl::MakeSpan(in_place), fused);
+        ASSERT_TRUE(digest.ok()) << digest.status();
+        EXPECT_EQ(ToHex(*digest), expected_hex) << "in place, size " << size;
+        EXPECT_EQ(in_place, plain) << "in place, size " << size;
+      }
+    }
+  }
+}
+
+TEST_P(AesIgeBackendTest, DecryptAndSha256RejectsBadInput) {
+  auto aes = AesIge::Create(std::vector<uint8_t>(32, 7), GetParam());
+  ASSERT_TRUE(aes.ok());
+  AesIge::Iv iv{};
+  std::vector<uint8_t> prefix(32), buffer(64);
+  EXPECT_EQ(aes->DecryptAndSha256(iv, absl::MakeConstSpan(prefix).first(31), buffer,
+                                  absl::MakeSpan(buffer))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(aes->DecryptAndSha256(iv, prefix, absl::MakeConstSpan(buffer).first(20),
+                                  absl::MakeSpan(buffer).first(20))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(aes->DecryptAndSha256(iv, prefix, absl::MakeConstSpan(buffer).first(32),
+                                  absl::MakeSpan(buffer).subspan(16, 32))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AesIgeBackendTest, ::testing::ValuesIn(Backends()),
                          [](const ::testing::TestParamInfo<AesBackend>& info) {
                            return info.param == AesBackend::kAesNi ? "AesNi" : "Portable";
@@ -128,6 +205,26 @@ TEST(AesIgeTest, RejectsBadKeySizes) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(AesIge::Create(std::vector<uint8_t>(0)).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The CPUID check against the kernel's view of the CPU: the fused path is taken exactly where
+// /proc/cpuinfo lists sha_ni (with ssse3 and sse4_1).
+TEST(AesIgeTest, ShaNiDetectionMatchesProcCpuinfo) {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  std::set<std::string> flags;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    for (std::string flag; words >> flag;) flags.insert(flag);
+    break;
+  }
+  ASSERT_FALSE(flags.empty()) << "no flags line in /proc/cpuinfo";
+  const bool expected = flags.count("sha_ni") && flags.count("ssse3") && flags.count("sse4_1");
+  EXPECT_EQ(AesIge::CpuHasShaNi(), expected);
+  std::cout << "SHA-NI: " << (expected ? "yes" : "no")
+            << ", AES-NI: " << (AesIge::CpuHasAesNi() ? "yes" : "no") << "; DecryptAndSha256 "
+            << (expected && AesIge::CpuHasAesNi() ? "runs fused" : "decrypts, then hashes") << "\n";
 }
 
 TEST(AesIgeTest, AutoPicksAesNiWhenAvailable) {

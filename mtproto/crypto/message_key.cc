@@ -11,9 +11,12 @@ size_t Offset(Role sender) { return sender == Role::kClient ? 0 : 8; }
 
 }  // namespace
 
+absl::Span<const uint8_t> MsgKeyPrefix(const AuthKey& auth_key, Role sender) {
+  return ByteSpan(auth_key.bytes()).subspan(88 + Offset(sender), 32);
+}
+
 MsgKey ComputeMsgKey(const AuthKey& auth_key, Role sender, absl::Span<const uint8_t> plaintext) {
-  const ByteSpan key_part = ByteSpan(auth_key.bytes()).subspan(88 + Offset(sender), 32);
-  const Sha256Digest large = Sha256Concat({key_part, plaintext});
+  const Sha256Digest large = Sha256Concat({MsgKeyPrefix(auth_key, sender), plaintext});
   MsgKey msg_key;
   std::copy(large.begin() + 8, large.begin() + 24, msg_key.begin());
   return msg_key;

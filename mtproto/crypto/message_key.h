@@ -23,6 +23,9 @@ struct MessageAesKey {
   AesIge::Iv iv;
 };
 
+// auth_key[88+x : 120+x], what msg_key's hash starts with.
+absl::Span<const uint8_t> MsgKeyPrefix(const AuthKey& auth_key, Role sender);
+
 // msg_key = SHA256(auth_key[88+x : 120+x] + plaintext)[8:24]; `plaintext` includes the padding.
 MsgKey ComputeMsgKey(const AuthKey& auth_key, Role sender, absl::Span<const uint8_t> plaintext);
 

@@ -110,12 +110,15 @@ absl::StatusOr<DecryptedMessage> PacketCipher::DecryptInPlace(absl::Span<uint8_t
   const MessageAesKey aes_key = DeriveMessageAesKey(auth_key_, sender, msg_key);
   TGRPC_ASSIGN_OR_RETURN(const AesIge aes, AesIge::Create(aes_key.key));
   const absl::Span<uint8_t> plaintext = packet.subspan(kOuterHeaderSize);
-  TGRPC_RETURN_IF_ERROR(aes.Decrypt(aes_key.iv, plaintext, plaintext));
+  // msg_key = SHA256(auth_key[88+x : 120+x] + plaintext)[8:24], hashed as the plaintext is
+  // decrypted (one pass over a 512 KiB part instead of two).
+  TGRPC_ASSIGN_OR_RETURN(
+      const Sha256Digest large,
+      aes.DecryptAndSha256(aes_key.iv, MsgKeyPrefix(auth_key_, sender), plaintext, plaintext));
 
   // msg_key covers the whole plaintext, padding included, so it is checked before any field is
   // trusted.
-  const MsgKey expected = ComputeMsgKey(auth_key_, sender, plaintext);
-  if (CRYPTO_memcmp(expected.data(), msg_key.data(), kMsgKeySize) != 0) {
+  if (CRYPTO_memcmp(large.data() + 8, msg_key.data(), kMsgKeySize) != 0) {
     return absl::InvalidArgumentError("msg_key does not match the decrypted message");
   }
   const uint64_t length = base::LoadLe32(&plaintext[kLengthAt]);
