@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <wmmintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -210,6 +211,46 @@ TGRPC_AESNI_SHANI void IgeDecryptSha256NiFused(const uint8_t* keys, const uint8_
   OPENSSL_cleanse(first, sizeof(first));
 }
 
+// Encryption of one packet and the SHA-256 of `prefix` (32 bytes) and `message` (another
+// packet's plaintext), interleaved: each step encrypts four blocks, then hashes a 64-byte block
+// of the message, whose bytes are ready; whichever runs longer finishes alone.
+template <int kRounds>
+TGRPC_AESNI_SHANI void IgeEncryptSha256NiFused(const uint8_t* keys, const uint8_t* iv,
+                                               const uint8_t* in, uint8_t* out, size_t blocks,
+                                               const uint8_t* prefix, const uint8_t* message,
+                                               size_t message_size, uint8_t* digest) {
+  constexpr size_t kPrefixSize = 32;
+  constexpr size_t kFirstPart = 64 - kPrefixSize;  // of the message, in the first hash block
+  const uint64_t total = kPrefixSize + message_size;
+  sha256_ni::State sha = sha256_ni::Init();
+  alignas(16) uint8_t first[64];
+  std::memcpy(first, prefix, kPrefixSize);
+  std::memcpy(first + kPrefixSize, message, std::min(message_size, kFirstPart));
+  if (message_size < kFirstPart) {
+    if (blocks > 0) IgeAesNi<true, kRounds>(keys, iv, in, out, blocks);
+    sha256_ni::Finish(sha, first, static_cast<size_t>(total), total, digest);
+    OPENSSL_cleanse(first, sizeof(first));
+    return;
+  }
+  // Hash block 0 is `first`; block j > 0 starts at message + 32 + 64 * (j - 1).
+  const size_t hash_blocks = 1 + (message_size - kFirstPart) / 64;
+  auto hash_block = [&](size_t j) { return j == 0 ? first : message + kFirstPart + 64 * (j - 1); };
+  size_t j = 0;
+  if (blocks > 0) {
+    IgeAesNiChain<true, kRounds> chain(keys, iv, in, out, blocks);
+    size_t b = 0;
+    for (; b + 4 <= blocks && j < hash_blocks; b += 4, ++j) {
+      chain.Run(b, b + 4);
+      sha256_ni::Compress(sha, hash_block(j));
+    }
+    chain.Run(b, blocks);
+  }
+  for (; j < hash_blocks; ++j) sha256_ni::Compress(sha, hash_block(j));
+  const size_t tail = (message_size - kFirstPart) % 64;
+  sha256_ni::Finish(sha, message + message_size - tail, tail, total, digest);
+  OPENSSL_cleanse(first, sizeof(first));
+}
+
 #undef TGRPC_AESNI_SHANI
 #undef TGRPC_AESNI
 
@@ -363,6 +404,36 @@ absl::StatusOr<Sha256Digest> AesIge::DecryptAndSha256(const Iv& iv,
   }
   if (absl::Status status = Decrypt(iv, in, out); !status.ok()) return status;
   return Sha256Concat({prefix, out});
+}
+
+absl::StatusOr<Sha256Digest> AesIge::EncryptAndSha256(const Iv& iv, absl::Span<const uint8_t> in,
+                                                      absl::Span<uint8_t> out,
+                                                      absl::Span<const uint8_t> prefix,
+                                                      absl::Span<const uint8_t> message,
+                                                      bool fused) const {
+  if (prefix.size() != 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("EncryptAndSha256: the prefix is ", prefix.size(), " bytes, not 32"));
+  }
+  if (absl::Status status = CheckLengths(in, out); !status.ok()) return status;
+  if (!message.empty() && !out.empty() && message.data() < out.data() + out.size() &&
+      out.data() < message.data() + message.size()) {
+    return absl::InvalidArgumentError("EncryptAndSha256: the hashed message overlaps the output");
+  }
+  Sha256Digest digest;
+  if (fused && backend_ == AesBackend::kAesNi && CpuHasShaNi()) {
+    const size_t blocks = in.size() / kBlockSize;
+    if (rounds_ == 14) {
+      IgeEncryptSha256NiFused<14>(enc_keys_.data(), iv.data(), in.data(), out.data(), blocks,
+                                  prefix.data(), message.data(), message.size(), digest.data());
+    } else {
+      IgeEncryptSha256NiFused<10>(enc_keys_.data(), iv.data(), in.data(), out.data(), blocks,
+                                  prefix.data(), message.data(), message.size(), digest.data());
+    }
+    return digest;
+  }
+  if (absl::Status status = Encrypt(iv, in, out); !status.ok()) return status;
+  return Sha256Concat({prefix, message});
 }
 
 }  // namespace tgrpc::mtproto::crypto

@@ -50,6 +50,16 @@ class AesIge {
                                                 absl::Span<const uint8_t> in,
                                                 absl::Span<uint8_t> out, bool fused = true) const;
 
+  // Encrypt, together with the SHA-256 of `prefix` (32 bytes) followed by `message`: another
+  // packet's msg_key hash, which an encryption cannot overlap with its own (its key comes from
+  // it). One pass as in DecryptAndSha256, where the CPU has AES-NI and SHA-NI and `fused`; else
+  // one after the other. `message` must not overlap `out`.
+  absl::StatusOr<Sha256Digest> EncryptAndSha256(const Iv& iv, absl::Span<const uint8_t> in,
+                                                absl::Span<uint8_t> out,
+                                                absl::Span<const uint8_t> prefix,
+                                                absl::Span<const uint8_t> message,
+                                                bool fused = true) const;
+
   // kAesNi or kPortable: the backend actually in use.
   AesBackend backend() const { return backend_; }
 

@@ -173,6 +173,75 @@ TEST_P(AesIgeBackendTest, DecryptAndSha256MatchesDecryptThenHash) {
   }
 }
 
+// Encryption with another message's hash alongside: the ciphertext is Encrypt's and the digest
+// OpenSSL's, whichever of the two is longer (the loop finishes the other alone), for message
+// lengths on every side of the hash's block and padding boundaries, including shorter than the
+// first hash block.
+TEST_P(AesIgeBackendTest, EncryptAndSha256MatchesEncryptAndHash) {
+  RandomSource random = SeededRandom(11);
+  const std::vector<size_t> cipher_sizes = {0, 16, 48, 64, 80, 256, 4096, 512 * 1024};
+  const std::vector<size_t> message_sizes = {0,  4,  16, 31,  32,  48,   55,   56,        64,
+                                             80, 96, 97, 119, 120, 4096, 4144, 512 * 1024};
+  for (size_t key_size : {32u, 16u}) {
+    for (size_t cipher_size : cipher_sizes) {
+      for (size_t message_size : message_sizes) {
+        std::vector<uint8_t> key(key_size), prefix(32), plain(cipher_size), message(message_size);
+        AesIge::Iv iv;
+        random(absl::MakeSpan(key));
+        random(absl::MakeSpan(prefix));
+        random(absl::MakeSpan(iv));
+        random(absl::MakeSpan(plain));
+        random(absl::MakeSpan(message));
+        auto aes = AesIge::Create(key, GetParam());
+        ASSERT_TRUE(aes.ok()) << aes.status();
+        std::vector<uint8_t> expected_cipher(cipher_size);
+        ASSERT_TRUE(aes->Encrypt(iv, plain, absl::MakeSpan(expected_cipher)).ok());
+        std::vector<uint8_t> hashed = prefix;
+        hashed.insert(hashed.end(), message.begin(), message.end());
+        uint8_t expected[SHA256_DIGEST_LENGTH];
+        unsigned int digest_size = 0;
+        ASSERT_EQ(
+            EVP_Digest(hashed.data(), hashed.size(), expected, &digest_size, EVP_sha256(), nullptr),
+            1);
+        for (bool fused : {true, false}) {
+          std::vector<uint8_t> in_place = plain;
+          auto digest =
+              aes->EncryptAndSha256(iv, in_place, absl::MakeSpan(in_place), prefix, message, fused);
+          ASSERT_TRUE(digest.ok()) << digest.status();
+          EXPECT_EQ(ToHex(*digest), ToHex(absl::MakeConstSpan(expected, digest_size)))
+              << "key " << key_size << " cipher " << cipher_size << " message " << message_size;
+          EXPECT_EQ(in_place, expected_cipher)
+              << "key " << key_size << " cipher " << cipher_size << " message " << message_size;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(AesIgeBackendTest, EncryptAndSha256RejectsBadInput) {
+  auto aes = AesIge::Create(std::vector<uint8_t>(32, 7), GetParam());
+  ASSERT_TRUE(aes.ok());
+  AesIge::Iv iv{};
+  std::vector<uint8_t> prefix(32), buffer(64), message(64);
+  EXPECT_EQ(aes->EncryptAndSha256(iv, buffer, absl::MakeSpan(buffer),
+                                  absl::MakeConstSpan(prefix).first(16), message)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(aes->EncryptAndSha256(iv, absl::MakeConstSpan(buffer).first(24),
+                                  absl::MakeSpan(buffer).first(24), prefix, message)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // The hashed message may not be the buffer being encrypted.
+  EXPECT_EQ(aes->EncryptAndSha256(iv, absl::MakeConstSpan(buffer).first(32),
+                                  absl::MakeSpan(buffer).first(32), prefix,
+                                  absl::MakeConstSpan(buffer).subspan(16, 32))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(AesIgeBackendTest, DecryptAndSha256RejectsBadInput) {
   auto aes = AesIge::Create(std::vector<uint8_t>(32, 7), GetParam());
   ASSERT_TRUE(aes.ok());

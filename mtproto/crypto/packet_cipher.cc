@@ -9,6 +9,7 @@
 #include "base/bytes.h"
 #include "base/status_macros.h"
 #include "mtproto/crypto/aes_ige.h"
+#include "mtproto/crypto/sha.h"
 
 namespace tgrpc::mtproto::crypto {
 namespace {
@@ -69,6 +70,17 @@ absl::StatusOr<size_t> PacketCipher::EncryptInPlace(const MessageHeader& header,
                                                     const RandomSource& random,
                                                     absl::Span<uint8_t> packet,
                                                     size_t extra_padding_blocks) const {
+  TGRPC_ASSIGN_OR_RETURN(const size_t size,
+                         PrepareInPlace(header, body_size, random, packet, extra_padding_blocks));
+  const absl::Span<uint8_t> prepared = packet.first(size);
+  TGRPC_RETURN_IF_ERROR(EncryptPrepared(absl::MakeConstSpan(&prepared, 1)));
+  return size;
+}
+
+absl::StatusOr<size_t> PacketCipher::PrepareInPlace(const MessageHeader& header, size_t body_size,
+                                                    const RandomSource& random,
+                                                    absl::Span<uint8_t> packet,
+                                                    size_t extra_padding_blocks) const {
   TGRPC_RETURN_IF_ERROR(CheckBody(body_size, extra_padding_blocks));
   const size_t padding = PaddingSize(body_size, extra_padding_blocks);
   const size_t size = kBodyOffset + body_size + padding;
@@ -83,14 +95,39 @@ absl::StatusOr<size_t> PacketCipher::EncryptInPlace(const MessageHeader& header,
   base::StoreLe32(header.seq_no, &plaintext[kSeqNoAt]);
   base::StoreLe32(static_cast<uint32_t>(body_size), &plaintext[kLengthAt]);
   random(plaintext.subspan(kInnerHeaderSize + body_size, padding));
-
-  const MsgKey msg_key = ComputeMsgKey(auth_key_, role_, plaintext);
-  const MessageAesKey aes_key = DeriveMessageAesKey(auth_key_, role_, msg_key);
-  TGRPC_ASSIGN_OR_RETURN(const AesIge aes, AesIge::Create(aes_key.key));
-  TGRPC_RETURN_IF_ERROR(aes.Encrypt(aes_key.iv, plaintext, plaintext));
-  std::memcpy(packet.data(), auth_key_.id_bytes().data(), kAuthKeyIdSize);
-  std::memcpy(packet.data() + kAuthKeyIdSize, msg_key.data(), kMsgKeySize);
   return size;
+}
+
+absl::Status PacketCipher::EncryptPrepared(absl::Span<const absl::Span<uint8_t>> packets) const {
+  // 24 outer bytes, then a 48-byte plaintext: 32 of header and 16 of padding, no body.
+  constexpr size_t kMinPacket = kOuterHeaderSize + 48;
+  for (const absl::Span<uint8_t> packet : packets) {
+    if (packet.size() < kMinPacket || (packet.size() - kOuterHeaderSize) % 16 != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a prepared packet cannot be ", packet.size(), " bytes"));
+    }
+  }
+  if (packets.empty()) return absl::OkStatus();
+  const absl::Span<const uint8_t> prefix = MsgKeyPrefix(auth_key_, role_);
+  auto plaintext = [&](size_t i) { return packets[i].subspan(kOuterHeaderSize); };
+  Sha256Digest large = Sha256Concat({prefix, plaintext(0)});
+  for (size_t i = 0; i < packets.size(); ++i) {
+    // msg_key = SHA256(auth_key[88+x : 120+x] + plaintext)[8:24].
+    MsgKey msg_key;
+    std::memcpy(msg_key.data(), large.data() + 8, kMsgKeySize);
+    const MessageAesKey aes_key = DeriveMessageAesKey(auth_key_, role_, msg_key);
+    TGRPC_ASSIGN_OR_RETURN(const AesIge aes, AesIge::Create(aes_key.key));
+    const absl::Span<uint8_t> own = plaintext(i);
+    if (i + 1 < packets.size()) {
+      TGRPC_ASSIGN_OR_RETURN(large,
+                             aes.EncryptAndSha256(aes_key.iv, own, own, prefix, plaintext(i + 1)));
+    } else {
+      TGRPC_RETURN_IF_ERROR(aes.Encrypt(aes_key.iv, own, own));
+    }
+    std::memcpy(packets[i].data(), auth_key_.id_bytes().data(), kAuthKeyIdSize);
+    std::memcpy(packets[i].data() + kAuthKeyIdSize, msg_key.data(), kMsgKeySize);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<DecryptedMessage> PacketCipher::DecryptInPlace(absl::Span<uint8_t> packet) const {

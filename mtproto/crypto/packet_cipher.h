@@ -82,6 +82,17 @@ class PacketCipher {
                                         const RandomSource& random, absl::Span<uint8_t> packet,
                                         size_t extra_padding_blocks = 0) const;
 
+  // EncryptInPlace in two steps, so several packets can be encrypted together: PrepareInPlace
+  // writes the plaintext's header fields and padding around the body (no cryptography) and
+  // returns the packet's size; EncryptPrepared then encrypts packets so prepared, each exactly
+  // that size, in place. It hashes each next packet's plaintext (its msg_key) while it encrypts
+  // the one before, two serial computations the CPU overlaps (AesIge::EncryptAndSha256), so a
+  // batch of n costs about one hash instead of n.
+  absl::StatusOr<size_t> PrepareInPlace(const MessageHeader& header, size_t body_size,
+                                        const RandomSource& random, absl::Span<uint8_t> packet,
+                                        size_t extra_padding_blocks = 0) const;
+  absl::Status EncryptPrepared(absl::Span<const absl::Span<uint8_t>> packets) const;
+
   // Checks and decrypts a packet from the peer in place. Verifies the auth_key_id, the msg_key
   // (recomputed, compared in constant time), the length field and the padding size (12..1024).
   // On error the buffer's contents are unspecified.

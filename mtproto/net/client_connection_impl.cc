@@ -384,11 +384,16 @@ void ClientConnection::Impl::Flush() {
   if (!ready() || session_ == nullptr || socket_ == nullptr) return;
   // Packets are built (and encrypted) only as the socket takes them: the rest waits in the
   // session, once, until the socket drains (on_drained flushes again).
+  // Those built together are encrypted together, which hides all but one packet's msg_key hash
+  // behind the encryption (ClientSession::BuildPackets).
   while (socket_->unwritten() < options_.max_unwritten_bytes) {
-    absl::StatusOr<std::optional<std::string>> packet = session_->BuildPacket();
-    if (!packet.ok()) return ConnectionFailed(packet.status());
-    if (!packet->has_value()) return;
-    if (absl::Status sent = socket_->Send(**packet); !sent.ok()) return ConnectionFailed(sent);
+    absl::StatusOr<std::vector<std::string>> packets =
+        session_->BuildPackets(options_.max_unwritten_bytes - socket_->unwritten());
+    if (!packets.ok()) return ConnectionFailed(packets.status());
+    if (packets->empty()) return;
+    for (const std::string& packet : *packets) {
+      if (absl::Status sent = socket_->Send(packet); !sent.ok()) return ConnectionFailed(sent);
+    }
   }
 }
 
@@ -443,8 +448,19 @@ void ClientConnection::Impl::Invoke(CallId id, base::SharedBytes body, CallCallb
   // Sent once a key and session exist (and, with PFS, the key is bound).
   if (session_ == nullptr || awaiting_bind()) return;
   SendToSession(id);
-  Flush();
-  ScheduleTick();
+  FlushSoon();
+}
+
+void ClientConnection::Impl::FlushSoon() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(strand_, [weak = weak_from_this()] {
+    std::shared_ptr<Impl> self = weak.lock();
+    if (self == nullptr) return;
+    self->flush_posted_ = false;
+    self->Flush();
+    self->ScheduleTick();
+  });
 }
 
 void ClientConnection::Impl::Reject(absl::Status status, CallCallback done) {

@@ -116,6 +116,10 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   void SendToSession(CallId id);
   void HandleEvents(std::vector<session::Event> events);
   void Flush();
+  // Flush from a handler posted behind those already queued, once however many calls ask: calls
+  // queued meanwhile (an upload's parts, when this thread is behind) are built into packets and
+  // encrypted together (ClientSession::BuildPackets).
+  void FlushSoon();
   void ScheduleTick();
   void OnTick();
 
@@ -152,6 +156,7 @@ class ClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   bool waiting_for_keys_ = false;
   // The temporary key is due, and another connection makes the next one.
   bool renew_waiting_ = false;
+  bool flush_posted_ = false;
   // The salt, time offset and end of the future salts last passed to the store.
   uint64_t reported_salt_ = 0;
   absl::Duration reported_offset_ = absl::ZeroDuration();

@@ -14,6 +14,10 @@
 namespace tgrpc::mtproto::session {
 namespace {
 
+absl::Span<uint8_t> AsMutableBytes(std::string& bytes) {
+  return absl::MakeSpan(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
+}
+
 // msgs_ack carries at most this many ids.
 constexpr size_t kMaxAckIds = 8192;
 // Non-call messages are remembered this long after sending, so a bad_msg_notification about
@@ -306,6 +310,31 @@ std::vector<uint64_t> ClientSession::TakeBatch() {
 }
 
 absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
+  TGRPC_ASSIGN_OR_RETURN(std::optional<std::string> packet, BuildPreparedPacket());
+  if (packet.has_value()) {
+    const absl::Span<uint8_t> bytes = AsMutableBytes(*packet);
+    TGRPC_RETURN_IF_ERROR(cipher_.EncryptPrepared(absl::MakeConstSpan(&bytes, 1)));
+  }
+  return packet;
+}
+
+absl::StatusOr<std::vector<std::string>> ClientSession::BuildPackets(size_t budget) {
+  std::vector<std::string> packets;
+  size_t bytes = 0;
+  do {
+    TGRPC_ASSIGN_OR_RETURN(std::optional<std::string> packet, BuildPreparedPacket());
+    if (!packet.has_value()) break;
+    bytes += packet->size();
+    packets.push_back(*std::move(packet));
+  } while (bytes < budget);
+  std::vector<absl::Span<uint8_t>> spans;
+  spans.reserve(packets.size());
+  for (std::string& packet : packets) spans.push_back(AsMutableBytes(packet));
+  TGRPC_RETURN_IF_ERROR(cipher_.EncryptPrepared(spans));
+  return packets;
+}
+
+absl::StatusOr<std::optional<std::string>> ClientSession::BuildPreparedPacket() {
   const absl::Time now = options_.clock();
   Housekeeping(now);
   if (!queue_.empty()) MaybeRequestSalts(now);
@@ -354,7 +383,7 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
       batch.erase(std::remove(batch.begin(), batch.end(), id), batch.end());
     }
     // Such a message travels alone, so nothing else was taken with it.
-    if (batch.empty()) return BuildPacket();
+    if (batch.empty()) return BuildPreparedPacket();
   }
 
   crypto::MessageHeader header;
@@ -397,9 +426,7 @@ absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
   packet.resize(crypto::PacketCipher::EncryptedSize(body_size));
   TGRPC_ASSIGN_OR_RETURN(
       const size_t size,
-      cipher_.EncryptInPlace(
-          header, body_size, options_.random,
-          absl::MakeSpan(reinterpret_cast<uint8_t*>(packet.data()), packet.size())));
+      cipher_.PrepareInPlace(header, body_size, options_.random, AsMutableBytes(packet)));
   packet.resize(size);
   ++stats_.packets_sent;
 

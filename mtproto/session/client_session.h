@@ -141,6 +141,10 @@ class ClientSession {
   // nullopt when nothing is due. Several queued messages go into one msg_container; acks ride
   // along. Call until nullopt.
   absl::StatusOr<std::optional<std::string>> BuildPacket();
+  // BuildPacket's packets, as many as are due until they add up to `budget` bytes (at least one
+  // if any is due; none is an empty vector), encrypted together: each packet's msg_key hash runs
+  // alongside the encryption of the one before (PacketCipher::EncryptPrepared).
+  absl::StatusOr<std::vector<std::string>> BuildPackets(size_t budget);
 
   // Decrypts a packet from the server in place and handles it. An error means the packet failed
   // the msg_key / length / padding checks (drop the connection); messages for another session,
@@ -229,6 +233,9 @@ class ClientSession {
   static bool Forgettable(Kind kind);
   void Housekeeping(absl::Time now);
   std::vector<uint64_t> TakeBatch();
+  // BuildPacket's packet with its plaintext prepared (PacketCipher::PrepareInPlace), not yet
+  // encrypted.
+  absl::StatusOr<std::optional<std::string>> BuildPreparedPacket();
   // Checks a body Send or body_for_msg_id produced.
   absl::Status CheckBody(absl::string_view body) const;
 

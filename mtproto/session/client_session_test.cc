@@ -141,6 +141,37 @@ TEST_F(ClientSessionTest, MsgIdsSeqNosAndContainer) {
   EXPECT_EQ(Next().header.seq_no, 5u);
 }
 
+// BuildPackets builds until the packets fill the budget (at least one), encrypts them together,
+// and the server decrypts each: three 512 KiB calls go as two packets, then one, then none.
+TEST_F(ClientSessionTest, BuildPacketsFillsTheBudgetAndEncryptsEachPacket) {
+  constexpr int kWords = 128 * 1024;
+  for (uint32_t fill : {1u, 2u, 3u}) Send(FakeQuery(kWords, fill), {.compress = false});
+  std::vector<DecodedPacket> decoded;
+  for (size_t expected : {2u, 1u, 0u}) {
+    auto packets = client().BuildPackets(size_t{1} << 20);
+    ASSERT_TRUE(packets.ok()) << packets.status();
+    ASSERT_EQ(packets->size(), expected);
+    for (const std::string& packet : *packets) {
+      decoded.push_back(testing::DecodePacket(server_cipher_, packet));
+    }
+  }
+  ASSERT_EQ(decoded.size(), 3u);
+  for (size_t i = 0; i < decoded.size(); ++i) {
+    ASSERT_FALSE(decoded[i].container) << i;
+    ASSERT_EQ(decoded[i].messages.size(), 1u) << i;
+    EXPECT_EQ(decoded[i].messages[0].body, FakeQuery(kWords, static_cast<uint32_t>(i + 1))) << i;
+    if (i > 0) EXPECT_GT(decoded[i].header.msg_id, decoded[i - 1].header.msg_id);
+  }
+  // A budget smaller than one packet still gets one.
+  Send(FakeQuery(1));
+  Send(FakeQuery(2), {.content_related = false});
+  auto small = client().BuildPackets(1);
+  ASSERT_TRUE(small.ok()) << small.status();
+  ASSERT_EQ(small->size(), 1u);
+  EXPECT_EQ(testing::DecodePacket(server_cipher_, (*small)[0]).messages.size(), 2u);
+  EXPECT_TRUE(Idle());
+}
+
 TEST_F(ClientSessionTest, SendRejectsWhatIsNotATlObject) {
   EXPECT_EQ(client().Send("").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(client().Send("abcde").status().code(), absl::StatusCode::kInvalidArgument);

@@ -5,10 +5,10 @@
 // FILE_MIGRATE_X. A premium user (UserRecord::premium) gets the premium limits. Every part saved
 // is also noted in World::part_saves (which session carried it), for tests.
 //
-// A document keeps the parts it was uploaded in: messages.sendMedia checks them and renames their
-// directory, so committing 2000 MiB costs a few thousand stat calls on the event loop, not a copy
-// (which took ~15 s, long enough for clients' pings to time out). upload.getFile reads the parts
-// an offset falls in.
+// An upload's parts go into one sparse file, part i at i * 512 KiB, with a log of the parts'
+// sizes (uploads.cc). A document keeps that file: messages.sendMedia checks the parts and renames
+// their directory, so committing 2000 MiB is no copy (which took ~15 s, long enough for clients'
+// pings to time out). upload.getFile maps an offset to its part.
 #ifndef TGRPC_TESTS_FAKEDC_UPLOADS_H_
 #define TGRPC_TESTS_FAKEDC_UPLOADS_H_
 
@@ -36,13 +36,13 @@ absl::StatusOr<JoinedUpload> JoinUploadedParts(MethodEnv& env, const CallContext
                                                const std::string& path, int64_t max_size);
 
 // Makes the parts of an uploaded file a document (with the attributes sent), keeping them where
-// they are (DocumentRecord::path is their directory); returns its id.
+// they are (DocumentRecord::path is their directory, renamed); returns its id.
 absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
                                      const tl::api::inputMediaUploadedDocument& media);
 
-// `n` bytes at `offset` of a stored file: a file (photos), or a directory of parts named 0, 1, ...
-// all but the last of the size of part 0 (documents); the range may span parts. 500
-// FILE_READ_FAILED when fewer bytes are there.
+// `n` bytes at `offset` of a stored file: a file (photos), or a committed upload's directory
+// (documents: the parts' file and their size); the range may span parts. 500 FILE_READ_FAILED
+// when fewer bytes are there.
 absl::StatusOr<std::string> ReadStoredFile(const std::string& path, int64_t offset, int64_t n);
 
 // Up to `limit` bytes from `offset` of a stored file of `size` bytes: none past its end

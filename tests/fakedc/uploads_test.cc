@@ -126,15 +126,17 @@ TEST_F(UploadsTest, ADocumentOfBigPartsReadsBackExactlyAcrossTheirBoundaries) {
   // Two parts of 512 KiB and a short last one: a 1 MiB read spans parts 0 and 1.
   const std::string data = RandomBytes(2 * kMaxPartSize + 100000, 1);
   SaveBigParts(7, data, kMaxPartSize);
-  const ino_t part0 = InodeOf(PartsDir(7) / "0");
-  ASSERT_NE(part0, 0u);
+  // One file holds the parts (each at part * 512 KiB), not a file per part.
+  const ino_t parts = InodeOf(PartsDir(7) / "data");
+  ASSERT_NE(parts, 0u);
+  EXPECT_FALSE(fs::exists(PartsDir(7) / "0"));
   absl::StatusOr<tl::Ptr<api::Document>> sent = SendDocument(7, 3);
   ASSERT_TRUE(sent.ok()) << sent.status();
   const auto& document = static_cast<const api::document&>(**sent);
   EXPECT_EQ(document.size, static_cast<int64_t>(data.size()));
-  // The commit moved the parts: the document's part 0 is the uploaded file itself, not a copy.
+  // The commit moved the parts: the document's file is the uploaded one itself, not a copy.
   EXPECT_FALSE(fs::exists(PartsDir(7)));
-  EXPECT_EQ(InodeOf(fs::path(env_.files_dir) / absl::StrCat("doc-", document.id) / "0"), part0);
+  EXPECT_EQ(InodeOf(fs::path(env_.files_dir) / absl::StrCat("doc-", document.id) / "data"), parts);
 
   struct Range {
     int64_t offset;
@@ -197,7 +199,7 @@ TEST_F(UploadsTest, TheCommitKeepsTelegramsPartRules) {
   EXPECT_EQ(ErrorOf(SendDocument(14, 4)), "400 FILE_PART_SIZE_INVALID");
 
   // The failed commits kept the parts; a good one takes them, so sending it again finds none.
-  EXPECT_TRUE(fs::exists(PartsDir(11) / "0"));
+  EXPECT_TRUE(fs::exists(PartsDir(11) / "data"));
   SaveBigParts(15, data, 8 * kKiB);
   ASSERT_TRUE(SendDocument(15, 4).ok());
   EXPECT_EQ(ErrorOf(SendDocument(15, 4)), "400 FILE_PART_0_MISSING");

@@ -35,16 +35,18 @@ std::string Digest(const EVP_MD* md, absl::string_view data) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), length));
 }
 
-// The files in fakedc's upload part directories (parts-<user>-<file id>), by directory.
-std::map<std::string, int> PartFiles() {
+// The parts saved in fakedc's upload part directories (parts-<user>-<file id>), by directory: the
+// records of each one's log of part sizes (8 bytes a part saved; tests/fakedc/uploads.cc).
+std::map<std::string, int> PartsSaved() {
   std::map<std::string, int> out;
   std::error_code error;
   for (auto it = std::filesystem::recursive_directory_iterator(getenv("TEST_TMPDIR"), error);
        it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
     if (error) break;
     const std::filesystem::path dir = it->path().parent_path();
-    if (it->is_regular_file() && dir.filename().string().rfind("parts-", 0) == 0) {
-      ++out[dir.string()];
+    if (it->is_regular_file() && it->path().filename() == "sizes" &&
+        dir.filename().string().rfind("parts-", 0) == 0) {
+      out[dir.string()] = static_cast<int>(it->file_size(error) / 8);
     }
   }
   return out;
@@ -352,7 +354,7 @@ TEST_F(FilesTest, ACancelledUploadSendsNoMoreParts) {
   fakedc::FaultOptions slow;
   slow.delay_ms = 1500;
   dc_->SetFaults(slow);
-  const std::map<std::string, int> before = PartFiles();
+  const std::map<std::string, int> before = PartsSaved();
   const std::string data = RandomBytes(40 * kMiB, 6);
 
   v1::UploadedFile file;
@@ -382,8 +384,8 @@ TEST_F(FilesTest, ACancelledUploadSendsNoMoreParts) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto new_parts = [&before] {
     int count = 0;
-    for (const auto& [dir, files] : PartFiles()) {
-      if (before.count(dir) == 0) count += files;
+    for (const auto& [dir, parts] : PartsSaved()) {
+      if (before.count(dir) == 0) count += parts;
     }
     return count;
   };
