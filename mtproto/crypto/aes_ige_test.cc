@@ -125,6 +125,38 @@ TEST_P(AesIgeBackendTest, RejectsBadLengths) {
   EXPECT_TRUE(aes->Encrypt(iv, {}, {}).ok());
 }
 
+// A random key, IV, 32-byte hash prefix and plaintext, and the plaintext's encryption.
+struct IgeCase {
+  std::vector<uint8_t> key, prefix, plain, cipher;
+  AesIge::Iv iv;
+};
+
+IgeCase RandomIgeCase(RandomSource& random, size_t key_size, size_t size) {
+  IgeCase out{std::vector<uint8_t>(key_size),
+              std::vector<uint8_t>(32),
+              std::vector<uint8_t>(size),
+              std::vector<uint8_t>(size),
+              {}};
+  random(absl::MakeSpan(out.key));
+  random(absl::MakeSpan(out.prefix));
+  random(absl::MakeSpan(out.iv));
+  random(absl::MakeSpan(out.plain));
+  return out;
+}
+
+// SHA-256 of `prefix` then `message` by OpenSSL's EVP (independent of aes_ige's SHA-NI code), hex.
+std::string OpenSslSha256Hex(const std::vector<uint8_t>& prefix,
+                             const std::vector<uint8_t>& message) {
+  std::vector<uint8_t> joined = prefix;
+  joined.insert(joined.end(), message.begin(), message.end());
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  unsigned int size = 0;
+  if (EVP_Digest(joined.data(), joined.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    ADD_FAILURE() << "EVP_Digest failed";
+  }
+  return ToHex(absl::MakeConstSpan(digest, size));
+}
+
 // The one-pass decryption and hash against Decrypt and OpenSSL's SHA-256 (EVP, independent of
 // this file's SHA-NI code) on every tail length the hash's padding can see: the plaintext after
 // the 32-byte prefix ends 0, 16, 32 or 48 bytes into a 64-byte block, with and without a second
@@ -137,37 +169,24 @@ TEST_P(AesIgeBackendTest, DecryptAndSha256MatchesDecryptThenHash) {
   sizes.push_back(512 * 1024);
   for (size_t key_size : {32u, 16u}) {
     for (size_t size : sizes) {
-      std::vector<uint8_t> key(key_size), prefix(32), plain(size), cipher(size);
-      AesIge::Iv iv;
-      random(absl::MakeSpan(key));
-      random(absl::MakeSpan(prefix));
-      random(absl::MakeSpan(iv));
-      random(absl::MakeSpan(plain));
-      auto aes = AesIge::Create(key, GetParam());
+      IgeCase c = RandomIgeCase(random, key_size, size);
+      auto aes = AesIge::Create(c.key, GetParam());
       ASSERT_TRUE(aes.ok()) << aes.status();
-      ASSERT_TRUE(aes->Encrypt(iv, plain, absl::MakeSpan(cipher)).ok());
-
-      std::vector<uint8_t> message = prefix;
-      message.insert(message.end(), plain.begin(), plain.end());
-      uint8_t expected[SHA256_DIGEST_LENGTH];
-      unsigned int digest_size = 0;
-      ASSERT_EQ(
-          EVP_Digest(message.data(), message.size(), expected, &digest_size, EVP_sha256(), nullptr),
-          1);
-      const std::string expected_hex = ToHex(absl::MakeConstSpan(expected, digest_size));
+      ASSERT_TRUE(aes->Encrypt(c.iv, c.plain, absl::MakeSpan(c.cipher)).ok());
+      const std::string expected_hex = OpenSslSha256Hex(c.prefix, c.plain);
 
       for (bool fused : {true, false}) {
         std::vector<uint8_t> out(size);
-        auto digest = aes->DecryptAndSha256(iv, prefix, cipher, absl::MakeSpan(out), fused);
+        auto digest = aes->DecryptAndSha256(c.iv, c.prefix, c.cipher, absl::MakeSpan(out), fused);
         ASSERT_TRUE(digest.ok()) << digest.status();
         EXPECT_EQ(ToHex(*digest), expected_hex) << "key " << key_size << " size " << size;
-        EXPECT_EQ(out, plain) << "key " << key_size << " size " << size;
+        EXPECT_EQ(out, c.plain) << "key " << key_size << " size " << size;
 
-        std::vector<uint8_t> in_place = cipher;
-        digest = aes->DecryptAndSha256(iv, prefix, in_place, absl::MakeSpan(in_place), fused);
+        std::vector<uint8_t> in_place = c.cipher;
+        digest = aes->DecryptAndSha256(c.iv, c.prefix, in_place, absl::MakeSpan(in_place), fused);
         ASSERT_TRUE(digest.ok()) << digest.status();
         EXPECT_EQ(ToHex(*digest), expected_hex) << "in place, size " << size;
-        EXPECT_EQ(in_place, plain) << "in place, size " << size;
+        EXPECT_EQ(in_place, c.plain) << "in place, size " << size;
       }
     }
   }
@@ -185,32 +204,21 @@ TEST_P(AesIgeBackendTest, EncryptAndSha256MatchesEncryptAndHash) {
   for (size_t key_size : {32u, 16u}) {
     for (size_t cipher_size : cipher_sizes) {
       for (size_t message_size : message_sizes) {
-        std::vector<uint8_t> key(key_size), prefix(32), plain(cipher_size), message(message_size);
-        AesIge::Iv iv;
-        random(absl::MakeSpan(key));
-        random(absl::MakeSpan(prefix));
-        random(absl::MakeSpan(iv));
-        random(absl::MakeSpan(plain));
+        IgeCase c = RandomIgeCase(random, key_size, cipher_size);
+        std::vector<uint8_t> message(message_size);
         random(absl::MakeSpan(message));
-        auto aes = AesIge::Create(key, GetParam());
+        auto aes = AesIge::Create(c.key, GetParam());
         ASSERT_TRUE(aes.ok()) << aes.status();
-        std::vector<uint8_t> expected_cipher(cipher_size);
-        ASSERT_TRUE(aes->Encrypt(iv, plain, absl::MakeSpan(expected_cipher)).ok());
-        std::vector<uint8_t> hashed = prefix;
-        hashed.insert(hashed.end(), message.begin(), message.end());
-        uint8_t expected[SHA256_DIGEST_LENGTH];
-        unsigned int digest_size = 0;
-        ASSERT_EQ(
-            EVP_Digest(hashed.data(), hashed.size(), expected, &digest_size, EVP_sha256(), nullptr),
-            1);
+        ASSERT_TRUE(aes->Encrypt(c.iv, c.plain, absl::MakeSpan(c.cipher)).ok());
+        const std::string expected_hex = OpenSslSha256Hex(c.prefix, message);
         for (bool fused : {true, false}) {
-          std::vector<uint8_t> in_place = plain;
-          auto digest =
-              aes->EncryptAndSha256(iv, in_place, absl::MakeSpan(in_place), prefix, message, fused);
+          std::vector<uint8_t> in_place = c.plain;
+          auto digest = aes->EncryptAndSha256(c.iv, in_place, absl::MakeSpan(in_place), c.prefix,
+                                              message, fused);
           ASSERT_TRUE(digest.ok()) << digest.status();
-          EXPECT_EQ(ToHex(*digest), ToHex(absl::MakeConstSpan(expected, digest_size)))
+          EXPECT_EQ(ToHex(*digest), expected_hex)
               << "key " << key_size << " cipher " << cipher_size << " message " << message_size;
-          EXPECT_EQ(in_place, expected_cipher)
+          EXPECT_EQ(in_place, c.cipher)
               << "key " << key_size << " cipher " << cipher_size << " message " << message_size;
         }
       }

@@ -1,10 +1,6 @@
 #include "tests/fakedc/uploads.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -42,50 +38,25 @@ constexpr char kSizesFile[] = "sizes";
 // Written at the commit: the size of all parts but the last, to find an offset's part.
 constexpr char kPartSizeFile[] = "part_size";
 
-// A file descriptor closed on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// Writes all of `size` bytes at `offset`, retrying short writes.
-bool WriteAll(int fd, const char* data, size_t size, int64_t offset, bool append) {
-  while (size > 0) {
-    const ssize_t n = append ? ::write(fd, data, size) : ::pwrite(fd, data, size, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-    offset += n;
-  }
-  return true;
-}
-
 absl::Status StorePart(const fs::path& dir, int32_t part, const std::string& bytes) {
-  const Fd data(::open((dir / kDataFile).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-  if (data.get() < 0 ||
-      !WriteAll(data.get(), bytes.data(), bytes.size(), int64_t{part} * kMaxPartSize, false)) {
-    return TelegramError(500, "FILE_WRITE_FAILED");
-  }
-  const Fd sizes(
-      ::open((dir / kSizesFile).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  const fs::path data = dir / kDataFile;
+  // Opening to append creates the file if need be and keeps what is there.
+  std::ofstream(data, std::ios::binary | std::ios::app);
+  std::fstream out(data, std::ios::binary | std::ios::in | std::ios::out);
+  out.seekp(int64_t{part} * kMaxPartSize);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.flush();
+  if (!out) return TelegramError(500, "FILE_WRITE_FAILED");
   char record[8];
   const int32_t size = static_cast<int32_t>(bytes.size());
   std::memcpy(record, &part, 4);
   std::memcpy(record + 4, &size, 4);
-  // One write of 8 bytes with O_APPEND: records of parts saved at once do not interleave.
-  if (sizes.get() < 0 || !WriteAll(sizes.get(), record, sizeof(record), 0, true)) {
-    return TelegramError(500, "FILE_WRITE_FAILED");
-  }
+  // One write of 8 bytes in append mode (O_APPEND): records of parts saved at once do not
+  // interleave.
+  std::ofstream sizes(dir / kSizesFile, std::ios::binary | std::ios::app);
+  sizes.write(record, sizeof(record));
+  sizes.flush();
+  if (!sizes) return TelegramError(500, "FILE_WRITE_FAILED");
   return absl::OkStatus();
 }
 
