@@ -302,6 +302,17 @@ absl::Status CheckLengths(absl::Span<const uint8_t> in, absl::Span<uint8_t> out)
   return absl::OkStatus();
 }
 
+// The checks of DecryptAndSha256 and EncryptAndSha256: the hash's 32-byte prefix and the
+// cipher's lengths.
+absl::Status CheckHashed(absl::Span<const uint8_t> prefix, absl::Span<const uint8_t> in,
+                         absl::Span<uint8_t> out, absl::string_view what) {
+  if (prefix.size() != 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": the prefix is ", prefix.size(), " bytes, not 32"));
+  }
+  return CheckLengths(in, out);
+}
+
 }  // namespace
 
 bool AesIge::CpuHasAesNi() {
@@ -385,11 +396,8 @@ absl::StatusOr<Sha256Digest> AesIge::DecryptAndSha256(const Iv& iv,
                                                       absl::Span<const uint8_t> prefix,
                                                       absl::Span<const uint8_t> in,
                                                       absl::Span<uint8_t> out, bool fused) const {
-  if (prefix.size() != 32) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("DecryptAndSha256: the prefix is ", prefix.size(), " bytes, not 32"));
-  }
-  if (absl::Status status = CheckLengths(in, out); !status.ok()) return status;
+  if (absl::Status status = CheckHashed(prefix, in, out, "DecryptAndSha256"); !status.ok())
+    return status;
   Sha256Digest digest;
   if (fused && backend_ == AesBackend::kAesNi && CpuHasShaNi()) {
     const size_t blocks = in.size() / kBlockSize;
@@ -411,11 +419,8 @@ absl::StatusOr<Sha256Digest> AesIge::EncryptAndSha256(const Iv& iv, absl::Span<c
                                                       absl::Span<const uint8_t> prefix,
                                                       absl::Span<const uint8_t> message,
                                                       bool fused) const {
-  if (prefix.size() != 32) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("EncryptAndSha256: the prefix is ", prefix.size(), " bytes, not 32"));
-  }
-  if (absl::Status status = CheckLengths(in, out); !status.ok()) return status;
+  if (absl::Status status = CheckHashed(prefix, in, out, "EncryptAndSha256"); !status.ok())
+    return status;
   if (!message.empty() && !out.empty() && message.data() < out.data() + out.size() &&
       out.data() < message.data() + message.size()) {
     return absl::InvalidArgumentError("EncryptAndSha256: the hashed message overlaps the output");

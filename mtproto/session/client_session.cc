@@ -310,12 +310,10 @@ std::vector<uint64_t> ClientSession::TakeBatch() {
 }
 
 absl::StatusOr<std::optional<std::string>> ClientSession::BuildPacket() {
-  TGRPC_ASSIGN_OR_RETURN(std::optional<std::string> packet, BuildPreparedPacket());
-  if (packet.has_value()) {
-    const absl::Span<uint8_t> bytes = AsMutableBytes(*packet);
-    TGRPC_RETURN_IF_ERROR(cipher_.EncryptPrepared(absl::MakeConstSpan(&bytes, 1)));
-  }
-  return packet;
+  // A budget of 0 bytes: at most one packet.
+  TGRPC_ASSIGN_OR_RETURN(std::vector<std::string> packets, BuildPackets(0));
+  if (packets.empty()) return std::nullopt;
+  return std::move(packets.front());
 }
 
 absl::StatusOr<std::vector<std::string>> ClientSession::BuildPackets(size_t budget) {

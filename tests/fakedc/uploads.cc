@@ -200,8 +200,6 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
   doc.id = env.world->NewId();
   doc.path = (fs::path(env.files_dir) / absl::StrCat("doc-", doc.id)).string();
   std::error_code error;
-  fs::remove(upload->dir / kTotalPartsFile, error);
-  fs::remove(upload->dir / kSizesFile, error);
   // Parts past the count sent (a small file's, which has no total to check) stay out of it.
   const int64_t end = int64_t{upload->parts - 1} * kMaxPartSize + upload->sizes[upload->parts - 1];
   fs::resize_file(upload->dir / kDataFile, static_cast<uintmax_t>(end), error);
@@ -211,6 +209,9 @@ absl::StatusOr<int64_t> CommitUpload(MethodEnv& env, const CallContext& context,
   fs::remove_all(doc.path, error);
   fs::rename(upload->dir, doc.path, error);
   if (error) return TelegramError(500, "FILE_WRITE_FAILED");
+  // Only once the document has the parts: a failed commit leaves the upload as it was.
+  fs::remove(fs::path(doc.path) / kTotalPartsFile, error);
+  fs::remove(fs::path(doc.path) / kSizesFile, error);
   doc.access_hash = env.world->RandomLong();
   doc.size = upload->size;
   doc.name = upload->name;
